@@ -1,0 +1,368 @@
+"""The spec language's abstract syntax: frozen dataclasses, each carrying its source span.
+
+The parser builds these; no later stage mutates them. The type checker keeps what it learns
+in side tables keyed by node identity, and the compiler reads both.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .errors import Span
+
+
+# ---------------------------------------------------------------- expressions
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Expr:
+    span: Span
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class IntLit(Expr):
+    value: int
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class BoolLit(Expr):
+    value: bool
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class StrLit(Expr):
+    value: str
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Name(Expr):
+    id: str
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Call(Expr):
+    """A builtin (size, max, ...) or a user operator declared with `def`."""
+    func: str
+    args: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Unary(Expr):
+    op: str  # "not" | "-"
+    operand: Expr
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Binary(Expr):
+    """Infix operators; op is the operator as written (`and`, `==`, `+`, `..`, `in`, ...)."""
+    op: str
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Is(Expr):
+    """`e is T`: membership of a value in a type, checked structurally (TLA+'s TypeOK)."""
+    value: Expr
+    type: TypeExpr
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Index(Expr):
+    """`f[k]` (map application) or `s[i]` (1-based sequence indexing); `f[a, b]` is f[<<a, b>>]."""
+    base: Expr
+    key: Expr
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Field(Expr):
+    base: Expr
+    name: str
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class IndexSel:
+    span: Span
+    key: Expr
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class FieldSel:
+    span: Span
+    name: str
+
+
+Selector = IndexSel | FieldSel
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Update:
+    span: Span
+    path: tuple[Selector, ...]
+    value: Expr
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Except(Expr):
+    """`f with [k] = v, [j].x = w`: TLA+'s EXCEPT."""
+    base: Expr
+    updates: tuple[Update, ...]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Binder:
+    span: Span
+    name: str
+    domain: Expr
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class SetLit(Expr):
+    elems: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class SetFilter(Expr):
+    """`{x in S | p}`"""
+    binder: Binder
+    cond: Expr
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class SetMap(Expr):
+    """`{e for x in S, y in T if p}`"""
+    body: Expr
+    binders: tuple[Binder, ...]
+    cond: Expr | None
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class RecordLit(Expr):
+    fields: tuple[tuple[str, Expr], ...]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class MapCtor(Expr):
+    """`[x in S -> e]`"""
+    binder: Binder
+    body: Expr
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class TupleLit(Expr):
+    """`<<a, b>>`: a tuple, or a sequence where a sequence is expected."""
+    elems: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Quant(Expr):
+    kind: str  # "forall" | "exists"
+    binders: tuple[Binder, ...]
+    body: Expr
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Choose(Expr):
+    binder: Binder
+    cond: Expr
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Ite(Expr):
+    cond: Expr
+    then: Expr
+    orelse: Expr
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Let(Expr):
+    bindings: tuple[tuple[str, Expr], ...]
+    body: Expr
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class TypeOnly(Expr):
+    """A type written where a value is expected (`A | B`, `A -> B`); rejected by the checker."""
+    type: TypeExpr
+
+
+# ---------------------------------------------------------------- types
+
+@dataclass(frozen=True, slots=True, eq=False)
+class TypeExpr:
+    span: Span
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class SetOfValues(TypeExpr):
+    """A type given as a finite set expression: `Acceptors`, `-1..2`, `"1a"`, `Msg`, `bool`."""
+    expr: Expr
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class SetType(TypeExpr):
+    elem: TypeExpr
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class SeqType(TypeExpr):
+    elem: TypeExpr
+    max_len: Expr | None
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class BagType(TypeExpr):
+    elem: TypeExpr
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class RecordType(TypeExpr):
+    fields: tuple[tuple[str, TypeExpr], ...]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class TupleType(TypeExpr):
+    elems: tuple[TypeExpr, ...]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class UnionType(TypeExpr):
+    alts: tuple[TypeExpr, ...]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class FnType(TypeExpr):
+    domain: TypeExpr
+    codomain: TypeExpr
+
+
+# ---------------------------------------------------------------- statements
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Stmt:
+    span: Span
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Require(Stmt):
+    cond: Expr
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Assign(Stmt):
+    """`x := e`, or `x[k].f := e` (a functional update of part of x)."""
+    target: str
+    path: tuple[Selector, ...]
+    value: Expr
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Pick(Stmt):
+    """`pick x in S where p`: the rest of the action runs once for each such x."""
+    binder: Binder
+    cond: Expr | None
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class LetStmt(Stmt):
+    name: str
+    value: Expr
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class If(Stmt):
+    cond: Expr
+    then: tuple[Stmt, ...]
+    orelse: tuple[Stmt, ...]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Either(Stmt):
+    """Nondeterministic choice between blocks; the rest of the action follows each."""
+    branches: tuple[tuple[Stmt, ...], ...]
+
+
+# ---------------------------------------------------------------- declarations
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ConstDecl:
+    span: Span
+    name: str
+    value: Expr
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ModelDecl:
+    span: Span
+    names: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class SymmetryDecl:
+    span: Span
+    name: str
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class DefDecl:
+    span: Span
+    name: str
+    params: tuple[str, ...] | None  # None: `def X = e` (no parentheses)
+    body: Expr
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class TypeDecl:
+    span: Span
+    name: str
+    type: TypeExpr
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class VarDecl:
+    span: Span
+    name: str
+    type: TypeExpr
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class InitDecl:
+    span: Span
+    body: tuple[Stmt, ...]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ActionDecl:
+    span: Span
+    name: str
+    params: tuple[Binder, ...]
+    body: tuple[Stmt, ...]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class InvariantDecl:
+    span: Span
+    name: str
+    expr: Expr
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ConstraintDecl:
+    span: Span
+    name: str
+    expr: Expr
+
+
+Decl = (ConstDecl | ModelDecl | SymmetryDecl | DefDecl | TypeDecl | VarDecl | InitDecl
+        | ActionDecl | InvariantDecl | ConstraintDecl)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Spec:
+    """A parsed spec file: its name and declarations in source order."""
+    name: str
+    path: str
+    source: str
+    decls: tuple[Decl, ...]
+    sources: dict[str, str] = field(default_factory=dict)  # file -> text, for error rendering
+
+    def of(self, kind: type) -> list:
+        return [d for d in self.decls if isinstance(d, kind)]

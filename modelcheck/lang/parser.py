@@ -1,0 +1,376 @@
+"""Text -> AST. The only module that imports lark.
+
+`parse_file` / `parse_text` turn a spec into `ast.Spec`; `parse_expr` parses a constant
+given on the command line. Lark's exceptions are converted here into `SpecError`s that carry
+a span and a hint, so that the user never sees a lark traceback.
+"""
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+from lark import Lark, Token, Transformer, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+
+from . import ast as A
+from .errors import Span, SpecError
+
+
+@functools.cache
+def _lark() -> Lark:
+    return Lark.open_from_package("modelcheck.lang", "grammar.lark", parser="lalr",
+                                  start=["start", "const_start"], propagate_positions=True,
+                                  maybe_placeholders=False, cache=False)
+
+
+def parse_file(path: str | Path) -> A.Spec:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError(f"spec file '{p}' does not exist",
+                        hint="check the path; shipped specs live in specs/, e.g. specs/paxos.spec") from None
+    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as e:
+        raise SpecError(f"cannot read spec file '{p}': {e.__class__.__name__}",
+                        hint="give the path of a UTF-8 text file ending in .spec") from None
+    return parse_text(text, str(p))
+
+
+def parse_text(text: str, filename: str = "<spec>") -> A.Spec:
+    tree = _parse(text, filename, "start")
+    builder = _Builder(filename)
+    try:
+        name, decls = builder.transform(tree)
+    except VisitError as e:
+        raise _with_source(e.orig_exc, text) if isinstance(e.orig_exc, SpecError) else e
+    return A.Spec(name=name, path=filename, source=text, decls=tuple(decls), sources={filename: text})
+
+
+def parse_expr(text: str, filename: str) -> A.Expr:
+    """Parse one expression, e.g. the VALUE of `--const NAME=VALUE`."""
+    tree = _parse(text, filename, "const_start")
+    try:
+        return _Builder(filename).transform(tree)
+    except VisitError as e:
+        raise _with_source(e.orig_exc, text) if isinstance(e.orig_exc, SpecError) else e
+
+
+def _with_source(err: SpecError, text: str) -> SpecError:
+    err.source = text
+    return err
+
+
+# ---------------------------------------------------------------- syntax errors
+
+_HINTS = {
+    "=": "use '==' to compare values; ':=' assigns a variable inside init or an action",
+    "}": "a block or literal closed early, or an operand is missing before '}'",
+}
+
+
+def _parse(text: str, filename: str, start: str):
+    try:
+        return _lark().parse(text, start=start)
+    except UnexpectedInput as e:
+        raise _syntax_error(e, text, filename) from None
+
+
+def _syntax_error(e: UnexpectedInput, text: str, filename: str) -> SpecError:
+    line, col = getattr(e, "line", 1), getattr(e, "column", 1)
+    if isinstance(e, UnexpectedEOF) or (isinstance(e, UnexpectedToken) and e.token.type == "$END"):
+        lines = text.splitlines() or [""]
+        line, col = len(lines), len(lines[-1]) + 1
+        what = "unexpected end of file"
+        width = 1
+    elif isinstance(e, UnexpectedToken):
+        what = f"unexpected '{e.token}'"
+        width = max(1, len(str(e.token)))
+    elif isinstance(e, UnexpectedCharacters):
+        what = f"unexpected character {text[e.pos_in_stream]!r}" if e.pos_in_stream < len(text) else "unexpected input"
+        width = 1
+    else:
+        what, width = "syntax error", 1
+    line, col = max(1, line if isinstance(line, int) else 1), max(1, col if isinstance(col, int) else 1)
+    expected = _readable_expected(getattr(e, "expected", None) or getattr(e, "allowed", None) or ())
+    token = str(getattr(e, "token", "")) if isinstance(e, UnexpectedToken) else ""
+    hint = _HINTS.get(token)
+    if hint is None and expected:
+        hint = "expected " + ", ".join(expected[:8]) + (" ..." if len(expected) > 8 else "")
+    if line == 1 and col == 1 and start_missing(text):
+        hint = "a spec starts with 'spec Name'"
+    return SpecError(f"syntax error: {what}", Span(filename, line, col, line, col + width), hint, source=text)
+
+
+def start_missing(text: str) -> bool:
+    return not text.lstrip().startswith("spec")
+
+
+def _readable_expected(names) -> list[str]:
+    terms = {t.name: t for t in _lark().terminals}
+    out = []
+    for n in sorted(names):
+        t = terms.get(n)
+        if n == "$END":
+            out.append("end of file")
+        elif t is not None and t.pattern.type == "str":
+            out.append(f"'{t.pattern.value}'")
+        elif n in ("NAME", "INT", "STRING"):
+            out.append({"NAME": "a name", "INT": "a number", "STRING": "a string"}[n])
+    return sorted(set(out))
+
+
+# ---------------------------------------------------------------- tree -> AST
+
+def _span_of(filename: str, meta) -> Span:
+    if getattr(meta, "empty", True):
+        return Span(filename, 0, 0, 0, 0)
+    return Span(filename, meta.line, meta.column, meta.end_line, meta.end_column)
+
+
+def to_type(node) -> A.TypeExpr:
+    """Read an expression written in a type position as a type."""
+    if isinstance(node, A.TypeExpr):
+        return node
+    if isinstance(node, A.TypeOnly):
+        return node.type
+    if isinstance(node, A.Index) and isinstance(node.base, A.Name) and node.base.id in ("set", "seq", "bag"):
+        args = node.key.elems if isinstance(node.key, A.TupleLit) and node.key.span == node.span else (node.key,)
+        kind = node.base.id
+        if kind == "seq" and len(args) in (1, 2):
+            return A.SeqType(node.span, to_type(args[0]), args[1] if len(args) == 2 else None)
+        if len(args) != 1:
+            raise SpecError(f"'{kind}[...]' takes one type", node.span,
+                            hint="write set[T], bag[T], seq[T] or seq[T, MaxLen]")
+        return (A.SetType if kind == "set" else A.BagType)(node.span, to_type(args[0]))
+    if isinstance(node, A.RecordLit):
+        return A.RecordType(node.span, tuple((f, to_type(v)) for f, v in node.fields))
+    if isinstance(node, A.TupleLit):
+        return A.TupleType(node.span, tuple(to_type(e) for e in node.elems))
+    return A.SetOfValues(node.span, node)
+
+
+def _as_expr(node) -> A.Expr:
+    """A type node met in a value position is kept, wrapped, for the checker to reject."""
+    return A.TypeOnly(node.span, node) if isinstance(node, A.TypeExpr) else node
+
+
+@v_args(meta=True, inline=True)
+class _Builder(Transformer):
+    def __init__(self, filename: str):
+        super().__init__()
+        self.file = filename
+
+    def _s(self, meta) -> Span:
+        return _span_of(self.file, meta)
+
+    # -- declarations
+    def start(self, meta, name, *decls):
+        return str(name), list(decls)
+
+    def const_start(self, meta, e):
+        return _as_expr(e)
+
+    def const_decl(self, meta, name, e):
+        return A.ConstDecl(self._s(meta), str(name), _as_expr(e))
+
+    def model_decl(self, meta, *names):
+        return A.ModelDecl(self._s(meta), tuple(str(n) for n in names))
+
+    def symmetry_decl(self, meta, name):
+        return A.SymmetryDecl(self._s(meta), str(name))
+
+    def def_params(self, meta, *names):
+        return tuple(str(n) for n in names)
+
+    def def_decl(self, meta, name, *rest):
+        params = rest[0] if len(rest) == 2 else None
+        return A.DefDecl(self._s(meta), str(name), params, _as_expr(rest[-1]))
+
+    def type_decl(self, meta, name, t):
+        return A.TypeDecl(self._s(meta), str(name), to_type(t))
+
+    def var_decl(self, meta, name, t):
+        return A.VarDecl(self._s(meta), str(name), to_type(t))
+
+    def init_decl(self, meta, body):
+        return A.InitDecl(self._s(meta), body)
+
+    def action_params(self, meta, *binders):
+        return tuple(binders)
+
+    def action_decl(self, meta, name, *rest):
+        params = rest[0] if len(rest) == 2 else ()
+        return A.ActionDecl(self._s(meta), str(name), params, rest[-1])
+
+    def invariant_decl(self, meta, name, e):
+        return A.InvariantDecl(self._s(meta), str(name), _as_expr(e))
+
+    def constraint_decl(self, meta, name, e):
+        return A.ConstraintDecl(self._s(meta), str(name), _as_expr(e))
+
+    # -- types
+    def fn_type(self, meta, dom, cod):
+        return A.FnType(self._s(meta), to_type(dom), to_type(cod))
+
+    def union_type(self, meta, *alts):
+        return A.UnionType(self._s(meta), tuple(to_type(a) for a in alts))
+
+    # -- statements
+    def block(self, meta, *stmts):
+        return tuple(stmts)
+
+    def require(self, meta, e):
+        return A.Require(self._s(meta), _as_expr(e))
+
+    def lvalue(self, meta, name, *sels):
+        return (str(name), tuple(sels))
+
+    def index_sel(self, meta, e):
+        return A.IndexSel(self._s(meta), _as_expr(e))
+
+    def field_sel(self, meta, name):
+        return A.FieldSel(self._s(meta), str(name))
+
+    def assign(self, meta, lv, e):
+        return A.Assign(self._s(meta), lv[0], lv[1], _as_expr(e))
+
+    def pick(self, meta, binder, cond=None):
+        return A.Pick(self._s(meta), binder, _as_expr(cond) if cond is not None else None)
+
+    def let_stmt(self, meta, name, e):
+        return A.LetStmt(self._s(meta), str(name), _as_expr(e))
+
+    def if_stmt(self, meta, cond, then, orelse=()):
+        if isinstance(orelse, A.If):
+            orelse = (orelse,)
+        return A.If(self._s(meta), _as_expr(cond), then, orelse)
+
+    def either(self, meta, *blocks):
+        return A.Either(self._s(meta), tuple(blocks))
+
+    def binder(self, meta, name, dom):
+        return A.Binder(self._s(meta), str(name), _as_expr(dom))
+
+    def binders(self, meta, *bs):
+        return tuple(bs)
+
+    # -- expressions
+    def forall(self, meta, bs, body):
+        return A.Quant(self._s(meta), "forall", bs, _as_expr(body))
+
+    def exists(self, meta, bs, body):
+        return A.Quant(self._s(meta), "exists", bs, _as_expr(body))
+
+    def choose(self, meta, b, cond):
+        return A.Choose(self._s(meta), b, _as_expr(cond))
+
+    def ite(self, meta, c, t, e):
+        return A.Ite(self._s(meta), _as_expr(c), _as_expr(t), _as_expr(e))
+
+    def let_binding(self, meta, name, e):
+        return (str(name), _as_expr(e))
+
+    def let_expr(self, meta, *parts):
+        return A.Let(self._s(meta), tuple(parts[:-1]), _as_expr(parts[-1]))
+
+    def _bin(op):
+        def build(self, meta, left, right):
+            return A.Binary(self._s(meta), op, _as_expr(left), _as_expr(right))
+        return build
+
+    implies = _bin("=>")
+    iff = _bin("<=>")
+    or_ = _bin("or")
+    and_ = _bin("and")
+    eq = _bin("==")
+    ne = _bin("!=")
+    lt = _bin("<")
+    le = _bin("<=")
+    gt = _bin(">")
+    ge = _bin(">=")
+    in_ = _bin("in")
+    not_in = _bin("not in")
+    subseteq = _bin("subseteq")
+    range_ = _bin("..")
+    add = _bin("+")
+    sub = _bin("-")
+    concat = _bin("++")
+    mul = _bin("*")
+    div = _bin("/")
+    mod = _bin("%")
+    intersect = _bin("&")
+    del _bin
+
+    def is_(self, meta, e, t):
+        return A.Is(self._s(meta), _as_expr(e), to_type(t))
+
+    def not_(self, meta, e):
+        return A.Unary(self._s(meta), "not", _as_expr(e))
+
+    def neg_(self, meta, e):
+        if isinstance(e, A.IntLit):
+            return A.IntLit(self._s(meta), -e.value)
+        return A.Unary(self._s(meta), "-", _as_expr(e))
+
+    def index(self, meta, base, *keys):
+        span = self._s(meta)
+        key = _as_expr(keys[0]) if len(keys) == 1 else A.TupleLit(span, tuple(_as_expr(k) for k in keys))
+        return A.Index(span, _as_expr(base), key)
+
+    def field(self, meta, base, name):
+        return A.Field(self._s(meta), _as_expr(base), str(name))
+
+    def update(self, meta, *parts):
+        return A.Update(self._s(meta), tuple(parts[:-1]), _as_expr(parts[-1]))
+
+    def except_(self, meta, base, *updates):
+        return A.Except(self._s(meta), _as_expr(base), tuple(updates))
+
+    def int_lit(self, meta, tok):
+        return A.IntLit(self._s(meta), int(tok))
+
+    def true_lit(self, meta):
+        return A.BoolLit(self._s(meta), True)
+
+    def false_lit(self, meta):
+        return A.BoolLit(self._s(meta), False)
+
+    def str_lit(self, meta, tok):
+        return A.StrLit(self._s(meta), str(tok)[1:-1])
+
+    def name(self, meta, tok):
+        return A.Name(self._s(meta), str(tok))
+
+    def call(self, meta, fname, *args):
+        return A.Call(self._s(meta), str(fname), tuple(_as_expr(a) for a in args))
+
+    def empty_set(self, meta):
+        return A.SetLit(self._s(meta), ())
+
+    def set_lit(self, meta, *elems):
+        return A.SetLit(self._s(meta), tuple(_as_expr(e) for e in elems))
+
+    def set_filter(self, meta, name, dom, cond):
+        span = self._s(meta)
+        return A.SetFilter(span, A.Binder(span, str(name), _as_expr(dom)), _as_expr(cond))
+
+    def set_map(self, meta, body, bs, cond=None):
+        return A.SetMap(self._s(meta), _as_expr(body), bs, _as_expr(cond) if cond is not None else None)
+
+    def field_value(self, meta, name, e):
+        return (str(name), _as_expr(e))
+
+    def record_lit(self, meta, *fields):
+        names = [f for f, _ in fields]
+        dup = next((n for n in names if names.count(n) > 1), None)
+        if dup:
+            raise SpecError(f"field '{dup}' appears twice in a record", self._s(meta),
+                            hint="give each field once")
+        return A.RecordLit(self._s(meta), tuple(fields))
+
+    def map_ctor(self, meta, name, dom, body):
+        span = self._s(meta)
+        return A.MapCtor(span, A.Binder(span, str(name), _as_expr(dom)), _as_expr(body))
+
+    def tuple_lit(self, meta, *elems):
+        return A.TupleLit(self._s(meta), tuple(_as_expr(e) for e in elems))

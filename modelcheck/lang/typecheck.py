@@ -1,0 +1,771 @@
+"""AST -> CheckedSpec: name resolution, kind inference and the static rules of the language.
+
+The checker never changes the AST. What it learns goes into side tables keyed by node
+identity: the kind of every expression, what every name refers to, and a unique Python
+name for every bound variable. The compiler reads those tables; it never re-derives them.
+Errors are collected per declaration and raised together as `SpecErrors`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import ast as A
+from .errors import Span, SpecError, SpecErrors, attach_source
+from .kinds import (AnyK, BoolK, FnK, IntK, Kind, KindMismatch, ModelK, RecK, SeqK, SetK, StrK,
+                    TupleK, UnionK, join, rec, record_field)
+
+INFINITE_SETS = {"Nat": "the natural numbers", "Int": "the integers"}
+BUILTIN_SETS = {"bool": SetK(BoolK()), "Nat": SetK(IntK()), "Int": SetK(IntK())}
+TYPE_ONLY_NAMES = {"int": IntK(), "string": StrK()}
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """What a Name node denotes."""
+    kind: str  # "var" | "const" | "model" | "def" | "bound" | "builtin"
+    name: str  # the spec name, or the Python name for "bound"
+
+
+@dataclass
+class DefInfo:
+    decl: A.DefDecl
+    state_dependent: bool = False
+    param_kinds: tuple[Kind, ...] | None = None  # set once the def has been used
+    result: Kind | None = None
+    param_names: tuple[str, ...] = ()  # Python names of the parameters
+
+
+@dataclass(frozen=True)
+class CheckedSpec:
+    spec: A.Spec
+    consts: tuple[A.ConstDecl, ...]          # after command-line overrides, in order
+    const_kinds: dict[str, Kind]
+    model_values: tuple[str, ...]            # every model value, in declaration order
+    vars: tuple[A.VarDecl, ...]
+    var_kinds: dict[str, Kind]
+    types: dict[str, A.TypeExpr]             # `type` aliases
+    defs: dict[str, DefInfo]
+    kinds: dict[int, Kind]                   # id(expr) -> kind
+    refs: dict[int, Ref]                     # id(Name) -> what it is
+    binder_names: dict[int, str]             # id(Binder | LetStmt | Let) -> Python name
+    symmetry: tuple[str, ...]                # names of symmetric constant sets
+    overridden: tuple[str, ...] = field(default=())
+
+    def kind(self, e: A.Expr) -> Kind:
+        return self.kinds[id(e)]
+
+
+def typecheck(spec: A.Spec, overrides: dict[str, A.Expr] | None = None) -> CheckedSpec:
+    return _Checker(spec, overrides or {}).run()
+
+
+class _Checker:
+    def __init__(self, spec: A.Spec, overrides: dict[str, A.Expr]):
+        self.spec = spec
+        self.overrides = overrides
+        self.errors: list[SpecError] = []
+        self.kinds: dict[int, Kind] = {}
+        self.refs: dict[int, Ref] = {}
+        self.binder_names: dict[int, str] = {}
+        self.const_kinds: dict[str, Kind] = {}
+        self.model_values: list[str] = []
+        self.var_kinds: dict[str, Kind] = {}
+        self.types: dict[str, A.TypeExpr] = {}
+        self.type_kinds: dict[str, Kind] = {}
+        self.defs: dict[str, DefInfo] = {}
+        self.def_stack: list[str] = []
+        self.counter = 0
+        self.in_const = False
+        self.in_init = False
+        self.state_read = False
+
+    # ------------------------------------------------------------ driver
+    def run(self) -> CheckedSpec:
+        spec = self.spec
+        consts = self._consts()
+        for d in spec.of(A.ModelDecl):
+            for n in d.names:
+                self._declare_model(n, d.span)
+        self._check_unique_names()
+        for d in spec.of(A.DefDecl):
+            self.defs[d.name] = DefInfo(d)
+        for d in spec.of(A.InvariantDecl):  # an invariant can be used by name, like a def
+            self.defs[d.name] = DefInfo(A.DefDecl(d.span, d.name, None, d.expr))
+        for d in spec.of(A.TypeDecl):
+            self._guard(lambda d=d: self._type_decl(d))
+        for d in spec.of(A.VarDecl):
+            self._guard(lambda d=d: self.var_kinds.__setitem__(d.name, self._type_kind(d.type)))
+        inits = spec.of(A.InitDecl)
+        if not inits:
+            self.errors.append(SpecError("the spec has no 'init' block", Span(spec.path, 1, 1, 1, 2),
+                                         "add init { x := ... } giving every variable its initial value"))
+        for d in inits:
+            self._guard(lambda d=d: self._init(d))
+        for d in spec.of(A.ActionDecl):
+            self._guard(lambda d=d: self._action(d))
+        for d in spec.of(A.InvariantDecl):
+            self._guard(lambda d=d: self._expect(A.Name(d.span, d.name), {}, BoolK(), "an invariant"))
+        for d in spec.of(A.ConstraintDecl):
+            self._guard(lambda d=d: self._expect(d.expr, {}, BoolK(), "a constraint"))
+        for d in spec.of(A.DefDecl):
+            if self.defs[d.name].param_kinds is None:
+                self._guard(lambda d=d: self._use_def(d.name, tuple(AnyK() for _ in d.params or ()), d.span))
+        symmetry = self._symmetry()
+        if self.errors:
+            raise SpecErrors([attach_source(e, spec.sources) for e in self.errors])
+        return CheckedSpec(spec, tuple(consts), self.const_kinds, tuple(self.model_values),
+                           tuple(spec.of(A.VarDecl)), self.var_kinds, self.types, self.defs,
+                           self.kinds, self.refs, self.binder_names, symmetry,
+                           tuple(self.overrides))
+
+    def _guard(self, fn) -> None:
+        try:
+            fn()
+        except SpecError as e:
+            self.errors.append(e)
+
+    def fail(self, msg: str, span: Span, hint: str | None = None):
+        raise SpecError(msg, span, hint)
+
+    # ------------------------------------------------------------ constants and model values
+    def _consts(self) -> list[A.ConstDecl]:
+        decls = self.spec.of(A.ConstDecl)
+        known = {d.name for d in decls}
+        for name, e in self.overrides.items():
+            if name not in known:
+                self.errors.append(SpecError(
+                    f"--const {name}: the spec declares no constant '{name}'", e.span,
+                    "constants of this spec: " + (", ".join(sorted(known)) or "none")))
+        out = []
+        for d in decls:
+            default_kind = self._guarded_const_kind(d.value)
+            if d.name in self.overrides:
+                given = self.overrides[d.name]
+                k = self._guarded_const_kind(given)
+                if default_kind is not None and k is not None and not _compatible(default_kind, k):
+                    self.errors.append(SpecError(
+                        f"--const {d.name}: expected {default_kind.show()} (like the default in the spec), "
+                        f"got {k.show()}", given.span, f"the spec declares it at {d.span}"))
+                d = A.ConstDecl(d.span, d.name, given)
+                default_kind = k
+            if default_kind is not None:
+                self.const_kinds[d.name] = default_kind
+            out.append(d)
+        return out
+
+    def _guarded_const_kind(self, e: A.Expr) -> Kind | None:
+        self.in_const = True
+        try:
+            self._collect_model_values(e)
+            return self.expr(e, {})
+        except SpecError as err:
+            self.errors.append(err)
+            return None
+        finally:
+            self.in_const = False
+
+    def _collect_model_values(self, e: A.Expr) -> None:
+        """In a constant's value, bare unknown names listed in a set are model values."""
+        if isinstance(e, A.SetLit):
+            for el in e.elems:
+                if isinstance(el, A.Name) and not self._is_known(el.id):
+                    self._declare_model(el.id, el.span)
+
+    def _is_known(self, n: str) -> bool:
+        return (n in self.const_kinds or n in self.model_values or n in BUILTIN_SETS
+                or n in self.defs)
+
+    def _declare_model(self, n: str, span: Span) -> None:
+        if n not in self.model_values:
+            self.model_values.append(n)
+
+    def _check_unique_names(self) -> None:
+        seen: dict[str, Span] = {}
+        named = [(d.name, d.span) for d in self.spec.decls if hasattr(d, "name")
+                 and not isinstance(d, (A.SymmetryDecl,))]
+        for n, sp in named:
+            if n in seen:
+                self.errors.append(SpecError(f"'{n}' is declared twice", sp,
+                                             f"the first declaration is at {seen[n]}"))
+            seen[n] = sp
+        for n in self.model_values:
+            if n in seen and n not in self.const_kinds:
+                self.errors.append(SpecError(f"model value '{n}' has the name of a declaration", seen[n],
+                                             "rename one of them"))
+
+    def _symmetry(self) -> tuple[str, ...]:
+        out = []
+        for d in self.spec.of(A.SymmetryDecl):
+            if self.const_kinds.get(d.name) != SetK(ModelK()):
+                self.errors.append(SpecError(
+                    f"symmetry {d.name}: expected a constant set of model values", d.span,
+                    "declare e.g. const Acceptors = {a1, a2, a3} and then symmetry Acceptors"))
+            else:
+                out.append(d.name)
+        return tuple(out)
+
+    # ------------------------------------------------------------ types
+    def _type_decl(self, d: A.TypeDecl) -> None:
+        self.types[d.name] = d.type
+        self.type_kinds[d.name] = self._type_kind(d.type)
+
+    def _type_kind(self, t: A.TypeExpr) -> Kind:
+        if isinstance(t, A.SetOfValues):
+            e = t.expr
+            if isinstance(e, A.Name) and e.id in self.type_kinds:
+                return self.type_kinds[e.id]
+            if isinstance(e, A.Name) and e.id in TYPE_ONLY_NAMES:
+                return TYPE_ONLY_NAMES[e.id]
+            k = self.expr(e, {})
+            if self.state_read_in(e):
+                self.fail("a type cannot depend on the state", e.span, "use constants in types")
+            return k.elem if isinstance(k, SetK) else k  # a single value is a one-element type
+        if isinstance(t, A.SetType):
+            return SetK(self._type_kind(t.elem))
+        if isinstance(t, A.SeqType):
+            if t.max_len is not None:
+                self._expect(t.max_len, {}, IntK(), "a sequence bound")
+            return SeqK(self._type_kind(t.elem))
+        if isinstance(t, A.BagType):
+            return FnK(self._type_kind(t.elem), IntK())
+        if isinstance(t, A.RecordType):
+            return rec({f: self._type_kind(ft) for f, ft in t.fields})
+        if isinstance(t, A.TupleType):
+            return TupleK(tuple(self._type_kind(e) for e in t.elems))
+        if isinstance(t, A.UnionType):
+            out: Kind = AnyK()
+            for alt in t.alts:
+                out = self._join(out, self._type_kind(alt), alt.span, "the alternatives of a union type")
+            return out
+        if isinstance(t, A.FnType):
+            return FnK(self._type_kind(t.domain), self._type_kind(t.codomain))
+        self.fail("not a type", t.span)
+
+    def state_read_in(self, e: A.Expr) -> bool:
+        return any(self.refs.get(id(n)) and self.refs[id(n)].kind == "var" for n in _names(e))
+
+    # ------------------------------------------------------------ init and actions
+    def _init(self, d: A.InitDecl) -> None:
+        self.in_init = True
+        try:
+            for assigned in self._stmts(d.body, {}, frozenset(), d.span):
+                names = {v for v, _ in assigned}
+                missing = [v for v in self.var_kinds if v not in names]
+                if missing:
+                    self.fail(f"variable '{missing[0]}' has no initial value", d.span,
+                              f"assign it in init, e.g. {missing[0]} := ...; every path through init "
+                              "must give every variable a value")
+        finally:
+            self.in_init = False
+
+    def _action(self, d: A.ActionDecl) -> None:
+        env: dict[str, tuple[str, Kind]] = {}
+        for b in d.params:
+            env = self._bind(b, env)
+        list(self._stmts(d.body, env, frozenset(), d.span))
+
+    def _stmts(self, stmts: tuple[A.Stmt, ...], env, assigned: frozenset, span: Span):
+        """Check a statement list; yield the set of assigned variables at the end of each path."""
+        if not stmts:
+            yield assigned
+            return
+        s, rest = stmts[0], stmts[1:]
+        if isinstance(s, A.Require):
+            self._expect(s.cond, env, BoolK(), "'require'")
+            yield from self._stmts(rest, env, assigned, span)
+        elif isinstance(s, A.Assign):
+            yield from self._stmts(rest, env, self._assign(s, env, assigned), span)
+        elif isinstance(s, A.Pick):
+            env2 = self._bind(s.binder, env)
+            if s.cond is not None:
+                self._expect(s.cond, env2, BoolK(), "'where'")
+            yield from self._stmts(rest, env2, assigned, span)
+        elif isinstance(s, A.LetStmt):
+            k = self.expr(s.value, env)
+            env2 = self._bind_name(s, s.name, k, env, s.span)
+            yield from self._stmts(rest, env2, assigned, span)
+        elif isinstance(s, A.If):
+            self._expect(s.cond, env, BoolK(), "'if'")
+            for branch in (s.then, s.orelse):
+                for a in self._stmts(branch, env, assigned, span):
+                    yield from self._stmts(rest, env, a, span)
+        elif isinstance(s, A.Either):
+            for branch in s.branches:
+                for a in self._stmts(branch, env, assigned, span):
+                    yield from self._stmts(rest, env, a, span)
+        else:
+            self.fail("unknown statement", s.span)
+
+    def _assign(self, s: A.Assign, env, assigned: frozenset) -> frozenset:
+        if s.target not in self.var_kinds:
+            what = "a constant" if s.target in self.const_kinds else "not a state variable"
+            self.fail(f"cannot assign '{s.target}': {what}", s.span,
+                      "only variables declared with 'var' can be assigned")
+        whole = (s.target, ())
+        if whole in assigned or (not s.path and any(v == s.target for v, _ in assigned)):
+            self.fail(f"variable '{s.target}' is assigned twice in one step", s.span,
+                      "an action gives each variable at most one new value; combine the updates, "
+                      "e.g. x := x with [a] = 1, [b] = 2")
+        if s.path and self.in_init:
+            self.fail("init must give each variable a whole value", s.span, f"write {s.target} := ...")
+        k = self._path_kind(self.var_kinds[s.target], s.path, env, s.span)
+        got = self.expr(s.value, env)
+        self._join(k, got, s.value.span, f"the value assigned to '{s.target}'")
+        key = (s.target, () if not s.path else ("part", id(s)))
+        return assigned | {key} if s.path else assigned | {whole}
+
+    def _path_kind(self, k: Kind, path, env, span: Span) -> Kind:
+        for sel in path:
+            if isinstance(sel, A.IndexSel):
+                keyk = self.expr(sel.key, env)
+                if isinstance(k, FnK):
+                    self._join(k.dom, keyk, sel.key.span, "the key")
+                    k = k.cod
+                elif isinstance(k, SeqK):
+                    self._join(IntK(), keyk, sel.key.span, "a sequence index")
+                    k = k.elem
+                else:
+                    self.fail(f"cannot index a value of type {k.show()}", sel.span)
+            else:
+                if not isinstance(k, (RecK, UnionK)) or record_field(k, sel.name) is None:
+                    self.fail(f"no field '{sel.name}' in {k.show()}", sel.span)
+                k = record_field(k, sel.name)
+        return k
+
+    # ------------------------------------------------------------ binding
+    def _bind(self, b: A.Binder, env) -> dict:
+        dk = self.expr(b.domain, env)
+        self._finite_domain(b.domain)
+        if not isinstance(dk, SetK):
+            self.fail(f"'{b.name} in ...' needs a set, got {dk.show()}", b.domain.span)
+        return self._bind_name(b, b.name, dk.elem, env, b.span)
+
+    def _bind_name(self, node, name: str, k: Kind, env, span: Span) -> dict:
+        if name in self.var_kinds or name in self.const_kinds or name in self.model_values or name in self.defs:
+            self.fail(f"'{name}' is already declared in the spec; a bound name cannot shadow it", span,
+                      "choose another name for the bound variable")
+        self.counter += 1
+        py = f"b_{name}_{self.counter}"
+        self.binder_names[id(node)] = py
+        return {**env, name: (py, k)}
+
+    def _finite_domain(self, dom: A.Expr) -> None:
+        if isinstance(dom, A.Name) and dom.id in INFINITE_SETS:
+            self.fail(f"cannot enumerate {dom.id} ({INFINITE_SETS[dom.id]}): the domain is unbounded",
+                      dom.span, "quantify over a finite set such as 0..N")
+
+    # ------------------------------------------------------------ expressions
+    def _expect(self, e: A.Expr, env, want: Kind, what: str) -> Kind:
+        got = self.expr(e, env)
+        if not _compatible(want, got):
+            self.fail(f"{what} must be {want.show()}, got {got.show()}", e.span)
+        return got
+
+    def _join(self, a: Kind, b: Kind, span: Span, what: str) -> Kind:
+        try:
+            return join(a, b)
+        except KindMismatch:
+            self.fail(f"type mismatch in {what}: {a.show()} vs {b.show()}", span)
+
+    def expr(self, e: A.Expr, env) -> Kind:
+        k = self._expr(e, env)
+        self.kinds[id(e)] = k
+        return k
+
+    def _expr(self, e: A.Expr, env) -> Kind:
+        method = getattr(self, "_e_" + type(e).__name__)
+        return method(e, env)
+
+    def _e_IntLit(self, e, env):
+        return IntK()
+
+    def _e_BoolLit(self, e, env):
+        return BoolK()
+
+    def _e_StrLit(self, e, env):
+        return StrK()
+
+    def _e_TypeOnly(self, e, env):
+        self.fail("a type is written where a value is expected", e.span,
+                  "'|' and '->' build types; they can appear in var, type and 'is' declarations only")
+
+    def _e_Name(self, e: A.Name, env):
+        n = e.id
+        if n in env:
+            py, k = env[n]
+            self.refs[id(e)] = Ref("bound", py)
+            return k
+        if n in self.var_kinds:
+            if self.in_const:
+                self.fail(f"constant depends on variable '{n}'", e.span)
+            if self.in_init:
+                self.fail(f"init cannot read variable '{n}': it has no value yet", e.span,
+                          "compute the value from constants")
+            self.refs[id(e)] = Ref("var", n)
+            self.state_read = True
+            return self.var_kinds[n]
+        if n in self.const_kinds:
+            self.refs[id(e)] = Ref("const", n)
+            return self.const_kinds[n]
+        if n in self.model_values:
+            self.refs[id(e)] = Ref("model", n)
+            return ModelK()
+        if n in self.defs:
+            info = self.defs[n]
+            if info.decl.params:
+                self.fail(f"operator '{n}' takes {len(info.decl.params)} argument(s)", e.span,
+                          f"call it as {n}({', '.join(info.decl.params)})")
+            self.refs[id(e)] = Ref("def", n)
+            return self._use_def(n, (), e.span)
+        if n in self.type_kinds:
+            self.fail(f"'{n}' is a type, not a value", e.span, f"use 'x is {n}' to test membership")
+        if n in BUILTIN_SETS:
+            self.refs[id(e)] = Ref("builtin", n)
+            return BUILTIN_SETS[n]
+        hint = None
+        close = [c for c in list(env) + list(self.var_kinds) + list(self.const_kinds) + list(self.defs)
+                 if c.lower() == n.lower()]
+        if close:
+            hint = f"did you mean '{close[0]}'?"
+        elif self.in_const:
+            hint = "model values are declared by listing them in a constant set, e.g. const S = {a, b}"
+        else:
+            hint = "declare it with const, var, def or model, or bind it with 'in'"
+        self.fail(f"unknown name '{n}'", e.span, hint)
+
+    def _use_def(self, name: str, arg_kinds: tuple[Kind, ...], span: Span) -> Kind:
+        info = self.defs[name]
+        if name in self.def_stack:
+            self.fail(f"operator '{name}' is recursive", span, "recursive operators are not supported")
+        if info.param_kinds is not None:
+            for want, got in zip(info.param_kinds, arg_kinds):
+                if not _compatible(want, got):
+                    self.fail(f"argument of '{name}': expected {want.show()}, got {got.show()}", span,
+                              "an operator is checked at its first use; later uses must pass the same types")
+            if info.state_dependent:
+                self.state_read = True
+            return info.result
+        params = info.decl.params or ()
+        info.param_kinds = arg_kinds
+        env = {}
+        names = []
+        for p, k in zip(params, arg_kinds):
+            if p in self.var_kinds or p in self.const_kinds or p in self.model_values:
+                raise SpecError(f"parameter '{p}' of '{name}' shadows a declaration", info.decl.span,
+                                "rename the parameter")
+            names.append(f"p_{p}")
+            env[p] = (f"p_{p}", k)
+        info.param_names = tuple(names)
+        outer_state, outer_init, outer_const = self.state_read, self.in_init, self.in_const
+        self.state_read = False
+        self.in_init = False
+        self.def_stack.append(name)
+        try:
+            info.result = self.expr(info.decl.body, env)
+        finally:
+            self.def_stack.pop()
+        info.state_dependent = self.state_read
+        if info.state_dependent and (outer_init or outer_const):
+            self.fail(f"'{name}' reads the state, so it cannot be used here", span)
+        self.state_read = outer_state or info.state_dependent
+        self.in_init, self.in_const = outer_init, outer_const
+        return info.result
+
+    def _e_Call(self, e: A.Call, env):
+        if e.func in self.defs:
+            info = self.defs[e.func]
+            params = info.decl.params or ()
+            if info.decl.params is None or len(params) != len(e.args):
+                self.fail(f"'{e.func}' takes {len(params)} argument(s), got {len(e.args)}", e.span)
+            arg_kinds = tuple(self.expr(a, env) for a in e.args)
+            return self._use_def(e.func, arg_kinds, e.span)
+        builtin = getattr(self, "_b_" + e.func, None)
+        if builtin is None:
+            self.fail(f"unknown operator '{e.func}'", e.span,
+                      "builtins: size, subsets, union, min, max, domain, range, len, append, head, "
+                      "tail, subseq, bag_add, bag_remove, bag_count, bag_sum; or declare it with def")
+        ks = [self.expr(a, env) for a in e.args]
+        return builtin(e, ks)
+
+    def _arity(self, e: A.Call, ks, *n: int):
+        if len(ks) not in n:
+            self.fail(f"'{e.func}' takes {' or '.join(map(str, n))} argument(s), got {len(ks)}", e.span)
+
+    def _want(self, e: A.Call, i: int, k: Kind, cls, what: str):
+        if not isinstance(k, cls) and not isinstance(k, AnyK):
+            self.fail(f"argument {i + 1} of '{e.func}' must be {what}, got {k.show()}", e.args[i].span)
+
+    def _b_size(self, e, ks):
+        self._arity(e, ks, 1)
+        self._want(e, 0, ks[0], SetK, "a set")
+        self._finite_domain(e.args[0])
+        return IntK()
+
+    def _b_subsets(self, e, ks):
+        self._arity(e, ks, 1)
+        self._want(e, 0, ks[0], SetK, "a set")
+        self._finite_domain(e.args[0])
+        return SetK(ks[0])
+
+    def _b_union(self, e, ks):
+        self._arity(e, ks, 1)
+        if not (isinstance(ks[0], SetK) and isinstance(ks[0].elem, (SetK, AnyK))):
+            self.fail(f"'union' takes a set of sets, got {ks[0].show()}", e.span)
+        return ks[0].elem if isinstance(ks[0].elem, SetK) else SetK(AnyK())
+
+    def _b_min(self, e, ks):
+        self._arity(e, ks, 1, 2)
+        if len(ks) == 1:
+            if ks[0] not in (SetK(IntK()),):
+                self.fail(f"'{e.func}' of one argument takes a set of integers, got {ks[0].show()}", e.span)
+            self._finite_domain(e.args[0])
+        else:
+            for i, k in enumerate(ks):
+                self._want(e, i, k, IntK, "an integer")
+        return IntK()
+
+    _b_max = _b_min
+
+    def _b_domain(self, e, ks):
+        self._arity(e, ks, 1)
+        if isinstance(ks[0], SeqK):
+            return SetK(IntK())
+        self._want(e, 0, ks[0], FnK, "a map")
+        return SetK(ks[0].dom)
+
+    def _b_range(self, e, ks):
+        self._arity(e, ks, 1)
+        if isinstance(ks[0], SeqK):
+            return SetK(ks[0].elem)
+        self._want(e, 0, ks[0], FnK, "a map")
+        return SetK(ks[0].cod)
+
+    def _seq_arg(self, e, ks, i=0) -> SeqK:
+        k = ks[i]
+        if isinstance(k, TupleK):
+            k = self._join(SeqK(AnyK()), k, e.args[i].span, "a sequence")
+        self._want(e, i, k, SeqK, "a sequence")
+        return k
+
+    def _b_len(self, e, ks):
+        self._arity(e, ks, 1)
+        self._seq_arg(e, ks)
+        return IntK()
+
+    def _b_append(self, e, ks):
+        self._arity(e, ks, 2)
+        s = self._seq_arg(e, ks)
+        return SeqK(self._join(s.elem, ks[1], e.args[1].span, "the appended element"))
+
+    def _b_head(self, e, ks):
+        self._arity(e, ks, 1)
+        return self._seq_arg(e, ks).elem
+
+    def _b_tail(self, e, ks):
+        self._arity(e, ks, 1)
+        return self._seq_arg(e, ks)
+
+    def _b_subseq(self, e, ks):
+        self._arity(e, ks, 3)
+        s = self._seq_arg(e, ks)
+        for i in (1, 2):
+            self._want(e, i, ks[i], IntK, "an integer")
+        return s
+
+    def _bag_arg(self, e, ks) -> FnK:
+        self._want(e, 0, ks[0], FnK, "a bag (a map to counts)")
+        if not _compatible(IntK(), ks[0].cod):
+            self.fail(f"'{e.func}' needs a bag, i.e. a map to integers, got {ks[0].show()}", e.span)
+        return ks[0]
+
+    def _b_bag_add(self, e, ks):
+        self._arity(e, ks, 2)
+        b = self._bag_arg(e, ks)
+        return FnK(self._join(b.dom, ks[1], e.args[1].span, "the element added to the bag"), IntK())
+
+    _b_bag_remove = _b_bag_add
+
+    def _b_bag_count(self, e, ks):
+        self._arity(e, ks, 2)
+        b = self._bag_arg(e, ks)
+        self._join(b.dom, ks[1], e.args[1].span, "the element counted")
+        return IntK()
+
+    def _b_bag_sum(self, e, ks):
+        self._arity(e, ks, 1)
+        self._bag_arg(e, ks)
+        return IntK()
+
+    def _e_Unary(self, e: A.Unary, env):
+        if e.op == "not":
+            return self._expect(e.operand, env, BoolK(), "the operand of 'not'")
+        return self._expect(e.operand, env, IntK(), "the operand of unary '-'")
+
+    def _e_Binary(self, e: A.Binary, env):
+        op = e.op
+        if op in ("and", "or", "=>", "<=>"):
+            self._expect(e.left, env, BoolK(), f"the left side of '{op}'")
+            self._expect(e.right, env, BoolK(), f"the right side of '{op}'")
+            return BoolK()
+        lk, rk = self.expr(e.left, env), self.expr(e.right, env)
+        if op in ("==", "!="):
+            self._join(lk, rk, e.span, f"'{op}'")
+            return BoolK()
+        if op in ("in", "not in"):
+            if not isinstance(rk, SetK) and not isinstance(rk, AnyK):
+                self.fail(f"the right side of '{op}' must be a set, got {rk.show()}", e.right.span)
+            if isinstance(rk, SetK):
+                self._join(rk.elem, lk, e.span, f"'{op}'")
+            return BoolK()
+        if op == "subseteq" or (op in ("<=", "<") and (isinstance(lk, SetK) or isinstance(rk, SetK))):
+            self._join(lk, rk, e.span, f"'{op}'")
+            if not isinstance(join(lk, rk), SetK):
+                self.fail(f"'{op}' compares two sets, got {lk.show()}", e.span)
+            return BoolK()
+        if op == "..":
+            self._int_operands(e, lk, rk)
+            return SetK(IntK())
+        if op in ("+", "-", "&") and (isinstance(lk, SetK) or isinstance(rk, SetK)):
+            k = self._join(lk, rk, e.span, f"'{op}'")
+            if not isinstance(k, SetK):
+                self.fail(f"'{op}' on sets needs two sets", e.span)
+            return k
+        if op == "++":
+            k = self._join(lk, rk, e.span, "'++'")
+            if isinstance(k, TupleK):
+                k = join(SeqK(AnyK()), k)
+            if not isinstance(k, SeqK):
+                self.fail(f"'++' concatenates sequences, got {k.show()}", e.span)
+            return k
+        if op == "&":
+            self.fail(f"'&' intersects sets, got {lk.show()}", e.span)
+        self._int_operands(e, lk, rk)
+        return BoolK() if op in ("<", "<=", ">", ">=") else IntK()
+
+    def _int_operands(self, e: A.Binary, lk: Kind, rk: Kind) -> None:
+        for side, k in (("left", lk), ("right", rk)):
+            if not _compatible(IntK(), k):
+                node = e.left if side == "left" else e.right
+                hint = "use '+', '-' and '&' on two sets, '++' on sequences" if isinstance(k, SetK) else None
+                self.fail(f"the {side} side of '{e.op}' must be int, got {k.show()}", node.span, hint)
+
+    def _e_Is(self, e: A.Is, env):
+        k = self.expr(e.value, env)
+        t = self._type_kind(e.type)
+        self._join(t, k, e.span, "'is'")
+        return BoolK()
+
+    def _e_Index(self, e: A.Index, env):
+        bk = self.expr(e.base, env)
+        kk = self.expr(e.key, env)
+        if isinstance(bk, FnK):
+            self._join(bk.dom, kk, e.key.span, "the key")
+            return bk.cod
+        if isinstance(bk, SeqK):
+            self._join(IntK(), kk, e.key.span, "a sequence index")
+            return bk.elem
+        if isinstance(bk, TupleK):
+            if not isinstance(e.key, A.IntLit) or not 1 <= e.key.value <= len(bk.elems):
+                self.fail(f"a tuple of {len(bk.elems)} elements is indexed by a literal 1..{len(bk.elems)}",
+                          e.key.span)
+            return bk.elems[e.key.value - 1]
+        self.fail(f"cannot index a value of type {bk.show()}", e.base.span)
+
+    def _e_Field(self, e: A.Field, env):
+        bk = self.expr(e.base, env)
+        if not isinstance(bk, (RecK, UnionK)):
+            self.fail(f"'.{e.name}' needs a record, got {bk.show()}", e.span)
+        k = record_field(bk, e.name)
+        if k is None:
+            self.fail(f"no field '{e.name}' in {bk.show()}", e.span)
+        return k
+
+    def _e_Except(self, e: A.Except, env):
+        bk = self.expr(e.base, env)
+        for u in e.updates:
+            k = self._path_kind(bk, u.path, env, u.span)
+            self._join(k, self.expr(u.value, env), u.value.span, "the updated value")
+        return bk
+
+    def _e_SetLit(self, e: A.SetLit, env):
+        k: Kind = AnyK()
+        for el in e.elems:
+            k = self._join(k, self.expr(el, env), el.span, "the elements of a set")
+        return SetK(k)
+
+    def _e_SetFilter(self, e: A.SetFilter, env):
+        env2 = self._bind(e.binder, env)
+        self._expect(e.cond, env2, BoolK(), "a set filter's condition")
+        return self.kinds[id(e.binder.domain)]
+
+    def _binders(self, bs, env):
+        for b in bs:
+            env = self._bind(b, env)
+        return env
+
+    def _e_SetMap(self, e: A.SetMap, env):
+        env2 = self._binders(e.binders, env)
+        if e.cond is not None:
+            self._expect(e.cond, env2, BoolK(), "the condition")
+        return SetK(self.expr(e.body, env2))
+
+    def _e_RecordLit(self, e: A.RecordLit, env):
+        return rec({f: self.expr(v, env) for f, v in e.fields})
+
+    def _e_MapCtor(self, e: A.MapCtor, env):
+        env2 = self._bind(e.binder, env)
+        return FnK(self.kinds[id(e.binder.domain)].elem, self.expr(e.body, env2))
+
+    def _e_TupleLit(self, e: A.TupleLit, env):
+        return TupleK(tuple(self.expr(x, env) for x in e.elems))
+
+    def _e_Quant(self, e: A.Quant, env):
+        env2 = self._binders(e.binders, env)
+        self._expect(e.body, env2, BoolK(), f"the body of '{e.kind}'")
+        return BoolK()
+
+    def _e_Choose(self, e: A.Choose, env):
+        env2 = self._bind(e.binder, env)
+        self._expect(e.cond, env2, BoolK(), "the condition of 'choose'")
+        return self.kinds[id(e.binder.domain)].elem
+
+    def _e_Ite(self, e: A.Ite, env):
+        self._expect(e.cond, env, BoolK(), "the condition of 'if'")
+        return self._join(self.expr(e.then, env), self.expr(e.orelse, env), e.span,
+                          "the branches of 'if'")
+
+    def _e_Let(self, e: A.Let, env):
+        for i, (n, v) in enumerate(e.bindings):
+            k = self.expr(v, env)
+            env = self._bind_name(e.bindings[i], n, k, env, e.span)
+        return self.expr(e.body, env)
+
+
+def _compatible(want: Kind, got: Kind) -> bool:
+    try:
+        join(want, got)
+        return True
+    except KindMismatch:
+        return False
+
+
+def _names(e) -> list[A.Name]:
+    """Every Name node inside an expression (used for small static checks)."""
+    out = []
+    stack = [e]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, A.Name):
+            out.append(n)
+        if isinstance(n, (A.Expr, A.Binder, A.Update, A.IndexSel)):
+            for slot in n.__slots__:
+                v = getattr(n, slot)
+                if isinstance(v, (A.Expr, A.Binder, A.Update, A.IndexSel)):
+                    stack.append(v)
+                elif isinstance(v, tuple):
+                    for x in v:
+                        if isinstance(x, tuple):
+                            stack.extend(y for y in x if isinstance(y, (A.Expr, A.Binder)))
+                        elif isinstance(x, (A.Expr, A.Binder, A.Update, A.IndexSel)):
+                            stack.append(x)
+    return out
