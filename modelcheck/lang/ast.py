@@ -366,3 +366,43 @@ class Spec:
 
     def of(self, kind: type) -> list:
         return [d for d in self.decls if isinstance(d, kind)]
+
+
+def children(node) -> list:
+    """The expressions, binders and selectors directly inside a node, in source order."""
+    out = []
+    for slot in getattr(node, "__slots__", ()):
+        _collect(getattr(node, slot), out)
+    return out
+
+
+def _collect(v, out: list) -> None:
+    if isinstance(v, (Expr, Binder, Update, IndexSel, TypeExpr)):
+        out.append(v)
+    elif isinstance(v, tuple):
+        for x in v:
+            _collect(x, out)
+
+
+def walk(node):
+    """Every node inside `node` (itself included), depth first."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        stack.extend(reversed(children(n)))
+
+
+def walk_stmts(action: ActionDecl):
+    """The binders of an action: its parameters and the binders of its picks, in order."""
+    yield from action.params
+    stack = list(reversed(action.body))
+    while stack:
+        s = stack.pop()
+        if isinstance(s, Pick):
+            yield s.binder
+        elif isinstance(s, If):
+            stack.extend(reversed(s.then + s.orelse))
+        elif isinstance(s, Either):
+            for b in reversed(s.branches):
+                stack.extend(reversed(b))

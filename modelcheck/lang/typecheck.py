@@ -750,22 +750,4 @@ def _compatible(want: Kind, got: Kind) -> bool:
 
 
 def _names(e) -> list[A.Name]:
-    """Every Name node inside an expression (used for small static checks)."""
-    out = []
-    stack = [e]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, A.Name):
-            out.append(n)
-        if isinstance(n, (A.Expr, A.Binder, A.Update, A.IndexSel)):
-            for slot in n.__slots__:
-                v = getattr(n, slot)
-                if isinstance(v, (A.Expr, A.Binder, A.Update, A.IndexSel)):
-                    stack.append(v)
-                elif isinstance(v, tuple):
-                    for x in v:
-                        if isinstance(x, tuple):
-                            stack.extend(y for y in x if isinstance(y, (A.Expr, A.Binder)))
-                        elif isinstance(x, (A.Expr, A.Binder, A.Update, A.IndexSel)):
-                            stack.append(x)
-    return out
+    return [n for n in A.walk(e) if isinstance(n, A.Name)]

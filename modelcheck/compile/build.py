@@ -1,0 +1,89 @@
+"""Build a CompiledSpec: generate the module, load it, and wrap it as an explore Model."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from ..lang import ast as A
+from ..lang.errors import SpecError
+from ..lang.kinds import Kind
+from ..lang.typecheck import CheckedSpec
+from ..values import EvalError, to_itf
+from .codegen import GeneratedModule, generate
+from .loader import load
+from .symmetry import permutation_tables, state_permuter
+
+
+@dataclass(frozen=True)
+class CompiledSpec:
+    checked: CheckedSpec
+    generated: GeneratedModule
+    model: "CompiledModel"
+
+    @property
+    def source(self) -> str:
+        return self.generated.source
+
+
+def build(checked: CheckedSpec) -> CompiledSpec:
+    gen = generate(checked)
+    try:
+        ns = load(gen.source, checked.spec.path)
+    except (EvalError, ArithmeticError, ValueError, TypeError) as e:
+        raise SpecError(f"cannot evaluate the constants: {e}",
+                        hint="check the constant definitions and --const values") from None
+    return CompiledSpec(checked, gen, CompiledModel(checked, gen, ns))
+
+
+class CompiledModel:
+    """The generated functions of one spec, seen through the explore.Model protocol."""
+
+    def __init__(self, checked: CheckedSpec, gen: GeneratedModule, ns: dict):
+        self.checked = checked
+        self.gen = gen
+        self.ns = ns
+        self.action_names = gen.action_names
+        self.invariant_names = gen.invariant_names
+        self.var_names = tuple(v.name for v in checked.vars)
+        self._var_kinds = [checked.var_kinds[v] for v in self.var_names]
+        self._arg_kinds = [_binder_kinds(checked, d) for d in checked.spec.of(A.ActionDecl)]
+        self._invariants = dict(zip(gen.invariant_names, ns["INVARIANTS"]))
+        self.fingerprint = self._symmetric_fingerprint() if checked.symmetry else hash
+
+    def init_states(self):
+        return self.ns["init_states"]()
+
+    def actions(self) -> tuple[Callable, ...]:
+        return self.ns["ACTIONS"]
+
+    def invariant(self, name: str) -> Callable[[Any], bool]:
+        return self._invariants[name]
+
+    def constraint(self):
+        return self.ns["constraint"]
+
+    def describe(self, s) -> dict[str, Any]:
+        return {n: to_itf(v, k, self.gen.symbols, self.gen.layouts)
+                for n, v, k in zip(self.var_names, s, self._var_kinds)}
+
+    def describe_args(self, action: int, names: tuple[str, ...], values: tuple) -> dict[str, Any]:
+        kinds = self._arg_kinds[action] if action >= 0 else {}
+        return {n: to_itf(v, kinds.get(n), self.gen.symbols, self.gen.layouts) for n, v in zip(names, values)}
+
+    def _symmetric_fingerprint(self) -> Callable[[Any], int]:
+        groups = [sorted(self.ns[f"C_{name}"]) for name in self.checked.symmetry]
+        tables = permutation_tables(groups, len(self.gen.symbols))
+        permute = state_permuter(self._var_kinds, self.gen.layouts)
+
+        def fingerprint(s) -> int:
+            return min(hash(permute(s, t)) for t in tables)
+        return fingerprint
+
+
+def _binder_kinds(checked: CheckedSpec, action: A.ActionDecl) -> dict[str, Kind]:
+    """Kinds of an action's parameters and picks, by name, for describing its arguments."""
+    kinds = {}
+    for n in A.walk_stmts(action):
+        if isinstance(n, A.Binder):
+            kinds[n.name] = checked.kinds[id(n.domain)].elem
+    return kinds

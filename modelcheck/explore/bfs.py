@@ -1,0 +1,206 @@
+"""Breadth-first exploration of every reachable state, TLC style.
+
+Level by level: expand every state of the current depth, then add the batch of successors
+to the visited set at once (numpy dedup), then check the invariants of the new states in
+the order they were generated. The first violation found is therefore at the least depth,
+so its trace is a shortest one, and it is the one a sequential BFS would report first.
+
+State constraints follow TLC: a successor outside the constraint is checked against the
+invariants but is neither counted as distinct nor explored. A deadlock is a state with no
+successor at all (successors outside the constraint count).
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Protocol, Sequence
+
+from ..values import EvalError
+from .model import Model
+from .result import CheckResult, Outcome, Stats, Trace, Violation
+from .trace import rebuild_trace
+from .visited import VisitedStates
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_states: int | None = None
+    max_depth: int | None = None
+    check_deadlock: bool = True
+
+
+class Reporter(Protocol):
+    def progress(self, stats: Stats) -> None: ...
+
+
+class NullReporter:
+    def progress(self, stats: Stats) -> None:
+        pass
+
+
+PROGRESS_EVERY = 1.0  # seconds between progress reports
+
+
+@dataclass
+class _Batch:
+    """Successors of part of a level, before deduplication."""
+    fps: list[int] = field(default_factory=list)
+    states: list = field(default_factory=list)
+    parents: list[int] = field(default_factory=list)
+    actions: list[int] = field(default_factory=list)
+    # The first successor outside the constraint that breaks an invariant:
+    # (position in the batch, invariant, parent index, action, state).
+    outside: tuple | None = None
+
+    def __len__(self) -> int:
+        return len(self.fps)
+
+
+class _Found(Exception):
+    """Ends the search early with a result."""
+
+    def __init__(self, result: CheckResult):
+        self.result = result
+
+
+def bfs(model: Model, invariants: Sequence[str] | None = None, limits: Limits = Limits(),
+        reporter: Reporter = NullReporter()) -> CheckResult:
+    return _Search(model, list(model.invariant_names if invariants is None else invariants),
+                   limits, reporter).run()
+
+
+class _Search:
+    def __init__(self, model: Model, invariants: list[str], limits: Limits, reporter: Reporter):
+        self.model = model
+        self.invariants: list[tuple[str, Callable[[Any], bool]]] = [(n, model.invariant(n)) for n in invariants]
+        self.limits = limits
+        self.reporter = reporter
+        self.constraint = model.constraint()
+        self.fingerprint = model.fingerprint
+        self.visited = VisitedStates()
+        self.stats = Stats(action_counts={a: 0 for a in model.action_names})
+        self.started = time.perf_counter()
+        self.last_report = self.started
+
+    def run(self) -> CheckResult:
+        try:
+            self._explore()
+            return self._result(Outcome.OK)
+        except _Found as found:
+            return found.result
+        except KeyboardInterrupt:
+            return self._result(Outcome.INCOMPLETE, stopped="interrupted")
+
+    def _result(self, outcome: Outcome, violation: Violation | None = None, stopped: str = "finished"):
+        self.stats.seconds = time.perf_counter() - self.started
+        return CheckResult(outcome, self.stats, violation, stopped)
+
+    # ------------------------------------------------------------ the search
+    def _explore(self) -> None:
+        batch = _Batch()
+        for names, args, s in self._guarded(lambda: list(self.model.init_states()), -1):
+            self._offer(batch, s, -1, -1)
+        level = self._admit(batch)
+        depth = 1
+        while level:
+            self.stats.depth = depth
+            if self.limits.max_depth is not None and depth >= self.limits.max_depth:
+                self.stats.queue = len(level)
+                raise _Found(self._result(Outcome.INCOMPLETE, stopped=f"max depth {self.limits.max_depth}"))
+            level = self._expand(level)
+            depth += 1
+
+    def _expand(self, level: list[tuple[int, Any]]) -> list[tuple[int, Any]]:
+        """Expand every state of one depth; return the new states of the next depth."""
+        batch = _Batch()
+        actions = list(enumerate(self.model.actions()))
+        counts = [0] * len(actions)
+        for n, (index, s) in enumerate(level):
+            found_any = False
+            for a, successors in actions:
+                for _names, _args, t in self._guarded(lambda: list(successors(s)), index):
+                    counts[a] += 1
+                    found_any = True
+                    self._offer(batch, t, index, a)
+            if not found_any and self.limits.check_deadlock:
+                self._admit(batch)  # a violation found before the deadlock is reported first
+                self._record_counts(counts)
+                trace = rebuild_trace(self.model, self.visited, index)
+                raise _Found(self._result(Outcome.DEADLOCK, Violation("deadlock", "deadlock", trace)))
+            if n % 512 == 0:
+                self._maybe_report(len(level) - n)
+        self._record_counts(counts)
+        return self._admit(batch)
+
+    def _record_counts(self, counts: list[int]) -> None:
+        for name, c in zip(self.model.action_names, counts):
+            self.stats.action_counts[name] += c
+
+    def _offer(self, batch: _Batch, t, parent: int, action: int) -> None:
+        self.stats.generated += 1
+        if self.constraint is not None and not self._guarded(lambda: self.constraint(t), parent, (action, t)):
+            if batch.outside is None:
+                broken = self._broken_invariant(t, parent, (action, t))
+                if broken is not None:
+                    batch.outside = (len(batch), broken, parent, action, t)
+            return
+        batch.fps.append(self.fingerprint(t))
+        batch.states.append(t)
+        batch.parents.append(parent)
+        batch.actions.append(action)
+
+    def _admit(self, batch: _Batch) -> list[tuple[int, Any]]:
+        """Deduplicate a batch into the visited set, check the new states' invariants."""
+        base = len(self.visited)
+        new_positions = self.visited.add_batch(batch.fps, batch.parents, batch.actions)
+        self.stats.distinct = len(self.visited)
+        limit = batch.outside[0] if batch.outside is not None else None
+        new_states = []
+        for k, j in enumerate(new_positions):
+            if limit is not None and j >= limit:
+                break
+            t = batch.states[j]
+            broken = self._broken_invariant(t, base + k)
+            if broken is not None:
+                self._violation(broken, base + k)
+            new_states.append((base + k, t))
+        if batch.outside is not None:
+            _, broken, parent, action, t = batch.outside
+            self._violation(broken, parent, (action, t))
+        if self.limits.max_states is not None and self.stats.distinct >= self.limits.max_states:
+            self.stats.queue = len(new_states)
+            raise _Found(self._result(Outcome.INCOMPLETE, stopped=f"max states {self.limits.max_states}"))
+        self.stats.queue = len(new_states)
+        return new_states
+
+    def _broken_invariant(self, t, index: int, last=None) -> str | None:
+        for name, holds in self.invariants:
+            if not self._guarded(lambda: holds(t), index, last):
+                return name
+        return None
+
+    def _violation(self, name: str, index: int, last=None):
+        trace = rebuild_trace(self.model, self.visited, index, last)
+        raise _Found(self._result(Outcome.VIOLATION, Violation("invariant", name, trace)))
+
+    def _guarded(self, fn, index: int, last=None):
+        """Run spec code; an error in it ends the search with the trace to where it happened."""
+        try:
+            return fn()
+        except (_Found, KeyboardInterrupt):
+            raise
+        except Exception as e:  # any failure inside generated code is the spec's runtime error
+            message = str(e) if isinstance(e, EvalError) else f"{type(e).__name__}: {e}"
+            try:
+                trace = rebuild_trace(self.model, self.visited, index, last) if index >= 0 or last else None
+            except Exception:
+                trace = None
+            raise _Found(self._result(Outcome.ERROR, Violation("error", message, trace or Trace(()))))
+
+    def _maybe_report(self, remaining: int) -> None:
+        now = time.perf_counter()
+        if now - self.last_report >= PROGRESS_EVERY:
+            self.last_report = now
+            self.stats.seconds = now - self.started
+            self.stats.queue = remaining
+            self.reporter.progress(self.stats)

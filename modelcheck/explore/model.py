@@ -1,0 +1,36 @@
+"""The Model protocol: everything the explorer knows about a spec.
+
+The compiled spec implements it (compile/model.py), and so do hand-written toy models in
+the tests. A state is any hashable value; the explorer never looks inside it.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Hashable, Iterator, Protocol, Sequence
+
+State = Hashable
+# (argument names, argument values, state): one initial state or one successor.
+Step = tuple[tuple[str, ...], tuple, State]
+Successors = Callable[[State], Iterator[Step]]
+
+
+class Model(Protocol):
+    action_names: Sequence[str]       # parallel to actions()
+    invariant_names: Sequence[str]
+
+    def init_states(self) -> Iterator[Step]: ...
+
+    def actions(self) -> Sequence[Successors]:
+        """One successor function per action, in a fixed order (deterministic exploration)."""
+
+    def invariant(self, name: str) -> Callable[[State], bool]: ...
+
+    def constraint(self) -> Callable[[State], bool] | None:
+        """TLC's CONSTRAINT: states outside it are checked but not explored. None: no bound."""
+
+    def fingerprint(self, s: State) -> int:
+        """64-bit fingerprint; equal for states that symmetry makes interchangeable."""
+
+    def describe(self, s: State) -> dict[str, Any]:
+        """The state as variable name -> ITF value, for reports."""
+
+    def describe_args(self, action: int, names: tuple[str, ...], values: tuple) -> dict[str, Any]: ...

@@ -1,0 +1,35 @@
+"""Rebuild a trace by re-execution: from an initial state, follow the recorded actions,
+picking at each step the successor with the recorded fingerprint."""
+from __future__ import annotations
+
+from typing import Any
+
+from .model import Model
+from .result import Trace, TraceStep
+from .visited import VisitedStates
+
+
+def rebuild_trace(model: Model, visited: VisitedStates, index: int,
+                  last: tuple[int, Any] | None = None) -> Trace:
+    """The trace to state `index`; `last` = (action, state) adds one unstored final step
+    (a state outside the constraint, which the visited set never holds)."""
+    path = visited.path_to(index) if index >= 0 else []
+    steps: list[TraceStep] = []
+    state = None
+    for i in path:
+        fp = visited.fps[i]
+        action = visited.actions[i]
+        candidates = model.init_states() if action < 0 else model.actions()[action](state)
+        names, args, state = next((n, a, s) for n, a, s in candidates if model.fingerprint(s) == fp)
+        steps.append(_step(model, action, names, args, state))
+    if last is not None:
+        action, final = last
+        candidates = model.init_states() if action < 0 else model.actions()[action](state)
+        names, args, final = next((n, a, s) for n, a, s in candidates if s == final)
+        steps.append(_step(model, action, names, args, final))
+    return Trace(tuple(steps))
+
+
+def _step(model: Model, action: int, names, args, state) -> TraceStep:
+    return TraceStep(None if action < 0 else model.action_names[action],
+                     model.describe_args(action, names, args), model.describe(state))

@@ -1,0 +1,216 @@
+"""Runtime values: how the compiled spec represents each kind, the helpers its generated code
+calls, and the conversion of runtime values into ITF-shaped values for reports.
+
+Representation (chosen so that hashing is fast, C-level and the same in every process):
+  int, bool        -> int, bool
+  model value, str -> int id into the spec's symbol table (never a Python str: str hashes
+                      change with PYTHONHASHSEED, which would make set iteration order and
+                      thus exploration order differ between runs)
+  set              -> frozenset
+  map (function)   -> (keys, values): two tuples, keys sorted canonically
+  record           -> (layout tag, field values in field-name order)
+  tuple, sequence  -> tuple
+  bag              -> map to positive counts (a key whose count drops to 0 leaves the domain)
+A state is the tuple of the variables' values in declaration order.
+"""
+from __future__ import annotations
+
+from itertools import chain, combinations
+from typing import Any, Callable
+
+from .lang.kinds import (AnyK, BoolK, FnK, IntK, Kind, ModelK, RecK, SeqK, SetK, StrK, TupleK,
+                         UnionK)
+
+EMPTY: frozenset = frozenset()
+ONCE = (None,)
+
+
+class EvalError(Exception):
+    """A spec expression that has no value: a map applied outside its domain, and the like."""
+
+
+# ---------------------------------------------------------------- ordering
+
+def canon(v: Any) -> Any:
+    """A sort key giving a total, deterministic order on values of one kind."""
+    if isinstance(v, frozenset):
+        return (len(v), tuple(sorted(canon(x) for x in v)))
+    if isinstance(v, tuple):
+        return tuple(canon(x) for x in v)
+    return v
+
+
+def sort_keys(keys, needs_canon: bool) -> tuple:
+    return tuple(sorted(keys, key=canon)) if needs_canon else tuple(sorted(keys))
+
+
+# ---------------------------------------------------------------- maps
+
+def ap(f: tuple, k: Any) -> Any:
+    try:
+        return f[1][f[0].index(k)]
+    except ValueError:
+        raise EvalError(f"map applied outside its domain (key {k!r})") from None
+
+
+def except_(f: tuple, k: Any, v: Any) -> tuple:
+    keys, vals = f
+    try:
+        i = keys.index(k)
+    except ValueError:
+        raise EvalError(f"'with' updates a key outside the map's domain (key {k!r})") from None
+    return keys, vals[:i] + (v,) + vals[i + 1:]
+
+
+def mk_map(keys: tuple, fn: Callable[[Any], Any]) -> tuple:
+    return keys, tuple(map(fn, keys))
+
+
+def map_put(f: tuple, k: Any, v: Any, needs_canon: bool) -> tuple:
+    """f with k mapped to v, adding k to the domain if needed."""
+    keys, vals = f
+    if k in keys:
+        i = keys.index(k)
+        return keys, vals[:i] + (v,) + vals[i + 1:]
+    new_keys = sort_keys(keys + (k,), needs_canon)
+    i = new_keys.index(k)
+    return new_keys, vals[:i] + (v,) + vals[i:]
+
+
+def map_drop(f: tuple, k: Any) -> tuple:
+    keys, vals = f
+    i = keys.index(k)
+    return keys[:i] + keys[i + 1:], vals[:i] + vals[i + 1:]
+
+
+EMPTY_MAP: tuple = ((), ())
+
+
+# ---------------------------------------------------------------- bags
+
+def bag_add(b: tuple, x: Any, needs_canon: bool) -> tuple:
+    keys = b[0]
+    if x in keys:
+        return except_(b, x, b[1][keys.index(x)] + 1)
+    return map_put(b, x, 1, needs_canon)
+
+
+def bag_remove(b: tuple, x: Any) -> tuple:
+    keys = b[0]
+    if x not in keys:
+        return b
+    n = b[1][keys.index(x)]
+    return map_drop(b, x) if n <= 1 else except_(b, x, n - 1)
+
+
+def bag_count(b: tuple, x: Any) -> int:
+    keys = b[0]
+    return b[1][keys.index(x)] if x in keys else 0
+
+
+# ---------------------------------------------------------------- sequences, records, sets
+
+def seq_at(s: tuple, i: int) -> Any:
+    if 1 <= i <= len(s):
+        return s[i - 1]
+    raise EvalError(f"sequence index {i} out of range 1..{len(s)}")
+
+
+def seq_set(s: tuple, i: int, v: Any) -> tuple:
+    if 1 <= i <= len(s):
+        return s[:i - 1] + (v,) + s[i:]
+    raise EvalError(f"sequence index {i} out of range 1..{len(s)}")
+
+
+def head(s: tuple) -> Any:
+    if s:
+        return s[0]
+    raise EvalError("head of an empty sequence")
+
+
+def tail(s: tuple) -> tuple:
+    if s:
+        return s[1:]
+    raise EvalError("tail of an empty sequence")
+
+
+def getf(r: tuple, positions: tuple) -> Any:
+    """Field of a record whose shape is known only at run time (an element of a union)."""
+    pos = positions[r[0]]
+    if pos is None:
+        raise EvalError("record has no such field")
+    return r[pos]
+
+
+def setf(r: tuple, pos: int, v: Any) -> tuple:
+    return r[:pos] + (v,) + r[pos + 1:]
+
+
+def powerset(s: frozenset) -> frozenset:
+    items = sorted(s, key=canon)
+    return frozenset(frozenset(c) for c in chain.from_iterable(combinations(items, n)
+                                                               for n in range(len(items) + 1)))
+
+
+def choose(candidates) -> Any:
+    """TLA+'s CHOOSE: a fixed element; we take the least in canonical order."""
+    found = list(candidates)
+    if not found:
+        raise EvalError("'choose' found no element satisfying its condition")
+    return min(found, key=canon)
+
+
+def set_min(s) -> int:
+    if not s:
+        raise EvalError("min of an empty set")
+    return min(s)
+
+
+def set_max(s) -> int:
+    if not s:
+        raise EvalError("max of an empty set")
+    return max(s)
+
+
+def int_div(a: int, b: int) -> int:
+    if b == 0:
+        raise EvalError("division by zero")
+    return a // b
+
+
+def int_mod(a: int, b: int) -> int:
+    if b == 0:
+        raise EvalError("modulo by zero")
+    return a % b
+
+
+# ---------------------------------------------------------------- values for people
+
+class ModelValue(str):
+    """A model value in a report: printed bare (a1), where a string prints quoted ("1a")."""
+
+
+def to_itf(v: Any, k: Kind, symbols: tuple[str, ...], layouts: tuple[tuple[str, ...], ...]) -> Any:
+    """A runtime value as an ITF JSON value (ints as {"#bigint": ...}, sets as {"#set": ...})."""
+    if isinstance(k, BoolK):
+        return bool(v)
+    if isinstance(k, IntK) or (isinstance(k, AnyK) and isinstance(v, int)):
+        return {"#bigint": str(v)}
+    if isinstance(k, ModelK):
+        return ModelValue(symbols[v])
+    if isinstance(k, StrK):
+        return symbols[v]
+    if isinstance(k, SetK):
+        return {"#set": [to_itf(x, k.elem, symbols, layouts) for x in sorted(v, key=canon)]}
+    if isinstance(k, FnK):
+        return {"#map": [[to_itf(a, k.dom, symbols, layouts), to_itf(b, k.cod, symbols, layouts)]
+                         for a, b in zip(*v)]}
+    if isinstance(k, SeqK):
+        return [to_itf(x, k.elem, symbols, layouts) for x in v]
+    if isinstance(k, TupleK):
+        return {"#tup": [to_itf(x, ek, symbols, layouts) for x, ek in zip(v, k.elems)]}
+    if isinstance(k, (RecK, UnionK)):
+        names = layouts[v[0]]
+        shape = k if isinstance(k, RecK) else k.variant(names)
+        return {f: to_itf(x, fk, symbols, layouts) for (f, fk), x in zip(shape.fields, v[1:])}
+    return repr(v)
