@@ -70,6 +70,10 @@ class CompiledModel:
         kinds = self._arg_kinds[action] if action >= 0 else {}
         return {n: to_itf(v, kinds.get(n), self.gen.symbols, self.gen.layouts) for n, v in zip(names, values)}
 
+    def describe_constants(self) -> dict[str, Any]:
+        return {d.name: to_itf(self.ns[f"C_{d.name}"], self.checked.const_kinds[d.name],
+                               self.gen.symbols, self.gen.layouts) for d in self.checked.consts}
+
     def _symmetric_fingerprint(self) -> Callable[[Any], int]:
         groups = [sorted(self.ns[f"C_{name}"]) for name in self.checked.symmetry]
         tables = permutation_tables(groups, len(self.gen.symbols))

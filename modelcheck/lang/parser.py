@@ -20,7 +20,7 @@ from .errors import Span, SpecError
 def _lark() -> Lark:
     return Lark.open_from_package("modelcheck.lang", "grammar.lark", parser="lalr",
                                   start=["start", "const_start"], propagate_positions=True,
-                                  maybe_placeholders=False, cache=False)
+                                  maybe_placeholders=False, cache=True)
 
 
 def parse_file(path: str | Path) -> A.Spec:

@@ -33,6 +33,7 @@ class DefInfo:
     param_kinds: tuple[Kind, ...] | None = None  # set once the def has been used
     result: Kind | None = None
     param_names: tuple[str, ...] = ()  # Python names of the parameters
+    failed: bool = False                # its body has an error (reported once)
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,8 @@ class _Checker:
     def run(self) -> CheckedSpec:
         spec = self.spec
         consts = self._consts()
+        if self.errors:  # later errors would only be consequences of a wrong constant
+            raise SpecErrors([attach_source(e, spec.sources) for e in self.errors])
         for d in spec.of(A.ModelDecl):
             for n in d.names:
                 self._declare_model(n, d.span)
@@ -134,7 +137,7 @@ class _Checker:
         for name, e in self.overrides.items():
             if name not in known:
                 self.errors.append(SpecError(
-                    f"--const {name}: the spec declares no constant '{name}'", e.span,
+                    f"the spec declares no constant '{name}'", e.span,
                     "constants of this spec: " + (", ".join(sorted(known)) or "none")))
         out = []
         for d in decls:
@@ -144,7 +147,7 @@ class _Checker:
                 k = self._guarded_const_kind(given)
                 if default_kind is not None and k is not None and not _compatible(default_kind, k):
                     self.errors.append(SpecError(
-                        f"--const {d.name}: expected {default_kind.show()} (like the default in the spec), "
+                        f"constant {d.name} expects {default_kind.show()} (like its default in the spec), "
                         f"got {k.show()}", given.span, f"the spec declares it at {d.span}"))
                 d = A.ConstDecl(d.span, d.name, given)
                 default_kind = k
@@ -437,6 +440,8 @@ class _Checker:
         info = self.defs[name]
         if name in self.def_stack:
             self.fail(f"operator '{name}' is recursive", span, "recursive operators are not supported")
+        if info.failed:
+            return AnyK()  # its error is reported already; do not cascade
         if info.param_kinds is not None:
             for want, got in zip(info.param_kinds, arg_kinds):
                 if not _compatible(want, got):
@@ -462,6 +467,9 @@ class _Checker:
         self.def_stack.append(name)
         try:
             info.result = self.expr(info.decl.body, env)
+        except SpecError:
+            info.failed = True
+            raise
         finally:
             self.def_stack.pop()
         info.state_dependent = self.state_read

@@ -1,0 +1,121 @@
+"""The `modelcheck` command. The only place that prints results and chooses exit codes.
+
+Exit codes: 0 every invariant holds; 1 violation or deadlock; 2 bad input or usage
+(including a spec that fails while being evaluated); 3 stopped early by a limit;
+130 interrupted (the statistics so far are printed first).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from . import pipeline
+from .explore.bfs import Limits
+from .explore.result import CheckResult, Outcome, Stats
+from .lang.errors import SpecError, SpecErrors
+from .report.json_out import result_json
+from .report.text import render_progress, render_result
+
+EXIT = {Outcome.OK: 0, Outcome.VIOLATION: 1, Outcome.DEADLOCK: 1, Outcome.ERROR: 2, Outcome.INCOMPLETE: 3}
+EXIT_INTERRUPTED = 130
+
+
+class TerminalProgress:
+    """A one-line live display on stderr, redrawn in place."""
+
+    def __init__(self) -> None:
+        self.shown = False
+
+    def progress(self, stats: Stats) -> None:
+        sys.stderr.write("\r" + render_progress(stats))
+        sys.stderr.flush()
+        self.shown = True
+
+    def clear(self) -> None:
+        if self.shown:
+            sys.stderr.write("\n")
+
+
+class Silent:
+    def progress(self, stats: Stats) -> None:
+        pass
+
+    def clear(self) -> None:
+        pass
+
+
+def _const(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip().isidentifier() or not value.strip():
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, e.g. Ballots=0..2, got {text!r}")
+    return name.strip(), value.strip()
+
+
+def _positive(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return n
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="modelcheck", description="Model checker for distributed protocols.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    check = sub.add_parser("check", help="explore every reachable state and check the invariants")
+    check.add_argument("spec", help="the spec file, e.g. specs/paxos.spec")
+    check.add_argument("--const", action="append", type=_const, default=[], metavar="NAME=VALUE",
+                       help="override a constant; VALUE is a spec expression, e.g. Ballots=0..2, Values={v1}")
+    check.add_argument("--inv", action="append", default=None, metavar="NAME",
+                       help="check only this invariant (repeatable); default: all")
+    check.add_argument("--no-deadlock", action="store_true", help="do not report states without successors")
+    check.add_argument("--max-states", type=_positive, metavar="N", help="stop after N distinct states")
+    check.add_argument("--max-depth", type=_positive, metavar="N", help="do not explore beyond depth N")
+    check.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    check.add_argument("--dump-code", metavar="FILE", help="write the generated Python module to FILE")
+    check.set_defaults(run=run_check)
+    return parser
+
+
+def run_check(args: argparse.Namespace) -> int:
+    consts = dict(args.const)
+    compiled = pipeline.load(args.spec, consts)
+    if args.dump_code:
+        Path(args.dump_code).write_text(compiled.source)
+    reporter = TerminalProgress() if sys.stderr.isatty() and not args.json else Silent()
+    limits = Limits(args.max_states, args.max_depth, not args.no_deadlock)
+    result = pipeline.check(compiled, args.inv, limits, reporter)
+    reporter.clear()
+    invariants = list(args.inv or compiled.model.invariant_names)
+    spec_name = compiled.checked.spec.name
+    if args.json:
+        print(json.dumps(result_json(spec_name, result, compiled.model.describe_constants())))
+    else:
+        print(render_result(spec_name, result, invariants))
+    return _exit_code(result)
+
+
+def _exit_code(result: CheckResult) -> int:
+    if result.stopped_because == "interrupted":
+        return EXIT_INTERRUPTED
+    return EXIT[result.outcome]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except (SpecError, SpecErrors) as e:
+        print(e.render(), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())
