@@ -11,15 +11,23 @@ from . import compile as compile_stage
 from .explore.bfs import Limits, NullReporter, Reporter, bfs
 from .explore.result import CheckResult
 from .lang.errors import SpecError, SpecErrors, attach_source
-from .lang.parser import parse_expr, parse_file
+from .lang.parser import parse_expr, parse_file, parse_text
 from .lang.typecheck import typecheck
 
 
 def load(path: str | Path, consts: dict[str, str] | None = None) -> compile_stage.CompiledSpec:
-    """Parse, check and compile a spec; consts maps constant names to expression texts."""
+    """Parse, check and compile a spec file; consts maps constant names to expression texts."""
+    return _compile(parse_file(path), consts)
+
+
+def load_text(text: str, consts: dict[str, str] | None = None, filename: str = "<spec>") -> compile_stage.CompiledSpec:
+    """The same for a spec given as text (tests, notebooks)."""
+    return _compile(parse_text(text, filename), consts)
+
+
+def _compile(parsed, consts: dict[str, str] | None) -> compile_stage.CompiledSpec:
     texts = {f"--const {name}": text for name, text in (consts or {}).items()}
     overrides = {name: parse_expr(text, f"--const {name}") for name, text in (consts or {}).items()}
-    parsed = parse_file(path)
     try:
         checked = typecheck(parsed, overrides)
     except SpecErrors as e:
