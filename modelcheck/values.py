@@ -146,10 +146,36 @@ def setf(r: tuple, pos: int, v: Any) -> tuple:
     return r[:pos] + (v,) + r[pos + 1:]
 
 
+def set_add(s: frozenset, x: Any) -> frozenset:
+    """s + {x}, returning s itself when x is already in it (message sets mostly re-send)."""
+    return s if x in s else s | frozenset((x,))
+
+
 def powerset(s: frozenset) -> frozenset:
     items = sorted(s, key=canon)
     return frozenset(frozenset(c) for c in chain.from_iterable(combinations(items, n)
                                                                for n in range(len(items) + 1)))
+
+
+_indexes: dict[int, tuple[frozenset, dict]] = {}
+
+
+def index_by(s: frozenset, positions, key) -> list | tuple:
+    """The records of s whose field (at `positions`: an int, or a FIELD_ table by layout tag)
+    equals key, in s's iteration order. The grouping of the last set seen per field is kept,
+    so the actions and invariants that look into the same state's set share one pass."""
+    entry = _indexes.get(id(positions))
+    if entry is None or entry[0] is not s:
+        groups: dict = {}
+        if isinstance(positions, int):
+            for r in s:
+                groups.setdefault(r[positions], []).append(r)
+        else:
+            for r in s:
+                groups.setdefault(r[positions[r[0]]], []).append(r)
+        entry = (s, groups)
+        _indexes[id(positions)] = entry
+    return entry[1].get(key, ())
 
 
 def choose(candidates) -> Any:

@@ -16,12 +16,12 @@ import hashlib
 from dataclasses import dataclass
 
 from ..lang import ast as A
-from ..lang.kinds import Kind, RecK, SeqK, SetK, TupleK, contains, record_field
+from ..lang.kinds import Kind, RecK, SeqK, SetK, TupleK, UnionK, contains, record_field
 from ..lang.typecheck import CheckedSpec, Ref
 
 HELPERS = ("EMPTY", "EMPTY_MAP", "ONCE", "EvalError", "ap", "except_", "mk_map", "map_put", "bag_add",
            "bag_remove", "bag_count", "seq_at", "seq_set", "head", "tail", "getf", "setf", "powerset",
-           "choose", "set_min", "set_max", "int_div", "int_mod", "sort_keys", "canon")
+           "choose", "index_by", "set_add", "set_min", "set_max", "int_div", "int_mod", "sort_keys", "canon")
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,8 @@ class _Codegen:
         self.hoisted_lines: list[str] = []
         self.yield_names: dict[tuple[str, ...], str] = {}
         self.var_names = [v.name for v in checked.vars]
+        self.subst: dict[str, str] = {}  # parameter -> argument code, while inlining an operator
+        self.param_uses: dict[str, dict[str, tuple[int, bool]]] = {}
 
     # ------------------------------------------------------------ module
     def module(self) -> GeneratedModule:
@@ -196,16 +198,36 @@ class _Codegen:
 
     def _action(self, d: A.ActionDecl) -> list[str]:
         lines = [f"def A_{d.name}(st):  # {self._where(d.span)} action {d.name}", f"    {self._unpack()}"]
-        indent = 1
+        params = [self.c.binder_names[id(b)] for b in d.params]
+        guards, body = self._hoisted_guards(d, params)
         binders = []
-        for b in d.params:
-            py = self.c.binder_names[id(b)]
-            lines.append("    " * indent + f"for {py} in {self._domain(b.domain)}:")
-            indent += 1
-            binders.append((b.name, py))
-        lines += self._stmts(list(d.body), {}, binders, indent, loops=len(d.params))
+        for level, b in enumerate(d.params):
+            lines += self._guard_lines(guards[level], level + 1, level)
+            lines.append("    " * (level + 1) + f"for {params[level]} in {self._domain(b.domain)}:")
+            binders.append((b.name, params[level]))
+        depth = len(d.params)
+        lines += self._guard_lines(guards[depth], depth + 1, depth)
+        lines += self._stmts(body, {}, binders, depth + 1, loops=depth)
         lines.append("")
         return lines
+
+    def _hoisted_guards(self, d: A.ActionDecl, params: list[str]):
+        """Leading `require`s, each placed in the outermost parameter loop that binds what it
+        reads, so that a guard on b alone is not re-evaluated for every v. Their order is kept."""
+        guards: list[list[A.Require]] = [[] for _ in range(len(params) + 1)]
+        level = 0
+        body = list(d.body)
+        while body and isinstance(body[0], A.Require):
+            req = body.pop(0)
+            used = {self.c.refs[id(n)].name for n in A.walk(req.cond)
+                    if isinstance(n, A.Name) and self.c.refs.get(id(n), Ref("", "")).kind == "bound"}
+            level = max([level] + [i + 1 for i, p in enumerate(params) if p in used])
+            guards[level].append(req)
+        return guards, body
+
+    def _guard_lines(self, requires: list[A.Require], indent: int, loops: int) -> list[str]:
+        skip = "continue" if loops else "return"
+        return ["    " * indent + f"if not ({self.ex(r.cond)}): {skip}  # {self._where(r.span)}" for r in requires]
 
     def _constraint(self) -> list[str]:
         cs = self.spec.of(A.ConstraintDecl)
@@ -233,9 +255,10 @@ class _Codegen:
             return self._assign(s, rest, assigned, binders, indent, loops)
         if isinstance(s, A.Pick):
             py = self.c.binder_names[id(s.binder)]
-            lines = [pad + f"for {py} in {self._domain(s.binder.domain)}:  # {self._where(s.span)} pick"]
-            if s.cond is not None:
-                lines.append(pad + f"    if not ({self.ex(s.cond)}): continue")
+            domain, residual = self._selective(s.binder, s.cond, True)
+            lines = [pad + f"for {py} in {domain}:  # {self._where(s.span)} pick"]
+            if residual:
+                lines.append(pad + f"    if not ({residual}): continue")
             return lines + self._stmts(rest, assigned, binders + [(s.binder.name, py)], indent + 1, loops + 1)
         if isinstance(s, A.If):
             cond = self.ex(s.cond)
@@ -336,7 +359,7 @@ class _Codegen:
     def _x_Name(self, e: A.Name, h):
         ref: Ref = self.c.refs[id(e)]
         if ref.kind == "bound":
-            return ref.name
+            return self.subst.get(ref.name, ref.name)
         if ref.kind == "var":
             return f"V_{ref.name}"
         if ref.kind == "const":
@@ -353,8 +376,45 @@ class _Codegen:
     def _x_Call(self, e: A.Call, h):
         args = [self.ex(a, h) for a in e.args]
         if e.func in self.c.defs:
+            info = self.c.defs[e.func]
+            if self._inlinable(info, args):
+                return self._inline(info, args, h)
             return f"D_{e.func}(st{''.join(', ' + a for a in args)})"
         return getattr(self, "_call_" + e.func)(e, args)
+
+    def _inline(self, info, args: list[str], h: bool) -> str:
+        """The operator's body with its parameters replaced by the argument code."""
+        saved = self.subst
+        self.subst = dict(zip(info.param_names, args))
+        try:
+            return f"({self.ex(info.decl.body, h)})"
+        finally:
+            self.subst = saved
+
+    def _inlinable(self, info, args: list[str]) -> bool:
+        """Inline a call unless that would evaluate a non-trivial argument more than once."""
+        uses = self._param_uses(info)
+        return all(_simple(a) or uses.get(p, (0, False)) in ((0, False), (1, False))
+                   for p, a in zip(info.param_names, args))
+
+    def _param_uses(self, info) -> dict[str, tuple[int, bool]]:
+        """Per parameter: how often the body reads it, and whether some read is under a binder."""
+        key = info.decl.name
+        if key not in self.param_uses:
+            uses: dict[str, tuple[int, bool]] = {}
+            self._count_uses(info.decl.body, False, uses)
+            self.param_uses[key] = uses
+        return self.param_uses[key]
+
+    def _count_uses(self, node, looped: bool, uses: dict) -> None:
+        if isinstance(node, A.Name):
+            ref = self.c.refs.get(id(node))
+            if ref is not None and ref.kind == "bound" and ref.name.startswith("p_"):
+                n, under = uses.get(ref.name, (0, False))
+                uses[ref.name] = (n + 1, under or looped)
+        binds = isinstance(node, (A.Quant, A.SetFilter, A.SetMap, A.MapCtor, A.Choose, A.Let))
+        for child in A.children(node):
+            self._count_uses(child, looped or binds, uses)
 
     def _call_size(self, e, a):
         return f"len({a[0]})"
@@ -432,6 +492,8 @@ class _Codegen:
         if op == "..":
             return f"frozenset(range({left}, {right} + 1))"
         is_set = isinstance(self.kind(e), SetK)
+        if op == "+" and is_set and isinstance(e.right, A.SetLit) and len(e.right.elems) == 1:
+            return f"set_add({left}, {self.ex(e.right.elems[0], h)})"  # msgs + {m}: no copy if m is in
         if op == "+":
             return f"({left} | {right})" if is_set else f"({left} + {right})"
         if op == "-":
@@ -511,6 +573,8 @@ class _Codegen:
             return f"{base}[{e.key.value - 1}]"
         if isinstance(bk, SeqK):
             return f"seq_at({base}, {key})"
+        if base.isidentifier():  # inlined ap(): this is the hottest operation of most specs
+            return f"{base}[1][{base}[0].index({key})]"
         return f"ap({base}, {key})"
 
     def _x_Field(self, e: A.Field, h):
@@ -537,12 +601,62 @@ class _Codegen:
 
     def _x_SetFilter(self, e: A.SetFilter, h):
         py = self.c.binder_names[id(e.binder)]
-        return f"frozenset({py} for {py} in {self._domain(e.binder.domain, h)} if {self.ex(e.cond, h)})"
+        domain, rest = self._selective(e.binder, e.cond, h)
+        return f"frozenset({py} for {py} in {domain}{' if ' + rest if rest else ''})"
+
+    def _selective(self, b: A.Binder, cond: A.Expr | None, h: bool, implication: bool = False):
+        """(code iterating b's domain, code of the rest of cond), iterating only the elements
+        whose field f equals a key when cond starts with `x.f == key` (or is `x.f == key => p`
+        for a forall): a per-set index replaces a scan of the whole set, as in a database.
+        The rest of the condition is None when nothing remains to test."""
+        if cond is None:
+            return self._domain(b.domain, h), None
+        if implication:
+            if not (isinstance(cond, A.Binary) and cond.op == "=>"):
+                return self._domain(b.domain, h), self.ex(cond, h)
+            conjuncts = [cond.left]
+            rest_nodes = [cond.right]
+        else:
+            conjuncts = _conjuncts(cond)
+            rest_nodes = conjuncts[1:]
+        lookup = self._index_lookup(b, conjuncts[0], h)
+        if lookup is None:
+            return self._domain(b.domain, h), self.ex(cond, h)
+        rest = " and ".join(f"({self.ex(c, h)})" for c in rest_nodes) or None
+        return lookup, rest
+
+    def _index_lookup(self, b: A.Binder, eq: A.Expr, h: bool) -> str | None:
+        if not (isinstance(eq, A.Binary) and eq.op == "=="):
+            return None
+        py = self.c.binder_names[id(b)]
+        for field, key in ((eq.left, eq.right), (eq.right, eq.left)):
+            if not (isinstance(field, A.Field) and isinstance(field.base, A.Name)
+                    and self.c.refs[id(field.base)].name == py):
+                continue
+            if any(self.c.refs.get(id(n)) == self.c.refs[id(field.base)] for n in A.walk(key)
+                   if isinstance(n, A.Name)):
+                return None
+            elem = self.kind(b.domain).elem
+            variants = elem.variants if isinstance(elem, UnionK) else (elem,) if isinstance(elem, RecK) else ()
+            if not variants or any(v.field(field.name) is None for v in variants):
+                return None
+            if isinstance(elem, RecK):
+                positions = str(elem.names.index(field.name) + 1)
+            else:
+                self.field_tables.add(field.name)
+                positions = f"FIELD_{field.name}"
+            dom = self._domain(b.domain, h)
+            return f"index_by({dom}, {positions}, {self.ex(key, h)})"
+        return None
 
     def _comprehension(self, binders, h) -> str:
         return " ".join(f"for {self.c.binder_names[id(b)]} in {self._domain(b.domain, h)}" for b in binders)
 
     def _x_SetMap(self, e: A.SetMap, h):
+        if len(e.binders) == 1:
+            py = self.c.binder_names[id(e.binders[0])]
+            domain, rest = self._selective(e.binders[0], e.cond, h)
+            return f"frozenset({self.ex(e.body, h)} for {py} in {domain}{' if ' + rest if rest else ''})"
         cond = f" if {self.ex(e.cond, h)}" if e.cond is not None else ""
         return f"frozenset({self.ex(e.body, h)} {self._comprehension(e.binders, h)}{cond})"
 
@@ -562,6 +676,10 @@ class _Codegen:
 
     def _x_Quant(self, e: A.Quant, h):
         fn = "all" if e.kind == "forall" else "any"
+        if len(e.binders) == 1:
+            py = self.c.binder_names[id(e.binders[0])]
+            domain, rest = self._selective(e.binders[0], e.body, h, implication=e.kind == "forall")
+            return f"{fn}({rest or 'True'} for {py} in {domain})"
         return f"{fn}({self.ex(e.body, h)} {self._comprehension(e.binders, h)})"
 
     def _x_Choose(self, e: A.Choose, h):
@@ -589,6 +707,18 @@ class _Codegen:
                 self.hoisted_lines.append(f"{name} = {code}")
             return self.hoisted[code]
         return self.ex(dom, h)
+
+
+def _conjuncts(e: A.Expr) -> list[A.Expr]:
+    """`a and b and c` as [a, b, c]."""
+    if isinstance(e, A.Binary) and e.op == "and":
+        return _conjuncts(e.left) + _conjuncts(e.right)
+    return [e]
+
+
+def _simple(code: str) -> bool:
+    """Code that is cheap to evaluate twice: a name or a number."""
+    return code.isidentifier() or code.lstrip("-").isdigit()
 
 
 def _src(spec: A.Spec, e: A.Expr) -> str:

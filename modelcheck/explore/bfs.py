@@ -99,7 +99,7 @@ class _Search:
     def _explore(self) -> None:
         batch = _Batch()
         for names, args, s in self._guarded(lambda: list(self.model.init_states()), -1):
-            self._offer(batch, s, -1, -1)
+            self._offer_initial(batch, s)
         level = self._admit(batch)
         depth = 1
         while level:
@@ -115,16 +115,32 @@ class _Search:
         batch = _Batch()
         actions = list(enumerate(self.model.actions()))
         counts = [0] * len(actions)
+        fingerprint, constraint = self.fingerprint, self.constraint
+        # The hot loop: local names only, one append per list per successor.
+        fps, states, parents, acts = batch.fps, batch.states, batch.parents, batch.actions
         for n, (index, s) in enumerate(level):
             found_any = False
             for a, successors in actions:
-                for _names, _args, t in self._guarded(lambda: list(successors(s)), index):
-                    counts[a] += 1
-                    found_any = True
-                    self._offer(batch, t, index, a)
+                try:
+                    produced = 0
+                    for _names, _args, t in successors(s):
+                        produced += 1
+                        if constraint is not None and not constraint(t):
+                            self._outside(batch, t, index, a)
+                            continue
+                        fps.append(fingerprint(t))
+                        states.append(t)
+                        parents.append(index)
+                        acts.append(a)
+                except (_Found, KeyboardInterrupt):
+                    raise
+                except Exception as e:
+                    self._spec_error(e, index)
+                counts[a] += produced
+                found_any = found_any or produced > 0
             if not found_any and self.limits.check_deadlock:
-                self._admit(batch)  # a violation found before the deadlock is reported first
                 self._record_counts(counts)
+                self._admit(batch)  # a violation found before the deadlock is reported first
                 trace = rebuild_trace(self.model, self.visited, index)
                 raise _Found(self._result(Outcome.DEADLOCK, Violation("deadlock", "deadlock", trace)))
             if n % 512 == 0:
@@ -132,22 +148,27 @@ class _Search:
         self._record_counts(counts)
         return self._admit(batch)
 
+    def _outside(self, batch: _Batch, t, parent: int, action: int) -> None:
+        """A successor outside the constraint: check its invariants, then drop it."""
+        if batch.outside is None:
+            broken = self._broken_invariant(t, parent, (action, t))
+            if broken is not None:
+                batch.outside = (len(batch), broken, parent, action, t)
+
     def _record_counts(self, counts: list[int]) -> None:
         for name, c in zip(self.model.action_names, counts):
             self.stats.action_counts[name] += c
+            self.stats.generated += c
 
-    def _offer(self, batch: _Batch, t, parent: int, action: int) -> None:
+    def _offer_initial(self, batch: _Batch, t) -> None:
         self.stats.generated += 1
-        if self.constraint is not None and not self._guarded(lambda: self.constraint(t), parent, (action, t)):
-            if batch.outside is None:
-                broken = self._broken_invariant(t, parent, (action, t))
-                if broken is not None:
-                    batch.outside = (len(batch), broken, parent, action, t)
+        if self.constraint is not None and not self._guarded(lambda: self.constraint(t), -1, (-1, t)):
+            self._outside(batch, t, -1, -1)
             return
         batch.fps.append(self.fingerprint(t))
         batch.states.append(t)
-        batch.parents.append(parent)
-        batch.actions.append(action)
+        batch.parents.append(-1)
+        batch.actions.append(-1)
 
     def _admit(self, batch: _Batch) -> list[tuple[int, Any]]:
         """Deduplicate a batch into the visited set, check the new states' invariants."""
@@ -190,12 +211,15 @@ class _Search:
         except (_Found, KeyboardInterrupt):
             raise
         except Exception as e:  # any failure inside generated code is the spec's runtime error
-            message = str(e) if isinstance(e, EvalError) else f"{type(e).__name__}: {e}"
-            try:
-                trace = rebuild_trace(self.model, self.visited, index, last) if index >= 0 or last else None
-            except Exception:
-                trace = None
-            raise _Found(self._result(Outcome.ERROR, Violation("error", message, trace or Trace(()))))
+            self._spec_error(e, index, last)
+
+    def _spec_error(self, e: Exception, index: int, last=None):
+        message = str(e) if isinstance(e, EvalError) else f"{type(e).__name__}: {e}"
+        try:
+            trace = rebuild_trace(self.model, self.visited, index, last) if index >= 0 or last else Trace(())
+        except Exception:  # the error may recur while replaying; report it without a trace
+            trace = Trace(())
+        raise _Found(self._result(Outcome.ERROR, Violation("error", message, trace)))
 
     def _maybe_report(self, remaining: int) -> None:
         now = time.perf_counter()

@@ -1,0 +1,87 @@
+"""Shared helpers for the modelcheck test suite: the repository path, the CLI runner,
+spec writers and evaluators, and builders for ITF values (the encoding of reports)."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from modelcheck import pipeline
+from modelcheck.explore.bfs import Limits
+from modelcheck.explore.result import CheckResult
+
+REPO = Path(__file__).resolve().parent.parent
+SPECS = REPO / "specs"
+PAXOS = SPECS / "paxos.spec"
+PAXOS_BUGGY = SPECS / "paxos_buggy.spec"
+
+CLI_TIMEOUT = 300  # seconds; generous, so that a slow machine fails on a result, not a timeout
+
+
+# ---------------------------------------------------------------- ITF values
+
+def I(n: int) -> dict:
+    """An ITF integer."""
+    return {"#bigint": str(n)}
+
+
+def S(*elems) -> dict:
+    """An ITF set, elements given in the expected (sorted) order."""
+    return {"#set": list(elems)}
+
+
+def M(*pairs) -> dict:
+    """An ITF map from (key, value) pairs, in key order."""
+    return {"#map": [list(p) for p in pairs]}
+
+
+def T(*elems) -> dict:
+    """An ITF tuple."""
+    return {"#tup": list(elems)}
+
+
+def ints(*ns: int) -> dict:
+    """An ITF set of integers."""
+    return S(*(I(n) for n in ns))
+
+
+# ---------------------------------------------------------------- specs as text
+
+def evaluate(expr: str, decls: str = "", consts: dict[str, str] | None = None):
+    """The ITF value of `expr`, evaluated as the constant R of a spec with no variables."""
+    text = f"spec Eval\n{decls}\nconst R = {expr}\ninit {{ }}\n"
+    return pipeline.load_text(text, consts).model.describe_constants()["R"]
+
+
+def check_text(text: str, invariants=None, limits: Limits = Limits(), consts=None) -> CheckResult:
+    """Compile a spec given as text and explore it."""
+    return pipeline.check(pipeline.load_text(text, consts), invariants, limits)
+
+
+# ---------------------------------------------------------------- the command line
+
+def run_modelcheck(*args, env: dict[str, str] | None = None, cwd: Path = REPO,
+                   timeout: float = CLI_TIMEOUT) -> subprocess.CompletedProcess:
+    """`python -m modelcheck.cli ARGS` as a user runs it, from the repository root."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([sys.executable, "-m", "modelcheck.cli", *map(str, args)],
+                          cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture
+def run_cli():
+    """run_cli(*args, env=None) -> CompletedProcess of `modelcheck ...` run from the repo root."""
+    return run_modelcheck
+
+
+@pytest.fixture
+def spec_file(tmp_path):
+    """spec_file(text, name="t.spec") -> the path of a spec file holding text."""
+    def write(text: str, name: str = "t.spec") -> Path:
+        path = tmp_path / name
+        path.write_text(text)
+        return path
+    return write
