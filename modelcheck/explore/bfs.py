@@ -39,6 +39,7 @@ class NullReporter:
 
 
 PROGRESS_EVERY = 1.0  # seconds between progress reports
+BATCH_SIZE = 50_000   # successors deduplicated at once; admitting in generation order keeps BFS order
 
 
 @dataclass
@@ -104,11 +105,13 @@ class _Search:
         depth = 1
         while level:
             self.stats.depth = depth
+            self.stats.queue = len(level)
             if self.limits.max_depth is not None and depth >= self.limits.max_depth:
                 self.stats.queue = len(level)
                 raise _Found(self._result(Outcome.INCOMPLETE, stopped=f"max depth {self.limits.max_depth}"))
             level = self._expand(level)
             depth += 1
+        self.stats.queue = 0
 
     def _expand(self, level: list[tuple[int, Any]]) -> list[tuple[int, Any]]:
         """Expand every state of one depth; return the new states of the next depth."""
@@ -118,7 +121,12 @@ class _Search:
         fingerprint, constraint = self.fingerprint, self.constraint
         # The hot loop: local names only, one append per list per successor.
         fps, states, parents, acts = batch.fps, batch.states, batch.parents, batch.actions
+        next_level: list[tuple[int, Any]] = []
         for n, (index, s) in enumerate(level):
+            if len(fps) >= BATCH_SIZE:  # admit in slices: memory holds no level's duplicates
+                next_level += self._admit(batch)
+                batch = _Batch()
+                fps, states, parents, acts = batch.fps, batch.states, batch.parents, batch.actions
             found_any = False
             for a, successors in actions:
                 try:
@@ -146,7 +154,7 @@ class _Search:
             if n % 512 == 0:
                 self._maybe_report(len(level) - n)
         self._record_counts(counts)
-        return self._admit(batch)
+        return next_level + self._admit(batch)
 
     def _outside(self, batch: _Batch, t, parent: int, action: int) -> None:
         """A successor outside the constraint: check its invariants, then drop it."""
@@ -191,7 +199,6 @@ class _Search:
         if self.limits.max_states is not None and self.stats.distinct >= self.limits.max_states:
             self.stats.queue = len(new_states)
             raise _Found(self._result(Outcome.INCOMPLETE, stopped=f"max states {self.limits.max_states}"))
-        self.stats.queue = len(new_states)
         return new_states
 
     def _broken_invariant(self, t, index: int, last=None) -> str | None:
