@@ -441,6 +441,9 @@ class _Codegen:
             return f"frozenset({a[0]})"
         return f"frozenset({a[0]}[1])"
 
+    def _call_put(self, e, a):
+        return f"map_put({a[0]}, {a[1]}, {a[2]}, {self._needs_canon(self.kind(e).dom)})"
+
     def _call_len(self, e, a):
         return f"len({a[0]})"
 

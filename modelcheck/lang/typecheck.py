@@ -490,8 +490,8 @@ class _Checker:
         builtin = getattr(self, "_b_" + e.func, None)
         if builtin is None:
             self.fail(f"unknown operator '{e.func}'", e.span,
-                      "builtins: size, subsets, union, min, max, domain, range, len, append, head, "
-                      "tail, subseq, bag_add, bag_remove, bag_count, bag_sum; or declare it with def")
+                      "builtins: size, subsets, union, min, max, domain, range, put, len, append, "
+                      "head, tail, subseq, bag_add, bag_remove, bag_count, bag_sum; or declare it with def")
         ks = [self.expr(a, env) for a in e.args]
         return builtin(e, ks)
 
@@ -579,6 +579,12 @@ class _Checker:
         for i in (1, 2):
             self._want(e, i, ks[i], IntK, "an integer")
         return s
+
+    def _b_put(self, e, ks):
+        """put(f, k, v): f with k mapped to v, adding k to the domain if it is not there."""
+        self._arity(e, ks, 3)
+        self._want(e, 0, ks[0], FnK, "a map")
+        return self._join(ks[0], FnK(ks[1], ks[2]), e.span, "put")
 
     def _bag_arg(self, e, ks) -> FnK:
         self._want(e, 0, ks[0], FnK, "a bag (a map to counts)")
