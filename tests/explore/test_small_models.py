@@ -84,9 +84,10 @@ def test_mutex_with_a_lock():
     #   depth 2: (trying, idle) (idle, trying)
     #   depth 3: (trying, trying) (crit, idle) (idle, crit)
     #   depth 4: (crit, trying) (trying, crit)
-    # Successors: 2 for each of the first six states (two idle/trying/crit moves, Enter
-    # being blocked by nothing), 1 for (crit, trying) and (trying, crit) (the other process
-    # waits for the lock): 6 * 2 + 2 * 1 = 14, plus the initial state: 15 generated.
+    # Successors: 2 in each of the first six states (each process that is idle can Try,
+    # trying can Enter while the lock is free, in crit can Exit), 1 in (crit, trying) and
+    # (trying, crit), where the trying process waits for the lock: 6 * 2 + 2 * 1 = 14,
+    # plus the initial state: 15 generated (Try 6, Enter 4, Exit 4).
     r = check_text(GOOD_MUTEX)
     assert r.outcome == Outcome.OK, r.violation
     assert (r.stats.distinct, r.stats.generated, r.stats.depth) == (8, 15, 4)
