@@ -59,6 +59,8 @@ def except_(f: tuple, k: Any, v: Any) -> tuple:
         i = keys.index(k)
     except ValueError:
         raise EvalError(f"'with' updates a key outside the map's domain (key {k!r})") from None
+    if vals[i] == v:
+        return f  # unchanged: keep the object, so that a step that changes nothing is seen as such
     return keys, vals[:i] + (v,) + vals[i + 1:]
 
 

@@ -51,6 +51,7 @@ class _Codegen:
         self.var_names = [v.name for v in checked.vars]
         self.subst: dict[str, str] = {}  # parameter -> argument code, while inlining an operator
         self.param_uses: dict[str, dict[str, tuple[int, bool]]] = {}
+        self.in_action = False  # generating an action, where st is the state before the step
 
     # ------------------------------------------------------------ module
     def module(self) -> GeneratedModule:
@@ -207,7 +208,9 @@ class _Codegen:
             binders.append((b.name, params[level]))
         depth = len(d.params)
         lines += self._guard_lines(guards[depth], depth + 1, depth)
+        self.in_action = True
         lines += self._stmts(body, {}, binders, depth + 1, loops=depth)
+        self.in_action = False
         lines.append("")
         return lines
 
@@ -308,8 +311,12 @@ class _Codegen:
         if names not in self.yield_names:
             self.yield_names[names] = f"ARGS_{len(self.yield_names)}"
         values = "".join(f"{py}, " for _, py in binders)
-        state = "".join(f"{assigned.get(v, f'V_{v}')}, " for v in self.var_names)
-        return f"yield {self.yield_names[names]}, ({values}), ({state})"
+        state = "(" + "".join(assigned.get(v, f"V_{v}") + ", " for v in self.var_names) + ")"
+        if assigned and self.in_action:
+            # A step that changes nothing yields st itself, which the explorer skips cheaply.
+            same = " and ".join(f"{py} is V_{v}" for v, py in assigned.items())
+            state = f"(st if {same} else {state})"
+        return f"yield {self.yield_names[names]}, ({values}), {state}"
 
     # ------------------------------------------------------------ expressions
     def ex(self, e: A.Expr, hoist: bool = True) -> str:
@@ -693,10 +700,25 @@ class _Codegen:
         return f"({self.ex(e.then, h)} if {self.ex(e.cond, h)} else {self.ex(e.orelse, h)})"
 
     def _x_Let(self, e: A.Let, h):
-        code = self.ex(e.body, h)
-        for binding in reversed(e.bindings):
-            code = f"(lambda {self.c.binder_names[id(binding)]}: {code})({self.ex(binding[1], h)})"
-        return code
+        return self._let(list(e.bindings), e.body, h)
+
+    def _let(self, bindings: list, body: A.Expr, h: bool) -> str:
+        """Bindings in order; each is evaluated only where needed: `let x = e in a and b`
+        with x unused in a becomes `a and (let x = e in b)`, so a false `a` skips e."""
+        if not bindings:
+            return self.ex(body, h)
+        names = {self.c.binder_names[id(b)] for b in bindings}
+        if isinstance(body, A.Binary) and body.op in ("and", "or", "=>") and not self._uses(body.left, names):
+            left = self.ex(body.left, h)
+            right = self._let(bindings, body.right, h)
+            return {"and": f"({left} and {right})", "or": f"({left} or {right})",
+                    "=>": f"((not {left}) or {right})"}[body.op]
+        first, rest = bindings[0], bindings[1:]
+        return f"(lambda {self.c.binder_names[id(first)]}: {self._let(rest, body, h)})({self.ex(first[1], h)})"
+
+    def _uses(self, e: A.Expr, names: set[str]) -> bool:
+        return any(isinstance(n, A.Name) and self.c.refs.get(id(n)) is not None
+                   and self.c.refs[id(n)].name in names for n in A.walk(e))
 
     def _domain(self, dom: A.Expr, h: bool = True) -> str:
         """Code for a set to iterate over: a range directly, a constant set in sorted order."""

@@ -133,6 +133,8 @@ class _Search:
                     produced = 0
                     for _names, _args, t in successors(s):
                         produced += 1
+                        if t is s:  # the step changed nothing: never a new state
+                            continue
                         if constraint is not None and not constraint(t):
                             self._outside(batch, t, index, a)
                             continue

@@ -114,7 +114,7 @@ def test_buggy_paxos_breaks_agreement_json(buggy_agreement_json):
     assert trace[0]["action"] is None
     assert all(step["action"] in {"Phase1a", "Phase1b", "Phase2a", "Phase2b"} for step in trace[1:])
     assert all(set(step["state"]) == {"maxBal", "maxVBal", "maxVal", "msgs"} for step in trace)
-    assert is_itf(trace), "trace values must be ITF-encoded"
+    assert all(is_itf(step["state"]) and is_itf(step["args"]) for step in trace), "values must be ITF-encoded"
     assert trace[0]["state"]["maxBal"] == {"#map": [["a1", I(-1)], ["a2", I(-1)], ["a3", I(-1)]]}
     assert trace[0]["state"]["msgs"] == S()
     assert trace[1]["args"] in ({"b": I(0)}, {"b": I(1)})
@@ -175,3 +175,11 @@ def test_paxos_three_ballots(run_cli):
     obj = single_json_object(proc)
     assert obj["distinct_states"] == 185369
     assert obj["depth"] == 25
+
+
+def test_itf_checker_rejects_bare_numbers():
+    # guards test_buggy_paxos_breaks_agreement_json against a checker that accepts anything
+    assert is_itf({"#map": [["a1", I(-1)]], "x": S(I(0)), "t": {"#tup": ["s", True]}})
+    assert not is_itf({"#map": [["a1", -1]]})
+    assert not is_itf([1])
+    assert not is_itf({"#bigint": "1.5"})

@@ -43,6 +43,6 @@ def test_arithmetic_agrees_with_python(pair):
     assert evaluate(spec) == I(expected), (spec, py)
 
 
-def test_generator_leaves_out_parentheses():
+def test_mixed_precedence_example():
     # the property above would be much weaker if every subexpression were parenthesized
     assert evaluate("2 - 3 * 4 - 5 % 3 / 2") == I(2 - 3 * 4 - 5 % 3 // 2)
