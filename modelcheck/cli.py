@@ -67,9 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="modelcheck", description="Model checker for distributed protocols.")
     sub = parser.add_subparsers(dest="command", required=True)
     check = sub.add_parser("check", help="explore every reachable state and check the invariants")
-    check.add_argument("spec", help="the spec file, e.g. specs/paxos.spec")
-    check.add_argument("--const", action="append", type=_const, default=[], metavar="NAME=VALUE",
-                       help="override a constant; VALUE is a spec expression, e.g. Ballots=0..2, Values={v1}")
+    add_spec_arguments(check)
     check.add_argument("--inv", action="append", default=None, metavar="NAME",
                        help="check only this invariant (repeatable); default: all")
     check.add_argument("--no-deadlock", action="store_true", help="do not report states without successors")
@@ -81,9 +79,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def add_spec_arguments(parser: argparse.ArgumentParser) -> None:
+    """The arguments every command that reads a spec takes: the file and constant overrides."""
+    parser.add_argument("spec", help="the spec file, e.g. specs/paxos.spec")
+    parser.add_argument("--const", action="append", type=_const, default=[], metavar="NAME=VALUE",
+                        help="override a constant; VALUE is a spec expression, e.g. Ballots=0..2, Values={v1}")
+
+
+def load_spec(args: argparse.Namespace):
+    """The compiled spec named by add_spec_arguments' arguments."""
+    return pipeline.load(args.spec, dict(args.const))
+
+
 def run_check(args: argparse.Namespace) -> int:
-    consts = dict(args.const)
-    compiled = pipeline.load(args.spec, consts)
+    compiled = load_spec(args)
     if args.dump_code:
         Path(args.dump_code).write_text(compiled.source)
     reporter = TerminalProgress() if sys.stderr.isatty() and not args.json else Silent()
