@@ -73,6 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--no-deadlock", action="store_true", help="do not report states without successors")
     check.add_argument("--max-states", type=_positive, metavar="N", help="stop after N distinct states")
     check.add_argument("--max-depth", type=_positive, metavar="N", help="do not explore beyond depth N")
+    check.add_argument("--workers", type=_positive, default=1, metavar="N",
+                       help="explore with N processes (same counts and counterexamples as one)")
     check.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     check.add_argument("--dump-code", metavar="FILE", help="write the generated Python module to FILE")
     check.set_defaults(run=run_check)
@@ -97,7 +99,7 @@ def run_check(args: argparse.Namespace) -> int:
         Path(args.dump_code).write_text(compiled.source)
     reporter = TerminalProgress() if sys.stderr.isatty() and not args.json else Silent()
     limits = Limits(args.max_states, args.max_depth, not args.no_deadlock)
-    result = pipeline.check(compiled, args.inv, limits, reporter)
+    result = pipeline.check(compiled, args.inv, limits, reporter, args.workers)
     reporter.clear()
     invariants = list(args.inv or compiled.model.invariant_names)
     spec_name = compiled.checked.spec.name

@@ -9,6 +9,7 @@ from typing import Sequence
 
 from . import compile as compile_stage
 from .explore.bfs import Limits, NullReporter, Reporter, bfs
+from .explore.parallel import parallel_bfs
 from .explore.result import CheckResult
 from .lang.errors import SpecError, SpecErrors, attach_source
 from .lang.parser import parse_expr, parse_file, parse_text
@@ -38,10 +39,12 @@ def _compile(parsed, consts: dict[str, str] | None) -> compile_stage.CompiledSpe
 
 
 def check(compiled: compile_stage.CompiledSpec, invariants: Sequence[str] | None = None,
-          limits: Limits = Limits(), reporter: Reporter = NullReporter()) -> CheckResult:
+          limits: Limits = Limits(), reporter: Reporter = NullReporter(), workers: int = 1) -> CheckResult:
     known = compiled.model.invariant_names
     for name in invariants or ():
         if name not in known:
             raise SpecError(f"--inv {name}: the spec has no invariant '{name}'",
                             hint="invariants of this spec: " + (", ".join(known) or "none"))
+    if workers > 1:
+        return parallel_bfs(compiled.model, workers, invariants, limits, reporter)
     return bfs(compiled.model, invariants, limits, reporter)

@@ -29,6 +29,23 @@ class EvalError(Exception):
     """A spec expression that has no value: a map applied outside its domain, and the like."""
 
 
+def explain(e: Exception) -> str:
+    """What went wrong in generated code, in the spec's terms. Inlined operations raise
+    Python's own exceptions; they are named here after what they mean in the spec."""
+    if isinstance(e, EvalError):
+        return str(e)
+    text = str(e)
+    if isinstance(e, ValueError) and "tuple.index" in text:
+        return "map applied outside its domain"
+    if isinstance(e, ZeroDivisionError):
+        return "division by zero"
+    if isinstance(e, TypeError) and "NoneType" in text:
+        return "record has no such field (a message of another type?)"
+    if isinstance(e, RecursionError):
+        return "evaluation recursed too deeply"
+    return f"{type(e).__name__}: {text}"
+
+
 # ---------------------------------------------------------------- ordering
 
 def canon(v: Any) -> Any:
@@ -50,7 +67,7 @@ def ap(f: tuple, k: Any) -> Any:
     try:
         return f[1][f[0].index(k)]
     except ValueError:
-        raise EvalError(f"map applied outside its domain (key {k!r})") from None
+        raise EvalError("map applied outside its domain") from None
 
 
 def except_(f: tuple, k: Any, v: Any) -> tuple:
@@ -58,7 +75,7 @@ def except_(f: tuple, k: Any, v: Any) -> tuple:
     try:
         i = keys.index(k)
     except ValueError:
-        raise EvalError(f"'with' updates a key outside the map's domain (key {k!r})") from None
+        raise EvalError("'with' updates a key outside the map's domain") from None
     if vals[i] == v:
         return f  # unchanged: keep the object, so that a step that changes nothing is seen as such
     return keys, vals[:i] + (v,) + vals[i + 1:]
@@ -218,6 +235,14 @@ class ModelValue(str):
     """A model value in a report: printed bare (a1), where a string prints quoted ("1a")."""
 
 
+def _display_order(values, k: Kind, symbols: tuple[str, ...]) -> list:
+    """Canonical order for reports: strings alphabetically, everything else by value
+    (model values in declaration order)."""
+    if isinstance(k, StrK):
+        return sorted(values, key=lambda v: symbols[v])
+    return sorted(values, key=canon)
+
+
 def to_itf(v: Any, k: Kind, symbols: tuple[str, ...], layouts: tuple[tuple[str, ...], ...]) -> Any:
     """A runtime value as an ITF JSON value (ints as {"#bigint": ...}, sets as {"#set": ...})."""
     if isinstance(k, BoolK):
@@ -229,10 +254,11 @@ def to_itf(v: Any, k: Kind, symbols: tuple[str, ...], layouts: tuple[tuple[str, 
     if isinstance(k, StrK):
         return symbols[v]
     if isinstance(k, SetK):
-        return {"#set": [to_itf(x, k.elem, symbols, layouts) for x in sorted(v, key=canon)]}
+        return {"#set": [to_itf(x, k.elem, symbols, layouts) for x in _display_order(v, k.elem, symbols)]}
     if isinstance(k, FnK):
-        return {"#map": [[to_itf(a, k.dom, symbols, layouts), to_itf(b, k.cod, symbols, layouts)]
-                         for a, b in zip(*v)]}
+        pairs = dict(zip(*v))
+        return {"#map": [[to_itf(a, k.dom, symbols, layouts), to_itf(pairs[a], k.cod, symbols, layouts)]
+                         for a in _display_order(v[0], k.dom, symbols)]}
     if isinstance(k, SeqK):
         return [to_itf(x, k.elem, symbols, layouts) for x in v]
     if isinstance(k, TupleK):
@@ -241,4 +267,27 @@ def to_itf(v: Any, k: Kind, symbols: tuple[str, ...], layouts: tuple[tuple[str, 
         names = layouts[v[0]]
         shape = k if isinstance(k, RecK) else k.variant(names)
         return {f: to_itf(x, fk, symbols, layouts) for (f, fk), x in zip(shape.fields, v[1:])}
+    return repr(v)
+
+
+def show(v: Any) -> str:
+    """An ITF value as text in the spec language's notation."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, ModelValue):
+        return str(v)
+    if isinstance(v, str):
+        return f'"{v}"'
+    if isinstance(v, list):
+        return "<<" + ", ".join(show(x) for x in v) + ">>"
+    if isinstance(v, dict):
+        if "#bigint" in v:
+            return v["#bigint"]
+        if "#set" in v:
+            return "{" + ", ".join(show(x) for x in v["#set"]) + "}"
+        if "#map" in v:
+            return "[" + ", ".join(f"{show(k)} -> {show(x)}" for k, x in v["#map"]) + "]"
+        if "#tup" in v:
+            return "<<" + ", ".join(show(x) for x in v["#tup"]) + ">>"
+        return "{" + ", ".join(f"{k}: {show(x)}" for k, x in v.items()) + "}"
     return repr(v)

@@ -18,6 +18,7 @@ SPECS = REPO / "specs"
 PAXOS = SPECS / "paxos.spec"
 PAXOS_BUGGY = SPECS / "paxos_buggy.spec"
 
+NO_DEADLOCK = Limits(check_deadlock=False)
 CLI_TIMEOUT = 300  # seconds; generous, so that a slow machine fails on a result, not a timeout
 
 

@@ -8,9 +8,9 @@ from ..lang import ast as A
 from ..lang.errors import SpecError
 from ..lang.kinds import Kind
 from ..lang.typecheck import CheckedSpec
-from ..values import EvalError, to_itf
+from ..values import EvalError, explain, show, to_itf
 from .codegen import GeneratedModule, generate
-from .loader import load
+from .loader import failing_locals, load, spec_location
 from .symmetry import permutation_tables, state_permuter
 
 
@@ -69,6 +69,18 @@ class CompiledModel:
     def describe_args(self, action: int, names: tuple[str, ...], values: tuple) -> dict[str, Any]:
         kinds = self._arg_kinds[action] if action >= 0 else {}
         return {n: to_itf(v, kinds.get(n), self.gen.symbols, self.gen.layouts) for n, v in zip(names, values)}
+
+    def explain_error(self, e: Exception) -> str:
+        """A runtime error of the generated code, in the spec's terms, at its location, with
+        the values of the names bound where it happened (a = a3)."""
+        where = spec_location(e)
+        bound = []
+        for py, value in failing_locals(e).items():
+            if py in self.checked.binder_kinds:
+                name, kind = self.checked.binder_kinds[py]
+                bound.append(f"{name} = {show(to_itf(value, kind, self.gen.symbols, self.gen.layouts))}")
+        context = ", ".join(([f"at {where}"] if where else []) + (["with " + ", ".join(bound)] if bound else []))
+        return explain(e) + (f" ({context})" if context else "")
 
     def describe_constants(self) -> dict[str, Any]:
         return {d.name: to_itf(self.ns[f"C_{d.name}"], self.checked.const_kinds[d.name],

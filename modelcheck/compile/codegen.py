@@ -56,7 +56,6 @@ class _Codegen:
     # ------------------------------------------------------------ module
     def module(self) -> GeneratedModule:
         body: list[str] = []
-        consts = self._consts()
         body += self._defs()
         body += self._init()
         actions = [d.name for d in self.spec.of(A.ActionDecl)]
@@ -67,14 +66,14 @@ class _Codegen:
             body += [f"def I_{d.name}(st):  # {self._where(d.span)} invariant {d.name}",
                      f"    return D_{d.name}(st)", ""]
         body += self._constraint()
-        body += self._const_def_values() + self.hoisted_lines + [""]
+        body += self._constants() + ["# ---- constant subexpressions, computed once"] + self.hoisted_lines + [""]
         body += [f"ACTIONS = ({''.join(f'A_{a}, ' for a in actions)})",
                  f"ACTION_NAMES = {tuple(actions)!r}",
                  f"INVARIANTS = ({''.join(f'I_{i}, ' for i in invariants)})",
                  f"INVARIANT_NAMES = {tuple(invariants)!r}", ""]
         header = self._header()
         tables = self._tables()
-        text = "\n".join(header + tables + consts + [""] + body)
+        text = "\n".join(header + tables + body)
         return GeneratedModule(text, tuple(self.symbols), self._layout_tuple(), tuple(actions),
                                tuple(invariants))
 
@@ -116,45 +115,45 @@ class _Codegen:
         return self.layouts[names]
 
     # ------------------------------------------------------------ constants and operators
-    def _consts(self) -> list[str]:
-        lines = ["# ---- constants"]
-        for d in self.c.consts:
-            lines.append(f"C_{d.name} = {self.ex(d.value, hoist=False)}  # {self._where(d.span)}")
-        return lines
-
-    def _const_def_values(self) -> list[str]:
-        return ["# ---- constant operators and constant subexpressions, computed once"] + [
-            f"G_{name} = D_{name}(None)" for name in self._const_def_order()]
-
-    def _const_def_order(self) -> list[str]:
-        """Parameterless operators that do not read the state, in dependency order."""
-        const_defs = [n for n, i in self.c.defs.items()
-                      if i.decl.params is None and not i.state_dependent and i.param_kinds is not None]
+    def _constants(self) -> list[str]:
+        """Constants and constant operators, each after what it uses (run once, at load)."""
+        consts = {d.name: d for d in self.c.consts}
+        const_defs = {n for n, i in self.c.defs.items()
+                      if i.decl.params is None and not i.state_dependent and i.param_kinds is not None}
         order: list[str] = []
 
-        def visit(n: str, seen: frozenset) -> None:
-            if n in order or n in seen:
+        def visit(name: str, path: frozenset) -> None:
+            if name in order or name in path:
                 return
-            for dep in self._def_deps(n):
-                if dep in const_defs:
-                    visit(dep, seen | {n})
-            order.append(n)
+            expr = consts[name].value if name in consts else self.c.defs[name].decl.body
+            for dep in self._global_deps(expr, set()):
+                if dep in consts or dep in const_defs:
+                    visit(dep, path | {name})
+            order.append(name)
 
-        for n in const_defs:
-            visit(n, frozenset())
-        return order
+        for name in list(consts) + sorted(const_defs):
+            visit(name, frozenset())
+        lines = ["# ---- constants and constant operators, in dependency order"]
+        for name in order:
+            if name in consts:
+                d = consts[name]
+                lines.append(f"C_{name} = {self.ex(d.value, hoist=False)}  # {self._where(d.span)}")
+            else:
+                lines.append(f"G_{name} = D_{name}(None)")
+        return lines
 
-    def _def_deps(self, name: str, seen: set | None = None) -> set[str]:
-        seen = set() if seen is None else seen
-        if name in seen:
-            return set()
-        seen.add(name)
+    def _global_deps(self, expr: A.Expr, seen: set[str]) -> set[str]:
+        """Constants and operators an expression uses, through the operators it calls."""
         out = set()
-        for n in A.walk(self.c.defs[name].decl.body):
+        for n in A.walk(expr):
             target = n.id if isinstance(n, A.Name) else n.func if isinstance(n, A.Call) else None
-            if target in self.c.defs:
+            ref = self.c.refs.get(id(n)) if isinstance(n, A.Name) else None
+            if ref is not None and ref.kind == "const":
+                out.add(ref.name)
+            if target in self.c.defs and target not in seen:
+                seen.add(target)
                 out.add(target)
-                out |= self._def_deps(target, seen)
+                out |= self._global_deps(self.c.defs[target].decl.body, seen)
         return out
 
     def _defs(self) -> list[str]:
@@ -286,24 +285,24 @@ class _Codegen:
         return [pad + f"{py} = {value}  # {self._where(s.span)}"] + \
             self._stmts(rest, {**assigned, s.target: py}, binders, indent, loops)
 
-    def _update(self, base: str, k: Kind, path, value: str) -> str:
+    def _update(self, base: str, k: Kind, path, value: str, h: bool = True) -> str:
         """Code for `base` with the part at `path` replaced by `value`."""
         if not path:
             return value
         sel, more = path[0], path[1:]
         if isinstance(sel, A.IndexSel):
-            key = self.ex(sel.key)
+            key = self.ex(sel.key, h)
             get, put, sub = ("seq_at", "seq_set", k.elem) if isinstance(k, SeqK) else ("ap", "except_", k.cod)
             if not more:
                 return f"{put}({base}, {key}, {value})"
-            return f"(lambda f, k: {put}(f, k, {self._update(f'{get}(f, k)', sub, more, value)}))({base}, {key})"
+            return f"(lambda f, k: {put}(f, k, {self._update(f'{get}(f, k)', sub, more, value, h)}))({base}, {key})"
         fk = record_field(k, sel.name)
         if isinstance(k, RecK):
             pos = k.names.index(sel.name) + 1
-            inner = self._update(f"{base}[{pos}]", fk, more, value)
+            inner = self._update(f"{base}[{pos}]", fk, more, value, h)
             return f"setf({base}, {pos}, {inner})"
         self.field_tables.add(sel.name)
-        inner = self._update(f"getf(r, FIELD_{sel.name})", fk, more, value)
+        inner = self._update(f"getf(r, FIELD_{sel.name})", fk, more, value, h)
         return f"(lambda r: setf(r, FIELD_{sel.name}[r[0]], {inner}))({base})"
 
     def _yield(self, assigned: dict[str, str], binders: list) -> str:
@@ -527,54 +526,54 @@ class _Codegen:
         return f"({xs} in {self.ex(s, h)})"
 
     def _x_Is(self, e: A.Is, h):
-        return f"(lambda x: {self._type_pred(e.type, 'x', 0)})({self.ex(e.value, h)})"
+        return f"(lambda x: {self._type_pred(e.type, 'x', 0, h)})({self.ex(e.value, h)})"
 
-    def _type_pred(self, t: A.TypeExpr, x: str, depth: int) -> str:
+    def _type_pred(self, t: A.TypeExpr, x: str, depth: int, h: bool) -> str:
         """Code testing whether the value named x belongs to type t (no enumeration)."""
         y = f"y{depth}"
         if isinstance(t, A.SetOfValues):
             e = t.expr
             if isinstance(e, A.Name) and e.id in self.c.types:
-                return self._type_pred(self.c.types[e.id], x, depth)
+                return self._type_pred(self.c.types[e.id], x, depth, h)
             if isinstance(e, A.Name) and e.id in ("int", "Int", "string"):
                 return "True"
             if isinstance(e, A.Name) and e.id == "Nat":
                 return f"({x} >= 0)"
-            if isinstance(self.kind(e), SetK):
-                return self._member_code(x, e)
-            return f"({x} == {self.ex(e)})"
+            if isinstance(self.c.kinds.get(id(e)), SetK):
+                return self._member_code(x, e, h)
+            return f"({x} == {self.ex(e, h)})"
         if isinstance(t, A.SetType):
-            return f"all({self._type_pred(t.elem, y, depth + 1)} for {y} in {x})"
+            return f"all({self._type_pred(t.elem, y, depth + 1, h)} for {y} in {x})"
         if isinstance(t, A.SeqType):
-            bound = f"len({x}) <= {self.ex(t.max_len)} and " if t.max_len is not None else ""
-            return f"({bound}all({self._type_pred(t.elem, y, depth + 1)} for {y} in {x}))"
+            bound = f"len({x}) <= {self.ex(t.max_len, h)} and " if t.max_len is not None else ""
+            return f"({bound}all({self._type_pred(t.elem, y, depth + 1, h)} for {y} in {x}))"
         if isinstance(t, A.BagType):
-            return (f"(all({self._type_pred(t.elem, y, depth + 1)} for {y} in {x}[0]) "
+            return (f"(all({self._type_pred(t.elem, y, depth + 1, h)} for {y} in {x}[0]) "
                     f"and all({y} > 0 for {y} in {x}[1]))")
         if isinstance(t, A.TupleType):
             parts = [f"len({x}) == {len(t.elems)}"] + [
-                self._type_pred(et, f"{x}[{i}]", depth + 1) for i, et in enumerate(t.elems)]
+                self._type_pred(et, f"{x}[{i}]", depth + 1, h) for i, et in enumerate(t.elems)]
             return "(" + " and ".join(parts) + ")"
         if isinstance(t, A.RecordType):
             names = tuple(sorted(f for f, _ in t.fields))
             types = dict(t.fields)
             parts = [f"{x}[0] == {self.layout(names)}"] + [
-                self._type_pred(types[f], f"{x}[{i + 1}]", depth + 1) for i, f in enumerate(names)]
+                self._type_pred(types[f], f"{x}[{i + 1}]", depth + 1, h) for i, f in enumerate(names)]
             return "(" + " and ".join(parts) + ")"
         if isinstance(t, A.UnionType):
-            return "(" + " or ".join(self._type_pred(a, x, depth) for a in t.alts) + ")"
+            return "(" + " or ".join(self._type_pred(a, x, depth, h) for a in t.alts) + ")"
         if isinstance(t, A.FnType):
             dom = t.domain
-            cod = f"all({self._type_pred(t.codomain, y, depth + 1)} for {y} in {x}[1])"
-            if isinstance(dom, A.SetOfValues) and isinstance(self.kind(dom.expr), SetK):
-                return f"(frozenset({x}[0]) == {self.ex(dom.expr)} and {cod})"
-            return f"(all({self._type_pred(dom, y, depth + 1)} for {y} in {x}[0]) and {cod})"
+            cod = f"all({self._type_pred(t.codomain, y, depth + 1, h)} for {y} in {x}[1])"
+            if isinstance(dom, A.SetOfValues) and isinstance(self.c.kinds.get(id(dom.expr)), SetK):
+                return f"(frozenset({x}[0]) == {self.ex(dom.expr, h)} and {cod})"
+            return f"(all({self._type_pred(dom, y, depth + 1, h)} for {y} in {x}[0]) and {cod})"
         raise AssertionError(f"unknown type {t!r}")
 
-    def _member_code(self, x: str, s: A.Expr) -> str:
+    def _member_code(self, x: str, s: A.Expr, h: bool) -> str:
         if isinstance(s, A.Binary) and s.op == "..":
-            return f"({self.ex(s.left)} <= {x} <= {self.ex(s.right)})"
-        return f"({x} in {self.ex(s)})"
+            return f"({self.ex(s.left, h)} <= {x} <= {self.ex(s.right, h)})"
+        return f"({x} in {self.ex(s, h)})"
 
     def _x_Index(self, e: A.Index, h):
         bk = self.kind(e.base)
@@ -601,7 +600,7 @@ class _Codegen:
         code = self.ex(e.base, h)
         k = self.kind(e.base)
         for u in e.updates:
-            code = self._update(code, k, u.path, self.ex(u.value, h))
+            code = self._update(code, k, u.path, self.ex(u.value, h), h)
         return code
 
     def _x_SetLit(self, e: A.SetLit, h):

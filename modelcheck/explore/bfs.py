@@ -15,7 +15,6 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol, Sequence
 
-from ..values import EvalError
 from .model import Model
 from .result import CheckResult, Outcome, Stats, Trace, Violation
 from .trace import rebuild_trace
@@ -57,7 +56,13 @@ class _Batch:
         return len(self.fps)
 
 
-class _Found(Exception):
+def explain_error(model: Model, e: Exception) -> str:
+    """A failure of the model's code as a message; models may word it in their own terms."""
+    explain = getattr(model, "explain_error", None)
+    return explain(e) if explain is not None else f"{type(e).__name__}: {e}"
+
+
+class Found(Exception):
     """Ends the search early with a result."""
 
     def __init__(self, result: CheckResult):
@@ -66,11 +71,11 @@ class _Found(Exception):
 
 def bfs(model: Model, invariants: Sequence[str] | None = None, limits: Limits = Limits(),
         reporter: Reporter = NullReporter()) -> CheckResult:
-    return _Search(model, list(model.invariant_names if invariants is None else invariants),
+    return Search(model, list(model.invariant_names if invariants is None else invariants),
                    limits, reporter).run()
 
 
-class _Search:
+class Search:
     def __init__(self, model: Model, invariants: list[str], limits: Limits, reporter: Reporter):
         self.model = model
         self.invariants: list[tuple[str, Callable[[Any], bool]]] = [(n, model.invariant(n)) for n in invariants]
@@ -82,12 +87,13 @@ class _Search:
         self.stats = Stats(action_counts={a: 0 for a in model.action_names})
         self.started = time.perf_counter()
         self.last_report = self.started
+        self.frontier_depth = 0  # depth of the states being expanded; initial states have depth 1
 
     def run(self) -> CheckResult:
         try:
             self._explore()
             return self._result(Outcome.OK)
-        except _Found as found:
+        except Found as found:
             return found.result
         except KeyboardInterrupt:
             return self._result(Outcome.INCOMPLETE, stopped="interrupted")
@@ -97,18 +103,22 @@ class _Search:
         return CheckResult(outcome, self.stats, violation, stopped)
 
     # ------------------------------------------------------------ the search
-    def _explore(self) -> None:
+    def initial_level(self) -> list[tuple[int, Any]]:
+        """The distinct initial states within the constraint, as (index, state)."""
         batch = _Batch()
         for names, args, s in self._guarded(lambda: list(self.model.init_states()), -1):
             self._offer_initial(batch, s)
-        level = self._admit(batch)
+        return self._admit(batch)
+
+    def _explore(self) -> None:
+        level = self.initial_level()
         depth = 1
         while level:
-            self.stats.depth = depth
+            self.frontier_depth = depth
             self.stats.queue = len(level)
             if self.limits.max_depth is not None and depth >= self.limits.max_depth:
                 self.stats.queue = len(level)
-                raise _Found(self._result(Outcome.INCOMPLETE, stopped=f"max depth {self.limits.max_depth}"))
+                raise Found(self._result(Outcome.INCOMPLETE, stopped=f"max depth {self.limits.max_depth}"))
             level = self._expand(level)
             depth += 1
         self.stats.queue = 0
@@ -142,7 +152,7 @@ class _Search:
                         states.append(t)
                         parents.append(index)
                         acts.append(a)
-                except (_Found, KeyboardInterrupt):
+                except (Found, KeyboardInterrupt):
                     raise
                 except Exception as e:
                     self._spec_error(e, index)
@@ -152,7 +162,7 @@ class _Search:
                 self._record_counts(counts)
                 self._admit(batch)  # a violation found before the deadlock is reported first
                 trace = rebuild_trace(self.model, self.visited, index)
-                raise _Found(self._result(Outcome.DEADLOCK, Violation("deadlock", "deadlock", trace)))
+                raise Found(self._result(Outcome.DEADLOCK, Violation("deadlock", "deadlock", trace)))
             if n % 512 == 0:
                 self._maybe_report(len(level) - n)
         self._record_counts(counts)
@@ -185,6 +195,8 @@ class _Search:
         base = len(self.visited)
         new_positions = self.visited.add_batch(batch.fps, batch.parents, batch.actions)
         self.stats.distinct = len(self.visited)
+        if new_positions or batch.outside is not None:  # depth: that of the deepest state found
+            self.stats.depth = max(self.stats.depth, self.frontier_depth + 1)
         limit = batch.outside[0] if batch.outside is not None else None
         new_states = []
         for k, j in enumerate(new_positions):
@@ -200,7 +212,7 @@ class _Search:
             self._violation(broken, parent, (action, t))
         if self.limits.max_states is not None and self.stats.distinct >= self.limits.max_states:
             self.stats.queue = len(new_states)
-            raise _Found(self._result(Outcome.INCOMPLETE, stopped=f"max states {self.limits.max_states}"))
+            raise Found(self._result(Outcome.INCOMPLETE, stopped=f"max states {self.limits.max_states}"))
         return new_states
 
     def _broken_invariant(self, t, index: int, last=None) -> str | None:
@@ -211,24 +223,24 @@ class _Search:
 
     def _violation(self, name: str, index: int, last=None):
         trace = rebuild_trace(self.model, self.visited, index, last)
-        raise _Found(self._result(Outcome.VIOLATION, Violation("invariant", name, trace)))
+        raise Found(self._result(Outcome.VIOLATION, Violation("invariant", name, trace)))
 
     def _guarded(self, fn, index: int, last=None):
         """Run spec code; an error in it ends the search with the trace to where it happened."""
         try:
             return fn()
-        except (_Found, KeyboardInterrupt):
+        except (Found, KeyboardInterrupt):
             raise
         except Exception as e:  # any failure inside generated code is the spec's runtime error
             self._spec_error(e, index, last)
 
     def _spec_error(self, e: Exception, index: int, last=None):
-        message = str(e) if isinstance(e, EvalError) else f"{type(e).__name__}: {e}"
+        message = explain_error(self.model, e)
         try:
             trace = rebuild_trace(self.model, self.visited, index, last) if index >= 0 or last else Trace(())
         except Exception:  # the error may recur while replaying; report it without a trace
             trace = Trace(())
-        raise _Found(self._result(Outcome.ERROR, Violation("error", message, trace)))
+        raise Found(self._result(Outcome.ERROR, Violation("error", message, trace)))
 
     def _maybe_report(self, remaining: int) -> None:
         now = time.perf_counter()

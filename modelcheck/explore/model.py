@@ -34,3 +34,6 @@ class Model(Protocol):
         """The state as variable name -> ITF value, for reports."""
 
     def describe_args(self, action: int, names: tuple[str, ...], values: tuple) -> dict[str, Any]: ...
+
+    def explain_error(self, e: Exception) -> str:
+        """An exception raised by the model's code, as a message for the user."""

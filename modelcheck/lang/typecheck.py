@@ -50,6 +50,7 @@ class CheckedSpec:
     refs: dict[int, Ref]                     # id(Name) -> what it is
     binder_names: dict[int, str]             # id(Binder | LetStmt | Let) -> Python name
     symmetry: tuple[str, ...]                # names of symmetric constant sets
+    binder_kinds: dict[str, tuple[str, Kind]]  # Python name -> (spec name, kind) of bound names
     overridden: tuple[str, ...] = field(default=())
 
     def kind(self, e: A.Expr) -> Kind:
@@ -68,6 +69,7 @@ class _Checker:
         self.kinds: dict[int, Kind] = {}
         self.refs: dict[int, Ref] = {}
         self.binder_names: dict[int, str] = {}
+        self.binder_kinds: dict[str, tuple[str, Kind]] = {}
         self.const_kinds: dict[str, Kind] = {}
         self.model_values: list[str] = []
         self.var_kinds: dict[str, Kind] = {}
@@ -83,17 +85,17 @@ class _Checker:
     # ------------------------------------------------------------ driver
     def run(self) -> CheckedSpec:
         spec = self.spec
-        consts = self._consts()
-        if self.errors:  # later errors would only be consequences of a wrong constant
-            raise SpecErrors([attach_source(e, spec.sources) for e in self.errors])
         for d in spec.of(A.ModelDecl):
             for n in d.names:
                 self._declare_model(n, d.span)
-        self._check_unique_names()
-        for d in spec.of(A.DefDecl):
+        for d in spec.of(A.DefDecl):  # known before constants, which may use them
             self.defs[d.name] = DefInfo(d)
         for d in spec.of(A.InvariantDecl):  # an invariant can be used by name, like a def
             self.defs[d.name] = DefInfo(A.DefDecl(d.span, d.name, None, d.expr))
+        consts = self._consts()
+        if self.errors:  # later errors would only be consequences of a wrong constant
+            raise SpecErrors([attach_source(e, spec.sources) for e in self.errors])
+        self._check_unique_names()
         for d in spec.of(A.TypeDecl):
             self._guard(lambda d=d: self._type_decl(d))
         for d in spec.of(A.VarDecl):
@@ -119,7 +121,7 @@ class _Checker:
         return CheckedSpec(spec, tuple(consts), self.const_kinds, tuple(self.model_values),
                            tuple(spec.of(A.VarDecl)), self.var_kinds, self.types, self.defs,
                            self.kinds, self.refs, self.binder_names, symmetry,
-                           tuple(self.overrides))
+                           self.binder_kinds, tuple(self.overrides))
 
     def _guard(self, fn) -> None:
         try:
@@ -128,7 +130,7 @@ class _Checker:
             self.errors.append(e)
 
     def fail(self, msg: str, span: Span, hint: str | None = None):
-        raise SpecError(msg, span, hint)
+        raise SpecError(msg, span, hint or "README.md's spec language tour shows what each construct accepts")
 
     # ------------------------------------------------------------ constants and model values
     def _consts(self) -> list[A.ConstDecl]:
@@ -328,10 +330,10 @@ class _Checker:
                     self._join(IntK(), keyk, sel.key.span, "a sequence index")
                     k = k.elem
                 else:
-                    self.fail(f"cannot index a value of type {k.show()}", sel.span)
+                    self.fail(f"cannot index a value of type {k.show()}", sel.span, "only maps and sequences are indexed with [...]")
             else:
                 if not isinstance(k, (RecK, UnionK)) or record_field(k, sel.name) is None:
-                    self.fail(f"no field '{sel.name}' in {k.show()}", sel.span)
+                    self.fail(f"no field '{sel.name}' in {k.show()}", sel.span, "check the field name against the variable's type")
                 k = record_field(k, sel.name)
         return k
 
@@ -340,7 +342,8 @@ class _Checker:
         dk = self.expr(b.domain, env)
         self._finite_domain(b.domain)
         if not isinstance(dk, SetK):
-            self.fail(f"'{b.name} in ...' needs a set, got {dk.show()}", b.domain.span)
+            self.fail(f"'{b.name} in ...' needs a set, got {dk.show()}", b.domain.span,
+                      "bind names to the elements of a set, e.g. x in 0..N or m in msgs")
         return self._bind_name(b, b.name, dk.elem, env, b.span)
 
     def _bind_name(self, node, name: str, k: Kind, env, span: Span) -> dict:
@@ -350,6 +353,7 @@ class _Checker:
         self.counter += 1
         py = f"b_{name}_{self.counter}"
         self.binder_names[id(node)] = py
+        self.binder_kinds[py] = (name, k)
         return {**env, name: (py, k)}
 
     def _finite_domain(self, dom: A.Expr) -> None:
@@ -361,14 +365,17 @@ class _Checker:
     def _expect(self, e: A.Expr, env, want: Kind, what: str) -> Kind:
         got = self.expr(e, env)
         if not _compatible(want, got):
-            self.fail(f"{what} must be {want.show()}, got {got.show()}", e.span)
+            self.fail(f"{what} must be {want.show()}, got {got.show()}", e.span,
+                      f"write an expression of type {want.show()} here")
         return got
 
     def _join(self, a: Kind, b: Kind, span: Span, what: str) -> Kind:
         try:
             return join(a, b)
         except KindMismatch:
-            self.fail(f"type mismatch in {what}: {a.show()} vs {b.show()}", span)
+            self.fail(f"type mismatch in {what}: {a.show()} vs {b.show()}", span,
+                      "both must have the same type; sets join with sets, records with records, "
+                      "and '+', '-', '&' take two ints or two sets")
 
     def expr(self, e: A.Expr, env) -> Kind:
         k = self._expr(e, env)
@@ -400,7 +407,7 @@ class _Checker:
             return k
         if n in self.var_kinds:
             if self.in_const:
-                self.fail(f"constant depends on variable '{n}'", e.span)
+                self.fail(f"constant depends on variable '{n}'", e.span, "constants are fixed before exploration; use a def")
             if self.in_init:
                 self.fail(f"init cannot read variable '{n}': it has no value yet", e.span,
                           "compute the value from constants")
@@ -460,6 +467,7 @@ class _Checker:
                                 "rename the parameter")
             names.append(f"p_{p}")
             env[p] = (f"p_{p}", k)
+            self.binder_kinds[f"p_{p}"] = (p, k)
         info.param_names = tuple(names)
         outer_state, outer_init, outer_const = self.state_read, self.in_init, self.in_const
         self.state_read = False
@@ -484,7 +492,8 @@ class _Checker:
             info = self.defs[e.func]
             params = info.decl.params or ()
             if info.decl.params is None or len(params) != len(e.args):
-                self.fail(f"'{e.func}' takes {len(params)} argument(s), got {len(e.args)}", e.span)
+                self.fail(f"'{e.func}' takes {len(params)} argument(s), got {len(e.args)}", e.span,
+                          f"declared at {info.decl.span}")
             arg_kinds = tuple(self.expr(a, env) for a in e.args)
             return self._use_def(e.func, arg_kinds, e.span)
         builtin = getattr(self, "_b_" + e.func, None)
@@ -501,7 +510,8 @@ class _Checker:
 
     def _want(self, e: A.Call, i: int, k: Kind, cls, what: str):
         if not isinstance(k, cls) and not isinstance(k, AnyK):
-            self.fail(f"argument {i + 1} of '{e.func}' must be {what}, got {k.show()}", e.args[i].span)
+            self.fail(f"argument {i + 1} of '{e.func}' must be {what}, got {k.show()}", e.args[i].span,
+                      f"pass {what} to '{e.func}'")
 
     def _b_size(self, e, ks):
         self._arity(e, ks, 1)
@@ -627,7 +637,8 @@ class _Checker:
             return BoolK()
         if op in ("in", "not in"):
             if not isinstance(rk, SetK) and not isinstance(rk, AnyK):
-                self.fail(f"the right side of '{op}' must be a set, got {rk.show()}", e.right.span)
+                self.fail(f"the right side of '{op}' must be a set, got {rk.show()}", e.right.span,
+                          "use '==' to compare single values")
             if isinstance(rk, SetK):
                 self._join(rk.elem, lk, e.span, f"'{op}'")
             return BoolK()

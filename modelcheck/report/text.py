@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from ..explore.result import CheckResult, Outcome, Stats, Trace
-from .values import changes, show
+from ..values import show
+from .values import changes
 
 VERDICTS = {
     Outcome.OK: "No error found: every invariant holds in every reachable state.",

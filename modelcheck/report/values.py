@@ -1,31 +1,9 @@
-"""ITF values (as the explorer describes states) rendered as text a person reads."""
+"""How a variable changed between two states, in text a person reads."""
 from __future__ import annotations
 
 from typing import Any
 
-from ..values import ModelValue
-
-
-def show(v: Any) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, ModelValue):
-        return str(v)
-    if isinstance(v, str):
-        return f'"{v}"'
-    if isinstance(v, list):
-        return "<<" + ", ".join(show(x) for x in v) + ">>"
-    if isinstance(v, dict):
-        if "#bigint" in v:
-            return v["#bigint"]
-        if "#set" in v:
-            return "{" + ", ".join(show(x) for x in v["#set"]) + "}"
-        if "#map" in v:
-            return "[" + ", ".join(f"{show(k)} -> {show(x)}" for k, x in v["#map"]) + "]"
-        if "#tup" in v:
-            return "<<" + ", ".join(show(x) for x in v["#tup"]) + ">>"
-        return "{" + ", ".join(f"{k}: {show(x)}" for k, x in v.items()) + "}"
-    return repr(v)
+from ..values import show
 
 
 def changes(name: str, old: Any, new: Any) -> list[str]:

@@ -179,7 +179,7 @@ def test_paxos_three_ballots(run_cli):
 
 def test_itf_checker_rejects_bare_numbers():
     # guards test_buggy_paxos_breaks_agreement_json against a checker that accepts anything
-    assert is_itf({"#map": [["a1", I(-1)]], "x": S(I(0)), "t": {"#tup": ["s", True]}})
+    assert is_itf({"m": {"#map": [["a1", I(-1)]]}, "x": S(I(0)), "t": {"#tup": ["s", True]}, "q": [I(2)]})
     assert not is_itf({"#map": [["a1", -1]]})
     assert not is_itf([1])
     assert not is_itf({"#bigint": "1.5"})

@@ -7,11 +7,10 @@ import json
 
 import pytest
 
-from conftest import I, PAXOS, PAXOS_BUGGY, check_text
+from conftest import NO_DEADLOCK, PAXOS, PAXOS_BUGGY, I, check_text
 from modelcheck.explore.bfs import Limits, bfs
 from modelcheck.explore.result import Outcome
 
-NO_DEADLOCK = Limits(check_deadlock=False)
 
 # ---------------------------------------------------------------- constraints (TLC semantics)
 
@@ -287,13 +286,13 @@ def test_limits_on_the_command_line(run_cli, spec_file, args, reason):
 # ---------------------------------------------------------------- symmetry on Paxos
 
 @pytest.fixture(scope="module")
-def paxos_text():
+def paxos_source():
     return PAXOS.read_text()
 
 
-def test_symmetry_reduces_paxos_and_keeps_the_verdict(paxos_text):
-    plain = check_text(paxos_text)
-    sym = check_text(paxos_text + "\nsymmetry Acceptors\n")
+def test_symmetry_reduces_paxos_and_keeps_the_verdict(paxos_source):
+    plain = check_text(paxos_source)
+    sym = check_text(paxos_source + "\nsymmetry Acceptors\n")
     assert plain.outcome == sym.outcome == Outcome.OK
     assert plain.stats.distinct == 3921
     # Each orbit holds at most 3! = 6 states, and some states are their own mirror images.

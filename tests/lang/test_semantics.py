@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import I, M, S, T, check_text, evaluate, ints
+from conftest import NO_DEADLOCK, I, M, S, T, check_text, evaluate, ints
 from modelcheck import pipeline
-from modelcheck.explore.bfs import Limits
 from modelcheck.explore.result import Outcome
 from modelcheck.values import ModelValue
 
-NO_DEADLOCK = Limits(check_deadlock=False)
 
 
 def case(expr: str, expected, id: str | None = None):

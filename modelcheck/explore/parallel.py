@@ -1,0 +1,330 @@
+"""Breadth-first search on several cores: the same search as bfs.py, split across processes.
+
+The coordinator (this process) owns the visited set and the parent links; each worker
+process owns a contiguous slice of the current level's states. Per level:
+
+  1. every worker expands its slice and sends back only numbers: the fingerprints, parents
+     and actions of its successors, in generation order;
+  2. the coordinator concatenates the workers' candidates in worker order — which is the
+     order a sequential BFS generates them in, because worker w's slice precedes worker
+     w+1's — and deduplicates them exactly as bfs.py does;
+  3. each worker keeps its new states and checks their invariants;
+  4. the workers pass a few states to their neighbours so that each again owns an equal,
+     contiguous slice of the next level.
+
+States cross process boundaries only in step 4 (and as counterexample endings), so the
+expensive part of the work — successor generation and invariant checks — runs in parallel
+while the counts, the first violation and its shortest trace are those of bfs.py.
+"""
+from __future__ import annotations
+
+import marshal
+import multiprocessing as mp
+import signal
+import time
+from array import array
+from bisect import bisect_left
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+from .bfs import Found, Limits, NullReporter, Reporter, Search, explain_error
+from .model import Model
+from .result import CheckResult, Outcome, Stats, Trace, Violation
+from .trace import rebuild_trace
+from .visited import VisitedStates
+
+
+def parallel_bfs(model: Model, workers: int, invariants: Sequence[str] | None = None,
+                 limits: Limits = Limits(), reporter: Reporter = NullReporter()) -> CheckResult:
+    names = list(model.invariant_names if invariants is None else invariants)
+    return _Coordinator(model, workers, names, limits, reporter).run()
+
+
+# ---------------------------------------------------------------- worker side
+
+@dataclass
+class _Event:
+    """Something that may end the search, at a position in the level's candidate order."""
+    position: int             # candidate position (within the worker, then made global)
+    kind: str                 # "outside" (a state outside the constraint breaks an invariant),
+                              # "deadlock", "error"
+    name: str                 # invariant name or error message
+    parent: int               # global index of the state being expanded
+    action: int = -1
+    state: bytes | None = None  # marshalled unstored state, for "outside" and constraint errors
+
+
+class _Worker:
+    def __init__(self, model: Model, invariants: list[str], check_deadlock: bool):
+        self.model = model
+        self.actions = list(enumerate(model.actions()))
+        self.invariants = [(n, model.invariant(n)) for n in invariants]
+        self.constraint = model.constraint()
+        self.check_deadlock = check_deadlock
+        self.frontier: list = []
+        self.candidates: list = []
+        self.new: list = []
+
+    def expand(self, base: int):
+        fps, parents, acts = array("q"), array("q"), array("h")
+        self.candidates = states = []
+        counts = [0] * len(self.actions)
+        event = None
+        fingerprint, constraint = self.model.fingerprint, self.constraint
+        for offset, s in enumerate(self.frontier):
+            index = base + offset
+            produced_here = 0
+            for a, successors in self.actions:
+                t = None
+                try:
+                    for _n, _a, t in successors(s):
+                        produced_here += 1
+                        counts[a] += 1
+                        if t is s:
+                            continue
+                        if constraint is not None and not constraint(t):
+                            if event is None:
+                                broken = self._broken(t)
+                                if broken is not None:
+                                    event = _Event(len(fps), "outside", broken, index, a, marshal.dumps(t))
+                            continue
+                        fps.append(fingerprint(t))
+                        parents.append(index)
+                        acts.append(a)
+                        states.append(t)
+                except Exception as e:  # the spec failed: report where, with the state if unstored
+                    event = event or _Event(len(fps), "error", explain_error(self.model, e), index, a,
+                                            marshal.dumps(t) if t is not None and t is not s else None)
+                    break
+            if event is not None and event.kind == "error":
+                break
+            if produced_here == 0 and self.check_deadlock:
+                event = event or _Event(len(fps), "deadlock", "deadlock", index)
+                break
+        return fps.tobytes(), parents.tobytes(), acts.tobytes(), counts, event
+
+    def _broken(self, t) -> str | None:
+        for name, holds in self.invariants:
+            if not holds(t):
+                return name
+        return None
+
+    def keep(self, positions: list[int]):
+        """Keep the new states among the candidates; return the first broken invariant."""
+        self.new = [self.candidates[j] for j in positions]
+        self.candidates = []
+        for k, t in enumerate(self.new):
+            try:
+                broken = self._broken(t)
+            except Exception as e:
+                return k, "error", explain_error(self.model, e)
+            if broken is not None:
+                return k, "invariant", broken
+        return None
+
+    def rebalance(self, mine: tuple[int, int], give: list[tuple[int, int, int]]):
+        """Keep new[mine] as the next frontier; return {worker: marshalled slice} to give away."""
+        out = {w: marshal.dumps(self.new[a:b]) for w, a, b in give}
+        self.frontier = self.new[mine[0]:mine[1]]
+        self.new = []
+        return out
+
+    def receive(self, before: list[bytes], after: list[bytes]):
+        self.frontier = ([t for blob in before for t in marshal.loads(blob)] + self.frontier
+                         + [t for blob in after for t in marshal.loads(blob)])
+        return len(self.frontier)
+
+    def set_frontier(self, blob: bytes):
+        self.frontier = marshal.loads(blob)
+        return len(self.frontier)
+
+
+def _serve(conn, model: Model, invariants: list[str], check_deadlock: bool) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the coordinator's to handle
+    worker = _Worker(model, invariants, check_deadlock)
+    while True:
+        request = conn.recv()
+        if request is None:
+            return
+        method, args = request
+        try:
+            conn.send(("ok", getattr(worker, method)(*args)))
+        except BaseException as e:  # keep the coordinator informed instead of dying silently
+            conn.send(("failed", f"{type(e).__name__}: {e}"))
+            if isinstance(e, KeyboardInterrupt):
+                return
+
+
+# ---------------------------------------------------------------- coordinator side
+
+class _Coordinator(Search):
+    """The sequential search's bookkeeping, with expansion and invariant checks in workers."""
+
+    def __init__(self, model: Model, workers: int, invariants: list[str], limits: Limits, reporter: Reporter):
+        super().__init__(model, invariants, limits, reporter)
+        self.n = workers
+        self.invariant_names = invariants
+        self.conns: list = []
+        self.procs: list = []
+
+    # -- plumbing
+    def _start(self) -> None:
+        ctx = mp.get_context("fork")  # workers inherit the compiled model; nothing is pickled
+        for _ in range(self.n):
+            ours, theirs = ctx.Pipe()
+            p = ctx.Process(target=_serve, args=(theirs, self.model, self.invariant_names,
+                                                self.limits.check_deadlock), daemon=True)
+            p.start()
+            self.conns.append(ours)
+            self.procs.append(p)
+
+    def _call_all(self, method: str, args_per_worker: list[tuple]) -> list:
+        for conn, args in zip(self.conns, args_per_worker):
+            conn.send((method, args))
+        replies = []
+        for conn in self.conns:
+            status, value = conn.recv()
+            if status != "ok":
+                raise RuntimeError(f"worker failed: {value}")
+            replies.append(value)
+        return replies
+
+    def _shutdown(self) -> None:
+        for conn in self.conns:
+            try:
+                conn.send(None)
+            except (BrokenPipeError, OSError):
+                pass
+        for p in self.procs:
+            p.join(timeout=1)
+            if p.is_alive():
+                p.terminate()
+
+    # -- the search
+    def run(self) -> CheckResult:
+        self._start()
+        try:
+            return super().run()
+        finally:
+            self._shutdown()
+
+    def _explore(self) -> None:
+        level = [state for _, state in self.initial_level()]
+        sizes = self._distribute(level)
+        depth = 1
+        base = 0
+        while sum(sizes):
+            self.frontier_depth = depth
+            self.stats.queue = sum(sizes)
+            if self.limits.max_depth is not None and depth >= self.limits.max_depth:
+                raise Found(self._result(Outcome.INCOMPLETE, stopped=f"max depth {self.limits.max_depth}"))
+            next_base = len(self.visited)
+            sizes = self._level(base, sizes)
+            base = next_base
+            depth += 1
+            self._report()
+        self.stats.queue = 0
+
+    def _distribute(self, level: list) -> list[int]:
+        slices = _split(len(level), self.n)
+        return self._call_all("set_frontier", [(marshal.dumps(level[a:b]),) for a, b in slices])
+
+    def _level(self, base: int, sizes: list[int]) -> list[int]:
+        starts = [base + sum(sizes[:w]) for w in range(self.n)]
+        replies = self._call_all("expand", [(start,) for start in starts])
+        fps, parents, actions, events, offsets = array("q"), array("q"), array("h"), [], []
+        for w, (f, p, a, counts, event) in enumerate(replies):
+            offsets.append(len(fps))
+            if event is not None:
+                event.position += len(fps)
+                events.append(event)
+            fps.frombytes(f)
+            parents.frombytes(p)
+            actions.frombytes(a)
+            for name, c in zip(self.model.action_names, counts):
+                self.stats.action_counts[name] += c
+                self.stats.generated += c
+        first_event = min(events, key=lambda e: e.position) if events else None
+        limit = first_event.position if first_event is not None else len(fps)
+        index0 = len(self.visited)
+        new_positions = self.visited.add_batch(fps[:limit].tolist(), parents[:limit].tolist(),
+                                               actions[:limit].tolist())
+        self.stats.distinct = len(self.visited)
+        if new_positions or first_event is not None:
+            self.stats.depth = max(self.stats.depth, self.frontier_depth + 1)
+        per_worker = [[] for _ in range(self.n)]
+        bounds = offsets + [len(fps)]
+        w = 0
+        for j in new_positions:
+            while j >= bounds[w + 1]:
+                w += 1
+            per_worker[w].append(j - offsets[w])
+        checks = self._call_all("keep", [(positions,) for positions in per_worker])
+        self._first_violation(checks, per_worker, offsets, new_positions, index0, first_event)
+        if self.limits.max_states is not None and self.stats.distinct >= self.limits.max_states:
+            raise Found(self._result(Outcome.INCOMPLETE, stopped=f"max states {self.limits.max_states}"))
+        return self._rebalance([len(p) for p in per_worker])
+
+    def _first_violation(self, checks, per_worker, offsets, new_positions, index0, event) -> None:
+        """End the search at the earliest of: a new state breaking an invariant, or an event."""
+        best = None  # (candidate position, kind, name, index)
+        for w, check in enumerate(checks):
+            if check is not None:
+                k, kind, name = check
+                j = offsets[w] + per_worker[w][k]
+                if best is None or j < best[0]:
+                    best = (j, kind, name, index0 + bisect_left(new_positions, j))
+        if event is not None and (best is None or event.position <= best[0]):
+            self._stop_at_event(event)
+        if best is not None:
+            _, kind, name, index = best
+            trace = rebuild_trace(self.model, self.visited, index)
+            if kind == "error":
+                raise Found(self._result(Outcome.ERROR, Violation("error", name, trace)))
+            raise Found(self._result(Outcome.VIOLATION, Violation("invariant", name, trace)))
+
+    def _stop_at_event(self, e: _Event) -> None:
+        last = (e.action, marshal.loads(e.state)) if e.state is not None else None
+        try:
+            trace = rebuild_trace(self.model, self.visited, e.parent, last)
+        except Exception:
+            trace = Trace(())
+        if e.kind == "deadlock":
+            raise Found(self._result(Outcome.DEADLOCK, Violation("deadlock", "deadlock", trace)))
+        if e.kind == "error":
+            raise Found(self._result(Outcome.ERROR, Violation("error", e.name, trace)))
+        raise Found(self._result(Outcome.VIOLATION, Violation("invariant", e.name, trace)))
+
+    def _rebalance(self, counts: list[int]) -> list[int]:
+        """Move states between neighbours so that each worker owns an equal contiguous slice."""
+        have = []
+        start = 0
+        for c in counts:
+            have.append((start, start + c))
+            start += c
+        want = _split(start, self.n)
+        plans = []
+        for w, (h0, h1) in enumerate(have):
+            give = []
+            for v, (w0, w1) in enumerate(want):
+                a, b = max(h0, w0), min(h1, w1)
+                if v != w and a < b:
+                    give.append((v, a - h0, b - h0))
+            a, b = max(h0, want[w][0]), min(h1, want[w][1])
+            plans.append(((a - h0, b - h0) if a < b else (0, 0), give))
+        gifts = self._call_all("rebalance", plans)
+        args = []
+        for v in range(self.n):
+            before = [gifts[w][v] for w in range(v) if v in gifts[w]]
+            after = [gifts[w][v] for w in range(v + 1, self.n) if v in gifts[w]]
+            args.append((before, after))
+        return self._call_all("receive", args)
+
+    def _report(self) -> None:
+        self.stats.seconds = time.perf_counter() - self.started
+        self.reporter.progress(self.stats)
+
+
+def _split(n: int, parts: int) -> list[tuple[int, int]]:
+    bounds = [n * i // parts for i in range(parts + 1)]
+    return list(zip(bounds, bounds[1:]))
