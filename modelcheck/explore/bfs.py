@@ -155,6 +155,8 @@ class Search:
                 except (Found, KeyboardInterrupt):
                     raise
                 except Exception as e:
+                    self._record_counts(counts)
+                    self._admit(batch)  # as for a deadlock: what was found before comes first
                     self._spec_error(e, index)
                 counts[a] += produced
                 found_any = found_any or produced > 0
@@ -193,15 +195,14 @@ class Search:
     def _admit(self, batch: _Batch) -> list[tuple[int, Any]]:
         """Deduplicate a batch into the visited set, check the new states' invariants."""
         base = len(self.visited)
-        new_positions = self.visited.add_batch(batch.fps, batch.parents, batch.actions)
+        # Candidates after a reportable state outside the constraint come after the end.
+        end = batch.outside[0] if batch.outside is not None else len(batch)
+        new_positions = self.visited.add_batch(batch.fps[:end], batch.parents[:end], batch.actions[:end])
         self.stats.distinct = len(self.visited)
         if new_positions or batch.outside is not None:  # depth: that of the deepest state found
             self.stats.depth = max(self.stats.depth, self.frontier_depth + 1)
-        limit = batch.outside[0] if batch.outside is not None else None
         new_states = []
         for k, j in enumerate(new_positions):
-            if limit is not None and j >= limit:
-                break
             t = batch.states[j]
             broken = self._broken_invariant(t, base + k)
             if broken is not None:

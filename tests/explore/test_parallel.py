@@ -1,0 +1,84 @@
+"""--workers N: the parallel search must give exactly the sequential search's results."""
+from __future__ import annotations
+
+import pytest
+
+from modelcheck import pipeline
+from modelcheck.explore.bfs import Limits, bfs
+from modelcheck.explore.parallel import parallel_bfs
+
+from conftest import PAXOS, PAXOS_BUGGY
+
+COUNTER_WITH_CONSTRAINT = """spec C
+var n : 0..10
+var m : 0..10
+init { n := 0  m := 0 }
+action IncN { n := n + 1 }
+action IncM { require n >= 1  m := m + 1 }
+constraint Bound: n <= 4 and m <= 3
+invariant SumSmall: n + m <= 8
+"""
+
+OUTSIDE_VIOLATION = COUNTER_WITH_CONSTRAINT.replace("n + m <= 8", "n <= 4")
+
+DEADLOCK = """spec D
+var x : 0..9
+var y : 0..9
+init { pick a in 0..2  x := a  y := 0 }
+action Up { require x + y < 6  y := y + 1 }
+action Side { require y < 2  x := x + 1 }
+"""
+
+RUNTIME_ERROR = """spec E
+var f : 1..2 -> 0..3
+var k : 0..5
+init { f := [x in 1..2 -> 0]  k := 0 }
+action Step { require k < 3  k := k + 1 }
+action Bad { require k == 2  k := f[k + 1] }
+"""
+
+
+def _summary(result):
+    v = result.violation
+    return (result.outcome, result.stats.distinct, result.stats.depth,
+            None if v is None else (v.kind, v.name, [s.action for s in v.trace.steps],
+                                    [s.state for s in v.trace.steps]))
+
+
+def _both(compiled, invariants=None, limits=Limits()):
+    return bfs(compiled.model, invariants, limits), parallel_bfs(compiled.model, 2, invariants, limits)
+
+
+@pytest.mark.parametrize("text", [COUNTER_WITH_CONSTRAINT, OUTSIDE_VIOLATION, DEADLOCK, RUNTIME_ERROR],
+                         ids=["constraint", "violation-outside-constraint", "deadlock", "runtime-error"])
+def test_small_models_same_result(text):
+    sequential, parallel = _both(pipeline.load_text(text))
+    assert _summary(parallel) == _summary(sequential)
+    if sequential.violation is None:
+        assert parallel.stats.generated == sequential.stats.generated
+        assert parallel.stats.action_counts == sequential.stats.action_counts
+
+
+@pytest.mark.parametrize("spec, invariants", [(PAXOS, None), (PAXOS_BUGGY, None), (PAXOS_BUGGY, ["Agreement"])],
+                         ids=["paxos", "buggy-all", "buggy-agreement"])
+def test_paxos_same_result(spec, invariants):
+    sequential, parallel = _both(pipeline.load(spec), invariants)
+    assert _summary(parallel) == _summary(sequential)
+
+
+def test_paxos_counts_with_three_workers():
+    result = parallel_bfs(pipeline.load(PAXOS, {"Values": "{v1}"}).model, 3)
+    assert (result.stats.distinct, result.stats.depth) == (1681, 17)
+
+
+def test_limits_are_honoured():
+    compiled = pipeline.load(PAXOS)
+    result = parallel_bfs(compiled.model, 2, None, Limits(max_depth=5))
+    assert result.stopped_because == "max depth 5"
+    assert result.stats.depth == 5
+
+
+def test_cli_workers_flag(run_cli):
+    proc = run_cli("check", PAXOS_BUGGY, "--inv", "Agreement", "--workers", "2")
+    assert proc.returncode == 1
+    assert "12 steps" in proc.stdout
