@@ -11,7 +11,7 @@ from ..lang.typecheck import CheckedSpec
 from ..values import EvalError, explain, show, to_itf
 from .codegen import GeneratedModule, generate
 from .loader import failing_locals, load, spec_location
-from .symmetry import permutation_tables, state_permuter
+from .fingerprint import fingerprint_function
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,9 @@ class CompiledModel:
         self._var_kinds = [checked.var_kinds[v] for v in self.var_names]
         self._arg_kinds = [_binder_kinds(checked, d) for d in checked.spec.of(A.ActionDecl)]
         self._invariants = dict(zip(gen.invariant_names, ns["INVARIANTS"]))
-        self.fingerprint = self._symmetric_fingerprint() if checked.symmetry else hash
+        self.fingerprint = fingerprint_function(
+            self._var_kinds, gen.layouts, ns["INT_DOMAINS"],
+            [sorted(ns[f"C_{name}"]) for name in checked.symmetry], len(gen.symbols))
 
     def init_states(self):
         return self.ns["init_states"]()
@@ -85,15 +87,6 @@ class CompiledModel:
     def describe_constants(self) -> dict[str, Any]:
         return {d.name: to_itf(self.ns[f"C_{d.name}"], self.checked.const_kinds[d.name],
                                self.gen.symbols, self.gen.layouts) for d in self.checked.consts}
-
-    def _symmetric_fingerprint(self) -> Callable[[Any], int]:
-        groups = [sorted(self.ns[f"C_{name}"]) for name in self.checked.symmetry]
-        tables = permutation_tables(groups, len(self.gen.symbols))
-        permute = state_permuter(self._var_kinds, self.gen.layouts)
-
-        def fingerprint(s) -> int:
-            return min(hash(permute(s, t)) for t in tables)
-        return fingerprint
 
 
 def _binder_kinds(checked: CheckedSpec, action: A.ActionDecl) -> dict[str, Kind]:

@@ -16,7 +16,7 @@ import hashlib
 from dataclasses import dataclass
 
 from ..lang import ast as A
-from ..lang.kinds import Kind, RecK, SeqK, SetK, TupleK, UnionK, contains, record_field
+from ..lang.kinds import IntK, Kind, RecK, SeqK, SetK, TupleK, UnionK, contains, record_field
 from ..lang.typecheck import CheckedSpec, Ref
 
 HELPERS = ("EMPTY", "EMPTY_MAP", "ONCE", "EvalError", "ap", "except_", "mk_map", "map_put", "bag_add",
@@ -67,6 +67,7 @@ class _Codegen:
                      f"    return D_{d.name}(st)", ""]
         body += self._constraint()
         body += self._constants() + ["# ---- constant subexpressions, computed once"] + self.hoisted_lines + [""]
+        body += [f"INT_DOMAINS = ({''.join(d + ', ' for d in self._int_domains())})"]
         body += [f"ACTIONS = ({''.join(f'A_{a}, ' for a in actions)})",
                  f"ACTION_NAMES = {tuple(actions)!r}",
                  f"INVARIANTS = ({''.join(f'I_{i}, ' for i in invariants)})",
@@ -76,6 +77,34 @@ class _Codegen:
         text = "\n".join(header + tables + body)
         return GeneratedModule(text, tuple(self.symbols), self._layout_tuple(), tuple(actions),
                                tuple(invariants))
+
+    def _int_domains(self) -> list[str]:
+        """Code for the declared sets of every integer position of the variables' types
+        (None: unbounded below). The explorer's fingerprints need to know whether -1 and -2
+        can both occur, because Python hashes them alike."""
+        out: list[str] = []
+
+        def visit(t: A.TypeExpr, seen: frozenset) -> None:
+            if isinstance(t, A.SetOfValues):
+                e = t.expr
+                if isinstance(e, A.Name) and e.id in self.c.types and e.id not in seen:
+                    visit(self.c.types[e.id], seen | {e.id})
+                elif isinstance(e, A.Name) and e.id in ("int", "Int"):
+                    out.append("None")
+                elif isinstance(e, A.Name) and e.id == "Nat":
+                    out.append("EMPTY")
+                elif self.c.kinds.get(id(e)) == SetK(IntK()):
+                    out.append(self.ex(e, False))
+                elif self.c.kinds.get(id(e)) == IntK():
+                    out.append(f"frozenset(({self.ex(e, False)},))")
+                return
+            for child in A.children(t):
+                if isinstance(child, A.TypeExpr):
+                    visit(child, seen)
+
+        for v in self.c.vars:
+            visit(v.type, frozenset())
+        return out
 
     def _header(self) -> list[str]:
         digest = hashlib.sha256(self.spec.source.encode()).hexdigest()[:16]

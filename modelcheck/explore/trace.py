@@ -30,6 +30,12 @@ def rebuild_trace(model: Model, visited: VisitedStates, index: int,
     return Trace(tuple(steps))
 
 
+def trace_of(model: Model, steps) -> Trace:
+    """A trace from runtime steps (action index, -1 for the initial state; arg names; arg
+    values; state), described for reports: what random walks and replay record."""
+    return Trace(tuple(_step(model, a, names, args, s) for a, names, args, s in steps))
+
+
 def _step(model: Model, action: int, names, args, state) -> TraceStep:
     return TraceStep(None if action < 0 else model.action_names[action],
                      model.describe_args(action, names, args), model.describe(state))
