@@ -349,13 +349,16 @@ class _Codegen:
     # ------------------------------------------------------------ expressions
     def ex(self, e: A.Expr, hoist: bool = True) -> str:
         if hoist and self._hoistable(e):
-            code = self._ex(e, False)
-            if code not in self.hoisted:
-                name = f"K_{len(self.hoisted)}"
-                self.hoisted[code] = name
-                self.hoisted_lines.append(f"{name} = {code}")
-            return self.hoisted[code]
+            return self._hoist(self._ex(e, False))
         return self._ex(e, hoist)
+
+    def _hoist(self, code: str) -> str:
+        """The name of a module-level constant holding the value of constant code."""
+        if code not in self.hoisted:
+            name = f"K_{len(self.hoisted)}"
+            self.hoisted[code] = name
+            self.hoisted_lines.append(f"{name} = {code}")
+        return self.hoisted[code]
 
     def _hoistable(self, e: A.Expr) -> bool:
         if isinstance(e, (A.IntLit, A.BoolLit, A.StrLit, A.Name, A.TupleLit, A.RecordLit)) or (
@@ -753,12 +756,7 @@ class _Codegen:
         if isinstance(dom, A.Binary) and dom.op == "..":
             return f"range({self.ex(dom.left, h)}, {self.ex(dom.right, h)} + 1)"
         if h and self._constant(dom):
-            code = f"sort_keys({self._ex(dom, False)}, {self._needs_canon(self.kind(dom).elem)})"
-            if code not in self.hoisted:
-                name = f"K_{len(self.hoisted)}"
-                self.hoisted[code] = name
-                self.hoisted_lines.append(f"{name} = {code}")
-            return self.hoisted[code]
+            return self._hoist(f"sort_keys({self._ex(dom, False)}, {self._needs_canon(self.kind(dom).elem)})")
         return self.ex(dom, h)
 
 
