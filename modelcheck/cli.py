@@ -13,6 +13,7 @@ from pathlib import Path
 
 from . import pipeline
 from .explore.bfs import Limits
+from .explore.checkpoint import Checkpointer
 from .explore.result import CheckResult, Outcome, Stats
 from .lang.errors import SpecError, SpecErrors
 from .report.json_out import result_json
@@ -75,6 +76,11 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--max-depth", type=_positive, metavar="N", help="do not explore beyond depth N")
     check.add_argument("--workers", type=_positive, default=1, metavar="N",
                        help="explore with N processes (same counts and counterexamples as one)")
+    check.add_argument("--checkpoint", metavar="DIR",
+                       help="save the search state in DIR every few minutes and on Ctrl-C")
+    check.add_argument("--checkpoint-every", type=_positive, default=300, metavar="SECONDS",
+                       help="seconds between checkpoints (default 300)")
+    check.add_argument("--resume", metavar="DIR", help="continue the search saved in DIR")
     check.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     check.add_argument("--dump-code", metavar="FILE", help="write the generated Python module to FILE")
     check.set_defaults(run=run_check)
@@ -99,7 +105,8 @@ def run_check(args: argparse.Namespace) -> int:
         Path(args.dump_code).write_text(compiled.source)
     reporter = TerminalProgress() if sys.stderr.isatty() and not args.json else Silent()
     limits = Limits(args.max_states, args.max_depth, not args.no_deadlock)
-    result = pipeline.check(compiled, args.inv, limits, reporter, args.workers)
+    checkpoint = Checkpointer(args.checkpoint, args.checkpoint_every) if args.checkpoint else None
+    result = pipeline.check(compiled, args.inv, limits, reporter, args.workers, checkpoint, args.resume)
     reporter.clear()
     invariants = list(args.inv or compiled.model.invariant_names)
     spec_name = compiled.checked.spec.name

@@ -9,6 +9,7 @@ from typing import Sequence
 
 from . import compile as compile_stage
 from .explore.bfs import Limits, NullReporter, Reporter, bfs
+from .explore.checkpoint import CheckpointError, Checkpointer
 from .explore.parallel import parallel_bfs
 from .explore.result import CheckResult
 from .lang.errors import SpecError, SpecErrors, attach_source
@@ -39,12 +40,20 @@ def _compile(parsed, consts: dict[str, str] | None) -> compile_stage.CompiledSpe
 
 
 def check(compiled: compile_stage.CompiledSpec, invariants: Sequence[str] | None = None,
-          limits: Limits = Limits(), reporter: Reporter = NullReporter(), workers: int = 1) -> CheckResult:
+          limits: Limits = Limits(), reporter: Reporter = NullReporter(), workers: int = 1,
+          checkpoint: Checkpointer | None = None, resume: str | None = None) -> CheckResult:
     known = compiled.model.invariant_names
     for name in invariants or ():
         if name not in known:
             raise SpecError(f"--inv {name}: the spec has no invariant '{name}'",
                             hint="invariants of this spec: " + (", ".join(known) or "none"))
     if workers > 1:
+        if checkpoint is not None or resume is not None:
+            raise SpecError("checkpoints are written by the one-process search for now",
+                            hint="drop --workers, or drop --checkpoint/--resume")
         return parallel_bfs(compiled.model, workers, invariants, limits, reporter)
-    return bfs(compiled.model, invariants, limits, reporter)
+    try:
+        return bfs(compiled.model, invariants, limits, reporter, checkpoint, resume)
+    except CheckpointError as e:
+        raise SpecError(str(e), hint="start without --resume, or point it at the directory "
+                                     "given to --checkpoint by the same command line") from None

@@ -1,6 +1,7 @@
 """Build a CompiledSpec: generate the module, load it, and wrap it as an explore Model."""
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -42,6 +43,7 @@ class CompiledModel:
         self.checked = checked
         self.gen = gen
         self.ns = ns
+        self.identity = hashlib.sha256(gen.source.encode()).hexdigest()  # spec and constants
         self.action_names = gen.action_names
         self.invariant_names = gen.invariant_names
         self.var_names = tuple(v.name for v in checked.vars)

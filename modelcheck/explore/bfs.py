@@ -15,6 +15,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol, Sequence
 
+from .checkpoint import Checkpointer, Snapshot, arrays_from
+from .checkpoint import load as checkpoint_load
 from .model import Model
 from .result import CheckResult, Outcome, Stats, Trace, Violation
 from .trace import rebuild_trace
@@ -70,9 +72,16 @@ class Found(Exception):
 
 
 def bfs(model: Model, invariants: Sequence[str] | None = None, limits: Limits = Limits(),
-        reporter: Reporter = NullReporter()) -> CheckResult:
-    return Search(model, list(model.invariant_names if invariants is None else invariants),
-                   limits, reporter).run()
+        reporter: Reporter = NullReporter(), checkpoint: Checkpointer | None = None,
+        resume: str | None = None) -> CheckResult:
+    """Explore every reachable state. `checkpoint` writes the search state at level
+    boundaries (and on Ctrl-C); `resume` names a checkpoint directory to continue from."""
+    search = Search(model, list(model.invariant_names if invariants is None else invariants),
+                    limits, reporter)
+    search.checkpointer = checkpoint
+    if resume is not None:
+        search.resume_from = checkpoint_load(resume, search.identity)
+    return search.run()
 
 
 class Search:
@@ -88,6 +97,10 @@ class Search:
         self.started = time.perf_counter()
         self.last_report = self.started
         self.frontier_depth = 0  # depth of the states being expanded; initial states have depth 1
+        self.checkpointer: Checkpointer | None = None
+        self.resume_from: Snapshot | None = None
+        self.level_start: Snapshot | None = None
+        self.identity = f"{getattr(model, 'identity', '')}|{','.join(invariants)}|{limits.check_deadlock}"
 
     def run(self) -> CheckResult:
         try:
@@ -96,6 +109,8 @@ class Search:
         except Found as found:
             return found.result
         except KeyboardInterrupt:
+            if self.checkpointer is not None and self.level_start is not None:
+                self.checkpointer.write(self.level_start)  # the work of this level is redone
             return self._result(Outcome.INCOMPLETE, stopped="interrupted")
 
     def _result(self, outcome: Outcome, violation: Violation | None = None, stopped: str = "finished"):
@@ -103,6 +118,27 @@ class Search:
         return CheckResult(outcome, self.stats, violation, stopped)
 
     # ------------------------------------------------------------ the search
+    def _level_started(self, level: list[tuple[int, Any]], depth: int) -> None:
+        if self.checkpointer is None:
+            return
+        fps, parents, actions = self.visited.prefix_bytes(len(self.visited))
+        self.level_start = Snapshot(
+            self.identity, fps, parents, actions, level[0][0], [s for _, s in level], depth,
+            self.stats.generated, dict(self.stats.action_counts), self.stats.depth,
+            time.perf_counter() - self.started)
+        if self.checkpointer.due():
+            self.checkpointer.write(self.level_start)
+
+    def _restore(self, snap: Snapshot) -> tuple[list[tuple[int, Any]], int]:
+        self.visited = VisitedStates.restore(*arrays_from(snap))
+        self.stats.distinct = len(self.visited)
+        self.stats.generated = snap.generated
+        self.stats.action_counts = dict(snap.action_counts)
+        self.stats.depth = snap.max_depth_seen
+        self.started = time.perf_counter() - snap.seconds
+        base = snap.frontier_base
+        return list(zip(range(base, base + len(snap.frontier)), snap.frontier)), snap.depth
+
     def initial_level(self) -> list[tuple[int, Any]]:
         """The distinct initial states within the constraint, as (index, state)."""
         batch = _Batch()
@@ -111,10 +147,13 @@ class Search:
         return self._admit(batch)
 
     def _explore(self) -> None:
-        level = self.initial_level()
-        depth = 1
+        if self.resume_from is not None:
+            level, depth = self._restore(self.resume_from)
+        else:
+            level, depth = self.initial_level(), 1
         while level:
             self.frontier_depth = depth
+            self._level_started(level, depth)
             self.stats.queue = len(level)
             if self.limits.max_depth is not None and depth >= self.limits.max_depth:
                 self.stats.queue = len(level)

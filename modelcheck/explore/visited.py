@@ -48,6 +48,18 @@ class VisitedStates:
             self.actions.append(actions[j])
         return new
 
+    @classmethod
+    def restore(cls, fps: array, parents: array, actions: array) -> "VisitedStates":
+        """The visited set as saved in a checkpoint."""
+        v = cls()
+        v.fps, v.parents, v.actions = fps, parents, actions
+        v._sorted = np.sort(np.frombuffer(fps.tobytes(), dtype=np.int64))
+        return v
+
+    def prefix_bytes(self, n: int) -> tuple[bytes, bytes, bytes]:
+        """The arrays of the first n states, for a checkpoint."""
+        return self.fps[:n].tobytes(), self.parents[:n].tobytes(), self.actions[:n].tobytes()
+
     def path_to(self, index: int) -> list[int]:
         """Indices of the states from an initial state to state `index`, inclusive."""
         path = []
