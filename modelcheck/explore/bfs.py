@@ -58,6 +58,26 @@ class _Batch:
         return len(self.fps)
 
 
+class CheckedOnce:
+    """Fingerprints of states outside the constraint whose invariants were checked already.
+
+    Such states are never stored, and the same one is often generated again and again;
+    checking it once is enough (an invariant is a function of the state). The memory is
+    bounded: past LIMIT entries the set starts afresh, which only costs re-checks."""
+    LIMIT = 2_000_000
+
+    def __init__(self) -> None:
+        self.seen: set[int] = set()
+
+    def first_time(self, fp: int) -> bool:
+        if fp in self.seen:
+            return False
+        if len(self.seen) >= self.LIMIT:
+            self.seen.clear()
+        self.seen.add(fp)
+        return True
+
+
 def explain_error(model: Model, e: Exception) -> str:
     """A failure of the model's code as a message; models may word it in their own terms."""
     explain = getattr(model, "explain_error", None)
@@ -97,6 +117,7 @@ class Search:
         self.started = time.perf_counter()
         self.last_report = self.started
         self.frontier_depth = 0  # depth of the states being expanded; initial states have depth 1
+        self.outside_checked = CheckedOnce()
         self.checkpointer: Checkpointer | None = None
         self.resume_from: Snapshot | None = None
         self.level_start: Snapshot | None = None
@@ -211,7 +232,7 @@ class Search:
 
     def _outside(self, batch: _Batch, t, parent: int, action: int) -> None:
         """A successor outside the constraint: check its invariants, then drop it."""
-        if batch.outside is None:
+        if batch.outside is None and self.outside_checked.first_time(self.fingerprint(t)):
             broken = self._broken_invariant(t, parent, (action, t))
             if broken is not None:
                 batch.outside = (len(batch), broken, parent, action, t)

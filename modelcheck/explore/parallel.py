@@ -27,7 +27,7 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from .bfs import Found, Limits, NullReporter, Reporter, Search, explain_error
+from .bfs import CheckedOnce, Found, Limits, NullReporter, Reporter, Search, explain_error
 from .model import Model
 from .result import CheckResult, Outcome, Stats, Trace, Violation
 from .trace import rebuild_trace
@@ -61,6 +61,7 @@ class _Worker:
         self.invariants = [(n, model.invariant(n)) for n in invariants]
         self.constraint = model.constraint()
         self.check_deadlock = check_deadlock
+        self.outside_checked = CheckedOnce()
         self.frontier: list = []
         self.candidates: list = []
         self.new: list = []
@@ -83,7 +84,7 @@ class _Worker:
                         if t is s:
                             continue
                         if constraint is not None and not constraint(t):
-                            if event is None:
+                            if event is None and self.outside_checked.first_time(fingerprint(t)):
                                 broken = self._broken(t)
                                 if broken is not None:
                                     event = _Event(len(fps), "outside", broken, index, a, marshal.dumps(t))
