@@ -4,6 +4,8 @@ A newcomer reads this file first; each line is one stage, each stage one package
 """
 from __future__ import annotations
 
+import functools
+from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
 
@@ -11,6 +13,7 @@ from . import compile as compile_stage
 from .explore.bfs import Limits, NullReporter, Reporter, bfs
 from .explore.checkpoint import CheckpointError, Checkpointer
 from .explore.parallel import parallel_bfs
+from .explore.ray_engine import RayUnavailable, ray_bfs
 from .explore.result import CheckResult
 from .lang.errors import SpecError, SpecErrors, attach_source
 from .lang.parser import parse_expr, parse_file, parse_text
@@ -19,12 +22,14 @@ from .lang.typecheck import typecheck
 
 def load(path: str | Path, consts: dict[str, str] | None = None) -> compile_stage.CompiledSpec:
     """Parse, check and compile a spec file; consts maps constant names to expression texts."""
-    return _compile(parse_file(path), consts)
+    compiled = _compile(parse_file(path), consts)
+    return replace(compiled, recipe=functools.partial(load, str(path), dict(consts or {})))
 
 
 def load_text(text: str, consts: dict[str, str] | None = None, filename: str = "<spec>") -> compile_stage.CompiledSpec:
     """The same for a spec given as text (tests, notebooks)."""
-    return _compile(parse_text(text, filename), consts)
+    compiled = _compile(parse_text(text, filename), consts)
+    return replace(compiled, recipe=functools.partial(load_text, text, dict(consts or {}), filename))
 
 
 def _compile(parsed, consts: dict[str, str] | None) -> compile_stage.CompiledSpec:
@@ -41,12 +46,18 @@ def _compile(parsed, consts: dict[str, str] | None) -> compile_stage.CompiledSpe
 
 def check(compiled: compile_stage.CompiledSpec, invariants: Sequence[str] | None = None,
           limits: Limits = Limits(), reporter: Reporter = NullReporter(), workers: int = 1,
-          checkpoint: Checkpointer | None = None, resume: str | None = None) -> CheckResult:
+          checkpoint: Checkpointer | None = None, resume: str | None = None,
+          engine: str = "local", ray_address: str | None = None) -> CheckResult:
     known = compiled.model.invariant_names
     for name in invariants or ():
         if name not in known:
             raise SpecError(f"--inv {name}: the spec has no invariant '{name}'",
                             hint="invariants of this spec: " + (", ".join(known) or "none"))
+    if engine == "ray":
+        try:
+            return ray_bfs(compiled.model, workers, compiled.recipe, invariants, limits, reporter, ray_address)
+        except RayUnavailable as e:
+            raise SpecError(str(e), hint="install the extra with pip install '.[ray]', or use --engine local") from None
     if workers > 1:
         if checkpoint is not None or resume is not None:
             raise SpecError("checkpoints are written by the one-process search for now",

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from ..lang import ast as A
-from ..lang.errors import SpecError
+from ..lang.errors import Span, SpecError, attach_source
 from ..lang.kinds import Kind
 from ..lang.typecheck import CheckedSpec
 from ..values import EvalError, explain, show, to_itf
 from .codegen import GeneratedModule, generate
-from .loader import failing_locals, load, spec_location
+from .loader import TooComplex, failing_locals, failing_module_line, load, spec_location
 from .fingerprint import fingerprint_function
 
 
@@ -20,6 +20,9 @@ class CompiledSpec:
     checked: CheckedSpec
     generated: GeneratedModule
     model: "CompiledModel"
+    # How to build this again elsewhere (a picklable callable returning a CompiledSpec),
+    # for engines whose workers cannot inherit the generated code, such as Ray's.
+    recipe: Callable[[], "CompiledSpec"] | None = None
 
     @property
     def source(self) -> str:
@@ -27,13 +30,50 @@ class CompiledSpec:
 
 
 def build(checked: CheckedSpec) -> CompiledSpec:
-    gen = generate(checked)
-    try:
-        ns = load(gen.source, checked.spec.path)
-    except (EvalError, ArithmeticError, ValueError, TypeError) as e:
-        raise SpecError(f"cannot evaluate the constants: {e}",
-                        hint="check the constant definitions and --const values") from None
+    no_hoist: set[str] = set()
+    while True:
+        try:
+            gen = generate(checked, frozenset(no_hoist))
+            ns = load(gen.source, checked.spec.path)
+            break
+        except RecursionError:
+            raise _too_complex(checked, "the compiler recursed too deeply", None) from None
+        except TooComplex as e:
+            raise _too_complex(checked, e.reason, e.spec_line) from None
+        except EVAL_ERRORS as e:
+            line = failing_module_line(e)
+            target, _, code = line.partition(" = ")
+            # A constant subexpression (K_) or constant operator (G_) computed ahead of time
+            # failed: it may sit under a guard that never lets it be evaluated. Compute it
+            # where it is used instead; if it is reached, that is a runtime error with a trace.
+            key = code if target.startswith("K_") else target if target.startswith("G_") else None
+            if key is not None and key not in no_hoist:
+                no_hoist.add(key)
+                continue
+            raise _constant_error(checked, target, e) from None
     return CompiledSpec(checked, gen, CompiledModel(checked, gen, ns))
+
+
+EVAL_ERRORS = (EvalError, ArithmeticError, ValueError, TypeError, IndexError, RecursionError)
+
+
+def _too_complex(checked: CheckedSpec, reason: str, line: int | None) -> SpecError:
+    span = Span(checked.spec.path, line, 1, line, 1) if line else Span(checked.spec.path, 0, 0, 0, 0)
+    err = SpecError(f"too deeply nested to compile ({reason})", span,
+                    hint="Python, which runs the compiled spec, allows about 20 nested parameters, picks, "
+                         "ifs and eithers in one action and 200 nested parentheses; split the action "
+                         "into several, or give parts of an expression a name with def")
+    return attach_source(err, checked.spec.sources)
+
+
+def _constant_error(checked: CheckedSpec, target: str, e: Exception) -> SpecError:
+    decl = next((d for d in checked.consts if f"C_{d.name}" == target), None)
+    if decl is None:
+        return SpecError(f"cannot evaluate the constants: {explain(e)}",
+                         hint="check the constant definitions and --const values")
+    err = SpecError(f"cannot evaluate constant {decl.name}: {explain(e)}", decl.value.span,
+                    hint="check its definition" + (" and its --const value" if decl.name in checked.overridden else ""))
+    return attach_source(err, checked.spec.sources)
 
 
 class CompiledModel:

@@ -33,13 +33,17 @@ class GeneratedModule:
     invariant_names: tuple[str, ...]
 
 
-def generate(checked: CheckedSpec) -> GeneratedModule:
-    return _Codegen(checked).module()
+def generate(checked: CheckedSpec, no_hoist: frozenset[str] = frozenset()) -> GeneratedModule:
+    """`no_hoist`: code of constant subexpressions, and G_ names of constant operators, whose
+    value could not be computed at load; they are evaluated where they are used instead (an
+    `if` or `=>` may guard them), as the spec says (build.py finds them)."""
+    return _Codegen(checked, no_hoist).module()
 
 
 class _Codegen:
-    def __init__(self, checked: CheckedSpec):
+    def __init__(self, checked: CheckedSpec, no_hoist: frozenset[str] = frozenset()):
         self.c = checked
+        self.no_hoist = no_hoist
         self.spec = checked.spec
         self.symbols: list[str] = list(checked.model_values)
         self.string_ids: dict[str, int] = {}
@@ -148,7 +152,8 @@ class _Codegen:
         """Constants and constant operators, each after what it uses (run once, at load)."""
         consts = {d.name: d for d in self.c.consts}
         const_defs = {n for n, i in self.c.defs.items()
-                      if i.decl.params is None and not i.state_dependent and i.param_kinds is not None}
+                      if i.decl.params is None and not i.state_dependent and i.param_kinds is not None
+                      and f"G_{n}" not in self.no_hoist}
         order: list[str] = []
 
         def visit(name: str, path: frozenset) -> None:
@@ -163,6 +168,8 @@ class _Codegen:
         for name in list(consts) + sorted(const_defs):
             visit(name, frozenset())
         lines = ["# ---- constants and constant operators, in dependency order"]
+        if self.no_hoist:
+            lines.append("st = None  # an operator evaluated where it is used reads no state here")
         for name in order:
             if name in consts:
                 d = consts[name]
@@ -354,6 +361,8 @@ class _Codegen:
 
     def _hoist(self, code: str) -> str:
         """The name of a module-level constant holding the value of constant code."""
+        if code in self.no_hoist:
+            return f"({code})"
         if code not in self.hoisted:
             name = f"K_{len(self.hoisted)}"
             self.hoisted[code] = name
@@ -406,7 +415,9 @@ class _Codegen:
             return str(self.model_id(ref.name))
         if ref.kind == "def":
             info = self.c.defs[ref.name]
-            return f"D_{ref.name}(st)" if info.state_dependent else f"G_{ref.name}"
+            if info.state_dependent or f"G_{ref.name}" in self.no_hoist:
+                return f"D_{ref.name}(st)"
+            return f"G_{ref.name}"
         if ref.name == "bool":
             return "frozenset((False, True))"
         raise AssertionError(f"cannot evaluate {ref.name}")

@@ -38,6 +38,11 @@ def explain_disabled(compiled: CompiledSpec, action: int, state: Any, args: dict
     decl = compiled.checked.spec.of(A.ActionDecl)[action]
     fn = compiled.model.actions()[action]
     binders = list(A.walk_stmts(decl))
+    known = [b.name for b in binders]
+    strangers = [name for name in args if name not in known]
+    if strangers:  # the trace names arguments the action does not have
+        return [{"what": "argument", "text": ", ".join(dict.fromkeys(known)) or "none", "where": _where(decl),
+                 "binder": name, "value": args[name]} for name in strangers]
     py_names = {compiled.checked.binder_names[id(b)]: b for b in binders}
     lines = _analyse(compiled.source.splitlines(), fn.__code__.co_firstlineno, py_names)
     wanted = {py: canonical(args[b.name]) for py, b in py_names.items() if b.name in args}
@@ -91,13 +96,21 @@ def explain_disabled(compiled: CompiledSpec, action: int, state: Any, args: dict
         sys.settrace(previous)
 
     spec = compiled.checked.spec
+    described = model.describe(state)
+
+    def reads(node) -> dict[str, Any]:
+        """The state variables a guard reads, with their values before the step."""
+        names = [compiled.checked.refs[id(n)].name for n in A.walk(node) if isinstance(n, A.Name)
+                 and compiled.checked.refs.get(id(n)) is not None and compiled.checked.refs[id(n)].kind == "var"]
+        return {v: described[v] for v in dict.fromkeys(names) if v in described}
+
     out: list[dict] = []
     seen: set = set()
     for ln, err in errors:
         g = lines[ln].guard
         node = _node_at(decl, g[1], A.Require if g[0] == "require" else A.Pick)
         out.append({"what": "error", "text": _text(spec, node), "where": _where(node),
-                    "error": f"{type(err).__name__}: {err}"})
+                    "error": f"{type(err).__name__}: {err}", "reads": reads(node)})
     for ln, local_vars in failed:
         g = lines[ln].guard
         if g in seen:
@@ -105,12 +118,13 @@ def explain_disabled(compiled: CompiledSpec, action: int, state: Any, args: dict
         seen.add(g)
         if g[0] == "require":
             node = _node_at(decl, g[1], A.Require)
-            out.append({"what": "require", "text": _text(spec, node), "where": _where(node)})
+            out.append({"what": "require", "text": _text(spec, node), "where": _where(node), "reads": reads(node)})
         else:
             node = _node_at(decl, g[1], A.Pick)
             b = py_names.get(g[2])
             out.append({"what": "condition", "text": _text(spec, node), "where": _where(node),
-                        "binder": b.name if b else None, "value": args.get(b.name) if b else None})
+                        "binder": b.name if b else None, "value": args.get(b.name) if b else None,
+                        "reads": reads(node.cond) if node is not None and node.cond is not None else {}})
     if out:
         return out
     # No guard failed where the arguments agree: some parameter or pick never took the value.
@@ -124,7 +138,8 @@ def explain_disabled(compiled: CompiledSpec, action: int, state: Any, args: dict
                                                and s.binder is b), None)
             node = b if is_param else pick
             out.append({"what": "param" if is_param else "pick", "text": _text(spec, node) if node else b.name,
-                        "where": _where(node) if node else "", "binder": b.name, "value": args[b.name]})
+                        "where": _where(node) if node else "", "binder": b.name, "value": args[b.name],
+                        "reads": reads(node) if node else {}})
             break
     return out
 

@@ -8,12 +8,37 @@ from __future__ import annotations
 import linecache
 
 
+class TooComplex(Exception):
+    """Python would not compile the generated module (nesting beyond its limits)."""
+
+    def __init__(self, reason: str, spec_line: int | None):
+        super().__init__(reason)
+        self.reason = reason
+        self.spec_line = spec_line  # the spec line the offending generated line comes from
+
+
 def load(source: str, spec_path: str) -> dict:
     filename = f"<modelcheck:{spec_path}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     namespace: dict = {"__name__": f"modelcheck_generated_{abs(hash(spec_path))}"}
-    exec(compile(source, filename, "exec"), namespace)
+    try:
+        code = compile(source, filename, "exec")
+    except (SyntaxError, RecursionError, MemoryError) as e:
+        lineno = getattr(e, "lineno", None)
+        raise TooComplex(getattr(e, "msg", None) or str(e) or type(e).__name__,
+                         _marked_line(source.splitlines(), lineno) if lineno else None) from None
+    exec(code, namespace)
     return namespace
+
+
+def _marked_line(lines: list[str], lineno: int) -> int | None:
+    """The spec line named by the nearest `# file.spec:N` comment at or above a generated line."""
+    for i in range(min(lineno, len(lines)) - 1, -1, -1):
+        marker = lines[i].rfind("# ")
+        ref = lines[i][marker + 2:].split()[0] if marker >= 0 and lines[i][marker + 2:].split() else ""
+        if ":" in ref and ref.rsplit(":", 1)[1].isdigit():
+            return int(ref.rsplit(":", 1)[1])
+    return None
 
 
 def _generated_frames(e: BaseException) -> list:
@@ -32,6 +57,16 @@ def failing_locals(e: BaseException) -> dict:
     for frame, _ in _generated_frames(e):
         out.update(frame.f_locals)
     return out
+
+
+def failing_module_line(e: BaseException) -> str:
+    """The module-level line of generated code (a constant's definition) that e came from."""
+    lines = [(frame, n) for frame, n in _generated_frames(e) if frame.f_code.co_name == "<module>"]
+    if not lines:
+        return ""
+    frame, lineno = lines[-1]
+    source = linecache.getlines(frame.f_code.co_filename)
+    return source[lineno - 1].split("  # ", 1)[0].strip() if 0 < lineno <= len(source) else ""
 
 
 def spec_location(e: BaseException) -> str | None:

@@ -18,6 +18,7 @@ from typing import Any, Callable, Protocol, Sequence
 from .checkpoint import Checkpointer, Snapshot, arrays_from
 from .checkpoint import load as checkpoint_load
 from .model import Model
+from .resources import TIMEOUT_GRACE, OutOfTime, describe_bytes, rss_bytes, time_limit
 from .result import CheckResult, Outcome, Stats, Trace, Violation
 from .trace import rebuild_trace
 from .visited import VisitedStates
@@ -28,6 +29,9 @@ class Limits:
     max_states: int | None = None
     max_depth: int | None = None
     check_deadlock: bool = True
+    memory: int | None = None     # bytes of resident memory (with workers: of all processes)
+    timeout: float | None = None  # seconds of wall time from the start of the search,
+    timeout_from: float | None = None  # or from this time.perf_counter() (the command's start)
 
 
 class Reporter(Protocol):
@@ -116,6 +120,9 @@ class Search:
         self.stats = Stats(action_counts={a: 0 for a in model.action_names})
         self.started = time.perf_counter()
         self.last_report = self.started
+        self.bounded = limits.timeout is not None or limits.memory is not None
+        self.deadline = None if limits.timeout is None else (
+            (self.started if limits.timeout_from is None else limits.timeout_from) + limits.timeout)
         self.frontier_depth = 0  # depth of the states being expanded; initial states have depth 1
         self.outside_checked = CheckedOnce()
         self.checkpointer: Checkpointer | None = None
@@ -124,8 +131,10 @@ class Search:
         self.identity = f"{getattr(model, 'identity', '')}|{','.join(invariants)}|{limits.check_deadlock}"
 
     def run(self) -> CheckResult:
+        backstop = None if self.deadline is None else self.deadline - time.perf_counter() + TIMEOUT_GRACE
         try:
-            self._explore()
+            with time_limit(backstop):  # one evaluation that never ends is stopped too
+                self._explore()
             return self._result(Outcome.OK)
         except Found as found:
             return found.result
@@ -133,6 +142,30 @@ class Search:
             if self.checkpointer is not None and self.level_start is not None:
                 self.checkpointer.write(self.level_start)  # the work of this level is redone
             return self._result(Outcome.INCOMPLETE, stopped="interrupted")
+        except OutOfTime:
+            return self._result(Outcome.INCOMPLETE, stopped=self._timeout_reason())
+        except MemoryError:
+            return self._result(Outcome.INCOMPLETE, stopped="out of memory")
+
+    def _timeout_reason(self) -> str:
+        return f"timeout {self.limits.timeout:g} s" if self.limits.timeout is not None else "timeout"
+
+    def _check_resources(self, now: float, queue: int) -> None:
+        """--timeout and --memory: stop with the statistics so far. Called once per level and
+        every few hundred states, never per successor."""
+        limits = self.limits
+        if self.deadline is not None and now >= self.deadline:
+            self.stats.queue = queue
+            raise Found(self._result(Outcome.INCOMPLETE, stopped=self._timeout_reason()))
+        if limits.memory is not None:
+            used = self._memory_used()
+            if used > limits.memory:
+                self.stats.queue = queue
+                raise Found(self._result(Outcome.INCOMPLETE, stopped=(
+                    f"memory {describe_bytes(limits.memory)}; resident {describe_bytes(used)}")))
+
+    def _memory_used(self) -> int:
+        return rss_bytes()
 
     def _result(self, outcome: Outcome, violation: Violation | None = None, stopped: str = "finished"):
         self.stats.seconds = time.perf_counter() - self.started
@@ -212,7 +245,7 @@ class Search:
                         states.append(t)
                         parents.append(index)
                         acts.append(a)
-                except (Found, KeyboardInterrupt):
+                except (Found, KeyboardInterrupt, MemoryError):
                     raise
                 except Exception as e:
                     self._record_counts(counts)
@@ -290,7 +323,7 @@ class Search:
         """Run spec code; an error in it ends the search with the trace to where it happened."""
         try:
             return fn()
-        except (Found, KeyboardInterrupt):
+        except (Found, KeyboardInterrupt, MemoryError):
             raise
         except Exception as e:  # any failure inside generated code is the spec's runtime error
             self._spec_error(e, index, last)
@@ -305,6 +338,8 @@ class Search:
 
     def _maybe_report(self, remaining: int) -> None:
         now = time.perf_counter()
+        if self.bounded:
+            self._check_resources(now, remaining)
         if now - self.last_report >= PROGRESS_EVERY:
             self.last_report = now
             self.stats.seconds = now - self.started

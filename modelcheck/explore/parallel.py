@@ -29,6 +29,7 @@ from typing import Any, Sequence
 
 from .bfs import CheckedOnce, Found, Limits, NullReporter, Reporter, Search, explain_error
 from .model import Model
+from .resources import rss_bytes
 from .result import CheckResult, Outcome, Stats, Trace, Violation
 from .trace import rebuild_trace
 from .visited import VisitedStates
@@ -93,6 +94,8 @@ class _Worker:
                         parents.append(index)
                         acts.append(a)
                         states.append(t)
+                except MemoryError:
+                    raise
                 except Exception as e:  # the spec failed: report where, with the state if unstored
                     event = event or _Event(len(fps), "error", explain_error(self.model, e), index, a,
                                             marshal.dumps(t) if t is not None and t is not s else None)
@@ -186,9 +189,14 @@ class _Coordinator(Search):
         for conn in self.conns:
             status, value = conn.recv()
             if status != "ok":
+                if value.startswith("MemoryError"):
+                    raise MemoryError(value)
                 raise RuntimeError(f"worker failed: {value}")
             replies.append(value)
         return replies
+
+    def _memory_used(self) -> int:
+        return rss_bytes() + sum(rss_bytes(p.pid) for p in self.procs)
 
     def _shutdown(self) -> None:
         for conn in self.conns:
@@ -219,6 +227,8 @@ class _Coordinator(Search):
             self.stats.queue = sum(sizes)
             if self.limits.max_depth is not None and depth >= self.limits.max_depth:
                 raise Found(self._result(Outcome.INCOMPLETE, stopped=f"max depth {self.limits.max_depth}"))
+            if self.bounded:  # --timeout, --memory: once per level
+                self._check_resources(time.perf_counter(), sum(sizes))
             next_base = len(self.visited)
             sizes = self._level(base, sizes)
             base = next_base

@@ -28,12 +28,14 @@ Explainer = Callable[[int, State, dict[str, Any]], list[dict[str, Any]]]
 class Why:
     """One reason an action is not enabled with the trace's arguments."""
     what: str                 # "require" (a guard is false), "pick" (no such pick), "param" (not in the
-                              # parameter's domain), "condition" (a pick's where-condition is false), "error"
+                              # parameter's domain), "condition" (a pick's where-condition is false),
+                              # "argument" (the action has no such argument; text: those it has), "error"
     text: str                 # the spec's source of that guard, pick or parameter
     where: str = ""           # file:line
     binder: str | None = None  # the parameter or pick, for "pick", "param", "condition"
     value: Any = None         # the trace's value of it (ITF)
     error: str | None = None  # for "error": what evaluating the guard raised
+    reads: dict[str, Any] = field(default_factory=dict)  # the variables it reads, before the step (ITF)
 
 
 @dataclass(frozen=True)
@@ -157,6 +159,13 @@ class _Replay:
                 return Rejection(i, step.action, step.args, "error",
                                  f"evaluating {names[a]} fails: {_message(e)}")
         action = step.action or None
+        if step.args:  # the trace's state may be reached with other arguments than it records
+            for a, d_args, d, t in candidates:
+                if (d if d is not None else self._describe(t)) == target:
+                    return Rejection(i, action, step.args, "arguments",
+                                     f"{names[a]} reaches the trace's state, but with other arguments",
+                                     why=self._why([a], before, step.args) if step.action else (),
+                                     closest=names[a], closest_args=d_args)
         with_args = [c for c in candidates if c[2] is not None]
         if with_args:
             a, d_args, d, _ = min(with_args, key=lambda c: _distance(c[2], target))

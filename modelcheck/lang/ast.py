@@ -351,8 +351,18 @@ class ConstraintDecl:
     expr: Expr
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class ChartDecl:
+    """`chart msgs from acc to dest`: which variable holds the messages (a set, bag or
+    sequence of records) and which fields name a message's sender and receiver."""
+    span: Span
+    var: str
+    sender: str | None
+    receiver: str | None
+
+
 Decl = (ConstDecl | ModelDecl | SymmetryDecl | DefDecl | TypeDecl | VarDecl | InitDecl
-        | ActionDecl | InvariantDecl | ConstraintDecl)
+        | ActionDecl | InvariantDecl | ConstraintDecl | ChartDecl)
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -7,6 +7,7 @@ a span and a hint, so that the user never sees a lark traceback.
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
 
 from lark import Lark, Token, Transformer, v_args
@@ -68,11 +69,32 @@ _HINTS = {
 }
 
 
+MAX_NESTING = 100   # parse-tree levels: later stages recurse, and Python compiles the result
+MAX_INT_DIGITS = 4000  # Python converts at most 4300 digits between text and int
+
+
 def _parse(text: str, filename: str, start: str):
     try:
-        return _lark().parse(text, start=start)
+        tree = _lark().parse(text, start=start)
     except UnexpectedInput as e:
         raise _syntax_error(e, text, filename) from None
+    _check_nesting(tree, text, filename)
+    return tree
+
+
+def _check_nesting(tree, text: str, filename: str) -> None:
+    """Reject a parse tree deeper than MAX_NESTING (iteratively: it may be very deep)."""
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_NESTING:
+            meta = node.meta
+            line, col = (meta.line, meta.column) if not getattr(meta, "empty", True) else (1, 1)
+            raise SpecError(f"nested too deeply: more than {MAX_NESTING} levels of operators, parentheses or blocks",
+                            Span(filename, line, col, line, col + 1),
+                            "give parts a name with def (a long chain a + b + c + ... counts one level per "
+                            "operator), or split the action into several", source=text)
+        stack.extend((c, depth + 1) for c in node.children if hasattr(c, "children"))
 
 
 def _syntax_error(e: UnexpectedInput, text: str, filename: str) -> SpecError:
@@ -98,6 +120,16 @@ def _syntax_error(e: UnexpectedInput, text: str, filename: str) -> SpecError:
         hint = "expected " + ", ".join(expected[:8]) + (" ..." if len(expected) > 8 else "")
     if line == 1 and col == 1 and start_missing(text):
         hint = "a spec starts with 'spec Name'"
+    if isinstance(e, UnexpectedCharacters) and text[e.pos_in_stream:e.pos_in_stream + 1] == "'":
+        primed = re.search(r"[A-Za-z_][A-Za-z0-9_]*$", text[:e.pos_in_stream])
+        if primed:  # TLA+ habit: x' for the value after the step
+            name = primed.group(0)
+            return SpecError(
+                f"syntax error: primed variable {name}': the language has no primes", Span(filename, line, col, line, col + 1),
+                f"an invariant, a guard or any expression reads the state before the step, as '{name}'; "
+                f"an action sets the value after the step with '{name} := ...' (TLA+'s {name}' = ...)",
+                source=text)
+        hint = "strings are written in double quotes, e.g. \"ack\""
     return SpecError(f"syntax error: {what}", Span(filename, line, col, line, col + width), hint, source=text)
 
 
@@ -207,6 +239,16 @@ class _Builder(Transformer):
 
     def constraint_decl(self, meta, name, e):
         return A.ConstraintDecl(self._s(meta), str(name), _as_expr(e))
+
+    def chart_decl(self, meta, var, *parts):
+        given = dict(parts)
+        return A.ChartDecl(self._s(meta), str(var), given.get("from"), given.get("to"))
+
+    def chart_from(self, meta, name):
+        return ("from", str(name))
+
+    def chart_to(self, meta, name):
+        return ("to", str(name))
 
     # -- types
     def fn_type(self, meta, dom, cod):
@@ -327,6 +369,9 @@ class _Builder(Transformer):
         return A.Except(self._s(meta), _as_expr(base), tuple(updates))
 
     def int_lit(self, meta, tok):
+        if len(tok) > MAX_INT_DIGITS:
+            raise SpecError(f"integer literal with {len(tok)} digits: at most {MAX_INT_DIGITS}", self._s(meta),
+                            hint="write a smaller number, or compute it, e.g. 10 * 10")
         return A.IntLit(self._s(meta), int(tok))
 
     def true_lit(self, meta):

@@ -52,6 +52,7 @@ class CheckedSpec:
     symmetry: tuple[str, ...]                # names of symmetric constant sets
     binder_kinds: dict[str, tuple[str, Kind]]  # Python name -> (spec name, kind) of bound names
     overridden: tuple[str, ...] = field(default=())
+    chart: A.ChartDecl | None = None         # `chart msgs from acc to dest`, if declared
 
     def kind(self, e: A.Expr) -> Kind:
         return self.kinds[id(e)]
@@ -116,12 +117,13 @@ class _Checker:
             if self.defs[d.name].param_kinds is None:
                 self._guard(lambda d=d: self._use_def(d.name, tuple(AnyK() for _ in d.params or ()), d.span))
         symmetry = self._symmetry()
+        chart = self._chart()
         if self.errors:
             raise SpecErrors([attach_source(e, spec.sources) for e in self.errors])
         return CheckedSpec(spec, tuple(consts), self.const_kinds, tuple(self.model_values),
                            tuple(spec.of(A.VarDecl)), self.var_kinds, self.types, self.defs,
                            self.kinds, self.refs, self.binder_names, symmetry,
-                           self.binder_kinds, tuple(self.overrides))
+                           self.binder_kinds, tuple(self.overrides), chart=chart)
 
     def _guard(self, fn) -> None:
         try:
@@ -197,6 +199,37 @@ class _Checker:
             if n in seen and n not in self.const_kinds:
                 self.errors.append(SpecError(f"model value '{n}' has the name of a declaration", seen[n],
                                              "rename one of them"))
+
+    def _chart(self) -> A.ChartDecl | None:
+        """At most one `chart` declaration, naming a variable that holds records (a set, bag
+        or sequence of them) and fields that some of those records have."""
+        decls = self.spec.of(A.ChartDecl)
+        for d in decls[1:]:
+            self.errors.append(SpecError("a spec has at most one 'chart' declaration", d.span,
+                                         f"the first one is at {decls[0].span}"))
+        if not decls:
+            return None
+        d = decls[0]
+        example = "e.g. chart msgs from acc, or chart messages from msource to mdest"
+        if d.var not in self.var_kinds:
+            if not any(v.name == d.var for v in self.spec.of(A.VarDecl)):
+                self.errors.append(SpecError(f"chart {d.var}: the spec has no variable '{d.var}'", d.span,
+                                             "name the variable that holds the messages; " + example))
+            return None
+        k = self.var_kinds[d.var]
+        elem = k.elem if isinstance(k, (SetK, SeqK)) else k.dom if isinstance(k, FnK) and k.cod == IntK() else None
+        if not isinstance(elem, (RecK, UnionK)):
+            self.errors.append(SpecError(
+                f"chart {d.var}: expected a set, bag or sequence of records (messages), got {k.show()}", d.span,
+                "declare the messages as e.g. var msgs : set[Message] with type Message = {...} | {...}"))
+            return None
+        for f in (d.sender, d.receiver):
+            if f is not None and record_field(elem, f) is None:
+                fields = sorted({n for v in (elem.variants if isinstance(elem, UnionK) else (elem,)) for n in v.names})
+                self.errors.append(SpecError(f"chart {d.var}: no message has a field '{f}'", d.span,
+                                             "the messages' fields are " + ", ".join(fields)))
+                return None
+        return d
 
     def _symmetry(self) -> tuple[str, ...]:
         out = []
@@ -446,7 +479,10 @@ class _Checker:
     def _use_def(self, name: str, arg_kinds: tuple[Kind, ...], span: Span) -> Kind:
         info = self.defs[name]
         if name in self.def_stack:
-            self.fail(f"operator '{name}' is recursive", span, "recursive operators are not supported")
+            cycle = " -> ".join(self.def_stack[self.def_stack.index(name):] + [name])
+            self.fail(f"operator '{name}' is recursive ({cycle})", span,
+                      "recursive operators are not supported: their evaluation might never end; "
+                      "write the recursion out as a quantifier or a set over a finite domain")
         if info.failed:
             return AnyK()  # its error is reported already; do not cascade
         if info.param_kinds is not None:
@@ -702,7 +738,9 @@ class _Checker:
             self.fail(f"'.{e.name}' needs a record, got {bk.show()}", e.span)
         k = record_field(bk, e.name)
         if k is None:
-            self.fail(f"no field '{e.name}' in {bk.show()}", e.span)
+            fields = sorted({f for v in (bk.variants if isinstance(bk, UnionK) else (bk,)) for f in v.names})
+            self.fail(f"no field '{e.name}' in {bk.show()}", e.span,
+                      "its fields are " + ", ".join(fields) if fields else "the record has no fields")
         return k
 
     def _e_Except(self, e: A.Except, env):

@@ -18,6 +18,9 @@ def result_json(spec: str, result: CheckResult, constants: dict[str, Any]) -> di
         "constants": constants,
         "stopped_because": result.stopped_because,
         "action_counts": result.stats.action_counts,
+        # as the text report's "Warning: never enabled: A, B"
+        "never_enabled": (never := [a for a, n in result.stats.action_counts.items() if n == 0]),
+        "warnings": [f"never enabled: {a}" for a in never],
         "violation": None if v is None else {"kind": v.kind, "name": v.name, "trace": trace_json(v.trace)},
     }
 

@@ -1,9 +1,8 @@
 """CheckResult -> the text `modelcheck check` prints: the verdict, the trace, the statistics."""
 from __future__ import annotations
 
-from ..explore.result import CheckResult, Outcome, Stats, Trace
-from ..values import show
-from .values import changes
+from ..explore.result import CheckResult, Outcome, Stats, Trace, Violation
+from .compact import call, changes, compact
 
 VERDICTS = {
     Outcome.OK: "No error found: every invariant holds in every reachable state.",
@@ -19,12 +18,20 @@ def render_result(spec_name: str, result: CheckResult, invariants: list[str]) ->
     lines = [f"Model checking {spec_name}; invariants: {', '.join(invariants) or 'none'}", ""]
     lines.append(VERDICTS[result.outcome].format(name=v.name if v else "", stopped=result.stopped_because))
     if v is not None and v.trace.steps:
-        what = {"invariant": f"violates {v.name}", "deadlock": "has no successor",
-                "error": "cannot be evaluated"}[v.kind]
-        lines += ["", f"Shortest trace ({len(v.trace) - 1} steps; the last state {what}):", ""]
+        lines += ["", f"Shortest trace ({steps(len(v.trace) - 1)}; the last state {last_state(v)}):", ""]
         lines += render_trace(v.trace)
     lines += ["", *render_stats(result.stats)]
     return "\n".join(lines)
+
+
+def steps(n: int) -> str:
+    return f"{n} step" if n == 1 else f"{n} steps"
+
+
+def last_state(v: Violation) -> str:
+    """What is wrong with the last state of a violation's trace."""
+    return {"invariant": f"violates {v.name}", "deadlock": "has no successor",
+            "error": "cannot be evaluated"}[v.kind]
 
 
 def render_trace(trace: Trace) -> list[str]:
@@ -32,11 +39,10 @@ def render_trace(trace: Trace) -> list[str]:
     previous = None
     for i, step in enumerate(trace.steps):
         if step.action is None:
-            lines.append(f"State 1: initial state")
-            lines += [f"    {name} = {show(value)}" for name, value in step.state.items()]
+            lines.append("State 1: initial state")
+            lines += [f"    {name} = {compact(value)}" for name, value in step.state.items()]
         else:
-            args = ", ".join(f"{k} = {show(x)}" for k, x in step.args.items())
-            lines.append(f"State {i + 1}: {step.action}({args})")
+            lines.append(f"State {i + 1}: {call(step.action, step.args)}")
             changed = [c for name, value in step.state.items()
                        for c in changes(name, previous[name], value)]
             lines += [f"    {c}" for c in changed] or ["    (no variable changed)"]

@@ -388,6 +388,8 @@ def entries(v) -> list[tuple[Any, Any, Any]]:
 def seq_parts(v) -> tuple[Any, tuple]:
     if isinstance(v, SSeq):
         return v.n, v.elems
+    if isinstance(v, STup):  # a tuple literal used as a sequence
+        return len(v.elems), v.elems
     return len(v), tuple(v)
 
 

@@ -1,0 +1,153 @@
+"""The command line for conformance testing; cli.py wires it in.
+
+    modelcheck conform SPEC --adapter MODULE:CLASS [--traces DIR]... [--runs N] [--events N] [--seed S]
+        replay every trace in DIR against the implementation (spec -> implementation), and with
+        --runs, validate N simulated executions of the implementation against the spec
+        (implementation -> spec); exit 1 at the first divergence, which is printed with a
+        per-variable diff
+
+    modelcheck traces SPEC --out DIR [--strategy coverage|random] [--count N] [--depth N] [--seed S] [--pairs]
+        write a suite of traces of the spec (tracegen.py) as ITF files, and print its coverage
+"""
+from __future__ import annotations
+
+import argparse
+from typing import Callable
+
+from .tracefiles import write_suite
+from .tracegen import coverage_suite, measure, random_suite, target_suite
+
+TARGET = "TraceTarget"
+
+
+def _with_target(args: argparse.Namespace):
+    """The spec with one more invariant, `not (TARGET EXPR)`: the states where it fails are
+    the ones the trace must reach."""
+    from pathlib import Path
+
+    from .. import pipeline
+    text = Path(args.spec).read_text(encoding="utf-8")
+    return pipeline.load_text(f"{text}\ninvariant {TARGET}: not ({args.target})\n", dict(args.const), args.spec)
+
+
+def add_parsers(sub, add_spec_arguments: Callable, load_spec: Callable, positive: Callable) -> None:
+    traces = sub.add_parser("traces", help="write a suite of traces of the spec (ITF files) for conformance tests")
+    add_spec_arguments(traces)
+    traces.add_argument("--out", required=True, metavar="DIR", help="directory to write the traces to")
+    traces.add_argument("--strategy", choices=("coverage", "random", "target"), default="coverage",
+                        help="coverage: every transition class (action, changed variables) reachable within "
+                             "the constraint, greedily, deepest first; random: seeded random walks; target: a "
+                             "shortest trace to a state where --target holds (default: coverage)")
+    traces.add_argument("--target", metavar="EXPR",
+                        help="target: a spec expression over the state, e.g. 'exists m in msgs: m.type == \"2a\"'")
+    traces.add_argument("--then", metavar="ACTION",
+                        help="target: extend the trace by one step of ACTION (one trace per way of taking it)")
+    traces.add_argument("--name", metavar="NAME",
+                        help="file name prefix of the suite (default: the strategy); suites of other names "
+                             "in the same directory are kept")
+    traces.add_argument("--count", type=positive, metavar="N",
+                        help="random: number of walks (default 20); coverage: at most N traces (default: all)")
+    traces.add_argument("--depth", type=positive, default=30, metavar="N", help="random: steps per walk (default 30)")
+    traces.add_argument("--seed", type=int, default=0, help="random: the seed (default 0)")
+    traces.add_argument("--max-states", type=positive, default=1_000_000, metavar="N",
+                        help="coverage: explore at most N states (default 1,000,000)")
+    traces.add_argument("--pairs", action="store_true",
+                        help="coverage: also every reachable pair of consecutive transition classes")
+    traces.set_defaults(run=lambda args: run_traces(args, load_spec))
+
+    conform = sub.add_parser("conform", help="check an implementation against the spec, both directions")
+    add_spec_arguments(conform)
+    conform.add_argument("--adapter", required=True, metavar="MODULE:CLASS",
+                         help="the conformance adapter, e.g. impl.adapters.raft:RaftAdapter")
+    conform.add_argument("--traces", action="append", default=[], metavar="DIR",
+                         help="replay the traces in DIR (a directory or one .itf.json file; repeatable)")
+    conform.add_argument("--runs", type=positive, metavar="N",
+                         help="also validate N simulated executions of the implementation (seeds S..S+N-1)")
+    conform.add_argument("--events", type=positive, metavar="N",
+                         help="events per execution (default: the adapter's events_per_run)")
+    conform.add_argument("--seed", type=int, default=0, help="the first seed (default 0)")
+    conform.add_argument("--all", action="store_true", help="report every divergent trace, not only the first")
+    conform.set_defaults(run=run_conform)
+
+
+def run_traces(args: argparse.Namespace, load_spec: Callable) -> int:
+    from ..lang.errors import SpecError
+    if (args.strategy == "target") != bool(args.target):
+        raise SpecError("--target EXPR goes with --strategy target, and only with it")
+    compiled = _with_target(args) if args.target else load_spec(args)
+    model = compiled.model
+    name = compiled.checked.spec.name
+    constants = model.describe_constants()
+    if args.strategy == "target":
+        if args.then and args.then not in model.action_names:
+            raise SpecError(f"--then {args.then}: the spec has no such action",
+                            hint="its actions: " + ", ".join(model.action_names))
+        holds = model.invariant(TARGET)
+        suite = target_suite(model, lambda s: not holds(s), args.then, max_states=args.max_states)
+        if not suite:
+            print(f"No reachable state within the constraint satisfies the target (or --then {args.then} "
+                  f"is not enabled there); nothing written.")
+            return 1
+        coverage = measure(model, [s.trace for s in suite])
+        extra = {"target": args.target, **({"then": args.then} if args.then else {})}
+    elif args.strategy == "coverage":
+        suite, coverage = coverage_suite(model, max_states=args.max_states, limit=args.count, pairs=args.pairs)
+        extra = {"pairs": True} if args.pairs else {}
+    else:
+        suite = random_suite(model, args.count or 20, args.depth, args.seed)
+        coverage = measure(model, [s.trace for s in suite])
+        extra = {"seed": args.seed, "depth": args.depth}
+    written = write_suite(args.out, suite, args.name or args.strategy, args.spec, name, constants, coverage, extra)
+    steps = sum(len(s.trace) - 1 for s in suite)
+    print(f"Wrote {len(written)} {args.strategy} traces of {name} ({steps} steps) to {args.out}")
+    for line in coverage.lines():
+        print("  " + line)
+    return 0
+
+
+def run_conform(args: argparse.Namespace) -> int:
+    from .. import pipeline
+    from ..lang.errors import SpecError
+    from .replay import load_adapter, replay_files
+    from .tracefiles import load_suite
+    from .validate import validate
+
+    if not args.traces and not args.runs:
+        raise SpecError("nothing to do", hint="give --traces DIR (replay) and/or --runs N (validation)")
+    try:
+        adapter = load_adapter(args.adapter)
+    except (ImportError, ValueError) as e:
+        raise SpecError(f"--adapter {args.adapter}: {e}", hint="MODULE:CLASS of a modelcheck.conform.Adapter "
+                        "subclass, importable from here, e.g. impl.adapters.raft:RaftAdapter") from None
+    spec_name = pipeline.load(args.spec).checked.spec.name
+    failed = False
+    for location in args.traces:
+        try:
+            files = load_suite(location)
+        except (OSError, ValueError) as e:
+            raise SpecError(f"--traces {location}: {e}") from None
+        for f in files:
+            if f.meta.get("spec", spec_name) != spec_name:
+                raise SpecError(f"{f.path} is a trace of {f.meta['spec']}, not of {spec_name}")
+        outcomes = replay_files(adapter, files)
+        bad = [o for o in outcomes if not o.ok]
+        steps = sum(o.steps for o in outcomes)
+        print(f"{location}: {len(files)} traces, {steps} steps replayed: "
+              + ("every trace conforms" if not bad else f"{len(bad)} of them diverge"))
+        for o in bad if args.all else bad[:1]:
+            print(o.divergence.render())
+        if len(bad) > 1 and not args.all:
+            print(f"(and {len(bad) - 1} more divergent traces: " + ", ".join(o.trace for o in bad[1:6])
+                  + (", ..." if len(bad) > 6 else "") + "; --all shows them)")
+        failed = failed or bool(bad)
+    if args.runs:
+        consts = {**adapter.validation_constants, **dict(args.const)}
+        report = validate(adapter, pipeline.load(args.spec, consts), range(args.seed, args.seed + args.runs),
+                          args.events)
+        print(f"validation of {adapter.__name__} against {spec_name}: " + "; ".join(report.lines()))
+        if report.ok:
+            print("every step of every execution is a step of the spec")
+        else:
+            print(report.failure.render())
+            failed = True
+    return 1 if failed else 0

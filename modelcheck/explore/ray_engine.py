@@ -1,0 +1,86 @@
+"""The partitioned search of parallel.py on a Ray cluster (`--engine ray`).
+
+Only the transport differs from the local engine: workers are Ray actors instead of forked
+processes, and each builds its own copy of the compiled spec from a picklable recipe (the
+spec path and constants), because a compiled model holds generated code that cannot be
+sent between machines. The coordinator's algorithm — and so the counts, the first
+violation and its trace — is parallel.py's, unchanged.
+
+Ray is an optional dependency: `pip install '.[ray]'`. `address=None` starts a local Ray
+instance; give the address of a running cluster (`ray start --head`) to use one.
+"""
+from __future__ import annotations
+
+import os
+from typing import Any, Callable, Sequence
+
+from .bfs import Limits, NullReporter, Reporter
+from .model import Model
+from .parallel import _Coordinator, _Worker
+from .result import CheckResult
+
+
+class RayUnavailable(Exception):
+    """Ray is not installed, or no cluster answers at the given address."""
+
+
+def ray_bfs(model: Model, workers: int, factory: Callable[[], Any], invariants: Sequence[str] | None = None,
+            limits: Limits = Limits(), reporter: Reporter = NullReporter(),
+            address: str | None = None) -> CheckResult:
+    """`factory()` must return an object with a `.model` equal to `model` (e.g. a
+    functools.partial of pipeline.load); it runs once in each Ray worker."""
+    names = list(model.invariant_names if invariants is None else invariants)
+    return _RayCoordinator(model, workers, names, limits, reporter, factory, address).run()
+
+
+class _RayWorkerActor:
+    """One worker: builds the model from the recipe, then serves parallel.py's calls."""
+
+    def __init__(self, factory: Callable[[], Any], invariants: list[str], check_deadlock: bool):
+        self.worker = _Worker(factory().model, invariants, check_deadlock)
+
+    def call(self, method: str, args: tuple):
+        return getattr(self.worker, method)(*args)
+
+
+class _RayCoordinator(_Coordinator):
+    def __init__(self, model, workers, invariants, limits, reporter, factory, address):
+        super().__init__(model, workers, invariants, limits, reporter)
+        self.factory = factory
+        self.address = address
+        self.actors: list = []
+        self.started_ray = False
+
+    def _start(self) -> None:
+        try:
+            import ray
+        except ImportError:
+            raise RayUnavailable("Ray is not installed: pip install 'modelcheck[ray]'") from None
+        if not ray.is_initialized():
+            try:
+                local = {} if self.address else {"num_cpus": max(self.n, os.cpu_count() or 1)}
+                ray.init(address=self.address, include_dashboard=False, log_to_driver=False,
+                         configure_logging=False, **local)
+            except ConnectionError as e:
+                raise RayUnavailable(f"no Ray cluster at {self.address}: {e}") from None
+            self.started_ray = True
+        actor = ray.remote(num_cpus=1)(_RayWorkerActor)
+        self.actors = [actor.remote(self.factory, self.invariant_names, self.limits.check_deadlock)
+                       for _ in range(self.n)]
+
+    def _call_all(self, method: str, args_per_worker: list[tuple]) -> list:
+        import ray
+        try:
+            return ray.get([a.call.remote(method, args) for a, args in zip(self.actors, args_per_worker)])
+        except ray.exceptions.RayError as e:
+            raise RuntimeError(f"Ray worker failed: {e}") from None
+
+    def _shutdown(self) -> None:
+        try:
+            import ray
+        except ImportError:
+            return
+        for a in self.actors:
+            ray.kill(a)
+        if self.started_ray:
+            ray.shutdown()

@@ -1,0 +1,315 @@
+"""The command line for counterexamples: trace outputs of `check` (and of `simulate` and
+`replay`) and the commands `simulate`, `replay` and `graph`. cli.py wires them in.
+
+Trace outputs, each written only when there is a trace (a violation, a deadlock or an
+evaluation error):
+  --out-itf FILE   the trace as ITF JSON (report/itf.py)
+  --dot/--svg/--png FILE   the trace as a picture (report/dot.py)
+  --msc FILE       a message sequence chart (report/msc.py; .svg, .png or .dot), for specs
+                   that declare `chart VAR from FIELD to FIELD`
+Pictures other than .dot need graphviz's programs; without them the command stops before
+doing any work, with a one-line hint, exit code 2.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+from .compile.explain import explain_disabled
+from .explore.replay import replay
+from .explore.result import Outcome, Trace, Violation
+from .explore.simulate import simulate
+from .explore.state_graph import TooManyStates, state_graph
+from .itfvalue import canonical, mark_model_values
+from .lang.errors import SpecError
+from .report.compact import MessageFields
+from .report.dot import trace_graph
+from .report.graph import state_graph_picture
+from .report.itf import ItfError, itf_text, itf_to_expression, itf_to_trace, trace_to_itf
+from .report.msc import ENGINE as MSC_ENGINE, messages_in, sequence_chart
+from .report.render import PictureError, check_writable, write_picture
+from .report.runs import render_replay, render_simulation, simulation_json
+
+PICTURES = (("dot", ".dot"), ("svg", ".svg"), ("png", ".png"))
+EXIT_OK, EXIT_FOUND, EXIT_USAGE, EXIT_LIMIT = 0, 1, 2, 3
+SIM_EXIT = {Outcome.OK: 0, Outcome.VIOLATION: 1, Outcome.DEADLOCK: 1, Outcome.ERROR: 2, Outcome.INCOMPLETE: 130}
+
+
+# ---------------------------------------------------------------- trace outputs
+
+def add_trace_arguments(parser: argparse.ArgumentParser) -> None:
+    g = parser.add_argument_group("counterexample outputs (written when there is a trace)")
+    g.add_argument("--out-itf", metavar="FILE", help="write the trace as ITF JSON (Apalache/Quint trace format)")
+    g.add_argument("--dot", metavar="FILE", help="write the trace as a graphviz DOT file")
+    g.add_argument("--svg", metavar="FILE", help="draw the trace as SVG (needs graphviz)")
+    g.add_argument("--png", metavar="FILE", help="draw the trace as PNG (needs graphviz)")
+    g.add_argument("--msc", metavar="FILE", help="draw a message sequence chart (.svg, .png or .dot; "
+                   "the spec must declare `chart VAR from FIELD to FIELD`)")
+
+
+def check_trace_outputs(args: argparse.Namespace, compiled) -> None:
+    """Fail now (SpecError, exit 2) if an output asked for could not be written later."""
+    try:
+        for option, suffix in PICTURES:
+            path = getattr(args, option, None)
+            if path:
+                _suffix(path, suffix, option)
+                check_writable(path)
+        if getattr(args, "msc", None):
+            check_writable(args.msc, MSC_ENGINE)
+            _message_fields(compiled)
+    except PictureError as e:
+        raise SpecError(str(e)) from None
+
+
+def write_trace_outputs(args: argparse.Namespace, compiled, violation: Violation | None,
+                        trace: Trace | None = None, description: str = "") -> list[str]:
+    """Write every trace output asked for; return what was written, as lines for stderr."""
+    trace = trace if trace is not None else (violation.trace if violation is not None else None)
+    wanted = [o for o in ("out_itf", "dot", "svg", "png", "msc") if getattr(args, o, None)]
+    if not wanted:
+        return []
+    if trace is None or not trace.steps:
+        return [f"No counterexample: nothing written to {', '.join(getattr(args, o) for o in wanted)}."]
+    name = compiled.checked.spec.name
+    title = f"{name}: {_headline(violation)}" if violation is not None else name
+    fields = _message_fields(compiled, required=False)
+    notes = []
+    if getattr(args, "out_itf", None):
+        write_itf(args.out_itf, trace, compiled, args.spec, violation, description)
+        notes.append(f"Wrote the trace ({len(trace) - 1} steps) as ITF to {args.out_itf}")
+    picture = None
+    for option, _ in PICTURES:
+        path = getattr(args, option, None)
+        if path:
+            picture = picture or trace_graph(trace, title, violation, fields)
+            _write(picture, path)
+            notes.append(f"Drew the trace in {path}")
+    if getattr(args, "msc", None):
+        chart = sequence_chart(trace, _message_fields(compiled), title, violation, processes(compiled, trace))
+        _write(chart, args.msc, MSC_ENGINE, fixed=True)
+        notes.append(f"Drew the message sequence chart in {args.msc}")
+    return notes
+
+
+def write_itf(path: str, trace: Trace, compiled, spec_path: str, violation: Violation | None,
+              description: str = "") -> None:
+    meta: dict[str, Any] = {"source": str(spec_path), "spec": compiled.checked.spec.name,
+                            "description": description or (f"modelcheck: {_headline(violation)}"
+                                                           if violation else "modelcheck trace"),
+                            "constants": compiled.model.describe_constants()}
+    if violation is not None:
+        meta["violation"] = {"kind": violation.kind, "name": violation.name}
+    try:
+        Path(path).write_text(itf_text(trace_to_itf(trace, meta)), encoding="utf-8")
+    except OSError as e:
+        raise SpecError(f"cannot write {path}: {e.strerror or e}") from None
+
+
+def processes(compiled, trace: Trace) -> list[str]:
+    """The elements of every constant set of model values that holds a message's sender or
+    receiver (e.g. Acceptors), so that idle processes get a lifeline too."""
+    chart = compiled.checked.chart
+    if chart is None:
+        return []
+    ends = set()
+    for step in trace.steps:
+        for m, _ in messages_in(step.state.get(chart.var)).values():
+            for f in (chart.sender, chart.receiver):
+                if f and isinstance(m, dict) and f in m and isinstance(m[f], str):
+                    ends.add(str(m[f]))
+    out: set[str] = set()
+    for value in compiled.model.describe_constants().values():
+        if isinstance(value, dict) and "#set" in value and value["#set"] \
+                and all(isinstance(x, str) for x in value["#set"]) and ends & {str(x) for x in value["#set"]}:
+            out |= {str(x) for x in value["#set"]}
+    return sorted(out)
+
+
+def _message_fields(compiled, required: bool = True) -> MessageFields | None:
+    chart = compiled.checked.chart
+    if chart is None:
+        if required:
+            raise SpecError(f"--msc: {compiled.checked.spec.path} does not say which variable holds the messages; "
+                            "declare it in the spec, e.g. `chart msgs from acc` or `chart messages from msource to mdest`")
+        return None
+    return MessageFields(chart.var, chart.sender, chart.receiver)
+
+
+def _headline(v: Violation | None) -> str:
+    if v is None:
+        return ""
+    return {"invariant": f"invariant {v.name} is violated", "deadlock": "deadlock",
+            "error": f"evaluation error: {v.name}"}.get(v.kind, v.name)
+
+
+def _suffix(path: str, expected: str, option: str) -> None:
+    if Path(path).suffix.lower() != expected:
+        raise PictureError(f"--{option} {path}: the file name must end in {expected}")
+
+
+def _write(graph, path: str, engine: str = "dot", fixed: bool = False) -> None:
+    try:
+        write_picture(graph, path, engine, fixed)
+    except PictureError as e:
+        raise SpecError(str(e)) from None
+    except OSError as e:
+        raise SpecError(f"cannot write {path}: {e.strerror or e}") from None
+
+
+# ---------------------------------------------------------------- commands
+
+def add_parsers(sub, add_spec_arguments: Callable, load_spec: Callable, positive: Callable) -> None:
+    sim = sub.add_parser("simulate", help="random walks that check the invariants (fast, not exhaustive)")
+    add_spec_arguments(sim)
+    sim.add_argument("--runs", type=positive, default=1000, metavar="N", help="number of walks (default 1000)")
+    sim.add_argument("--depth", type=positive, default=100, metavar="D", help="steps per walk at most (default 100)")
+    sim.add_argument("--seed", type=int, metavar="S", help="random seed (default: a new one, printed)")
+    sim.add_argument("--inv", action="append", default=None, metavar="NAME", help="check only this invariant (repeatable)")
+    sim.add_argument("--no-deadlock", action="store_true", help="do not report states without successors")
+    sim.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    sim.add_argument("--all-traces", metavar="DIR", help="write every walk as DIR/run_00001.itf.json, ...")
+    add_trace_arguments(sim)
+    sim.set_defaults(run=lambda args: run_simulate(args, load_spec))
+
+    rep = sub.add_parser("replay", help="check that a trace (ITF JSON, e.g. from Quint or Apalache) is a behaviour of the spec")
+    add_spec_arguments(rep)
+    rep.add_argument("trace", help="the trace, an .itf.json file")
+    rep.add_argument("--inv", action="append", default=None, metavar="NAME",
+                     help="also report the trace's states that violate this invariant (repeatable; default all)")
+    add_trace_arguments(rep)
+    rep.set_defaults(run=lambda args: run_replay(args, load_spec))
+
+    gr = sub.add_parser("graph", help="draw the whole reachable state graph of a small model")
+    add_spec_arguments(gr)
+    gr.add_argument("--svg", metavar="FILE", help="draw as SVG")
+    gr.add_argument("--png", metavar="FILE", help="draw as PNG")
+    gr.add_argument("--dot", metavar="FILE", help="write the DOT source")
+    gr.add_argument("--max-states", type=positive, default=500, metavar="N",
+                    help="refuse models with more than N reachable states (default 500)")
+    gr.add_argument("--inv", action="append", default=None, metavar="NAME", help="mark violations of this invariant only")
+    gr.set_defaults(run=lambda args: run_graph(args, load_spec))
+
+
+def _invariants(compiled, names: list[str] | None) -> list[str]:
+    known = list(compiled.model.invariant_names)
+    for name in names or ():
+        if name not in known:
+            raise SpecError(f"--inv {name}: the spec has no invariant '{name}'",
+                            hint="invariants of this spec: " + (", ".join(known) or "none"))
+    return list(names) if names else known
+
+
+def run_simulate(args: argparse.Namespace, load_spec: Callable) -> int:
+    compiled = load_spec(args)
+    check_trace_outputs(args, compiled)
+    invariants = _invariants(compiled, args.inv)
+    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(10 ** 6)
+    sink = None
+    if args.all_traces:
+        folder = Path(args.all_traces)
+        folder.mkdir(parents=True, exist_ok=True)
+
+        def sink(run: int, trace: Trace) -> None:
+            write_itf(str(folder / f"run_{run + 1:05d}.itf.json"), trace, compiled, args.spec, None,
+                      f"modelcheck simulate --seed {seed}: run {run + 1}")
+    result = simulate(compiled.model, invariants, args.runs, args.depth, seed, not args.no_deadlock, sink)
+    name = compiled.checked.spec.name
+    if args.json:
+        print(json.dumps(simulation_json(name, result, compiled.model.describe_constants())))
+    else:
+        print(render_simulation(name, result, invariants, args.runs, args.depth))
+    description = f"modelcheck simulate --seed {seed}: run {result.run + 1}" if result.run is not None else ""
+    for note in write_trace_outputs(args, compiled, result.violation, description=description):
+        print(note, file=sys.stderr)
+    if args.all_traces:
+        print(f"Wrote {result.stats.runs} traces to {args.all_traces}/", file=sys.stderr)
+    return SIM_EXIT[result.outcome]
+
+
+def run_replay(args: argparse.Namespace, load_spec: Callable) -> int:
+    try:
+        document = json.loads(Path(args.trace).read_text(encoding="utf-8"))
+        trace = itf_to_trace(document)
+    except FileNotFoundError:
+        raise SpecError(f"trace file '{args.trace}' does not exist") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise SpecError(f"cannot read trace '{args.trace}': {e}", hint="give an ITF trace (.itf.json)") from None
+    except ItfError as e:
+        raise SpecError(f"{args.trace}: {e}", hint="see https://apalache-mc.org/docs/adr/015adr-trace.html") from None
+    compiled = _with_trace_constants(args, load_spec, document)
+    check_trace_outputs(args, compiled)
+    invariants = _invariants(compiled, args.inv)
+    result = replay(compiled.model, trace, invariants,
+                    explain=lambda a, s, given: explain_disabled(compiled, a, s, given))
+    print(render_replay(compiled.checked.spec.name, args.trace, result, len(trace)))
+    if result.ok:
+        last = len(result.trace) - 1
+        broken = [name for i, name in result.violations if i == last]
+        violation = Violation("invariant", broken[0], result.trace) if broken else None
+        for note in write_trace_outputs(args, compiled, violation, result.trace, f"replayed from {args.trace}"):
+            print(note, file=sys.stderr)
+        return EXIT_OK
+    return EXIT_FOUND
+
+
+def _with_trace_constants(args: argparse.Namespace, load_spec: Callable, document: dict):
+    """The spec compiled with the constants the trace was made with (from its #meta), unless
+    --const says otherwise; the user is told which ones were taken from the trace."""
+    compiled = load_spec(args)
+    meta = document.get("#meta") if isinstance(document.get("#meta"), dict) else {}
+    recorded = meta.get("constants")
+    if not isinstance(recorded, dict):
+        return compiled
+    model_values = frozenset(meta.get("modelValues") or ())
+    given = {name for name, _ in args.const}
+    ours = compiled.model.describe_constants()
+    taken = []
+    for name, value in recorded.items():
+        value = mark_model_values(canonical(value), model_values)  # JSON strings: which are model values
+        if name in ours and name not in given and canonical(ours[name]) != canonical(value):
+            try:
+                taken.append((name, itf_to_expression(value)))
+            except ItfError as e:
+                raise SpecError(f"the trace was made with another value of {name}: {e}",
+                                hint=f"pass --const {name}=VALUE") from None
+    if not taken:
+        return compiled
+    print("Using the trace's constants: " + ", ".join(f"{n} = {t}" for n, t in taken)
+          + " (override with --const)", file=sys.stderr)
+    args.const = list(args.const) + taken
+    return load_spec(args)
+
+
+def run_graph(args: argparse.Namespace, load_spec: Callable) -> int:
+    outputs = [(o, getattr(args, o)) for o in ("svg", "png", "dot") if getattr(args, o)]
+    if not outputs:
+        raise SpecError("graph: say where to draw it: --svg FILE, --png FILE or --dot FILE")
+    try:
+        for option, path in outputs:
+            _suffix(path, "." + option, option)
+            check_writable(path)
+    except PictureError as e:
+        raise SpecError(str(e)) from None
+    compiled = load_spec(args)
+    invariants = _invariants(compiled, args.inv)
+    try:
+        graph = state_graph(compiled.model, invariants, args.max_states)
+    except TooManyStates as e:
+        print(f"The reachable state graph has more than {e.limit:,} states: not drawn (graphviz would take "
+              f"very long and the picture would be unreadable). Make the model smaller with --const, or raise "
+              f"--max-states if you mean it.", file=sys.stderr)
+        return EXIT_LIMIT
+    name = compiled.checked.spec.name
+    bad = [n for n in graph.nodes if n.broken]
+    picture = state_graph_picture(graph, f"{name}: {len(graph.nodes)} states, {len(graph.edges)} steps",
+                                  _message_fields(compiled, required=False))
+    for option, path in outputs:
+        _write(picture, path)
+    print(f"Drew {len(graph.nodes)} states and {len(graph.edges)} steps of {name} in "
+          f"{', '.join(p for _, p in outputs)}" + (f"; {len(bad)} states violate an invariant (red)" if bad else ""))
+    return EXIT_OK

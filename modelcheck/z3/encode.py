@@ -1,0 +1,848 @@
+"""A checked spec -> Z3: expressions, init and actions over symbolic states.
+
+The encoder is a partial evaluator (see symbolic.py): it walks the AST with an environment
+of symbolic values and returns symbolic values, folding everything concrete. Operators are
+inlined (memoized per state when their arguments are concrete), quantifiers over finite
+sets are expanded, and a set is one Boolean per element of its finite universe.
+
+Its semantics must agree with compile/codegen.py; where the compiled code raises an error
+(a map applied outside its domain, `choose` with no candidate), the encoding yields some
+fixed value instead. Constructs it cannot encode raise EncodeError with the span of the
+expression, which the caller reports as file:line:col (never a wrong answer).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import combinations
+from typing import Any, Iterator
+
+import z3
+
+from ..lang import ast as A
+from ..lang.kinds import (AnyK, BoolK, FnK, IntK, Kind, ModelK, RecK, SeqK, SetK, StrK, TupleK,
+                          UnionK, join, record_field)
+from ..lang.typecheck import CheckedSpec
+from ..values import canon
+from .symbolic import (AND, AND2, ARITH, BITE, CMP, IEQ, IFF, IITE, IMP, NEG, NOT, OR, OR2,
+                       SCALARS, EncodeError, Sc, SMap, SRec, SSeq, SSet, STup, SUnion, alts,
+                       chain, default_value, entries, eq, is_scalar, is_sym, items, iterm, member,
+                       merge, mk_int, mk_map, mk_rec, mk_seq, mk_set, mk_tup, mk_union, possible,
+                       rec_fields, rec_tag, seq_parts, set_layouts, tup_elems, variant)
+
+POWERSET_LIMIT = 16  # largest set whose subsets are enumerated
+
+
+@dataclass
+class Frame:
+    """The state an expression reads: variable -> symbolic value, and per-state memo."""
+    vars: dict[str, Any]
+    memo: dict = field(default_factory=dict)
+
+
+@dataclass
+class Branch:
+    """One path through init or an action: when it is taken, its arguments, the next state."""
+    guard: Any
+    args: tuple[tuple[str, Any, Kind], ...]   # (spec name, symbolic value, kind)
+    assigned: dict[str, Any]
+
+
+class NotInType(Exception):
+    """A concrete value outside the finite domain a variable is encoded over."""
+
+
+class Encoder:
+    def __init__(self, checked: CheckedSpec, symbols, layouts):
+        self.c = checked
+        self.symbols = list(symbols)
+        self.layouts = list(layouts)
+        self.activate()
+        self.model_ids = {n: i for i, n in enumerate(checked.model_values)}
+        self.const_memo: dict = {}
+        self.consts: dict[str, Any] = {}
+        self.var_kinds = dict(checked.var_kinds)
+        self.var_names = tuple(v.name for v in checked.vars)
+        for d in checked.consts:
+            self.consts[d.name] = self.const_value(d.value)
+
+    def activate(self) -> None:
+        """Make this spec's record layouts the ones symbolic operations consult."""
+        set_layouts(self.layouts)
+
+    # ------------------------------------------------------------ tables
+    def string_id(self, s: str) -> int:
+        if s not in self.symbols:
+            self.symbols.append(s)
+        return self.symbols.index(s)
+
+    def layout(self, names: tuple[str, ...]) -> int:
+        names = tuple(names)
+        if names not in self.layouts:
+            self.layouts.append(names)
+        return self.layouts.index(names)
+
+    def kind(self, e: A.Expr) -> Kind:
+        return self.c.kinds[id(e)]
+
+    def default(self, k: Kind):
+        return default_value(k, self.layouts)
+
+    def const_value(self, e: A.Expr):
+        v = self.expr(e, {}, None)
+        if is_sym(v):
+            raise EncodeError("expected a constant", e.span)
+        return v
+
+    # ------------------------------------------------------------ expressions
+    def expr(self, e: A.Expr, env: dict, fr: Frame | None):
+        try:
+            return getattr(self, "_x_" + type(e).__name__)(e, env, fr)
+        except EncodeError as err:
+            if err.span is None:
+                err.span = e.span
+            raise
+
+    def _x_IntLit(self, e, env, fr):
+        return e.value
+
+    def _x_BoolLit(self, e, env, fr):
+        return e.value
+
+    def _x_StrLit(self, e, env, fr):
+        return self.string_id(e.value)
+
+    def _x_TypeOnly(self, e, env, fr):
+        raise EncodeError("a type is written where a value is expected")
+
+    def _x_Name(self, e: A.Name, env, fr):
+        ref = self.c.refs[id(e)]
+        if ref.kind == "bound":
+            return env[ref.name]
+        if ref.kind == "var":
+            if fr is None:
+                raise EncodeError(f"variable '{ref.name}' read where there is no state")
+            return fr.vars[ref.name]
+        if ref.kind == "const":
+            return self.consts[ref.name]
+        if ref.kind == "model":
+            return self.model_ids[ref.name]
+        if ref.kind == "def":
+            return self.call_def(ref.name, (), fr)
+        if ref.name == "bool":
+            return frozenset((False, True))
+        raise EncodeError(f"cannot encode {ref.name}: it is an infinite set",
+                          hint="quantify over a finite set such as 0..N")
+
+    def call_def(self, name: str, args: tuple, fr: Frame | None):
+        info = self.c.defs[name]
+        state = info.state_dependent
+        memo = fr.memo if (state and fr is not None) else self.const_memo
+        key = None
+        if not any(is_sym(a) for a in args):
+            key = (name, args)
+            if key in memo:
+                return memo[key]
+        env = dict(zip(info.param_names, args))
+        v = self.expr(info.decl.body, env, fr if state else None)
+        if key is not None:
+            memo[key] = v
+        return v
+
+    def _x_Call(self, e: A.Call, env, fr):
+        args = tuple(self.expr(a, env, fr) for a in e.args)
+        if e.func in self.c.defs:
+            return self.call_def(e.func, args, fr)
+        fn = getattr(self, "_b_" + e.func, None)
+        if fn is None:
+            raise EncodeError(f"the Z3 encoding does not support '{e.func}'")
+        return fn(e, args)
+
+    def _x_Unary(self, e: A.Unary, env, fr):
+        v = self.expr(e.operand, env, fr)
+        return NOT(v) if e.op == "not" else NEG(v)
+
+    def _x_Binary(self, e: A.Binary, env, fr):
+        op = e.op
+        if op in ("and", "or", "=>"):
+            left = self.expr(e.left, env, fr)
+            if op == "and":
+                return False if left is False else AND2(left, self.expr(e.right, env, fr))
+            if op == "or":
+                return True if left is True else OR2(left, self.expr(e.right, env, fr))
+            return True if left is False else IMP(left, self.expr(e.right, env, fr))
+        if op in ("in", "not in"):
+            m = self.membership(e.left, e.right, env, fr)
+            return m if op == "in" else NOT(m)
+        lk, rk = self.kind(e.left), self.kind(e.right)
+        left, right = self.expr(e.left, env, fr), self.expr(e.right, env, fr)
+        if op == "<=>":
+            return IFF(left, right)
+        if op in ("==", "!="):
+            r = eq(left, right, join(lk, rk))
+            return r if op == "==" else NOT(r)
+        is_set = isinstance(lk, SetK) or isinstance(rk, SetK)
+        if op == "subseteq" or (op in ("<", "<=") and is_set):
+            sub = self.subset(left, right)
+            if op == "<":
+                return AND2(sub, NOT(eq(left, right, join(lk, rk))))
+            return sub
+        if op == "..":
+            return self.int_range(left, right)
+        if is_set and op in ("+", "-", "&"):
+            return self.set_op(op, left, right)
+        if op == "++":
+            return self.concat(left, right, self.kind(e))
+        if op in ("<", "<=", ">", ">="):
+            return CMP(op, left, right)
+        if op in ("+", "-", "*", "/", "%"):
+            return ARITH(op, left, right)
+        raise EncodeError(f"the Z3 encoding does not support operator '{op}'")
+
+    def membership(self, x_e: A.Expr, s_e: A.Expr, env, fr):
+        x = self.expr(x_e, env, fr)
+        if isinstance(s_e, A.Binary) and s_e.op == "..":
+            lo, hi = self.expr(s_e.left, env, fr), self.expr(s_e.right, env, fr)
+            return AND2(CMP("<=", lo, x), CMP("<=", x, hi))
+        if isinstance(s_e, A.Name) and self.c.refs[id(s_e)].kind == "builtin":
+            return CMP(">=", x, 0) if s_e.id == "Nat" else True
+        if isinstance(s_e, A.Call) and s_e.func == "subsets" and s_e.func not in self.c.defs:
+            return self.subset(x, self.expr(s_e.args[0], env, fr))
+        s = self.expr(s_e, env, fr)
+        sk = self.kind(s_e)
+        return member(x, s, sk.elem if isinstance(sk, SetK) else self.kind(x_e))
+
+    def subset(self, a, b):
+        if not is_sym(a) and not is_sym(b):
+            return a <= b
+        ma = a.mem if isinstance(a, SSet) else dict.fromkeys(a, True)
+        mb = b.mem if isinstance(b, SSet) else dict.fromkeys(b, True)
+        return AND(IMP(g, mb.get(u, False)) for u, g in ma.items())
+
+    def set_op(self, op: str, a, b):
+        if not is_sym(a) and not is_sym(b):
+            return a | b if op == "+" else a - b if op == "-" else a & b
+        ma = a.mem if isinstance(a, SSet) else dict.fromkeys(a, True)
+        mb = b.mem if isinstance(b, SSet) else dict.fromkeys(b, True)
+        if op == "+":
+            return mk_set({u: OR2(ma.get(u, False), mb.get(u, False)) for u in {**ma, **mb}})
+        if op == "-":
+            return mk_set({u: AND2(g, NOT(mb.get(u, False))) for u, g in ma.items()})
+        return mk_set({u: AND2(g, mb[u]) for u, g in ma.items() if u in mb})
+
+    def int_range(self, lo, hi):
+        if isinstance(lo, int) and isinstance(hi, int):
+            return frozenset(range(lo, hi + 1))
+        dl, dh = (frozenset((lo,)) if isinstance(lo, int) else lo.dom), (frozenset((hi,)) if isinstance(hi, int) else hi.dom)
+        if dl is None or dh is None:
+            raise EncodeError("cannot encode a range whose bounds are unbounded integers")
+        return mk_set({i: AND2(CMP("<=", lo, i), CMP("<=", i, hi)) for i in range(min(dl), max(dh) + 1)})
+
+    def _x_Is(self, e: A.Is, env, fr):
+        return self.in_type(self.expr(e.value, env, fr), e.type, self.kind(e.value))
+
+    def _x_Index(self, e: A.Index, env, fr):
+        bk = self.kind(e.base)
+        base = self.expr(e.base, env, fr)
+        if isinstance(bk, TupleK):
+            return tup_elems(base)[e.key.value - 1]
+        key = self.expr(e.key, env, fr)
+        if isinstance(bk, SeqK):
+            return self.seq_at(base, key, bk)
+        return self.apply(base, key, bk)
+
+    def apply(self, f, key, k: FnK):
+        if not is_sym(f) and not is_sym(key):
+            try:
+                return f[1][f[0].index(key)]
+            except ValueError:
+                return self.default(k.cod)
+        ents = entries(f)
+        if not is_sym(key):
+            for kk, _, x in ents:
+                if kk == key:
+                    return x
+            return self.default(k.cod)
+        cases = [(c, x) for kk, _, x in ents for c in (eq(key, kk, k.dom),) if c is not False]
+        if not cases:
+            return self.default(k.cod)
+        return chain(cases[:-1], cases[-1][1], k.cod)
+
+    def seq_at(self, s, i, k: SeqK):
+        n, xs = seq_parts(s)
+        if isinstance(i, int):
+            return xs[i - 1] if 1 <= i <= len(xs) else self.default(k.elem)
+        cases = [(c, x) for j, x in enumerate(xs) for c in (IEQ(i, j + 1),) if c is not False]
+        if not cases:
+            return self.default(k.elem)
+        return chain(cases[:-1], cases[-1][1], k.elem)
+
+    def _x_Field(self, e: A.Field, env, fr):
+        return self.field(self.expr(e.base, env, fr), e.name, self.kind(e.base), self.kind(e))
+
+    def field(self, r, name: str, k: Kind, fk: Kind):
+        cases = []
+        for g, rec in alts(r):
+            names = self.layouts[rec_tag(rec)]
+            if name in names:
+                cases.append((g, rec_fields(rec)[names.index(name)]))
+        if not cases:
+            return self.default(fk)
+        return chain(cases[:-1], cases[-1][1], fk)
+
+    def _x_Except(self, e: A.Except, env, fr):
+        v = self.expr(e.base, env, fr)
+        k = self.kind(e.base)
+        for u in e.updates:
+            path = self.eval_path(u.path, env, fr)
+            v = self.update(v, k, path, self.expr(u.value, env, fr))
+        return v
+
+    def eval_path(self, path, env, fr) -> list:
+        return [("key", self.expr(s.key, env, fr)) if isinstance(s, A.IndexSel) else ("field", s.name) for s in path]
+
+    def update(self, base, k: Kind, path: list, value):
+        """base with the part at path replaced by value."""
+        if not path:
+            return value
+        (what, sel), more = path[0], path[1:]
+        if what == "key":
+            if isinstance(k, SeqK):
+                n, xs = seq_parts(base)
+                new = []
+                for j, x in enumerate(xs):
+                    c = IEQ(sel, j + 1)
+                    new.append(x if c is False else merge(c, self.update(x, k.elem, more, value), x, k.elem))
+                return mk_seq(n, new)
+            out = []
+            for kk, p, x in entries(base):
+                c = eq(sel, kk, k.dom)
+                out.append((kk, p, x if c is False else merge(c, self.update(x, k.cod, more, value), x, k.cod)))
+            return mk_map(out)
+        fk = record_field(k, sel)
+        if isinstance(k, RecK):
+            pos = k.names.index(sel)
+            fields = list(rec_fields(base))
+            fields[pos] = self.update(fields[pos], fk, more, value)
+            return mk_rec(rec_tag(base), fields)
+        out = []
+        for g, rec in alts(base):
+            names = self.layouts[rec_tag(rec)]
+            if sel in names:
+                vk = variant(k, names)
+                pos = names.index(sel)
+                fields = list(rec_fields(rec))
+                fields[pos] = self.update(fields[pos], vk.fields[pos][1], more, value)
+                rec = mk_rec(rec_tag(rec), fields)
+            out.append((g, rec))
+        return mk_union(out, k)
+
+    def _x_SetLit(self, e: A.SetLit, env, fr):
+        k = self.kind(e).elem
+        mem: dict = {}
+        for x_e in e.elems:
+            x = self.expr(x_e, env, fr)
+            for g, u in possible(x, k):
+                mem[u] = OR2(mem.get(u, False), g)
+        return mk_set(mem)
+
+    def binder_items(self, b: A.Binder, env, fr) -> list:
+        return items(self.expr(b.domain, env, fr))
+
+    def bind_all(self, binders, env, fr) -> Iterator[tuple[Any, dict]]:
+        """(guard, env) for every combination of values of the binders, in order."""
+        if not binders:
+            yield True, env
+            return
+        b, rest = binders[0], binders[1:]
+        py = self.c.binder_names[id(b)]
+        for g, u in self.binder_items(b, env, fr):
+            for g2, env2 in self.bind_all(rest, {**env, py: u}, fr):
+                g3 = AND2(g, g2)
+                if g3 is not False:
+                    yield g3, env2
+
+    def _x_SetFilter(self, e: A.SetFilter, env, fr):
+        py = self.c.binder_names[id(e.binder)]
+        mem = {}
+        for g, u in self.binder_items(e.binder, env, fr):
+            c = self.expr(e.cond, {**env, py: u}, fr)
+            mem[u] = AND2(g, c)
+        return mk_set(mem)
+
+    def _x_SetMap(self, e: A.SetMap, env, fr):
+        k = self.kind(e).elem
+        mem: dict = {}
+        for g, env2 in self.bind_all(e.binders, env, fr):
+            if e.cond is not None:
+                g = AND2(g, self.expr(e.cond, env2, fr))
+                if g is False:
+                    continue
+            for g2, u in possible(self.expr(e.body, env2, fr), k):
+                mem[u] = OR2(mem.get(u, False), AND2(g, g2))
+        return mk_set(mem)
+
+    def _x_RecordLit(self, e: A.RecordLit, env, fr):
+        fields = dict(e.fields)
+        names = tuple(sorted(fields))
+        return mk_rec(self.layout(names), (self.expr(fields[n], env, fr) for n in names))
+
+    def _x_MapCtor(self, e: A.MapCtor, env, fr):
+        py = self.c.binder_names[id(e.binder)]
+        out = []
+        for g, u in self.binder_items(e.binder, env, fr):
+            out.append((u, g, self.expr(e.body, {**env, py: u}, fr)))
+        return mk_map(out)
+
+    def _x_TupleLit(self, e: A.TupleLit, env, fr):
+        elems = [self.expr(x, env, fr) for x in e.elems]
+        if isinstance(self.kind(e), SeqK):
+            return mk_seq(len(elems), elems)
+        return mk_tup(elems)
+
+    def _x_Quant(self, e: A.Quant, env, fr):
+        out = []
+        if e.kind == "forall":
+            for g, env2 in self.bind_all(e.binders, env, fr):
+                c = IMP(g, self.expr(e.body, env2, fr))
+                if c is False:
+                    return False
+                out.append(c)
+            return AND(out)
+        for g, env2 in self.bind_all(e.binders, env, fr):
+            c = AND2(g, self.expr(e.body, env2, fr))
+            if c is True:
+                return True
+            out.append(c)
+        return OR(out)
+
+    def _x_Choose(self, e: A.Choose, env, fr):
+        py = self.c.binder_names[id(e.binder)]
+        k = self.kind(e)
+        cases = []
+        for g, u in self.binder_items(e.binder, env, fr):
+            c = AND2(g, self.expr(e.cond, {**env, py: u}, fr))
+            if c is True:
+                cases.append((True, u))
+                break
+            if c is not False:
+                cases.append((c, u))
+        if not cases:
+            return self.default(k)
+        return chain(cases[:-1], cases[-1][1], k)  # none found: the compiled code raises an error
+
+    def _x_Ite(self, e: A.Ite, env, fr):
+        c = self.expr(e.cond, env, fr)
+        if c is True:
+            return self.expr(e.then, env, fr)
+        if c is False:
+            return self.expr(e.orelse, env, fr)
+        return merge(c, self.expr(e.then, env, fr), self.expr(e.orelse, env, fr), self.kind(e))
+
+    def _x_Let(self, e: A.Let, env, fr):
+        for b in e.bindings:
+            env = {**env, self.c.binder_names[id(b)]: self.expr(b[1], env, fr)}
+        return self.expr(e.body, env, fr)
+
+    # ------------------------------------------------------------ builtins
+    def _b_size(self, e, a):
+        s = a[0]
+        if not is_sym(s):
+            return len(s)
+        sure = sum(1 for g in s.mem.values() if g is True)
+        terms = [z3.If(g, 1, 0) for g in s.mem.values() if g is not True]
+        return mk_int(z3.Sum(terms) + sure if terms else z3.IntVal(sure),
+                      frozenset(range(sure, sure + len(terms) + 1)))
+
+    def _b_subsets(self, e, a):
+        s = a[0]
+        if not is_sym(s):
+            elems = sorted(s, key=canon)
+            if len(elems) > POWERSET_LIMIT:
+                raise EncodeError(f"subsets of a set of {len(elems)} elements is too big to encode")
+            return frozenset(frozenset(c) for n in range(len(elems) + 1) for c in combinations(elems, n))
+        elems = sorted(s.mem, key=canon)
+        if len(elems) > POWERSET_LIMIT:
+            raise EncodeError(f"subsets of a set of up to {len(elems)} elements is too big to encode")
+        return mk_set({frozenset(c): AND(s.mem[u] for u in c) for n in range(len(elems) + 1)
+                       for c in combinations(elems, n)})
+
+    def _b_union(self, e, a):
+        ss = a[0]
+        if not is_sym(ss):
+            return frozenset().union(*ss)
+        mem: dict = {}
+        for g, t in items(ss):
+            for u, g2 in (t.mem.items() if isinstance(t, SSet) else ((u, True) for u in t)):
+                mem[u] = OR2(mem.get(u, False), AND2(g, g2))
+        return mk_set(mem)
+
+    def _minmax(self, a, smallest: bool):
+        if len(a) == 2:
+            x, y = a
+            c = CMP("<=", x, y) if smallest else CMP(">=", x, y)
+            return IITE(c, x, y) if is_sym(c) or is_sym(x) or is_sym(y) else (x if c else y)
+        s = a[0]
+        if not is_sym(s):
+            return (min(s) if smallest else max(s)) if s else 0
+        cases = sorted(((g, u) for u, g in s.mem.items()), key=lambda gu: gu[1], reverse=not smallest)
+        if not cases:
+            return 0
+        return chain(cases[:-1], cases[-1][1], IntK())
+
+    def _b_min(self, e, a):
+        return self._minmax(a, True)
+
+    def _b_max(self, e, a):
+        return self._minmax(a, False)
+
+    def _b_domain(self, e, a):
+        if isinstance(self.kind(e.args[0]), (SeqK, TupleK)):
+            n, xs = seq_parts(a[0]) if isinstance(self.kind(e.args[0]), SeqK) else (len(tup_elems(a[0])), ())
+            if isinstance(n, int):
+                return frozenset(range(1, n + 1))
+            return mk_set({j + 1: CMP("<", j, n) for j in range(len(xs))})
+        return mk_set({kk: p for kk, p, _ in entries(a[0])})
+
+    def _b_range(self, e, a):
+        k = self.kind(e).elem
+        mem: dict = {}
+        if isinstance(self.kind(e.args[0]), (SeqK, TupleK)):
+            n, xs = seq_parts(a[0]) if isinstance(self.kind(e.args[0]), SeqK) else (None, tup_elems(a[0]))
+            pairs = [(True if n is None else CMP("<", j, n), x) for j, x in enumerate(xs)]
+        else:
+            pairs = [(p, x) for _, p, x in entries(a[0])]
+        for p, x in pairs:
+            for g, u in possible(x, k):
+                mem[u] = OR2(mem.get(u, False), AND2(p, g))
+        return mk_set(mem)
+
+    def _b_put(self, e, a):
+        f, key, v = a
+        k = self.kind(e)
+        ents = {kk: (p, x) for kk, p, x in entries(f)}
+        cands = possible(key, k.dom)
+        for _, u in cands:
+            ents.setdefault(u, (False, self.default(k.cod)))
+        out = []
+        for kk, (p, x) in ents.items():
+            c = eq(key, kk, k.dom)
+            out.append((kk, OR2(c, p), merge(c, v, x, k.cod)))
+        return mk_map(out)
+
+    def _b_len(self, e, a):
+        if isinstance(self.kind(e.args[0]), TupleK):
+            return len(tup_elems(a[0]))
+        return seq_parts(a[0])[0]
+
+    def _b_append(self, e, a):
+        s, x = a
+        k = self.kind(e)
+        n, xs = seq_parts(s)
+        if isinstance(n, int):
+            return mk_seq(n + 1, xs[:n] + (x,))
+        new = [merge(IEQ(n, j), x, y, k.elem) for j, y in enumerate(xs)] + [x]
+        return mk_seq(ARITH("+", n, 1), new)
+
+    def _b_head(self, e, a):
+        n, xs = seq_parts(a[0])
+        return xs[0] if xs else self.default(self.kind(e))
+
+    def _b_tail(self, e, a):
+        n, xs = seq_parts(a[0])
+        if isinstance(n, int):
+            return mk_seq(max(n - 1, 0), xs[1:n])
+        return mk_seq(IITE(CMP(">", n, 0), ARITH("-", n, 1), 0), xs[1:])
+
+    def _b_subseq(self, e, a):
+        s, i, j = a
+        if is_sym(i) or is_sym(j):
+            raise EncodeError("subseq with symbolic bounds is not supported by the Z3 encoding")
+        n, xs = seq_parts(s)
+        if i > j:
+            return ()
+        start = max(i, 1) - 1
+        if isinstance(n, int):
+            return mk_seq(len(xs[:n][start:j]), xs[:n][start:j])
+        if j < 0:
+            raise EncodeError("subseq with a negative end on a symbolic sequence is not supported")
+        end = IITE(CMP("<", n, j), n, j)
+        m = IITE(CMP(">", end, start), ARITH("-", end, start), 0)
+        return mk_seq(m, xs[start:j])
+
+    def concat(self, s, t, k: SeqK):
+        n1, xs = seq_parts(s)
+        n2, ys = seq_parts(t)
+        if isinstance(n1, int):
+            return mk_seq(ARITH("+", n1, n2), xs[:n1] + ys)
+        out = []
+        ek = k.elem if isinstance(k, SeqK) else AnyK()
+        d1 = sorted(n1.dom)
+        for p in range(len(xs) + len(ys)):
+            cases = []
+            for m in d1:
+                v = xs[p] if p < m else (ys[p - m] if 0 <= p - m < len(ys) else None)
+                if v is not None:
+                    cases.append((IEQ(n1, m), v))
+            out.append(chain(cases[:-1], cases[-1][1], ek) if cases else self.default(ek))
+        return mk_seq(ARITH("+", n1, n2), out)
+
+    def _b_bag_add(self, e, a):
+        b, x = a
+        k = self.kind(e)
+        ents = {kk: (p, c) for kk, p, c in entries(b)}
+        for _, u in possible(x, k.dom):
+            ents.setdefault(u, (False, 0))
+        out = []
+        for kk, (p, c) in ents.items():
+            hit = eq(x, kk, k.dom)
+            base = c if p is True else IITE(p, c, 0)
+            out.append((kk, OR2(p, hit), ARITH("+", base, IITE(hit, 1, 0)) if hit is not False else c))
+        return mk_map(out)
+
+    def _b_bag_remove(self, e, a):
+        b, x = a
+        k = self.kind(e)
+        out = []
+        for kk, p, c in entries(b):
+            hit = eq(x, kk, k.dom)
+            if hit is False:
+                out.append((kk, p, c))
+                continue
+            gone = AND2(hit, CMP("<=", c, 1))
+            out.append((kk, AND2(p, NOT(gone)), IITE(hit, ARITH("-", c, 1), c)))
+        return mk_map(out)
+
+    def _b_bag_count(self, e, a):
+        b, x = a
+        k = self.kind(e.args[0])
+        total = 0
+        for kk, p, c in entries(b):
+            hit = AND2(p, eq(x, kk, k.dom))
+            if hit is not False:
+                total = ARITH("+", total, IITE(hit, c, 0))
+        return total
+
+    def _b_bag_sum(self, e, a):
+        total = 0
+        for _, p, c in entries(a[0]):
+            total = ARITH("+", total, IITE(p, c, 0))
+        return total
+
+    # ------------------------------------------------------------ types
+    def resolve(self, t: A.TypeExpr) -> A.TypeExpr:
+        while isinstance(t, A.SetOfValues) and isinstance(t.expr, A.Name) and t.expr.id in self.c.types:
+            t = self.c.types[t.expr.id]
+        return t
+
+    def full_domain(self, t: A.TypeExpr) -> bool:
+        """Whether a map type's domain is a set expression (keys exactly that set), as in codegen."""
+        return isinstance(t, A.SetOfValues) and isinstance(self.c.kinds.get(id(t.expr)), SetK)
+
+    def in_type(self, v, t: A.TypeExpr, k: Kind):
+        if isinstance(t, A.SetOfValues):
+            e = t.expr
+            if isinstance(e, A.Name) and e.id in self.c.types:
+                return self.in_type(v, self.c.types[e.id], k)
+            if isinstance(e, A.Name) and e.id in ("int", "Int", "string"):
+                return True
+            if isinstance(e, A.Name) and e.id == "Nat":
+                return CMP(">=", v, 0)
+            ek = self.c.kinds.get(id(e))
+            if isinstance(ek, SetK):
+                if isinstance(e, A.Binary) and e.op == "..":
+                    lo, hi = self.const_value(e.left), self.const_value(e.right)
+                    return AND2(CMP("<=", lo, v), CMP("<=", v, hi))
+                return member(v, self.const_value(e), k)
+            return eq(v, self.const_value(e), k)
+        if isinstance(t, A.SetType):
+            return AND(IMP(g, self.in_type(u, t.elem, k.elem)) for g, u in items(v))
+        if isinstance(t, A.SeqType):
+            n, xs = seq_parts(v) if isinstance(k, SeqK) else (len(tup_elems(v)), tup_elems(v))
+            ek = k.elem if isinstance(k, SeqK) else AnyK()
+            out = [] if t.max_len is None else [CMP("<=", n, self.const_value(t.max_len))]
+            out += [IMP(CMP("<", j, n), self.in_type(x, t.elem, ek if isinstance(k, SeqK) else k.elems[j]))
+                    for j, x in enumerate(xs)]
+            return AND(out)
+        if isinstance(t, A.BagType):
+            return AND(IMP(p, AND2(self.in_type(kk, t.elem, k.dom), CMP(">", c, 0))) for kk, p, c in entries(v))
+        if isinstance(t, A.TupleType):
+            if isinstance(k, SeqK):
+                n, xs = seq_parts(v)
+                out = [IEQ(n, len(t.elems))]
+                for j, et in enumerate(t.elems):
+                    out.append(self.in_type(xs[j], et, k.elem) if j < len(xs) else False)
+                return AND(out)
+            elems = tup_elems(v)
+            if len(elems) != len(t.elems):
+                return False
+            return AND(self.in_type(x, et, ek) for x, et, ek in zip(elems, t.elems, k.elems))
+        if isinstance(t, A.RecordType):
+            names = tuple(sorted(f for f, _ in t.fields))
+            types = dict(t.fields)
+            tag = self.layout(names)
+            out = []
+            for g, rec in alts(v):
+                if rec_tag(rec) != tag:
+                    continue
+                vk = variant(k, names)
+                out.append(AND2(g, AND(self.in_type(x, types[f], fk)
+                                       for x, (f, fk) in zip(rec_fields(rec), vk.fields))))
+            return OR(out)
+        if isinstance(t, A.UnionType):
+            return OR(self.in_type(v, a, k) for a in t.alts)
+        if isinstance(t, A.FnType):
+            ents = entries(v)
+            cod = AND(IMP(p, self.in_type(x, t.codomain, k.cod)) for _, p, x in ents)
+            if self.full_domain(t.domain):
+                dom = self.const_value(t.domain.expr)
+                keys = {kk for kk, _, _ in ents}
+                if not dom <= keys:
+                    return False
+                return AND2(AND(IFF(p, kk in dom) for kk, p, _ in ents), cod)
+            return AND2(AND(IMP(p, self.in_type(kk, t.domain, k.dom)) for kk, p, _ in ents), cod)
+        raise EncodeError("unknown type")
+
+    def universe(self, t: A.TypeExpr, k: Kind) -> list:
+        """Every value of type t, in canonical order (a type is a finite set of values)."""
+        try:
+            return self._universe(t, k)
+        except EncodeError as err:
+            if err.span is None:
+                err.span = t.span
+            raise
+
+    def _universe(self, t: A.TypeExpr, k: Kind) -> list:
+        t0 = t
+        t = self.resolve(t)
+        if isinstance(t, A.SetOfValues):
+            e = t.expr
+            if isinstance(e, A.Name) and e.id in ("int", "Int", "Nat", "string"):
+                raise EncodeError(f"type {e.id} is infinite: the Z3 encoding needs a finite type",
+                                  t0.span, "use a finite set such as 0..N")
+            v = self.const_value(e)
+            if isinstance(self.c.kinds.get(id(e)), SetK):
+                return sorted(v, key=canon)
+            return [v]
+        if isinstance(t, A.SetType):
+            u = self.universe(t.elem, k.elem)
+            if len(u) > POWERSET_LIMIT:
+                raise EncodeError(f"set of sets over {len(u)} elements is too big to enumerate", t.span)
+            return sorted((frozenset(c) for n in range(len(u) + 1) for c in combinations(u, n)), key=canon)
+        if isinstance(t, A.SeqType):
+            if t.max_len is None:
+                raise EncodeError("a sequence type needs a bound for the Z3 encoding", t.span,
+                                  "write seq[T, Max]")
+            u = self.universe(t.elem, k.elem)
+            out = [()]
+            layer = [()]
+            for _ in range(self.const_value(t.max_len)):
+                layer = [s + (x,) for s in layer for x in u]
+                out += layer
+                if len(out) > 100_000:
+                    raise EncodeError("too many sequences to enumerate", t.span)
+            return sorted(out, key=canon)
+        if isinstance(t, A.BagType):
+            raise EncodeError("bags are infinite: they cannot be elements of sets or keys", t.span)
+        if isinstance(t, A.RecordType):
+            names = tuple(sorted(f for f, _ in t.fields))
+            types = dict(t.fields)
+            vk = variant(k, names)
+            tag = self.layout(names)
+            parts = [self.universe(types[f], fk) for f, fk in vk.fields]
+            return sorted(((tag,) + c for c in _prod(parts)), key=canon)
+        if isinstance(t, A.TupleType):
+            return sorted(_prod([self.universe(et, ek) for et, ek in zip(t.elems, k.elems)]), key=canon)
+        if isinstance(t, A.UnionType):
+            out: dict = {}
+            for alt in t.alts:
+                for x in self.universe(alt, k):
+                    out[x] = None
+            return sorted(out, key=canon)
+        if isinstance(t, A.FnType):
+            cod = self.universe(t.codomain, k.cod)
+            if self.full_domain(t.domain):
+                keys = sorted(self.const_value(t.domain.expr), key=canon)
+                return sorted(((tuple(keys), vals) for vals in _prod([cod] * len(keys))), key=canon)
+            dom = self.universe(t.domain, k.dom)
+            out = []
+            for n in range(len(dom) + 1):
+                for keys in combinations(dom, n):
+                    out += [(tuple(keys), vals) for vals in _prod([cod] * n)]
+            return sorted(out, key=canon)
+        raise EncodeError("unknown type", t.span)
+
+    # ------------------------------------------------------------ statements
+    def branches(self, stmts, env: dict, fr: Frame | None, init_vars: dict | None = None) -> list[Branch]:
+        """Every path through a statement list (init when fr is None)."""
+        out: list[Branch] = []
+        self._run(list(stmts), env, fr, True, (), {}, out)
+        return out
+
+    def action_branches(self, d: A.ActionDecl, fr: Frame) -> list[Branch]:
+        out: list[Branch] = []
+        for g, env, args in self._params(list(d.params), {}, fr, True, ()):
+            self._run(list(d.body), env, fr, g, args, {}, out)
+        return out
+
+    def _params(self, params, env, fr, guard, args):
+        if not params:
+            yield guard, env, args
+            return
+        b = params[0]
+        py = self.c.binder_names[id(b)]
+        k = self.kind(b.domain).elem
+        for g, u in self.binder_items(b, env, fr):
+            g2 = AND2(guard, g)
+            if g2 is not False:
+                yield from self._params(params[1:], {**env, py: u}, fr, g2, args + ((b.name, u, k),))
+
+    def _run(self, stmts, env, fr, guard, args, assigned, out) -> None:
+        if guard is False:
+            return
+        if not stmts:
+            out.append(Branch(guard, args, assigned))
+            return
+        s, rest = stmts[0], stmts[1:]
+        try:
+            if isinstance(s, A.Require):
+                self._run(rest, env, fr, AND2(guard, self.expr(s.cond, env, fr)), args, assigned, out)
+            elif isinstance(s, A.LetStmt):
+                v = self.expr(s.value, env, fr)
+                self._run(rest, {**env, self.c.binder_names[id(s)]: v}, fr, guard, args, assigned, out)
+            elif isinstance(s, A.Assign):
+                value = self.expr(s.value, env, fr)
+                if s.path:
+                    current = assigned[s.target] if s.target in assigned else fr.vars[s.target]
+                    value = self.update(current, self.var_kinds[s.target], self.eval_path(s.path, env, fr), value)
+                self._run(rest, env, fr, guard, args, {**assigned, s.target: value}, out)
+            elif isinstance(s, A.Pick):
+                py = self.c.binder_names[id(s.binder)]
+                k = self.kind(s.binder.domain).elem
+                for g, u in self.binder_items(s.binder, env, fr):
+                    env2 = {**env, py: u}
+                    g2 = AND2(guard, g)
+                    if g2 is not False and s.cond is not None:
+                        g2 = AND2(g2, self.expr(s.cond, env2, fr))
+                    self._run(rest, env2, fr, g2, args + ((s.binder.name, u, k),), assigned, out)
+            elif isinstance(s, A.If):
+                c = self.expr(s.cond, env, fr)
+                self._run(list(s.then) + rest, env, fr, AND2(guard, c), args, assigned, out)
+                self._run(list(s.orelse) + rest, env, fr, AND2(guard, NOT(c)), args, assigned, out)
+            elif isinstance(s, A.Either):
+                for branch in s.branches:
+                    self._run(list(branch) + rest, env, fr, guard, args, assigned, out)
+            else:
+                raise EncodeError(f"the Z3 encoding does not support {type(s).__name__}")
+        except EncodeError as err:
+            if err.span is None:
+                err.span = s.span
+            raise
+
+
+def _prod(parts: list[list]) -> list[tuple]:
+    out = [()]
+    for p in parts:
+        out = [x + (y,) for x in out for y in p]
+        if len(out) > 200_000:
+            raise EncodeError("a type has too many values to enumerate")
+    return out
