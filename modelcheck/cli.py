@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -185,6 +186,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Stopped before the end (timeout {args.timeout:g} s): the spec was still being loaded; "
               "no state was explored.", file=sys.stderr)
         return EXIT[Outcome.INCOMPLETE]
+    except BrokenPipeError:  # the reader went away (modelcheck ... | head): say nothing more
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError, AttributeError):
+            pass
+        return 128 + 13  # as if killed by SIGPIPE, the shell's convention
     except MemoryError:
         limit = getattr(args, "memory", None)
         print("Stopped before the end (out of memory" + (f", --memory {describe_bytes(limit)}" if limit else "")

@@ -239,6 +239,8 @@ def run_replay(args: argparse.Namespace, load_spec: Callable) -> int:
         raise SpecError(f"trace file '{args.trace}' does not exist") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
         raise SpecError(f"cannot read trace '{args.trace}': {e}", hint="give an ITF trace (.itf.json)") from None
+    except RecursionError:  # JSON nested thousands deep
+        raise SpecError(f"cannot read trace '{args.trace}': nested too deeply", hint="give an ITF trace (.itf.json)") from None
     except ItfError as e:
         raise SpecError(f"{args.trace}: {e}", hint="see https://apalache-mc.org/docs/adr/015adr-trace.html") from None
     compiled = _with_trace_constants(args, load_spec, document)

@@ -170,7 +170,40 @@ def set_add(s: frozenset, x: Any) -> frozenset:
     return s if x in s else s | frozenset((x,))
 
 
+SET_BOUND = 1_000_000  # elements of a set built at once from a..b or subsets(S), as TLC's bound
+INT_DIGITS = 4000      # digits of a product; Python converts at most 4300 digits to text
+
+
+def int_range(a: int, b: int) -> frozenset:
+    """a..b as a set. frozenset(range(...)) runs in C, where no time limit can stop it."""
+    if b - a >= SET_BOUND:
+        raise EvalError(f"the set {int_text(a)}..{int_text(b)} has more than {SET_BOUND:,} elements")
+    return frozenset(range(a, b + 1))
+
+
+def int_mul(a: int, b: int) -> int:
+    p = a * b
+    if p.bit_length() > INT_DIGITS * 3.33:
+        raise EvalError(f"integer overflow: a product has more than {INT_DIGITS} digits")
+    return p
+
+
+def int_text(v: int) -> str:
+    """str(v), also past the 4300 digits where Python's str(int) refuses."""
+    try:
+        return str(v)
+    except ValueError:
+        sign, v = ("-", -v) if v < 0 else ("", v)
+        chunks = []
+        while v:
+            v, r = divmod(v, 10 ** 4000)
+            chunks.append(str(r))
+        return sign + chunks[-1] + "".join(c.rjust(4000, "0") for c in reversed(chunks[:-1]))
+
+
 def powerset(s: frozenset) -> frozenset:
+    if 2 ** len(s) > SET_BOUND:
+        raise EvalError(f"subsets of a set of {len(s)} elements: more than {SET_BOUND:,} sets")
     items = sorted(s, key=canon)
     return frozenset(frozenset(c) for c in chain.from_iterable(combinations(items, n)
                                                                for n in range(len(items) + 1)))
@@ -248,7 +281,7 @@ def to_itf(v: Any, k: Kind, symbols: tuple[str, ...], layouts: tuple[tuple[str, 
     if isinstance(k, BoolK):
         return bool(v)
     if isinstance(k, IntK) or (isinstance(k, AnyK) and isinstance(v, int)):
-        return {"#bigint": str(v)}
+        return {"#bigint": int_text(v)}
     if isinstance(k, ModelK):
         return ModelValue(symbols[v])
     if isinstance(k, StrK):

@@ -219,8 +219,9 @@ class RaftAdapter(Adapter):
         self._record(event, before, logs_before)
 
     def _snapshot(self, server: Optional[str]) -> dict:
+        """What spec_steps needs to know about a node before an event."""
         node = self.nodes.get(server) if server else None
-        return {"role": node.role if node else None}
+        return {"role": node.role if node else None, "term": node.current_term if node else None}
 
     # ------------------------------------------------------------------ implementation -> spec
     def run(self, seed: int, events: int) -> Iterator[Observation]:
@@ -230,13 +231,22 @@ class RaftAdapter(Adapter):
         sim.network = self.network
         yield Observation("initial state", [], self.state())
         logs_before = self._logs()
-        roles = {s: n.role for s, n in self.nodes.items()}
+        snapshots = {s: self._snapshot(s) for s in self.nodes}
         for event in sim.run(events):
-            before = {"role": roles.get(event.node)}
-            steps = self._record(event, before, logs_before)
+            steps = self._record(event, snapshots.get(event.node, self._snapshot(None)), logs_before)
             yield Observation(event.describe(), steps, self.state())
             logs_before = self._logs()
-            roles = {s: n.role for s, n in self.nodes.items()}
+            snapshots = {s: self._snapshot(s) for s in self.nodes}
+
+    @staticmethod
+    def _handler(msg, term: int) -> str:
+        """The spec action that handles `msg` at a server in `term` (one unit of work)."""
+        if msg.term > term:
+            return "UpdateTerm"
+        if isinstance(msg, (RequestVoteReply, AppendEntriesReply)) and msg.term < term:
+            return "DropStaleResponse"
+        return {RequestVote: "HandleRequestVoteRequest", RequestVoteReply: "HandleRequestVoteResponse",
+                AppendEntries: "HandleAppendEntriesRequest", AppendEntriesReply: "HandleAppendEntriesResponse"}[type(msg)]
 
     def spec_steps(self, event: Event, before: dict) -> list[SpecStep]:
         """The spec steps an event performs."""
@@ -246,8 +256,9 @@ class RaftAdapter(Adapter):
         kind = event.kind
         if kind in ("deliver", "drop", "duplicate"):
             m = self.message(event.envelope)
-            action = {"deliver": MESSAGE_ACTIONS, "drop": "DropMessage", "duplicate": "DuplicateMessage"}[kind]
-            return [SpecStep(action, {"m": m})]
+            if kind == "deliver":
+                return [SpecStep(self._handler(event.envelope.msg, before["term"]), {"m": m})]
+            return [SpecStep("DropMessage" if kind == "drop" else "DuplicateMessage", {"m": m})]
         if kind == "restart":
             return [SpecStep("Restart", i)]
         if kind == "partition":

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -11,7 +12,7 @@ from ..lang.kinds import Kind
 from ..lang.typecheck import CheckedSpec
 from ..values import EvalError, explain, show, to_itf
 from .codegen import GeneratedModule, generate
-from .loader import TooComplex, failing_locals, failing_module_line, load, spec_location
+from .loader import TooComplex, failing_line, failing_locals, failing_module_line, load, spec_location
 from .fingerprint import fingerprint_function
 
 
@@ -118,13 +119,23 @@ class CompiledModel:
         """A runtime error of the generated code, in the spec's terms, at its location, with
         the values of the names bound where it happened (a = a3)."""
         where = spec_location(e)
-        bound = []
+        bound, records = [], []
         for py, value in failing_locals(e).items():
             if py in self.checked.binder_kinds:
                 name, kind = self.checked.binder_kinds[py]
-                bound.append(f"{name} = {show(to_itf(value, kind, self.gen.symbols, self.gen.layouts))}")
+                itf = to_itf(value, kind, self.gen.symbols, self.gen.layouts)
+                bound.append(f"{name} = {show(itf)}")
+                if isinstance(itf, dict) and not any(k.startswith("#") for k in itf):
+                    records.append(itf)
         context = ", ".join(([f"at {where}"] if where else []) + (["with " + ", ".join(bound)] if bound else []))
-        return explain(e) + (f" ({context})" if context else "")
+        message = explain(e)
+        if message.startswith("record has no such field"):
+            # name the field: one read on the failing line that a bound record lacks
+            wanted = set(re.findall(r"FIELD_(\w+)", failing_line(e)))
+            missing = sorted(f for f in wanted if any(f not in r for r in records))
+            if len(missing) == 1:
+                message = f"record has no field '{missing[0]}'" + message[len("record has no such field"):]
+        return message + (f" ({context})" if context else "")
 
     def describe_constants(self) -> dict[str, Any]:
         return {d.name: to_itf(self.ns[f"C_{d.name}"], self.checked.const_kinds[d.name],

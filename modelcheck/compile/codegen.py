@@ -21,7 +21,8 @@ from ..lang.typecheck import CheckedSpec, Ref
 
 HELPERS = ("EMPTY", "EMPTY_MAP", "ONCE", "EvalError", "ap", "except_", "mk_map", "map_put", "bag_add",
            "bag_remove", "bag_count", "seq_at", "seq_set", "head", "tail", "getf", "setf", "powerset",
-           "choose", "index_by", "set_add", "set_min", "set_max", "int_div", "int_mod", "sort_keys", "canon")
+           "choose", "index_by", "set_add", "set_min", "set_max", "int_div", "int_mod", "sort_keys", "canon",
+           "int_range", "int_mul")
 
 
 @dataclass(frozen=True)
@@ -238,6 +239,9 @@ class _Codegen:
         guards, body = self._hoisted_guards(d, params)
         binders = []
         for level, b in enumerate(d.params):
+            if guards[level]:  # only if the loops below have something to loop over, as written
+                rest = " and ".join(self._domain(p.domain) for p in d.params[level:])
+                lines.append("    " * (level + 1) + f"if not ({rest}): {'continue' if level else 'return'}")
             lines += self._guard_lines(guards[level], level + 1, level)
             lines.append("    " * (level + 1) + f"for {params[level]} in {self._domain(b.domain)}:")
             binders.append((b.name, params[level]))
@@ -251,17 +255,24 @@ class _Codegen:
 
     def _hoisted_guards(self, d: A.ActionDecl, params: list[str]):
         """Leading `require`s, each placed in the outermost parameter loop that binds what it
-        reads, so that a guard on b alone is not re-evaluated for every v. Their order is kept."""
+        reads, so that a guard on b alone is not re-evaluated for every v. Their order is kept.
+        A guard placed above loops runs only when those loops are not empty (_action checks),
+        so it fails only where the spec evaluates it; hence it stays below a loop whose domain
+        reads a parameter bound below the guard."""
         guards: list[list[A.Require]] = [[] for _ in range(len(params) + 1)]
         level = 0
         body = list(d.body)
         while body and isinstance(body[0], A.Require):
             req = body.pop(0)
-            used = {self.c.refs[id(n)].name for n in A.walk(req.cond)
-                    if isinstance(n, A.Name) and self.c.refs.get(id(n), Ref("", "")).kind == "bound"}
-            level = max([level] + [i + 1 for i, p in enumerate(params) if p in used])
+            level = max([level] + [i + 1 for i, p in enumerate(params) if p in self._bound_in(req.cond)])
+            if any(p in self._bound_in(b.domain) for b in d.params[level:] for p in params[level:]):
+                level = len(params)
             guards[level].append(req)
         return guards, body
+
+    def _bound_in(self, e: A.Expr) -> set[str]:
+        return {self.c.refs[id(n)].name for n in A.walk(e)
+                if isinstance(n, A.Name) and self.c.refs.get(id(n), Ref("", "")).kind == "bound"}
 
     def _guard_lines(self, requires: list[A.Require], indent: int, loops: int) -> list[str]:
         skip = "continue" if loops else "return"
@@ -279,18 +290,24 @@ class _Codegen:
     def _stmts(self, stmts: list, assigned: dict[str, str], binders: list, indent: int, loops: int) -> list[str]:
         """Statements as nested Python blocks; `assigned` maps variables to their new values."""
         pad = "    " * indent
-        if not stmts:
-            return [pad + self._yield(assigned, binders)]
-        s, rest = stmts[0], stmts[1:]
         skip = "continue" if loops else "return"
-        if isinstance(s, A.Require):
-            return [pad + f"if not ({self.ex(s.cond)}): {skip}  # {self._where(s.span)}"] + \
-                self._stmts(rest, assigned, binders, indent, loops)
-        if isinstance(s, A.LetStmt):
-            py = self.c.binder_names[id(s)]
-            return [pad + f"{py} = {self.ex(s.value)}"] + self._stmts(rest, assigned, binders, indent, loops)
-        if isinstance(s, A.Assign):
-            return self._assign(s, rest, assigned, binders, indent, loops)
+        lines: list[str] = []
+        while stmts and isinstance(stmts[0], (A.Require, A.LetStmt, A.Assign)):  # one line each, in a
+            s, stmts = stmts[0], stmts[1:]                                          # loop: inits can be long
+            if isinstance(s, A.Require):
+                lines.append(pad + f"if not ({self.ex(s.cond)}): {skip}  # {self._where(s.span)}")
+            elif isinstance(s, A.LetStmt):
+                lines.append(pad + f"{self.c.binder_names[id(s)]} = {self.ex(s.value)}")
+            else:
+                line, assigned = self._assign(s, assigned, indent)
+                lines.append(line)
+        if not stmts:
+            return lines + [pad + self._yield(assigned, binders)]
+        return lines + self._block_stmt(stmts[0], stmts[1:], assigned, binders, indent, loops)
+
+    def _block_stmt(self, s, rest: list, assigned: dict[str, str], binders: list, indent: int, loops: int) -> list[str]:
+        """A pick, if or either: a Python block holding the statements after it."""
+        pad = "    " * indent
         if isinstance(s, A.Pick):
             py = self.c.binder_names[id(s.binder)]
             domain, residual = self._selective(s.binder, s.cond, True)
@@ -313,13 +330,12 @@ class _Codegen:
             return lines
         raise AssertionError(f"unknown statement {s!r}")
 
-    def _assign(self, s: A.Assign, rest, assigned, binders, indent, loops) -> list[str]:
+    def _assign(self, s: A.Assign, assigned, indent) -> tuple[str, dict[str, str]]:
         pad = "    " * indent
         current = assigned.get(s.target, f"V_{s.target}")
         value = self._update(current, self.c.var_kinds[s.target], s.path, self.ex(s.value))
         py = f"n_{s.target}_{indent}_{len(assigned)}"
-        return [pad + f"{py} = {value}  # {self._where(s.span)}"] + \
-            self._stmts(rest, {**assigned, s.target: py}, binders, indent, loops)
+        return pad + f"{py} = {value}  # {self._where(s.span)}", {**assigned, s.target: py}
 
     def _update(self, base: str, k: Kind, path, value: str, h: bool = True) -> str:
         """Code for `base` with the part at `path` replaced by `value`."""
@@ -506,7 +522,8 @@ class _Codegen:
         return f"tail({a[0]})"
 
     def _call_subseq(self, e, a):
-        return f"(lambda s, i, j: s[max(i, 1) - 1:j] if i <= j else ())({a[0]}, {a[1]}, {a[2]})"
+        # indices clamped to 1..len(s); max(j, 0): a negative j must not count from the end
+        return f"(lambda s, i, j: s[max(i, 1) - 1:max(j, 0)] if i <= j else ())({a[0]}, {a[1]}, {a[2]})"
 
     def _call_bag_add(self, e, a):
         return f"bag_add({a[0]}, {a[1]}, {self._needs_canon(self.kind(e.args[1]))})"
@@ -542,7 +559,7 @@ class _Codegen:
         if op == "<=>":
             return f"({left} == {right})"
         if op == "..":
-            return f"frozenset(range({left}, {right} + 1))"
+            return f"int_range({left}, {right})"  # bounded: frozenset(range(...)) cannot be interrupted
         is_set = isinstance(self.kind(e), SetK)
         if op == "+" and is_set and isinstance(e.right, A.SetLit) and len(e.right.elems) == 1:
             return f"set_add({left}, {self.ex(e.right.elems[0], h)})"  # msgs + {m}: no copy if m is in
@@ -556,6 +573,8 @@ class _Codegen:
             return f"int_div({left}, {right})"
         if op == "%":
             return f"int_mod({left}, {right})"
+        if op == "*":
+            return f"int_mul({left}, {right})"  # bounded: x := x * x would grow without end
         return f"({left} {self._SIMPLE[op]} {right})"
 
     def _member(self, x: A.Expr, s: A.Expr, h) -> str:
@@ -608,7 +627,8 @@ class _Codegen:
         if isinstance(t, A.FnType):
             dom = t.domain
             cod = f"all({self._type_pred(t.codomain, y, depth + 1, h)} for {y} in {x}[1])"
-            if isinstance(dom, A.SetOfValues) and isinstance(self.c.kinds.get(id(dom.expr)), SetK):
+            infinite = isinstance(dom, A.SetOfValues) and isinstance(dom.expr, A.Name) and dom.expr.id in ("Nat", "Int")
+            if isinstance(dom, A.SetOfValues) and isinstance(self.c.kinds.get(id(dom.expr)), SetK) and not infinite:
                 return f"(frozenset({x}[0]) == {self.ex(dom.expr, h)} and {cod})"
             return f"(all({self._type_pred(dom, y, depth + 1, h)} for {y} in {x}[0]) and {cod})"
         raise AssertionError(f"unknown type {t!r}")
@@ -697,8 +717,14 @@ class _Codegen:
             else:
                 self.field_tables.add(field.name)
                 positions = f"FIELD_{field.name}"
-            dom = self._domain(b.domain, h)
-            return f"index_by({dom}, {positions}, {self.ex(key, h)})"
+            dom, key_code = self._domain(b.domain, h), self.ex(key, h)
+            if _simple(key_code):  # a name or a number cannot fail
+                return f"index_by({dom}, {positions}, {key_code})"
+            # The key is evaluated once instead of once per element: not at all for an empty
+            # set, as the spec says (it may fail, e.g. a choose with nothing to choose).
+            if dom.isidentifier():
+                return f"(index_by({dom}, {positions}, {key_code}) if {dom} else ())"
+            return f"(lambda d: index_by(d, {positions}, {key_code}) if d else ())({dom})"
         return None
 
     def _comprehension(self, binders, h) -> str:

@@ -59,6 +59,16 @@ def failing_locals(e: BaseException) -> dict:
     return out
 
 
+def failing_line(e: BaseException) -> str:
+    """The generated line (innermost) where e was raised, or ""."""
+    frames = _generated_frames(e)
+    if not frames:
+        return ""
+    frame, lineno = frames[-1]
+    source = linecache.getlines(frame.f_code.co_filename)
+    return source[lineno - 1] if 0 < lineno <= len(source) else ""
+
+
 def failing_module_line(e: BaseException) -> str:
     """The module-level line of generated code (a constant's definition) that e came from."""
     lines = [(frame, n) for frame, n in _generated_frames(e) if frame.f_code.co_name == "<module>"]

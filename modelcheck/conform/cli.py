@@ -97,7 +97,7 @@ def run_traces(args: argparse.Namespace, load_spec: Callable) -> int:
         suite = random_suite(model, args.count or 20, args.depth, args.seed)
         coverage = measure(model, [s.trace for s in suite])
         extra = {"seed": args.seed, "depth": args.depth}
-    written = write_suite(args.out, suite, args.name or args.strategy, args.spec, name, constants, coverage, extra)
+    written = write_suite(args.out, suite, args.strategy, args.spec, name, constants, coverage, extra, args.name)
     steps = sum(len(s.trace) - 1 for s in suite)
     print(f"Wrote {len(written)} {args.strategy} traces of {name} ({steps} steps) to {args.out}")
     for line in coverage.lines():
@@ -130,7 +130,8 @@ def run_conform(args: argparse.Namespace) -> int:
             if f.meta.get("spec", spec_name) != spec_name:
                 raise SpecError(f"{f.path} is a trace of {f.meta['spec']}, not of {spec_name}")
         outcomes = replay_files(adapter, files)
-        bad = [o for o in outcomes if not o.ok]
+        # The earliest divergence first: its trace is the shortest way to the difference.
+        bad = sorted((o for o in outcomes if not o.ok), key=lambda o: (o.divergence.step, o.trace))
         steps = sum(o.steps for o in outcomes)
         print(f"{location}: {len(files)} traces, {steps} steps replayed: "
               + ("every trace conforms" if not bad else f"{len(bad)} of them diverge"))
@@ -144,7 +145,9 @@ def run_conform(args: argparse.Namespace) -> int:
         consts = {**adapter.validation_constants, **dict(args.const)}
         report = validate(adapter, pipeline.load(args.spec, consts), range(args.seed, args.seed + args.runs),
                           args.events)
-        print(f"validation of {adapter.__name__} against {spec_name}: " + "; ".join(report.lines()))
+        print(f"validation of {adapter.__name__} against {spec_name}:")
+        for line in report.lines():
+            print("  " + line)
         if report.ok:
             print("every step of every execution is a step of the spec")
         else:

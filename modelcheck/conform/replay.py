@@ -31,6 +31,7 @@ class Divergence:
     args: dict[str, Any] = field(default_factory=dict)
     diffs: tuple[VarDiff, ...] = ()
     error: Optional[str] = None     # the adapter could not take the step, or the implementation raised
+    before: tuple[str, ...] = ()    # the steps before it (the last few), as calls
 
     def headline(self) -> str:
         where = "the initial state" if self.action is None else f"step {self.step} of {self.length}: {self.call()}"
@@ -46,8 +47,14 @@ class Divergence:
         lines = [self.headline()]
         if self.error:
             lines.append(f"  the implementation cannot take this step: {self.error}")
+        if self.diffs:
+            lines.append("  after it, the spec and the implementation differ in:")
         for d in self.diffs:
-            lines += ["  " + line for line in d.lines]
+            lines += ["    " + line for line in d.lines]
+        if self.before:
+            first = self.step - len(self.before)
+            lines.append("  the steps before it:")
+            lines += [f"    {first + k}: {call}" for k, call in enumerate(self.before)]
         return "\n".join(lines)
 
 
@@ -81,6 +88,13 @@ def _error(e: Exception) -> str:
     return f"{type(e).__name__}: {e}{where}"
 
 
+BEFORE = 5   # steps shown before a divergence
+
+
+def _call(action: Optional[str], args: dict[str, Any]) -> str:
+    return Divergence("", 0, 0, action, args).call()
+
+
 def replay_trace(adapter_cls: type[Adapter], trace: Trace, constants: dict[str, Any] | None = None,
                  name: str = "trace") -> ReplayOutcome:
     steps = trace.steps
@@ -100,12 +114,18 @@ def replay_trace(adapter_cls: type[Adapter], trace: Trace, constants: dict[str, 
             adapter.step(step.action, step.args, steps[i - 1].state)
             actual = adapter.state()
         except Exception as e:
-            return ReplayOutcome(name, i - 1, Divergence(name, i, n, step.action, step.args, error=_error(e)))
+            return ReplayOutcome(name, i - 1, Divergence(name, i, n, step.action, step.args, error=_error(e),
+                                                         before=_before(steps, i)))
         expected = {v: canonical(x) for v, x in step.state.items()}
         diffs = diff_states(expected, actual)
         if diffs:
-            return ReplayOutcome(name, i - 1, Divergence(name, i, n, step.action, step.args, tuple(diffs)))
+            return ReplayOutcome(name, i - 1, Divergence(name, i, n, step.action, step.args, tuple(diffs),
+                                                         before=_before(steps, i)))
     return ReplayOutcome(name, n)
+
+
+def _before(steps, i: int) -> tuple[str, ...]:
+    return tuple(_call(s.action, s.args) for s in steps[max(1, i - BEFORE):i])
 
 
 def replay_files(adapter_cls: type[Adapter], files: Iterable[TraceFile]) -> list[ReplayOutcome]:

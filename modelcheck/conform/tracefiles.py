@@ -43,11 +43,13 @@ class TraceFile:
 
 def write_suite(directory: str | Path, suite: Iterable[SuiteTrace], strategy: str, spec_path: str,
                 spec_name: str, constants: dict[str, Any], coverage: Coverage | None = None,
-                extra_meta: dict[str, Any] | None = None) -> list[Path]:
-    """Write the suite's traces (replacing an earlier suite of the same strategy there)."""
+                extra_meta: dict[str, Any] | None = None, name: str | None = None) -> list[Path]:
+    """Write the suite's traces as NAME-NNNN.itf.json and its summary as NAME.json (NAME:
+    the strategy, unless given), replacing an earlier suite of that name there."""
+    name = name or strategy
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
-    for old in out.glob(f"{strategy}-*{SUFFIX}"):
+    for old in out.glob(f"{name}-*{SUFFIX}"):
         old.unlink()
     written = []
     for i, st in enumerate(suite, 1):
@@ -57,14 +59,14 @@ def write_suite(directory: str | Path, suite: Iterable[SuiteTrace], strategy: st
             meta["covers"] = list(st.covers)
         if st.beyond_constraint:
             meta["beyond_constraint"] = True
-        path = out / f"{strategy}-{i:04d}{SUFFIX}"
+        path = out / f"{name}-{i:04d}{SUFFIX}"
         path.write_text(itf_text(trace_to_itf(st.trace, meta)), encoding="utf-8")
         written.append(path)
     summary = {"spec": spec_name, "spec_file": str(spec_path), "strategy": strategy, "constants": constants,
                "traces": len(written), "steps": sum(len(st.trace) - 1 for st in suite), **(extra_meta or {})}
     if coverage is not None:
         summary["coverage"] = coverage.summary()
-    (out / f"{strategy}.json").write_text(json.dumps(summary, indent=1, default=str) + "\n", encoding="utf-8")
+    (out / f"{name}.json").write_text(json.dumps(summary, indent=1, default=str) + "\n", encoding="utf-8")
     return written
 
 

@@ -66,6 +66,7 @@ class ValidationReport:
     stuttering: int = 0              # of which stuttering steps
     spec_steps: int = 0              # spec steps taken
     actions: Counter = field(default_factory=Counter)   # spec steps per action
+    classes: Counter = field(default_factory=Counter)   # spec steps per transition class (tracegen.py)
     seconds: float = 0.0
     failure: Optional[StepFailure] = None
 
@@ -78,6 +79,8 @@ class ValidationReport:
                f"{self.spec_steps:,} spec steps in {self.seconds:.1f} s"]
         if self.actions:
             out.append("spec steps per action: " + ", ".join(f"{a} {n:,}" for a, n in sorted(self.actions.items())))
+        if self.classes:
+            out.append(f"transition classes (action, changed variables) taken: {len(self.classes)}")
         return out
 
 
@@ -117,6 +120,7 @@ class _Execution:
         self.compiled = compiled
         self.model = compiled.model
         self.names = list(self.model.action_names)
+        self.var_names = list(getattr(self.model, "var_names", ()))
         self.adapter = adapter_cls()
         self.seed = seed
         self.report = report
@@ -148,6 +152,7 @@ class _Execution:
                 self.report.spec_steps += len(obs.steps)
                 self.report.stuttering += not obs.steps
                 self.report.actions.update(self.taken)
+                self.report.classes.update(self.classes)
         except Mismatch as e:
             return self.fail(index, event, steps, "mapping", f"the adapter cannot map the implementation's state: {e}")
         except Exception as e:
@@ -168,7 +173,9 @@ class _Execution:
 
     def _step(self, index: int, obs, current):
         self.taken: list[str] = []   # the action of each step (the first one found, if several fit)
+        self.classes: list[tuple] = []
         frontier = [current]
+        parents: list[dict] = []     # per step: state reached -> (state it was reached from, action)
         for k, step in enumerate(obs.steps):
             indexes = [self.names.index(a) for a in step.actions if a in self.names]
             if not indexes:
@@ -181,26 +188,38 @@ class _Execution:
                     for names, values, t in self.model.actions()[a](s):
                         described = self.model.describe_args(a, names, values)
                         if all(name in described and canonical(described[name]) == v for name, v in wanted.items()):
-                            found.setdefault(t, self.names[a])
+                            found.setdefault(t, (s, self.names[a]))
             if not found:
                 why = self._why(indexes, frontier[0], step.args)
                 prefix = f"after {', '.join(str(s) for s in obs.steps[:k])}: " if k else ""
                 return self.fail(index, obs.event, obs.steps, "not enabled",
                                  f"{prefix}{step} is not enabled in the spec's state", why=why)
-            self.taken.append(next(iter(found.values())))
+            self.taken.append(next(iter(found.values()))[1])
+            parents.append(found)
             frontier = list(found)
         target = self._canon_observed(obs.state)
         described = []
         for t in frontier:
             d = self._describe(t)
             if d == target:
+                self._classes_to(t, parents)
                 return t
             described.append(d)
         closest = min(described, key=lambda d: sum(d.get(v) != target.get(v) for v in target))
-        what = ", then ".join(str(s) for s in obs.steps) or "a stuttering step"
+        what = "these spec steps lead" if obs.steps else "the spec does not change, but the implementation's state does"
         return self.fail(index, obs.event, obs.steps, "state differs",
-                         f"{what} leads to a different state than the implementation's:",
+                         f"{what} to a different state than the implementation's:" if obs.steps else f"{what}:",
                          diffs=tuple(diff_states(closest, obs.state)))
+
+    def _classes_to(self, t, parents: list[dict]) -> None:
+        """The transition class of each spec step on the way to t."""
+        for found in reversed(parents):
+            s, action = found[t]
+            if self.var_names:
+                changed = frozenset(n for n, x, y in zip(self.var_names, s, t) if x != y)
+                if changed:
+                    self.classes.append((action, changed))
+            t = s
 
     def _canon_observed(self, state: dict) -> dict:
         """The canonical form of an observed state; most variables are unchanged from one

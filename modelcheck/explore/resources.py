@@ -17,6 +17,7 @@ import threading
 from contextlib import contextmanager
 
 TIMEOUT_GRACE = 1.0  # the alarm fires this long after the deadline that the search checks itself
+REPEAT = 0.5         # seconds between further alarms until the limited work has stopped
 
 
 class OutOfTime(BaseException):
@@ -32,16 +33,36 @@ def time_limit(seconds: float | None):
         yield
         return
 
+    on = [True]
+
     def ring(signum, frame):
-        raise OutOfTime()
+        if on[0]:
+            raise OutOfTime()
+
+    def unraisable(u):  # an OutOfTime that could not propagate: drop it quietly, ring again soon
+        if isinstance(u.exc_value, OutOfTime):
+            if on[0]:
+                signal.setitimer(signal.ITIMER_REAL, 0.01, REPEAT)
+        else:
+            previous_hook(u)
 
     previous = signal.signal(signal.SIGALRM, ring)
-    signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.001))
+    previous_hook, sys.unraisablehook = sys.unraisablehook, unraisable
+    # The alarm repeats: an exception raised where Python cannot propagate it (a gc callback,
+    # a __del__) is dropped, and the next ring must stop the work all the same.
+    signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.001), REPEAT)
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        while True:  # a ring may interrupt this block itself: finish it regardless
+            try:
+                on[0] = False
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                signal.signal(signal.SIGALRM, previous)
+                sys.unraisablehook = previous_hook
+                break
+            except OutOfTime:
+                continue
 
 
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096

@@ -67,6 +67,7 @@ class _Checker:
         self.spec = spec
         self.overrides = overrides
         self.errors: list[SpecError] = []
+        self.infinite_ok: set[int] = set()  # ids of Nat/Int names where only membership is asked
         self.kinds: dict[int, Kind] = {}
         self.refs: dict[int, Ref] = {}
         self.binder_names: dict[int, str] = {}
@@ -254,6 +255,8 @@ class _Checker:
                 return self.type_kinds[e.id]
             if isinstance(e, A.Name) and e.id in TYPE_ONLY_NAMES:
                 return TYPE_ONLY_NAMES[e.id]
+            if isinstance(e, A.Name):
+                self.infinite_ok.add(id(e))  # var x : Nat, x is Int: membership only
             k = self.expr(e, {})
             if self.state_read_in(e):
                 self.fail("a type cannot depend on the state", e.span, "use constants in types")
@@ -303,36 +306,33 @@ class _Checker:
         list(self._stmts(d.body, env, frozenset(), d.span))
 
     def _stmts(self, stmts: tuple[A.Stmt, ...], env, assigned: frozenset, span: Span):
-        """Check a statement list; yield the set of assigned variables at the end of each path."""
-        if not stmts:
-            yield assigned
-            return
-        s, rest = stmts[0], stmts[1:]
-        if isinstance(s, A.Require):
-            self._expect(s.cond, env, BoolK(), "'require'")
-            yield from self._stmts(rest, env, assigned, span)
-        elif isinstance(s, A.Assign):
-            yield from self._stmts(rest, env, self._assign(s, env, assigned), span)
-        elif isinstance(s, A.Pick):
-            env2 = self._bind(s.binder, env)
-            if s.cond is not None:
-                self._expect(s.cond, env2, BoolK(), "'where'")
-            yield from self._stmts(rest, env2, assigned, span)
-        elif isinstance(s, A.LetStmt):
-            k = self.expr(s.value, env)
-            env2 = self._bind_name(s, s.name, k, env, s.span)
-            yield from self._stmts(rest, env2, assigned, span)
-        elif isinstance(s, A.If):
-            self._expect(s.cond, env, BoolK(), "'if'")
-            for branch in (s.then, s.orelse):
-                for a in self._stmts(branch, env, assigned, span):
-                    yield from self._stmts(rest, env, a, span)
-        elif isinstance(s, A.Either):
-            for branch in s.branches:
-                for a in self._stmts(branch, env, assigned, span):
-                    yield from self._stmts(rest, env, a, span)
-        else:
-            self.fail("unknown statement", s.span)
+        """Check a statement list; yield the set of assigned variables at the end of each path
+        (each distinct set once). Statements are taken in a loop, and the statements after an
+        `if` or `either` are checked once per distinct set its branches end with, not once
+        per path: long lists and long runs of ifs stay linear."""
+        for i, s in enumerate(stmts):
+            if isinstance(s, A.Require):
+                self._expect(s.cond, env, BoolK(), "'require'")
+            elif isinstance(s, A.Assign):
+                assigned = self._assign(s, env, assigned)
+            elif isinstance(s, A.Pick):
+                env = self._bind(s.binder, env)
+                if s.cond is not None:
+                    self._expect(s.cond, env, BoolK(), "'where'")
+            elif isinstance(s, A.LetStmt):
+                k = self.expr(s.value, env)
+                env = self._bind_name(s, s.name, k, env, s.span)
+            elif isinstance(s, (A.If, A.Either)):
+                if isinstance(s, A.If):
+                    self._expect(s.cond, env, BoolK(), "'if'")
+                branches = (s.then, s.orelse) if isinstance(s, A.If) else s.branches
+                ends = dict.fromkeys(a for branch in branches for a in self._stmts(branch, env, assigned, span))
+                for a in ends:
+                    yield from self._stmts(stmts[i + 1:], env, a, span)
+                return
+            else:
+                self.fail("unknown statement", s.span)
+        yield assigned
 
     def _assign(self, s: A.Assign, env, assigned: frozenset) -> frozenset:
         if s.target not in self.var_kinds:
@@ -372,8 +372,8 @@ class _Checker:
 
     # ------------------------------------------------------------ binding
     def _bind(self, b: A.Binder, env) -> dict:
-        dk = self.expr(b.domain, env)
         self._finite_domain(b.domain)
+        dk = self.expr(b.domain, env)
         if not isinstance(dk, SetK):
             self.fail(f"'{b.name} in ...' needs a set, got {dk.show()}", b.domain.span,
                       "bind names to the elements of a set, e.g. x in 0..N or m in msgs")
@@ -463,6 +463,10 @@ class _Checker:
         if n in self.type_kinds:
             self.fail(f"'{n}' is a type, not a value", e.span, f"use 'x is {n}' to test membership")
         if n in BUILTIN_SETS:
+            if n in INFINITE_SETS and id(e) not in self.infinite_ok:
+                self.fail(f"{n} ({INFINITE_SETS[n]}) is infinite: it has no value to compute", e.span,
+                          f"use it after 'in' (x in {n}), as a type (var x : {n}) or with 'is' (x is {n}); "
+                          "for a set to compute with, write a finite one such as 0..N")
             self.refs[id(e)] = Ref("builtin", n)
             return BUILTIN_SETS[n]
         hint = None
@@ -570,7 +574,7 @@ class _Checker:
     def _b_min(self, e, ks):
         self._arity(e, ks, 1, 2)
         if len(ks) == 1:
-            if ks[0] not in (SetK(IntK()),):
+            if not (isinstance(ks[0], SetK) and _compatible(IntK(), ks[0].elem)):  # {} is fine: set[?]
                 self.fail(f"'{e.func}' of one argument takes a set of integers, got {ks[0].show()}", e.span)
             self._finite_domain(e.args[0])
         else:
@@ -667,6 +671,8 @@ class _Checker:
             self._expect(e.left, env, BoolK(), f"the left side of '{op}'")
             self._expect(e.right, env, BoolK(), f"the right side of '{op}'")
             return BoolK()
+        if op in ("in", "not in") and isinstance(e.right, A.Name):
+            self.infinite_ok.add(id(e.right))  # x in Nat: a test, not a set to compute
         lk, rk = self.expr(e.left, env), self.expr(e.right, env)
         if op in ("==", "!="):
             self._join(lk, rk, e.span, f"'{op}'")

@@ -82,7 +82,10 @@ def itf_to_trace(itf: Any) -> Trace:
     if not isinstance(itf, dict) or not isinstance(itf.get("states"), list):
         raise ItfError("not an ITF trace: expected a JSON object with a list 'states'")
     meta = itf.get("#meta") if isinstance(itf.get("#meta"), dict) else {}
-    names = frozenset(meta.get("modelValues", ()))
+    names = meta.get("modelValues", ())
+    if not (isinstance(names, list) and all(isinstance(n, str) for n in names)) and names != ():
+        raise ItfError("not an ITF trace: '#meta'.'modelValues' must be a list of names")
+    names = frozenset(names)
     declared = itf.get("vars")
     if declared is not None and not (isinstance(declared, list) and all(isinstance(v, str) for v in declared)):
         raise ItfError("not an ITF trace: 'vars' must be a list of variable names")

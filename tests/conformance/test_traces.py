@@ -99,3 +99,20 @@ def test_stored_coverage_summaries_are_complete():
         summary = json.loads((suite_dir(name, "coverage") / "coverage.json").read_text())["coverage"]
         assert summary["actions_covered"] == summary["actions"]
         assert summary["transition_classes_covered"] == summary["transition_classes_reachable"]
+
+
+def test_target_strategy_writes_a_shortest_trace_to_the_scenario(run_cli, tmp_path):
+    out = tmp_path / "scen"
+    r = run_cli("traces", PAXOS, "--out", out, "--strategy", "target", "--name", "vote",
+                "--target", 'exists m in msgs: m.type == "2b"')
+    assert r.returncode == 0, r.stderr
+    (f,) = load_suite(out)
+    assert f.name == "vote-0001" and f.meta["strategy"] == "target" and f.meta["target"]
+    assert f.trace.actions == ["Phase1a", "Phase1b", "Phase1b", "Phase2a", "Phase2b"]   # the shortest way
+    r = run_cli("traces", PAXOS, "--out", out, "--strategy", "target", "--name", "vote",
+                "--target", 'exists m in msgs: m.type == "2b"', "--then", "Phase2b")
+    assert r.returncode == 0 and len(load_suite(out)) == 3   # one more vote: by a1, a2 or a3 (a repeat)
+    r = run_cli("traces", PAXOS, "--out", out, "--strategy", "target", "--target", "size(msgs) > 100")
+    assert r.returncode == 1 and "nothing written" in r.stdout
+    r = run_cli("traces", PAXOS, "--out", out, "--target", "true")
+    assert r.returncode == 2

@@ -98,9 +98,7 @@ class Case:
         p = self.payload
         if self.kind == "generated":
             return p.text
-        if isinstance(p, (str, bytes)):
-            return repr(p[:4000])
-        return repr(p)[:4000]
+        return repr(p)
 
 
 # ---------------------------------------------------------------- spec texts

@@ -152,6 +152,12 @@ def from_itf(v: Any, kind: str) -> Any:
         return (int(v["a"]["#bigint"]), bool(v["b"]))
     if kind == "proc":
         return str(v)
+    if kind == "msg":
+        if v["kind"] == "a":
+            return ("a", int(v["x"]["#bigint"]))
+        return ("b", int(v["x"]["#bigint"]), int(v["y"]["#bigint"]))
+    if kind == "msgset":
+        return frozenset(from_itf(m, "msg") for m in v["#set"])
     raise AssertionError(kind)
 
 

@@ -61,7 +61,10 @@ VARS = [
     Var("r", "rec", "{a: 0..3, b: bool}"),
     Var("b", "bool", "bool"),
     Var("p", "proc", "Procs"),
+    Var("msgs", "msgset", "set[Msg]"),
 ]
+MSG_TYPE = 'type Msg = {kind: "a", x: 0..3} | {kind: "b", x: 0..3, y: 0..3}'
+# a message as the reference sees it: ("a", x) or ("b", x, y)
 
 
 @dataclass
@@ -197,6 +200,21 @@ def _choose(items, cond):
     return min(found, key=_order)
 
 
+def _field_y(m):
+    if m[0] != "b":
+        raise Undefined("record has no such field")
+    return m[2]
+
+
+def _choose_one(items, cond):
+    found = [x for x, ok in zip(items, _all_values(cond, items)) if ok]
+    if not found:
+        raise Undefined("choose found nothing")
+    if len(found) > 1:
+        raise Unknown("choose among several records")
+    return found[0]
+
+
 def _lazy_let(value_fn):
     """A let binding: the checker may evaluate it only where it is used, or not at all, so an
     error in it has no oracle."""
@@ -269,11 +287,25 @@ class Gen:
         if kind == "proc":
             p = self.pick(self.procs)
             return E(p, "proc", lambda env, p=p: p)
+        if kind == "msg":
+            x = self.n(0, 3)
+            if self.draw(st.booleans()):
+                return E(f'{{kind: "a", x: {x}}}', "msg", lambda env, x=x: ("a", x))
+            y = self.n(0, 3)
+            return E(f'{{kind: "b", x: {x}, y: {y}}}', "msg", lambda env, x=x, y=y: ("b", x, y))
+        if kind == "msgset":  # not {}: its elements would have no type to read fields by
+            m = self.leaf("msg", sc)
+            if self.draw(st.booleans()):
+                return E(f"{{{m.text}}}", "msgset", lambda env: frozenset({m.ev(env)}))
+            return E(f"({{{m.text}}} - {{{m.text}}})", "msgset", lambda env: frozenset())
         raise AssertionError(kind)
 
     # -- compound, one method per kind
     def _int(self, sc, d):
-        c = self.n(0, 18)
+        c = self.n(0, 19)
+        if c == 19:
+            s = self.expr("msgset", sc, d)
+            return E(f"size({s.text})", "int", lambda env: len(s.ev(env)))
         if c <= 4:
             op = "+-*/%"[c]
             a, b = self.expr("int", sc, d), self.expr("int", sc, d)
@@ -318,13 +350,23 @@ class Gen:
         if c == 17:
             f = self.expr("map", sc, d)
             return E(f"size(range({f.text}))", "int", lambda env: len({v for _, v in f.ev(env)}))
+        if c == 18 and self.draw(st.booleans()):
+            m = self.expr("msg", sc, d)
+            if self.draw(st.booleans()):
+                return E(f"{m.text}.x", "int", lambda env: m.ev(env)[1])
+            return E(f"{m.text}.y", "int", lambda env: _field_y(m.ev(env)))
         a = self.expr("int", sc, d)
         return E(f"({a.text})", "int", a.ev)
 
     def _bool(self, sc, d):
-        c = self.n(0, 15)
+        c = self.n(0, 17)
+        if c == 16:
+            m, s = self.expr("msg", sc, d), self.expr("msgset", sc, d)
+            return E(f"({m.text} in {s.text})", "bool", lambda env: m.ev(env) in s.ev(env))
+        if c == 17:
+            return self._msg_quant(sc, d)
         if c <= 1:
-            kind = self.pick(["int", "iset", "seq", "map", "rec", "proc", "bool"])
+            kind = self.pick(["int", "iset", "seq", "map", "rec", "proc", "bool", "msg", "msgset"])
             a, b = self.expr(kind, sc, d), self.expr(kind, sc, d)
             op = "==" if c == 0 else "!="
             return E(f"({a.text} {op} {b.text})", "bool",
@@ -489,6 +531,61 @@ class Gen:
             return E(f"({r.text} with .a = {a.text})", "rec", lambda env: (a.ev(env), r.ev(env)[1]))
         return self._ite("rec", sc, d)
 
+    def _msg(self, sc, d):
+        c = self.n(0, 2)
+        if c == 0:
+            x, y = self.expr("int", sc, d), self.expr("int", sc, d)
+            return E(f'{{kind: "b", x: {x.text}, y: {y.text}}}', "msg", lambda env: ("b", x.ev(env), y.ev(env)))
+        if c == 1:
+            v = sc.fresh()
+            s = self.expr("msgset", sc, d)
+            key = self.expr("int", sc, d)
+            cond = self.expr("bool", sc.with_name(v, "msg"), d)
+            # choose takes a fixed element, which one is ours to decide: no oracle unless one fits
+            return E(f"(choose {v} in {s.text}: {v}.x == {key.text} and {cond.text})", "msg",
+                     lambda env: _choose_one([m for m in _domain(s.ev(env)) if m[1] == key.ev(env)],
+                                             lambda m: cond.ev({**env, v: m})))
+        return self._ite("msg", sc, d)
+
+    def _msgset(self, sc, d):
+        c = self.n(0, 4)
+        if c == 0:
+            s, m = self.expr("msgset", sc, d), self.expr("msg", sc, d)
+            op = self.pick(["+", "-"])
+            return E(f"({s.text} {op} {{{m.text}}})", "msgset",
+                     (lambda env: s.ev(env) | {m.ev(env)}) if op == "+" else (lambda env: s.ev(env) - {m.ev(env)}))
+        if c == 1:
+            a, b = self.expr("msgset", sc, d), self.expr("msgset", sc, d)
+            return E(f"({a.text} + {b.text})", "msgset", lambda env: a.ev(env) | b.ev(env))
+        if c in (2, 3):  # a filter that our compiler turns into an index lookup (index_by)
+            v = sc.fresh()
+            s = self.expr("msgset", sc, d)
+            field, pos = self.pick([("x", 1), ("kind", 0)])
+            key = self.expr("int", sc, d) if field == "x" else self._kind_lit()
+            cond = self.expr("bool", sc.with_name(v, "msg"), d)
+            return E(f"{{{v} in {s.text} | {v}.{field} == {key.text} and {cond.text}}}", "msgset",
+                     lambda env: _filter(_domain(s.ev(env)), lambda m: m[pos] == key.ev(env) and cond.ev({**env, v: m})))
+        return self._ite("msgset", sc, d)
+
+    def _kind_lit(self) -> E:
+        k = self.pick(["a", "b"])
+        return E(f'"{k}"', "str", lambda env, k=k: k)
+
+    def _msg_quant(self, sc, d):
+        v = sc.fresh()
+        s = self.expr("msgset", sc, d)
+        inner = sc.with_name(v, "msg")
+        body = self.expr("bool", inner, d)
+        if self.draw(st.booleans()):  # exists v in S: v.x == k and p  (an index lookup)
+            key = self.expr("int", sc, d)
+            return E(f"(exists {v} in {s.text}: {v}.x == {key.text} and {body.text})", "bool",
+                     lambda env: _quant(lambda m: m[1] == key.ev(env) and body.ev({**env, v: m}),
+                                        _domain(s.ev(env)), False))
+        kind = self._kind_lit()  # forall v in S: v.kind == "a" => p  (an index lookup too)
+        return E(f"(forall {v} in {s.text}: {v}.kind == {kind.text} => {body.text})", "bool",
+                 lambda env: _quant(lambda m: m[0] != kind.ev(env) or body.ev({**env, v: m}),
+                                    _domain(s.ev(env)), True))
+
     def _proc(self, sc, d):
         c = self.n(0, 1)
         if c == 0:
@@ -562,8 +659,15 @@ class StmtGen:
                 out.append(Stmt(f"require {cond.text}", lambda env, a, cond=cond: [(env, a)] if cond.ev(env) else []))
             elif c == 2 and depth > 0:
                 v = sc.fresh()
-                kind = g.pick(["iset", "procs"])
-                if kind == "iset":
+                kind = g.pick(["iset", "procs", "msgset"])
+                if kind == "msgset":
+                    s = g.expr("msgset", sc, depth - 1)
+                    key = g.expr("int", sc, depth - 1)
+                    sc = sc.with_name(v, "msg")
+                    dom_text = s.text
+                    dom_ev = (lambda env, s=s, key=key: [m for m in _domain(s.ev(env)) if m[1] == key.ev(env)])
+                    where0 = f"{v}.x == {key.text}"
+                elif kind == "iset":
                     s = g.expr("iset", sc, depth - 1)
                     sc = sc.with_name(v, "int")
                     dom_text, dom_ev = s.text, (lambda env, s=s: _domain(s.ev(env)))
@@ -571,6 +675,9 @@ class StmtGen:
                     sc = sc.with_name(v, "proc")
                     dom_text, dom_ev = "Procs", (lambda env: g.procs)
                 where = g.expr("bool", sc, depth - 1) if g.draw(st.booleans()) else None
+                if kind == "msgset":  # pick m in msgs where m.x == k and ...: an index lookup
+                    where = E(where0 + (f" and {where.text}" if where else ""), "bool",
+                              (lambda env, w=where: w.ev(env)) if where else (lambda env: True))
 
                 def pick_run(env, a, v=v, dom_ev=dom_ev, where=where):
                     outs = []
@@ -697,7 +804,7 @@ def specs(draw, huge: bool = False) -> GenSpec:
     constraint = g.expr("bool", state_sc, 2) if draw(st.integers(0, 3)) == 0 else None
     check_deadlock = draw(st.booleans())
 
-    lines = ["spec Fuzz", f"const N = {n_value}", "const Procs = {" + ", ".join(procs) + "}"]
+    lines = ["spec Fuzz", f"const N = {n_value}", "const Procs = {" + ", ".join(procs) + "}", MSG_TYPE]
     lines += [f"var {v.name} : {v.type_text}" for v in vars_]
     lines.append("init {\n  " + "\n  ".join(s.text for s in init_stmts) + "\n}")
     for name, params, stmts in actions:
@@ -721,7 +828,7 @@ def const_exprs(draw, huge: bool = True) -> tuple[str, str, Any]:
     """(kind, text, value or an Undefined/Unknown instance) of a closed expression."""
     procs = ("p1", "p2", "p3")
     g = Gen(draw, procs, huge)
-    kind = draw(st.sampled_from(["int", "bool", "iset", "seq", "map", "rec", "proc"]))
+    kind = draw(st.sampled_from(["int", "bool", "iset", "seq", "map", "rec", "proc", "msg", "msgset"]))
     sc = Scope(procs, {"int": [("N", lambda env: env["N"])]})
     e = g.expr(kind, sc, draw(st.integers(0, 4)))
     try:
