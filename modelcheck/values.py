@@ -303,24 +303,33 @@ def to_itf(v: Any, k: Kind, symbols: tuple[str, ...], layouts: tuple[tuple[str, 
     return repr(v)
 
 
-def show(v: Any) -> str:
-    """An ITF value as text in the spec language's notation."""
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, ModelValue):
-        return str(v)
-    if isinstance(v, str):
-        return f'"{v}"'
-    if isinstance(v, list):
-        return "<<" + ", ".join(show(x) for x in v) + ">>"
-    if isinstance(v, dict):
-        if "#bigint" in v:
-            return v["#bigint"]
-        if "#set" in v:
-            return "{" + ", ".join(show(x) for x in v["#set"]) + "}"
-        if "#map" in v:
-            return "[" + ", ".join(f"{show(k)} -> {show(x)}" for k, x in v["#map"]) + "]"
-        if "#tup" in v:
-            return "<<" + ", ".join(show(x) for x in v["#tup"]) + ">>"
-        return "{" + ", ".join(f"{k}: {show(x)}" for k, x in v.items()) + "}"
-    return repr(v)
+def show(v: Any, record: Callable[[dict], str] | None = None) -> str:
+    """An ITF value as text in the spec language's notation; `record` may write records
+    differently (pictures write messages as constructors: 1b(acc: a1, ...))."""
+    def go(x: Any) -> str:
+        if isinstance(x, bool):
+            return "true" if x else "false"
+        if isinstance(x, ModelValue):
+            return str(x)
+        if isinstance(x, str):
+            return f'"{x}"'
+        if isinstance(x, int):
+            return str(x)
+        if isinstance(x, list):
+            return "<<" + ", ".join(go(y) for y in x) + ">>"
+        if isinstance(x, dict):
+            if "#bigint" in x:
+                return str(x["#bigint"])
+            if "#set" in x:
+                return "{" + ", ".join(go(y) for y in x["#set"]) + "}"
+            if "#map" in x:
+                return "[" + ", ".join(f"{go(k)} -> {go(y)}" for k, y in x["#map"]) + "]"
+            if "#tup" in x:
+                return "<<" + ", ".join(go(y) for y in x["#tup"]) + ">>"
+            if "#unserializable" in x:
+                return str(x["#unserializable"])
+            if record is not None:
+                return record(x)
+            return "{" + ", ".join(f"{k}: {go(y)}" for k, y in x.items()) + "}"
+        return repr(x)
+    return go(v)

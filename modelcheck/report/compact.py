@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..values import ModelValue
+from ..values import ModelValue, show
 
 
 @dataclass(frozen=True)
@@ -25,29 +25,7 @@ class MessageFields:
 
 
 def compact(v: Any, fields: MessageFields | None = None) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, ModelValue):
-        return str(v)
-    if isinstance(v, str):
-        return f'"{v}"'
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, list):
-        return "<<" + ", ".join(compact(x, fields) for x in v) + ">>"
-    if isinstance(v, dict):
-        if "#bigint" in v:
-            return str(v["#bigint"])
-        if "#set" in v:
-            return "{" + ", ".join(compact(x, fields) for x in v["#set"]) + "}"
-        if "#map" in v:
-            return "[" + ", ".join(f"{compact(k, fields)} -> {compact(x, fields)}" for k, x in v["#map"]) + "]"
-        if "#tup" in v:
-            return "<<" + ", ".join(compact(x, fields) for x in v["#tup"]) + ">>"
-        if "#unserializable" in v:
-            return str(v["#unserializable"])
-        return record(v, fields)
-    return repr(v)
+    return show(v, lambda r: record(r, fields))
 
 
 def tag_key(r: dict) -> str | None:
