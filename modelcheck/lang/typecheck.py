@@ -469,6 +469,8 @@ class _Checker:
                           "for a set to compute with, write a finite one such as 0..N")
             self.refs[id(e)] = Ref("builtin", n)
             return BUILTIN_SETS[n]
+        if self.in_const and any(d.name == n for d in self.spec.of(A.VarDecl)):  # variables come later
+            self.fail(f"constant depends on variable '{n}'", e.span, "constants are fixed before exploration; use a def")
         hint = None
         close = [c for c in list(env) + list(self.var_kinds) + list(self.const_kinds) + list(self.defs)
                  if c.lower() == n.lower()]

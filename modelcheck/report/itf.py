@@ -89,7 +89,10 @@ def itf_to_trace(itf: Any) -> Trace:
     declared = itf.get("vars")
     if declared is not None and not (isinstance(declared, list) and all(isinstance(v, str) for v in declared)):
         raise ItfError("not an ITF trace: 'vars' must be a list of variable names")
-    params = set(itf.get("params") or ())
+    params = itf.get("params") or []
+    if not (isinstance(params, list) and all(isinstance(n, str) for n in params)):
+        raise ItfError("not an ITF trace: 'params' must be a list of names")
+    params = set(params)
     steps = []
     for i, state in enumerate(itf["states"]):
         if not isinstance(state, dict):

@@ -19,6 +19,7 @@ entry point (harness.py) and returns (outcome, detail).
 """
 from __future__ import annotations
 
+import copy
 import json
 import re
 from dataclasses import dataclass
@@ -369,7 +370,7 @@ def itf_documents(draw) -> bytes:
             parent = parent[k]
         op = draw(st.sampled_from(["junk", "delete", "duplicate"]))
         if op == "junk":
-            parent[path[-1]] = draw(JUNK)
+            parent[path[-1]] = copy.deepcopy(draw(JUNK))  # st.just() objects are shared: never mutate them
         elif op == "delete":
             del parent[path[-1]]
         elif isinstance(parent, list):

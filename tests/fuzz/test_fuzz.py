@@ -1,0 +1,56 @@
+"""Hostile input in CI: a few thousand cases from every strategy of hostile.py, each run
+through the command's entry point. Each must end in a normal result or an error message with
+exit code 2 (3 for a limit): never an exception escaping main(), never output that contradicts
+its exit code, never an answer that differs from the reference model, never a hang.
+`bench/fuzz` runs the same cases by the hundred thousand.
+"""
+from __future__ import annotations
+
+import faulthandler
+
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+
+import harness
+import hostile
+
+# cases per kind in the default run; the slow kinds (time limits, compiling deep nesting) get fewer
+COUNTS = {"generated": 450, "const_expr": 450, "mutated": 300, "nested": 60, "huge": 30, "unicode": 150,
+          "bytes": 150, "text": 150, "consts": 200, "options": 80, "itf": 200}  # 2,220 cases, ~30 s
+HANG = 60  # seconds: a case still running then is a hang; the process dies with every thread's stack
+
+
+@pytest.fixture(autouse=True)
+def quick_limits(monkeypatch):
+    monkeypatch.setattr(harness, "CASE_TIMEOUT", 0.5)
+
+
+def check(case) -> None:
+    faulthandler.dump_traceback_later(HANG, exit=True)
+    try:
+        outcome, detail = hostile.run_case(case)
+    finally:
+        faulthandler.cancel_dump_traceback_later()
+    assert outcome in harness.OUTCOMES, outcome
+    assert outcome not in harness.FAILURES, f"{outcome}: {detail}\n\ncase ({case.kind}):\n{case.describe()}"
+
+
+@pytest.mark.parametrize("kind", sorted(COUNTS))
+def test_hostile_input(kind):
+    @settings(max_examples=COUNTS[kind], database=None, deadline=None, derandomize=True,
+              phases=[Phase.explicit, Phase.generate, Phase.shrink], suppress_health_check=list(HealthCheck))
+    @given(hostile.cases({kind: 1}))
+    def run(case):
+        check(case)
+    run()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", sorted(COUNTS))
+def test_hostile_input_more(kind):
+    @settings(max_examples=COUNTS[kind] * 10, database=None, deadline=None,
+              phases=[Phase.generate, Phase.shrink], suppress_health_check=list(HealthCheck))
+    @given(hostile.cases({kind: 1}))
+    def run(case):
+        check(case)
+    run()
