@@ -149,3 +149,16 @@ def test_correct_raft_does_not_commit_on_the_figure_8_schedule():
                     Servers="{s1, s2, s3}", MaxTerm=5, MaxLogLen=1, MaxMsgs=1)
     assert all(broken == [] for _, broken, _ in states)
     assert commit_index(states[len(FIGURE_8_COMMIT) - 1][0], "s1") == 0
+
+
+@pytest.mark.slow  # symmetric fingerprints are slow (permuting maps re-sorts them): minutes
+def test_symmetry_of_servers_reduces_raft_and_keeps_the_verdicts():
+    from modelcheck import pipeline
+    plain = pipeline.check(pipeline.load(RAFT, {"MaxMsgs": "1"}))
+    symmetric = pipeline.check(pipeline.load_text(RAFT.read_text() + "\nsymmetry Servers\n", {"MaxMsgs": "1"}))
+    assert plain.outcome.value == symmetric.outcome.value == "ok"
+    assert symmetric.stats.distinct < plain.stats.distinct == 1_760
+    buggy = pipeline.load_text(RAFT_RESTART_FORGETS_VOTE.read_text() + "\nsymmetry Servers\n",
+                               {"Servers": "{s1, s2, s3}", "MaxLogLen": "0", "MaxMsgs": "1"})
+    result = pipeline.check(buggy, ["ElectionSafety"])
+    assert result.outcome.value == "violation" and result.violation.name == "ElectionSafety"
