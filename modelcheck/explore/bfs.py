@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol, Sequence
 
-from .checkpoint import Checkpointer, Snapshot, arrays_from
+from .checkpoint import Checkpointer, Snapshot, arrays_from, check_frontier
 from .checkpoint import load as checkpoint_load
 from .model import Model
 from .resources import TIMEOUT_GRACE, OutOfTime, describe_bytes, rss_bytes, time_limit
@@ -105,6 +105,7 @@ def bfs(model: Model, invariants: Sequence[str] | None = None, limits: Limits = 
     search.checkpointer = checkpoint
     if resume is not None:
         search.resume_from = checkpoint_load(resume, search.identity)
+        check_frontier(search.resume_from, search.fingerprint, resume)
     return search.run()
 
 

@@ -64,7 +64,7 @@ def load(directory: str | Path, identity: str) -> Snapshot:
             payload = marshal.load(f)
     except FileNotFoundError:
         raise CheckpointError(f"no checkpoint in {directory} (expected {target})") from None
-    except (EOFError, ValueError, TypeError) as e:
+    except (EOFError, ValueError, TypeError, MemoryError) as e:
         raise CheckpointError(f"the checkpoint {target} is damaged ({e})") from None
     if not isinstance(payload, tuple) or len(payload) != 12 or payload[0] != FORMAT:
         raise CheckpointError(f"{target} is not a checkpoint of this version of modelcheck")
@@ -72,8 +72,51 @@ def load(directory: str | Path, identity: str) -> Snapshot:
     if ident != identity:
         raise CheckpointError(f"the checkpoint in {directory} was made for another spec, other "
                               "constants or other invariants; resume with the same command line")
+    damage = _damage(fps, parents, actions, base, frontier, depth, generated, counts, deepest, seconds)
+    if damage:
+        raise CheckpointError(f"the checkpoint {target} is damaged ({damage})")
     return Snapshot(ident, fps, parents, actions, base, list(frontier), depth, generated, dict(counts),
                     deepest, seconds)
+
+
+def _damage(fps, parents, actions, base, frontier, depth, generated, counts, deepest, seconds) -> str | None:
+    """What is wrong with the fields of a checkpoint whose identity is right (a disk error,
+    an edit), or None; the frontier's states are checked against their fingerprints when the
+    search resumes (bfs.py)."""
+    import numpy as np
+
+    def whole(v, low=0) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool) and v >= low
+    if not all(isinstance(b, bytes) for b in (fps, parents, actions)):
+        return "the visited states are not byte strings"
+    n = len(fps) // 8
+    if len(fps) % 8 or len(parents) != 8 * n or len(actions) != 2 * n:
+        return "the visited states' arrays differ in length"
+    if not (isinstance(counts, tuple) and all(isinstance(c, tuple) and len(c) == 2 and isinstance(c[0], str)
+                                              and whole(c[1]) for c in counts)):
+        return "bad action counts"
+    if not (whole(base) and isinstance(frontier, tuple) and base + len(frontier) == n and whole(depth, 1)
+            and whole(generated) and whole(deepest) and isinstance(seconds, (int, float))
+            and 0 <= seconds < float("inf")):
+        return "bad statistics or frontier"
+    p = np.frombuffer(parents, dtype=np.int64)
+    a = np.frombuffer(actions, dtype=np.int16)
+    if n and not (np.all((p >= -1) & (p < np.arange(n))) and np.all((a >= -1) & (a < len(counts)))):
+        return "a state's parent or action is out of range"
+    return None
+
+
+def check_frontier(snap: Snapshot, fingerprint, directory: str | Path) -> None:
+    """Each state of the saved level must have the fingerprint saved for it."""
+    fps = array("q")
+    fps.frombytes(snap.fps)
+    try:
+        intact = all(fingerprint(s) == fps[snap.frontier_base + k] for k, s in enumerate(snap.frontier))
+    except Exception:  # not a state of this spec at all
+        intact = False
+    if not intact:
+        reason = "its states do not match their fingerprints"
+        raise CheckpointError(f"the checkpoint {Path(directory) / FILE} is damaged ({reason})")
 
 
 class Checkpointer:

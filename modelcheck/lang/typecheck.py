@@ -348,7 +348,12 @@ class _Checker:
             self.fail("init must give each variable a whole value", s.span, f"write {s.target} := ...")
         k = self._path_kind(self.var_kinds[s.target], s.path, env, s.span)
         got = self.expr(s.value, env)
-        self._join(k, got, s.value.span, f"the value assigned to '{s.target}'")
+        if self._join(k, got, s.value.span, f"the value assigned to '{s.target}'") != k:
+            # e.g. a record of a shape the variable's union type lacks: it would be explored,
+            # but no report could describe it by the declared type
+            self.fail(f"the value assigned to '{s.target}' does not fit its declared type: "
+                      f"{got.show()} is not within {k.show()}", s.value.span,
+                      "add the missing alternative to the type (a message type, say), or fix the value")
         key = (s.target, () if not s.path else ("part", id(s)))
         return assigned | {key} if s.path else assigned | {whole}
 

@@ -134,8 +134,8 @@ def classify(ran: Ran, json_out: bool) -> tuple[str, str]:
 # ---------------------------------------------------------------- kinds of case
 
 def run_spec_text(text: str | bytes, consts: dict[str, str] | None = None, json_out: bool = False,
-                  no_deadlock: bool = False, extra: tuple[str, ...] = ()) -> tuple[str, str]:
-    path = workdir().write("fuzz.spec", text)
+                  no_deadlock: bool = False, extra: tuple[str, ...] = (), name: str = "fuzz.spec") -> tuple[str, str]:
+    path = workdir().write(name, text)
     ran = run_main(check_args(path, consts, json_out, no_deadlock, extra))
     return classify(ran, json_out)
 

@@ -16,6 +16,9 @@ entry point (harness.py) and returns (outcome, detail).
   consts      --const overrides: unknown names, wrong types, syntax errors, huge values
   options     odd values of --max-states, --max-depth, --timeout, --memory, --inv, --workers
   itf         `modelcheck replay SPEC TRACE`: malformed, mistyped and truncated ITF/JSON
+  checkpoint  `check --resume DIR` with a damaged checkpoint (fields replaced by junk, bytes
+              inserted, truncated), most keeping the right identity so as to get past the
+              first check
 """
 from __future__ import annotations
 
@@ -388,6 +391,66 @@ def itf_documents(draw) -> bytes:
     return text
 
 
+# ---------------------------------------------------------------- checkpoints (--resume DIR)
+
+_CHECKPOINTS: list[tuple] = []
+
+
+def real_checkpoint() -> tuple:
+    """The payload of a checkpoint of SMALL, as `check --checkpoint` writes it (made once)."""
+    if not _CHECKPOINTS:
+        import marshal
+        import tempfile
+        from modelcheck import pipeline
+        from modelcheck.explore.checkpoint import FILE, Checkpointer
+
+        class Always(Checkpointer):
+            def due(self) -> bool:
+                return True
+        where = tempfile.mkdtemp(prefix="mcfuzz-cp-")
+        spec = harness.workdir().write("small.spec", SMALL)  # the identity depends on the path
+        compiled = pipeline.load(spec)
+        pipeline.check(compiled, None, harness_limits(), checkpoint=Always(where, 1))
+        with open(Path(where) / FILE, "rb") as f:
+            _CHECKPOINTS.append(marshal.load(f))
+    return _CHECKPOINTS[0]
+
+
+def harness_limits():
+    from modelcheck.explore.bfs import Limits
+    return Limits(max_depth=4)
+
+
+CHECKPOINT_JUNK = st.one_of(st.none(), st.booleans(), st.integers(-2 ** 70, 2 ** 70), st.floats(),
+                            st.text(max_size=5), st.binary(max_size=20), st.lists(st.integers(), max_size=3),
+                            st.tuples(st.integers(), st.integers()), st.just(()), st.just(((),)))
+
+
+@st.composite
+def checkpoints(draw) -> bytes:
+    import marshal
+    payload = list(real_checkpoint())
+    for _ in range(draw(st.integers(1, 3))):
+        i = draw(st.integers(0, len(payload) - 1))
+        if i == 1 and draw(st.integers(0, 9)):
+            continue  # keep the identity most of the time: damage that passes the first check
+        v = payload[i]
+        how = draw(st.integers(0, 3))
+        if isinstance(v, bytes) and how < 2:
+            cut = draw(st.integers(0, len(v)))
+            payload[i] = v[:cut] + draw(st.binary(max_size=9)) + v[cut:]
+        elif isinstance(v, tuple) and v and how < 2:
+            items = list(v)
+            items[draw(st.integers(0, len(items) - 1))] = draw(st.one_of(CHECKPOINT_JUNK, st.sampled_from(items)))
+            payload[i] = tuple(items)
+        else:
+            payload[i] = draw(CHECKPOINT_JUNK)
+    data = marshal.dumps(tuple(payload))
+    if draw(st.integers(0, 5)) == 0:
+        data = data[:draw(st.integers(0, len(data)))]
+    return data
+
+
 # ---------------------------------------------------------------- the mix
 
 def cases(weights: dict[str, int] | None = None):
@@ -406,12 +469,13 @@ def cases(weights: dict[str, int] | None = None):
         "consts": const_overrides().map(lambda c: Case("consts", c)),
         "options": options().map(lambda o: Case("options", o)),
         "itf": itf_documents().map(lambda d: Case("itf", d)),
+        "checkpoint": checkpoints().map(lambda d: Case("checkpoint", d)),
     }
     return st.one_of(*[options_[k] for k, n in w.items() for _ in range(n)])
 
 
 WEIGHTS = {"generated": 6, "generated_huge": 1, "const_expr": 4, "mutated": 5, "nested": 2, "huge": 1,
-           "unicode": 1, "bytes": 1, "text": 1, "consts": 2, "options": 1, "itf": 2}
+           "unicode": 1, "bytes": 1, "text": 1, "consts": 2, "options": 1, "itf": 2, "checkpoint": 1}
 
 
 def run_case(case: Case) -> tuple[str, str]:
@@ -428,4 +492,9 @@ def run_case(case: Case) -> tuple[str, str]:
         return harness.run_spec_text(SMALL, extra=tuple(p))
     if k == "itf":
         return harness.run_replay(REPLAY_SPEC, p)
+    if k == "checkpoint":
+        where = harness.workdir().path / "cp"
+        where.mkdir(exist_ok=True)
+        (where / "checkpoint.bin").write_bytes(p)
+        return harness.run_spec_text(SMALL, extra=("--resume", str(where)), name="small.spec")
     raise AssertionError(k)

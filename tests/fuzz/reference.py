@@ -69,6 +69,8 @@ def explore(gs: GenSpec, max_states: int) -> RefResult:
         raise NoOracle(str(e)) from None
     except RecursionError:
         raise NoOracle("too deep for the reference") from None
+    except MemoryError:
+        raise NoOracle("too big for the reference") from None
 
 
 def _explore(gs: GenSpec, max_states: int) -> RefResult:

@@ -94,6 +94,16 @@ def test_min_of_the_empty_set_literal_is_a_runtime_error():
     assert r.outcome is Outcome.ERROR and r.violation.name.startswith("min of an empty set")
 
 
+def test_value_outside_the_declared_union_type():
+    """Was: accepted, explored, and then AttributeError when a report described such a message
+    (found by deleting the "2a" alternative from paxos.spec's message type)."""
+    text = ('spec T\ntype Msg = {kind: "req", n: 0..3}\nvar msgs : set[Msg]\ninit { msgs := {} }\n'
+            'action Ack { msgs := msgs + {{kind: "ack", to: 1}} }\ninvariant Small: size(msgs) < 1\n')
+    message = spec_error(text)
+    assert "the value assigned to 'msgs' does not fit its declared type" in message
+    assert "<spec>:5:22: error:" in message
+
+
 def test_constant_depends_on_variable():
     """Was: 'unknown name' (variables are declared after constants are checked)."""
     assert "constant depends on variable 'x'" in spec_error("spec T\nvar x : 0..3\nconst C = x\ninit { x := 0 }\n")
@@ -223,3 +233,31 @@ def test_closed_pipe_is_not_a_traceback():
     err = proc.stderr.read().decode()
     proc.wait(timeout=120)
     assert "Traceback" not in err and proc.returncode == 141
+
+
+@pytest.mark.parametrize("field, junk", [(2, b"\x00" * 7), (3, b"\xff" * 8 * 3), (5, -1), (6, ((1, 2),)),
+                                         (7, "deep"), (9, (("Req", None),)), (11, float("nan"))],
+                         ids=["fps length", "parents", "frontier base", "frontier states", "depth",
+                              "action counts", "seconds"])
+def test_damaged_checkpoint(field, junk):
+    """Was: TypeError, ValueError and the like from `check --resume` with a checkpoint whose
+    identity is right but whose fields are not."""
+    import marshal
+    import hostile
+    payload = list(hostile.real_checkpoint())
+    payload[field] = junk
+    where = harness.workdir().path / "cp"
+    where.mkdir(exist_ok=True)
+    (where / "checkpoint.bin").write_bytes(marshal.dumps(tuple(payload)))
+    outcome, detail = harness.run_spec_text(hostile.SMALL, extra=("--resume", str(where)), name="small.spec")
+    assert outcome == "spec_error" and "is damaged" in detail, detail
+
+
+def test_intact_checkpoint_resumes():
+    import marshal
+    import hostile
+    where = harness.workdir().path / "cp"
+    where.mkdir(exist_ok=True)
+    (where / "checkpoint.bin").write_bytes(marshal.dumps(hostile.real_checkpoint()))
+    outcome, detail = harness.run_spec_text(hostile.SMALL, extra=("--resume", str(where)), name="small.spec")
+    assert outcome in ("ok", "violation", "deadlock", "incomplete"), detail
