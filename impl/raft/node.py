@@ -147,6 +147,13 @@ class RaftNode:
             return self._vote_requests()
         return []
 
+    def replicate_to(self, peer: NodeId) -> list[Message]:
+        """The next AppendEntries for one follower, for a runtime that sends it as soon as the
+        follower answers (catching up a lagging log at round-trip speed, not heartbeat speed)."""
+        if self.role is not Role.LEADER or peer == self.id:
+            return []
+        return [self._append_entries_for(peer)]
+
     def _vote_requests(self) -> list[Message]:
         return [RequestVote(self.id, m, self.current_term, self.last_log_index, self.last_log_term)
                 for m in self.members if m not in self.votes_responded]

@@ -1,0 +1,68 @@
+"""The history of a test run: what clients asked and what they were told, in real-time order.
+
+Written as the JSON the history checkers read (`modelcheck history FILE --model ...`):
+
+    {"format": "modelcheck-history/1", "quiet_after": 21.5, "events": [
+      {"type": "invoke", "process": 3, "f": "put", "key": "k1", "value": 5, "time": 0.0123},
+      {"type": "ok",     "process": 3, "f": "put", "key": "k1", "value": 5, "time": 0.0150}, ...]}
+
+One event loop appends the events as they happen, so list order is real-time order; `time` is
+monotonic seconds since the history began. A process has one operation outstanding; its
+completion is `ok` (happened; a get's value is what it read, null when absent), `fail`
+(certainly did not happen) or `info` (unknown; the process is then retired). Values: put an
+int, get null at invocation, cas [expected, new]. Events may carry `"node"`: a read of one
+replica's own state, made after `quiet_after`, when no write is in flight.
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+FORMAT = "modelcheck-history/1"
+COMPLETIONS = ("ok", "fail", "info")
+
+
+@dataclass
+class History:
+    start: float = field(default_factory=time.monotonic)
+    events: list[dict] = field(default_factory=list)
+    quiet_after: Optional[float] = None
+
+    def now(self) -> float:
+        return round(time.monotonic() - self.start, 6)
+
+    def invoke(self, process: int, f: str, key: str, value: Any, node: Optional[str] = None) -> None:
+        self._add("invoke", process, f, key, value, node)
+
+    def complete(self, kind: str, process: int, f: str, key: str, value: Any,
+                 node: Optional[str] = None) -> None:
+        if kind not in COMPLETIONS:
+            raise ValueError(f"a completion is one of {COMPLETIONS}, not {kind!r}")
+        self._add(kind, process, f, key, value, node)
+
+    def mark_quiet(self) -> None:
+        """From now on no write is in flight."""
+        self.quiet_after = self.now()
+
+    def _add(self, kind: str, process: int, f: str, key: str, value: Any, node: Optional[str]) -> None:
+        event = {"type": kind, "process": process, "f": f, "key": key, "value": value, "time": self.now()}
+        if node is not None:
+            event["node"] = node
+        self.events.append(event)
+
+    def to_json(self) -> dict:
+        return {"format": FORMAT, "quiet_after": self.quiet_after, "events": self.events}
+
+    def write(self, path: Path) -> None:
+        Path(path).write_text(json.dumps(self.to_json(), indent=None, separators=(",", ":")) + "\n")
+
+    def counts(self) -> dict[str, int]:
+        """How many operations ended in each way."""
+        out = {kind: 0 for kind in COMPLETIONS}
+        for event in self.events:
+            if event["type"] in out:
+                out[event["type"]] += 1
+        return out

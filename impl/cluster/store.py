@@ -1,0 +1,47 @@
+"""The state machine of the cluster: the key-value store of impl/raft/kv.py, plus `cas`,
+reads through the log, and exactly-once application of retried operations.
+
+Commands are tuples, each ending with the client's operation id:
+
+    ("put", key, value, op_id)  ("cas", key, expected, new, op_id)  ("get", key, op_id)
+    ("noop",)   appended by a new leader, so that it commits an entry of its own term
+
+A client that timed out retries the same operation id elsewhere, so one operation may sit in
+the log twice; the second application returns the first one's result and changes nothing.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from impl.raft.kv import KeyValueStore
+
+
+class ClusterStore(KeyValueStore):
+    def __init__(self) -> None:
+        super().__init__()
+        self.results: dict[str, Any] = {}   # op id -> result, for writes already applied
+
+    def execute(self, command: tuple) -> Any:
+        """Apply `command`; its result (put: None, cas: whether it swapped, get: the value)."""
+        op = command[0]
+        if op == "noop":
+            return None
+        if op == "get":
+            return self.data.get(command[1])
+        op_id = command[-1]
+        if op_id not in self.results:
+            self.results[op_id] = self._write(command)
+        return self.results[op_id]
+
+    def _write(self, command: tuple) -> Any:
+        if command[0] == "put":
+            _, key, value, _ = command
+            self.apply(("put", key, value))
+            return None
+        if command[0] == "cas":
+            _, key, expected, new, _ = command
+            swapped = self.data.get(key) == expected
+            if swapped:
+                self.apply(("put", key, new))
+            return swapped
+        raise ValueError(f"unknown command {command!r}")
