@@ -21,6 +21,7 @@ from .explore.result import CheckResult, Outcome, Stats
 from .lang.errors import SpecError, SpecErrors
 from .z3 import cli as z3_cli
 from .conform import cli as conform_cli
+from .history import cli as history_cli
 from .report.json_out import result_json
 from .report.text import render_progress, render_result
 
@@ -119,6 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     z3_cli.add_prove_parser(sub, add_spec_arguments, _positive)
     trace_cli.add_parsers(sub, add_spec_arguments, load_spec, _positive)  # simulate, replay, graph
     conform_cli.add_parsers(sub, add_spec_arguments, load_spec, _positive)  # traces, conform
+    history_cli.add_parser(sub, _seconds)  # history: client histories of a key-value store
     return parser
 
 

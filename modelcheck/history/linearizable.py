@@ -1,0 +1,227 @@
+"""Linearizability: is there one order of the operations, consistent with real time (an
+operation that completed before another was invoked comes first), in which every operation
+is legal for the register?
+
+The search is Wing and Gong's, with Lowe's improvements, as Porcupine does it:
+
+* **Per key.** Operations on different keys do not interact and linearizability is
+  compositional (Herlihy and Wing): the history is linearizable iff each key's
+  sub-history is. Each key is searched alone, which turns one product of searches into a sum.
+* **Depth-first over an entry list.** Every operation has a call entry (at its invocation)
+  and a return entry (at its completion; at the very end for an unknown outcome). Walking
+  the list from its head, a call whose operation is legal now is linearized: its call and
+  return entries are lifted out of the doubly linked list and the walk restarts at the head.
+  Reaching a return entry means an operation that has completed was not linearized:
+  backtrack (unlift the last linearized call and try the call after it).
+* **A cache of (linearized set, register value).** Two paths that linearized the same set
+  and left the same value have the same futures, so the second is pruned. The set is a
+  Python int used as a bitset.
+
+An operation with an unknown outcome may be linearized anywhere after its invocation or not
+at all: its return entry is at the end, and the search succeeds as soon as every operation
+that completed is linearized.
+
+For an invalid key the answer is made small (`offending`): the shortest prefix of the
+history (cut after a completion) that is already not linearizable, whose last completion is
+the operation that cannot be placed, then shrunk by leaving operations out while the rest
+stays not linearizable (shrink.py), within a time bound.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+
+from .format import History, Op
+from .model import ILLEGAL, apply, effective_ops, keeps_sources, step_of, written
+from .result import Deadline, OutOfTime, Result, Stats, Verdict
+from .shrink import shrink
+
+MODEL = "linearizable"
+CHECK_EVERY = 4096  # search steps between looks at the clock
+SHRINK_SECONDS = 5.0  # at most this long making a counterexample small
+
+
+@dataclass
+class Search:
+    """Counts over every search of one check."""
+    steps: int = 0
+    states: int = 0
+
+
+def check(history: History, timeout: float | None = None, shrink_seconds: float = SHRINK_SECONDS) -> Result:
+    started = time.perf_counter()
+    deadline = Deadline(timeout)
+    search = Search()
+    by_key = ops_by_key(history.ops)
+
+    def done(verdict: Verdict, **extra) -> Result:
+        stats = Stats(len(history.ops), len(history.keys), time.perf_counter() - started, search.steps, search.states)
+        return Result(MODEL, verdict, stats, **extra)
+
+    try:
+        for key, ops in by_key.items():
+            if not linearizable(ops, deadline, search):
+                culprit, small, minimal = offending(ops, deadline.within(shrink_seconds), search)
+                return done(Verdict.INVALID, key=key, ops=tuple(small), culprit=culprit, minimal=minimal,
+                            reason=f"the operations on key {key!r} have no linearization: {culprit.describe()} "
+                                   f"by process {culprit.process} cannot be placed" + _from_nowhere(culprit, ops))
+    except OutOfTime:
+        return done(Verdict.UNKNOWN, reason=f"stopped after {timeout:g} s before the search finished")
+    return done(Verdict.VALID)
+
+
+def ops_by_key(ops: tuple[Op, ...] | list[Op]) -> dict[str, list[Op]]:
+    out: dict[str, list[Op]] = {}
+    for op in ops:
+        out.setdefault(op.key, []).append(op)
+    return out
+
+
+def linearizable(ops: list[Op], deadline: Deadline = Deadline(None), search: Search | None = None) -> bool:
+    """Is this single key's history linearizable? Raises OutOfTime past the deadline."""
+    ops = effective_ops(ops)
+    search = search if search is not None else Search()
+    if not ops:
+        return True
+    steps = [step_of(op) for op in ops]
+    needed = [op.status == "ok" for op in ops]
+    entries = _Entries(ops)
+    nxt, head = entries.nxt, entries.head
+    remaining = sum(needed)
+    cache: set[tuple[int, object]] = set()
+    stack: list[tuple[int, object]] = []  # (call entry, register value before it)
+    linearized, value = 0, None
+    entry = nxt[head]
+    count = 0
+    while remaining:
+        count += 1
+        if count % CHECK_EVERY == 0:
+            deadline.check()
+        i = entries.op[entry]
+        if entries.is_call[entry]:
+            after = apply(steps[i], value)
+            if after is not ILLEGAL:
+                state = (linearized | 1 << i, after)
+                if state not in cache:
+                    cache.add(state)
+                    stack.append((entry, value))
+                    linearized, value = state
+                    remaining -= needed[i]
+                    entries.lift(entry)
+                    entry = nxt[head]
+                    continue
+            entry = nxt[entry]
+            continue
+        # a completed operation is not linearized yet: undo the last choice, try the next
+        if not stack:
+            search.steps += count
+            search.states += len(cache)
+            return False
+        entry, value = stack.pop()
+        i = entries.op[entry]
+        linearized &= ~(1 << i)
+        remaining += needed[i]
+        entries.unlift(entry)
+        entry = nxt[entry]
+    search.steps += count
+    search.states += len(cache)
+    return True
+
+
+class _Entries:
+    """The doubly linked list of call and return entries, in history order, with lift
+    (take an operation's two entries out) and unlift (put them back, in reverse order of
+    lifting). Entry 0 is the head; arrays, not objects, because this is the inner loop."""
+
+    def __init__(self, ops: list[Op]) -> None:
+        order = sorted([(op.invoke, 0, i) for i, op in enumerate(ops)]
+                       + [(op.returns, 1, i) for i, op in enumerate(ops)])
+        n = len(order) + 1
+        self.head = 0
+        self.op = [-1] + [i for _, _, i in order]
+        self.is_call = [False] + [kind == 0 for _, kind, _ in order]
+        self.nxt = list(range(1, n)) + [n]  # n: past the end
+        self.prv = [-1] + list(range(n - 1))
+        self.match = [0] * n  # call entry -> its return entry
+        call_of = {}
+        for e in range(1, n):
+            if self.is_call[e]:
+                call_of[self.op[e]] = e
+            else:
+                self.match[call_of[self.op[e]]] = e
+
+    def _unlink(self, e: int) -> None:
+        nxt, prv = self.nxt, self.prv
+        nxt[prv[e]] = nxt[e]
+        if nxt[e] < len(prv):
+            prv[nxt[e]] = prv[e]
+
+    def _relink(self, e: int) -> None:
+        nxt, prv = self.nxt, self.prv
+        nxt[prv[e]] = e
+        if nxt[e] < len(prv):
+            prv[nxt[e]] = e
+
+    def lift(self, call: int) -> None:
+        self._unlink(call)
+        self._unlink(self.match[call])
+
+    def unlift(self, call: int) -> None:
+        self._relink(self.match[call])
+        self._relink(call)
+
+
+# ---------------------------------------------------------------- a small counterexample
+
+def offending(ops: list[Op], deadline: Deadline, search: Search) -> tuple[Op, list[Op], bool]:
+    """For a key's history that is not linearizable: the operation that cannot be placed,
+    a small set of operations that is not linearizable either, and whether that set is
+    minimal (no operation can be left out). Within the deadline; the prefix search needs
+    about log2(n) searches."""
+    ends = sorted(op.complete for op in ops if op.status == "ok")
+    lo, hi = 0, len(ends) - 1  # the history cut after ends[hi] is not linearizable
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if _bad(prefix(ops, ends[mid] + 1), deadline, search):
+            hi = mid
+        else:
+            lo = mid + 1
+    cut = ends[hi] + 1
+    culprit = next(op for op in ops if op.complete == ends[hi])
+    start = prefix(ops, cut)
+    small, minimal = shrink(start, lambda subset: keeps_sources(subset, start) and _bad(subset, deadline, search),
+                            deadline)
+    return culprit, small, minimal
+
+
+def prefix(ops: list[Op], cut: int) -> list[Op]:
+    """The history up to (not including) event `cut`: operations still running there have
+    an unknown outcome, failed ones never happened. A linearizable history's prefixes are
+    all linearizable, so the shortest bad prefix ends with the completion that breaks it."""
+    out = []
+    for op in ops:
+        if op.invoke >= cut:
+            continue
+        if op.complete is not None and op.complete >= cut and op.status != "info":
+            if op.status == "fail":
+                continue
+            op = replace(op, result=None, status="info", complete=None, complete_time=None)
+        out.append(op)
+    return out
+
+
+def _from_nowhere(culprit: Op, ops: list[Op]) -> str:
+    """A note when the culprit read a value that no write could have left."""
+    read = culprit.result if culprit.f == "get" else culprit.arg[0] if culprit.f == "cas" else None
+    if read is None or any(op.writes and op.status != "fail" and written(op) == read for op in ops):
+        return ""
+    return f" (no write of {culprit.key!r} wrote {read})"
+
+
+def _bad(ops: list[Op], deadline: Deadline, search: Search) -> bool:
+    """Known not to be linearizable. Undecided within the budget counts as not known bad,
+    so that the counterexample never holds a subset that was not proved bad."""
+    try:
+        return not linearizable(ops, deadline, search)
+    except OutOfTime:
+        return False

@@ -1,0 +1,111 @@
+"""Small random histories for property tests, and brute-force checkers to compare with.
+
+The brute-force checkers share nothing with modelcheck/history but the Op type: they try
+every order (all keys together, no caching, no pruning of operations) and are only
+usable on a handful of operations.
+"""
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+from modelcheck.history.format import FORMAT, History, Op, history_from_document
+
+VALUES = (None, 1, 2)
+
+
+@st.composite
+def histories(draw, max_processes: int = 3, max_ops: int = 8) -> History:
+    """Up to max_processes concurrent clients, up to max_ops operations on keys a and b,
+    with results drawn at random from a small domain (so both verdicts are common), and
+    some failed and unknown-outcome (info) operations. A client whose operation ends in
+    info is replaced by one with a fresh process id; operations still running at the end
+    never complete."""
+    keys = ["a", "b"][:draw(st.integers(1, 2))]
+    slots = list(range(draw(st.integers(1, max_processes))))
+    running: dict[int, dict] = {}  # slot -> its invoke event
+    events: list[dict] = []
+    started = 0
+    n_ops = draw(st.integers(0, max_ops))
+    while started < n_ops or running:
+        idle = [s for s in slots if s not in running]
+        if started < n_ops and idle and (not running or draw(st.booleans())):
+            slot = draw(st.sampled_from(idle))
+            f = draw(st.sampled_from(["get", "put", "cas"]))
+            value = {"get": None, "put": draw(st.sampled_from(VALUES[1:])),
+                     "cas": [draw(st.sampled_from(VALUES)), draw(st.sampled_from(VALUES[1:]))]}[f]
+            running[slot] = {"type": "invoke", "process": slot, "f": f, "key": draw(st.sampled_from(keys)),
+                             "value": value}
+            events.append(running[slot])
+            started += 1
+        else:
+            slot = draw(st.sampled_from(sorted(running)))
+            invoke = running.pop(slot)
+            outcome = draw(st.sampled_from(["ok", "ok", "ok", "fail", "info", "none"]))
+            if outcome == "none" and started < n_ops:
+                outcome = "info"
+            if outcome == "none":
+                continue
+            value = draw(st.sampled_from(VALUES)) if invoke["f"] == "get" else invoke["value"]
+            events.append({**invoke, "type": outcome, "value": value})
+            if outcome == "info":
+                slots[slots.index(slot)] = max(slots) + 1
+    return history_from_document({"format": FORMAT, "events": events})
+
+
+def _legal(op: Op, values: dict):
+    """The registers after op, or None if op cannot happen now."""
+    now = values.get(op.key)
+    if op.f == "get":
+        return values if now == op.result else None
+    if op.f == "cas":
+        if now != op.arg[0]:
+            return None
+        return {**values, op.key: op.arg[1]}
+    return {**values, op.key: op.arg}
+
+
+def _happening(ops) -> list[Op]:
+    return [op for op in ops if op.status == "ok" or (op.status == "info" and op.f != "get")]
+
+
+def brute_linearizable(history: History) -> bool:
+    ops = _happening(history.ops)
+
+    def extend(placed: frozenset, values: dict) -> bool:
+        if all(op.id in placed for op in ops if op.status == "ok"):
+            return True
+        for op in ops:
+            if op.id in placed:
+                continue
+            if any(q.status == "ok" and q.complete < op.invoke and q.id not in placed for q in ops):
+                continue
+            after = _legal(op, values)
+            if after is not None and extend(placed | {op.id}, after):
+                return True
+        return False
+
+    return extend(frozenset(), {})
+
+
+def brute_sequential(history: History) -> bool:
+    lanes: dict[int, list[Op]] = {}
+    for op in _happening(history.ops):
+        lanes.setdefault(op.process, []).append(op)
+    sequences = list(lanes.values())
+
+    def extend(where: tuple, values: dict) -> bool:
+        if all(at == len(seq) or (at == len(seq) - 1 and seq[at].status == "info")
+               for at, seq in zip(where, sequences)):
+            return True
+        for p, (at, seq) in enumerate(zip(where, sequences)):
+            if at == len(seq):
+                continue
+            after = _legal(seq[at], values)
+            moved = where[:p] + (at + 1,) + where[p + 1:]
+            if after is not None and extend(moved, after):
+                return True
+            if seq[at].status == "info" and extend(moved, values):  # left out
+                return True
+        return False
+
+    return extend(tuple(0 for _ in sequences), {})

@@ -1,0 +1,33 @@
+"""The checkers agree with brute force on thousands of small random histories."""
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+
+from modelcheck.history import linearizable, sequential
+from modelcheck.history.format import History
+from modelcheck.history.model import keeps_sources
+from modelcheck.history.result import Verdict
+
+from histories import brute_linearizable, brute_sequential, histories
+
+CHECKERS = ((linearizable.check, brute_linearizable), (sequential.check, brute_sequential))
+
+
+@settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(histories())
+def test_checkers_agree_with_brute_force(history):
+    for check, brute in CHECKERS:
+        assert (check(history).verdict is Verdict.VALID) == brute(history), check.__module__
+
+
+@settings(max_examples=300, deadline=None)
+@given(histories())
+def test_counterexamples_are_bad_on_their_own_and_minimal(history):
+    for check, brute in CHECKERS:
+        result = check(history)
+        if result.verdict is Verdict.INVALID:
+            assert result.minimal
+            assert not brute(History(result.ops, history.events))
+            for op in result.ops:  # 1-minimal: leaving any one out makes it consistent or a read unexplained
+                rest = [o for o in result.ops if o is not op]
+                assert brute(History(tuple(rest), history.events)) or not keeps_sources(rest, history.ops)
