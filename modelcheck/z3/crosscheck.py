@@ -24,7 +24,7 @@ import z3
 from ..lang import ast as A
 from ..lang.errors import SpecError
 from .encode import Encoder, NotInType
-from .state import StateEnc
+from .state import Capacity, StateEnc
 from .symbolic import EncodeError
 
 
@@ -58,14 +58,26 @@ def make_encoder(compiled) -> Encoder:
 
 
 class Z3Invariants:
-    """Decides invariants of concrete states with one incremental Z3 solver."""
+    """Decides invariants of concrete states with one incremental Z3 solver.
 
-    def __init__(self, compiled, names: Sequence[str]):
+    A state that does not fit the encoding's capacity for infinite types (more messages in
+    flight, longer logs than it has room for) makes it build the encoding again, with room
+    for that state; every state is decided exactly, whatever its size."""
+
+    def __init__(self, compiled, names: Sequence[str], caps: dict | None = None):
         self.compiled = compiled
         self.names = list(names)
         self.enc = make_encoder(compiled)
+        self.rebuilds = 0
+        self.checks = 0      # solver calls
+        self.states = 0      # states decided
+        self.seconds = 0.0
+        self._build(caps)
+
+    def _build(self, caps: dict | None) -> None:
+        compiled = self.compiled
         try:
-            self.state = StateEnc(self.enc, "")
+            self.state = StateEnc(self.enc, "", caps)
             frame = self.state.frame()
             decls = {d.name: d for d in compiled.checked.spec.of(A.InvariantDecl)}
             formulas = [self.enc.expr(decls[n].expr, {}, frame) for n in self.names]
@@ -82,9 +94,6 @@ class Z3Invariants:
         self._solver = self.solver.solver
         self._all_ast = self.all.as_ast().value
         self._flag_asts = [f.as_ast().value for f in self.flags]
-        self.checks = 0      # solver calls
-        self.states = 0      # states decided
-        self.seconds = 0.0
 
     def _check(self, lits: list, extra) -> int:
         n = len(lits) + 1
@@ -99,7 +108,12 @@ class Z3Invariants:
         """Whether each invariant holds in a concrete state, according to Z3."""
         started = time.perf_counter()
         try:
-            lits = self.state.bind(state)
+            try:
+                lits = self.state.bind(state)
+            except Capacity:
+                self.rebuilds += 1
+                self._build(self.state.grown(state))
+                lits = self.state.bind(state)
         except NotInType as e:
             raise Z3Disagreement(f"a variable's value is outside its declared type ({e}), so the "
                                  "Z3 encoding cannot represent the state; add a TypeOK invariant "

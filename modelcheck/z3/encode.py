@@ -23,13 +23,15 @@ from ..lang.kinds import (AnyK, BoolK, FnK, IntK, Kind, ModelK, RecK, SeqK, SetK
                           UnionK, join, record_field)
 from ..lang.typecheck import CheckedSpec
 from ..values import canon
-from .symbolic import (AND, AND2, ARITH, BITE, CMP, IEQ, IFF, IITE, IMP, NEG, NOT, OR, OR2,
-                       SCALARS, EncodeError, Sc, SMap, SRec, SSeq, SSet, STup, SUnion, alts,
-                       chain, default_value, entries, eq, is_scalar, is_sym, items, iterm, member,
-                       merge, mk_int, mk_map, mk_rec, mk_seq, mk_set, mk_tup, mk_union, possible,
-                       rec_fields, rec_tag, seq_parts, set_layouts, tup_elems, variant)
+from .symbolic import (AND, AND2, ARITH, CMP, IEQ, IFF, IITE, IMIN, IMP, NEG, NOT, OR, OR2,
+                       EncodeError, SFun, SSet, SSlots, Unbounded, alts, bounds, chain,
+                       default_value, entries, eq, fun_get, fun_slots, int_values, is_sym, items,
+                       member, merge, mk_fun, mk_int, mk_map, mk_rec, mk_seq, mk_set, mk_slots,
+                       mk_tup, mk_union, possible, rec_fields, rec_tag, seq_parts, set_layouts,
+                       set_op, set_slots, slots_size, subset, tup_elems, variant)
 
 POWERSET_LIMIT = 16  # largest set whose subsets are enumerated
+INFINITE_TYPES = ("int", "Int", "Nat", "string")
 
 
 @dataclass
@@ -181,15 +183,16 @@ class Encoder:
             r = eq(left, right, join(lk, rk))
             return r if op == "==" else NOT(r)
         is_set = isinstance(lk, SetK) or isinstance(rk, SetK)
+        elem = join(lk, rk).elem if is_set else None
         if op == "subseteq" or (op in ("<", "<=") and is_set):
-            sub = self.subset(left, right)
+            sub = subset(left, right, elem)
             if op == "<":
                 return AND2(sub, NOT(eq(left, right, join(lk, rk))))
             return sub
         if op == "..":
             return self.int_range(left, right)
         if is_set and op in ("+", "-", "&"):
-            return self.set_op(op, left, right)
+            return set_op(op, left, right, elem)
         if op == "++":
             return self.concat(left, right, self.kind(e))
         if op in ("<", "<=", ">", ">="):
@@ -206,36 +209,19 @@ class Encoder:
         if isinstance(s_e, A.Name) and self.c.refs[id(s_e)].kind == "builtin":
             return CMP(">=", x, 0) if s_e.id == "Nat" else True
         if isinstance(s_e, A.Call) and s_e.func == "subsets" and s_e.func not in self.c.defs:
-            return self.subset(x, self.expr(s_e.args[0], env, fr))
+            return subset(x, self.expr(s_e.args[0], env, fr), self.kind(x_e).elem)
         s = self.expr(s_e, env, fr)
         sk = self.kind(s_e)
         return member(x, s, sk.elem if isinstance(sk, SetK) else self.kind(x_e))
 
-    def subset(self, a, b):
-        if not is_sym(a) and not is_sym(b):
-            return a <= b
-        ma = a.mem if isinstance(a, SSet) else dict.fromkeys(a, True)
-        mb = b.mem if isinstance(b, SSet) else dict.fromkeys(b, True)
-        return AND(IMP(g, mb.get(u, False)) for u, g in ma.items())
-
-    def set_op(self, op: str, a, b):
-        if not is_sym(a) and not is_sym(b):
-            return a | b if op == "+" else a - b if op == "-" else a & b
-        ma = a.mem if isinstance(a, SSet) else dict.fromkeys(a, True)
-        mb = b.mem if isinstance(b, SSet) else dict.fromkeys(b, True)
-        if op == "+":
-            return mk_set({u: OR2(ma.get(u, False), mb.get(u, False)) for u in {**ma, **mb}})
-        if op == "-":
-            return mk_set({u: AND2(g, NOT(mb.get(u, False))) for u, g in ma.items()})
-        return mk_set({u: AND2(g, mb[u]) for u, g in ma.items() if u in mb})
-
     def int_range(self, lo, hi):
         if isinstance(lo, int) and isinstance(hi, int):
             return frozenset(range(lo, hi + 1))
-        dl, dh = (frozenset((lo,)) if isinstance(lo, int) else lo.dom), (frozenset((hi,)) if isinstance(hi, int) else hi.dom)
-        if dl is None or dh is None:
-            raise EncodeError("cannot encode a range whose bounds are unbounded integers")
-        return mk_set({i: AND2(CMP("<=", lo, i), CMP("<=", i, hi)) for i in range(min(dl), max(dh) + 1)})
+        least, greatest = bounds(lo)[0], bounds(hi)[1]
+        if least is None or greatest is None:
+            raise EncodeError("cannot encode a range whose bounds are unbounded integers",
+                              hint="bound the range by a value of finite range, e.g. min(x, len(s))")
+        return mk_set({i: AND2(CMP("<=", lo, i), CMP("<=", i, hi)) for i in range(least, greatest + 1)})
 
     def _x_Is(self, e: A.Is, env, fr):
         return self.in_type(self.expr(e.value, env, fr), e.type, self.kind(e.value))
@@ -256,6 +242,9 @@ class Encoder:
                 return f[1][f[0].index(key)]
             except ValueError:
                 return self.default(k.cod)
+        if isinstance(f, SFun):
+            has, x = fun_get(f, key, k)
+            return self.default(k.cod) if has is False else x
         ents = entries(f)
         if not is_sym(key):
             for kk, _, x in ents:
@@ -314,10 +303,10 @@ class Encoder:
                     new.append(x if c is False else merge(c, self.update(x, k.elem, more, value), x, k.elem))
                 return mk_seq(n, new)
             out = []
-            for kk, p, x in entries(base):
+            for p, kk, x in fun_slots(base):
                 c = eq(sel, kk, k.dom)
-                out.append((kk, p, x if c is False else merge(c, self.update(x, k.cod, more, value), x, k.cod)))
-            return mk_map(out)
+                out.append((p, kk, x if c is False else merge(c, self.update(x, k.cod, more, value), x, k.cod)))
+            return mk_fun(out, k)
         fk = record_field(k, sel)
         if isinstance(k, RecK):
             pos = k.names.index(sel)
@@ -338,12 +327,7 @@ class Encoder:
 
     def _x_SetLit(self, e: A.SetLit, env, fr):
         k = self.kind(e).elem
-        mem: dict = {}
-        for x_e in e.elems:
-            x = self.expr(x_e, env, fr)
-            for g, u in possible(x, k):
-                mem[u] = OR2(mem.get(u, False), g)
-        return mk_set(mem)
+        return mk_slots(s for x_e in e.elems for s in expand(True, self.expr(x_e, env, fr), k))
 
     def binder_items(self, b: A.Binder, env, fr) -> list:
         return items(self.expr(b.domain, env, fr))
@@ -363,23 +347,19 @@ class Encoder:
 
     def _x_SetFilter(self, e: A.SetFilter, env, fr):
         py = self.c.binder_names[id(e.binder)]
-        mem = {}
-        for g, u in self.binder_items(e.binder, env, fr):
-            c = self.expr(e.cond, {**env, py: u}, fr)
-            mem[u] = AND2(g, c)
-        return mk_set(mem)
+        return mk_slots((AND2(g, self.expr(e.cond, {**env, py: u}, fr)), u)
+                        for g, u in self.binder_items(e.binder, env, fr))
 
     def _x_SetMap(self, e: A.SetMap, env, fr):
         k = self.kind(e).elem
-        mem: dict = {}
+        out: list = []
         for g, env2 in self.bind_all(e.binders, env, fr):
             if e.cond is not None:
                 g = AND2(g, self.expr(e.cond, env2, fr))
                 if g is False:
                     continue
-            for g2, u in possible(self.expr(e.body, env2, fr), k):
-                mem[u] = OR2(mem.get(u, False), AND2(g, g2))
-        return mk_set(mem)
+            out += expand(g, self.expr(e.body, env2, fr), k)
+        return mk_slots(out)
 
     def _x_RecordLit(self, e: A.RecordLit, env, fr):
         fields = dict(e.fields)
@@ -388,10 +368,8 @@ class Encoder:
 
     def _x_MapCtor(self, e: A.MapCtor, env, fr):
         py = self.c.binder_names[id(e.binder)]
-        out = []
-        for g, u in self.binder_items(e.binder, env, fr):
-            out.append((u, g, self.expr(e.body, {**env, py: u}, fr)))
-        return mk_map(out)
+        return mk_fun([(g, u, self.expr(e.body, {**env, py: u}, fr))
+                       for g, u in self.binder_items(e.binder, env, fr)], self.kind(e))
 
     def _x_TupleLit(self, e: A.TupleLit, env, fr):
         elems = [self.expr(x, env, fr) for x in e.elems]
@@ -418,6 +396,9 @@ class Encoder:
     def _x_Choose(self, e: A.Choose, env, fr):
         py = self.c.binder_names[id(e.binder)]
         k = self.kind(e)
+        if isinstance(self.expr(e.binder.domain, env, fr), SSlots):
+            raise EncodeError("choose over a set without a finite universe is not supported "
+                              "by the Z3 encoding (the compiled code picks the least element)")
         cases = []
         for g, u in self.binder_items(e.binder, env, fr):
             c = AND2(g, self.expr(e.cond, {**env, py: u}, fr))
@@ -448,13 +429,15 @@ class Encoder:
         s = a[0]
         if not is_sym(s):
             return len(s)
+        if isinstance(s, SSlots):
+            return slots_size(s, self.kind(e.args[0]).elem)
         sure = sum(1 for g in s.mem.values() if g is True)
         terms = [z3.If(g, 1, 0) for g in s.mem.values() if g is not True]
         return mk_int(z3.Sum(terms) + sure if terms else z3.IntVal(sure),
                       frozenset(range(sure, sure + len(terms) + 1)))
 
     def _b_subsets(self, e, a):
-        s = a[0]
+        s = no_slots(a[0], "subsets")
         if not is_sym(s):
             elems = sorted(s, key=canon)
             if len(elems) > POWERSET_LIMIT:
@@ -467,21 +450,19 @@ class Encoder:
                        for c in combinations(elems, n)})
 
     def _b_union(self, e, a):
-        ss = a[0]
+        ss = no_slots(a[0], "union")
         if not is_sym(ss):
             return frozenset().union(*ss)
         mem: dict = {}
         for g, t in items(ss):
-            for u, g2 in (t.mem.items() if isinstance(t, SSet) else ((u, True) for u in t)):
+            for u, g2 in (no_slots(t, "union").mem.items() if isinstance(t, SSet) else ((u, True) for u in t)):
                 mem[u] = OR2(mem.get(u, False), AND2(g, g2))
         return mk_set(mem)
 
     def _minmax(self, a, smallest: bool):
         if len(a) == 2:
-            x, y = a
-            c = CMP("<=", x, y) if smallest else CMP(">=", x, y)
-            return IITE(c, x, y) if is_sym(c) or is_sym(x) or is_sym(y) else (x if c else y)
-        s = a[0]
+            return IMIN(a[0], a[1], smallest)
+        s = no_slots(a[0], "min" if smallest else "max")
         if not is_sym(s):
             return (min(s) if smallest else max(s)) if s else 0
         cases = sorted(((g, u) for u, g in s.mem.items()), key=lambda gu: gu[1], reverse=not smallest)
@@ -501,33 +482,20 @@ class Encoder:
             if isinstance(n, int):
                 return frozenset(range(1, n + 1))
             return mk_set({j + 1: CMP("<", j, n) for j in range(len(xs))})
-        return mk_set({kk: p for kk, p, _ in entries(a[0])})
+        return mk_slots((p, kk) for p, kk, _ in fun_slots(a[0]))
 
     def _b_range(self, e, a):
         k = self.kind(e).elem
-        mem: dict = {}
         if isinstance(self.kind(e.args[0]), (SeqK, TupleK)):
             n, xs = seq_parts(a[0]) if isinstance(self.kind(e.args[0]), SeqK) else (None, tup_elems(a[0]))
             pairs = [(True if n is None else CMP("<", j, n), x) for j, x in enumerate(xs)]
         else:
-            pairs = [(p, x) for _, p, x in entries(a[0])]
-        for p, x in pairs:
-            for g, u in possible(x, k):
-                mem[u] = OR2(mem.get(u, False), AND2(p, g))
-        return mk_set(mem)
+            pairs = [(p, x) for p, _, x in fun_slots(a[0])]
+        return mk_slots(s for p, x in pairs for s in expand(p, x, k))
 
     def _b_put(self, e, a):
         f, key, v = a
-        k = self.kind(e)
-        ents = {kk: (p, x) for kk, p, x in entries(f)}
-        cands = possible(key, k.dom)
-        for _, u in cands:
-            ents.setdefault(u, (False, self.default(k.cod)))
-        out = []
-        for kk, (p, x) in ents.items():
-            c = eq(key, kk, k.dom)
-            out.append((kk, OR2(c, p), merge(c, v, x, k.cod)))
-        return mk_map(out)
+        return upsert(f, key, self.kind(e), lambda p, x: v)
 
     def _b_len(self, e, a):
         if isinstance(self.kind(e.args[0]), TupleK):
@@ -554,20 +522,23 @@ class Encoder:
         return mk_seq(IITE(CMP(">", n, 0), ARITH("-", n, 1), 0), xs[1:])
 
     def _b_subseq(self, e, a):
+        """s[max(i, 1) - 1 : max(j, 0)] if i <= j else <<>>, as the compiled code has it."""
         s, i, j = a
-        if is_sym(i) or is_sym(j):
-            raise EncodeError("subseq with symbolic bounds is not supported by the Z3 encoding")
         n, xs = seq_parts(s)
-        if i > j:
-            return ()
-        start = max(i, 1) - 1
-        if isinstance(n, int):
-            return mk_seq(len(xs[:n][start:j]), xs[:n][start:j])
-        if j < 0:
-            raise EncodeError("subseq with a negative end on a symbolic sequence is not supported")
-        end = IITE(CMP("<", n, j), n, j)
-        m = IITE(CMP(">", end, start), ARITH("-", end, start), 0)
-        return mk_seq(m, xs[start:j])
+        if not is_sym(i) and not is_sym(j) and not is_sym(n):
+            part = xs[:n][max(i, 1) - 1:max(j, 0)] if i <= j else ()
+            return mk_seq(len(part), part)
+        start = ARITH("-", IMIN(i, 1, smallest=False), 1)
+        end = IMIN(IMIN(j, 0, smallest=False), n)
+        length = IITE(CMP("<=", i, j), IMIN(ARITH("-", end, start), 0, smallest=False), 0)
+        if isinstance(start, int):
+            return mk_seq(length, xs[start:])
+        ek = self.kind(e).elem
+        elems = []
+        for p in range(len(xs)):
+            cases = [(c, xs[sv + p]) for sv in range(len(xs) - p) for c in (IEQ(start, sv),) if c is not False]
+            elems.append(chain(cases[:-1], cases[-1][1], ek) if cases else self.default(ek))
+        return mk_seq(length, elems)
 
     def concat(self, s, t, k: SeqK):
         n1, xs = seq_parts(s)
@@ -576,7 +547,7 @@ class Encoder:
             return mk_seq(ARITH("+", n1, n2), xs[:n1] + ys)
         out = []
         ek = k.elem if isinstance(k, SeqK) else AnyK()
-        d1 = sorted(n1.dom)
+        d1 = int_values(n1)
         for p in range(len(xs) + len(ys)):
             cases = []
             for m in d1:
@@ -588,35 +559,26 @@ class Encoder:
 
     def _b_bag_add(self, e, a):
         b, x = a
-        k = self.kind(e)
-        ents = {kk: (p, c) for kk, p, c in entries(b)}
-        for _, u in possible(x, k.dom):
-            ents.setdefault(u, (False, 0))
-        out = []
-        for kk, (p, c) in ents.items():
-            hit = eq(x, kk, k.dom)
-            base = c if p is True else IITE(p, c, 0)
-            out.append((kk, OR2(p, hit), ARITH("+", base, IITE(hit, 1, 0)) if hit is not False else c))
-        return mk_map(out)
+        return upsert(b, x, self.kind(e), lambda p, c: 1 if c is None else ARITH("+", IITE(p, c, 0), 1))
 
     def _b_bag_remove(self, e, a):
         b, x = a
         k = self.kind(e)
         out = []
-        for kk, p, c in entries(b):
+        for p, kk, c in fun_slots(b):
             hit = eq(x, kk, k.dom)
             if hit is False:
-                out.append((kk, p, c))
+                out.append((p, kk, c))
                 continue
             gone = AND2(hit, CMP("<=", c, 1))
-            out.append((kk, AND2(p, NOT(gone)), IITE(hit, ARITH("-", c, 1), c)))
-        return mk_map(out)
+            out.append((AND2(p, NOT(gone)), kk, IITE(hit, ARITH("-", c, 1), c)))
+        return mk_fun(out, k)
 
     def _b_bag_count(self, e, a):
         b, x = a
         k = self.kind(e.args[0])
         total = 0
-        for kk, p, c in entries(b):
+        for p, kk, c in fun_slots(b):
             hit = AND2(p, eq(x, kk, k.dom))
             if hit is not False:
                 total = ARITH("+", total, IITE(hit, c, 0))
@@ -624,7 +586,7 @@ class Encoder:
 
     def _b_bag_sum(self, e, a):
         total = 0
-        for _, p, c in entries(a[0]):
+        for p, _, c in fun_slots(a[0]):
             total = ARITH("+", total, IITE(p, c, 0))
         return total
 
@@ -664,7 +626,7 @@ class Encoder:
                     for j, x in enumerate(xs)]
             return AND(out)
         if isinstance(t, A.BagType):
-            return AND(IMP(p, AND2(self.in_type(kk, t.elem, k.dom), CMP(">", c, 0))) for kk, p, c in entries(v))
+            return AND(IMP(p, AND2(self.in_type(kk, t.elem, k.dom), CMP(">", c, 0))) for p, kk, c in fun_slots(v))
         if isinstance(t, A.TupleType):
             if isinstance(k, SeqK):
                 n, xs = seq_parts(v)
@@ -691,15 +653,12 @@ class Encoder:
         if isinstance(t, A.UnionType):
             return OR(self.in_type(v, a, k) for a in t.alts)
         if isinstance(t, A.FnType):
-            ents = entries(v)
-            cod = AND(IMP(p, self.in_type(x, t.codomain, k.cod)) for _, p, x in ents)
+            ents = fun_slots(v)
+            cod = AND(IMP(p, self.in_type(x, t.codomain, k.cod)) for p, _, x in ents)
             if self.full_domain(t.domain):
                 dom = self.const_value(t.domain.expr)
-                keys = {kk for kk, _, _ in ents}
-                if not dom <= keys:
-                    return False
-                return AND2(AND(IFF(p, kk in dom) for kk, p, _ in ents), cod)
-            return AND2(AND(IMP(p, self.in_type(kk, t.domain, k.dom)) for kk, p, _ in ents), cod)
+                return AND2(eq(mk_slots((p, kk) for p, kk, _ in ents), dom, SetK(k.dom)), cod)
+            return AND2(AND(IMP(p, self.in_type(kk, t.domain, k.dom)) for p, kk, _ in ents), cod)
         raise EncodeError("unknown type")
 
     def universe(self, t: A.TypeExpr, k: Kind) -> list:
@@ -716,9 +675,8 @@ class Encoder:
         t = self.resolve(t)
         if isinstance(t, A.SetOfValues):
             e = t.expr
-            if isinstance(e, A.Name) and e.id in ("int", "Int", "Nat", "string"):
-                raise EncodeError(f"type {e.id} is infinite: the Z3 encoding needs a finite type",
-                                  t0.span, "use a finite set such as 0..N")
+            if isinstance(e, A.Name) and e.id in INFINITE_TYPES:
+                raise Unbounded(f"type {e.id} is infinite", t0.span)
             v = self.const_value(e)
             if isinstance(self.c.kinds.get(id(e)), SetK):
                 return sorted(v, key=canon)
@@ -730,8 +688,7 @@ class Encoder:
             return sorted((frozenset(c) for n in range(len(u) + 1) for c in combinations(u, n)), key=canon)
         if isinstance(t, A.SeqType):
             if t.max_len is None:
-                raise EncodeError("a sequence type needs a bound for the Z3 encoding", t.span,
-                                  "write seq[T, Max]")
+                raise Unbounded("a sequence type without a bound is infinite", t.span)
             u = self.universe(t.elem, k.elem)
             out = [()]
             layer = [()]
@@ -742,7 +699,7 @@ class Encoder:
                     raise EncodeError("too many sequences to enumerate", t.span)
             return sorted(out, key=canon)
         if isinstance(t, A.BagType):
-            raise EncodeError("bags are infinite: they cannot be elements of sets or keys", t.span)
+            raise Unbounded("bags are infinite: they cannot be elements of sets or keys", t.span)
         if isinstance(t, A.RecordType):
             names = tuple(sorted(f for f, _ in t.fields))
             types = dict(t.fields)
@@ -846,3 +803,49 @@ def _prod(parts: list[list]) -> list[tuple]:
         if len(out) > 200_000:
             raise EncodeError("a type has too many values to enumerate")
     return out
+
+
+def expand(guard, x, k: Kind) -> list[tuple[Any, Any]]:
+    """Set slots (guard, element) for x: its possible concrete values when they are few, so
+    that sets over a finite universe stay one Bool per element; else x itself."""
+    try:
+        return [(AND2(guard, g), u) for g, u in possible(x, k)]
+    except Unbounded:
+        return [(guard, x)]
+
+
+def upsert(f, key, k: FnK, new) -> Any:
+    """f with key mapped to new(present, old): present says whether key was in f, old is its
+    value there (None if it never is)."""
+    if not isinstance(f, SFun):
+        try:
+            cands = [u for _, u in possible(key, k.dom)]
+        except Unbounded:
+            cands = None
+        if cands is not None:  # a map over concrete keys stays one
+            ents = {kk: (p, x) for kk, p, x in entries(f)}
+            for u in cands:
+                ents.setdefault(u, (False, None))
+            out = []
+            for kk, (p, x) in ents.items():
+                c = eq(key, kk, k.dom)
+                if c is False:
+                    out.append((kk, p, x))
+                elif x is None:
+                    out.append((kk, c, new(False, None)))
+                else:
+                    out.append((kk, OR2(c, p), merge(c, new(p, x), x, k.cod)))
+            return mk_map(out)
+    out, hits = [], []
+    for p, kk, x in fun_slots(f):
+        hit = AND2(p, eq(key, kk, k.dom))
+        hits.append(hit)
+        out.append((p, kk, x if hit is False else merge(hit, new(True, x), x, k.cod)))
+    out.append((NOT(OR(hits)), key, new(False, None)))
+    return mk_fun(out, k)
+
+
+def no_slots(s, what: str):
+    if isinstance(s, SSlots):
+        raise EncodeError(f"{what} of a set without a finite universe is not supported by the Z3 encoding")
+    return s

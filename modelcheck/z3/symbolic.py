@@ -10,11 +10,17 @@ as a concrete value (guarded by its membership), which folds `m.type == "2a"` aw
                      of values it can take (None: unknown, e.g. a bag count)
   z3 BoolRef         a boolean
   SSet(mem)          a set over a finite universe of concrete elements: element -> Bool
+  SSlots(slots)      a set of symbolic elements (no finite universe): ((guard, element), ...)
   SMap(keys, present, vals)  a map over finitely many concrete keys (sorted canonically)
+  SFun(slots)        a map or bag with symbolic keys: ((present, key, value), ...)
   SRec(tag, fields)  a record of a known layout with symbolic fields (field-name order)
   STup(elems)        a tuple
   SSeq(n, elems)     a sequence of length n (a symbolic int) whose first n elems count
   SUnion(alts)       records of different layouts: ((guard, record), ...), guards exclusive
+
+Values whose types are infinite (Nat, unbounded sequences, sets of records with such fields)
+have no finite universe: their ints carry bounds instead of a domain, and sets and maps of
+them are slots (Apalache's approach), as many as the operations that built them.
 
 Operations are directed by the kind (lang/kinds.py) of the values, which the type checker
 knows for every expression; only records of a union kind can be an SUnion.
@@ -44,16 +50,24 @@ class EncodeError(Exception):
         self.hint = hint
 
 
+class Unbounded(EncodeError):
+    """A value or type that has no finite set of possible values to expand into. Where a
+    finite expansion is only an optimisation, the caller falls back to slots instead."""
+
+
 class Sym:
     __slots__ = ()
 
 
 class Sc(Sym):
-    __slots__ = ("t", "dom", "eqs")
+    __slots__ = ("t", "dom", "lo", "hi", "eqs")
 
-    def __init__(self, t, dom):
+    def __init__(self, t, dom, lo: int | None = None, hi: int | None = None):
         self.t = t
         self.dom = dom
+        if dom:
+            lo, hi = min(dom), max(dom)
+        self.lo, self.hi = lo, hi     # bounds, when dom is not known (None: unbounded)
         self.eqs: dict | None = None  # value -> cached term t == value
 
     def __repr__(self):
@@ -68,6 +82,30 @@ class SSet(Sym):
 
     def __repr__(self):
         return f"SSet({self.mem})"
+
+
+class SSlots(Sym):
+    """A set whose elements are not drawn from a finite universe: (guard, element) slots.
+    An element is in the set when a slot holding it has a true guard; slots may repeat one."""
+    __slots__ = ("slots",)
+
+    def __init__(self, slots: tuple):
+        self.slots = slots
+
+    def __repr__(self):
+        return f"SSlots({self.slots})"
+
+
+class SFun(Sym):
+    """A map (or bag) whose keys are not drawn from a finite universe: (present, key, value)
+    slots; the keys of present slots are distinct, which every operation keeps so."""
+    __slots__ = ("slots",)
+
+    def __init__(self, slots: tuple):
+        self.slots = slots
+
+    def __repr__(self):
+        return f"SFun({self.slots})"
 
 
 class SMap(Sym):
@@ -233,12 +271,31 @@ def idom(v):
     return frozenset((v,)) if isinstance(v, int) else v.dom
 
 
-def mk_int(t, dom):
+def bounds(v) -> tuple[int | None, int | None]:
+    """The least and greatest value an int can take (None: unbounded that way)."""
+    return (v, v) if isinstance(v, int) else (v.lo, v.hi)
+
+
+def int_values(v) -> list[int]:
+    """Every value an int can take, in order; Unbounded if they are not finitely many."""
+    if isinstance(v, int):
+        return [v]
+    if v.dom is not None:
+        return sorted(v.dom)
+    if v.lo is None or v.hi is None or v.hi - v.lo >= DOMAIN_LIMIT:
+        raise Unbounded("cannot enumerate the values of an unbounded integer",
+                        hint="only values with a finite range can be elements of sets or keys of maps")
+    return list(range(v.lo, v.hi + 1))
+
+
+def mk_int(t, dom, lo=None, hi=None):
     if z3.is_int_value(t):
         return t.as_long()
     if dom is not None and len(dom) == 1:
         return next(iter(dom))
-    return Sc(t, dom)
+    if dom is None and lo is not None and lo == hi:
+        return lo
+    return Sc(t, dom, lo, hi)
 
 
 def _combine(da, db, fn):
@@ -254,8 +311,18 @@ def _combine(da, db, fn):
     return frozenset(out)
 
 
-def _floordiv(a, b):
-    return a // b
+def _add(x, y):
+    return None if x is None or y is None else x + y
+
+
+def _interval(op: str, a, b) -> tuple[int | None, int | None]:
+    """Bounds of a + b or a - b from those of a and b (for ints with no finite domain)."""
+    (la, ha), (lb, hb) = bounds(a), bounds(b)
+    if op == "+":
+        return _add(la, lb), _add(ha, hb)
+    if op == "-":
+        return _add(la, None if hb is None else -hb), _add(ha, None if lb is None else -lb)
+    return None, None
 
 
 def ARITH(op: str, a, b):
@@ -270,12 +337,10 @@ def ARITH(op: str, a, b):
             return 0  # undefined (the compiled code raises); any value will do
         return a // b if op == "/" else a % b
     ta, tb = iterm(a), iterm(b)
-    if op == "+":
-        return mk_int(ta + tb, _combine(idom(a), idom(b), lambda x, y: x + y))
-    if op == "-":
-        return mk_int(ta - tb, _combine(idom(a), idom(b), lambda x, y: x - y))
-    if op == "*":
-        return mk_int(ta * tb, _combine(idom(a), idom(b), lambda x, y: x * y))
+    if op in ("+", "-", "*"):
+        t = ta + tb if op == "+" else ta - tb if op == "-" else ta * tb
+        fn = {"+": lambda x, y: x + y, "-": lambda x, y: x - y, "*": lambda x, y: x * y}[op]
+        return mk_int(t, _combine(idom(a), idom(b), fn), *_interval(op, a, b))
     # Python's floor division and modulo: the remainder has the divisor's sign.
     if isinstance(b, int) and b > 0:
         q = ta / tb
@@ -289,37 +354,36 @@ def ARITH(op: str, a, b):
 def NEG(a):
     if isinstance(a, int):
         return -a
-    return mk_int(-a.t, None if a.dom is None else frozenset(-x for x in a.dom))
+    return mk_int(-a.t, None if a.dom is None else frozenset(-x for x in a.dom),
+                  None if a.hi is None else -a.hi, None if a.lo is None else -a.lo)
+
+
+def _lt(x, y) -> bool:
+    return x is not None and y is not None and x < y
+
+
+def _le(x, y) -> bool:
+    return x is not None and y is not None and x <= y
 
 
 def CMP(op: str, a, b):
     if isinstance(a, int) and isinstance(b, int):
         return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
-    da, db = idom(a), idom(b)
-    if da is not None and db is not None and da and db:
-        lo_a, hi_a, lo_b, hi_b = min(da), max(da), min(db), max(db)
-        if op == "<":
-            if hi_a < lo_b:
-                return True
-            if lo_a >= hi_b:
-                return False
-        elif op == "<=":
-            if hi_a <= lo_b:
-                return True
-            if lo_a > hi_b:
-                return False
-        elif op == ">":
-            if lo_a > hi_b:
-                return True
-            if hi_a <= lo_b:
-                return False
-        elif op == ">=":
-            if lo_a >= hi_b:
-                return True
-            if hi_a < lo_b:
-                return False
+    if op in (">", ">="):  # a > b is b < a
+        a, b, op = b, a, "<" if op == ">" else "<="
+    (lo_a, hi_a), (lo_b, hi_b) = bounds(a), bounds(b)
+    if op == "<":
+        if _lt(hi_a, lo_b):
+            return True
+        if _le(hi_b, lo_a):
+            return False
+    else:
+        if _le(hi_a, lo_b):
+            return True
+        if _lt(hi_b, lo_a):
+            return False
     ta, tb = iterm(a), iterm(b)
-    return {"<": ta < tb, "<=": ta <= tb, ">": ta > tb, ">=": ta >= tb}[op]
+    return ta < tb if op == "<" else ta <= tb
 
 
 def IEQ(a, b):
@@ -328,7 +392,7 @@ def IEQ(a, b):
             return a == b
         a, b = b, a
     if isinstance(b, int):
-        if a.dom is not None and b not in a.dom:
+        if (a.dom is not None and b not in a.dom) or _lt(b, a.lo) or _lt(a.hi, b):
             return False
         if a.eqs is None:
             a.eqs = {}
@@ -337,6 +401,8 @@ def IEQ(a, b):
             r = a.eqs[b] = a.t == b
         return r
     if a.dom is not None and b.dom is not None and a.dom.isdisjoint(b.dom):
+        return False
+    if _lt(a.hi, b.lo) or _lt(b.hi, a.lo):
         return False
     return a.t == b.t
 
@@ -349,7 +415,27 @@ def IITE(c, a, b):
     if isinstance(a, int) and isinstance(b, int) and a == b:
         return a
     da, db = idom(a), idom(b)
-    return Sc(z3.If(c, iterm(a), iterm(b)), None if da is None or db is None else da | db)
+    if da is not None and db is not None:
+        return Sc(z3.If(c, iterm(a), iterm(b)), da | db)
+    (la, ha), (lb, hb) = bounds(a), bounds(b)
+    lo = None if la is None or lb is None else min(la, lb)
+    hi = None if ha is None or hb is None else max(ha, hb)
+    return Sc(z3.If(c, iterm(a), iterm(b)), None, lo, hi)
+
+
+def IMIN(a, b, smallest: bool = True):
+    """min(a, b) (max with smallest=False); one bounded side bounds the result that way."""
+    c = CMP("<=", a, b) if smallest else CMP(">=", a, b)
+    r = IITE(c, a, b)
+    if isinstance(r, Sc) and r.dom is None:
+        (la, ha), (lb, hb) = bounds(a), bounds(b)
+        if smallest:
+            his = [h for h in (ha, hb) if h is not None]
+            r.hi = min(his) if his else None
+        else:
+            los = [x for x in (la, lb) if x is not None]
+            r.lo = max(los) if los else None
+    return r
 
 
 # ---------------------------------------------------------------- kinds
@@ -376,6 +462,22 @@ def members(v) -> dict:
     if isinstance(v, SSet):
         return v.mem
     return dict.fromkeys(v, True)
+
+
+def set_slots(v) -> list[tuple[Any, Any]]:
+    """(guard, element) of any set value."""
+    if isinstance(v, SSlots):
+        return list(v.slots)
+    if isinstance(v, SSet):
+        return [(g, u) for u, g in v.mem.items()]
+    return [(True, u) for u in v]
+
+
+def fun_slots(v) -> list[tuple[Any, Any, Any]]:
+    """(present, key, value) of any map value."""
+    if isinstance(v, SFun):
+        return list(v.slots)
+    return [(p, kk, x) for kk, p, x in entries(v)]
 
 
 def entries(v) -> list[tuple[Any, Any, Any]]:
@@ -419,6 +521,82 @@ def mk_set(mem: dict):
     if all(g is True for g in mem.values()):
         return frozenset(mem)
     return SSet(mem)
+
+
+def mk_slots(slots) -> Any:
+    """A set from (guard, element) slots: over concrete elements, a set of a finite universe."""
+    slots = [(g, e) for g, e in slots if g is not False]
+    if any(is_sym(e) for _, e in slots):
+        return SSlots(tuple(slots))
+    mem: dict = {}
+    for g, e in slots:
+        mem[e] = OR2(mem.get(e, False), g)
+    return mk_set(mem)
+
+
+def mk_fun(slots, k: Kind) -> Any:
+    """A map from (present, key, value) slots, keys of present slots distinct (a concrete key
+    may repeat under exclusive guards, as merge makes them)."""
+    slots = [sl for sl in slots if sl[0] is not False]
+    if any(is_sym(key) for _, key, _ in slots):
+        return SFun(tuple(slots))
+    by_key: dict = {}
+    for p, key, x in slots:
+        if key in by_key:
+            p0, x0 = by_key[key]
+            by_key[key] = (OR2(p0, p), merge(p, x, x0, k.cod))
+        else:
+            by_key[key] = (p, x)
+    return mk_map([(key, p, x) for key, (p, x) in by_key.items()])
+
+
+def fun_get(f, key, k: FnK) -> tuple[Any, Any]:
+    """(whether key is in f's domain, f[key] if it is; None if it never is)."""
+    cases = [(c, x) for p, kk, x in fun_slots(f) for c in (AND2(p, eq(key, kk, k.dom)),) if c is not False]
+    if not cases:
+        return False, None
+    return OR([c for c, _ in cases]), chain(cases[:-1], cases[-1][1], k.cod)
+
+
+def subset(a, b, k_elem: Kind):
+    """a subseteq b."""
+    if not is_sym(a) and not is_sym(b):
+        return a <= b
+    if isinstance(a, SSlots) or isinstance(b, SSlots):
+        return AND(IMP(g, member(e, b, k_elem)) for g, e in set_slots(a))
+    mb = members(b)
+    return AND(IMP(g, mb.get(u, False)) for u, g in members(a).items())
+
+
+def set_op(op: str, a, b, k_elem: Kind):
+    """a + b, a - b or a & b."""
+    if not is_sym(a) and not is_sym(b):
+        return a | b if op == "+" else a - b if op == "-" else a & b
+    if isinstance(a, SSlots) or isinstance(b, SSlots):
+        if op == "+":
+            return mk_slots(set_slots(a) + set_slots(b))
+        inside = (lambda e: NOT(member(e, b, k_elem))) if op == "-" else (lambda e: member(e, b, k_elem))
+        return mk_slots((AND2(g, inside(e)), e) for g, e in set_slots(a))
+    ma, mb = members(a), members(b)
+    if op == "+":
+        return mk_set({u: OR2(ma.get(u, False), mb.get(u, False)) for u in {**ma, **mb}})
+    if op == "-":
+        return mk_set({u: AND2(g, NOT(mb.get(u, False))) for u, g in ma.items()})
+    return mk_set({u: AND2(g, mb[u]) for u, g in ma.items() if u in mb})
+
+
+def slots_size(s, k_elem: Kind):
+    """The number of distinct elements of a set of slots (a slot counts unless an earlier
+    slot holds the same element)."""
+    slots = set_slots(s)
+    terms = []
+    for i, (g, e) in enumerate(slots):
+        first = AND2(g, NOT(OR(AND2(g2, eq(e2, e, k_elem)) for g2, e2 in slots[:i])))
+        if first is not False:
+            terms.append(first)
+    sure = sum(1 for t in terms if t is True)
+    rest = [z3.If(t, 1, 0) for t in terms if t is not True]
+    return mk_int(z3.Sum(rest) + sure if rest else z3.IntVal(sure), frozenset(range(sure, sure + len(rest) + 1)))
 
 
 def mk_rec(tag: int, fields) -> Any:
@@ -495,12 +673,18 @@ def _names_of(k: Kind, tag: int) -> tuple[str, ...]:
 # ---------------------------------------------------------------- equality, merge
 
 def eq(a, b, k: Kind):
+    if a is b:
+        return True
     if not is_sym(a) and not is_sym(b):
         return a == b
     if isinstance(k, BoolK):
         return IFF(a, b)
     if isinstance(k, SCALARS):
         return IEQ(a, b)
+    if isinstance(k, SetK) and (isinstance(a, SSlots) or isinstance(b, SSlots)):
+        return AND2(subset(a, b, k.elem), subset(b, a, k.elem))
+    if isinstance(k, FnK) and (isinstance(a, SFun) or isinstance(b, SFun)):
+        return AND2(_fun_within(a, b, k, True), _fun_within(b, a, k, False))
     if isinstance(k, SetK):
         ma, mb = members(a), members(b)
         out = []
@@ -547,6 +731,15 @@ def eq(a, b, k: Kind):
     raise EncodeError(f"cannot compare values of type {k.show()}")
 
 
+def _fun_within(a, b, k: FnK, values: bool):
+    """Every key of a is a key of b (with the same value, if values)."""
+    out = []
+    for p, key, x in fun_slots(a):
+        has, y = fun_get(b, key, k)
+        out.append(IMP(p, AND2(has, eq(x, y, k.cod)) if values and has is not False else has))
+    return AND(out)
+
+
 def merge(c, a, b, k: Kind):
     """if c then a else b."""
     if c is True:
@@ -561,6 +754,13 @@ def merge(c, a, b, k: Kind):
         return BITE(c, a, b)
     if isinstance(k, SCALARS):
         return IITE(c, a, b)
+    if isinstance(k, SetK) and (isinstance(a, SSlots) or isinstance(b, SSlots)):
+        nc = NOT(c)
+        return mk_slots([(AND2(c, g), e) for g, e in set_slots(a)] + [(AND2(nc, g), e) for g, e in set_slots(b)])
+    if isinstance(k, FnK) and (isinstance(a, SFun) or isinstance(b, SFun)):
+        nc = NOT(c)
+        return mk_fun([(AND2(c, p), key, x) for p, key, x in fun_slots(a)]
+                      + [(AND2(nc, p), key, x) for p, key, x in fun_slots(b)], k)
     if isinstance(k, SetK):
         ma, mb = members(a), members(b)
         return mk_set({u: BITE(c, ma.get(u, False), mb.get(u, False)) for u in {**ma, **mb}})
@@ -618,10 +818,10 @@ def possible(v, k: Kind) -> list[tuple[Any, Any]]:
     if isinstance(k, BoolK):
         return [(v, True), (z3.Not(v), False)]
     if isinstance(v, Sc):
-        if v.dom is None:
-            raise EncodeError("cannot enumerate the values of an unbounded integer",
-                              hint="only values with a finite range can be elements of sets or keys of maps")
-        return [(IEQ(v, u), u) for u in sorted(v.dom)]
+        return [(IEQ(v, u), u) for u in int_values(v)]
+    if isinstance(v, (SSlots, SFun)):
+        raise Unbounded(f"cannot enumerate the values of {k.show()}: it has no finite universe",
+                        hint="sets of such sets, and maps keyed by them, are not supported")
     if isinstance(v, SUnion):
         out = []
         for g, r in v.alts:
@@ -664,7 +864,7 @@ def _product(choices: list[list]) -> list[tuple[Any, tuple]]:
     for c in choices:
         size *= max(1, len(c))
         if size > ENUM_LIMIT:
-            raise EncodeError(f"a symbolic value has more than {ENUM_LIMIT:,} possible values",
+            raise Unbounded(f"a symbolic value has more than {ENUM_LIMIT:,} possible values",
                               hint="use smaller constants, or narrower types")
     out = []
     for combo in product(*choices):
@@ -676,6 +876,8 @@ def _product(choices: list[list]) -> list[tuple[Any, tuple]]:
 
 def member(x, s, k_elem: Kind):
     """x in s."""
+    if isinstance(s, SSlots):
+        return OR(AND2(g, eq(x, e, k_elem)) for g, e in s.slots)
     if isinstance(s, SSet):
         if not is_sym(x):
             return s.mem.get(x, False)
@@ -691,6 +893,8 @@ def member(x, s, k_elem: Kind):
 
 def items(s) -> list[tuple[Any, Any]]:
     """(guard, element) for each possible element of a set, in canonical order."""
+    if isinstance(s, SSlots):
+        return list(s.slots)
     if isinstance(s, SSet):
         return sorted(((g, u) for u, g in s.mem.items()), key=lambda gu: canon(gu[1]))
     return [(True, u) for u in sorted(s, key=canon)]
@@ -708,6 +912,12 @@ def concretize(v, k: Kind, model: z3.ModelRef):
         return model.eval(v.t, model_completion=True).as_long()
     if isinstance(v, SSet):
         return frozenset(u for u, g in v.mem.items() if is_true(model, g))
+    if isinstance(v, SSlots):
+        return frozenset(concretize(e, k.elem, model) for g, e in v.slots if is_true(model, g))
+    if isinstance(v, SFun):
+        pairs = sorted(((concretize(key, k.dom, model), concretize(x, k.cod, model))
+                        for p, key, x in v.slots if is_true(model, p)), key=lambda kv: canon(kv[0]))
+        return tuple(kk for kk, _ in pairs), tuple(x for _, x in pairs)
     if isinstance(v, SMap):
         keys, vals = [], []
         for key, p, x in zip(v.keys, v.present, v.vals):
