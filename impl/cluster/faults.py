@@ -241,13 +241,18 @@ async def converge(cluster: LocalCluster, admin: Client, timeout: float) -> bool
 
 
 # ---------------------------------------------------------------------- checking
-def check(path: Path, model: str) -> str:
-    """The verdict of `modelcheck history PATH --model MODEL`: "ok", "VIOLATED" or an error."""
-    done = subprocess.run([sys.executable, "-m", "modelcheck.cli", "history", str(path), "--model", model],
-                          cwd=REPO, capture_output=True, text=True)
-    if done.returncode in (0, 1):
-        return "ok" if done.returncode == 0 else "VIOLATED"
-    return f"error (exit {done.returncode}): {(done.stderr or done.stdout).strip().splitlines()[-1:]}"
+VERDICTS = {0: "ok", 1: "VIOLATED", 3: "unknown (checker timed out)"}
+
+
+def check(path: Path, model: str, timeout: float = 300.0) -> str:
+    """The verdict of `modelcheck history PATH --model MODEL`: "ok", "VIOLATED", "unknown"
+    or the checker's error."""
+    done = subprocess.run([sys.executable, "-m", "modelcheck.cli", "history", str(path), "--model", model,
+                           "--timeout", str(timeout)], cwd=REPO, capture_output=True, text=True)
+    if done.returncode in VERDICTS:
+        return VERDICTS[done.returncode]
+    last_line = (done.stderr or done.stdout).strip().splitlines()[-1:]
+    return f"error (exit {done.returncode}): {' '.join(last_line)}"
 
 
 def summary(result: RunResult) -> str:
