@@ -85,6 +85,18 @@ def mk_map(keys: tuple, fn: Callable[[Any], Any]) -> tuple:
     return keys, tuple(map(fn, keys))
 
 
+_last_domain: list = [None, EMPTY]
+
+
+def map_domain(f: tuple) -> frozenset:
+    """domain(f) as a set. The set of the last map asked for is kept, so that every action
+    and invariant of one state gets the same object, and index_by's grouping of it is shared."""
+    keys = f[0]
+    if _last_domain[0] is not keys:
+        _last_domain[0], _last_domain[1] = keys, frozenset(keys)
+    return _last_domain[1]
+
+
 def map_put(f: tuple, k: Any, v: Any, needs_canon: bool) -> tuple:
     """f with k mapped to v, adding k to the domain if needed."""
     keys, vals = f

@@ -21,8 +21,11 @@ from ..lang.typecheck import CheckedSpec, Ref
 
 HELPERS = ("EMPTY", "EMPTY_MAP", "ONCE", "EvalError", "ap", "except_", "mk_map", "map_put", "bag_add",
            "bag_remove", "bag_count", "seq_at", "seq_set", "head", "tail", "getf", "setf", "powerset",
-           "choose", "index_by", "set_add", "set_min", "set_max", "int_div", "int_mod", "sort_keys", "canon",
+           "choose", "index_by", "map_domain", "set_add", "set_min", "set_max", "int_div", "int_mod", "sort_keys", "canon",
            "int_range", "int_mul")
+
+
+MEMO_LIMIT = 50_000  # answers an invariant remembers, by the values of the variables it reads
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,7 @@ class _Codegen:
         self.subst: dict[str, str] = {}  # parameter -> argument code, while inlining an operator
         self.param_uses: dict[str, dict[str, tuple[int, bool]]] = {}
         self.in_action = False  # generating an action, where st is the state before the step
+        self.vars_read: dict[str, frozenset[str]] = {}
 
     # ------------------------------------------------------------ module
     def module(self) -> GeneratedModule:
@@ -68,8 +72,7 @@ class _Codegen:
             body += self._action(d)
         invariants = [d.name for d in self.spec.of(A.InvariantDecl)]
         for d in self.spec.of(A.InvariantDecl):
-            body += [f"def I_{d.name}(st):  # {self._where(d.span)} invariant {d.name}",
-                     f"    return D_{d.name}(st)", ""]
+            body += self._invariant(d)
         body += self._constraint()
         body += self._constants() + ["# ---- constant subexpressions, computed once"] + self.hoisted_lines + [""]
         body += [f"INT_DOMAINS = ({''.join(d + ', ' for d in self._int_domains())})"]
@@ -122,7 +125,8 @@ class _Codegen:
         return tuple(sorted(self.layouts, key=self.layouts.__getitem__))
 
     def _tables(self) -> list[str]:
-        lines = [f"SYMBOLS = {tuple(self.symbols)!r}", f"LAYOUTS = {self._layout_tuple()!r}"]
+        lines = [f"SYMBOLS = {tuple(self.symbols)!r}", f"LAYOUTS = {self._layout_tuple()!r}",
+                 f"MEMO_LIMIT = {MEMO_LIMIT}"]
         for f in sorted(self.field_tables):
             positions = tuple((names.index(f) + 1) if f in names else None for names in self._layout_tuple())
             lines.append(f"FIELD_{f} = {positions!r}")
@@ -218,6 +222,38 @@ class _Codegen:
             lines.append("")
         return lines
 
+    def _invariant(self, d: A.InvariantDecl) -> list[str]:
+        """I_<name>. When the invariant reads only some variables, its answers are remembered by
+        their values: states that differ elsewhere (Raft's logs under many message bags) share
+        them. (Not so the constraint: it reads the bag, and hashing a bag costs as much as
+        evaluating the constraint, measured on Raft.)"""
+        head = f"def I_{d.name}(st):  # {self._where(d.span)} invariant {d.name}"
+        read = self._vars_read(self.c.defs[d.name].decl.body)
+        positions = [i for i, v in enumerate(self.var_names) if v in read]
+        if len(positions) == len(self.var_names):
+            return [head, f"    return D_{d.name}(st)", ""]
+        memo = f"_memo_{d.name}"
+        return [f"{memo} = {{}}", head, f"    key = ({''.join(f'st[{i}], ' for i in positions)})",
+                f"    holds = {memo}.get(key)", "    if holds is None:",
+                f"        if len({memo}) >= MEMO_LIMIT:", f"            {memo}.clear()",
+                f"        holds = {memo}[key] = D_{d.name}(st)", "    return holds", ""]
+
+    def _vars_read(self, e: A.Expr) -> frozenset[str]:
+        """The state variables an expression reads, directly or through the operators it calls."""
+        found: set[str] = set()
+        for n in A.walk(e):
+            ref = self.c.refs.get(id(n)) if isinstance(n, A.Name) else None
+            if ref is not None and ref.kind == "var":
+                found.add(ref.name)
+            target = ref.name if ref is not None and ref.kind == "def" else (
+                n.func if isinstance(n, A.Call) and n.func in self.c.defs else None)
+            if target is not None:
+                if target not in self.vars_read:
+                    self.vars_read[target] = frozenset()  # a recursive operator reads what its body reads
+                    self.vars_read[target] = self._vars_read(self.c.defs[target].decl.body)
+                found |= self.vars_read[target]
+        return frozenset(found)
+
     def _unpack(self) -> str:
         if not self.var_names:
             return "pass"
@@ -282,10 +318,8 @@ class _Codegen:
         cs = self.spec.of(A.ConstraintDecl)
         if not cs:
             return ["constraint = None", ""]
-        lines = ["def constraint(st):", f"    {self._unpack()}"]
-        conds = [f"({self.ex(d.expr)})" for d in cs]
-        lines.append(f"    return {' and '.join(conds)}")
-        return lines + [""]
+        code = " and ".join(f"({self.ex(d.expr)})" for d in cs)
+        return ["def constraint(st):", f"    {self._unpack()}", f"    return {code}", ""]
 
     def _stmts(self, stmts: list, assigned: dict[str, str], binders: list, indent: int, loops: int) -> list[str]:
         """Statements as nested Python blocks; `assigned` maps variables to their new values."""
@@ -499,7 +533,7 @@ class _Codegen:
     def _call_domain(self, e, a):
         if isinstance(self.kind(e.args[0]), (SeqK, TupleK)):
             return f"frozenset(range(1, len({a[0]}) + 1))"
-        return f"frozenset({a[0]}[0])"
+        return f"map_domain({a[0]})"
 
     def _call_range(self, e, a):
         if isinstance(self.kind(e.args[0]), (SeqK, TupleK)):
