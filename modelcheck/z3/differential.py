@@ -21,10 +21,12 @@ class Undetermined(AssertionError):
 
 
 class Z3Semantics:
-    def __init__(self, compiled):
+    """caps: room for values of infinite types, per variable (see state.py)."""
+
+    def __init__(self, compiled, caps: dict | None = None):
         self.compiled = compiled
         self.enc = make_encoder(compiled)
-        self.state = StateEnc(self.enc, "")
+        self.state = StateEnc(self.enc, "", caps)
         frame = self.state.frame()
         self.solver = z3.Solver()
         self.solver.add(self.state.cons)

@@ -5,12 +5,15 @@ import dataclasses
 
 import pytest
 
-from conftest import PAXOS, PAXOS_BUGGY, run_modelcheck
+from conftest import NO_DEADLOCK, PAXOS, PAXOS_BUGGY, SPECS, run_modelcheck
 from modelcheck import pipeline
 from modelcheck.explore.bfs import Limits, bfs
 from modelcheck.explore.result import Outcome
 from modelcheck.lang.errors import SpecError
 from modelcheck.z3.crosscheck import CrossCheckedModel, Z3Disagreement, Z3Invariants
+
+
+RAFT = SPECS / "raft.spec"
 
 
 def test_z3_package_does_not_shadow_the_z3_library():
@@ -33,6 +36,20 @@ def test_every_paxos_state_agrees(paxos):
     assert model.z3.states == 3921          # every distinct state decided by Z3
     assert model.disagreements == 0
     model.finish()                          # raises on a disagreement
+
+
+def test_every_raft_state_agrees():
+    # raft.spec's types are infinite (Nat terms, unbounded logs, a bag of messages): the
+    # encoding grows its capacity to fit each state, and no state is left undecided
+    raft = pipeline.load(RAFT, {"MaxMsgs": "1"})
+    model = CrossCheckedModel(raft, raft.model.invariant_names)
+    result = bfs(model, limits=NO_DEADLOCK)
+    assert result.outcome == Outcome.OK
+    assert result.stats.distinct == 1760
+    # every distinct state, and the successors outside the constraint the explorer checks too
+    assert model.z3.states >= 1760
+    assert model.disagreements == 0
+    model.finish()
 
 
 def test_z3_verdicts_on_a_violating_state():
