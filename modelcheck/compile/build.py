@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Callable
 
 from ..lang import ast as A
@@ -14,6 +15,7 @@ from ..values import EvalError, explain, show, to_itf
 from .codegen import GeneratedModule, generate
 from .loader import TooComplex, failing_line, failing_locals, failing_module_line, load, spec_location
 from .fingerprint import fingerprint_function
+from .packing import StateCodec, state_codec
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,11 @@ class CompiledModel:
         self.fingerprint = fingerprint_function(
             self._var_kinds, gen.layouts, ns["INT_DOMAINS"],
             [sorted(ns[f"C_{name}"]) for name in checked.symmetry], len(gen.symbols))
+
+    @cached_property
+    def codec(self) -> StateCodec:
+        """Compact bytes for states waiting in the search's queue (packing.py)."""
+        return state_codec(self.checked, self.gen, self.ns)
 
     def init_states(self):
         return self.ns["init_states"]()

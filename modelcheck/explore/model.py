@@ -13,6 +13,14 @@ Step = tuple[tuple[str, ...], tuple, State]
 Successors = Callable[[State], Iterator[Step]]
 
 
+class Codec(Protocol):
+    """States as bytes and back: decode(encode(s)) == s (frontier.py packs its queue with it)."""
+
+    def encode(self, s: State) -> bytes: ...
+
+    def decode(self, data: bytes) -> State: ...
+
+
 class Model(Protocol):
     action_names: Sequence[str]       # parallel to actions()
     invariant_names: Sequence[str]
@@ -37,3 +45,6 @@ class Model(Protocol):
 
     def explain_error(self, e: Exception) -> str:
         """An exception raised by the model's code, as a message for the user."""
+
+    # Optional: `codec: Codec`, compact bytes for the states of this model (the compiled spec
+    # derives them from the declared types). Without it the queue marshals states.
