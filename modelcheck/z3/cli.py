@@ -24,18 +24,32 @@ def add_prove_parser(sub, add_spec_arguments, positive) -> None:
     prove = sub.add_parser(
         "prove", help="check with Z3 that invariants are inductive, or search for a violation up to a depth",
         description="Without --depth: check that the conjunction of the invariants (--inv, default all) is "
-                    "inductive: Init => Inv and Inv /\\ A => Inv' for every action A, over states whose "
-                    "variables lie in their declared types. A failure prints a counterexample to induction. "
-                    "With --depth K: bounded model checking of the invariants from the initial states, "
-                    "up to K steps, printing a shortest violation. Exit codes: 0 proved (or no violation "
-                    "within K steps), 1 not inductive (or violated), 2 bad input.")
+                    "inductive: Init => Inv and Inv /\\ C /\\ A => Inv' for every action A, over states whose "
+                    "variables lie in their declared types, C being the spec's state constraint (induction "
+                    "relative to the constraint, which bounds the states explored as in TLC). A failure "
+                    "prints a counterexample to induction. With --depth K: bounded model checking of the "
+                    "invariants from the initial states, up to K steps, printing a shortest violation. "
+                    "Exit codes: 0 proved (or no violation within K steps), 1 not inductive (or violated), "
+                    "2 bad input, 3 no counterexample to induction among the states that fit --bound "
+                    "(variables of infinite types), which is not a proof.")
     add_spec_arguments(prove)
     prove.add_argument("--inv", action="append", default=None, metavar="NAME",
                        help="the invariant to prove (repeatable: their conjunction); default: all invariants")
     prove.add_argument("--depth", type=_natural, metavar="K",
                        help="bounded model checking from the initial states, up to K steps")
+    prove.add_argument("--bound", type=_positive_int, default=2, metavar="N",
+                       help="induction over variables of infinite types (Nat, unbounded sequences, sets and "
+                            "bags of records) considers pre-states with at most N elements in each such set, "
+                            "bag or map and N entries in each such sequence (default 2)")
     prove.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     prove.set_defaults(run=run_prove)
+
+
+def _positive_int(text: str) -> int:
+    n = _natural(text)
+    if n == 0:
+        raise argparse.ArgumentTypeError("expected a positive integer, got 0")
+    return n
 
 
 def _natural(text: str) -> int:
@@ -92,10 +106,11 @@ class CrossCheck:
 def run_prove(args) -> int:
     from ..cli import load_spec
     from ..report.json_out import trace_json
+    from ..lang import ast as A
     from .prove import Prover
     compiled = load_spec(args)
     names = list(args.inv or compiled.model.invariant_names)
-    prover = Prover(compiled, names)
+    prover = Prover(compiled, names, args.bound)
     tty = sys.stderr.isatty() and not args.json
 
     def progress(step: str) -> None:
@@ -121,20 +136,28 @@ def run_prove(args) -> int:
             "max_depth": result.max_depth,
             "failing_step": result.failing_step,
             "broken": result.broken,
+            "bounded": result.bounded,
+            "bound": result.bound,
+            "restarts": result.restarts,
             "trace": None if result.trace is None else trace_json(result.trace),
         }))
     else:
-        print(render_prove(spec, result, constants))
-    return 0 if result.holds else 1
+        constraint = ", ".join(d.name for d in compiled.checked.spec.of(A.ConstraintDecl))
+        print(render_prove(spec, result, constants, constraint))
+    if not result.holds:
+        return 1
+    return 0 if result.complete else 3
 
 
 def _verdict(result) -> str:
     if result.kind == "induction":
-        return "inductive" if result.holds else "not inductive"
+        if not result.holds:
+            return "not inductive"
+        return "inductive" if result.complete else "no counterexample within the bound"
     return "ok" if result.holds else "violation"
 
 
-def render_prove(spec: str, result, constants: dict) -> str:
+def render_prove(spec: str, result, constants: dict, constraint: str = "") -> str:
     from ..report.text import render_trace
     from ..values import show
     inv = " /\\ ".join(result.invariants) or "TRUE"
@@ -142,6 +165,8 @@ def render_prove(spec: str, result, constants: dict) -> str:
     lines = []
     if result.kind == "induction":
         lines.append(f"Proving that {inv} is inductive for {spec} ({consts})")
+        if constraint:
+            lines.append(f"relative to the state constraint {constraint} (assumed in the state before each step)")
     else:
         lines.append(f"Bounded model checking of {spec} up to {result.max_depth} steps; "
                      f"invariants: {', '.join(result.invariants)} ({consts})")
@@ -151,8 +176,16 @@ def render_prove(spec: str, result, constants: dict) -> str:
         lines.append(f"  {s.name:<{width}}  {'holds' if s.holds else 'FAILS'}  {s.seconds:8.2f} s")
     lines.append("")
     if result.kind == "induction":
+        if result.holds and not result.complete:
+            lines.append(f"No counterexample to induction among the states in which {', '.join(result.bounded)} "
+                         f"have at most {result.bound} elements in each set, bag or map and {result.bound} "
+                         f"entries in each sequence of an infinite type ({result.seconds:.2f} s).")
+            lines.append(f"This is not a proof: those variables' types are infinite. A larger --bound "
+                         f"searches more states.")
+            return "\n".join(lines)
         if result.holds:
-            lines.append(f"Proved: {inv} is inductive (Init => Inv, and Inv /\\ A => Inv' for every action A), "
+            pre = "Inv /\\ " + (f"{constraint} /\\ " if constraint else "")
+            lines.append(f"Proved: {inv} is inductive (Init => Inv, and {pre}A => Inv' for every action A), "
                          f"in {result.seconds:.2f} s.")
             return "\n".join(lines)
         broken = ", ".join(result.broken) or inv
@@ -175,6 +208,8 @@ def render_prove(spec: str, result, constants: dict) -> str:
         return "\n".join(lines)
     if result.holds:
         lines.append(f"No violation within {result.depth} steps of an initial state ({result.seconds:.2f} s).")
+        if result.restarts:
+            lines.append(f"(started again {result.restarts} times with room for more messages, longer logs ...)")
         return "\n".join(lines)
     broken = ", ".join(result.broken)
     lines.append(f"Error: invariant {broken} is violated.")

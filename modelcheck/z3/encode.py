@@ -598,13 +598,16 @@ class Encoder:
 
     def full_domain(self, t: A.TypeExpr) -> bool:
         """Whether a map type's domain is a set expression (keys exactly that set), as in codegen."""
-        return isinstance(t, A.SetOfValues) and isinstance(self.c.kinds.get(id(t.expr)), SetK)
+        infinite = isinstance(t, A.SetOfValues) and isinstance(t.expr, A.Name) and t.expr.id in INFINITE_TYPES
+        return isinstance(t, A.SetOfValues) and isinstance(self.c.kinds.get(id(t.expr)), SetK) and not infinite
 
-    def in_type(self, v, t: A.TypeExpr, k: Kind):
+    def in_type(self, v, t: A.TypeExpr, k: Kind, partial: bool = False):
+        """v is a value of type t (`v is t`); with partial, a map declared `S -> T` may also
+        lack keys of S (what the explorer admits, and the encoding holds if asked to)."""
         if isinstance(t, A.SetOfValues):
             e = t.expr
             if isinstance(e, A.Name) and e.id in self.c.types:
-                return self.in_type(v, self.c.types[e.id], k)
+                return self.in_type(v, self.c.types[e.id], k, partial)
             if isinstance(e, A.Name) and e.id in ("int", "Int", "string"):
                 return True
             if isinstance(e, A.Name) and e.id == "Nat":
@@ -617,27 +620,27 @@ class Encoder:
                 return member(v, self.const_value(e), k)
             return eq(v, self.const_value(e), k)
         if isinstance(t, A.SetType):
-            return AND(IMP(g, self.in_type(u, t.elem, k.elem)) for g, u in items(v))
+            return AND(IMP(g, self.in_type(u, t.elem, k.elem, partial)) for g, u in items(v))
         if isinstance(t, A.SeqType):
             n, xs = seq_parts(v) if isinstance(k, SeqK) else (len(tup_elems(v)), tup_elems(v))
             ek = k.elem if isinstance(k, SeqK) else AnyK()
             out = [] if t.max_len is None else [CMP("<=", n, self.const_value(t.max_len))]
-            out += [IMP(CMP("<", j, n), self.in_type(x, t.elem, ek if isinstance(k, SeqK) else k.elems[j]))
+            out += [IMP(CMP("<", j, n), self.in_type(x, t.elem, ek if isinstance(k, SeqK) else k.elems[j], partial))
                     for j, x in enumerate(xs)]
             return AND(out)
         if isinstance(t, A.BagType):
-            return AND(IMP(p, AND2(self.in_type(kk, t.elem, k.dom), CMP(">", c, 0))) for p, kk, c in fun_slots(v))
+            return AND(IMP(p, AND2(self.in_type(kk, t.elem, k.dom, partial), CMP(">", c, 0))) for p, kk, c in fun_slots(v))
         if isinstance(t, A.TupleType):
             if isinstance(k, SeqK):
                 n, xs = seq_parts(v)
                 out = [IEQ(n, len(t.elems))]
                 for j, et in enumerate(t.elems):
-                    out.append(self.in_type(xs[j], et, k.elem) if j < len(xs) else False)
+                    out.append(self.in_type(xs[j], et, k.elem, partial) if j < len(xs) else False)
                 return AND(out)
             elems = tup_elems(v)
             if len(elems) != len(t.elems):
                 return False
-            return AND(self.in_type(x, et, ek) for x, et, ek in zip(elems, t.elems, k.elems))
+            return AND(self.in_type(x, et, ek, partial) for x, et, ek in zip(elems, t.elems, k.elems))
         if isinstance(t, A.RecordType):
             names = tuple(sorted(f for f, _ in t.fields))
             types = dict(t.fields)
@@ -647,18 +650,19 @@ class Encoder:
                 if rec_tag(rec) != tag:
                     continue
                 vk = variant(k, names)
-                out.append(AND2(g, AND(self.in_type(x, types[f], fk)
+                out.append(AND2(g, AND(self.in_type(x, types[f], fk, partial)
                                        for x, (f, fk) in zip(rec_fields(rec), vk.fields))))
             return OR(out)
         if isinstance(t, A.UnionType):
-            return OR(self.in_type(v, a, k) for a in t.alts)
+            return OR(self.in_type(v, a, k, partial) for a in t.alts)
         if isinstance(t, A.FnType):
             ents = fun_slots(v)
-            cod = AND(IMP(p, self.in_type(x, t.codomain, k.cod)) for p, _, x in ents)
+            cod = AND(IMP(p, self.in_type(x, t.codomain, k.cod, partial)) for p, _, x in ents)
             if self.full_domain(t.domain):
                 dom = self.const_value(t.domain.expr)
-                return AND2(eq(mk_slots((p, kk) for p, kk, _ in ents), dom, SetK(k.dom)), cod)
-            return AND2(AND(IMP(p, self.in_type(kk, t.domain, k.dom)) for p, kk, _ in ents), cod)
+                keys = mk_slots((p, kk) for p, kk, _ in ents)
+                return AND2(subset(keys, dom, k.dom) if partial else eq(keys, dom, SetK(k.dom)), cod)
+            return AND2(AND(IMP(p, self.in_type(kk, t.domain, k.dom, partial)) for p, kk, _ in ents), cod)
         raise EncodeError("unknown type")
 
     def universe(self, t: A.TypeExpr, k: Kind) -> list:

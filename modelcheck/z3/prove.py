@@ -1,15 +1,22 @@
 """`modelcheck prove`: inductive invariants and bounded model checking with Z3.
 
-Induction: Init => Inv, and Inv /\\ Next => Inv' one action at a time. The pre-state is one
-symbolic copy of the variables over their declared types (typed states: the usual TypeOK
-assumption, built into the encoding); the post-state is not a second copy but the action's
-symbolic next-state values, into which Inv is encoded again. A satisfying model is a
-counterexample to induction (CTI): a state satisfying Inv, an action and its arguments,
-and the successor violating Inv.
+Induction: Init => Inv, and Inv /\\ C /\\ Next => Inv' one action at a time, where C is the
+spec's state constraint: induction relative to the constraint, as the explorer (and TLC)
+expand only states within it. The pre-state is one symbolic copy of the variables over
+their declared types (typed states: the usual TypeOK assumption, built into the encoding);
+the post-state is not a second copy but the action's symbolic next-state values, into which
+Inv is encoded again. A satisfying model is a counterexample to induction (CTI): a state
+satisfying Inv, an action and its arguments, and the successor violating Inv. When a
+variable's type is infinite (Nat terms, unbounded logs, a bag of messages), the pre-state
+holds only the values that fit its capacity (`bound`: elements of each set, bag or map,
+entries of each sequence): a CTI found is real, but finding none proves nothing beyond
+those states, and the result says so (`complete` is False).
 
 Bounded model checking: copies s0..sK of the variables; s0 is an initial state, s(i+1) a
 successor of si by some action (si within the state constraint, as in the explorer); each
 depth is checked before the next is added, so the first violation found is a shortest one.
+A successor that does not fit the capacity of the next copy is never lost: it is found by
+a check at each depth, and the search starts again with room for it.
 
 Every counterexample Z3 finds is replayed with the compiled Python model (the initial
 states and successors it generates, the invariants it evaluates) before it is reported, so
@@ -57,6 +64,21 @@ class ProveResult:
     depth: int | None = None            # bmc: steps in the counterexample, or depth searched
     max_depth: int | None = None        # bmc: the depth asked for
     seconds: float = 0.0
+    bounded: list[str] = field(default_factory=list)  # induction: variables held to the capacity
+    bound: int | None = None            # induction: that capacity
+    restarts: int = 0                   # bmc: searches started again with more room
+
+    @property
+    def complete(self) -> bool:
+        """Whether holds is a proof (not only: no CTI among the states that fit the bound)."""
+        return not self.bounded
+
+
+class _Grow(Exception):
+    """A successor needs more room than the next copy of the state has."""
+
+    def __init__(self, caps: dict):
+        self.caps = caps
 
 
 def _term(b):
@@ -64,7 +86,10 @@ def _term(b):
 
 
 class Prover:
-    def __init__(self, compiled, invariants: Sequence[str]):
+    """bound: the pre-state capacity for infinite types in induction (slots and length)."""
+
+    def __init__(self, compiled, invariants: Sequence[str], bound: int = 2):
+        self.bound = bound
         self.compiled = compiled
         self.model = compiled.model
         self.checked = compiled.checked
@@ -146,9 +171,11 @@ class Prover:
             return result
         self._unknown(r)
         # Inv /\ A => Inv' for each action A
-        pre = self._guarded(lambda: StateEnc(self.enc, "pre!"))
+        caps = {n: (self.bound, self.bound, False) for n in self.var_names}
+        pre = self._guarded(lambda: StateEnc(self.enc, "pre!", caps))
+        result.bounded, result.bound = pre.bounded, self.bound
         frame = pre.frame()
-        inv_pre = self._guarded(lambda: self.inv(frame))
+        inv_pre = self._guarded(lambda: AND2(self.inv(frame), self.constraint(frame)))
         for i, action in enumerate(self.actions):
             t0 = time.perf_counter()
             progress(action.name)
@@ -206,13 +233,26 @@ class Prover:
     # ------------------------------------------------------------ bounded model checking
     def bmc(self, depth: int, progress: Callable[[str], None] = lambda s: None) -> ProveResult:
         started = time.perf_counter()
+        caps: dict = {}
+        restarts = 0
+        while True:
+            try:
+                result = self._bmc(depth, caps, progress)
+            except _Grow as g:
+                caps, restarts = g.caps, restarts + 1
+                continue
+            result.restarts = restarts
+            result.seconds = time.perf_counter() - started
+            return result
+
+    def _bmc(self, depth: int, caps: dict, progress: Callable[[str], None]) -> ProveResult:
         result = ProveResult("bmc", self.names, True, depth=depth, max_depth=depth)
         solver = z3.Solver()
-        states = [self._guarded(lambda: StateEnc(self.enc, "s0!"))]
+        states = [self._guarded(lambda: StateEnc(self.enc, "s0!", caps))]
         frames = [states[0].frame()]
         solver.add(states[0].cons)
         init = self._guarded(self.init_branches)
-        self._escape(solver, [(b, b.assigned) for b in init], "init", 0)
+        self._escape(solver, [(b, b.assigned) for b in init], "init", states[0])
         solver.add(_term(OR(AND2(b.guard, self._same(frames[0], b.assigned)) for b in init)))
         for i in range(depth + 1):
             t0 = time.perf_counter()
@@ -229,7 +269,6 @@ class Prover:
                 result.depth = i
                 result.trace = self._replay(trace_states)
                 result.broken = [n for n in self.python_broken(trace_states[-1]) if n in self.names]
-                result.seconds = time.perf_counter() - started
                 return result
             self._unknown(r)
             solver.pop()
@@ -237,7 +276,7 @@ class Prover:
                 result.steps.append(StepResult(f"depth {i}", True, time.perf_counter() - t0))
                 break
             solver.add(_term(self._guarded(lambda: self.constraint(frames[i]))))
-            nxt = self._guarded(lambda: StateEnc(self.enc, f"s{i + 1}!"))
+            nxt = self._guarded(lambda: StateEnc(self.enc, f"s{i + 1}!", caps))
             states.append(nxt)
             frames.append(nxt.frame())
             solver.add(nxt.cons)
@@ -245,45 +284,55 @@ class Prover:
             for action in self.actions:
                 for b in self._guarded(lambda: self.enc.action_branches(action, frames[i])):
                     steps.append((b, self.next_frame(frames[i], b).vars))
-            self._escape(solver, steps, f"a step from depth {i}", i + 1, states)
+            self._escape(solver, steps, f"a step from depth {i}", nxt)
             solver.add(_term(self._guarded(lambda: OR(AND2(b.guard, self._same(frames[i + 1], values))
                                                       for b, values in steps))))
             result.steps.append(StepResult(f"depth {i}", True, time.perf_counter() - t0))
-        result.seconds = time.perf_counter() - started
         return result
 
     def _same(self, frame: Frame, values: dict):
         return AND(eq(frame.vars[n], values[n], k) for n, k in zip(self.var_names, self.kinds))
 
-    def _escape(self, solver, steps, what: str, at: int, states=None) -> None:
-        """Every successor must lie in the declared types, which the next copy is encoded over;
-        a step out of them would silently be lost, so it is reported instead."""
+    def _escape(self, solver, steps, what: str, copy: StateEnc) -> None:
+        """Every successor must be of the declared types (maps may lack keys, as the explorer
+        allows) and fit the next copy; one that would not be held by it is never silently
+        lost: outside the types it is an error, too big for the copy a reason to grow it."""
         var_types = {d.name: d.type for d in self.checked.vars}
-        out = self._guarded(lambda: OR(AND2(b.guard, NOT(AND(
-            self.enc.in_type(values[n], var_types[n], k) for n, k in zip(self.var_names, self.kinds))))
-            for b, values in steps))
+        typed = {(id(b), n): self._guarded(lambda: self.enc.in_type(values[n], var_types[n], k, partial=True))
+                 for b, values in steps for n, k in zip(self.var_names, self.kinds)}
+        fits = {(id(b), n): self._guarded(lambda: v.fits(values[n]))
+                for b, values in steps for n, v in zip(self.var_names, copy.vars)}
+        out = OR(AND2(b.guard, NOT(AND2(AND(typed[id(b), n] for n in self.var_names),
+                                        AND(fits[id(b), n] for n in self.var_names))))
+                 for b, values in steps)
         if out is False:
             return
         solver.push()
         solver.add(_term(out))
         r = solver.check()
-        if r == z3.sat:
-            m = solver.model()
-            for b, values in steps:
-                if is_true(m, b.guard):
-                    for n, k in zip(self.var_names, self.kinds):
-                        if not is_true(m, self._guarded(lambda: self.enc.in_type(values[n], var_types[n], k))):
-                            v = self._guarded(lambda: concretize(values[n], k, m))
-                            solver.pop()
-                            err = SpecError(
-                                f"{what} gives variable {n} a value outside its declared type: "
-                                f"{show(to_itf(v, k, tuple(self.enc.symbols), tuple(self.enc.layouts)))}",
-                                next(d.span for d in self.checked.vars if d.name == n),
-                                "the Z3 engine follows states within the declared types; widen the type "
-                                "or check with 'modelcheck check' (add a TypeOK invariant)")
-                            spec = self.checked.spec
-                            raise attach_source(err, spec.sources or {spec.path: spec.source})
+        if r != z3.sat:
+            solver.pop()
+            self._unknown(r)
+            return
+        m = solver.model()
         solver.pop()
+        b, values = next((b, values) for b, values in steps if is_true(m, b.guard) and not all(
+            is_true(m, typed[id(b), n]) and is_true(m, fits[id(b), n]) for n in self.var_names))
+        state = self._guarded(lambda: self.read(Frame(dict(values)), m))
+        for n, k, v in zip(self.var_names, self.kinds, state):
+            if not is_true(m, typed[id(b), n]):
+                err = SpecError(
+                    f"{what} gives variable {n} a value outside its declared type: "
+                    f"{show(to_itf(v, k, tuple(self.enc.symbols), tuple(self.enc.layouts)))}",
+                    next(d.span for d in self.checked.vars if d.name == n),
+                    "the Z3 engine follows states within the declared types; widen the type "
+                    "or check with 'modelcheck check' (add a TypeOK invariant)")
+                spec = self.checked.spec
+                raise attach_source(err, spec.sources or {spec.path: spec.source})
+        caps = copy.grown(state)
+        if caps == copy.caps:
+            raise EncodeError(f"internal: {what} does not fit the encoding, yet needs no more room")
+        raise _Grow(caps)
 
     def _replay(self, states: list) -> Trace:
         """The Z3 path as a trace, confirmed step by step by the compiled model."""

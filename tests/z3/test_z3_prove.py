@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import PAXOS, PAXOS_BUGGY, run_modelcheck
+from conftest import PAXOS, PAXOS_BUGGY, SPECS, run_modelcheck
 from modelcheck import pipeline
 from modelcheck.z3.prove import Prover
 from z3_support import paxos_with_inductive_invariant
@@ -125,3 +125,58 @@ def test_bmc_agreement_alone_at_twelve_steps():
     proc = run_modelcheck("prove", PAXOS_BUGGY, "--inv", "Agreement", "--depth", "12")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "Shortest trace (12 steps; the last state violates Agreement)" in proc.stdout
+
+
+# ---------------------------------------------------------------- infinite types (raft.spec)
+
+RAFT = SPECS / "raft.spec"
+
+
+def test_unbounded_int_induction_is_a_proof(spec_file):
+    # Nat is an unbounded Z3 Int: no capacity is involved, so the result is a proof
+    path = spec_file("spec T\nvar x : Nat\nvar y : int\ninit { x := 0\n y := 0 }\n"
+                     "action Inc { x := x + 1\n y := y - x }\ninvariant Signs: x >= 0 and y <= 0\n")
+    proc = run_modelcheck("prove", path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Proved: Signs is inductive" in proc.stdout
+
+
+def test_induction_is_relative_to_the_constraint(spec_file):
+    path = spec_file("spec T\nvar x : Nat\ninit { x := 0 }\naction Inc { x := x + 1 }\n"
+                     "invariant Small: x <= 5\nconstraint Upto: x < 5\n")
+    proc = run_modelcheck("prove", path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "relative to the state constraint Upto" in proc.stdout
+    assert "Inv /\\ Upto /\\ A => Inv'" in proc.stdout
+
+
+def test_raft_cti():
+    proc = run_modelcheck("prove", RAFT, "--inv", "OneLeaderPerTerm")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "Not inductive: BecomeLeader(" in proc.stdout
+    assert "relative to the state constraint Bounds" in proc.stdout
+
+
+def test_raft_no_cti_within_the_bound_is_not_a_proof():
+    proc = run_modelcheck("prove", RAFT, "--inv", "LogMatching", "--json")
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    obj = json.loads(proc.stdout)
+    assert obj["result"] == "no counterexample within the bound" and obj["bound"] == 2
+    assert "messages" in obj["bounded"] and "log" in obj["bounded"]
+
+
+def test_raft_bmc_finds_nothing_in_two_steps():
+    proc = run_modelcheck("prove", RAFT, "--depth", "2")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "No violation within 2 steps" in proc.stdout
+
+
+def test_bmc_grows_the_room_for_a_set_of_nats(spec_file):
+    # s needs 4 slots at depth 4; the copies start with room for 2
+    path = spec_file("spec T\nvar s : set[Nat]\ninit { s := {} }\naction Add { s := s + {size(s) * 3} }\n"
+                     "invariant Small: size(s) < 4\n")
+    proc = run_modelcheck("prove", path, "--depth", "6", "--json")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    obj = json.loads(proc.stdout)
+    assert obj["depth"] == 4 and obj["restarts"] >= 1
+    assert len(obj["trace"]) == 5
