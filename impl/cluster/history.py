@@ -58,11 +58,3 @@ class History:
 
     def write(self, path: Path) -> None:
         Path(path).write_text(json.dumps(self.to_json(), indent=None, separators=(",", ":")) + "\n")
-
-    def counts(self) -> dict[str, int]:
-        """How many operations ended in each way."""
-        out = {kind: 0 for kind in COMPLETIONS}
-        for event in self.events:
-            if event["type"] in out:
-                out[event["type"]] += 1
-        return out
