@@ -12,6 +12,7 @@ successor at all (successors outside the constraint count).
 from __future__ import annotations
 
 import time
+from array import array
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol, Sequence
 
@@ -63,22 +64,23 @@ class _Batch:
 
 
 class CheckedOnce:
-    """Fingerprints of states outside the constraint whose invariants were checked already.
+    """Remembers fingerprints of states outside the constraint whose invariants were checked.
 
     Such states are never stored, and the same one is often generated again and again;
-    checking it once is enough (an invariant is a function of the state). The memory is
-    bounded: past LIMIT entries the set starts afresh, which only costs re-checks."""
-    LIMIT = 2_000_000
+    checking it once is enough (an invariant is a function of the state). A fixed table with
+    one fingerprint per slot keeps the memory at SLOTS * 8 bytes however many there are: a
+    fingerprint pushed out by another one that lands in its slot only costs a re-check."""
+    SLOTS = 1 << 20
+    EMPTY = -1  # Python never hashes anything to -1, so no fingerprint is -1
 
     def __init__(self) -> None:
-        self.seen: set[int] = set()
+        self.table = array("q", [self.EMPTY]) * self.SLOTS
 
     def first_time(self, fp: int) -> bool:
-        if fp in self.seen:
+        slot = fp & (self.SLOTS - 1)
+        if self.table[slot] == fp:
             return False
-        if len(self.seen) >= self.LIMIT:
-            self.seen.clear()
-        self.seen.add(fp)
+        self.table[slot] = fp
         return True
 
 
