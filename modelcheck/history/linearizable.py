@@ -29,11 +29,11 @@ stays not linearizable (shrink.py), within a time bound.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from .format import History, Op
 from .model import ILLEGAL, apply, effective_ops, keeps_sources, step_of, written
-from .result import Deadline, OutOfTime, Result, Stats, Verdict
+from .result import Deadline, Effort, OutOfTime, Result, Stats, Verdict
 from .shrink import shrink
 
 MODEL = "linearizable"
@@ -41,17 +41,10 @@ CHECK_EVERY = 4096  # search steps between looks at the clock
 SHRINK_SECONDS = 5.0  # at most this long making a counterexample small
 
 
-@dataclass
-class Search:
-    """Counts over every search of one check."""
-    steps: int = 0
-    states: int = 0
-
-
 def check(history: History, timeout: float | None = None, shrink_seconds: float = SHRINK_SECONDS) -> Result:
     started = time.perf_counter()
     deadline = Deadline(timeout)
-    search = Search()
+    search = Effort()
     by_key = ops_by_key(history.ops)
 
     def done(verdict: Verdict, **extra) -> Result:
@@ -59,12 +52,13 @@ def check(history: History, timeout: float | None = None, shrink_seconds: float 
         return Result(MODEL, verdict, stats, **extra)
 
     try:
-        for key, ops in by_key.items():
-            if not linearizable(ops, deadline, search):
-                culprit, small, minimal = offending(ops, deadline.within(shrink_seconds), search)
-                return done(Verdict.INVALID, key=key, ops=tuple(small), culprit=culprit, minimal=minimal,
-                            reason=f"the operations on key {key!r} have no linearization: {culprit.describe()} "
-                                   f"by process {culprit.process} cannot be placed" + _from_nowhere(culprit, ops))
+        key = first_bad_key(by_key, deadline, search)
+        if key is not None:
+            ops = by_key[key]
+            culprit, small, minimal = offending(ops, deadline.within(shrink_seconds), search)
+            return done(Verdict.INVALID, key=key, ops=tuple(small), culprit=culprit, minimal=minimal,
+                        reason=f"the operations on key {key!r} have no linearization: {culprit.describe()} "
+                               f"by process {culprit.process} cannot be placed" + _from_nowhere(culprit, ops))
     except OutOfTime:
         return done(Verdict.UNKNOWN, reason=f"stopped after {timeout:g} s before the search finished")
     return done(Verdict.VALID)
@@ -77,10 +71,15 @@ def ops_by_key(ops: tuple[Op, ...] | list[Op]) -> dict[str, list[Op]]:
     return out
 
 
-def linearizable(ops: list[Op], deadline: Deadline = Deadline(None), search: Search | None = None) -> bool:
+def first_bad_key(by_key: dict[str, list[Op]], deadline: Deadline, search: Effort) -> str | None:
+    """The first key whose operations are not linearizable, or None if the whole history is."""
+    return next((key for key, ops in by_key.items() if not linearizable(ops, deadline, search)), None)
+
+
+def linearizable(ops: list[Op], deadline: Deadline = Deadline(None), search: Effort | None = None) -> bool:
     """Is this single key's history linearizable? Raises OutOfTime past the deadline."""
     ops = effective_ops(ops)
-    search = search if search is not None else Search()
+    search = search if search is not None else Effort()
     if not ops:
         return True
     steps = [step_of(op) for op in ops]
@@ -173,7 +172,7 @@ class _Entries:
 
 # ---------------------------------------------------------------- a small counterexample
 
-def offending(ops: list[Op], deadline: Deadline, search: Search) -> tuple[Op, list[Op], bool]:
+def offending(ops: list[Op], deadline: Deadline, search: Effort) -> tuple[Op, list[Op], bool]:
     """For a key's history that is not linearizable: the operation that cannot be placed,
     a small set of operations that is not linearizable either, and whether that set is
     minimal (no operation can be left out). Within the deadline; the prefix search needs
@@ -218,7 +217,7 @@ def _from_nowhere(culprit: Op, ops: list[Op]) -> str:
     return f" (no write of {culprit.key!r} wrote {read})"
 
 
-def _bad(ops: list[Op], deadline: Deadline, search: Search) -> bool:
+def _bad(ops: list[Op], deadline: Deadline, search: Effort) -> bool:
     """Known not to be linearizable. Undecided within the budget counts as not known bad,
     so that the counterexample never holds a subset that was not proved bad."""
     try:

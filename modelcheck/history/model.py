@@ -44,13 +44,15 @@ def effective_ops(ops: Iterable[Op]) -> list[Op]:
     """The operations an order has to account for.
 
     Dropped: failed operations (they did not happen), gets with an unknown outcome (no value
-    read, no effect), and unknown-outcome writes whose written value nobody observes (no
+    read, no effect), reads tagged with a replica (`node`: the driver's direct look at one
+    replica's own state, not a client operation of the store; the eventual model judges
+    those), and unknown-outcome writes whose written value nobody observes (no
     get reads it, no cas expects it, on that key). Such a write, if it took effect, must be
     followed at once by another write (nothing could observe it in between), so leaving it
     out changes no later value and only removes ordering constraints: the history is
     consistent with it iff it is without it. Histories with many timeouts need this; each
     unknown-outcome write otherwise doubles the orders to try."""
-    kept = [op for op in ops if op.status == "ok" or (op.status == "info" and op.writes)]
+    kept = [op for op in ops if op.writes and op.status != "fail" or op.status == "ok" and op.node is None]
     observed = {(op.key, op.result) for op in kept if op.f == "get"}
     observed |= {(op.key, op.arg[0]) for op in kept if op.f == "cas"}
     return [op for op in kept if op.status == "ok" or (op.key, written(op)) in observed]

@@ -41,6 +41,13 @@ class Result:
     notes: tuple[str, ...] = ()  # said with any verdict, e.g. keys the check could not look at
 
 
+@dataclass
+class Effort:
+    """What the searches of one check did, summed: steps and states cached."""
+    steps: int = 0
+    states: int = 0
+
+
 class OutOfTime(Exception):
     """The budget ran out during a search."""
 

@@ -4,31 +4,44 @@ which every operation is legal for the registers?
 
 Unlike linearizability, sequential consistency is not compositional: each key's
 sub-history can be sequentially consistent while the whole is not (process 1: put x 1,
-get y -> null; process 2: put y 1, get x -> null). So all keys are searched together,
-over interleavings of the processes' sequences of operations:
+get y -> null; process 2: put y 1, get x -> null). The check (`decide`) goes from cheap
+to expensive:
+
+1. A linearizable history is sequentially consistent (a process's operations are ordered in
+   real time too): the per-key linearizability search of linearizable.py, usually fast.
+2. Saturation (saturate.py) may prove one key's sub-history inconsistent in polynomial time;
+   then so is the whole history (that is the direction that does hold per key).
+3. Otherwise a search over all keys together, over interleavings of the processes'
+   sequences of operations:
 
 * A search state is (how far each process has got, every register's value); states are
   cached, so each is expanded once.
 * A get whose value is the register's current value is taken at once, without branching:
   it changes nothing, and in any order that takes it later it could as well come now.
+* A write that overwrites a value some read not yet placed still needs, with no other write
+  of that value left to place, is not tried: that read could never be placed after it.
 * Otherwise each process's next operation is tried, the one invoked earliest first, so a
   history from a linearizable system is usually accepted without backtracking.
 * A process's last operation may have an unknown outcome (nothing follows it: the driver
   uses a fresh process after a timeout); it may be placed or left out.
 
-Complexity: the number of search states is at most the product over processes of (their
+Complexity: steps 1 and 2 are those of linearizable.py and saturate.py. In step 3 the
+number of search states is at most the product over processes of (their
 number of operations + 1) times the number of register valuations, exponential in the
 number of processes; deciding sequential consistency is NP-complete (Gibbons and Korach,
-1997), so an invalid history with many concurrent processes may end in `unknown` at the
-timeout. For an invalid history, the operations are shrunk (shrink.py) within a time bound.
+1997). A history that is sequentially consistent but not linearizable, or not
+sequentially consistent in a way saturation misses, with many concurrent processes, may end
+in `unknown` at the timeout. For an invalid history, the operations are shrunk (shrink.py) within a time bound.
 """
 from __future__ import annotations
 
 import time
 
 from .format import History, Op
-from .model import GET, ILLEGAL, apply, effective_ops, keeps_sources, step_of
-from .result import Deadline, OutOfTime, Result, Stats, Verdict
+from . import linearizable
+from .model import GET, ILLEGAL, PUT, apply, effective_ops, keeps_sources, step_of, written
+from .result import Deadline, Effort, OutOfTime, Result, Stats, Verdict
+from .saturate import refuted_key
 from .shrink import shrink
 
 MODEL = "sequential"
@@ -39,35 +52,55 @@ SHRINK_SECONDS = 5.0
 def check(history: History, timeout: float | None = None, shrink_seconds: float = SHRINK_SECONDS) -> Result:
     started = time.perf_counter()
     deadline = Deadline(timeout)
-    counts = [0, 0]  # steps, states
+    effort = Effort()
 
     def done(verdict: Verdict, **extra) -> Result:
-        stats = Stats(len(history.ops), len(history.keys), time.perf_counter() - started, *counts)
+        stats = Stats(len(history.ops), len(history.keys), time.perf_counter() - started, effort.steps, effort.states)
         return Result(MODEL, verdict, stats, **extra)
 
+    everything = list(history.ops)
     try:
-        if sequentially_consistent(list(history.ops), deadline, counts):
-            return done(Verdict.VALID)
+        consistent, key = decide(everything, deadline, effort)
     except OutOfTime:
         return done(Verdict.UNKNOWN, reason=f"stopped after {timeout:g} s before the search finished")
+    if consistent:
+        return done(Verdict.VALID)
     budget = deadline.within(shrink_seconds)
-    everything = list(history.ops)
-    small, minimal = shrink(everything, lambda ops: keeps_sources(ops, everything) and _bad(ops, budget, counts),
+    if key is not None:  # saturation's proof needs only that key: shrink it with saturation, then search
+        start = [op for op in everything if op.key == key]
+        small, _ = shrink(start, lambda ops: keeps_sources(ops, start) and _refuted(ops, budget), budget)
+        small, minimal = shrink(small, lambda ops: keeps_sources(ops, start) and _bad(ops, budget, effort), budget)
+        return done(Verdict.INVALID, key=key, ops=tuple(small), minimal=minimal,
+                    reason=f"the operations on key {key!r} alone already have no order that keeps every "
+                           "process's program order and every read's value")
+    small, minimal = shrink(everything, lambda ops: keeps_sources(ops, everything) and _bad(ops, budget, effort),
                             budget)
     return done(Verdict.INVALID, ops=tuple(small), minimal=minimal,
-                reason="no order of the operations keeps every process's program order "
-                       "and every read's value")
+                reason="no order of the operations keeps every process's program order and every read's value")
 
 
-def sequentially_consistent(ops: list[Op], deadline: Deadline = Deadline(None), counts: list[int] | None = None) -> bool:
-    """Raises OutOfTime past the deadline. counts[0] += steps, counts[1] += states, if given."""
+def decide(ops: list[Op], deadline: Deadline, effort: Effort) -> tuple[bool, str | None]:
+    """Sequentially consistent? If not because of one key's operations alone, that key. The
+    cheap answers first: a linearizable history is sequentially consistent (real-time order
+    includes program order); a key whose sub-history saturates to a cycle (saturate.py)
+    proves it is not. Then the search."""
+    if linearizable.first_bad_key(linearizable.ops_by_key(ops), deadline, effort) is None:
+        return True, None
+    key = refuted_key(ops, deadline)
+    if key is not None:
+        return False, key
+    return sequentially_consistent(ops, deadline, effort), None
+
+
+def sequentially_consistent(ops: list[Op], deadline: Deadline = Deadline(None), effort: Effort | None = None) -> bool:
+    """The search alone. Raises OutOfTime past the deadline."""
     search = _Search(effective_ops(ops))
     try:
         return search.run(deadline)
     finally:
-        if counts is not None:
-            counts[0] += search.steps
-            counts[1] += len(search.seen)
+        if effort is not None:
+            effort.steps += search.steps
+            effort.states += len(search.seen)
 
 
 class _Search:
@@ -82,6 +115,15 @@ class _Search:
         self.plan = [[(slot[op.key], step_of(op), op.invoke) for op in lane] for lane in self.lanes]
         # a process is done at its length, or one short of it if its last operation may be left out
         self.done_at = [len(lane) - (lane[-1].status == "info") for lane in self.lanes]
+        self.readers: dict[tuple[int, object], list[tuple[int, int]]] = {}  # (register, value) -> (process, position)
+        self.writers: dict[tuple[int, object], list[tuple[int, int]]] = {}
+        for p, lane in enumerate(self.lanes):
+            for at, op in enumerate(lane):
+                s = self.plan[p][at][1]
+                if s.kind != PUT and op.status == "ok":  # an unknown-outcome cas need not read
+                    self.readers.setdefault((slot[op.key], s.a), []).append((p, at))
+                if s.kind != GET:
+                    self.writers.setdefault((slot[op.key], written(op)), []).append((p, at))
         self.start = (tuple(0 for _ in self.lanes), tuple(None for _ in keys))
         self.seen: set = set()
         self.steps = 0
@@ -110,12 +152,20 @@ class _Search:
             if at < len(self.plan[p]):
                 slot, step, invoked = self.plan[p][at]
                 after = apply(step, values[slot])
-                if after is not ILLEGAL:
+                if after is not ILLEGAL and (after == values[slot] or not self._needed(slot, values[slot], where, p)):
                     candidates.append((invoked, p, slot, after))
                 if at == self.done_at[p]:  # the unknown-outcome last operation: leave it out
                     candidates.append((invoked, p, None, None))
         candidates.sort(key=lambda c: c[0])  # stable: placing before leaving out
         return [self._reads(*_advance(where, values, p, slot, after)) for _, p, slot, after in candidates]
+
+    def _needed(self, slot: int, value, where: tuple[int, ...], mover: int) -> bool:
+        """Would overwriting `value` (by `mover`'s next operation) lose it for good while a
+        read still needs it? Then no order goes on from here."""
+        def pending(q: int, at: int) -> bool:
+            return at > where[q] or (at == where[q] and q != mover)
+        return (any(pending(q, at) for q, at in self.readers.get((slot, value), ()))
+                and not any(pending(q, at) for q, at in self.writers.get((slot, value), ())))
 
     def _reads(self, where: tuple[int, ...], values: tuple) -> tuple:
         """Take every get that reads the current value, until none does (see the module
@@ -140,9 +190,17 @@ def _advance(where: tuple[int, ...], values: tuple, p: int, slot: int | None, af
     return where, values
 
 
-def _bad(ops: list[Op], deadline: Deadline, counts: list[int]) -> bool:
+def _refuted(ops: list[Op], deadline: Deadline) -> bool:
+    """Proved not sequentially consistent by saturation, within the deadline."""
+    try:
+        return refuted_key(ops, deadline) is not None
+    except OutOfTime:
+        return False
+
+
+def _bad(ops: list[Op], deadline: Deadline, effort: Effort) -> bool:
     """Known not to be sequentially consistent (undecided in time counts as not known)."""
     try:
-        return not sequentially_consistent(ops, deadline, counts)
+        return not decide(ops, deadline, effort)[0]
     except OutOfTime:
         return False

@@ -6,7 +6,8 @@ from hypothesis import HealthCheck, given, settings
 from modelcheck.history import linearizable, sequential
 from modelcheck.history.format import History
 from modelcheck.history.model import keeps_sources
-from modelcheck.history.result import Verdict
+from modelcheck.history.result import Deadline, Verdict
+from modelcheck.history.saturate import refuted_key
 
 from histories import brute_linearizable, brute_sequential, histories
 
@@ -18,6 +19,16 @@ CHECKERS = ((linearizable.check, brute_linearizable), (sequential.check, brute_s
 def test_checkers_agree_with_brute_force(history):
     for check, brute in CHECKERS:
         assert (check(history).verdict is Verdict.VALID) == brute(history), check.__module__
+
+
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(histories())
+def test_each_way_of_deciding_sequential_consistency_is_right(history):
+    """The steps of sequential.decide separately: the search, and the saturation's refutations."""
+    expected = brute_sequential(history)
+    assert sequential.sequentially_consistent(list(history.ops)) == expected
+    if refuted_key(list(history.ops), Deadline(None)) is not None:
+        assert not expected
 
 
 @settings(max_examples=300, deadline=None)
