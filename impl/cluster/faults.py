@@ -8,7 +8,8 @@ doing random put/get/cas on a few keys for `--seconds`, and meanwhile injects th
 schedule drawn from `--seed`: kill -9 and restart, pause (SIGSTOP, SIGCONT), and cutting links.
 Then it heals everything, waits until the replicas agree, reads every key from every replica
 (events tagged with the node), and writes the history (history.py). `--check` then runs the
-history checkers (`modelcheck history FILE --model ...`) and prints their verdicts.
+history checkers (`modelcheck history FILE --model ...`) and prints their verdicts; the exit
+code is then 1 if any model is violated (0 if none; without --check, 0).
 
 The schedule is deterministic given the seed: the times, kinds and durations of the faults.
 Which node a fault hits is decided when it happens for the kinds aimed at the leader, as the
@@ -259,8 +260,8 @@ VERDICTS = {0: "ok", 1: "VIOLATED", 3: "unknown (checker timed out)"}
 def check(path: Path, model: str, timeout: float = 300.0) -> str:
     """The verdict of `modelcheck history PATH --model MODEL`: "ok", "VIOLATED", "unknown"
     or the checker's error."""
-    done = subprocess.run([sys.executable, "-m", "modelcheck.cli", "history", str(path), "--model", model,
-                           "--timeout", str(timeout)], cwd=REPO, capture_output=True, text=True)
+    command = ["history", str(Path(path).resolve()), "--model", model, "--timeout", str(timeout)]
+    done = subprocess.run([sys.executable, "-m", "modelcheck.cli", *command], cwd=REPO, capture_output=True, text=True)
     if done.returncode in VERDICTS:
         return VERDICTS[done.returncode]
     last_line = (done.stderr or done.stdout).strip().splitlines()[-1:]
@@ -300,8 +301,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     if args.check:
         result.verdicts = {model: check(args.out, model) for model in MODELS}
     print(summary(result))
-    print(f"history: {args.out}")
-    return 0
+    print(f"history: {args.out}  (why a verdict: modelcheck history {args.out} --model MODEL)")
+    return 0 if all(v == "ok" for v in result.verdicts.values()) else 1
 
 
 if __name__ == "__main__":
