@@ -109,3 +109,27 @@ def brute_sequential(history: History) -> bool:
         return False
 
     return extend(tuple(0 for _ in sequences), {})
+
+
+def history(*ops: tuple, **extra) -> dict:
+    """A history document from operations written as intervals:
+    (process, "put x 1" | "get x 1" | "get x null" | "cas x 1 2", start, end[, status[, node]]).
+    `end` None: the history ends before the operation completes. No two times may be equal."""
+    events = []
+    for process, text, start, end, *rest in ops:
+        status = rest[0] if rest else "ok"
+        f, key, *args = text.split()
+        vals = [None if a == "null" else int(a) for a in args]
+        value = {"put": vals[0] if vals else None, "get": None, "cas": vals}[f]
+        done = vals[0] if f == "get" else value
+        node = {"node": rest[1]} if len(rest) > 1 else {}
+        events.append((start, {"type": "invoke", "process": process, "f": f, "key": key, "value": value,
+                               "time": start, **node}))
+        if end is not None:
+            events.append((end, {"type": status, "process": process, "f": f, "key": key, "value": done,
+                                 "time": end, **node}))
+    return {"format": FORMAT, "events": [e for _, e in sorted(events, key=lambda p: p[0])], **extra}
+
+
+def parse(*ops: tuple, **extra) -> History:
+    return history_from_document(history(*ops, **extra))

@@ -1,0 +1,76 @@
+"""`modelcheck history` as a user runs it: one exit code per outcome, no tracebacks."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import run_modelcheck
+
+from histories import history
+
+STALE = history((1, "put x 1", 0, 1), (2, "put x 2", 2, 3), (3, "get x 1", 4, 5),
+                (9, "get x 2", 10, 11, "ok", "n1"), (10, "get x 2", 12, 13, "ok", "n2"))
+HARD = history(*[(p, f"put x {p}", p * 0.01, 100 + p) for p in range(15)], (20, "get x 99", 200, 201))
+
+
+@pytest.fixture
+def write(tmp_path):
+    def write(document, name: str = "h.json"):
+        path = tmp_path / name
+        path.write_text(document if isinstance(document, str) else json.dumps(document))
+        return path
+    return write
+
+
+def test_valid_is_exit_0(write):
+    run = run_modelcheck("history", write(STALE), "--model", "sequential")
+    assert run.returncode == 0, run.stderr
+    assert "h.json: sequentially consistent" in run.stdout
+
+
+def test_invalid_is_exit_1_with_the_operations_and_pictures(write, tmp_path):
+    svg, dot, out = tmp_path / "t.svg", tmp_path / "t.dot", tmp_path / "small.json"
+    run = run_modelcheck("history", write(STALE), "--svg", svg, "--dot", dot, "--out", out)
+    assert run.returncode == 1, run.stderr
+    assert "NOT linearizable" in run.stdout and "<- cannot be placed" in run.stdout
+    for op in ("put x 1", "put x 2", "get x -> 1"):
+        assert op in run.stdout and op in dot.read_text()
+    assert "put x 1" in svg.read_text() and "get x &#45;&gt; 1" in svg.read_text()
+    again = run_modelcheck("history", out)  # the offending operations alone: still not linearizable
+    assert again.returncode == 1 and "3 operations" in again.stdout
+
+
+def test_json_output(write):
+    run = run_modelcheck("history", write(STALE), "--model", "eventual", "--json")
+    assert run.returncode == 0
+    result = json.loads(run.stdout)
+    assert result["verdict"] == "valid" and result["model"] == "eventual" and result["stats"]["ops"] == 5
+    broken = json.loads(json.dumps(STALE).replace('"value": 2, "time": 13', '"value": 1, "time": 13'))
+    result = json.loads(run_modelcheck("history", write(broken), "--model", "eventual", "--json").stdout)
+    assert result["verdict"] == "invalid" and result["key"] == "x"
+    assert result["reads"] == {"n1": [2], "n2": [1]}
+    assert [op["text"] for op in result["ops"]] == ["get x -> 2", "get x -> 1"]
+
+
+@pytest.mark.parametrize("content, message", [
+    ("{\"format\": \"modelcheck-history/1\", \"events\": [{\"type\": \"ok\"}]}", 'event 0: missing field "process"'),
+    ("not json at all", "not JSON"),
+])
+def test_bad_input_is_exit_2_without_traceback(write, content, message):
+    run = run_modelcheck("history", write(content))
+    assert run.returncode == 2
+    assert message in run.stderr and "Traceback" not in run.stderr
+
+
+def test_missing_file_and_bad_picture_name_are_exit_2(write, tmp_path):
+    run = run_modelcheck("history", tmp_path / "absent.json")
+    assert run.returncode == 2 and "cannot read" in run.stderr and "Traceback" not in run.stderr
+    run = run_modelcheck("history", write(STALE), "--svg", tmp_path / "t.png")
+    assert run.returncode == 2 and "must end in .svg" in run.stderr
+
+
+def test_timeout_is_exit_3(write):
+    run = run_modelcheck("history", write(HARD), "--timeout", "0.001", "--json")
+    assert run.returncode == 3, run.stderr
+    assert json.loads(run.stdout)["verdict"] == "unknown"
