@@ -29,9 +29,9 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
-from .client import Client, Outcome
+from .client import Client
 from .history import History
 from .run import REPO, LocalCluster, local_config
 from .variants import Variant
@@ -123,7 +123,8 @@ class Injector:
             await asyncio.sleep(fault.duration)
             undo()
 
-    async def _inject(self, fault: Fault):
+    async def _inject(self, fault: Fault) -> Callable[[], None]:
+        """Start `fault`; the function that ends it."""
         victim = self.ids[fault.victim]
         if fault.kind.endswith("-leader"):
             victim = await self.cluster.find_leader(self.admin) or victim
@@ -172,25 +173,29 @@ class Workload:
             f = rng.choices(("get", "put", "cas"), (5, 3, 2))[0]
             key = rng.choice(self.keys)
             # Each operation starts at a random server, so stale servers are asked too.
-            outcome, value = await self._one(client, f, key, seen.get(key), process, rng.choice(ids))
-            if outcome.kind == "ok":
-                seen[key] = value[1] if f == "cas" else value if f == "put" else outcome.value
-            elif outcome.kind == "info":
+            kind, holds = await self._one(client, f, key, seen.get(key), process, rng.choice(ids))
+            if kind == "ok":
+                seen[key] = holds
+            elif kind == "info":
                 process = next(self.processes)   # its operation may still be in flight
             await asyncio.sleep(rng.uniform(0, self.options.think))
 
     async def _one(self, client: Client, f: str, key: str, last: Optional[int], process: int,
-                   first: str) -> tuple[Outcome, object]:
+                   first: str) -> tuple[str, Optional[int]]:
+        """Run and record one operation: how it ended, and what the key holds after it if it
+        ended ok (the value read or written)."""
         if f == "get":
             self.history.invoke(process, f, key, None)
             outcome = await client.get(key, first)
-            self.history.complete(outcome.kind, process, f, key, outcome.value if outcome.kind == "ok" else None)
-            return outcome, None
-        value: object = next(self.values) if f == "put" else [last, next(self.values)]
+            read = outcome.value if outcome.kind == "ok" else None
+            self.history.complete(outcome.kind, process, f, key, read)
+            return outcome.kind, read
+        new = next(self.values)
+        value = new if f == "put" else [last, new]
         self.history.invoke(process, f, key, value)
-        outcome = await (client.put(key, value, first) if f == "put" else client.cas(key, last, value[1], first))
+        outcome = await (client.put(key, new, first) if f == "put" else client.cas(key, last, new, first))
         self.history.complete(outcome.kind, process, f, key, value)
-        return outcome, value
+        return outcome.kind, new
 
     async def final_reads(self, client: Client) -> None:
         """Every key from every replica's own state, one fresh process per read."""
