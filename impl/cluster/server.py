@@ -57,7 +57,7 @@ class PeerLink:
     def __init__(self, port: int):
         self.port = port
         self.queue: asyncio.Queue[bytes] = asyncio.Queue(PEER_QUEUE)
-        self.task: Optional[asyncio.Task] = None
+        self.task: Optional[asyncio.Task] = None   # held here: the event loop keeps only a weak reference
 
     def send(self, line: bytes) -> None:
         if self.queue.full():
@@ -157,8 +157,8 @@ class Server:
                 else:
                     writer.write(dump_line(await self._serve_client(obj)))
                     await writer.drain()
-        except (OSError, ValueError, asyncio.IncompleteReadError):
-            pass   # a peer or client went away mid-line: it will reconnect
+        except (OSError, ValueError, KeyError, TypeError, asyncio.IncompleteReadError):
+            pass   # a peer or client went away mid-line, or sent garbage: drop the connection
         finally:
             writer.close()
 
