@@ -61,6 +61,7 @@ class _Codegen:
         self.param_uses: dict[str, dict[str, tuple[int, bool]]] = {}
         self.in_action = False  # generating an action, where st is the state before the step
         self.vars_read: dict[str, frozenset[str]] = {}
+        self.prologue: dict[str, str] | None = None  # code -> S_ name, computed once per state in an action
 
     # ------------------------------------------------------------ module
     def module(self) -> GeneratedModule:
@@ -270,7 +271,9 @@ class _Codegen:
         return lines
 
     def _action(self, d: A.ActionDecl) -> list[str]:
-        lines = [f"def A_{d.name}(st):  # {self._where(d.span)} action {d.name}", f"    {self._unpack()}"]
+        head = [f"def A_{d.name}(st):  # {self._where(d.span)} action {d.name}", f"    {self._unpack()}"]
+        self.prologue = {}
+        lines = []
         params = [self.c.binder_names[id(b)] for b in d.params]
         guards, body = self._hoisted_guards(d, params)
         binders = []
@@ -286,8 +289,9 @@ class _Codegen:
         self.in_action = True
         lines += self._stmts(body, {}, binders, depth + 1, loops=depth)
         self.in_action = False
-        lines.append("")
-        return lines
+        head += [f"    {name} = {code}" for code, name in self.prologue.items()]
+        self.prologue = None
+        return head + lines + [""]
 
     def _hoisted_guards(self, d: A.ActionDecl, params: list[str]):
         """Leading `require`s, each placed in the outermost parameter loop that binds what it
@@ -753,13 +757,31 @@ class _Codegen:
                 positions = f"FIELD_{field.name}"
             dom, key_code = self._domain(b.domain, h), self.ex(key, h)
             if _simple(key_code):  # a name or a number cannot fail
-                return f"index_by({dom}, {positions}, {key_code})"
+                return self._per_state(f"index_by({dom}, {positions}, {key_code})", [b.domain, key])
             # The key is evaluated once instead of once per element: not at all for an empty
             # set, as the spec says (it may fail, e.g. a choose with nothing to choose).
             if dom.isidentifier():
                 return f"(index_by({dom}, {positions}, {key_code}) if {dom} else ())"
             return f"(lambda d: index_by(d, {positions}, {key_code}) if d else ())({dom})"
         return None
+
+    def _per_state(self, code: str, parts: list[A.Expr]) -> str:
+        """Code that cannot fail and depends on the state alone, if `parts` read nothing but
+        variables and constants: in an action it is computed once, before the parameter
+        loops, instead of once per parameter value (Phase1b's `pick m in msgs where m.type ==
+        "1a"` for each acceptor)."""
+        if self.prologue is None or self.subst or any(self._bound_in(e) or not self._plain(e) for e in parts):
+            return code
+        if code not in self.prologue:
+            self.prologue[code] = f"S_{len(self.prologue)}"
+        return self.prologue[code]
+
+    def _plain(self, e: A.Expr) -> bool:
+        """A variable, a constant, a literal, or the domain of one of these."""
+        if isinstance(e, A.Call):
+            return e.func == "domain" and all(self._plain(a) for a in e.args)
+        return isinstance(e, (A.Name, A.IntLit, A.StrLit, A.BoolLit)) and (
+            not isinstance(e, A.Name) or self.c.refs[id(e)].kind in ("var", "const", "model"))
 
     def _comprehension(self, binders, h) -> str:
         return " ".join(f"for {self.c.binder_names[id(b)]} in {self._domain(b.domain, h)}" for b in binders)
