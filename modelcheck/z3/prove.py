@@ -37,7 +37,7 @@ from ..values import show
 from ..values import to_itf
 from .crosscheck import make_encoder, spec_error
 from .encode import Branch, Encoder, Frame
-from .state import StateEnc
+from .state import DEFAULT_CAP, StateEnc
 from .symbolic import (AND, AND2, NOT, OR, EncodeError, concretize, eq, is_true)
 
 
@@ -233,7 +233,9 @@ class Prover:
     # ------------------------------------------------------------ bounded model checking
     def bmc(self, depth: int, progress: Callable[[str], None] = lambda s: None) -> ProveResult:
         started = time.perf_counter()
-        caps: dict = {}
+        # partial maps from the start: the explorer admits them (raft's voterLog), and a copy
+        # that holds them costs a few Bools, where growing it later means starting again
+        caps = {n: DEFAULT_CAP[:2] + (True,) for n in self.var_names}
         restarts = 0
         while True:
             try:
