@@ -29,9 +29,9 @@ per spec, here, from the declared types, the kinds and the values of the constan
 from __future__ import annotations
 
 import marshal
-from itertools import chain, product, repeat
+from itertools import chain, product
 from operator import getitem
-from typing import Any, Callable, NamedTuple
+from typing import Any, Callable
 
 from ..lang import ast as A
 from ..lang.kinds import (AnyK, BoolK, FnK, IntK, Kind, ModelK, RecK, SeqK, SetK, StrK, TupleK,
@@ -43,195 +43,318 @@ from .codegen import GeneratedModule, _Codegen
 ENUM_LIMIT = 4096  # a type with at most this many values is written as an index into them
 
 
-class Part(NamedTuple):
-    """How values of one type are written and read at a bit position of the state's int."""
-    write: Callable[[Any], tuple[int, int]]          # value -> (bits, width)
-    read: Callable[[int, int], tuple[Any, int]]      # (state bits, position) -> (value, next position)
-
-
 class OutsideType(LookupError):
     """A value outside its declared type (KeyError, also a LookupError, says the same)."""
 
 
 class StateCodec:
-    """encode(state) -> bytes and decode(bytes) -> state, with decode(encode(s)) == s."""
+    """encode(state) -> bytes and decode(bytes) -> state, with decode(encode(s)) == s.
+    `source` is the Python code of both (one function each, plus helpers for deep types)."""
 
-    def __init__(self, parts: list[Part]):
-        self._writers = [p.write for p in parts]
-        self._readers = [p.read for p in parts]
-        self._n = len(parts)
-
-    def encode(self, state: tuple) -> bytes:
-        try:
-            if len(state) != self._n:
-                raise TypeError("state of another length")
-            code, pos = _put(self._writers, state, 0, 0)
-        except Exception:  # not of the variables' kinds: keep it as it is
-            return marshal.dumps(state) + b"\0"
-        # The shortest bytes: a typed encoding never ends in a zero byte, a marshalled one does.
-        return code.to_bytes((code.bit_length() + 7) >> 3, "little")
-
-    def decode(self, data: bytes) -> tuple:
-        if data and data[-1] == 0:
-            return marshal.loads(data[:-1])
-        n = int.from_bytes(data, "little")
-        out: list = []
-        _get(self._readers, n, 0, out)
-        return tuple(out)
+    def __init__(self, parts: list[Part], names: list[str]):
+        code = _Code()
+        self.source = code.module(parts, names)
+        self.encode: Callable[[tuple], bytes] = code.env["encode"]
+        self.decode: Callable[[bytes], tuple] = code.env["decode"]
 
 
 def state_codec(checked: CheckedSpec, gen: GeneratedModule, ns: dict) -> StateCodec:
     """The codec of a compiled spec's states (ns: its loaded module, holding the constants)."""
     types = _Types(checked, gen, ns)
-    return StateCodec([types.variable(v.type, checked.var_kinds[v.name]) for v in checked.vars])
+    return StateCodec([types.variable(v.type, checked.var_kinds[v.name]) for v in checked.vars],
+                      [v.name for v in checked.vars])
 
 
-# ---------------------------------------------------------------- bits
+# ---------------------------------------------------------------- generated code
 
-def _put(writers, values, code: int, pos: int) -> tuple[int, int]:
-    for write, x in zip(writers, values):
-        c, w = write(x)
-        code |= c << pos
-        pos += w
-    return code, pos
+MAX_NESTING = 8  # blocks nested in one generated function before a part gets its own (Python allows 20)
 
 
-def _get(readers, n: int, pos: int, out: list) -> int:
-    for read in readers:
-        x, pos = read(n, pos)
-        out.append(x)
-    return pos
+class _Code:
+    """Python code writing values into `c`, an int, at bit position `p`, and reading them
+    from `n` at `p`. Parts emit their code inline; constants live in `env`."""
+
+    def __init__(self):
+        self.env: dict[str, Any] = {"OutsideType": OutsideType, "dumps": marshal.dumps, "loads": marshal.loads}
+        self.functions: list[str] = []
+        self.made: dict[tuple[int, str], str] = {}  # (id(part), "w" or "r") -> function name
+        self.lines: list[str] = []
+        self.depth = 0
+        self.count = 0
+
+    def module(self, parts: list[Part], names: list[str]) -> str:
+        self.lines, self.depth = ["def encode(st):"], 1
+        self.line(f"if type(st) is not tuple or len(st) != {len(parts)}:")
+        self.line("    return dumps(st) + b'\\0'  # not of the variables' kinds: keep it as it is")
+        self.line("c = p = 0")
+        self.line("try:")
+        self.depth += 1
+        for i, (part, name) in enumerate(zip(parts, names)):
+            self.line(f"# {name}")
+            self.write(part, f"st[{i}]")
+        self.depth -= 1
+        self.line("except Exception:")
+        self.line("    return dumps(st) + b'\\0'")
+        self.line("# the shortest bytes: a typed encoding never ends in a zero byte, a marshalled one does")
+        self.line("return c.to_bytes((c.bit_length() + 7) >> 3, 'little')")
+        encode = self.lines
+        self.lines, self.depth = ["def decode(data):"], 1
+        self.line("if data and data[-1] == 0:")
+        self.line("    return loads(data[:-1])")
+        self.line("n = int.from_bytes(data, 'little')")
+        self.line("p = 0")
+        values = []
+        for part, name in zip(parts, names):
+            self.line(f"# {name}")
+            values.append(self.read(part))
+        self.line(f"return {_tuple(values)}")
+        text = "\n\n".join(self.functions + ["\n".join(encode), "\n".join(self.lines)]) + "\n"
+        exec(compile(text, "<modelcheck:packing>", "exec"), self.env)
+        return text
+
+    def line(self, text: str) -> None:
+        self.lines.append("    " * self.depth + text)
+
+    def name(self, prefix: str) -> str:
+        self.count += 1
+        return f"{prefix}{self.count}"
+
+    def const(self, value: Any) -> str:
+        name = self.name("K")
+        self.env[name] = value
+        return name
+
+    def local(self, expr: str) -> str:
+        """A local name for the value of expr (evaluated once)."""
+        if expr.isidentifier():
+            return expr
+        name = self.name("v")
+        self.line(f"{name} = {expr}")
+        return name
+
+    def write(self, part: Part, v: str) -> None:
+        if self.depth < MAX_NESTING:
+            part.write(self, v)
+        else:
+            self.line(f"c, p = {self.function(part, 'w')}({v}, c, p)")
+
+    def read(self, part: Part) -> str:
+        if self.depth < MAX_NESTING:
+            return part.read(self)
+        x = self.name("x")
+        self.line(f"{x}, p = {self.function(part, 'r')}(n, p)")
+        return x
+
+    def function(self, part: Part, which: str) -> str:
+        """The name of a generated function writing (c, p = w(v, c, p)) or reading
+        (x, p = r(n, p)) a value of the part."""
+        key = (id(part), which)
+        if key not in self.made:
+            name = self.made[key] = self.name(which)
+            outer = self.lines, self.depth
+            self.lines, self.depth = [f"def {name}({'v, c, p' if which == 'w' else 'n, p'}):"], 1
+            if which == "w":
+                part.write(self, "v")
+                self.line("return c, p")
+            else:
+                self.line(f"return {part.read(self)}, p")
+            self.functions.append("\n".join(self.lines))
+            self.lines, self.depth = outer
+        return self.made[key]
+
+    def block(self, header: str, body: Callable[[], Any]) -> Any:
+        self.line(header)
+        self.depth += 1
+        try:
+            return body()
+        finally:
+            self.depth -= 1
+
+    def put(self, bits: str, width: str) -> None:
+        if bits != "0":
+            self.line(f"c |= {bits} << p")
+        self.line(f"p += {width}")
+
+    def put_gamma(self, v: str) -> None:
+        """Elias gamma code of v + 1 (v >= 0), least significant bit first: z zeros, a one,
+        then the z low bits of v + 1. 0 takes 1 bit, 1..2 take 3, 3..6 take 5."""
+        x, z = self.name("g"), self.name("z")
+        self.line(f"{x} = {v} + 1")
+        self.line(f"{z} = {x}.bit_length() - 1")
+        self.put(f"((({x} ^ (1 << {z})) << ({z} + 1)) | (1 << {z}))", f"2 * {z} + 1")
+
+    def get_gamma(self) -> str:
+        t, z, x = self.name("t"), self.name("z"), self.name("g")
+        self.line(f"{t} = n >> p")
+        self.line(f"{z} = ({t} & -{t}).bit_length() - 1")
+        self.line(f"{x} = ((({t} >> ({z} + 1)) & ((1 << {z}) - 1)) | (1 << {z})) - 1")
+        self.line(f"p += 2 * {z} + 1")
+        return x
+
+    def get_list(self, count: str, part: Part) -> str:
+        """The values of `count` parts in a row, as a list."""
+        out = self.name("l")
+        self.line(f"{out} = []")
+        self.block(f"for _ in range({count}):", lambda: self.line(f"{out}.append({self.read(part)})"))
+        return out
+
+    def assign(self, expr: str) -> str:
+        x = self.name("x")
+        self.line(f"{x} = {expr}")
+        return x
 
 
-def _gamma(v: int) -> tuple[int, int]:
-    """Elias gamma code of v + 1 (v >= 0), least significant bit first: z zeros, a one, then
-    the z low bits of v + 1. 0 takes 1 bit, 1..2 take 3, 3..6 take 5."""
-    x = v + 1
-    z = x.bit_length() - 1
-    return ((x ^ (1 << z)) << (z + 1)) | (1 << z), 2 * z + 1
+def functions(part: Part) -> tuple[Callable, Callable]:
+    """The code of one part as functions write(v, c, p) -> (c, p) and read(n, p) -> (v, p)."""
+    code = _Code()
+    write, read = code.function(part, "w"), code.function(part, "r")
+    exec(compile("\n\n".join(code.functions), "<modelcheck:packing>", "exec"), code.env)
+    return code.env[write], code.env[read]
 
 
-def _ungamma(n: int, pos: int) -> tuple[int, int]:
-    t = n >> pos
-    z = (t & -t).bit_length() - 1
-    return (((t >> (z + 1)) & ((1 << z) - 1)) | (1 << z)) - 1, pos + 2 * z + 1
+def _tuple(items: list[str]) -> str:
+    return "(" + "".join(f"{x}, " for x in items) + ")"
 
 
 # ---------------------------------------------------------------- parts
 
-def enumerated(universe: list) -> Part:
+class Part:
+    """How values of one type are written and read: emits the code of both."""
+
+    def write(self, code: _Code, v: str) -> None:
+        raise NotImplementedError
+
+    def read(self, code: _Code) -> str:
+        """Emits code reading a value; returns an expression for it."""
+        raise NotImplementedError
+
+
+class Enumerated(Part):
     """Any of the given values, as its index; another value raises KeyError."""
-    values = tuple(universe)
-    index = {u: i for i, u in enumerate(values)}
-    width = (len(values) - 1).bit_length()
-    mask = (1 << width) - 1
 
-    def write(v):
-        return index[v], width
+    def __init__(self, universe: list):
+        self.values = tuple(universe)
+        self.index = {u: i for i, u in enumerate(self.values)}
+        self.width = (len(self.values) - 1).bit_length()
 
-    def read(n, pos):
-        return values[(n >> pos) & mask], pos + width
-    return Part(write, read)
+    def write(self, code, v):
+        lookup = f"{code.const(self.index)}[{v}]"
+        if self.width:
+            code.put(lookup, str(self.width))
+        else:
+            code.line(lookup)  # a one-value type: only check that it is that value
+
+    def read(self, code):
+        values = code.const(self.values)
+        if not self.width:
+            return f"{values}[0]"
+        x = code.assign(f"{values}[(n >> p) & {(1 << self.width) - 1}]")
+        code.line(f"p += {self.width}")
+        return x
 
 
-def int_from(lo: int) -> Part:
+class IntFrom(Part):
     """An int >= lo (Nat, a bag's count), gamma coded from lo."""
-    def write(v):
-        if v < lo:
-            raise OutsideType(v)
-        return _gamma(v - lo)
 
-    def read(n, pos):
-        x, pos = _ungamma(n, pos)
-        return x + lo, pos
-    return Part(write, read)
+    def __init__(self, lo: int):
+        self.lo = lo
 
+    def write(self, code, v):
+        v = code.local(v)
+        code.line(f"if {v} < {self.lo}: raise OutsideType({v})")
+        code.put_gamma(f"{v} - {self.lo}" if self.lo else v)
 
-def _signed_write(v: int) -> tuple[int, int]:
-    return _gamma(v << 1 if v >= 0 else (~v << 1) | 1)  # zigzag: 0, -1, 1, -2, ... -> 0, 1, 2, 3, ...
-
-
-def _signed_read(n: int, pos: int) -> tuple[int, int]:
-    x, pos = _ungamma(n, pos)
-    return (x >> 1) ^ -(x & 1), pos
+    def read(self, code):
+        g = code.get_gamma()
+        return f"{g} + {self.lo}" if self.lo else g
 
 
-SIGNED = Part(_signed_write, _signed_read)
+class Signed(Part):
+    """Any int, zigzag (0, -1, 1, -2, ... as 0, 1, 2, 3, ...) then gamma coded."""
+
+    def write(self, code, v):
+        v = code.local(v)
+        code.put_gamma(f"({v} << 1 if {v} >= 0 else (~{v} << 1) | 1)")
+
+    def read(self, code):
+        g = code.get_gamma()
+        return f"(({g} >> 1) ^ -({g} & 1))"
 
 
-def collection(elem: Part, build: Callable) -> Part:
-    """A sequence (build=tuple) or set (build=frozenset): its length, then its elements."""
-    write_elem, read_elem = elem
+class Collection(Part):
+    """A sequence (build="tuple") or set (build="frozenset"): its length, then its elements."""
 
-    def write(vs):
-        code, pos = _gamma(len(vs))
-        return _put(repeat(write_elem), vs, code, pos)
+    def __init__(self, elem: Part, build: str):
+        self.elem, self.build = elem, build
 
-    def read(n, pos):
-        count, pos = _ungamma(n, pos)
-        out: list = []
-        pos = _get(repeat(read_elem, count), n, pos, out)
-        return build(out), pos
-    return Part(write, read)
+    def write(self, code, v):
+        v = code.local(v)
+        code.put_gamma(f"len({v})")
+        e = code.name("e")
+        code.block(f"for {e} in {v}:", lambda: code.write(self.elem, e))
+
+    def read(self, code):
+        return f"{self.build}({code.get_list(code.get_gamma(), self.elem)})"
 
 
-def fields(parts: list[Part], tag: int | None) -> Part:
+class Fields(Part):
     """A tuple of fixed length; with a tag, a record (tag, fields...) of which the fields are written."""
-    writers = [p.write for p in parts]
-    readers = [p.read for p in parts]
-    if tag is None:
-        def write(v):
-            return _put(writers, v, 0, 0)
 
-        def read(n, pos):
-            out: list = []
-            pos = _get(readers, n, pos, out)
-            return tuple(out), pos
-    else:
-        def write(v):
-            return _put(writers, v[1:], 0, 0)
+    def __init__(self, parts: list[Part], tag: int | None):
+        self.parts, self.tag = parts, tag
 
-        def read(n, pos):
-            out = [tag]
-            pos = _get(readers, n, pos, out)
-            return tuple(out), pos
-    return Part(write, read)
+    def write(self, code, v):
+        v = code.local(v)
+        offset = 0 if self.tag is None else 1
+        for i, part in enumerate(self.parts):
+            code.write(part, f"{v}[{i + offset}]")
+
+    def read(self, code):
+        values = [code.read(part) for part in self.parts]
+        return code.assign(_tuple(([] if self.tag is None else [str(self.tag)]) + values))
 
 
-def union(variants: dict[int, list[Part]]) -> Part:
+class Union(Part):
     """A record of one of several layouts: the variant's number, then its fields."""
-    tags = sorted(variants)
-    width = (len(tags) - 1).bit_length()
-    mask = (1 << width) - 1
-    by_tag = {tag: (i, [p.write for p in variants[tag]]) for i, tag in enumerate(tags)}
-    by_number = [(tag, [p.read for p in variants[tag]]) for tag in tags]
 
-    def write(v):
-        i, writers = by_tag[v[0]]
-        return _put(writers, v[1:], i, width)
+    def __init__(self, variants: dict[int, list[Part]]):
+        self.variants = {tag: Fields(parts, tag) for tag, parts in sorted(variants.items())}
+        self.width = (len(self.variants) - 1).bit_length()
 
-    def read(n, pos):
-        tag, readers = by_number[(n >> pos) & mask]
-        out = [tag]
-        pos = _get(readers, n, pos + width, out)
-        return tuple(out), pos
-    return Part(write, read)
+    def write(self, code, v):
+        v = code.local(v)
+        tag = code.assign(f"{v}[0]")
+        for i, (t, fields) in enumerate(self.variants.items()):
+            code.block(f"{'if' if i == 0 else 'elif'} {tag} == {t}:",
+                       lambda i=i, fields=fields: (code.put(str(i), str(self.width)), code.write(fields, v)))
+        code.line(f"else: raise OutsideType({tag})")
+
+    def read(self, code):
+        number, x = code.name("u"), code.name("x")
+        code.line(f"{number} = (n >> p) & {(1 << self.width) - 1}")
+        code.line(f"p += {self.width}")
+        for i, fields in enumerate(self.variants.values()):
+            code.block(f"{'if' if i == 0 else 'elif'} {number} == {i}:",
+                       lambda fields=fields: code.line(f"{x} = {code.read(fields)}"))
+        code.line(f"else: raise OutsideType({number})")
+        return x
 
 
-def any_map(dom: Part, cod: Part) -> Part:
+class AnyMap(Part):
     """A map with any keys: their number, the keys in their order, then the values."""
-    keys_part, vals_part = collection(dom, tuple), collection(cod, tuple)
 
-    def write(m):
-        code, pos = keys_part.write(m[0])
-        return _put(repeat(cod.write), m[1], code, pos)
+    def __init__(self, dom: Part, cod: Part):
+        self.keys, self.cod = Collection(dom, "tuple"), cod
 
-    def read(n, pos):
-        keys, pos = keys_part.read(n, pos)
-        vals: list = []
-        pos = _get(repeat(cod.read, len(keys)), n, pos, vals)
-        return (keys, tuple(vals)), pos
-    return Part(write, read)
+    def write(self, code, v):
+        v = code.local(v)
+        code.write(self.keys, f"{v}[0]")
+        e = code.name("e")
+        code.block(f"for {e} in {v}[1]:", lambda: code.write(self.cod, e))
+
+    def read(self, code):
+        keys = code.assign(code.read(self.keys))
+        return f"({keys}, tuple({code.get_list(f'len({keys})', self.cod)}))"
 
 
 class _Members:
@@ -256,105 +379,191 @@ class _ByteTable(dict):
         return found
 
 
-def subsets(universe: list) -> tuple[dict, Part]:
-    """Subsets of a finite universe, given as lists of indices (see `index`): a flag, then one
-    bit per element of the universe or, when shorter, the number of elements and their
-    indices. Read back as a tuple of elements, in universe order from a bitmask, in the order
-    written from indices."""
-    elems = tuple(universe)
-    index = {u: i for i, u in enumerate(elems)}
-    power = [1 << i for i in range(len(elems))]
-    width = len(elems)
-    mask = (1 << width) - 1
-    iwidth = (width - 1).bit_length()
-    imask = (1 << iwidth) - 1
-    members = _Members(elems)
+class _Subsets:
+    """Subsets of a finite universe, given as lists of indices: a flag, then one bit per
+    element of the universe or, when shorter, the number of elements and their indices.
+    Read back as a tuple of elements, in universe order from a bitmask, in the order written
+    from indices. Called by generated code (sets are not the common case worth inlining)."""
 
-    def write(idx: list[int]):
-        count = len(idx)
-        if count * iwidth + 2 * count.bit_length() < width:
+    def __init__(self, universe: list):
+        self.elems = tuple(universe)
+        self.index = {u: i for i, u in enumerate(self.elems)}
+        self.power = [1 << i for i in range(len(self.elems))]
+        self.width = len(self.elems)
+        self.iwidth = (self.width - 1).bit_length()
+        self.members = _Members(self.elems)
+
+    def write(self, idx: list[int]) -> tuple[int, int]:
+        count, iwidth = len(idx), self.iwidth
+        if count * iwidth + 2 * count.bit_length() < self.width:
             code, pos = _gamma(count)
             for i in idx:
                 code |= i << pos
                 pos += iwidth
             return code << 1 | 1, pos + 1
-        return sum(map(power.__getitem__, idx)) << 1, width + 1
+        return sum(map(self.power.__getitem__, idx)) << 1, self.width + 1
 
-    def read(n, pos):
+    def read(self, n: int, pos: int) -> tuple[tuple, int]:
         if not (n >> pos) & 1:
-            return members((n >> (pos + 1)) & mask), pos + width + 1
+            return self.members((n >> (pos + 1)) & ((1 << self.width) - 1)), pos + self.width + 1
         count, pos = _ungamma(n, pos + 1)
-        return tuple(elems[(n >> p) & imask] for p in range(pos, pos + count * iwidth, iwidth)), pos + count * iwidth
-    return index, Part(write, read)
+        iwidth, imask, elems = self.iwidth, (1 << self.iwidth) - 1, self.elems
+        end = pos + count * iwidth
+        return tuple(elems[(n >> p) & imask] for p in range(pos, end, iwidth)), end
+
+    def write_keys(self, keys: tuple) -> tuple[int, int]:
+        """Map keys, which must come in the universe's order (canonical maps have them so)."""
+        idx = list(map(self.index.__getitem__, keys))
+        if any(a >= b for a, b in zip(idx, idx[1:])):
+            raise OutsideType(keys)
+        return self.write(idx)
 
 
-def finite_set(universe: list) -> Part:
+def _gamma(v: int) -> tuple[int, int]:
+    x = v + 1
+    z = x.bit_length() - 1
+    return ((x ^ (1 << z)) << (z + 1)) | (1 << z), 2 * z + 1
+
+
+def _ungamma(n: int, pos: int) -> tuple[int, int]:
+    t = n >> pos
+    z = (t & -t).bit_length() - 1
+    return (((t >> (z + 1)) & ((1 << z) - 1)) | (1 << z)) - 1, pos + 2 * z + 1
+
+
+class FiniteSet(Part):
     """A subset of a finite universe; an element outside it raises KeyError."""
-    index, (write_idx, read_idx) = subsets(universe)
 
-    def write(s):
-        return write_idx(list(map(index.__getitem__, s)))
+    def __init__(self, universe: list):
+        self.subsets = _Subsets(universe)
 
-    def read(n, pos):
-        elems, pos = read_idx(n, pos)
-        return frozenset(elems), pos
-    return Part(write, read)
+    def write(self, code, v):
+        s = code.const(self.subsets)
+        bits, width = code.name("b"), code.name("w")
+        code.line(f"{bits}, {width} = {s}.write(list(map({s}.index.__getitem__, {v})))")
+        code.put(bits, width)
+
+    def read(self, code):
+        elems = code.name("s")
+        code.line(f"{elems}, p = {code.const(self.subsets)}.read(n, p)")
+        return f"frozenset({elems})"
 
 
-def keyed_map(domain: list, cod: Part) -> Part:
+class KeyedMap(Part):
     """A map whose keys come from a finite domain, in its order: a flag bit, then either
     nothing (every key of the domain) or the subset of keys present; then the values."""
-    full = tuple(domain)
-    index, (write_keys, read_keys) = subsets(full)
-    write_val, read_val = cod
 
-    def write(m):
-        keys, vals = m
-        if keys == full:
-            code, pos = 0, 1
-        else:
-            idx = list(map(index.__getitem__, keys))
-            if any(a >= b for a, b in zip(idx, idx[1:])):  # not in canonical order: not ours to rebuild
-                raise OutsideType(keys)
-            code, pos = write_keys(idx)
-            code, pos = code << 1 | 1, pos + 1
-        return _put(repeat(write_val), vals, code, pos)
+    def __init__(self, domain: list, cod: Part):
+        self.subsets, self.full, self.cod = _Subsets(domain), tuple(domain), cod
 
-    def read(n, pos):
-        if (n >> pos) & 1:
-            keys, pos = read_keys(n, pos + 1)
-        else:
-            keys, pos = full, pos + 1
-        vals: list = []
-        pos = _get(repeat(read_val, len(keys)), n, pos, vals)
-        return (keys, tuple(vals)), pos
-    return Part(write, read)
+    def write(self, code, v):
+        v = code.local(v)
+        s, e = code.const(self.subsets), code.name("e")
+        code.line(f"if {v}[0] == {code.const(self.full)}: p += 1")
+        code.block("else:", lambda: (code.line(f"b, w = {s}.write_keys({v}[0])"), code.put("(b << 1 | 1)", "w + 1")))
+        code.block(f"for {e} in {v}[1]:", lambda: code.write(self.cod, e))
+
+    def read(self, code):
+        keys = code.name("k")
+        code.line(f"if (n >> p) & 1: {keys}, p = {code.const(self.subsets)}.read(n, p + 1)")
+        code.line(f"else: {keys}, p = {code.const(self.full)}, p + 1")
+        return f"({keys}, tuple({code.get_list(f'len({keys})', self.cod)}))"
 
 
-def flagged(typed: Part, general: Part) -> Part:
+class Flagged(Part):
     """A variable: flag 0 and its typed encoding, or flag 1 and the general one when its value
     is outside its declared type."""
-    write_typed, read_typed = typed
-    write_general, read_general = general
 
-    def write(v):
-        try:
-            c, w = write_typed(v)
-            return c << 1, w + 1
-        except LookupError:
-            c, w = write_general(v)
-            return c << 1 | 1, w + 1
+    def __init__(self, typed: Part, general: Part):
+        self.typed, self.general = typed, general
 
-    def read(n, pos):
-        return (read_general if (n >> pos) & 1 else read_typed)(n, pos + 1)
-    return Part(write, read)
+    def write(self, code, v):
+        v = code.local(v)
+        c0, p0 = code.name("c"), code.name("p")
+        code.line(f"{c0}, {p0} = c, p")
+        code.block("try:", lambda: (code.line("p += 1"), code.write(self.typed, v)))
+        code.block("except LookupError:", lambda: (code.line(f"c, p = {c0} | 1 << {p0}, {p0} + 1"),
+                                                   code.write(self.general, v)))
+
+    def read(self, code):
+        x = code.name("x")
+        code.line("p += 1")
+        code.block("if (n >> (p - 1)) & 1:", lambda: code.line(f"{x} = {code.read(self.general)}"))
+        code.block("else:", lambda: code.line(f"{x} = {code.read(self.typed)}"))
+        return x
 
 
-def _unencodable(v):
-    raise TypeError("a value of unknown kind")
+class Memoized(Part):
+    """A variable's value, looked up among those met lately (by value to write it, by its bits
+    to read it) before it is worked out: most variables take few values over a search, and
+    the values read back are then shared between states, as the states' own values were.
+
+    Reading needs the value's width before its bits can be looked up: the bits are tried at
+    each width met so far (a few). That is sound because the encoding is prefix-free: bits
+    that once made up a whole value at a width make up the same value wherever they occur."""
+
+    LIMIT = 4096  # values remembered per variable; then the memo starts afresh
+    WIDTHS = 4    # widths remembered per variable
+
+    def __init__(self, part: Part):
+        self.part = part
+        self.codes: dict = {}  # value -> (bits, width)
+        self.tables: list[tuple[int, int, dict]] = []  # (width, mask, bits -> value)
+
+    def keep_code(self, v, bits: int, width: int) -> None:
+        if len(self.codes) >= self.LIMIT:
+            self.codes.clear()
+        self.codes[v] = (bits, width)
+
+    def keep_value(self, bits: int, width: int, v) -> None:
+        table = next((t for w, _, t in self.tables if w == width), None)
+        if table is None:
+            if len(self.tables) >= self.WIDTHS:
+                return
+            table = {}
+            self.tables.append((width, (1 << width) - 1, table))
+        if len(table) >= self.LIMIT:
+            table.clear()
+        table[bits] = v
+
+    def write(self, code, v):
+        v = code.local(v)
+        memo, known, p0 = code.const(self), code.name("m"), code.name("p")
+        code.line(f"{known} = {memo}.codes.get({v})")
+        code.block(f"if {known} is None:", lambda: (code.line(f"{p0} = p"), code.write(self.part, v),
+                                                     code.line(f"{memo}.keep_code({v}, c >> {p0}, p - {p0})")))
+        code.block("else:", lambda: code.put(f"{known}[0]", f"{known}[1]"))
+
+    def read(self, code):
+        memo, x, w, mask, table, p0 = (code.const(self), code.name("x"), code.name("w"), code.name("k"),
+                                       code.name("t"), code.name("p"))
+
+        def found():
+            code.line(f"{x} = {table}.get((n >> p) & {mask})")
+            code.line(f"if {x} is not None: p += {w}; break")
+
+        def worked_out():
+            code.line(f"{p0} = p")
+            code.line(f"{x} = {code.read(self.part)}")
+            code.line(f"{memo}.keep_value((n >> {p0}) & ((1 << (p - {p0})) - 1), p - {p0}, {x})")
+        code.block(f"for {w}, {mask}, {table} in {memo}.tables:", found)
+        code.block("else:", worked_out)
+        return x
 
 
-UNENCODABLE = Part(_unencodable, _unencodable)
+class Unencodable(Part):
+    """A kind no stored value has (the elements of `{}`): the state is marshalled."""
+
+    def write(self, code, v):
+        code.line("raise TypeError('a value of unknown kind')")
+
+    def read(self, code):
+        code.line("raise TypeError('a value of unknown kind')")
+        return "None"
+
+
+SIGNED = Signed()
+UNENCODABLE = Unencodable()
 
 
 # ---------------------------------------------------------------- from types to parts
@@ -384,7 +593,8 @@ class _Types:
 
     def variable(self, t: A.TypeExpr, k: Kind) -> Part:
         typed, general = self.typed(t, k), self.general(k)
-        return general if typed is general else flagged(typed, general)
+        part = general if typed is general else Flagged(typed, general)
+        return part if isinstance(typed, Enumerated) else Memoized(part)  # an index is as fast as a memo
 
     # ------------------------------------------------------------ values of types
     def resolve(self, t: A.TypeExpr) -> A.TypeExpr:
@@ -462,44 +672,44 @@ class _Types:
         """The encoding of type t's values; a value outside t raises a LookupError."""
         u = self.universe(t, k)
         if u is not None:
-            return enumerated(u)
+            return Enumerated(u)
         t = self.resolve(t)
         if isinstance(t, A.SetOfValues):
             return self.scalar(t, k)
         if isinstance(t, A.SetType):
             elems = self.universe(t.elem, k.elem)
-            return collection(self.typed(t.elem, k.elem), frozenset) if elems is None else finite_set(elems)
+            return Collection(self.typed(t.elem, k.elem), "frozenset") if elems is None else FiniteSet(elems)
         if isinstance(t, A.SeqType):
-            return collection(self.typed(t.elem, k.elem), tuple)
+            return Collection(self.typed(t.elem, k.elem), "tuple")
         if isinstance(t, A.TupleType):
-            return fields([self.typed(e, ek) for e, ek in zip(t.elems, k.elems)], None)
+            return Fields([self.typed(e, ek) for e, ek in zip(t.elems, k.elems)], None)
         if isinstance(t, A.RecordType):
             names, field_types, variant = self.record(t, k)
             if names not in self.tags:
                 return self.general(k)
-            return fields([self.typed(field_types[f], fk) for f, fk in variant.fields], self.tags[names])
+            return Fields([self.typed(field_types[f], fk) for f, fk in variant.fields], self.tags[names])
         if isinstance(t, A.UnionType):
             return self.union(t, k)
         if isinstance(t, A.FnType):
             return self.map(t.domain, k.dom, self.typed(t.codomain, k.cod))
         if isinstance(t, A.BagType):
-            return self.map(t.elem, k.dom, int_from(1))
+            return self.map(t.elem, k.dom, IntFrom(1))
         return self.general(k)
 
     def scalar(self, t: A.SetOfValues, k: Kind) -> Part:
         e = t.expr
         if isinstance(e, A.Name) and e.id == "Nat":
-            return int_from(0)
+            return IntFrom(0)
         u = self.values(t)
         if u is not None and isinstance(k, IntK):  # a big range of ints
-            return int_from(u[0])
+            return IntFrom(u[0])
         return self.general(k)
 
     def map(self, dom: A.TypeExpr, dom_kind: Kind, cod: Part) -> Part:
         keys = self.universe(dom, dom_kind)
         if keys is not None:
-            return keyed_map(keys, cod)
-        return any_map(self.typed(dom, dom_kind), cod)
+            return KeyedMap(keys, cod)
+        return AnyMap(self.typed(dom, dom_kind), cod)
 
     def union(self, t: A.UnionType, k: Kind) -> Part:
         """Records of several layouts; alternatives of one layout share its fields' parts."""
@@ -514,7 +724,7 @@ class _Types:
             if names in self.tags:
                 variant = k.variant(names)
                 variants[self.tags[names]] = [self.shared_field(same, f, fk) for f, fk in variant.fields]
-        return union(variants)
+        return Union(variants)
 
     def alternatives(self, t: A.TypeExpr) -> list[A.TypeExpr]:
         t = self.resolve(t)
@@ -529,7 +739,7 @@ class _Types:
         us = [self.universe(ft, k) for ft in types]
         if any(u is None for u in us) or sum(map(len, us)) > ENUM_LIMIT:
             return self.general(k)
-        return enumerated(_sorted(set(chain.from_iterable(us))))
+        return Enumerated(_sorted(set(chain.from_iterable(us))))
 
     # ------------------------------------------------------------ general parts
     def general(self, k: Kind) -> Part:
@@ -540,25 +750,25 @@ class _Types:
 
     def _general(self, k: Kind) -> Part:
         if isinstance(k, BoolK):
-            return enumerated([False, True])
+            return Enumerated([False, True])
         if isinstance(k, IntK):
             return SIGNED
         if isinstance(k, (ModelK, StrK)):
-            return int_from(0)  # ids into the symbol table
+            return IntFrom(0)  # ids into the symbol table
         if isinstance(k, SetK):
-            return collection(self.general(k.elem), frozenset)
+            return Collection(self.general(k.elem), "frozenset")
         if isinstance(k, SeqK):
-            return collection(self.general(k.elem), tuple)
+            return Collection(self.general(k.elem), "tuple")
         if isinstance(k, TupleK):
-            return fields([self.general(e) for e in k.elems], None)
+            return Fields([self.general(e) for e in k.elems], None)
         if isinstance(k, FnK):
-            return any_map(self.general(k.dom), self.general(k.cod))
+            return AnyMap(self.general(k.dom), self.general(k.cod))
         if isinstance(k, RecK):
             if k.names not in self.tags:
                 return UNENCODABLE
-            return fields([self.general(f) for _, f in k.fields], self.tags[k.names])
+            return Fields([self.general(f) for _, f in k.fields], self.tags[k.names])
         if isinstance(k, UnionK):
-            return union({self.tags[v.names]: [self.general(f) for _, f in v.fields]
+            return Union({self.tags[v.names]: [self.general(f) for _, f in v.fields]
                           for v in k.variants if v.names in self.tags})
         return UNENCODABLE  # AnyK: no value of it is ever stored
 

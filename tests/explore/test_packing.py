@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from conftest import PAXOS, REPO, SPECS
 from modelcheck import pipeline
-from modelcheck.compile.packing import SIGNED, finite_set, int_from, keyed_map
+from modelcheck.compile.packing import SIGNED, FiniteSet, IntFrom, KeyedMap, functions
 from modelcheck.lang.errors import SpecError, SpecErrors
 from modelcheck.lang.kinds import (BoolK, FnK, IntK, Kind, ModelK, RecK, SeqK, SetK, StrK, TupleK,
                                    UnionK)
@@ -179,14 +179,14 @@ INTS = [0, 1, 2, 3, -1, -2, -3, 2 ** 61 - 2, 2 ** 64, -2 ** 64, 10 ** 4000, -(10
 
 @pytest.mark.parametrize("lo", [None, 0, 1, -7], ids=["signed", "Nat", "count", "from -7"])
 def test_integers_of_every_size_round_trip(lo):
-    part = SIGNED if lo is None else int_from(lo)
+    write, read = functions(SIGNED if lo is None else IntFrom(lo))
     for v in INTS if lo is None else [v for v in INTS if v >= lo]:
-        code, width = part.write(v)
-        assert code < 2 ** width
-        assert part.read(code << 5 | 0b10101, 5) == (v, width + 5)  # read where it was written
+        code, end = write(v, 0b10101, 5)  # after other bits
+        assert code < 2 ** end
+        assert read(code, 5) == (v, end)
     if lo is not None:
         with pytest.raises(LookupError):
-            part.write(lo - 1)
+            write(lo - 1, 0, 0)
 
 
 UNIVERSE = [(0, i, -i) for i in range(300)]
@@ -197,16 +197,17 @@ UNIVERSE = [(0, i, -i) for i in range(300)]
 def test_subsets_and_maps_over_a_finite_domain_round_trip(elems, every_key):
     """Sparse subsets are written as indices, dense ones as bitmasks; map keys must come in
     the domain's order (as canonical maps have them), else the map is not the part's to write."""
-    sets, maps = finite_set(UNIVERSE), keyed_map(UNIVERSE, SIGNED)
-    code, width = sets.write(frozenset(elems))
-    assert sets.read(code, 0) == (frozenset(elems), width)
+    write_set, read_set = functions(FiniteSet(UNIVERSE))
+    write_map, read_map = functions(KeyedMap(UNIVERSE, SIGNED))
+    code, end = write_set(frozenset(elems), 0, 0)
+    assert read_set(code, 0) == (frozenset(elems), end)
     keys = tuple(UNIVERSE) if every_key else tuple(sorted(elems))
     m = (keys, tuple(range(len(keys))))
-    code, width = maps.write(m)
-    assert exact(maps.read(code, 0)) == exact((m, width))
+    code, end = write_map(m, 0, 0)
+    assert exact(read_map(code, 0)) == exact((m, end))
     if elems != sorted(elems):
         with pytest.raises(LookupError):
-            maps.write((tuple(elems), tuple(range(len(elems)))))
+            write_map((tuple(elems), tuple(range(len(elems)))), 0, 0)
 
 
 # ---------------------------------------------------------------- random specs
