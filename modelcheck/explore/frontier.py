@@ -22,7 +22,7 @@ import tempfile
 import weakref
 from array import array
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator
+from typing import Iterable, Iterator
 
 from .model import Codec, State
 

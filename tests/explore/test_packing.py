@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import marshal
 import sys
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -15,7 +14,7 @@ from hypothesis import strategies as st
 
 from conftest import PAXOS, REPO, SPECS
 from modelcheck import pipeline
-from modelcheck.compile.packing import SIGNED, FiniteSet, IntFrom, KeyedMap, functions
+from modelcheck.compile.packing_parts import SIGNED, FiniteSet, IntFrom, KeyedMap, functions
 from modelcheck.lang.errors import SpecError, SpecErrors
 from modelcheck.lang.kinds import (BoolK, FnK, IntK, Kind, ModelK, RecK, SeqK, SetK, StrK, TupleK,
                                    UnionK)
