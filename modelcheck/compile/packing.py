@@ -126,7 +126,7 @@ class _Types:
         if isinstance(t, A.SeqType):
             elems = self.universe(t.elem, k.elem)
             m = None if t.max_len is None else self.constant(t.max_len)
-            if elems is None or m is None or sum(len(elems) ** i for i in range(m + 1)) > ENUM_LIMIT:
+            if elems is None or not isinstance(m, int) or _sequences(len(elems), m) > ENUM_LIMIT:
                 return None
             return [tuple(p) for i in range(m + 1) for p in product(elems, repeat=i)]
         if isinstance(t, A.TupleType):
@@ -206,9 +206,10 @@ class _Types:
         return AnyMap(self.typed(dom, dom_kind), cod)
 
     def union(self, t: A.UnionType, k: Kind) -> Part:
-        """Records of several layouts; alternatives of one layout share its fields' parts."""
+        """Records of several layouts (or of one: then the kind is a record kind); alternatives
+        of one layout share its fields' parts."""
         alts = self.alternatives(t)
-        if not isinstance(k, UnionK) or any(not isinstance(a, A.RecordType) for a in alts):
+        if not isinstance(k, (RecK, UnionK)) or any(not isinstance(a, A.RecordType) for a in alts):
             return self.general(k)
         by_layout: dict[tuple[str, ...], list[A.RecordType]] = {}
         for a in alts:
@@ -216,9 +217,14 @@ class _Types:
         variants = {}
         for names, same in by_layout.items():
             if names in self.tags:
-                variant = k.variant(names)
+                _, _, variant = self.record(same[0], k)
                 variants[self.tags[names]] = [self.shared_field(same, f, fk) for f, fk in variant.fields]
-        return Union(variants)
+        if not isinstance(k, RecK):
+            return Union(variants)
+        if not variants:
+            return self.general(k)
+        [(tag, fields)] = variants.items()
+        return Fields(fields, tag)
 
     def alternatives(self, t: A.TypeExpr) -> list[A.TypeExpr]:
         t = self.resolve(t)
@@ -265,6 +271,18 @@ class _Types:
             return Union({self.tags[v.names]: [self.general(f) for _, f in v.fields]
                           for v in k.variants if v.names in self.tags})
         return UNENCODABLE  # AnyK: no value of it is ever stored
+
+
+def _sequences(n_elems: int, max_len: int) -> int:
+    """How many sequences of at most max_len elements of n_elems values (counted up to just
+    past ENUM_LIMIT: max_len may be huge)."""
+    total, power = 0, 1
+    for _ in range(min(max_len, ENUM_LIMIT) + 1):
+        total += power
+        if total > ENUM_LIMIT:
+            break
+        power *= n_elems
+    return total
 
 
 def _sorted(values) -> list:

@@ -25,9 +25,9 @@ from itertools import chain
 from operator import getitem
 from typing import Any, Callable
 
+
 class OutsideType(LookupError):
     """A value outside its declared type (KeyError, also a LookupError, says the same)."""
-
 
 
 MAX_NESTING = 8  # blocks nested in one generated function before a part gets its own (Python allows 20)
@@ -46,21 +46,30 @@ class _Code:
         self.count = 0
 
     def module(self, parts: list[Part], names: list[str]) -> str:
+        """The text of `encode` and `decode` (and helpers), run into `env`."""
+        encode, decode = self.encode_function(parts, names), self.decode_function(parts, names)
+        text = "\n\n".join(self.functions + [encode, decode]) + "\n"
+        exec(compile(text, "<modelcheck:packing>", "exec"), self.env)
+        return text
+
+    def encode_function(self, parts: list[Part], names: list[str]) -> str:
         self.lines, self.depth = ["def encode(st):"], 1
         self.line(f"if type(st) is not tuple or len(st) != {len(parts)}:")
-        self.line("    return dumps(st) + b'\\0'  # not of the variables' kinds: keep it as it is")
+        self.line("    return dumps(st) + b'\\0'  # not of the variables' kinds: kept as it is")
         self.line("c = p = 0")
-        self.line("try:")
-        self.depth += 1
-        for i, (part, name) in enumerate(zip(parts, names)):
-            self.line(f"# {name}")
-            self.write(part, f"st[{i}]")
-        self.depth -= 1
+
+        def variables():
+            for i, (part, name) in enumerate(zip(parts, names)):
+                self.line(f"# {name}")
+                self.write(part, f"st[{i}]")
+        self.block("try:", variables)
         self.line("except Exception:")
         self.line("    return dumps(st) + b'\\0'")
         self.line("# the shortest bytes: a typed encoding never ends in a zero byte, a marshalled one does")
         self.line("return c.to_bytes((c.bit_length() + 7) >> 3, 'little')")
-        encode = self.lines
+        return "\n".join(self.lines)
+
+    def decode_function(self, parts: list[Part], names: list[str]) -> str:
         self.lines, self.depth = ["def decode(data):"], 1
         self.line("if data and data[-1] == 0:")
         self.line("    return loads(data[:-1])")
@@ -71,9 +80,7 @@ class _Code:
             self.line(f"# {name}")
             values.append(self.read(part))
         self.line(f"return {_tuple(values)}")
-        text = "\n\n".join(self.functions + ["\n".join(encode), "\n".join(self.lines)]) + "\n"
-        exec(compile(text, "<modelcheck:packing>", "exec"), self.env)
-        return text
+        return "\n".join(self.lines)
 
     def line(self, text: str) -> None:
         self.lines.append("    " * self.depth + text)
@@ -276,6 +283,7 @@ class Fields(Part):
     def write(self, code, v):
         v = code.local(v)
         offset = 0 if self.tag is None else 1
+        code.line(f"if len({v}) != {len(self.parts) + offset}: raise TypeError({v})  # another shape: marshal")
         for i, part in enumerate(self.parts):
             code.write(part, f"{v}[{i + offset}]")
 
@@ -318,6 +326,7 @@ class AnyMap(Part):
 
     def write(self, code, v):
         v = code.local(v)
+        code.line(f"if len({v}[0]) != len({v}[1]): raise TypeError({v})  # not a map: marshal")
         code.write(self.keys, f"{v}[0]")
         e = code.name("e")
         code.block(f"for {e} in {v}[1]:", lambda: code.write(self.cod, e))
@@ -429,6 +438,7 @@ class KeyedMap(Part):
     def write(self, code, v):
         v = code.local(v)
         s, e = code.const(self.subsets), code.name("e")
+        code.line(f"if len({v}[0]) != len({v}[1]): raise TypeError({v})  # not a map: marshal")
         code.line(f"if {v}[0] == {code.const(self.full)}: p += 1")
         code.block("else:", lambda: (code.line(f"b, w = {s}.write_keys({v}[0])"), code.put("(b << 1 | 1)", "w + 1")))
         code.block(f"for {e} in {v}[1]:", lambda: code.write(self.cod, e))
