@@ -17,14 +17,26 @@ The search is Wing and Gong's, with Lowe's improvements, as Porcupine does it:
   and left the same value have the same futures, so the second is pruned. The set is a
   Python int used as a bitset.
 
+A get that can read the register's value now is linearized now, without trying
+alternatives: wherever a linearization from here puts it later, it could be moved here (it
+has been invoked, everything that must precede it is linearized, and it changes nothing).
+If the state after it fails, the state before it fails too. This keeps concurrent reads of
+one value from making 2^n search states.
+
 An operation with an unknown outcome may be linearized anywhere after its invocation or not
 at all: its return entry is at the end, and the search succeeds as soon as every operation
-that completed is linearized.
+that completed is linearized. One more pruning keeps such operations from multiplying the
+search: one is only linearized if the next operation observes the value it wrote (a get or
+a cas, not a put: `observe` in the search state). An order where a put follows instead,
+or nothing does, stays an order without the unknown write, which the search also tries, so
+nothing is lost; without this, every subset of the timed-out writes pending at a point
+made its own search states.
 
 For an invalid key the answer is made small (`offending`): the shortest prefix of the
 history (cut after a completion) that is already not linearizable, whose last completion is
-the operation that cannot be placed, then shrunk by leaving operations out while the rest
-stays not linearizable (shrink.py), within a time bound.
+the operation that cannot be placed; then the operations near that one (and the writes
+their reads saw) that are still not linearizable; then shrunk by leaving operations out
+while the rest stays not linearizable (shrink.py), all within a time bound.
 """
 from __future__ import annotations
 
@@ -32,12 +44,13 @@ import time
 from dataclasses import replace
 
 from .format import History, Op
-from .model import ILLEGAL, apply, effective_ops, keeps_sources, step_of, written
+from .model import ILLEGAL, apply, effective_ops, keeps_sources, step_of, with_sources, written
 from .result import Deadline, Effort, OutOfTime, Result, Stats, Verdict
 from .shrink import shrink
 
 MODEL = "linearizable"
 CHECK_EVERY = 4096  # search steps between looks at the clock
+_NO_READ = object()  # what a put reads
 SHRINK_SECONDS = 5.0  # at most this long making a counterexample small
 
 
@@ -78,53 +91,92 @@ def first_bad_key(by_key: dict[str, list[Op]], deadline: Deadline, search: Effor
 
 def linearizable(ops: list[Op], deadline: Deadline = Deadline(None), search: Effort | None = None) -> bool:
     """Is this single key's history linearizable? Raises OutOfTime past the deadline."""
+    return _search(ops, deadline, search) is None
+
+
+def _stuck_at(ops: list[Op], deadline: Deadline, search: Effort) -> Op | None:
+    try:
+        return _search(ops, deadline, search)
+    except OutOfTime:
+        return None
+
+
+def _search(ops: list[Op], deadline: Deadline, search: Effort | None) -> Op | None:
+    """None if the key's history is linearizable, else the operation whose completion the
+    search got furthest to without linearizing it (where it was stuck)."""
     ops = effective_ops(ops)
     search = search if search is not None else Effort()
     if not ops:
-        return True
+        return None
     steps = [step_of(op) for op in ops]
     needed = [op.status == "ok" for op in ops]
+    blind = [op.f == "put" for op in ops]
+    reads = [op.result if op.f == "get" else _NO_READ for op in ops]
     entries = _Entries(ops)
-    nxt, head = entries.nxt, entries.head
+    nxt, op_of, is_call = entries.nxt, entries.op, entries.is_call
+    head = entries.head
     remaining = sum(needed)
-    cache: set[tuple[int, object]] = set()
-    stack: list[tuple[int, object]] = []  # (call entry, register value before it)
-    linearized, value = 0, None
-    entry = nxt[head]
+    cache: set[tuple[int, object, bool]] = set()
+    stack: list[tuple[int, object, bool, bool]] = []  # (call entry, value before it, observe, forced)
+    linearized, value, observe = 0, None, False
+    entry, fresh = nxt[head], True
     count = 0
+    stuck = 0  # the furthest return entry reached
     while remaining:
         count += 1
         if count % CHECK_EVERY == 0:
             deadline.check()
-        i = entries.op[entry]
-        if entries.is_call[entry]:
-            after = apply(steps[i], value)
+        if fresh:  # a new state: a get that can read the value now is taken without branching
+            fresh = False
+            get = nxt[head]
+            while is_call[get] and reads[op_of[get]] != value:
+                get = nxt[get]
+            if is_call[get]:
+                state = (linearized | 1 << op_of[get], value, False)
+                if state in cache:
+                    entry = -1  # failed before, so does this state: backtrack
+                else:
+                    cache.add(state)
+                    stack.append((get, value, observe, True))
+                    linearized, value, observe = state
+                    remaining -= 1
+                    entries.lift(get)
+                    fresh = True
+                    continue
+            else:
+                entry = nxt[head]
+        if entry != -1 and is_call[entry]:
+            i = op_of[entry]
+            after = apply(steps[i], value) if not (observe and blind[i]) else ILLEGAL
             if after is not ILLEGAL:
-                state = (linearized | 1 << i, after)
+                state = (linearized | 1 << i, after, not needed[i])
                 if state not in cache:
                     cache.add(state)
-                    stack.append((entry, value))
-                    linearized, value = state
+                    stack.append((entry, value, observe, False))
+                    linearized, value, observe = state
                     remaining -= needed[i]
                     entries.lift(entry)
-                    entry = nxt[head]
+                    fresh = True
                     continue
             entry = nxt[entry]
             continue
         # a completed operation is not linearized yet: undo the last choice, try the next
-        if not stack:
-            search.steps += count
-            search.states += len(cache)
-            return False
-        entry, value = stack.pop()
-        i = entries.op[entry]
-        linearized &= ~(1 << i)
-        remaining += needed[i]
-        entries.unlift(entry)
+        stuck = max(stuck, entry)
+        forced = True
+        while forced:
+            if not stack:
+                search.steps += count
+                search.states += len(cache)
+                return ops[op_of[stuck]]
+            entry, value, observe, forced = stack.pop()
+            i = op_of[entry]
+            linearized &= ~(1 << i)
+            remaining += needed[i]
+            entries.unlift(entry)
         entry = nxt[entry]
     search.steps += count
     search.states += len(cache)
-    return True
+    return None
 
 
 class _Entries:
@@ -175,8 +227,25 @@ class _Entries:
 def offending(ops: list[Op], deadline: Deadline, search: Effort) -> tuple[Op, list[Op], bool]:
     """For a key's history that is not linearizable: the operation that cannot be placed,
     a small set of operations that is not linearizable either, and whether that set is
-    minimal (no operation can be left out). Within the deadline; the prefix search needs
-    about log2(n) searches."""
+    minimal (no operation can be left out). Within the deadline.
+
+    Each search of a bad history is long (it must try everything before it gives up), so
+    the expensive steps work on a small part of it: first the operations near where the
+    search got stuck, if those are already bad; in them the shortest bad prefix (about
+    log2(n) searches) and its culprit; near the culprit; then shrink."""
+    stuck = _stuck_at(ops, deadline, search)
+    if stuck is not None:
+        ops = neighbourhood(prefix(ops, stuck.complete + 1), stuck, deadline, search) or ops
+    culprit, bad = shortest_bad_prefix(ops, deadline, search)
+    start = neighbourhood(bad, culprit, deadline, search) or bad
+    small, minimal = shrink(start, lambda subset: keeps_sources(subset, start) and _bad(subset, deadline, search),
+                            deadline)
+    return culprit, small, minimal
+
+
+def shortest_bad_prefix(ops: list[Op], deadline: Deadline, search: Effort) -> tuple[Op, list[Op]]:
+    """The shortest prefix of a bad history that is bad, and the operation whose completion
+    ends it (binary search: a linearizable history's prefixes are linearizable)."""
     ends = sorted(op.complete for op in ops if op.status == "ok")
     lo, hi = 0, len(ends) - 1  # the history cut after ends[hi] is not linearizable
     while lo < hi:
@@ -185,12 +254,22 @@ def offending(ops: list[Op], deadline: Deadline, search: Effort) -> tuple[Op, li
             hi = mid
         else:
             lo = mid + 1
-    cut = ends[hi] + 1
-    culprit = next(op for op in ops if op.complete == ends[hi])
-    start = prefix(ops, cut)
-    small, minimal = shrink(start, lambda subset: keeps_sources(subset, start) and _bad(subset, deadline, search),
-                            deadline)
-    return culprit, small, minimal
+    return next(op for op in ops if op.complete == ends[hi]), prefix(ops, ends[hi] + 1)
+
+
+def neighbourhood(ops: list[Op], culprit: Op, deadline: Deadline, search: Effort) -> list[Op] | None:
+    """A smaller part of a history around an operation that is bad on its own, if there is
+    one: the operations that end no earlier than `width` events before its invocation, and
+    the writes of the values they read; `width` doubles until that is bad. Shrinking then
+    starts from a few dozen operations instead of thousands."""
+    width = 16
+    while True:
+        near = with_sources([op for op in ops if op.returns >= culprit.invoke - width], ops)
+        if len(near) == len(ops):
+            return None
+        if _bad(near, deadline, search):
+            return near
+        width *= 2
 
 
 def prefix(ops: list[Op], cut: int) -> list[Op]:

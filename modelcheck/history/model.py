@@ -74,3 +74,22 @@ def keeps_sources(ops: list[Op], among: Iterable[Op]) -> bool:
     wanted = {(op.key, op.result) for op in ops if op.f == "get" and op.status == "ok" and op.result is not None}
     wanted |= {(op.key, op.arg[0]) for op in ops if op.f == "cas" and op.status != "fail" and op.arg[0] is not None}
     return (wanted & sources(among)) <= sources(ops)
+
+
+def with_sources(ops: list[Op], among: list[Op]) -> list[Op]:
+    """`ops` and, from `among`, the writes of every value they read, and of what those read
+    (a cas reads too), in history order: the smallest superset that keeps_sources allows."""
+    chosen = {op.id: op for op in ops}
+    writers: dict[tuple, list[Op]] = {}
+    for op in among:
+        if op.writes and op.status != "fail":
+            writers.setdefault((op.key, written(op)), []).append(op)
+    todo = list(ops)
+    while todo:
+        op = todo.pop()
+        read = op.result if op.f == "get" else op.arg[0] if op.f == "cas" else None
+        for w in writers.get((op.key, read), ()) if read is not None else ():
+            if w.id not in chosen:
+                chosen[w.id] = w
+                todo.append(w)
+    return sorted(chosen.values(), key=lambda op: op.invoke)
