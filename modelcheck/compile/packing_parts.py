@@ -482,8 +482,9 @@ class Memoized(Part):
     each width met so far (a few). That is sound because the encoding is prefix-free: bits
     that once made up a whole value at a width make up the same value wherever they occur."""
 
-    LIMIT = 4096  # values remembered per variable; then the memo starts afresh
-    WIDTHS = 4    # widths remembered per variable
+    LIMIT = 1024    # values remembered per variable and width; then the memo starts afresh
+    WIDTHS = 4      # widths remembered per variable
+    MAX_BITS = 256  # longer values are not remembered: rarely met twice, and heavy to keep
 
     def __init__(self, part: Part):
         self.part = part
@@ -491,6 +492,8 @@ class Memoized(Part):
         self.tables: list[tuple[int, int, dict]] = []  # (width, mask, bits -> value)
 
     def keep_code(self, v, bits: int, width: int) -> None:
+        if width > self.MAX_BITS:
+            return
         if len(self.codes) >= self.LIMIT:
             self.codes.clear()
         self.codes[v] = (bits, width)
@@ -498,7 +501,7 @@ class Memoized(Part):
     def keep_value(self, bits: int, width: int, v) -> None:
         table = next((t for w, _, t in self.tables if w == width), None)
         if table is None:
-            if len(self.tables) >= self.WIDTHS:
+            if len(self.tables) >= self.WIDTHS or width > self.MAX_BITS:
                 return
             table = {}
             self.tables.append((width, (1 << width) - 1, table))
