@@ -489,7 +489,8 @@ class Memoized(Part):
     def __init__(self, part: Part):
         self.part = part
         self.codes: dict = {}  # value -> (bits, width)
-        self.tables: list[tuple[int, int, dict]] = []  # (width, mask, bits -> value)
+        self.tables: list[tuple[int, int, dict]] = []  # (width, mask, bits -> value), in the order met
+        self.by_width: dict[int, dict] = {}  # the same tables by width
 
     def keep_code(self, v, bits: int, width: int) -> None:
         if width > self.MAX_BITS:
@@ -499,11 +500,11 @@ class Memoized(Part):
         self.codes[v] = (bits, width)
 
     def keep_value(self, bits: int, width: int, v) -> None:
-        table = next((t for w, _, t in self.tables if w == width), None)
+        table = self.by_width.get(width)
         if table is None:
             if len(self.tables) >= self.WIDTHS or width > self.MAX_BITS:
                 return
-            table = {}
+            table = self.by_width[width] = {}
             self.tables.append((width, (1 << width) - 1, table))
         if len(table) >= self.LIMIT:
             table.clear()
