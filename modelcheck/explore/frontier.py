@@ -80,7 +80,12 @@ class _Spilled:
 
 
 class Frontier:
-    """(index, state) pairs in insertion order, kept as objects, packed, or on disk."""
+    """(index, state) pairs in insertion order, kept as objects, packed, or on disk.
+
+    codec: the model's (`model.codec`), or None to marshal; keep_objects: states kept as
+    objects; memory_budget: bytes of sealed packed chunks to keep in memory (None: no limit;
+    the chunk being filled, up to chunk_bytes, comes on top); spill_dir: where chunk files
+    go (None: the system's temporary directory)."""
 
     def __init__(self, codec: Codec | None = None, keep_objects: int = 100_000,
                  memory_budget: int | None = None, spill_dir: str | None = None,
