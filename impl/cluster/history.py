@@ -57,4 +57,7 @@ class History:
         return {"format": FORMAT, "quiet_after": self.quiet_after, "events": self.events}
 
     def write(self, path: Path) -> None:
-        Path(path).write_text(json.dumps(self.to_json(), indent=None, separators=(",", ":")) + "\n")
+        """The JSON of `to_json`, one event per line, so that the file reads like a log."""
+        events = ",\n".join("  " + json.dumps(e) for e in self.events)
+        Path(path).write_text(f'{{"format": {json.dumps(FORMAT)}, "quiet_after": {json.dumps(self.quiet_after)}, '
+                              f'"events": [\n{events}\n]}}\n')

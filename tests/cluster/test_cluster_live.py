@@ -6,8 +6,11 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -131,10 +134,47 @@ def test_run_starts_a_cluster_and_stops_it_on_ctrl_c(tmp_path):
         assert "running; leader n" in process.stdout.readline()
         put = cli("impl.cluster.client", "--config", str(data / "cluster.json"), "put", "k", "1")
         assert put.stdout == "ok\n"
-        process.send_signal(subprocess.signal.SIGINT)
+        process.send_signal(signal.SIGINT)
         assert process.wait(TIMEOUT) == 0
         servers = subprocess.run(["pgrep", "-f", "--", f"--config {data}/cluster.json"], capture_output=True)
         assert servers.returncode == 1, "servers outlived the run command"   # 1: no process matched
     finally:
         process.kill()
         process.wait()
+
+
+DRIVER = """
+import sys, time
+from pathlib import Path
+from impl.cluster.run import LocalCluster, local_config
+cluster = LocalCluster(local_config(3, Path(sys.argv[1])))
+cluster.start()
+print(" ".join(str(p.pid) for p in cluster.processes.values()), flush=True)
+time.sleep(600)
+"""
+
+
+def test_servers_die_with_a_driver_killed_by_kill_9(tmp_path):
+    driver = subprocess.Popen([sys.executable, "-c", DRIVER, str(tmp_path)], cwd=REPO, stdout=subprocess.PIPE, text=True)
+    pids = [int(p) for p in driver.stdout.readline().split()]
+    assert len(pids) == 3
+    driver.kill()   # no finalizer runs: the servers must notice on their own
+    driver.wait()
+    survivors = [pid for pid in pids if not wait_for_exit(pid, TIMEOUT)]
+    for pid in survivors:   # still running, so still our servers: clean up before failing
+        os.kill(pid, signal.SIGKILL)
+    assert not survivors, f"servers {survivors} outlived their driver"
+
+
+def wait_for_exit(pid: int, timeout: float) -> bool:
+    """Whether process `pid` is gone (or a zombie: it exited, its parent is dead) within timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            state = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]
+        except FileNotFoundError:
+            return True
+        if state == "Z":
+            return True
+        time.sleep(0.1)
+    return False

@@ -98,7 +98,7 @@ def test_a_configuration_round_trips(tmp_path):
     assert config.variant is Variant.EARLY_ACK and config.ids == ["n1", "n2"]
 
 
-def test_history_format():
+def test_history_format(tmp_path):
     history = History()
     history.invoke(3, "cas", "k1", [5, 6])
     history.complete("fail", 3, "cas", "k1", [5, 6])
@@ -112,6 +112,8 @@ def test_history_format():
                                  "time": data["events"][3]["time"], "node": "n2"}
     times = [e["time"] for e in data["events"]]
     assert times == sorted(times)
+    history.write(tmp_path / "h.json")
+    assert json.loads((tmp_path / "h.json").read_text()) == data
     with pytest.raises(ValueError):
         history.complete("timeout", 1, "get", "k1", None)
 
