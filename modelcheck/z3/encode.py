@@ -25,7 +25,7 @@ from ..lang.typecheck import CheckedSpec
 from ..values import canon
 from .symbolic import (AND, AND2, ARITH, CMP, IEQ, IFF, IITE, IMIN, IMP, NEG, NOT, OR, OR2,
                        EncodeError, SFun, SSet, SSlots, Unbounded, alts, bounds, chain,
-                       default_value, entries, eq, fun_get, fun_slots, int_values, is_sym, items,
+                       default_value, distinct, entries, eq, fun_get, fun_slots, int_values, is_sym, items,
                        member, merge, mk_fun, mk_int, mk_map, mk_rec, mk_seq, mk_set, mk_slots,
                        mk_tup, mk_union, possible, rec_fields, rec_tag, seq_parts, set_layouts,
                        set_op, set_slots, slots_size, subset, tup_elems, variant)
@@ -368,8 +368,10 @@ class Encoder:
 
     def _x_MapCtor(self, e: A.MapCtor, env, fr):
         py = self.c.binder_names[id(e.binder)]
-        return mk_fun([(g, u, self.expr(e.body, {**env, py: u}, fr))
-                       for g, u in self.binder_items(e.binder, env, fr)], self.kind(e))
+        k = self.kind(e)
+        # slots may repeat an element; a map's keys must be distinct
+        keys = distinct(self.binder_items(e.binder, env, fr), k.dom)
+        return mk_fun([(g, u, self.expr(e.body, {**env, py: u}, fr)) for g, u in keys], k)
 
     def _x_TupleLit(self, e: A.TupleLit, env, fr):
         elems = [self.expr(x, env, fr) for x in e.elems]

@@ -427,7 +427,7 @@ def IMIN(a, b, smallest: bool = True):
     """min(a, b) (max with smallest=False); one bounded side bounds the result that way."""
     c = CMP("<=", a, b) if smallest else CMP(">=", a, b)
     r = IITE(c, a, b)
-    if isinstance(r, Sc) and r.dom is None:
+    if isinstance(r, Sc) and r.dom is None and r is not a and r is not b:  # a fresh term: refine its bounds
         (la, ha), (lb, hb) = bounds(a), bounds(b)
         if smallest:
             his = [h for h in (ha, hb) if h is not None]
@@ -585,15 +585,21 @@ def set_op(op: str, a, b, k_elem: Kind):
     return mk_set({u: AND2(g, mb[u]) for u, g in ma.items() if u in mb})
 
 
-def slots_size(s, k_elem: Kind):
-    """The number of distinct elements of a set of slots (a slot counts unless an earlier
-    slot holds the same element)."""
-    slots = set_slots(s)
-    terms = []
+def distinct(slots: list, k_elem: Kind) -> list[tuple[Any, Any]]:
+    """(guard, element) slots in which a slot counts only if no earlier one holds its element."""
+    if not any(is_sym(e) for _, e in slots):
+        return set_slots(mk_slots(slots))
+    out = []
     for i, (g, e) in enumerate(slots):
         first = AND2(g, NOT(OR(AND2(g2, eq(e2, e, k_elem)) for g2, e2 in slots[:i])))
         if first is not False:
-            terms.append(first)
+            out.append((first, e))
+    return out
+
+
+def slots_size(s, k_elem: Kind):
+    """The number of distinct elements of a set of slots."""
+    terms = [g for g, _ in distinct(set_slots(s), k_elem)]
     sure = sum(1 for t in terms if t is True)
     rest = [z3.If(t, 1, 0) for t in terms if t is not True]
     return mk_int(z3.Sum(rest) + sure if rest else z3.IntVal(sure), frozenset(range(sure, sure + len(rest) + 1)))
