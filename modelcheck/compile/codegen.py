@@ -469,7 +469,10 @@ class _Codegen:
             return str(self.model_id(ref.name))
         if ref.kind == "def":
             info = self.c.defs[ref.name]
-            if info.state_dependent or f"G_{ref.name}" in self.no_hoist:
+            if info.state_dependent:
+                # the per-state cache read in place: quantifiers read it thousands of times
+                return f"(_cache_{ref.name}[1] if _cache_{ref.name}[0] is st else D_{ref.name}(st))"
+            if f"G_{ref.name}" in self.no_hoist:
                 return f"D_{ref.name}(st)"
             return f"G_{ref.name}"
         if ref.name == "bool":
