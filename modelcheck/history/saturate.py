@@ -23,28 +23,31 @@ from .model import effective_ops, written
 from .result import Deadline
 
 
-def refuted_key(ops: list[Op], deadline: Deadline) -> str | None:
+def refutation(ops: list[Op], deadline: Deadline) -> tuple[str, list[Op]] | None:
     """A key whose sub-history has no sequentially consistent order, found by saturation,
-    or None. Raises OutOfTime past the deadline."""
+    with the operations on a cycle of must-come-before (or the read of a value nobody
+    wrote); None if saturation finds none. Raises OutOfTime past the deadline."""
     by_key: dict[str, list[Op]] = {}
     for op in sorted(effective_ops(ops), key=lambda op: op.invoke):
         by_key.setdefault(op.key, []).append(op)
     for key, key_ops in by_key.items():
-        if _refuted(key_ops, deadline):
-            return key
+        cycle = _refuted(key_ops, deadline)
+        if cycle:
+            return key, cycle
     return None
 
 
-def _refuted(ops: list[Op], deadline: Deadline) -> bool:
+def _refuted(ops: list[Op], deadline: Deadline) -> list[Op]:
     writer = {}
     for op in ops:
         if op.writes:
             if written(op) in writer or written(op) is None or op.f == "cas" and op.arg[0] == op.arg[1]:
-                return False  # which write a read saw is not known (a value written twice, or null)
+                return []  # which write a read saw is not known (a value written twice, or null)
             writer[written(op)] = op
     reads = {op: _read_value(op) for op in ops if op.status == "ok" and op.f != "put"}
-    if any(v is not None and v not in writer for v in reads.values()):
-        return True  # a value nobody wrote
+    nowhere = [op for op, v in reads.items() if v is not None and v not in writer]
+    if nowhere:
+        return nowhere[:1]
     required = [op for op in ops if op.status == "ok" or op in {writer.get(v) for v in reads.values()}]
     graph = _Graph(required)
     for r, v in reads.items():
@@ -78,14 +81,14 @@ class _Graph:
     def add(self, a: Op, b: Op) -> None:
         self.succ[self.index[a]].add(self.index[b])
 
-    def saturate(self, read_from: list[tuple[Op, Op]], deadline: Deadline) -> bool:
-        """Add the implied edges until none is new; True if a cycle appears."""
+    def saturate(self, read_from: list[tuple[Op, Op]], deadline: Deadline) -> list[Op]:
+        """Add the implied edges until none is new; the operations on a cycle if one appears."""
         pairs = [(self.index[r], self.index[w]) for r, w in read_from]
         while True:
             deadline.check()
             order = self._topological()
-            if order is None:
-                return True
+            if len(order) < len(self.ops):
+                return self._cycle(set(range(len(self.ops))) - set(order))
             after, before = self._reach(order)
             new = []
             for r, w in pairs:
@@ -96,11 +99,13 @@ class _Graph:
                 for x in _bits(after[w] & self.writes & ~after[r] & ~(1 << r)):
                     new.append((r, x))
             if not new:
-                return False
+                return []
             for a, b in new:
                 self.succ[a].add(b)
 
-    def _topological(self) -> list[int] | None:
+    def _topological(self) -> list[int]:
+        """The operations in an order that respects the edges, as far as there is one: those
+        on or after a cycle are missing."""
         indegree = [0] * len(self.ops)
         for targets in self.succ:
             for b in targets:
@@ -114,7 +119,17 @@ class _Graph:
                 indegree[b] -= 1
                 if indegree[b] == 0:
                     ready.append(b)
-        return order if len(order) == len(self.ops) else None
+        return order
+
+    def _cycle(self, stuck: set[int]) -> list[Op]:
+        """A cycle among the operations a topological order could not reach: each of them has
+        a predecessor among them, so walking back from one must come round."""
+        before = {b: a for a in stuck for b in self.succ[a] if b in stuck}
+        walk, at = [], next(iter(stuck))
+        while at not in walk:
+            walk.append(at)
+            at = before[at]
+        return [self.ops[i] for i in sorted(walk[walk.index(at):])]
 
     def _reach(self, order: list[int]) -> tuple[list[int], list[int]]:
         """For each operation, the bitsets of those that must come after it and before it."""

@@ -39,9 +39,9 @@ import time
 
 from .format import History, Op
 from . import linearizable
-from .model import GET, ILLEGAL, PUT, apply, effective_ops, keeps_sources, step_of, written
+from .model import GET, ILLEGAL, PUT, apply, effective_ops, keeps_sources, step_of, with_sources, written
 from .result import Deadline, Effort, OutOfTime, Result, Stats, Verdict
-from .saturate import refuted_key
+from .saturate import refutation
 from .shrink import shrink
 
 MODEL = "sequential"
@@ -60,14 +60,16 @@ def check(history: History, timeout: float | None = None, shrink_seconds: float 
 
     everything = list(history.ops)
     try:
-        consistent, key = decide(everything, deadline, effort)
+        consistent, refuted = decide(everything, deadline, effort)
     except OutOfTime:
         return done(Verdict.UNKNOWN, reason=f"stopped after {timeout:g} s before the search finished")
     if consistent:
         return done(Verdict.VALID)
     budget = deadline.within(shrink_seconds)
-    if key is not None:  # saturation's proof needs only that key: shrink it with saturation, then search
+    if refuted is not None:  # saturation's proof needs only that key: shrink it with saturation, then search
+        key, cycle = refuted
         start = [op for op in everything if op.key == key]
+        start = _near(start, cycle, budget) or start
         small, _ = shrink(start, lambda ops: keeps_sources(ops, start) and _refuted(ops, budget), budget)
         small, minimal = shrink(small, lambda ops: keeps_sources(ops, start) and _bad(ops, budget, effort), budget)
         return done(Verdict.INVALID, key=key, ops=tuple(small), minimal=minimal,
@@ -79,17 +81,36 @@ def check(history: History, timeout: float | None = None, shrink_seconds: float 
                 reason="no order of the operations keeps every process's program order and every read's value")
 
 
-def decide(ops: list[Op], deadline: Deadline, effort: Effort) -> tuple[bool, str | None]:
-    """Sequentially consistent? If not because of one key's operations alone, that key. The
-    cheap answers first: a linearizable history is sequentially consistent (real-time order
-    includes program order); a key whose sub-history saturates to a cycle (saturate.py)
-    proves it is not. Then the search."""
-    if linearizable.first_bad_key(linearizable.ops_by_key(ops), deadline, effort) is None:
+def decide(ops: list[Op], deadline: Deadline, effort: Effort) -> tuple[bool, tuple[str, list[Op]] | None]:
+    """Sequentially consistent? If not, and saturation proved it, its refutation (the key
+    and a cycle). The cheap answers first: a linearizable history is sequentially consistent
+    (real-time order includes program order); a key whose sub-history saturates to a cycle
+    (saturate.py) proves it is not. Then the search."""
+    bad_keys = [key_ops for key_ops in linearizable.ops_by_key(ops).values()
+                if not linearizable.linearizable(key_ops, deadline, effort)]
+    if not bad_keys:
         return True, None
-    key = refuted_key(ops, deadline)
-    if key is not None:
-        return False, key
+    for key_ops in bad_keys:  # a linearizable key is sequentially consistent alone: no refutation there
+        refuted = refutation(key_ops, deadline)
+        if refuted is not None:
+            return False, refuted
     return sequentially_consistent(ops, deadline, effort), None
+
+
+def _near(ops: list[Op], cycle: list[Op], deadline: Deadline) -> list[Op] | None:
+    """A smaller part of a key's history that saturation still refutes, if there is one: the
+    operations within `width` events of the cycle's, and the writes their reads saw; `width`
+    doubles until that is refuted."""
+    first = min(op.invoke for op in cycle)
+    last = max(op.complete if op.complete is not None else op.invoke for op in cycle)
+    width = 16
+    while True:
+        near = with_sources([op for op in ops if op.returns >= first - width and op.invoke <= last + width], ops)
+        if len(near) == len(ops):
+            return None
+        if _refuted(near, deadline):
+            return near
+        width *= 2
 
 
 def sequentially_consistent(ops: list[Op], deadline: Deadline = Deadline(None), effort: Effort | None = None) -> bool:
@@ -193,7 +214,7 @@ def _advance(where: tuple[int, ...], values: tuple, p: int, slot: int | None, af
 def _refuted(ops: list[Op], deadline: Deadline) -> bool:
     """Proved not sequentially consistent by saturation, within the deadline."""
     try:
-        return refuted_key(ops, deadline) is not None
+        return refutation(ops, deadline) is not None
     except OutOfTime:
         return False
 

@@ -7,7 +7,7 @@ from modelcheck.history import linearizable, sequential
 from modelcheck.history.format import History
 from modelcheck.history.model import keeps_sources
 from modelcheck.history.result import Deadline, Verdict
-from modelcheck.history.saturate import refuted_key
+from modelcheck.history.saturate import refutation
 
 from histories import brute_linearizable, brute_sequential, histories
 
@@ -27,7 +27,7 @@ def test_each_way_of_deciding_sequential_consistency_is_right(history):
     """The steps of sequential.decide separately: the search, and the saturation's refutations."""
     expected = brute_sequential(history)
     assert sequential.sequentially_consistent(list(history.ops)) == expected
-    if refuted_key(list(history.ops), Deadline(None)) is not None:
+    if refutation(list(history.ops), Deadline(None)) is not None:
         assert not expected
 
 
