@@ -53,7 +53,6 @@ class Options:
     seconds: float = 20.0
     clients: int = 5
     seed: int = 7
-    out: Path = Path("history.json")
     variant: Variant = Variant.CORRECT
     keys: int = 3
     think: float = 0.02        # seconds a client pauses between operations, at most
@@ -300,7 +299,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     if args.seconds <= 0 or args.clients < 1:
         print("error: --seconds must be positive and --clients at least 1", file=sys.stderr)
         return 2
-    options = Options(args.nodes, args.seconds, args.clients, args.seed, args.out, Variant(args.variant))
+    options = Options(args.nodes, args.seconds, args.clients, args.seed, Variant(args.variant))
     result = asyncio.run(run(options))
     result.history.write(args.out)
     if args.check:

@@ -22,7 +22,7 @@ needs_checker = pytest.mark.skipif(not CHECKER, reason="the history checkers (mo
 
 def fault_run(tmp_path: Path, variant: Variant, seed: int, seconds: float, nodes: int = 3) -> tuple[RunResult, Path]:
     out = tmp_path / f"{variant.value}-{seed}.json"
-    result = asyncio.run(run(Options(nodes=nodes, seconds=seconds, clients=5, seed=seed, out=out, variant=variant)))
+    result = asyncio.run(run(Options(nodes=nodes, seconds=seconds, clients=5, seed=seed, variant=variant)))
     result.history.write(out)
     return result, out
 
