@@ -70,8 +70,9 @@ class CrossCheck:
     def __init__(self, compiled, args, reporter):
         from ..lang.errors import SpecError
         from .crosscheck import CrossCheckedModel, Z3Progress
-        if getattr(args, "workers", 1) and getattr(args, "workers", 1) > 1:
-            raise SpecError("--z3 checks states in one process", hint="drop --workers")
+        if (getattr(args, "workers", 1) or 1) > 1 or getattr(args, "engine", "local") != "local":
+            # the Z3 solver lives in this process; the states of other processes never reach it
+            raise SpecError("--z3 checks states in one process", hint="drop --workers and --engine")
         known = compiled.model.invariant_names
         for name in args.inv or ():
             if name not in known:
@@ -182,8 +183,8 @@ def render_prove(spec: str, result, constants: dict, constraint: str = "") -> st
             lines.append(f"No counterexample to induction among the states in which {', '.join(result.bounded)} "
                          f"have at most {result.bound} elements in each set, bag or map and {result.bound} "
                          f"entries in each sequence of an infinite type ({result.seconds:.2f} s).")
-            lines.append(f"This is not a proof: those variables' types are infinite. A larger --bound "
-                         f"searches more states.")
+            lines.append("This is not a proof: those variables' types are infinite. A larger --bound "
+                         "searches more states.")
             return "\n".join(lines)
         if result.holds:
             pre = "Inv /\\ " + (f"{constraint} /\\ " if constraint else "")

@@ -25,7 +25,7 @@ from ..lang import ast as A
 from ..lang.errors import SpecError
 from .encode import Encoder, NotInType
 from .state import Capacity, StateEnc
-from .symbolic import EncodeError
+from .scalars import EncodeError
 
 
 class Z3Disagreement(SpecError):

@@ -19,16 +19,15 @@ from typing import Any, Iterator
 import z3
 
 from ..lang import ast as A
-from ..lang.kinds import (AnyK, BoolK, FnK, IntK, Kind, ModelK, RecK, SeqK, SetK, StrK, TupleK,
-                          UnionK, join, record_field)
+from ..lang.kinds import AnyK, FnK, IntK, Kind, RecK, SeqK, SetK, TupleK, join, record_field
 from ..lang.typecheck import CheckedSpec
 from ..values import canon
-from .symbolic import (AND, AND2, ARITH, CMP, IEQ, IFF, IITE, IMIN, IMP, NEG, NOT, OR, OR2,
-                       EncodeError, SFun, SSet, SSlots, Unbounded, alts, bounds, chain,
-                       default_value, distinct, entries, eq, fun_get, fun_slots, int_values, is_sym, items,
-                       member, merge, mk_fun, mk_int, mk_map, mk_rec, mk_seq, mk_set, mk_slots,
-                       mk_tup, mk_union, possible, rec_fields, rec_tag, seq_parts, set_layouts,
-                       set_op, set_slots, slots_size, subset, tup_elems, variant)
+from .scalars import (AND, AND2, ARITH, CMP, EncodeError, IEQ, IFF, IITE, IMIN, IMP, NEG, NOT, OR,
+                      OR2, Unbounded, bounds, int_values, is_sym, mk_int)
+from .symbolic import (SFun, SSet, SSlots, alts, chain, default_value, distinct, entries, eq,
+                       fun_get, fun_slots, items, member, merge, mk_fun, mk_map, mk_rec, mk_seq,
+                       mk_set, mk_slots, mk_tup, mk_union, possible, rec_fields, rec_tag, seq_parts,
+                       set_layouts, set_op, slots_size, subset, tup_elems, variant)
 
 POWERSET_LIMIT = 16  # largest set whose subsets are enumerated
 INFINITE_TYPES = ("int", "Int", "Nat", "string")

@@ -26,19 +26,19 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Callable, Sequence
 
 import z3
 
 from ..explore.result import Trace, TraceStep
 from ..lang import ast as A
 from ..lang.errors import SpecError, attach_source
-from ..values import show
-from ..values import to_itf
+from ..values import show, to_itf
 from .crosscheck import make_encoder, spec_error
-from .encode import Branch, Encoder, Frame
+from .encode import Branch, Frame
 from .state import DEFAULT_CAP, StateEnc
-from .symbolic import (AND, AND2, NOT, OR, EncodeError, concretize, eq, is_true)
+from .scalars import AND, AND2, EncodeError, NOT, OR, is_true
+from .symbolic import concretize, eq
 
 
 class EnginesDisagree(SpecError):

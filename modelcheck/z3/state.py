@@ -28,9 +28,10 @@ from ..lang import ast as A
 from ..lang.kinds import BoolK, FnK, Kind, RecK, SeqK, SetK, TupleK, UnionK
 from ..values import canon
 from .encode import Encoder, Frame, NotInType
-from .symbolic import (AND, AND2, CMP, IMP, NOT, is_sym, SFun, Sc, SSeq, SSet, SSlots, Unbounded, alts, chain,
-                       concretize, eq, fun_slots, is_scalar, mk_map, mk_rec, mk_tup, mk_union,
-                       rec_fields, rec_tag, seq_parts, set_slots, slots_size, tup_elems, variant)
+from .scalars import AND, AND2, CMP, EncodeError, IMP, NOT, Sc, Unbounded, is_sym
+from .symbolic import (SFun, SSeq, SSet, SSlots, alts, chain, concretize, eq, fun_slots, is_scalar,
+                       mk_map, mk_rec, mk_tup, mk_union, rec_fields, rec_tag, seq_parts, set_slots,
+                       slots_size, tup_elems, variant)
 
 # Room in a variable's encoding: (slots, length, partial). slots and length are for infinite
 # types; partial: its maps over a set S may lack keys of S (declared `S -> T`, whose values
@@ -505,7 +506,6 @@ def make_var(enc: Encoder, t: A.TypeExpr, k: Kind, name: str, cap: Cap = DEFAULT
             a = make_var(enc, alt, k, f"{name}#{i}", cap)
             alternatives += a.alternatives if isinstance(a, VUnion) else [a]
         return VUnion(f"{name}.tag", alternatives, k)
-    from .symbolic import EncodeError
     raise EncodeError("unknown type", t.span)
 
 

@@ -7,9 +7,8 @@ import pytest
 
 from conftest import NO_DEADLOCK, PAXOS, PAXOS_BUGGY, SPECS, run_modelcheck
 from modelcheck import pipeline
-from modelcheck.explore.bfs import Limits, bfs
+from modelcheck.explore.bfs import bfs
 from modelcheck.explore.result import Outcome
-from modelcheck.lang.errors import SpecError
 from modelcheck.z3.crosscheck import CrossCheckedModel, Z3Disagreement, Z3Invariants
 
 
@@ -120,6 +119,12 @@ def test_cli_check_z3_finds_the_bug_too():
     assert proc.returncode == 1, proc.stderr
     assert "Error: invariant Agreement is violated." in proc.stdout
     assert "0 disagreements" in proc.stderr
+
+
+def test_cli_check_z3_with_workers_is_a_usage_error():
+    proc = run_modelcheck("check", PAXOS, "--z3", "--workers", "2")
+    assert proc.returncode == 2
+    assert "error: --z3 checks states in one process" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_cli_check_z3_unknown_invariant():
