@@ -44,9 +44,9 @@ import time
 from dataclasses import replace
 
 from .format import History, Op
-from .model import ILLEGAL, apply, effective_ops, keeps_sources, step_of, with_sources, written
+from .model import ILLEGAL, apply, effective_ops, keeps_sources, step_of, written
 from .result import Deadline, Effort, OutOfTime, Result, Stats, Verdict
-from .shrink import shrink
+from .shrink import around, shrink
 
 MODEL = "linearizable"
 CHECK_EVERY = 4096  # search steps between looks at the clock
@@ -103,7 +103,9 @@ def _stuck_at(ops: list[Op], deadline: Deadline, search: Effort) -> Op | None:
 
 def _search(ops: list[Op], deadline: Deadline, search: Effort | None) -> Op | None:
     """None if the key's history is linearizable, else the operation whose completion the
-    search got furthest to without linearizing it (where it was stuck)."""
+    search got furthest to without linearizing it (where it was stuck). One function, with
+    the list's arrays in locals, because this is the inner loop (see the module docstring
+    for what each part does)."""
     ops = effective_ops(ops)
     search = search if search is not None else Effort()
     if not ops:
@@ -165,18 +167,20 @@ def _search(ops: list[Op], deadline: Deadline, search: Effort | None) -> Op | No
         forced = True
         while forced:
             if not stack:
-                search.steps += count
-                search.states += len(cache)
-                return ops[op_of[stuck]]
+                return _account(search, count, cache, ops[op_of[stuck]])
             entry, value, observe, forced = stack.pop()
             i = op_of[entry]
             linearized &= ~(1 << i)
             remaining += needed[i]
             entries.unlift(entry)
         entry = nxt[entry]
-    search.steps += count
+    return _account(search, count, cache, None)
+
+
+def _account(search: Effort, steps: int, cache: set, answer: Op | None) -> Op | None:
+    search.steps += steps
     search.states += len(cache)
-    return None
+    return answer
 
 
 class _Entries:
@@ -233,13 +237,15 @@ def offending(ops: list[Op], deadline: Deadline, search: Effort) -> tuple[Op, li
     the expensive steps work on a small part of it: first the operations near where the
     search got stuck, if those are already bad; in them the shortest bad prefix (about
     log2(n) searches) and its culprit; near the culprit; then shrink."""
+    def bad(subset: list[Op]) -> bool:
+        return _bad(subset, deadline, search)
+
     stuck = _stuck_at(ops, deadline, search)
     if stuck is not None:
-        ops = neighbourhood(prefix(ops, stuck.complete + 1), stuck, deadline, search) or ops
-    culprit, bad = shortest_bad_prefix(ops, deadline, search)
-    start = neighbourhood(bad, culprit, deadline, search) or bad
-    small, minimal = shrink(start, lambda subset: keeps_sources(subset, start) and _bad(subset, deadline, search),
-                            deadline)
+        ops = around(prefix(ops, stuck.complete + 1), stuck.invoke, stuck.complete, bad) or ops
+    culprit, bad_prefix = shortest_bad_prefix(ops, deadline, search)
+    start = around(bad_prefix, culprit.invoke, culprit.complete, bad) or bad_prefix
+    small, minimal = shrink(start, lambda subset: keeps_sources(subset, start) and bad(subset), deadline)
     return culprit, small, minimal
 
 
@@ -255,21 +261,6 @@ def shortest_bad_prefix(ops: list[Op], deadline: Deadline, search: Effort) -> tu
         else:
             lo = mid + 1
     return next(op for op in ops if op.complete == ends[hi]), prefix(ops, ends[hi] + 1)
-
-
-def neighbourhood(ops: list[Op], culprit: Op, deadline: Deadline, search: Effort) -> list[Op] | None:
-    """A smaller part of a history around an operation that is bad on its own, if there is
-    one: the operations that end no earlier than `width` events before its invocation, and
-    the writes of the values they read; `width` doubles until that is bad. Shrinking then
-    starts from a few dozen operations instead of thousands."""
-    width = 16
-    while True:
-        near = with_sources([op for op in ops if op.returns >= culprit.invoke - width], ops)
-        if len(near) == len(ops):
-            return None
-        if _bad(near, deadline, search):
-            return near
-        width *= 2
 
 
 def prefix(ops: list[Op], cut: int) -> list[Op]:

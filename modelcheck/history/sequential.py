@@ -39,10 +39,10 @@ import time
 
 from .format import History, Op
 from . import linearizable
-from .model import GET, ILLEGAL, PUT, apply, effective_ops, keeps_sources, step_of, with_sources, written
+from .model import GET, ILLEGAL, PUT, apply, effective_ops, keeps_sources, step_of, written
 from .result import Deadline, Effort, OutOfTime, Result, Stats, Verdict
 from .saturate import refutation
-from .shrink import shrink
+from .shrink import around, shrink
 
 MODEL = "sequential"
 CHECK_EVERY = 2048
@@ -66,19 +66,29 @@ def check(history: History, timeout: float | None = None, shrink_seconds: float 
     if consistent:
         return done(Verdict.VALID)
     budget = deadline.within(shrink_seconds)
-    if refuted is not None:  # saturation's proof needs only that key: shrink it with saturation, then search
-        key, cycle = refuted
-        start = [op for op in everything if op.key == key]
-        start = _near(start, cycle, budget) or start
-        small, _ = shrink(start, lambda ops: keeps_sources(ops, start) and _refuted(ops, budget), budget)
-        small, minimal = shrink(small, lambda ops: keeps_sources(ops, start) and _bad(ops, budget, effort), budget)
-        return done(Verdict.INVALID, key=key, ops=tuple(small), minimal=minimal,
-                    reason=f"the operations on key {key!r} alone already have no order that keeps every "
-                           "process's program order and every read's value")
-    small, minimal = shrink(everything, lambda ops: keeps_sources(ops, everything) and _bad(ops, budget, effort),
-                            budget)
-    return done(Verdict.INVALID, ops=tuple(small), minimal=minimal,
-                reason="no order of the operations keeps every process's program order and every read's value")
+    if refuted is None:
+        small, minimal = shrink(everything, lambda ops: keeps_sources(ops, everything) and _bad(ops, budget, effort),
+                                budget)
+        return done(Verdict.INVALID, ops=tuple(small), minimal=minimal,
+                    reason="no order of the operations keeps every process's program order and every read's value")
+    key, cycle = refuted
+    small, minimal = _shrink_refuted([op for op in everything if op.key == key], cycle, budget, effort)
+    return done(Verdict.INVALID, key=key, ops=tuple(small), minimal=minimal,
+                reason=f"the operations on key {key!r} alone already have no order that keeps every "
+                       "process's program order and every read's value")
+
+
+def _shrink_refuted(ops: list[Op], cycle: list[Op], budget: Deadline, effort: Effort) -> tuple[list[Op], bool]:
+    """A small part of a key's operations that saturation refuted: near the cycle it found,
+    shrunk while saturation still refutes it (fast), then while it stays inconsistent."""
+    def refuted(subset: list[Op]) -> bool:
+        return keeps_sources(subset, ops) and _saturation_refutes(subset, budget)
+
+    first = min(op.invoke for op in cycle)
+    last = max(op.complete if op.complete is not None else op.invoke for op in cycle)
+    start = around(ops, first, last, refuted) or ops
+    small, _ = shrink(start, refuted, budget)
+    return shrink(small, lambda subset: keeps_sources(subset, ops) and _bad(subset, budget, effort), budget)
 
 
 def decide(ops: list[Op], deadline: Deadline, effort: Effort) -> tuple[bool, tuple[str, list[Op]] | None]:
@@ -95,22 +105,6 @@ def decide(ops: list[Op], deadline: Deadline, effort: Effort) -> tuple[bool, tup
         if refuted is not None:
             return False, refuted
     return sequentially_consistent(ops, deadline, effort), None
-
-
-def _near(ops: list[Op], cycle: list[Op], deadline: Deadline) -> list[Op] | None:
-    """A smaller part of a key's history that saturation still refutes, if there is one: the
-    operations within `width` events of the cycle's, and the writes their reads saw; `width`
-    doubles until that is refuted."""
-    first = min(op.invoke for op in cycle)
-    last = max(op.complete if op.complete is not None else op.invoke for op in cycle)
-    width = 16
-    while True:
-        near = with_sources([op for op in ops if op.returns >= first - width and op.invoke <= last + width], ops)
-        if len(near) == len(ops):
-            return None
-        if _refuted(near, deadline):
-            return near
-        width *= 2
 
 
 def sequentially_consistent(ops: list[Op], deadline: Deadline = Deadline(None), effort: Effort | None = None) -> bool:
@@ -211,7 +205,7 @@ def _advance(where: tuple[int, ...], values: tuple, p: int, slot: int | None, af
     return where, values
 
 
-def _refuted(ops: list[Op], deadline: Deadline) -> bool:
+def _saturation_refutes(ops: list[Op], deadline: Deadline) -> bool:
     """Proved not sequentially consistent by saturation, within the deadline."""
     try:
         return refutation(ops, deadline) is not None

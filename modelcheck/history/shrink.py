@@ -1,6 +1,8 @@
 """Make a counterexample small: leave operations out while the rest stays bad.
 
-This is delta debugging's complement step (Zeller and Hildebrandt's ddmin): try leaving out
+`around` first finds a small bad window of a long history, so that shrinking starts from a
+few dozen operations instead of thousands, each trial of which would be a long search.
+`shrink` is delta debugging's complement step (Zeller and Hildebrandt's ddmin): try leaving out
 each of n chunks; on success keep the smaller set and coarsen, else split finer, down to
 single operations. When it ends at chunks of one without a removal, no single operation can
 be left out (1-minimal). The predicate is a search that may be slow, so the whole thing
@@ -10,6 +12,8 @@ from __future__ import annotations
 
 from typing import Callable, TypeVar
 
+from .format import Op
+from .model import with_sources
 from .result import Deadline
 
 T = TypeVar("T")
@@ -32,3 +36,18 @@ def shrink(items: list[T], bad: Callable[[list[T]], bool], deadline: Deadline) -
                 return items, True
             chunks = min(chunks * 2, len(items))
     return items, True
+
+
+def around(ops: list[Op], first: int, last: int, bad: Callable[[list[Op]], bool]) -> list[Op] | None:
+    """A smaller bad part of a bad history, if one is found: the operations running within
+    `width` events of the events first..last, and the writes of the values they read
+    (with_sources), `width` doubling until that part is bad. None when the part would be all
+    of `ops`."""
+    width = 16
+    while True:
+        near = with_sources([op for op in ops if op.returns >= first - width and op.invoke <= last + width], ops)
+        if len(near) == len(ops):
+            return None
+        if bad(near):
+            return near
+        width *= 2
