@@ -52,7 +52,8 @@ BATCH_SIZE = 50_000   # successors deduplicated at once; admitting in generation
 class _Batch:
     """Successors of part of a level, before deduplication."""
     fps: list[int] = field(default_factory=list)
-    states: list = field(default_factory=list)
+    seen: set[int] = field(default_factory=set)  # fps, for dropping a repeat at once: most are
+    states: list = field(default_factory=list)     # repeats, and a state held costs a kilobyte
     parents: list[int] = field(default_factory=list)
     actions: list[int] = field(default_factory=list)
     # The first successor outside the constraint that breaks an invariant:
@@ -226,13 +227,13 @@ class Search:
         counts = [0] * len(actions)
         fingerprint, constraint = self.fingerprint, self.constraint
         # The hot loop: local names only, one append per list per successor.
-        fps, states, parents, acts = batch.fps, batch.states, batch.parents, batch.actions
+        fps, seen, states, parents, acts = batch.fps, batch.seen, batch.states, batch.parents, batch.actions
         next_level: list[tuple[int, Any]] = []
         for n, (index, s) in enumerate(level):
             if len(fps) >= BATCH_SIZE:  # admit in slices: memory holds no level's duplicates
                 next_level += self._admit(batch)
                 batch = _Batch()
-                fps, states, parents, acts = batch.fps, batch.states, batch.parents, batch.actions
+                fps, seen, states, parents, acts = batch.fps, batch.seen, batch.states, batch.parents, batch.actions
             found_any = False
             for a, successors in actions:
                 try:
@@ -244,7 +245,11 @@ class Search:
                         if constraint is not None and not constraint(t):
                             self._outside(batch, t, index, a)
                             continue
-                        fps.append(fingerprint(t))
+                        f = fingerprint(t)
+                        if f in seen:  # the first occurrence is the one a sequential BFS keeps
+                            continue
+                        seen.add(f)
+                        fps.append(f)
                         states.append(t)
                         parents.append(index)
                         acts.append(a)

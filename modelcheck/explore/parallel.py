@@ -70,6 +70,7 @@ class _Worker:
     def expand(self, base: int):
         fps, parents, acts = array("q"), array("q"), array("h")
         self.candidates = states = []
+        seen: set[int] = set()
         counts = [0] * len(self.actions)
         event = None
         fingerprint, constraint = self.model.fingerprint, self.constraint
@@ -90,7 +91,11 @@ class _Worker:
                                 if broken is not None:
                                     event = _Event(len(fps), "outside", broken, index, a, marshal.dumps(t))
                             continue
-                        fps.append(fingerprint(t))
+                        f = fingerprint(t)
+                        if f in seen:  # a repeat within the slice: the coordinator keeps the first
+                            continue
+                        seen.add(f)
+                        fps.append(f)
                         parents.append(index)
                         acts.append(a)
                         states.append(t)
