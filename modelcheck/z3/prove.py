@@ -217,13 +217,26 @@ class Prover:
         raise EnginesDisagree(f"Z3 found an initial state that the compiled model does not generate: "
                               f"{self.describe(state)}")
 
+    def _python_steps(self, action: int, state) -> list:
+        """The compiled model's steps of an action from a state Z3 chose. Where the spec is
+        undefined (a map applied outside its domain) the compiled code fails, while the
+        encoding has some value: that is reported, not a traceback."""
+        try:
+            return list(self.model.actions()[action](state))
+        except Exception as e:
+            raise SpecError(
+                f"Z3 chose a state in which the compiled model cannot evaluate "
+                f"{self.model.action_names[action]} ({self.model.explain_error(e)}): {self.describe(state)}",
+                hint="the spec is undefined in that state; an invariant that rules it out "
+                     "(a TypeOK, or bounds on indices) makes the induction meaningful") from None
+
     def _confirm_step(self, action: int, before, after, check_inv: bool) -> TraceStep:
         if check_inv:
             broken = [n for n in self.python_broken(before) if n in self.names]
             if broken:
                 raise EnginesDisagree(f"Z3 says {', '.join(broken)} holds in {self.describe(before)}, "
                                       "the compiled model says it does not")
-        for names, args, s in self.model.actions()[action](before):
+        for names, args, s in self._python_steps(action, before):
             if s == after:
                 return TraceStep(self.model.action_names[action], self.model.describe_args(action, names, args),
                                  self.model.describe(s))
@@ -343,7 +356,7 @@ class Prover:
         for before, after in zip(states, states[1:]):
             step = None
             for a in range(len(self.model.action_names)):
-                for names, args, s in self.model.actions()[a](before):
+                for names, args, s in self._python_steps(a, before):
                     if s == after:
                         step = TraceStep(self.model.action_names[a], self.model.describe_args(a, names, args),
                                          self.model.describe(s))

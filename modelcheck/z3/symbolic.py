@@ -624,6 +624,8 @@ def concretize(v, k: Kind, model: z3.ModelRef):
                 return concretize(r, k, model)
         return concretize(v.alts[-1][1], k, model)
     if isinstance(v, STup):
+        if isinstance(k, SeqK):  # a tuple literal assigned to a sequence
+            return tuple(concretize(x, k.elem, model) for x in v.elems)
         return tuple(concretize(x, ek, model) for x, ek in zip(v.elems, k.elems))
     if isinstance(v, SSeq):
         n = concretize(v.n, IntK(), model)

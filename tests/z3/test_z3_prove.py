@@ -180,3 +180,15 @@ def test_bmc_grows_the_room_for_a_set_of_nats(spec_file):
     obj = json.loads(proc.stdout)
     assert obj["depth"] == 4 and obj["restarts"] >= 1
     assert len(obj["trace"]) == 5
+
+
+def test_cti_where_the_spec_is_undefined_is_reported(spec_file):
+    # the only CTI is s = <<>>, where s[1] is undefined: the compiled model cannot take the
+    # step Z3 found (for Z3, s[1] is some value, here 0), which is said, without a traceback
+    path = spec_file("spec T\nvar s : seq[0..5, 1]\ninit { s := <<2>> }\n"
+                     "action A { require len(s) == 0 or s[1] > 1\n s := <<s[1] - 1>> }\n"
+                     "invariant Ok: len(s) == 0 or s[1] >= 1\n")
+    proc = run_modelcheck("prove", path)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "Z3 chose a state in which the compiled model cannot evaluate A" in proc.stderr
+    assert "Traceback" not in proc.stderr
