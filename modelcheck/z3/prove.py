@@ -226,7 +226,8 @@ class Prover:
         except Exception as e:
             raise SpecError(
                 f"Z3 chose a state in which the compiled model cannot evaluate "
-                f"{self.model.action_names[action]} ({self.model.explain_error(e)}): {self.describe(state)}",
+                f"{self.model.action_names[action]} ({self.model.explain_error(e)}), the state: "
+                + ", ".join(f"{n} = {show(v)}" for n, v in self.model.describe(state).items()),
                 hint="the spec is undefined in that state; an invariant that rules it out "
                      "(a TypeOK, or bounds on indices) makes the induction meaningful") from None
 

@@ -32,6 +32,8 @@ SPECS = {   # name: (spec, constants, capacities of the Z3 encoding)
     "constructs": (CONSTRUCTS, {}, None),
     "raft": (RAFT, {"MaxMsgs": "1"}, RAFT_CAPS),
     "raft_3_servers": (RAFT, {"Servers": "{s1, s2, s3}", "Values": "{v1, v2}"}, RAFT_CAPS),
+    "raft_restart_forgets_vote": (SPEC_DIR / "raft_restart_forgets_vote.spec", {}, RAFT_CAPS),
+    "raft_commit_old_term": (SPEC_DIR / "raft_commit_old_term.spec", {}, RAFT_CAPS),
 }
 
 _cache: dict = {}
@@ -174,7 +176,7 @@ def walk(name: str, limit: int) -> int:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["paxos", "paxos_buggy", "paxos_3_ballots", "constructs", "raft",
-                                  "raft_3_servers"])
+                                  "raft_3_servers", "raft_restart_forgets_vote", "raft_commit_old_term"])
 def test_many_random_states_agree(name):
     @settings(max_examples=500, deadline=None, suppress_health_check=list(HealthCheck))
     @given(states(name))

@@ -192,3 +192,14 @@ def test_cti_where_the_spec_is_undefined_is_reported(spec_file):
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "Z3 chose a state in which the compiled model cannot evaluate A" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.slow
+def test_raft_restart_forgets_vote_bmc_runs_on_three_servers():
+    # the explicit checker finds ElectionSafety broken after 18 steps at these constants;
+    # bounded model checking gets a few steps deep in a minute (see the closing note)
+    proc = run_modelcheck("prove", SPECS / "raft_restart_forgets_vote.spec", "--inv", "ElectionSafety",
+                          "--const", "Servers={s1, s2, s3}", "--const", "MaxTerm=2", "--const", "MaxLogLen=0",
+                          "--const", "MaxDup=1", "--const", "MaxMsgs=1", "--depth", "5")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "No violation within 5 steps" in proc.stdout
