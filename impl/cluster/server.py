@@ -14,6 +14,8 @@ send in an outbox; one `_flush` per loop iteration then, in this order,
 
 So nothing that depends on a write (a vote, an append acknowledgement, a client's `ok`)
 leaves the process before the write is durable, and a batch of work costs one fsync.
+Writes are answered when applied; reads by the read index (readindex.py), for which the
+server numbers the AppendEntries it sends and echoes the number in its replies.
 
 Link faults: the file `<data_dir>/<id>.drop` (written by a driver, see faults.py) lists
 peers this server must neither send to nor hear from; it is re-read on every tick.
@@ -33,6 +35,7 @@ from impl.raft.messages import AppendEntries, AppendEntriesReply, Message, Reque
 from impl.raft.node import RaftNode, Role
 from .config import HOST, ClusterConfig, ConfigError, load_config
 from .disk import FileStorage
+from .readindex import ReadIndex
 from .store import ClusterStore
 from .wire import MAX_LINE, decode_message, dump_line, encode_message, read_line
 
@@ -93,12 +96,14 @@ class Server:
         self.node = RaftNode(node_id, config.ids, self.storage, max_entries_per_message=BATCH)
         self.store = ClusterStore()
         self.applied = 0
-        self.outbox: list[Message] = []
+        self.outbox: list[tuple[Message, dict]] = []   # with what the wire adds: "seq", "ack"
         self.waiters: dict[int, Waiter] = {}
         self.answers: list[tuple[asyncio.Future, dict]] = []   # released after the next fsync
         self.peers = {p: PeerLink(port) for p, port in config.nodes.items() if p != node_id}
         self.dropped: frozenset[str] = frozenset()
         self.noop_term = 0
+        self.noop_index = 0
+        self.reads = ReadIndex([p for p in config.ids if p != node_id])
         self.flush_scheduled = False
         self.loop = asyncio.get_running_loop()
         self.election_deadline = 0.0
@@ -153,7 +158,8 @@ class Server:
         try:
             while (obj := await read_line(reader)) is not None:
                 if "raft" in obj:
-                    self._receive(decode_message(obj))
+                    seq, ack = obj.pop("seq", None), obj.pop("ack", None)
+                    self._receive(decode_message(obj), seq, ack)
                 else:
                     writer.write(dump_line(await self._serve_client(obj)))
                     await writer.drain()
@@ -162,9 +168,13 @@ class Server:
         finally:
             writer.close()
 
-    def _receive(self, msg: Message) -> None:
+    def _receive(self, msg: Message, seq: Optional[int] = None, ack: Optional[int] = None) -> None:
+        """Handle a message from a peer (or from ourselves). `seq` numbers an AppendEntries,
+        `ack` is the number a reply to one echoes (readindex.py)."""
         if msg.src in self.dropped:
             return
+        if ack is not None and self.node.role is Role.LEADER and msg.term == self.node.current_term:
+            self.reads.acknowledge(msg.src, ack)
         from_leader = isinstance(msg, AppendEntries) and msg.term >= self.node.current_term
         out = self.node.handle(msg)
         granted = any(isinstance(m, RequestVoteReply) and m.granted for m in out)
@@ -172,29 +182,40 @@ class Server:
             self._reset_election_timer()
         if isinstance(msg, AppendEntriesReply) and self._behind(msg.src):
             out += self.node.replicate_to(msg.src)
-        self._send(out)
+        self._send(out, {"ack": seq} if seq is not None else {})
 
     def _behind(self, peer: str) -> bool:
         return self.node.role is Role.LEADER and self.node.next_index[peer] <= self.node.last_log_index
 
-    def _send(self, messages: list[Message]) -> None:
-        self.outbox.extend(messages)
+    def _send(self, messages: list[Message], tags: Optional[dict] = None) -> None:
+        """Queue `messages` for the next flush, and make sure there is one."""
+        self._queue(messages, tags)
         if not self.flush_scheduled:
             self.flush_scheduled = True
             self.loop.call_soon(self._flush)
 
+    def _queue(self, messages: list[Message], tags: Optional[dict] = None) -> None:
+        self.outbox.extend((m, tags or {}) for m in messages)
+
     def _flush(self) -> None:
         self.flush_scheduled = False
-        self.outbox.extend(self.node.poll())
+        self._queue(self.node.poll())
         self._start_term_with_noop()
+        if self.node.role is Role.LEADER and self.reads.needs_heartbeat():
+            self._queue(self.node.on_heartbeat())   # one round confirms every read waiting
         self._apply_committed()
+        self._settle_reads()
         self.storage.sync()
         outbox, self.outbox = self.outbox, []
-        for msg in outbox:
+        for msg, tags in outbox:
+            if isinstance(msg, AppendEntries):
+                # Numbered even when the link is cut (it is lost like any message), so a
+                # read never waits for one that will not be sent.
+                tags = {**tags, "seq": self.reads.number(msg.dst)}
             if msg.dst == self.id:
                 self.loop.call_soon(self._receive, msg)   # a candidate's vote for itself
             elif msg.dst not in self.dropped:
-                self.peers[msg.dst].send(dump_line(encode_message(msg)))
+                self.peers[msg.dst].send(dump_line({**encode_message(msg), **tags}))
         answers, self.answers = self.answers, []
         for future, reply in answers:
             if not future.done():
@@ -207,7 +228,8 @@ class Server:
         if self.node.role is Role.LEADER and self.noop_term != self.node.current_term:
             self.noop_term = self.node.current_term
             self._log(f"leader of term {self.noop_term}")
-            self.outbox.extend(self.node.client_request(("noop",)))
+            self._queue(self.node.client_request(("noop",)))
+            self.noop_index = self.node.last_log_index
 
     def _apply_committed(self) -> None:
         """Apply entries up to the commit index; answer the operations they complete. What
@@ -224,6 +246,12 @@ class Server:
             else:
                 self.answers.append((waiter.future, {"status": "dropped"}))
 
+    def _settle_reads(self) -> None:
+        leader_term = self.node.current_term if self.node.role is Role.LEADER else None
+        for read, serve in self.reads.settle(leader_term, self.applied):
+            reply = {"status": "ok", "value": self.store.data.get(read.key)} if serve else {"status": "dropped"}
+            self.answers.append((read.future, reply))
+
     # ------------------------------------------------------------------ clients
     async def _serve_client(self, request: dict) -> dict:
         op = request.get("op")
@@ -238,6 +266,13 @@ class Server:
         if self.node.role is not Role.LEADER:
             return {"status": "redirect", "leader": self.node.leader_id}
         future = self.loop.create_future()
+        if command[0] == "get" and self.node.commit_index >= self.noop_index:
+            # The read index (readindex.py). Until the no-op of this term is committed the
+            # leader's commit index may lag an earlier leader's: then the read goes
+            # through the log like a write.
+            self.reads.add(command[1], self.node.commit_index, self.node.current_term, future)
+            self._send([])   # the flush sends the heartbeats that confirm leadership
+            return await future
         self._send(self.node.client_request(command))
         if command[0] == "put" and self.config.variant.ack_on_append:
             self.answers.append((future, {"status": "ok", "value": None}))

@@ -6,6 +6,9 @@ Commands are tuples, each ending with the client's operation id:
     ("put", key, value, op_id)  ("cas", key, expected, new, op_id)  ("get", key, op_id)
     ("noop",)   appended by a new leader, so that it commits an entry of its own term
 
+(A `get` goes through the log only while a new leader has not yet committed its no-op;
+otherwise it is served by the read index, readindex.py.)
+
 A client that timed out retries the same operation id elsewhere, so one operation may sit in
 the log twice; the second application returns the first one's result and changes nothing.
 """

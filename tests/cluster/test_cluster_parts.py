@@ -1,8 +1,9 @@
 """The parts of impl/cluster that need no processes: disk storage across a crash, the state
-machine's exactly-once writes, the wire format, the configuration's errors, the history
-format and the fault schedule."""
+machine's exactly-once writes, the read index's bookkeeping, the wire format, the
+configuration's errors, the history format and the fault schedule."""
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -11,6 +12,7 @@ from impl.cluster.config import ConfigError, parse_config
 from impl.cluster.disk import FileStorage
 from impl.cluster.faults import FIRST_FAULTS, fault_schedule
 from impl.cluster.history import History
+from impl.cluster.readindex import ReadIndex
 from impl.cluster.store import ClusterStore
 from impl.cluster.variants import Variant
 from impl.cluster.wire import decode_message, encode_message
@@ -125,3 +127,30 @@ def test_the_fault_schedule_is_a_function_of_the_seed():
     assert tuple(f.kind for f in faults[:2]) == FIRST_FAULTS
     assert all(f.at + f.duration <= 30 for f in faults)
     assert all(a.at + a.duration < b.at for a, b in zip(faults, faults[1:]))   # one at a time
+
+
+def test_a_read_waits_for_a_majority_to_answer_a_later_heartbeat():
+    loop = asyncio.new_event_loop()
+    reads = ReadIndex(["n2", "n3", "n4", "n5"])
+    early = reads.number("n2")
+    reads.add("k", index=7, term=2, future=loop.create_future())
+    assert reads.needs_heartbeat()
+    numbers = {p: reads.number(p) for p in ("n2", "n3", "n4", "n5")}
+    assert not reads.needs_heartbeat()
+    reads.acknowledge("n2", early)     # an answer to a heartbeat sent before the read: no proof
+    reads.acknowledge("n3", numbers["n3"])
+    assert reads.settle(leader_term=2, applied=9) == []
+    reads.acknowledge("n4", numbers["n4"])   # with the leader, 3 of 5
+    assert reads.settle(leader_term=2, applied=6) == []   # confirmed, but index 7 is not applied
+    [(read, serve)] = reads.settle(leader_term=2, applied=7)
+    assert serve and read.key == "k"
+    loop.close()
+
+
+def test_a_read_is_refused_when_its_leader_is_gone():
+    loop = asyncio.new_event_loop()
+    reads = ReadIndex(["n2", "n3"])
+    reads.add("k", index=1, term=2, future=loop.create_future())
+    [(_, serve)] = reads.settle(leader_term=None, applied=5)
+    assert not serve and reads.reads == []
+    loop.close()
