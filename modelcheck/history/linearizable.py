@@ -94,6 +94,26 @@ def linearizable(ops: list[Op], deadline: Deadline = Deadline(None), search: Eff
     return _search(ops, deadline, search) is None
 
 
+def linearization(ops: list[Op], deadline: Deadline, search: Effort) -> list[Op] | None:
+    """A linearization of a single key's history (the operations left out not in it), or None."""
+    order: list[Op] = []
+    return order if _search(ops, deadline, search, order) is None else None
+
+
+def linearization_without(ops: list[Op], deadline: Deadline, search: Effort,
+                          most: int = 5) -> tuple[list[Op], list[Op]] | None:
+    """A linearization of a key's history with a few operations left out (each time the
+    search is stuck, the operation it is stuck at), and those; None if `most` are not enough."""
+    left_out: list[Op] = []
+    while len(left_out) <= most:
+        order: list[Op] = []
+        stuck = _search([op for op in ops if op not in left_out], deadline, search, order)
+        if stuck is None:
+            return order, left_out
+        left_out.append(stuck)
+    return None
+
+
 def _stuck_at(ops: list[Op], deadline: Deadline, search: Effort) -> Op | None:
     try:
         return _search(ops, deadline, search)
@@ -101,9 +121,10 @@ def _stuck_at(ops: list[Op], deadline: Deadline, search: Effort) -> Op | None:
         return None
 
 
-def _search(ops: list[Op], deadline: Deadline, search: Effort | None) -> Op | None:
-    """None if the key's history is linearizable, else the operation whose completion the
-    search got furthest to without linearizing it (where it was stuck). One function, with
+def _search(ops: list[Op], deadline: Deadline, search: Effort | None, order: list[Op] | None = None) -> Op | None:
+    """None if the key's history is linearizable (and then `order`, if given, is filled with
+    the linearization), else the operation whose completion the search got furthest to
+    without linearizing it (where it was stuck). One function, with
     the list's arrays in locals, because this is the inner loop (see the module docstring
     for what each part does)."""
     ops = effective_ops(ops)
@@ -174,6 +195,8 @@ def _search(ops: list[Op], deadline: Deadline, search: Effort | None) -> Op | No
             remaining += needed[i]
             entries.unlift(entry)
         entry = nxt[entry]
+    if order is not None:
+        order.extend(ops[op_of[e]] for e, *_ in stack)
     return _account(search, count, cache, None)
 
 

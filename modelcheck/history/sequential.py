@@ -38,10 +38,10 @@ from __future__ import annotations
 import time
 
 from .format import History, Op
-from . import linearizable
+from . import linearizable, witness
 from .model import GET, ILLEGAL, PUT, apply, effective_ops, keeps_sources, step_of, written
 from .result import Deadline, Effort, OutOfTime, Result, Stats, Verdict
-from .saturate import refutation
+from .saturate import analyse_all, key_refutation, refutation
 from .shrink import around, shrink
 
 MODEL = "sequential"
@@ -72,50 +72,99 @@ def check(history: History, timeout: float | None = None, shrink_seconds: float 
         return done(Verdict.INVALID, ops=tuple(small), minimal=minimal,
                     reason="no order of the operations keeps every process's program order and every read's value")
     key, cycle = refuted
-    small, minimal = _shrink_refuted([op for op in everything if op.key == key], cycle, budget, effort)
+    small, minimal = _shrink_refuted([op for op in everything if key in (None, op.key)], cycle, budget, effort)
+    alone = f"the operations on key {key!r} alone already have" if key else "saturation shows there is"
     return done(Verdict.INVALID, key=key, ops=tuple(small), minimal=minimal,
-                reason=f"the operations on key {key!r} alone already have no order that keeps every "
-                       "process's program order and every read's value")
+                reason=f"{alone} no order that keeps every process's program order and every read's value")
 
 
 def _shrink_refuted(ops: list[Op], cycle: list[Op], budget: Deadline, effort: Effort) -> tuple[list[Op], bool]:
-    """A small part of a key's operations that saturation refuted: near the cycle it found,
-    shrunk while saturation still refutes it (fast), then while it stays inconsistent."""
+    """A small part of a key's operations that are inconsistent alone: if saturation found a
+    cycle, near it and shrunk while saturation still refutes it (fast); then shrunk while it
+    stays inconsistent."""
     def refuted(subset: list[Op]) -> bool:
         return keeps_sources(subset, ops) and _saturation_refutes(subset, budget)
 
-    first = min(op.invoke for op in cycle)
-    last = max(op.complete if op.complete is not None else op.invoke for op in cycle)
-    start = around(ops, first, last, refuted) or ops
-    small, _ = shrink(start, refuted, budget)
-    return shrink(small, lambda subset: keeps_sources(subset, ops) and _bad(subset, budget, effort), budget)
+    start = ops
+    if cycle:
+        first = min(op.invoke for op in cycle)
+        last = max(op.complete if op.complete is not None else op.invoke for op in cycle)
+        start, _ = shrink(around(ops, first, last, refuted) or ops, refuted, budget)
+    return shrink(start, lambda subset: keeps_sources(subset, ops) and _bad(subset, budget, effort), budget)
 
 
-def decide(ops: list[Op], deadline: Deadline, effort: Effort) -> tuple[bool, tuple[str, list[Op]] | None]:
-    """Sequentially consistent? If not, and saturation proved it, its refutation (the key
-    and a cycle). The cheap answers first: a linearizable history is sequentially consistent
-    (real-time order includes program order); a key whose sub-history saturates to a cycle
-    (saturate.py) proves it is not. Then the search."""
-    bad_keys = [key_ops for key_ops in linearizable.ops_by_key(ops).values()
-                if not linearizable.linearizable(key_ops, deadline, effort)]
-    if not bad_keys:
+def decide(ops: list[Op], deadline: Deadline, effort: Effort) -> tuple[bool, tuple[str | None, list[Op]] | None]:
+    """Sequentially consistent? If not, and saturation or a key alone proved it: the key
+    (None for a contradiction through several keys) and the cycle saturation found (empty if
+    the search of a key found none). The cheap answers first:
+
+    1. every key linearizable: consistent (real-time order includes program order);
+    2. a key that saturation (saturate.py), or a search of that key alone, shows to have no
+       order keeping program order: inconsistent (the restriction of a consistent order to
+       a key would be one);
+    3. an order of each key (a linearization, or the one that search found) that merges with
+       program order (witness.py): consistent;
+    4. saturation of all keys together finds a contradiction: inconsistent;
+    5. saturation of all keys with each key's linearization as a chain (for a key that has
+       none, of the key without the few operations the search is stuck at) gives an order,
+       earliest completed first, that is legal: consistent;
+    6. the search over all keys together."""
+    orders, bad = [], []  # orders: a linearization of each key that has one
+    for key_ops in linearizable.ops_by_key(ops).values():
+        order = linearizable.linearization(key_ops, deadline, effort)
+        (bad if order is None else orders).append(order if order is not None else key_ops)
+    if not bad:
         return True, None
-    for key_ops in bad_keys:  # a linearizable key is sequentially consistent alone: no refutation there
-        refuted = refutation(key_ops, deadline)
+    for key_ops in bad:
+        refuted = key_refutation(key_ops, deadline)
         if refuted is not None:
             return False, refuted
-    return sequentially_consistent(ops, deadline, effort), None
+    searched = []
+    for key_ops in bad:
+        search = _run(key_ops, deadline, effort)
+        if search.found is None:
+            return False, (key_ops[0].key, [])
+        searched.append(search.order())
+    if witness.merge(orders + searched) is not None:
+        return True, None
+    cycle, _ = analyse_all(ops, deadline)
+    if cycle:
+        return False, (None, cycle)
+    if _follows_linearizations(ops, orders, bad, deadline, effort):
+        return True, None
+    return _run(ops, deadline, effort).found is not None, None
 
 
-def sequentially_consistent(ops: list[Op], deadline: Deadline = Deadline(None), effort: Effort | None = None) -> bool:
-    """The search alone. Raises OutOfTime past the deadline."""
+def _follows_linearizations(ops: list[Op], orders: list[list[Op]], bad: list[list[Op]], deadline: Deadline,
+                            effort: Effort) -> bool:
+    """Step 4's witness: saturation of all keys with each key's linearization as a chain (a
+    non-linearizable key's with the few operations it is stuck at left out to float), then
+    its order, if legal."""
+    chains = list(orders)
+    for key_ops in bad:
+        found = linearizable.linearization_without(key_ops, deadline, effort)
+        if found is None:
+            return False
+        chains.append(found[0])
+    cycle, order = analyse_all(ops, deadline, chains)
+    return not cycle and witness.legal(order)
+
+
+def _run(ops: list[Op], deadline: Deadline, effort: Effort | None) -> "_Search":
+    """The search over these operations, run (raises OutOfTime past the deadline)."""
     search = _Search(effective_ops(ops))
     try:
-        return search.run(deadline)
+        search.run(deadline)
     finally:
         if effort is not None:
             effort.steps += search.steps
             effort.states += len(search.seen)
+    return search
+
+
+def sequentially_consistent(ops: list[Op], deadline: Deadline = Deadline(None), effort: Effort | None = None) -> bool:
+    """The search alone (step 4 of decide). Raises OutOfTime past the deadline."""
+    return _run(ops, deadline, effort).found is not None
 
 
 class _Search:
@@ -140,28 +189,50 @@ class _Search:
                 if s.kind != GET:
                     self.writers.setdefault((slot[op.key], written(op)), []).append((p, at))
         self.start = (tuple(0 for _ in self.lanes), tuple(None for _ in keys))
-        self.seen: set = set()
+        self.seen: dict = {}  # state -> (the state before, process that moved, placed or left out)
+        self.found = None
         self.steps = 0
 
     def run(self, deadline: Deadline) -> bool:
-        stack = [self._reads(*self.start)]
-        self.seen.add(stack[0])
+        first = self._reads(*self.start)
+        self.seen[first] = None
+        stack = [first]
         while stack:
-            where, values = stack.pop()
+            state = stack.pop()
+            where = state[0]
             if all(w >= d for w, d in zip(where, self.done_at)):
+                self.found = state
                 return True
             self.steps += 1
             if self.steps % CHECK_EVERY == 0:
                 deadline.check()
-            for nxt in reversed(self._moves(where, values)):  # the stack pops the earliest first
+            for nxt, p, placed in reversed(self._moves(*state)):  # the stack pops the earliest first
                 if nxt not in self.seen:
-                    self.seen.add(nxt)
+                    self.seen[nxt] = (state, p, placed)
                     stack.append(nxt)
         return False
 
+    def order(self) -> list[Op]:
+        """After run() returned True: the operations in the order found (left-out ones not)."""
+        steps: list[list[Op]] = []
+        state = self.found
+        while state is not None:
+            came = self.seen[state]
+            before = came[0][0] if came else tuple(0 for _ in self.lanes)
+            placed: list[Op] = []
+            if came and came[2]:  # the move itself, then the reads taken after it
+                placed.append(self.lanes[came[1]][before[came[1]]])
+            for p, (a, b) in enumerate(zip(before, state[0])):
+                skip = 1 if came and p == came[1] else 0
+                placed.extend(self.lanes[p][a + skip:b])
+            steps.append(placed)
+            state = came[0] if came else None
+        return [op for placed in reversed(steps) for op in placed]
+
     def _moves(self, where: tuple[int, ...], values: tuple) -> list[tuple]:
-        """The states one operation further, earliest-invoked operation first; leaving out a
-        last unknown-outcome operation is a move too."""
+        """The states one operation further, earliest-invoked operation first, each with the
+        process that moved and whether its operation was placed (leaving out a last
+        unknown-outcome operation is a move too)."""
         candidates = []
         for p, at in enumerate(where):
             if at < len(self.plan[p]):
@@ -172,7 +243,8 @@ class _Search:
                 if at == self.done_at[p]:  # the unknown-outcome last operation: leave it out
                     candidates.append((invoked, p, None, None))
         candidates.sort(key=lambda c: c[0])  # stable: placing before leaving out
-        return [self._reads(*_advance(where, values, p, slot, after)) for _, p, slot, after in candidates]
+        return [(self._reads(*_advance(where, values, p, slot, after)), p, slot is not None)
+                for _, p, slot, after in candidates]
 
     def _needed(self, slot: int, value, where: tuple[int, ...], mover: int) -> bool:
         """Would overwriting `value` (by `mover`'s next operation) lose it for good while a
@@ -208,7 +280,7 @@ def _advance(where: tuple[int, ...], values: tuple, p: int, slot: int | None, af
 def _saturation_refutes(ops: list[Op], deadline: Deadline) -> bool:
     """Proved not sequentially consistent by saturation, within the deadline."""
     try:
-        return refutation(ops, deadline) is not None
+        return bool(refutation(ops, deadline))
     except OutOfTime:
         return False
 

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 
-from modelcheck.history import linearizable, sequential
+from modelcheck.history import linearizable, sequential, witness
 from modelcheck.history.format import History
 from modelcheck.history.model import keeps_sources
-from modelcheck.history.result import Deadline, Verdict
-from modelcheck.history.saturate import refutation
+from modelcheck.history.result import Deadline, Effort, Verdict
+from modelcheck.history.saturate import key_refutation, refutation
 
 from histories import brute_linearizable, brute_sequential, histories
 
@@ -24,11 +24,26 @@ def test_checkers_agree_with_brute_force(history):
 @settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(histories())
 def test_each_way_of_deciding_sequential_consistency_is_right(history):
-    """The steps of sequential.decide separately: the search, and the saturation's refutations."""
+    """The steps of sequential.decide separately: the search, saturation's refutations, and
+    merging per-key orders."""
     expected = brute_sequential(history)
-    assert sequential.sequentially_consistent(list(history.ops)) == expected
-    if refutation(list(history.ops), Deadline(None)) is not None:
+    ops = list(history.ops)
+    assert sequential.sequentially_consistent(ops) == expected
+    if refutation(ops, Deadline(None)) or key_refutation(ops, Deadline(None)):
         assert not expected
+    orders, linearizations, bad = [], [], []
+    for key_ops in linearizable.ops_by_key(ops).values():
+        search = sequential._run(key_ops, Deadline(None), None)
+        if search.found is None:
+            assert not expected
+            return
+        orders.append(search.order())
+        linearization = linearizable.linearization(key_ops, Deadline(None), Effort())
+        (bad if linearization is None else linearizations).append(linearization or key_ops)
+    if witness.merge(orders) is not None:
+        assert expected
+    if sequential._follows_linearizations(ops, linearizations, bad, Deadline(None), Effort()):
+        assert expected
 
 
 @settings(max_examples=300, deadline=None)
