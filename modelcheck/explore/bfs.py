@@ -18,6 +18,7 @@ from typing import Any, Callable, Protocol, Sequence
 
 from .checkpoint import Checkpointer, Snapshot, arrays_from, check_frontier
 from .checkpoint import load as checkpoint_load
+from .frontier import Frontier
 from .model import Model
 from .resources import TIMEOUT_GRACE, OutOfTime, describe_bytes, rss_bytes, time_limit
 from .result import CheckResult, Outcome, Stats, Trace, Violation
@@ -45,6 +46,11 @@ class NullReporter:
 
 
 PROGRESS_EVERY = 1.0  # seconds between progress reports
+# States of a level kept as Python objects (about 1 KB each); the rest are packed by the
+# model's codec (about 15 bytes each, but 20 us to pack and unpack: a third more time on
+# Paxos). Under --memory, speed gives way to space.
+KEEP_OBJECTS = 100_000
+KEEP_OBJECTS_UNDER_BUDGET = 10_000
 BATCH_SIZE = 50_000   # successors deduplicated at once; admitting in generation order keeps BFS order
 
 
@@ -176,18 +182,26 @@ class Search:
         return CheckResult(outcome, self.stats, violation, stopped)
 
     # ------------------------------------------------------------ the search
-    def _level_started(self, level: list[tuple[int, Any]], depth: int) -> None:
+    def _level_started(self, level: Frontier, depth: int) -> None:
         if self.checkpointer is None:
             return
         fps, parents, actions = self.visited.prefix_bytes(len(self.visited))
+        states = list(level)
         self.level_start = Snapshot(
-            self.identity, fps, parents, actions, level[0][0], [s for _, s in level], depth,
+            self.identity, fps, parents, actions, states[0][0], [s for _, s in states], depth,
             self.stats.generated, dict(self.stats.action_counts), self.stats.depth,
             time.perf_counter() - self.started)
         if self.checkpointer.due():
             self.checkpointer.write(self.level_start)
 
-    def _restore(self, snap: Snapshot) -> tuple[list[tuple[int, Any]], int]:
+    def new_frontier(self) -> Frontier:
+        """An empty level. With --memory, packed states beyond a quarter of it go to disk."""
+        memory = self.limits.memory
+        return Frontier(getattr(self.model, "codec", None),
+                        keep_objects=KEEP_OBJECTS if memory is None else KEEP_OBJECTS_UNDER_BUDGET,
+                        memory_budget=None if memory is None else memory // 4)
+
+    def _restore(self, snap: Snapshot) -> tuple[Frontier, int]:
         self.visited = VisitedStates.restore(*arrays_from(snap))
         self.stats.distinct = len(self.visited)
         self.stats.generated = snap.generated
@@ -195,7 +209,9 @@ class Search:
         self.stats.depth = snap.max_depth_seen
         self.started = time.perf_counter() - snap.seconds
         base = snap.frontier_base
-        return list(zip(range(base, base + len(snap.frontier)), snap.frontier)), snap.depth
+        level = self.new_frontier()
+        level.extend(zip(range(base, base + len(snap.frontier)), snap.frontier))
+        return level, snap.depth
 
     def initial_level(self) -> list[tuple[int, Any]]:
         """The distinct initial states within the constraint, as (index, state)."""
@@ -204,11 +220,16 @@ class Search:
             self._offer_initial(batch, s)
         return self._admit(batch)
 
+    def _initial_frontier(self) -> Frontier:
+        level = self.new_frontier()
+        level.extend(self.initial_level())
+        return level
+
     def _explore(self) -> None:
         if self.resume_from is not None:
             level, depth = self._restore(self.resume_from)
         else:
-            level, depth = self.initial_level(), 1
+            level, depth = self._initial_frontier(), 1
         while level:
             self.frontier_depth = depth
             self._level_started(level, depth)
@@ -220,7 +241,7 @@ class Search:
             depth += 1
         self.stats.queue = 0
 
-    def _expand(self, level: list[tuple[int, Any]]) -> list[tuple[int, Any]]:
+    def _expand(self, level: Frontier) -> Frontier:
         """Expand every state of one depth; return the new states of the next depth."""
         batch = _Batch()
         actions = list(enumerate(self.model.actions()))
@@ -228,10 +249,11 @@ class Search:
         fingerprint, constraint = self.fingerprint, self.constraint
         # The hot loop: local names only, one append per list per successor.
         fps, seen, states, parents, acts = batch.fps, batch.seen, batch.states, batch.parents, batch.actions
-        next_level: list[tuple[int, Any]] = []
-        for n, (index, s) in enumerate(level):
+        next_level = self.new_frontier()
+        size = len(level)
+        for n, (index, s) in enumerate(level.drain()):
             if len(fps) >= BATCH_SIZE:  # admit in slices: memory holds no level's duplicates
-                next_level += self._admit(batch)
+                next_level.extend(self._admit(batch))
                 batch = _Batch()
                 fps, seen, states, parents, acts = batch.fps, batch.seen, batch.states, batch.parents, batch.actions
             found_any = False
@@ -267,9 +289,10 @@ class Search:
                 trace = rebuild_trace(self.model, self.visited, index)
                 raise Found(self._result(Outcome.DEADLOCK, Violation("deadlock", "deadlock", trace)))
             if n % 512 == 0:
-                self._maybe_report(len(level) - n)
+                self._maybe_report(size - n)
         self._record_counts(counts)
-        return next_level + self._admit(batch)
+        next_level.extend(self._admit(batch))
+        return next_level
 
     def _outside(self, batch: _Batch, t, parent: int, action: int) -> None:
         """A successor outside the constraint: check its invariants, then drop it."""

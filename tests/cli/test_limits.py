@@ -162,3 +162,31 @@ def test_time_limit_survives_an_alarm_swallowed_by_a_gc_callback():
     finally:
         gc.callbacks.remove(busy)
     assert time.monotonic() - started < 3
+
+
+
+def test_under_a_memory_budget_levels_are_packed_and_spilled_with_the_same_counts(monkeypatch, tmp_path):
+    """--memory keeps some states of a level as objects, packs the rest and writes packed
+    chunks beyond a budget to disk: the counts are those of the plain search. (Here 100
+    objects and 4 KB of chunks in memory instead of 10,000 states and a quarter of --memory.)"""
+    from conftest import SPECS
+    from modelcheck.explore import bfs, frontier
+    spilled = []
+
+    class SmallFrontier(frontier.Frontier):
+        def __init__(self, codec, keep_objects, memory_budget):
+            super().__init__(codec, keep_objects, memory_budget and 4096, str(tmp_path), chunk_bytes=1024)
+
+        def append(self, index, state):
+            super().append(index, state)
+            spilled.append(self.spilled)
+
+    rms = "RM={r1, r2, r3, r4, r5, r6}"
+    plain = modelcheck("check", str(SPECS / "two_phase.spec"), "--const", rms, "--json")
+    monkeypatch.setattr(bfs, "KEEP_OBJECTS_UNDER_BUDGET", 100)
+    monkeypatch.setattr(bfs, "Frontier", SmallFrontier)
+    packed = modelcheck("check", str(SPECS / "two_phase.spec"), "--const", rms, "--memory", "64GB", "--json")
+    assert plain.returncode == packed.returncode == 0, packed.out
+    counts = [(r.json()["distinct_states"], r.json()["states_generated"], r.json()["depth"]) for r in (plain, packed)]
+    assert counts[0] == counts[1] == (50_816, 402_306, 20)
+    assert max(spilled) > 1000 and not list(tmp_path.iterdir())  # states went to disk, and the files away
