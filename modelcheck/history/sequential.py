@@ -4,15 +4,12 @@ which every operation is legal for the registers?
 
 Unlike linearizability, sequential consistency is not compositional: each key's
 sub-history can be sequentially consistent while the whole is not (process 1: put x 1,
-get y -> null; process 2: put y 1, get x -> null). The check (`decide`) goes from cheap
-to expensive:
-
-1. A linearizable history is sequentially consistent (a process's operations are ordered in
-   real time too): the per-key linearizability search of linearizable.py, usually fast.
-2. Saturation (saturate.py) may prove one key's sub-history inconsistent in polynomial time;
-   then so is the whole history (that is the direction that does hold per key).
-3. Otherwise a search over all keys together, over interleavings of the processes'
-   sequences of operations:
+get y -> null; process 2: put y 1, get x -> null). The check (`decide`, whose docstring
+lists its steps) goes from cheap to expensive: linearizability per key; refutations of one
+key alone (saturate.py, then a search of the key); witnesses built from per-key orders
+(witness.py, and saturation with the linearizations as chains); saturation across keys;
+and last the search over all keys together, over interleavings of the processes'
+sequences of operations (`_Search`):
 
 * A search state is (how far each process has got, every register's value); states are
   cached, so each is expanded once.
@@ -25,20 +22,19 @@ to expensive:
 * A process's last operation may have an unknown outcome (nothing follows it: the driver
   uses a fresh process after a timeout); it may be placed or left out.
 
-Complexity: steps 1 and 2 are those of linearizable.py and saturate.py. In step 3 the
-number of search states is at most the product over processes of (their
-number of operations + 1) times the number of register valuations, exponential in the
-number of processes; deciding sequential consistency is NP-complete (Gibbons and Korach,
-1997). A history that is sequentially consistent but not linearizable, or not
-sequentially consistent in a way saturation misses, with many concurrent processes, may end
-in `unknown` at the timeout. For an invalid history, the operations are shrunk (shrink.py) within a time bound.
+Complexity: the steps before the search are polynomial. The search's states are at most
+the product over processes of (their number of operations + 1) times the number of register
+valuations, exponential in the number of processes; deciding sequential consistency is
+NP-complete (Gibbons and Korach, 1997). So a history that the cheap steps cannot decide,
+with many concurrent processes, may end `unknown` at the timeout. For an invalid history,
+the operations are shrunk (shrink.py) within a time bound.
 """
 from __future__ import annotations
 
 import time
 
-from .format import History, Op
 from . import linearizable, witness
+from .format import History, Op
 from .model import GET, ILLEGAL, PUT, apply, effective_ops, keeps_sources, step_of, written
 from .result import Deadline, Effort, OutOfTime, Result, Stats, Verdict
 from .saturate import analyse_all, key_refutation, refutation
