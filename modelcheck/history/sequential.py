@@ -69,9 +69,14 @@ def check(history: History, timeout: float | None = None, shrink_seconds: float 
                     reason="no order of the operations keeps every process's program order and every read's value")
     key, cycle = refuted
     small, minimal = _shrink_refuted([op for op in everything if key in (None, op.key)], cycle, budget, effort)
-    alone = f"the operations on key {key!r} alone already have" if key else "saturation shows there is"
-    return done(Verdict.INVALID, key=key, ops=tuple(small), minimal=minimal,
-                reason=f"{alone} no order that keeps every process's program order and every read's value")
+    if key is not None:
+        reason = (f"the operations on key {key!r} alone already have no order that keeps every process's "
+                  "program order and every read's value")
+    else:
+        keys = ", ".join(sorted({op.key for op in small}))
+        reason = ("no order of the operations keeps every process's program order and every read's value: "
+                  f"they force a cycle of operations that must come before each other, through keys {keys}")
+    return done(Verdict.INVALID, key=key, ops=tuple(small), minimal=minimal, reason=reason)
 
 
 def _shrink_refuted(ops: list[Op], cycle: list[Op], budget: Deadline, effort: Effort) -> tuple[list[Op], bool]:

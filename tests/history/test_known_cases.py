@@ -54,6 +54,9 @@ def test_each_key_alone_is_sequentially_consistent_in_store_buffering():
     ops = dict((c[0], c[1]) for c in CASES)["store buffering"]
     for key in "xy":
         assert sequential.check(parse(*(op for op in ops if op[1].split()[1] == key))).verdict is VALID
+    result = sequential.check(parse(*ops))
+    assert result.key is None and "through keys x, y" in result.reason
+    assert len(result.ops) == 4 and result.minimal
 
 
 def test_linearizability_counterexample_names_the_stale_read():
