@@ -341,9 +341,14 @@ class Search:
         return new_states
 
     def _broken_invariant(self, t, index: int, last=None) -> str | None:
-        for name, holds in self.invariants:
-            if not self._guarded(lambda: holds(t), index, last):
-                return name
+        try:  # not _guarded: this runs for every new state and invariant
+            for name, holds in self.invariants:
+                if not holds(t):
+                    return name
+        except (Found, KeyboardInterrupt, MemoryError):
+            raise
+        except Exception as e:
+            self._spec_error(e, index, last)
         return None
 
     def _violation(self, name: str, index: int, last=None):
