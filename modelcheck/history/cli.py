@@ -25,6 +25,7 @@ CHECKERS = {"linearizable": linearizable.check, "sequential": sequential.check, 
 EXIT = {Verdict.VALID: 0, Verdict.INVALID: 1, Verdict.UNKNOWN: 3}
 EXIT_BAD_INPUT = 2
 PICTURES = ("svg", "png", "dot")
+DRAWN = 200  # operations drawn at most: graphviz takes long on more, and nobody reads them
 
 
 def add_parser(sub, seconds: Callable[[str], float]) -> None:
@@ -71,9 +72,12 @@ def run_history(args: argparse.Namespace) -> int:
 
 def _write_outputs(args: argparse.Namespace, result: Result, pictures: list[tuple[str, str]]) -> int:
     title = f"{args.file}: not {ADJECTIVE[result.model]}" + (f" (key {result.key})" if result.key else "")
+    drawn = result.ops[-DRAWN:]
+    if pictures and len(drawn) < len(result.ops):
+        print(f"note: the pictures show the last {len(drawn)} of {len(result.ops):,} operations", file=sys.stderr)
     try:
         for _, path in pictures:
-            write_picture(timeline(result.ops, title, result.culprit), path, "neato", fixed_positions=True)
+            write_picture(timeline(drawn, title, result.culprit), path, "neato", fixed_positions=True)
         if args.out:
             write_history(args.out, result.ops)
     except PictureError as e:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from .format import Op
 from .result import Result, Verdict
 
+SHOWN = 60  # operations listed in text at most; --json and --out have them all
 ADJECTIVE = {"linearizable": "linearizable", "sequential": "sequentially consistent",
              "eventual": "eventually consistent"}
 
@@ -18,10 +19,19 @@ def render_text(result: Result, source: str) -> str:
     else:
         lines = [f"{source}: NOT {name}: {result.reason}"]
         if result.ops:
-            lines += ["", _ops_heading(result), *op_table(result.ops, result.culprit), ""]
+            shown = _last(result.ops, SHOWN)
+            lines += ["", _ops_heading(result), *op_table(shown, result.culprit)]
+            if len(shown) < len(result.ops):
+                lines.append(f"  (the last {len(shown)} of {len(result.ops):,}; --json or --out FILE gives all)")
+            lines.append("")
     lines += [f"note: {note}" for note in result.notes]
     lines.append(_stats(result))
     return "\n".join(lines)
+
+
+def _last(ops: tuple[Op, ...], n: int) -> tuple[Op, ...]:
+    """The last n operations: the inconsistency shows at the end (the culprit is last)."""
+    return ops[-n:] if len(ops) > n else ops
 
 
 def _ops_heading(result: Result) -> str:
