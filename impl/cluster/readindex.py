@@ -16,6 +16,7 @@ leader loses office before it is confirmed is refused (the client asks elsewhere
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass
 
 
@@ -30,7 +31,10 @@ class PendingRead:
 
 class ReadIndex:
     def __init__(self, peers: list[str]):
-        self.sent = {p: 0 for p in peers}     # the number of the last AppendEntries sent to each peer
+        # Numbers start at the wall clock in nanoseconds, so that those of this process are
+        # above any an earlier incarnation sent (a late echo of one proves nothing now).
+        start = time.time_ns()
+        self.sent = {p: start for p in peers}   # the number of the last AppendEntries sent to each peer
         self.acked = {p: 0 for p in peers}    # the highest number a peer answered in our term
         self.quorum = (len(peers) + 1) // 2 + 1
         self.reads: list[PendingRead] = []
