@@ -25,7 +25,9 @@ HELPERS = ("EMPTY", "EMPTY_MAP", "ONCE", "EvalError", "ap", "except_", "mk_map",
            "int_range", "int_mul")
 
 
-MEMO_LIMIT = 50_000  # answers an invariant remembers, by the values of the variables it reads
+# Answers an invariant remembers, by the values of the variables it reads. Few: the answers
+# that pay are those of few distinct values (logs), and each entry keeps its values alive.
+MEMO_LIMIT = 4096
 
 
 @dataclass(frozen=True)

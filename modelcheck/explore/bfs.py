@@ -50,8 +50,9 @@ PROGRESS_EVERY = 1.0  # seconds between progress reports
 # model's codec (about 15 bytes each, but 20 us to pack and unpack: a third more time on
 # Paxos). Under --memory, speed gives way to space.
 KEEP_OBJECTS = 100_000
-KEEP_OBJECTS_UNDER_BUDGET = 10_000
+KEEP_OBJECTS_UNDER_BUDGET = 2_000
 BATCH_SIZE = 50_000   # successors deduplicated at once; admitting in generation order keeps BFS order
+BATCH_SIZE_UNDER_BUDGET = 5_000  # under --memory: a batch holds its states as objects
 
 
 @dataclass
@@ -75,9 +76,9 @@ class CheckedOnce:
 
     Such states are never stored, and the same one is often generated again and again;
     checking it once is enough (an invariant is a function of the state). A fixed table with
-    one fingerprint per slot keeps the memory at SLOTS * 8 bytes however many there are: a
+    one fingerprint per slot keeps the memory at SLOTS * 8 bytes (2 MB) however many there are: a
     fingerprint pushed out by another one that lands in its slot only costs a re-check."""
-    SLOTS = 1 << 20
+    SLOTS = 1 << 18
     EMPTY = -1  # Python never hashes anything to -1, so no fingerprint is -1
 
     def __init__(self) -> None:
@@ -251,8 +252,9 @@ class Search:
         fps, seen, states, parents, acts = batch.fps, batch.seen, batch.states, batch.parents, batch.actions
         next_level = self.new_frontier()
         size = len(level)
+        batch_size = BATCH_SIZE if self.limits.memory is None else BATCH_SIZE_UNDER_BUDGET
         for n, (index, s) in enumerate(level.drain()):
-            if len(fps) >= BATCH_SIZE:  # admit in slices: memory holds no level's duplicates
+            if len(fps) >= batch_size:  # admit in slices: memory holds no level's duplicates
                 next_level.extend(self._admit(batch))
                 batch = _Batch()
                 fps, seen, states, parents, acts = batch.fps, batch.seen, batch.states, batch.parents, batch.actions

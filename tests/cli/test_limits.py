@@ -168,7 +168,7 @@ def test_time_limit_survives_an_alarm_swallowed_by_a_gc_callback():
 def test_under_a_memory_budget_levels_are_packed_and_spilled_with_the_same_counts(monkeypatch, tmp_path):
     """--memory keeps some states of a level as objects, packs the rest and writes packed
     chunks beyond a budget to disk: the counts are those of the plain search. (Here 100
-    objects and 4 KB of chunks in memory instead of 10,000 states and a quarter of --memory.)"""
+    objects and 4 KB of chunks in memory instead of 2,000 states and a quarter of --memory.)"""
     from conftest import SPECS
     from modelcheck.explore import bfs, frontier
     spilled = []
