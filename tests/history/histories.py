@@ -13,14 +13,32 @@ from modelcheck.history.format import FORMAT, History, Op, history_from_document
 VALUES = (None, 1, 2)
 
 
+def histories(max_processes: int = 3, max_ops: int = 8):
+    """Both kinds of _histories: values from a small domain, or every write's value new."""
+    return st.one_of(_histories(max_processes, max_ops, False), _histories(max_processes, max_ops, True))
+
+
 @st.composite
-def histories(draw, max_processes: int = 3, max_ops: int = 8) -> History:
+def _histories(draw, max_processes: int, max_ops: int, unique: bool) -> History:
     """Up to max_processes concurrent clients, up to max_ops operations on keys a and b,
-    with results drawn at random from a small domain (so both verdicts are common), and
-    some failed and unknown-outcome (info) operations. A client whose operation ends in
-    info is replaced by one with a fresh process id; operations still running at the end
-    never complete."""
+    with results drawn at random (so both verdicts are common), and some failed and
+    unknown-outcome (info) operations. Values come from a small domain, or (unique) each
+    write writes a new one and reads and cas expect one written to the key before or null,
+    which is what the saturation of sequential consistency needs to say anything. A client
+    whose operation ends in info is replaced by one with a fresh process id; operations
+    still running at the end never complete."""
     keys = ["a", "b"][:draw(st.integers(1, 2))]
+    written: dict[str, list] = {key: [None] for key in keys}
+
+    def old(key: str):
+        return draw(st.sampled_from(written[key] if unique else VALUES))
+
+    def new(key: str):
+        if not unique:
+            return draw(st.sampled_from(VALUES[1:]))
+        written[key].append(10 + sum(map(len, written.values())))
+        return written[key][-1]
+
     slots = list(range(draw(st.integers(1, max_processes))))
     running: dict[int, dict] = {}  # slot -> its invoke event
     events: list[dict] = []
@@ -30,11 +48,9 @@ def histories(draw, max_processes: int = 3, max_ops: int = 8) -> History:
         idle = [s for s in slots if s not in running]
         if started < n_ops and idle and (not running or draw(st.booleans())):
             slot = draw(st.sampled_from(idle))
-            f = draw(st.sampled_from(["get", "put", "cas"]))
-            value = {"get": None, "put": draw(st.sampled_from(VALUES[1:])),
-                     "cas": [draw(st.sampled_from(VALUES)), draw(st.sampled_from(VALUES[1:]))]}[f]
-            running[slot] = {"type": "invoke", "process": slot, "f": f, "key": draw(st.sampled_from(keys)),
-                             "value": value}
+            f, key = draw(st.sampled_from(["get", "put", "cas"])), draw(st.sampled_from(keys))
+            value = {"get": lambda: None, "put": lambda: new(key), "cas": lambda: [old(key), new(key)]}[f]()
+            running[slot] = {"type": "invoke", "process": slot, "f": f, "key": key, "value": value}
             events.append(running[slot])
             started += 1
         else:
@@ -45,7 +61,7 @@ def histories(draw, max_processes: int = 3, max_ops: int = 8) -> History:
                 outcome = "info"
             if outcome == "none":
                 continue
-            value = draw(st.sampled_from(VALUES)) if invoke["f"] == "get" else invoke["value"]
+            value = old(invoke["key"]) if invoke["f"] == "get" else invoke["value"]
             events.append({**invoke, "type": outcome, "value": value})
             if outcome == "info":
                 slots[slots.index(slot)] = max(slots) + 1
