@@ -42,7 +42,7 @@ def verdicts(path: Path, *models: str) -> dict[str, str]:
 
 @needs_checker
 def test_the_correct_store_is_linearizable_under_faults(tmp_path):
-    result, path = fault_run(tmp_path, Variant.CORRECT, seed=7, seconds=12)
+    result, path = fault_run(tmp_path, Variant.CORRECT, seed=7, seconds=10)
     assert_well_formed(result)
     assert verdicts(path, "linearizable", "sequential", "eventual") == {
         "linearizable": "ok", "sequential": "ok", "eventual": "ok"}

@@ -56,7 +56,7 @@ def test_the_fault_run_prints_output_of_the_shape_shown(tmp_path):
     sh, text = blocks()[1][1], blocks()[2][1]
     (argv, _), = commands(sh)
     argv = [str(tmp_path / a) if a == "history.json" else a for a in argv]
-    argv[argv.index("--seconds") + 1] = "5"   # the README's run, shortened
+    argv[argv.index("--seconds") + 1] = "3"   # the README's run, shortened
     done = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=TIMEOUT)
     assert done.returncode == 0, done.stdout + done.stderr
 
