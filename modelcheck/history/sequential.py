@@ -122,7 +122,7 @@ def decide(ops: list[Op], deadline: Deadline, effort: Effort) -> tuple[bool, tup
             return False, refuted
     searched = []
     for key_ops in bad:
-        search = _run(key_ops, deadline, effort)
+        search = run_search(key_ops, deadline, effort)
         if search.found is None:
             return False, (key_ops[0].key, [])
         searched.append(search.order())
@@ -131,14 +131,14 @@ def decide(ops: list[Op], deadline: Deadline, effort: Effort) -> tuple[bool, tup
     cycle, _ = analyse_all(ops, deadline)
     if cycle:
         return False, (None, cycle)
-    if _follows_linearizations(ops, orders, bad, deadline, effort):
+    if follows_linearizations(ops, orders, bad, deadline, effort):
         return True, None
-    return _run(ops, deadline, effort).found is not None, None
+    return run_search(ops, deadline, effort).found is not None, None
 
 
-def _follows_linearizations(ops: list[Op], orders: list[list[Op]], bad: list[list[Op]], deadline: Deadline,
+def follows_linearizations(ops: list[Op], orders: list[list[Op]], bad: list[list[Op]], deadline: Deadline,
                             effort: Effort) -> bool:
-    """Step 4's witness: saturation of all keys with each key's linearization as a chain (a
+    """Step 5's witness: saturation of all keys with each key's linearization as a chain (a
     non-linearizable key's with the few operations it is stuck at left out to float), then
     its order, if legal."""
     chains = list(orders)
@@ -151,7 +151,7 @@ def _follows_linearizations(ops: list[Op], orders: list[list[Op]], bad: list[lis
     return not cycle and witness.legal(order)
 
 
-def _run(ops: list[Op], deadline: Deadline, effort: Effort | None) -> "_Search":
+def run_search(ops: list[Op], deadline: Deadline, effort: Effort | None) -> "_Search":
     """The search over these operations, run (raises OutOfTime past the deadline)."""
     search = _Search(effective_ops(ops))
     try:
@@ -165,7 +165,7 @@ def _run(ops: list[Op], deadline: Deadline, effort: Effort | None) -> "_Search":
 
 def sequentially_consistent(ops: list[Op], deadline: Deadline = Deadline(None), effort: Effort | None = None) -> bool:
     """The search alone (step 4 of decide). Raises OutOfTime past the deadline."""
-    return _run(ops, deadline, effort).found is not None
+    return run_search(ops, deadline, effort).found is not None
 
 
 class _Search:

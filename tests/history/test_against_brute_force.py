@@ -25,7 +25,7 @@ def test_checkers_agree_with_brute_force(history):
 @given(histories())
 def test_each_way_of_deciding_sequential_consistency_is_right(history):
     """The steps of sequential.decide separately: the search, saturation's refutations, and
-    merging per-key orders."""
+    the witnesses made of per-key orders."""
     expected = brute_sequential(history)
     ops = list(history.ops)
     assert sequential.sequentially_consistent(ops) == expected
@@ -33,7 +33,7 @@ def test_each_way_of_deciding_sequential_consistency_is_right(history):
         assert not expected
     orders, linearizations, bad = [], [], []
     for key_ops in linearizable.ops_by_key(ops).values():
-        search = sequential._run(key_ops, Deadline(None), None)
+        search = sequential.run_search(key_ops, Deadline(None), None)
         if search.found is None:
             assert not expected
             return
@@ -42,7 +42,7 @@ def test_each_way_of_deciding_sequential_consistency_is_right(history):
         (bad if linearization is None else linearizations).append(linearization or key_ops)
     if witness.merge(orders) is not None:
         assert expected
-    if sequential._follows_linearizations(ops, linearizations, bad, Deadline(None), Effort()):
+    if sequential.follows_linearizations(ops, linearizations, bad, Deadline(None), Effort()):
         assert expected
 
 
