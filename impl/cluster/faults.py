@@ -299,6 +299,10 @@ def main(argv: Optional[list[str]] = None) -> int:
     if args.seconds <= 0 or args.clients < 1:
         print("error: --seconds must be positive and --clients at least 1", file=sys.stderr)
         return 2
+    if not args.out.resolve().parent.is_dir():
+        print(f"error: cannot write the history to {args.out}: {args.out.parent} is not a directory",
+              file=sys.stderr)
+        return 2
     options = Options(args.nodes, args.seconds, args.clients, args.seed, Variant(args.variant))
     result = asyncio.run(run(options))
     result.history.write(args.out)

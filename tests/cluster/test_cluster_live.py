@@ -118,6 +118,9 @@ def test_the_client_command_line(cluster):
     (["impl.cluster.client", "--config", "{config}", "cas", "k", "5"], "cas KEY EXPECTED NEW"),
     (["impl.cluster.client", "--config", "/nonexistent.json", "get", "k"], "cannot read"),
     (["impl.cluster.server", "--config", "{config}", "--id", "n9"], "n1, n2, n3"),
+    (["impl.cluster.faults", "--seconds", "0"], "--seconds must be positive"),
+    (["impl.cluster.faults", "--out", "/nonexistent/h.json"], "is not a directory"),
+    (["impl.cluster.run", "--nodes", "0"], "at least 1"),
 ])
 def test_bad_command_lines_exit_2_with_one_message(tmp_path, args, words):
     config = local_config(3, tmp_path)
