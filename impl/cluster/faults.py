@@ -57,6 +57,7 @@ class Options:
     keys: int = 3
     think: float = 0.02        # seconds a client pauses between operations, at most
     converge_timeout: float = 20.0
+    data_dir: Optional[Path] = None   # where the servers keep their data and logs; default temporary
 
 
 @dataclass(frozen=True)
@@ -208,17 +209,27 @@ class Workload:
 
 
 # ---------------------------------------------------------------------- a run
+class NoLeader(Exception):
+    """The cluster never became available, so there is nothing to test."""
+
+
 async def run(options: Options) -> RunResult:
+    if options.data_dir is not None:
+        return await _run_in(options.data_dir, options)
     with tempfile.TemporaryDirectory(prefix="kv-faults-") as tmp:
-        config = local_config(options.nodes, Path(tmp), options.variant, **TIMING)
-        with LocalCluster(config) as cluster:
-            return await _run_on(cluster, options)
+        return await _run_in(Path(tmp), options)
+
+
+async def _run_in(data_dir: Path, options: Options) -> RunResult:
+    with LocalCluster(local_config(options.nodes, data_dir, options.variant, **TIMING)) as cluster:
+        return await _run_on(cluster, options)
 
 
 async def _run_on(cluster: LocalCluster, options: Options) -> RunResult:
     admin = Client(cluster.config, "driver")
     if await cluster.leader(admin) is None:
-        raise RuntimeError(f"the cluster elected no leader; see the logs in {cluster.config.data_dir}")
+        raise NoLeader(f"the cluster elected no leader within 30 s; the servers' logs are in "
+                       f"{cluster.config.data_dir} (keep them with --data-dir)")
     history = History()
     result = RunResult(options, history)
     workload = Workload(options, history, [f"k{i}" for i in range(1, options.keys + 1)])
@@ -295,6 +306,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("history.json"))
     parser.add_argument("--variant", choices=[v.value for v in Variant], default="correct")
     parser.add_argument("--check", action="store_true", help="run the history checkers and print their verdicts")
+    parser.add_argument("--data-dir", type=Path,
+                        help="keep the servers' data and logs (DIR/n1.log, ...) here instead of a temporary directory")
     args = parser.parse_args(argv)
     if args.seconds <= 0 or args.clients < 1:
         print("error: --seconds must be positive and --clients at least 1", file=sys.stderr)
@@ -303,8 +316,13 @@ def main(argv: Optional[list[str]] = None) -> int:
         print(f"error: cannot write the history to {args.out}: {args.out.parent} is not a directory",
               file=sys.stderr)
         return 2
-    options = Options(args.nodes, args.seconds, args.clients, args.seed, Variant(args.variant))
-    result = asyncio.run(run(options))
+    options = Options(args.nodes, args.seconds, args.clients, args.seed, Variant(args.variant),
+                      data_dir=args.data_dir)
+    try:
+        result = asyncio.run(run(options))
+    except NoLeader as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
     result.history.write(args.out)
     if args.check:
         result.verdicts = {model: check(args.out, model) for model in MODELS}

@@ -47,8 +47,9 @@ def free_ports(count: int) -> list[int]:
 
 def local_config(nodes: int, data_dir: Path, variant: Variant = Variant.CORRECT, **timing) -> ClusterConfig:
     ids = [f"n{i}" for i in range(1, nodes + 1)]
-    return ClusterConfig(nodes=dict(zip(ids, free_ports(nodes))), data_dir=str(data_dir), variant=variant,
-                         **timing)
+    # Absolute: the servers run from the repository root, not from the caller's directory.
+    return ClusterConfig(nodes=dict(zip(ids, free_ports(nodes))), data_dir=str(Path(data_dir).resolve()),
+                         variant=variant, **timing)
 
 
 @dataclass

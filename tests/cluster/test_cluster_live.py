@@ -159,7 +159,8 @@ time.sleep(600)
 
 
 def test_servers_die_with_a_driver_killed_by_kill_9(tmp_path):
-    driver = subprocess.Popen([sys.executable, "-c", DRIVER, str(tmp_path)], cwd=REPO, stdout=subprocess.PIPE, text=True)
+    driver = subprocess.Popen([sys.executable, "-c", DRIVER, str(tmp_path)], cwd=REPO,
+                              stdout=subprocess.PIPE, text=True)
     pids = [int(p) for p in driver.stdout.readline().split()]
     assert len(pids) == 3
     driver.kill()   # no finalizer runs: the servers must notice on their own
