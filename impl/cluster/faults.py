@@ -1,7 +1,7 @@
 """A fault-injecting test driver for the key-value cluster, in the manner of Jepsen.
 
     python -m impl.cluster.faults --nodes 3 --seconds 20 --clients 5 --seed 7 --out history.json \\
-        [--variant correct|stale-reads|early-ack] [--check]
+        [--variant correct|stale-reads|early-ack] [--check] [--data-dir DIR]
 
 starts a cluster on loopback (free ports, a temporary data directory), runs concurrent clients
 doing random put/get/cas on a few keys for `--seconds`, and meanwhile injects the faults of a
