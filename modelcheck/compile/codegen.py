@@ -432,15 +432,20 @@ class _Codegen:
         return self._constant(e)
 
     def _constant(self, e: A.Expr) -> bool:
+        """Whether e reads neither the state nor a name bound outside it: `[j in Servers -> 0]`
+        is constant, its j bound inside. Not a quantifier: over a..b it builds no set, so no
+        bound stops it, and computed at load it could take forever where the spec, guarded,
+        would never evaluate it."""
+        inner = {self.c.binder_names[id(n)] for n in A.walk(e) if isinstance(n, A.Binder)}
         for n in A.walk(e):
             if isinstance(n, A.Name):
                 ref = self.c.refs.get(id(n))
-                if ref is None or ref.kind in ("var", "bound") or (
+                if ref is None or ref.kind == "var" or (ref.kind == "bound" and ref.name not in inner) or (
                         ref.kind == "def" and self.c.defs[ref.name].state_dependent):
                     return False
             elif isinstance(n, A.Call) and n.func in self.c.defs and self.c.defs[n.func].state_dependent:
                 return False
-            elif isinstance(n, (A.Binder, A.Let, A.Quant, A.Choose, A.SetFilter, A.SetMap, A.MapCtor, A.Is)):
+            elif isinstance(n, (A.Let, A.Choose, A.Is, A.Quant)):
                 return False
         return True
 
@@ -762,7 +767,8 @@ class _Codegen:
                 positions = f"FIELD_{field.name}"
             dom, key_code = self._domain(b.domain, h), self.ex(key, h)
             if _simple(key_code):  # a name or a number cannot fail
-                return self._per_state(f"index_by({dom}, {positions}, {key_code})", [b.domain, key])
+                code = f"index_by({dom}, {positions}, {key_code})"
+                return self._per_state(code, [b.domain, key]) if h else code
             # The key is evaluated once instead of once per element: not at all for an empty
             # set, as the spec says (it may fail, e.g. a choose with nothing to choose).
             if dom.isidentifier():
