@@ -59,6 +59,7 @@ class _Code:
         self.line("c = p = 0")
 
         def variables():
+            self.line("pass  # a spec may have no variables")
             for i, (part, name) in enumerate(zip(parts, names)):
                 self.line(f"# {name}")
                 self.write(part, f"st[{i}]")

@@ -11,6 +11,7 @@ successor at all (successors outside the constraint count).
 """
 from __future__ import annotations
 
+import functools
 import time
 from array import array
 from dataclasses import dataclass, field
@@ -18,8 +19,8 @@ from typing import Any, Callable, Protocol, Sequence
 
 from .checkpoint import Checkpointer, Snapshot, arrays_from, check_frontier
 from .checkpoint import load as checkpoint_load
-from .frontier import Frontier
-from .model import Model
+from .frontier import Frontier, MarshalCodec
+from .model import Codec, Model
 from .resources import TIMEOUT_GRACE, OutOfTime, describe_bytes, rss_bytes, time_limit
 from .result import CheckResult, Outcome, Stats, Trace, Violation
 from .trace import rebuild_trace
@@ -69,6 +70,24 @@ class _Batch:
 
     def __len__(self) -> int:
         return len(self.fps)
+
+
+class ModelCodec:
+    """The model's codec (or marshal), built the first time a state is packed: most searches
+    never pack one, and building it compiles code."""
+
+    def __init__(self, model: Model):
+        self.model = model
+
+    @functools.cached_property
+    def codec(self) -> Codec:
+        return getattr(self.model, "codec", None) or MarshalCodec()
+
+    def encode(self, s) -> bytes:
+        return self.codec.encode(s)
+
+    def decode(self, data: bytes):
+        return self.codec.decode(data)
 
 
 class CheckedOnce:
@@ -136,6 +155,7 @@ class Search:
             (self.started if limits.timeout_from is None else limits.timeout_from) + limits.timeout)
         self.frontier_depth = 0  # depth of the states being expanded; initial states have depth 1
         self.outside_checked = CheckedOnce()
+        self.codec = ModelCodec(model)
         self.checkpointer: Checkpointer | None = None
         self.resume_from: Snapshot | None = None
         self.level_start: Snapshot | None = None
@@ -198,7 +218,7 @@ class Search:
     def new_frontier(self) -> Frontier:
         """An empty level. With --memory, packed states beyond a quarter of it go to disk."""
         memory = self.limits.memory
-        return Frontier(getattr(self.model, "codec", None),
+        return Frontier(self.codec,
                         keep_objects=KEEP_OBJECTS if memory is None else KEEP_OBJECTS_UNDER_BUDGET,
                         memory_budget=None if memory is None else memory // 4)
 
