@@ -16,7 +16,7 @@ import hashlib
 from dataclasses import dataclass
 
 from ..lang import ast as A
-from ..lang.kinds import IntK, Kind, RecK, SeqK, SetK, TupleK, UnionK, contains, record_field
+from ..lang.kinds import FnK, IntK, Kind, RecK, SeqK, SetK, TupleK, UnionK, contains, record_field
 from ..lang.typecheck import CheckedSpec, Ref
 
 HELPERS = ("EMPTY", "EMPTY_MAP", "ONCE", "EvalError", "ap", "except_", "mk_map", "map_put", "bag_add",
@@ -63,6 +63,7 @@ class _Codegen:
         self.param_uses: dict[str, dict[str, tuple[int, bool]]] = {}
         self.in_action = False  # generating an action, where st is the state before the step
         self.vars_read: dict[str, frozenset[str]] = {}
+        self.values_of: dict[int, str] = {}  # id(f[k] node) -> the name of f's value at k, in a loop
         self.prologue: dict[str, str] | None = None  # code -> S_ name, computed once per state in an action
 
     # ------------------------------------------------------------ module
@@ -687,6 +688,8 @@ class _Codegen:
         return f"({x} in {self.ex(s, h)})"
 
     def _x_Index(self, e: A.Index, h):
+        if id(e) in self.values_of:
+            return self.values_of[id(e)]
         bk = self.kind(e.base)
         base, key = self.ex(e.base, h), self.ex(e.key, h)
         if isinstance(bk, TupleK):
@@ -821,11 +824,39 @@ class _Codegen:
 
     def _x_Quant(self, e: A.Quant, h):
         fn = "all" if e.kind == "forall" else "any"
+        over_values = self._over_values(e, fn, h)
+        if over_values is not None:
+            return over_values
         if len(e.binders) == 1:
             py = self.c.binder_names[id(e.binders[0])]
             domain, rest = self._selective(e.binders[0], e.body, h, implication=e.kind == "forall")
             return f"{fn}({rest or 'True'} for {py} in {domain})"
         return f"{fn}({self.ex(e.body, h)} {self._comprehension(e.binders, h)})"
+
+    def _over_values(self, e: A.Quant, fn: str, h: bool) -> str | None:
+        """`forall k in domain(f): p` where p reads k only as f[k] (Raft's `messages[m] <=
+        MaxDup`) loops over f's values instead of looking each key up."""
+        if len(e.binders) != 1:
+            return None
+        b = e.binders[0]
+        if not (isinstance(b.domain, A.Call) and b.domain.func == "domain" and isinstance(b.domain.args[0], A.Name)
+                and isinstance(self.kind(b.domain.args[0]), FnK)):
+            return None
+        f = b.domain.args[0]
+        py = self.c.binder_names[id(b)]
+        uses = [n for n in A.walk(e.body) if isinstance(n, A.Name) and self.c.refs[id(n)].name == py]
+        lookups = [n for n in A.walk(e.body) if isinstance(n, A.Index) and isinstance(n.key, A.Name)
+                   and self.c.refs[id(n.key)].name == py and isinstance(n.base, A.Name)
+                   and self.c.refs[id(n.base)] == self.c.refs[id(f)]]
+        if not uses or len(uses) != len(lookups):
+            return None
+        for n in lookups:
+            self.values_of[id(n)] = py
+        try:
+            return f"{fn}({self.ex(e.body, h)} for {py} in {self.ex(f, h)}[1])"
+        finally:
+            for n in lookups:
+                del self.values_of[id(n)]
 
     def _x_Choose(self, e: A.Choose, h):
         py = self.c.binder_names[id(e.binder)]

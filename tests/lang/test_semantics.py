@@ -101,6 +101,12 @@ QUANTIFIERS = [
     case("forall x in 1..3: x > 0", True), case("forall x in 1..3: x > 1", False),
     case("exists x in 1..3: x == 2", True), case("exists x in 1..3: x == 4", False),
     case("forall x in {}: false", True), case("exists x in {}: true", False),
+    # over a map's domain, reading only f[k]: compiled as a loop over the values
+    case("let f = [x in 1..3 -> x * x] in forall k in domain(f): f[k] >= 1", True),
+    case("let f = [x in 1..3 -> x * x] in forall k in domain(f): f[k] >= 2", False),
+    case("let f = [x in 1..3 -> x * x] in exists k in domain(f): f[k] == 4", True),
+    case("let f = [x in {} -> 0] in exists k in domain(f): f[k] == 0", False),
+    case("let f = [x in 1..3 -> x * x] in forall k in domain(f): f[k] == k * k", True),
     case("forall x in 1..3, y in 1..3: x + y >= 2", True),
     case("forall x in 1..3, y in 1..3: x + y >= 3", False),
     case("exists x in 1..3, y in 1..3: x + y == 6", True),
