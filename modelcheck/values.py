@@ -182,6 +182,11 @@ def set_add(s: frozenset, x: Any) -> frozenset:
     return s if x in s else s | frozenset((x,))
 
 
+def in_range(x: int, lo: int, hi: int) -> bool:
+    """x in lo..hi once all three are evaluated, as the spec says."""
+    return lo <= x <= hi
+
+
 SET_BOUND = 1_000_000  # elements of a set built at once from a..b or subsets(S), as TLC's bound
 INT_DIGITS = 4000      # digits of a product; Python converts at most 4300 digits to text
 

@@ -21,7 +21,7 @@ from ..lang.typecheck import CheckedSpec, Ref
 
 HELPERS = ("EMPTY", "EMPTY_MAP", "ONCE", "EvalError", "ap", "except_", "mk_map", "map_put", "bag_add",
            "bag_remove", "bag_count", "seq_at", "seq_set", "head", "tail", "getf", "setf", "powerset",
-           "choose", "index_by", "map_domain", "set_add", "set_min", "set_max", "int_div", "int_mod", "sort_keys", "canon",
+           "choose", "index_by", "map_domain", "in_range", "set_add", "set_min", "set_max", "int_div", "int_mod", "sort_keys", "canon",
            "int_range", "int_mul")
 
 
@@ -629,7 +629,7 @@ class _Codegen:
     def _member(self, x: A.Expr, s: A.Expr, h) -> str:
         xs = self.ex(x, h)
         if isinstance(s, A.Binary) and s.op == "..":
-            return f"({self.ex(s.left, h)} <= {xs} <= {self.ex(s.right, h)})"
+            return self._member_code(xs, s, h)
         if isinstance(s, A.Name) and self.c.refs[id(s)].kind == "builtin":
             return {"Nat": f"({xs} >= 0)", "Int": "True", "bool": "True"}[s.id]
         if isinstance(s, A.Call) and s.func == "subsets" and s.func not in self.c.defs:
@@ -684,7 +684,11 @@ class _Codegen:
 
     def _member_code(self, x: str, s: A.Expr, h: bool) -> str:
         if isinstance(s, A.Binary) and s.op == "..":
-            return f"({self.ex(s.left, h)} <= {x} <= {self.ex(s.right, h)})"
+            lo, hi = self.ex(s.left, h), self.ex(s.right, h)
+            if _simple(hi):
+                return f"({lo} <= {x} <= {hi})"
+            # a chained comparison would skip hi when x < lo, and hi may fail (N / 0)
+            return f"in_range({x}, {lo}, {hi})"
         return f"({x} in {self.ex(s, h)})"
 
     def _x_Index(self, e: A.Index, h):

@@ -17,7 +17,7 @@ from array import array
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol, Sequence
 
-from .checkpoint import Checkpointer, Snapshot, arrays_from, check_frontier
+from .checkpoint import Checkpointer, Snapshot, arrays_from, check_against
 from .checkpoint import load as checkpoint_load
 from .frontier import Frontier, MarshalCodec
 from .model import Codec, Model
@@ -134,7 +134,7 @@ def bfs(model: Model, invariants: Sequence[str] | None = None, limits: Limits = 
     search.checkpointer = checkpoint
     if resume is not None:
         search.resume_from = checkpoint_load(resume, search.identity)
-        check_frontier(search.resume_from, search.fingerprint, resume)
+        check_against(search.resume_from, search.fingerprint, model.action_names, resume)
     return search.run()
 
 

@@ -106,17 +106,25 @@ def _damage(fps, parents, actions, base, frontier, depth, generated, counts, dee
     return None
 
 
-def check_frontier(snap: Snapshot, fingerprint, directory: str | Path) -> None:
-    """Each state of the saved level must have the fingerprint saved for it."""
+def check_against(snap: Snapshot, fingerprint, action_names, directory: str | Path) -> None:
+    """The checkpoint must count this spec's actions, and each state of the saved level must
+    have the fingerprint saved for it."""
+    if set(snap.action_counts) != set(action_names):
+        reason = "its action counts name other actions than the spec's"
+    elif not _frontier_intact(snap, fingerprint):
+        reason = "its states do not match their fingerprints"
+    else:
+        return
+    raise CheckpointError(f"the checkpoint {Path(directory) / FILE} is damaged ({reason})")
+
+
+def _frontier_intact(snap: Snapshot, fingerprint) -> bool:
     fps = array("q")
     fps.frombytes(snap.fps)
     try:
-        intact = all(fingerprint(s) == fps[snap.frontier_base + k] for k, s in enumerate(snap.frontier))
+        return all(fingerprint(s) == fps[snap.frontier_base + k] for k, s in enumerate(snap.frontier))
     except Exception:  # not a state of this spec at all
-        intact = False
-    if not intact:
-        reason = "its states do not match their fingerprints"
-        raise CheckpointError(f"the checkpoint {Path(directory) / FILE} is damaged ({reason})")
+        return False
 
 
 class Checkpointer:

@@ -104,6 +104,13 @@ def test_value_outside_the_declared_union_type():
     assert "<spec>:5:22: error:" in message
 
 
+def test_membership_in_a_range_evaluates_both_bounds():
+    """Was: `0 in N..(N / 0)` true without an error, because Python's chained comparison
+    skips the upper bound once the lower one fails (found by bench/fuzz)."""
+    text = "spec T\nconst N = 2\nconst R = 0 not in N..(N / 0)\ninit { }\n"
+    assert "cannot evaluate constant R: division by zero" in spec_error(text)
+
+
 def test_constant_depends_on_variable():
     """Was: 'unknown name' (variables are declared after constants are checked)."""
     assert "constant depends on variable 'x'" in spec_error("spec T\nvar x : 0..3\nconst C = x\ninit { x := 0 }\n")
@@ -236,16 +243,17 @@ def test_closed_pipe_is_not_a_traceback():
 
 
 @pytest.mark.parametrize("field, junk", [(2, b"\x00" * 7), (3, b"\xff" * 8 * 3), (5, -1), (6, ((1, 2),)),
-                                         (7, "deep"), (9, (("Req", None),)), (11, float("nan"))],
+                                         (7, "deep"), (9, (("Req", None),)), (9, "renamed"),
+                                         (11, float("nan"))],
                          ids=["fps length", "parents", "frontier base", "frontier states", "depth",
-                              "action counts", "seconds"])
+                              "action counts", "other actions", "seconds"])
 def test_damaged_checkpoint(field, junk):
     """Was: TypeError, ValueError and the like from `check --resume` with a checkpoint whose
     identity is right but whose fields are not."""
     import marshal
     import hostile
     payload = list(hostile.real_checkpoint())
-    payload[field] = junk
+    payload[field] = junk if junk != "renamed" else tuple((name + "x", n) for name, n in payload[field])
     where = harness.workdir().path / "cp"
     where.mkdir(exist_ok=True)
     (where / "checkpoint.bin").write_bytes(marshal.dumps(tuple(payload)))
