@@ -87,23 +87,11 @@ def OR(xs):
 
 
 def AND2(a, b):
-    if a is False or b is False:
-        return False
-    if a is True:
-        return b
-    if b is True:
-        return a
-    return z3.And(a, b)
+    return AND((a, b))
 
 
 def OR2(a, b):
-    if a is True or b is True:
-        return True
-    if a is False:
-        return b
-    if b is False:
-        return a
-    return z3.Or(a, b)
+    return OR((a, b))
 
 
 def IMP(a, b):
