@@ -25,6 +25,7 @@ import argparse
 import asyncio
 import itertools
 import random
+import select
 import sys
 from dataclasses import dataclass
 from typing import Any, Optional
@@ -159,7 +160,7 @@ class Client:
 
     async def _connect(self, node: str) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         reader_writer = self.connections.get(node)
-        if reader_writer is not None and reader_writer[0].at_eof():
+        if reader_writer is not None and _closed_by_peer(reader_writer):
             self._disconnect(node)   # the server closed it (it restarted): the request was never sent
         if node not in self.connections:
             self.connections[node] = await asyncio.open_connection(HOST, self.config.nodes[node], limit=MAX_LINE)
@@ -169,6 +170,21 @@ class Client:
         connection = self.connections.pop(node, None)
         if connection is not None:
             connection[1].close()
+
+
+def _closed_by_peer(connection: tuple[asyncio.StreamReader, asyncio.StreamWriter]) -> bool:
+    """Whether a kept connection is dead before we send on it. The event loop may not yet
+    have seen the end of a connection whose server was just killed, so ask the socket too:
+    between operations nothing is owed to us, so anything readable is the end (or a stale
+    answer) and the connection must not carry a new request."""
+    reader, writer = connection
+    if reader.at_eof():
+        return True
+    sock = writer.get_extra_info("socket")
+    if sock is None:
+        return False
+    readable, _, _ = select.select([sock.fileno()], [], [], 0)
+    return bool(readable)
 
 
 # ---------------------------------------------------------------------- command line
