@@ -21,7 +21,7 @@ from .checkpoint import Checkpointer, Snapshot, arrays_from, check_against
 from .checkpoint import load as checkpoint_load
 from .frontier import Frontier, MarshalCodec
 from .model import Codec, Model
-from .resources import TIMEOUT_GRACE, OutOfTime, describe_bytes, rss_bytes, time_limit
+from .resources import TIMEOUT_GRACE, OutOfTime, describe_bytes, few_full_collections, rss_bytes, time_limit
 from .result import CheckResult, Outcome, Stats, Trace, Violation
 from .trace import rebuild_trace
 from .visited import VisitedStates
@@ -164,7 +164,8 @@ class Search:
     def run(self) -> CheckResult:
         backstop = None if self.deadline is None else self.deadline - time.perf_counter() + TIMEOUT_GRACE
         try:
-            with time_limit(backstop):  # one evaluation that never ends is stopped too
+            # time_limit: one evaluation that never ends is stopped too
+            with time_limit(backstop), few_full_collections():
                 self._explore()
             return self._result(Outcome.OK)
         except Found as found:

@@ -29,7 +29,7 @@ from typing import Any, Sequence
 
 from .bfs import CheckedOnce, Found, Limits, NullReporter, Reporter, Search, explain_error
 from .model import Model
-from .resources import rss_bytes
+from .resources import few_full_collections, rss_bytes
 from .result import CheckResult, Outcome, Stats, Trace, Violation
 from .trace import rebuild_trace
 from .visited import VisitedStates
@@ -66,6 +66,11 @@ class _Worker:
         self.frontier: list = []
         self.candidates: list = []
         self.new: list = []
+
+    def serve(self, method: str, args: tuple):
+        """One call from the coordinator (a level's expansion, a rebalance...)."""
+        with few_full_collections():
+            return getattr(self, method)(*args)
 
     def expand(self, base: int):
         fps, parents, acts = array("q"), array("q"), array("h")
@@ -157,7 +162,7 @@ def _serve(conn, model: Model, invariants: list[str], check_deadlock: bool) -> N
             return
         method, args = request
         try:
-            conn.send(("ok", getattr(worker, method)(*args)))
+            conn.send(("ok", worker.serve(method, args)))
         except BaseException as e:  # keep the coordinator informed instead of dying silently
             conn.send(("failed", f"{type(e).__name__}: {e}"))
             if isinstance(e, KeyboardInterrupt):

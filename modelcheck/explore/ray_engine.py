@@ -40,7 +40,7 @@ class _RayWorkerActor:
         self.worker = _Worker(factory().model, invariants, check_deadlock)
 
     def call(self, method: str, args: tuple):
-        return getattr(self.worker, method)(*args)
+        return self.worker.serve(method, args)
 
 
 class _RayCoordinator(_Coordinator):

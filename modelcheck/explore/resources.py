@@ -1,4 +1,5 @@
-"""Wall time and memory: the measurements behind --timeout and --memory.
+"""Wall time and memory: the measurements behind --timeout and --memory, and the pace of
+Python's cycle collector during a search.
 
 The search checks its deadline and its resident memory where it already reports progress
 (every few hundred states and once per level), never per successor. `time_limit` is the
@@ -9,6 +10,7 @@ through, as they let KeyboardInterrupt through.
 """
 from __future__ import annotations
 
+import gc
 import os
 import re
 import signal
@@ -99,3 +101,22 @@ def describe_bytes(n: int) -> str:
         if n >= _UNITS[unit]:
             return f"{n / _UNITS[unit]:.3g}{unit}"
     return f"{n}B"
+
+
+# A full collection every this many young (generation 1) collections during a search.
+FULL_COLLECTION_EVERY = 1000
+
+
+@contextmanager
+def few_full_collections():
+    """Run the enclosed search with full (generation 2) collections ~100x rarer than Python's
+    default. A search creates long-lived containers (states, levels) at a high rate, and by
+    default every ~10 young collections traverse all of them again: on Raft at MaxTerm = 3
+    that was 93 full collections and a third of the CPU time (82.8 -> 53.8 CPU s). Young
+    collections still run as usual, so cyclic garbage that dies young is freed as before."""
+    young, middle, full = gc.get_threshold()
+    gc.set_threshold(young, middle, max(full, FULL_COLLECTION_EVERY))
+    try:
+        yield
+    finally:
+        gc.set_threshold(young, middle, full)
