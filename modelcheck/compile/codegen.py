@@ -835,7 +835,41 @@ class _Codegen:
             py = self.c.binder_names[id(e.binders[0])]
             domain, rest = self._selective(e.binders[0], e.body, h, implication=e.kind == "forall")
             return f"{fn}({rest or 'True'} for {py} in {domain})"
-        return f"{fn}({self.ex(e.body, h)} {self._comprehension(e.binders, h)})"
+        return self._early_conjuncts(e, fn, h) or f"{fn}({self.ex(e.body, h)} {self._comprehension(e.binders, h)})"
+
+    def _early_conjuncts(self, e: A.Quant, fn: str, h: bool) -> str | None:
+        """`forall x, y, b, v, w: P(x, b, v) and Q(y, b, w) => v == w` tests P once per
+        (x, y, b, v), not once per w: the loops are nested and each conjunct of the guard
+        (of the body, for an exists) is tested as soon as its binders are bound. Conjuncts
+        keep their written order (a conjunct never moves above one written before it), so
+        the first false or failing conjunct is the one the flat loop would meet, provided
+        every domain has an element; hence only constant domains, and when one is empty the
+        quantifier is vacuous and evaluates nothing, as the flat loop."""
+        if not all(self._constant(b.domain) for b in e.binders):
+            return None
+        if e.kind == "forall" and isinstance(e.body, A.Binary) and e.body.op == "=>":
+            parts, last = _conjuncts(e.body.left), e.body.right
+        elif e.kind == "exists":
+            *parts, last = _conjuncts(e.body)
+        else:
+            return None
+        names = [self.c.binder_names[id(b)] for b in e.binders]
+        levels, floor = [], 1
+        for part in parts:   # how many binders must be bound before the conjunct can be tested
+            floor = max([floor] + [i + 1 for i, n in enumerate(names) if self._uses(part, {n})])
+            levels.append(floor)
+        if all(level == len(names) for level in levels):
+            return None
+        domains = [self._domain(b.domain, h) for b in e.binders]
+        code, ends = self.ex(last, h), sorted(set(levels) | {len(names)})
+        for start, end in reversed(list(zip([0] + ends, ends))):
+            tests = [f"({self.ex(p, h)})" for p, level in zip(parts, levels) if level == end]
+            if tests:
+                code = (f"(not ({' and '.join(tests)}) or {code})" if e.kind == "forall"
+                        else f"({' and '.join(tests)} and {code})")
+            loops = " ".join(f"for {n} in {d}" for n, d in zip(names[start:end], domains[start:end]))
+            code = f"{fn}({code} {loops})"
+        return f"({code} if {' and '.join(domains)} else {e.kind == 'forall'})"
 
     def _over_values(self, e: A.Quant, fn: str, h: bool) -> str | None:
         """`forall k in domain(f): p` where p reads k only as f[k] (Raft's `messages[m] <=
