@@ -69,6 +69,9 @@ class Z3Semantics:
     def successors(self, action: int, state) -> set[tuple[tuple, Any]]:
         """(argument values, successor) for every path of the action enabled in the state."""
         lits = self._lits(state)
+        # Reading a record back consults the layouts of the encoder activated last, which is
+        # another spec's once that spec's engine has been built in this process.
+        self.enc.activate()
         out = set()
         for flag, branch, values in self.actions[action]:
             if not self._decide(lits, flag):

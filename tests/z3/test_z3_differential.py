@@ -124,6 +124,31 @@ def check_state(name: str, state) -> None:
         assert got == expected, (model.action_names[a], model.describe(state))
 
 
+# Two specs whose record layouts differ: tag 0 is {kind, n} in the first, {x, y} in the second.
+ASKS = """spec Asks
+type Msg = { kind: "ask", n: Nat } | { kind: "tell", ok: bool }
+var net : set[Msg]
+var asked : Nat
+init { net := {}  asked := 0 }
+action Ask { net := net + {{ kind: "ask", n: asked }} }
+"""
+PAIRS = """spec Pairs
+type Pair = { x: Nat, y: Nat }
+var ps : set[Pair]
+init { ps := {} }
+"""
+
+
+def test_engine_reads_successors_after_another_spec_is_encoded():
+    """A successor holding a symbolic message is read back with its own spec's layouts, also
+    after another spec's engine was built (as when one test run checks several specs)."""
+    asks = Z3Semantics(pipeline.load_text(ASKS))
+    Z3Semantics(pipeline.load_text(PAIRS))
+    model = asks.compiled.model
+    (_, _, state), = model.init_states()
+    assert asks.successors(0, state) == python_successors(model, 0, state)
+
+
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 
 
