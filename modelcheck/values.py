@@ -23,6 +23,7 @@ from .lang.kinds import (AnyK, BoolK, FnK, IntK, Kind, ModelK, RecK, SeqK, SetK,
 
 EMPTY: frozenset = frozenset()
 ONCE = (None,)
+MISSING = object()  # a memo's "no answer yet": any value, even None or False, can be an answer
 
 
 class EvalError(Exception):

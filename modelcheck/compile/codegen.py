@@ -14,20 +14,27 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..lang import ast as A
 from ..lang.kinds import FnK, IntK, Kind, RecK, SeqK, SetK, TupleK, UnionK, contains, record_field
 from ..lang.typecheck import CheckedSpec, Ref
 
-HELPERS = ("EMPTY", "EMPTY_MAP", "ONCE", "EvalError", "ap", "except_", "mk_map", "map_put", "bag_add",
+HELPERS = ("EMPTY", "EMPTY_MAP", "ONCE", "MISSING", "EvalError", "ap", "except_", "mk_map", "map_put", "bag_add",
            "bag_remove", "bag_count", "seq_at", "seq_set", "head", "tail", "getf", "setf", "powerset",
            "choose", "index_by", "map_domain", "in_range", "set_add", "set_min", "set_max", "int_div", "int_mod", "sort_keys", "canon",
            "int_range", "int_mul")
 
 
-# Answers an invariant remembers, by the values of the variables it reads. Few: the answers
-# that pay are those of few distinct values (logs), and each entry keeps its values alive.
+# Values an operator remembers, by the values of what it reads. Few: the answers that pay
+# are those of few distinct values (logs, votes), and each entry keeps its values alive.
 MEMO_LIMIT = 4096
+
+
+class Inputs(NamedTuple):
+    """What an operator's value is a function of."""
+    variables: frozenset[str]
+    views: frozenset[str]    # operators over part of the state, whose values are read
 
 
 @dataclass(frozen=True)
@@ -62,7 +69,8 @@ class _Codegen:
         self.subst: dict[str, str] = {}  # parameter -> argument code, while inlining an operator
         self.param_uses: dict[str, dict[str, tuple[int, bool]]] = {}
         self.in_action = False  # generating an action, where st is the state before the step
-        self.vars_read: dict[str, frozenset[str]] = {}
+        self.def_inputs: dict[str, Inputs] = {}
+        self.invariant_names = {d.name for d in self.spec.of(A.InvariantDecl)}
         self.values_of: dict[int, str] = {}  # id(f[k] node) -> the name of f's value at k, in a loop
         self.prologue: dict[str, str] | None = None  # code -> S_ name, computed once per state in an action
 
@@ -212,10 +220,13 @@ class _Codegen:
             code = self.ex(d.body, hoist=hoist)
             if info.state_dependent and d.params is None:
                 # A parameterless operator over the state is evaluated once per state.
+                by_variables, by_views = self._memo_keys(name)
                 lines += [f"_cache_{name} = [None, None]",
+                          *([f"_memo_{name} = {{}}"] if by_variables else []),
+                          *([f"_memo_views_{name} = {{}}"] if by_views else []),
                           f"def D_{name}(st):  # {self._where(d.span)} def {name}",
                           f"    if _cache_{name}[0] is st:", f"        return _cache_{name}[1]",
-                          f"    {self._unpack()}", f"    value = {code}",
+                          *_remembered(name, [self._unpack(), f"value = {code}"], by_variables, by_views),
                           f"    _cache_{name}[0] = st", f"    _cache_{name}[1] = value",
                           "    return value"]
             else:
@@ -226,37 +237,71 @@ class _Codegen:
             lines.append("")
         return lines
 
-    def _invariant(self, d: A.InvariantDecl) -> list[str]:
-        """I_<name>. When the invariant reads only some variables, its answers are remembered by
-        their values: states that differ elsewhere (Raft's logs under many message bags) share
-        them. (Not so the constraint: it reads the bag, and hashing a bag costs as much as
-        evaluating the constraint, measured on Raft.)"""
-        head = f"def I_{d.name}(st):  # {self._where(d.span)} invariant {d.name}"
-        read = self._vars_read(self.c.defs[d.name].decl.body)
-        positions = [i for i, v in enumerate(self.var_names) if v in read]
-        if len(positions) == len(self.var_names):
-            return [head, f"    return D_{d.name}(st)", ""]
-        memo = f"_memo_{d.name}"
-        return [f"{memo} = {{}}", head, f"    key = ({''.join(f'st[{i}], ' for i in positions)})",
-                f"    holds = {memo}.get(key)", "    if holds is None:",
-                f"        if len({memo}) >= MEMO_LIMIT:", f"            {memo}.clear()",
-                f"        holds = {memo}[key] = D_{d.name}(st)", "    return holds", ""]
+    def _memo_keys(self, name: str) -> tuple[str | None, str | None]:
+        """When a parameterless operator reads only part of the state, the code of the keys
+        its values are remembered by: first the values of the variables it reads; failing
+        that, the values of the views (operators over part of the state) it reads and of the
+        variables it reads otherwise. Raft's log invariants are then evaluated once per
+        distinct set of logs, and Paxos's OneValuePerBallot once per distinct `votes`, not
+        once per message set. A view that is not an invariant is not remembered: it is cheap,
+        and its values are mostly new (`votes` changes with most message sets)."""
+        everything = frozenset(self.var_names)
+        inputs = self._def_inputs(name)
+        variables = inputs.variables.union(*(self._def_inputs(v).variables for v in inputs.views))
+        by_variables = by_views = None
+        if variables != everything and (name in self.invariant_names or not self._is_view(name)):
+            by_variables = self._key(variables, ())
+        # a view of variables that the key holds anyway adds nothing to it
+        views = sorted(v for v in inputs.views if not self._def_inputs(v).variables <= inputs.variables)
+        if views and inputs.variables != everything:
+            by_views = self._key(inputs.variables, views)
+        return by_variables, by_views
 
-    def _vars_read(self, e: A.Expr) -> frozenset[str]:
-        """The state variables an expression reads, directly or through the operators it calls."""
-        found: set[str] = set()
+    def _key(self, variables: frozenset[str], views) -> str:
+        parts = [f"st[{i}], " for i, v in enumerate(self.var_names) if v in variables]
+        return f"({''.join(parts + [f'{self._cached_read(view)}, ' for view in views])})"
+
+    def _invariant(self, d: A.InvariantDecl) -> list[str]:
+        return [f"I_{d.name} = D_{d.name}  # {self._where(d.span)} invariant {d.name}", ""]
+
+    def _def_inputs(self, name: str) -> Inputs:
+        """What an operator's value depends on: variables, and views it reads (parameterless
+        operators over a strict part of the state that read no view themselves)."""
+        if name not in self.def_inputs:
+            self.def_inputs[name] = Inputs(frozenset(), frozenset())  # a recursive operator: its body says
+            self.def_inputs[name] = self._inputs(self.c.defs[name].decl.body)
+        return self.def_inputs[name]
+
+    def _is_view(self, name: str) -> bool:
+        info = self.c.defs[name]
+        if info.decl.params is not None or not info.state_dependent:
+            return False
+        inputs = self._def_inputs(name)
+        return not inputs.views and inputs.variables != frozenset(self.var_names)
+
+    @staticmethod
+    def _cached_read(name: str) -> str:
+        """The value of a parameterless operator over the state, computed once per state."""
+        return f"(_cache_{name}[1] if _cache_{name}[0] is st else D_{name}(st))"
+
+    def _inputs(self, e: A.Expr) -> Inputs:
+        variables: set[str] = set()
+        views: set[str] = set()
         for n in A.walk(e):
             ref = self.c.refs.get(id(n)) if isinstance(n, A.Name) else None
             if ref is not None and ref.kind == "var":
-                found.add(ref.name)
+                variables.add(ref.name)
             target = ref.name if ref is not None and ref.kind == "def" else (
                 n.func if isinstance(n, A.Call) and n.func in self.c.defs else None)
-            if target is not None:
-                if target not in self.vars_read:
-                    self.vars_read[target] = frozenset()  # a recursive operator reads what its body reads
-                    self.vars_read[target] = self._vars_read(self.c.defs[target].decl.body)
-                found |= self.vars_read[target]
-        return frozenset(found)
+            if target is None:
+                continue
+            if self._is_view(target):
+                views.add(target)
+            else:
+                inputs = self._def_inputs(target)
+                variables |= inputs.variables
+                views |= inputs.views
+        return Inputs(frozenset(variables), frozenset(views))
 
     def _unpack(self) -> str:
         if not self.var_names:
@@ -479,7 +524,7 @@ class _Codegen:
             info = self.c.defs[ref.name]
             if info.state_dependent:
                 # the per-state cache read in place: quantifiers read it thousands of times
-                return f"(_cache_{ref.name}[1] if _cache_{ref.name}[0] is st else D_{ref.name}(st))"
+                return self._cached_read(ref.name)
             if f"G_{ref.name}" in self.no_hoist:
                 return f"D_{ref.name}(st)"
             return f"G_{ref.name}"
@@ -931,6 +976,32 @@ class _Codegen:
         if h and self._constant(dom):
             return self._hoist(f"sort_keys({self._ex(dom, False)}, {self._needs_canon(self.kind(dom).elem)})")
         return self.ex(dom, h)
+
+
+def _remembered(name: str, compute: list[str], by_variables: str | None, by_views: str | None) -> list[str]:
+    """The body lines computing a parameterless operator's `value` (by the lines `compute`),
+    remembered by the keys of _memo_keys. A view read for a key may fail where the operator,
+    as written, would not read it: then the operator is evaluated as written."""
+    lines = compute
+    if by_views:
+        memo = f"_memo_views_{name}"
+        lines = ["try:", f"    view_key = {by_views}", "except Exception:", "    view_key = None",
+                 f"value = MISSING if view_key is None else {memo}.get(view_key, MISSING)",
+                 "if value is MISSING:", *_indent(lines),
+                 "    if view_key is not None:", *_indent(_indent(_store(memo, "view_key")))]
+    if by_variables:
+        memo = f"_memo_{name}"
+        lines = [f"key = {by_variables}", f"value = {memo}.get(key, MISSING)",
+                 "if value is MISSING:", *_indent(lines), *_indent(_store(memo, "key"))]
+    return _indent(lines)
+
+
+def _store(memo: str, key: str) -> list[str]:
+    return [f"if len({memo}) >= MEMO_LIMIT:", f"    {memo}.clear()", f"{memo}[{key}] = value"]
+
+
+def _indent(lines: list[str]) -> list[str]:
+    return ["    " + line for line in lines]
 
 
 def _conjuncts(e: A.Expr) -> list[A.Expr]:

@@ -408,3 +408,37 @@ def test_hand_written_model_invariant_subset():
     model = Grid({"A": lambda s: s != (0, 1), "B": lambda s: s != (2, 0)})
     assert bfs(model, ["B"], NO_DEADLOCK).violation.name == "B"
     assert bfs(model, [], NO_DEADLOCK).outcome == Outcome.OK
+
+
+# ---------------------------------------------------------------- remembered operator values
+
+VIEWS = """spec Views
+var x: 0..3
+var y: 0..3
+var z: 0..3
+init { x := 0  y := 0  z := 0 }
+action IncX { require x < 3  x := x + 1 }
+action IncY { require y < 3  y := y + 1 }
+action IncZ { require z < 3  z := z + 1 }
+def Ratio = 12 / x                // a view of x that fails where x == 0
+def Zero = x == 0
+def Low = { v in 0..3 | v <= y }  // a view of y
+invariant Guarded: Zero or Ratio >= 4
+invariant Through: size(Low) <= {limit}
+"""
+
+
+def test_an_invariant_remembered_by_a_view_that_fails_is_evaluated_as_written():
+    # Guarded is remembered by the values of Zero and Ratio; Ratio fails where x == 0, where
+    # Guarded, as written, does not read it: that is no error.
+    r = check_text(VIEWS.replace("{limit}", "4"), limits=NO_DEADLOCK)
+    assert r.outcome == Outcome.OK, r.violation
+    assert r.stats.distinct == 64
+
+
+def test_an_invariant_remembered_by_a_view_breaks_where_the_view_says():
+    # Through reads y only through Low: states with the same y share its answer, whatever
+    # x and z are, and the first state with y == 2 is reported, by a shortest trace.
+    r = check_text(VIEWS.replace("{limit}", "2"), invariants=["Through"], limits=NO_DEADLOCK)
+    assert r.outcome == Outcome.VIOLATION and r.violation.name == "Through"
+    assert [s.state["y"] for s in r.violation.trace.steps] == [I(0), I(1), I(2)]
