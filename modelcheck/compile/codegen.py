@@ -786,15 +786,15 @@ class _Codegen:
         if implication:
             if not (isinstance(cond, A.Binary) and cond.op == "=>"):
                 return self._domain(b.domain, h), self.ex(cond, h)
-            conjuncts = [cond.left]
-            rest_nodes = [cond.right]
+            conjuncts = _conjuncts(cond.left)   # `x.f == key and g => p`: g => p on the index
         else:
             conjuncts = _conjuncts(cond)
-            rest_nodes = conjuncts[1:]
         lookup = self._index_lookup(b, conjuncts[0], h)
         if lookup is None:
             return self._domain(b.domain, h), self.ex(cond, h)
-        rest = " and ".join(f"({self.ex(c, h)})" for c in rest_nodes) or None
+        rest = " and ".join(f"({self.ex(c, h)})" for c in conjuncts[1:]) or None
+        if implication:
+            rest = f"(not ({rest}) or ({self.ex(cond.right, h)}))" if rest else self.ex(cond.right, h)
         return lookup, rest
 
     def _index_lookup(self, b: A.Binder, eq: A.Expr, h: bool) -> str | None:
