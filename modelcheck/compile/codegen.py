@@ -13,6 +13,8 @@ collide with Python's. Runtime values are described in values.py.
 from __future__ import annotations
 
 import hashlib
+import itertools
+import math
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -29,6 +31,10 @@ HELPERS = ("EMPTY", "EMPTY_MAP", "ONCE", "MISSING", "EvalError", "ap", "except_"
 # Values an operator remembers, by the values of what it reads. Few: the answers that pay
 # are those of few distinct values (logs, votes), and each entry keeps its values alive.
 MEMO_LIMIT = 4096
+
+# A quantifier over domains known when generating code is written out as `and`/`or` of at
+# most this many copies of its body.
+UNROLL_LIMIT = 8
 
 
 class Inputs(NamedTuple):
@@ -872,6 +878,9 @@ class _Codegen:
         return f"({''.join(self.ex(x, h) + ', ' for x in e.elems)})"
 
     def _x_Quant(self, e: A.Quant, h):
+        unrolled = self._unrolled(e, h)
+        if unrolled is not None:
+            return unrolled
         fn = "all" if e.kind == "forall" else "any"
         over_values = self._over_values(e, fn, h)
         if over_values is not None:
@@ -881,6 +890,67 @@ class _Codegen:
             domain, rest = self._selective(e.binders[0], e.body, h, implication=e.kind == "forall")
             return f"{fn}({rest or 'True'} for {py} in {domain})"
         return self._early_conjuncts(e, fn, h) or f"{fn}({self.ex(e.body, h)} {self._comprehension(e.binders, h)})"
+
+    def _unrolled(self, e: A.Quant, h: bool) -> str | None:
+        """`forall i in Servers: p(i)` over a few elements known when generating code is
+        `(p(s1) and p(s2))`, the copies in the loop's order: for a small body a generator
+        costs several times the body itself (Raft's constraint, `forall i in Servers:
+        currentTerm[i] <= MaxTerm and len(log[i]) <= MaxLogLen`: 502 -> 82 ns)."""
+        domains = [self._static_elements(b.domain) for b in e.binders]
+        if any(d is None for d in domains) or math.prod(map(len, domains)) > UNROLL_LIMIT:
+            return None
+        names = [self.c.binder_names[id(b)] for b in e.binders]
+        copies = []
+        for values in itertools.product(*domains):
+            saved = self.subst
+            self.subst = {**saved, **dict(zip(names, values))}
+            try:
+                copies.append(f"({self.ex(e.body, h)})")
+            finally:
+                self.subst = saved
+        if not copies:
+            return str(e.kind == "forall")
+        return "(" + (" and " if e.kind == "forall" else " or ").join(copies) + ")"
+
+    def _static_elements(self, dom: A.Expr) -> list[str] | None:
+        """The code of each element of a set known when generating code, in iteration order
+        (ascending, as sort_keys): a constant set of int literals or model values, or a..b
+        with literal bounds. None for any other set."""
+        if isinstance(dom, A.Name):
+            ref = self.c.refs.get(id(dom))
+            const = self._const_value(ref)
+            return None if const is None else self._static_elements(const)
+        if isinstance(dom, A.SetLit):
+            values = [self._static_int(x) for x in dom.elems]
+        elif isinstance(dom, A.Binary) and dom.op == "..":
+            lo, hi = self._static_int(dom.left), self._static_int(dom.right)
+            if lo is None or hi is None or hi - lo >= UNROLL_LIMIT:
+                return None
+            values = list(range(lo, hi + 1))
+        else:
+            return None
+        if None in values:
+            return None
+        return [str(v) if v >= 0 else f"({v})" for v in sorted(set(values))]
+
+    def _static_int(self, e: A.Expr) -> int | None:
+        """An int literal, a model value's number, or a constant that is one of these."""
+        if isinstance(e, A.IntLit):
+            return e.value
+        if isinstance(e, A.Unary) and e.op == "-" and isinstance(e.operand, A.IntLit):
+            return -e.operand.value
+        if isinstance(e, A.Name):
+            ref = self.c.refs.get(id(e))
+            if ref is not None and ref.kind == "model":
+                return self.model_id(ref.name)
+            const = self._const_value(ref)
+            return None if const is None else self._static_int(const)
+        return None
+
+    def _const_value(self, ref: Ref | None) -> A.Expr | None:
+        if ref is None or ref.kind != "const":
+            return None
+        return next(d.value for d in self.c.consts if d.name == ref.name)
 
     def _early_conjuncts(self, e: A.Quant, fn: str, h: bool) -> str | None:
         """`forall x, y, b, v, w: P(x, b, v) and Q(y, b, w) => v == w` tests P once per

@@ -113,6 +113,11 @@ QUANTIFIERS = [
     case("exists x in 1..3, y in 1..3: x + y == 7", False),
     case("forall x in 1..3, y in x..3: x <= y", True, "binder domain uses an earlier binder"),
     case("exists x in 1..3: forall y in 1..3: y <= x", True),
+    # over a few elements known in advance a quantifier is written out; over more, a loop
+    case("forall x in -2..1: x * x <= 4", True), case("forall x in -2..1: x * x < 4", False),
+    case("exists x in -2..-1: x == -1", True), case("exists x in 1..20: x == 20", True),
+    case("forall x in 1..20: x < 20", False), case("forall x in 1..3, y in 1..3: x * y <= 9", True),
+    case("exists x in 1..3, y in 1..3: x * y == 6 and x < y", True),
     # a conjunct of the guard is tested once its binders are bound, in the written order
     case("forall x in 1..3, y in 1..3: x < 3 and y > x => x + y <= 5", True),
     case("forall x in 1..3, y in 1..3: x < 3 and y > x => x + y <= 4", False),
@@ -241,6 +246,15 @@ def test_bare_names_in_a_constant_set_are_model_values():
     value = evaluate("S", decls="const S = {p1, p2}")
     assert value == S("p1", "p2")
     assert all(isinstance(v, ModelValue) for v in value["#set"])
+
+
+def test_quantifiers_over_model_values_and_overridden_constants():
+    decls = "const S = {p1, p2, p3}\nconst N = 2"
+    assert evaluate("forall x in S, y in S: x == y => x != p3 or y == p3", decls) is True
+    assert evaluate("exists x in S: x == p3", decls) is True
+    assert evaluate("exists x in S: x == p3", decls, {"S": "{p1, p2}"}) is False
+    assert evaluate("forall k in 1..N: k <= 2", decls) is True
+    assert evaluate("forall k in 1..N: k <= 2", decls, {"N": "3"}) is False
 
 
 def test_model_values_compare_by_identity():
