@@ -33,8 +33,10 @@ HELPERS = ("EMPTY", "EMPTY_MAP", "ONCE", "MISSING", "EvalError", "ap", "except_"
 MEMO_LIMIT = 4096
 
 # A quantifier over domains known when generating code is written out as `and`/`or` of at
-# most this many copies of its body.
+# most this many copies of its body, and nested ones to at most UNROLL_NESTED copies of the
+# innermost body, so that the generated code stays small.
 UNROLL_LIMIT = 8
+UNROLL_NESTED = 64
 
 
 class Inputs(NamedTuple):
@@ -79,6 +81,7 @@ class _Codegen:
         self.invariant_names = {d.name for d in self.spec.of(A.InvariantDecl)}
         self.values_of: dict[int, str] = {}  # id(f[k] node) -> the name of f's value at k, in a loop
         self.prologue: dict[str, str] | None = None  # code -> S_ name, computed once per state in an action
+        self.copies = 1  # how many times the code being generated is written out by enclosing quantifiers
 
     # ------------------------------------------------------------ module
     def module(self) -> GeneratedModule:
@@ -897,17 +900,21 @@ class _Codegen:
         costs several times the body itself (Raft's constraint, `forall i in Servers:
         currentTerm[i] <= MaxTerm and len(log[i]) <= MaxLogLen`: 502 -> 82 ns)."""
         domains = [self._static_elements(b.domain) for b in e.binders]
-        if any(d is None for d in domains) or math.prod(map(len, domains)) > UNROLL_LIMIT:
+        if any(d is None for d in domains):
+            return None
+        count = math.prod(map(len, domains))
+        if count > UNROLL_LIMIT or self.copies * count > UNROLL_NESTED:
             return None
         names = [self.c.binder_names[id(b)] for b in e.binders]
         copies = []
-        for values in itertools.product(*domains):
-            saved = self.subst
-            self.subst = {**saved, **dict(zip(names, values))}
-            try:
+        saved_subst, saved_copies = self.subst, self.copies
+        self.copies *= max(count, 1)
+        try:
+            for values in itertools.product(*domains):
+                self.subst = {**saved_subst, **dict(zip(names, values))}
                 copies.append(f"({self.ex(e.body, h)})")
-            finally:
-                self.subst = saved
+        finally:
+            self.subst, self.copies = saved_subst, saved_copies
         if not copies:
             return str(e.kind == "forall")
         return "(" + (" and " if e.kind == "forall" else " or ").join(copies) + ")"
