@@ -79,6 +79,7 @@ class _Codegen:
         self.in_action = False  # generating an action, where st is the state before the step
         self.def_inputs: dict[str, Inputs] = {}
         self.invariant_names = {d.name for d in self.spec.of(A.InvariantDecl)}
+        self.const_decls = {d.name: d for d in checked.consts}
         self.values_of: dict[int, str] = {}  # id(f[k] node) -> the name of f's value at k, in a loop
         self.prologue: dict[str, str] | None = None  # code -> S_ name, computed once per state in an action
         self.copies = 1  # how many times the code being generated is written out by enclosing quantifiers
@@ -176,7 +177,7 @@ class _Codegen:
     # ------------------------------------------------------------ constants and operators
     def _constants(self) -> list[str]:
         """Constants and constant operators, each after what it uses (run once, at load)."""
-        consts = {d.name: d for d in self.c.consts}
+        consts = self.const_decls
         const_defs = {n for n, i in self.c.defs.items()
                       if i.decl.params is None and not i.state_dependent and i.param_kinds is not None
                       and f"G_{n}" not in self.no_hoist}
@@ -957,7 +958,7 @@ class _Codegen:
     def _const_value(self, ref: Ref | None) -> A.Expr | None:
         if ref is None or ref.kind != "const":
             return None
-        return next(d.value for d in self.c.consts if d.name == ref.name)
+        return self.const_decls[ref.name].value
 
     def _early_conjuncts(self, e: A.Quant, fn: str, h: bool) -> str | None:
         """`forall x, y, b, v, w: P(x, b, v) and Q(y, b, w) => v == w` tests P once per
