@@ -22,17 +22,19 @@ from .lang.typecheck import typecheck
 
 def load(path: str | Path, consts: dict[str, str] | None = None) -> compile_stage.CompiledSpec:
     """Parse, check and compile a spec file; consts maps constant names to expression texts."""
-    compiled = _compile(parse_file(path), consts)
+    compiled = compile_parsed(parse_file(path), consts)
     return replace(compiled, recipe=functools.partial(load, str(path), dict(consts or {})))
 
 
 def load_text(text: str, consts: dict[str, str] | None = None, filename: str = "<spec>") -> compile_stage.CompiledSpec:
     """The same for a spec given as text (tests, notebooks)."""
-    compiled = _compile(parse_text(text, filename), consts)
+    compiled = compile_parsed(parse_text(text, filename), consts)
     return replace(compiled, recipe=functools.partial(load_text, text, dict(consts or {}), filename))
 
 
-def _compile(parsed, consts: dict[str, str] | None) -> compile_stage.CompiledSpec:
+def compile_parsed(parsed, consts: dict[str, str] | None) -> compile_stage.CompiledSpec:
+    """Check and compile a parsed spec (one that a tool may have extended, as evaluate.py
+    does with an expression)."""
     texts = {f"--const {name}": text for name, text in (consts or {}).items()}
     overrides = {name: parse_expr(text, f"--const {name}") for name, text in (consts or {}).items()}
     try:

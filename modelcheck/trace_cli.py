@@ -231,18 +231,23 @@ def run_simulate(args: argparse.Namespace, load_spec: Callable) -> int:
     return SIM_EXIT[result.outcome]
 
 
-def run_replay(args: argparse.Namespace, load_spec: Callable) -> int:
+def read_trace(path: str) -> tuple[dict, Trace]:
+    """An ITF trace file: the JSON document (its #meta has the constants) and the trace."""
     try:
-        document = json.loads(Path(args.trace).read_text(encoding="utf-8"))
-        trace = itf_to_trace(document)
+        document = json.loads(Path(path).read_text(encoding="utf-8"))
+        return document, itf_to_trace(document)
     except FileNotFoundError:
-        raise SpecError(f"trace file '{args.trace}' does not exist") from None
+        raise SpecError(f"trace file '{path}' does not exist") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise SpecError(f"cannot read trace '{args.trace}': {e}", hint="give an ITF trace (.itf.json)") from None
+        raise SpecError(f"cannot read trace '{path}': {e}", hint="give an ITF trace (.itf.json)") from None
     except RecursionError:  # JSON nested thousands deep
-        raise SpecError(f"cannot read trace '{args.trace}': nested too deeply", hint="give an ITF trace (.itf.json)") from None
+        raise SpecError(f"cannot read trace '{path}': nested too deeply", hint="give an ITF trace (.itf.json)") from None
     except ItfError as e:
-        raise SpecError(f"{args.trace}: {e}", hint="see https://apalache-mc.org/docs/adr/015adr-trace.html") from None
+        raise SpecError(f"{path}: {e}", hint="see https://apalache-mc.org/docs/adr/015adr-trace.html") from None
+
+
+def run_replay(args: argparse.Namespace, load_spec: Callable) -> int:
+    document, trace = read_trace(args.trace)
     compiled = _with_trace_constants(args, load_spec, document)
     check_trace_outputs(args, compiled)
     invariants = _invariants(compiled, args.inv)
@@ -263,13 +268,21 @@ def _with_trace_constants(args: argparse.Namespace, load_spec: Callable, documen
     """The spec compiled with the constants the trace was made with (from its #meta), unless
     --const says otherwise; the user is told which ones were taken from the trace."""
     compiled = load_spec(args)
+    taken = trace_constants(document, compiled.model.describe_constants(), {name for name, _ in args.const})
+    if not taken:
+        return compiled
+    args.const = list(args.const) + taken
+    return load_spec(args)
+
+
+def trace_constants(document: dict, ours: dict[str, Any], given: set[str]) -> list[tuple[str, str]]:
+    """The constants (name, expression text) the trace was made with where they differ from
+    `ours` (ITF values) and the command line does not give them (`given`); the user is told."""
     meta = document.get("#meta") if isinstance(document.get("#meta"), dict) else {}
     recorded = meta.get("constants")
     if not isinstance(recorded, dict):
-        return compiled
+        return []
     model_values = frozenset(meta.get("modelValues") or ())
-    given = {name for name, _ in args.const}
-    ours = compiled.model.describe_constants()
     taken = []
     for name, value in recorded.items():
         value = mark_model_values(canonical(value), model_values)  # JSON strings: which are model values
@@ -279,12 +292,10 @@ def _with_trace_constants(args: argparse.Namespace, load_spec: Callable, documen
             except ItfError as e:
                 raise SpecError(f"the trace was made with another value of {name}: {e}",
                                 hint=f"pass --const {name}=VALUE") from None
-    if not taken:
-        return compiled
-    print("Using the trace's constants: " + ", ".join(f"{n} = {t}" for n, t in taken)
-          + " (override with --const)", file=sys.stderr)
-    args.const = list(args.const) + taken
-    return load_spec(args)
+    if taken:
+        print("Using the trace's constants: " + ", ".join(f"{n} = {t}" for n, t in taken)
+              + " (override with --const)", file=sys.stderr)
+    return taken
 
 
 def run_graph(args: argparse.Namespace, load_spec: Callable) -> int:

@@ -64,6 +64,7 @@ class ReplayResult:
     trace: Trace                               # the steps accepted, with the actions and arguments found
     rejection: Rejection | None = None
     violations: tuple[tuple[int, str], ...] = ()  # (state index, invariant) of states breaking one
+    states: tuple[State, ...] = ()             # the model's states of the steps accepted
 
     @property
     def ok(self) -> bool:
@@ -83,9 +84,10 @@ class _Replay:
         self.explain = explain
         self.accepted: list[TraceStep] = []
         self.violations: list[tuple[int, str]] = []
+        self.states: list[State] = []
 
     def done(self, rejection: Rejection | None = None) -> ReplayResult:
-        return ReplayResult(Trace(tuple(self.accepted)), rejection, tuple(self.violations))
+        return ReplayResult(Trace(tuple(self.accepted)), rejection, tuple(self.violations), tuple(self.states))
 
     def run(self) -> ReplayResult:
         steps = self.trace.steps
@@ -191,6 +193,7 @@ class _Replay:
 
     def _accept(self, i: int, step: TraceStep, s: State) -> None:
         self.accepted.append(step)
+        self.states.append(s)
         for name, holds in self.invariants:
             try:
                 ok = holds(s)
