@@ -65,10 +65,11 @@ def check_text(text: str, invariants=None, limits: Limits = Limits(), consts=Non
 # ---------------------------------------------------------------- the command line
 
 def run_modelcheck(*args, env: dict[str, str] | None = None, cwd: Path = REPO,
-                   timeout: float = CLI_TIMEOUT) -> subprocess.CompletedProcess:
-    """`python -m modelcheck.cli ARGS` as a user runs it, from the repository root."""
+                   timeout: float = CLI_TIMEOUT, input: str | None = None) -> subprocess.CompletedProcess:
+    """`python -m modelcheck.cli ARGS` as a user runs it, from the repository root; `input`
+    is what the user types (standard input)."""
     full_env = {**os.environ, **(env or {})}
-    return subprocess.run([sys.executable, "-m", "modelcheck.cli", *map(str, args)],
+    return subprocess.run([sys.executable, "-m", "modelcheck.cli", *map(str, args)], input=input,
                           cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout)
 
 
