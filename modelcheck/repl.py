@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Callable, TextIO
 
 from .evaluate import Choice, EvaluationError, Evaluator, Walk
+from .explore.trace import aliases_of
 from .lang.errors import SpecError, SpecErrors
 from .lang.parser import parse_file
 from .report.compact import call, changes, compact
@@ -37,6 +38,7 @@ def add_parsers(sub, add_spec_arguments: Callable) -> None:
     add_spec_arguments(repl)
     repl.add_argument("--trace", metavar="FILE", help="start at the end of this ITF trace")
     repl.add_argument("--seed", type=int, default=0, metavar="S", help="seed of :random (default 0)")
+    repl.add_argument("--input", metavar="FILE", help="read the commands from FILE (a script) instead of the terminal")
     repl.set_defaults(run=run_repl)
 
 
@@ -89,7 +91,13 @@ def run_repl(args: argparse.Namespace) -> int:
     repl = Repl(Walk(evaluator), sys.stdout, random.Random(args.seed))
     if trace is not None:
         repl.walk.follow(trace)
-    return repl.run(sys.stdin, interactive=sys.stdin.isatty())
+    if args.input is None:
+        return repl.run(sys.stdin, interactive=sys.stdin.isatty())
+    try:
+        with open(args.input, encoding="utf-8") as script:
+            return repl.run(script, interactive=False)
+    except (OSError, UnicodeDecodeError) as e:
+        raise SpecError(f"cannot read the commands in '{args.input}': {getattr(e, 'strerror', None) or e}") from None
 
 
 HELP = """\
@@ -224,7 +232,8 @@ class Repl:
     def state(self, _: str) -> None:
         current = self._current()
         if current is not None:
-            for name, value in current.described.items():
+            aliases = aliases_of(self.walk.model, current.state)
+            for name, value in [*current.described.items(), *((f"alias {n}", v) for n, v in aliases.items())]:
                 self.say(f"  {name} = {compact(value)}")
 
     def trace(self, _: str) -> None:

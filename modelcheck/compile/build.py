@@ -90,6 +90,7 @@ class CompiledModel:
         self.action_names = gen.action_names
         self.invariant_names = gen.invariant_names
         self.var_names = tuple(v.name for v in checked.vars)
+        self.alias_names = tuple(d.name for d in checked.spec.of(A.AliasDecl))
         self._var_kinds = [checked.var_kinds[v] for v in self.var_names]
         self._arg_kinds = [_binder_kinds(checked, d) for d in checked.spec.of(A.ActionDecl)]
         self._invariants = dict(zip(gen.invariant_names, ns["INVARIANTS"]))
@@ -117,6 +118,18 @@ class CompiledModel:
     def describe(self, s) -> dict[str, Any]:
         return {n: to_itf(v, k, self.gen.symbols, self.gen.layouts)
                 for n, v, k in zip(self.var_names, s, self._var_kinds)}
+
+    def describe_aliases(self, s) -> dict[str, Any]:
+        """The spec's aliases in state s, as ITF values; one that fails to evaluate shows
+        the error instead (a trace is still worth reading)."""
+        out = {}
+        for name in self.alias_names:
+            try:
+                out[name] = to_itf(self.ns[f"D_{name}"](s), self.checked.defs[name].result,
+                                   self.gen.symbols, self.gen.layouts)
+            except Exception as e:
+                out[name] = {"#unserializable": f"(cannot be evaluated: {self.explain_error(e)})"}
+        return out
 
     def describe_args(self, action: int, names: tuple[str, ...], values: tuple) -> dict[str, Any]:
         kinds = self._arg_kinds[action] if action >= 0 else {}

@@ -48,3 +48,5 @@ class Model(Protocol):
 
     # Optional: `codec: Codec`, compact bytes for the states of this model (the compiled spec
     # derives them from the declared types). Without it the queue marshals states.
+    # Optional: `describe_aliases(s) -> dict[str, Any]`, values computed for reports only
+    # (the spec's `alias` declarations), shown beside the state in traces.

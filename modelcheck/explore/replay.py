@@ -18,6 +18,7 @@ from ..itfvalue import canonical
 from ..values import EvalError
 from .model import Model, State
 from .result import Trace, TraceStep
+from .trace import aliases_of
 
 # explain(action index, state before the step, the trace's arguments) -> why the action has no
 # successor with those arguments: dicts with the fields of Why (compile/explain.py).
@@ -130,7 +131,8 @@ class _Replay:
         for names, args, s in inits:
             d = self._describe(s)
             if d == target:
-                self._accept(0, TraceStep(None, self.model.describe_args(-1, names, args), step.state), s)
+                self._accept(0, TraceStep(None, self.model.describe_args(-1, names, args), step.state,
+                                          aliases_of(self.model, s)), s)
                 return s
             described.append(d)
         closest = min(described, key=lambda d: _distance(d, target))
@@ -154,7 +156,7 @@ class _Replay:
                         continue
                     d = self._describe(t)
                     if d == target:
-                        self._accept(i, TraceStep(names[a], d_args, step.state), t)
+                        self._accept(i, TraceStep(names[a], d_args, step.state, aliases_of(self.model, t)), t)
                         return t
                     candidates.append((a, d_args, d, t))
             except Exception as e:

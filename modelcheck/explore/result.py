@@ -23,6 +23,7 @@ class TraceStep:
     action: str | None          # None for the initial state
     args: dict[str, Any]        # argument name -> ITF value
     state: dict[str, Any]       # variable name -> ITF value
+    aliases: dict[str, Any] = field(default_factory=dict)  # the spec's `alias`es in the state (ITF)
 
 
 @dataclass(frozen=True)

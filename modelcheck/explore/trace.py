@@ -38,4 +38,10 @@ def trace_of(model: Model, steps) -> Trace:
 
 def _step(model: Model, action: int, names, args, state) -> TraceStep:
     return TraceStep(None if action < 0 else model.action_names[action],
-                     model.describe_args(action, names, args), model.describe(state))
+                     model.describe_args(action, names, args), model.describe(state), aliases_of(model, state))
+
+
+def aliases_of(model: Model, state) -> dict[str, Any]:
+    """What the model computes in `state` for reports only (its aliases), if anything."""
+    describe = getattr(model, "describe_aliases", None)
+    return describe(state) if describe is not None else {}

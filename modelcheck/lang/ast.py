@@ -361,8 +361,17 @@ class ChartDecl:
     receiver: str | None
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class AliasDecl:
+    """`alias NAME: expr`: a value computed in every state of a trace and shown beside the
+    variables (TLC's ALIAS), for reading counterexamples; the search never evaluates it."""
+    span: Span
+    name: str
+    expr: Expr
+
+
 Decl = (ConstDecl | ModelDecl | SymmetryDecl | DefDecl | TypeDecl | VarDecl | InitDecl
-        | ActionDecl | InvariantDecl | ConstraintDecl | ChartDecl)
+        | ActionDecl | InvariantDecl | ConstraintDecl | ChartDecl | AliasDecl)
 
 
 @dataclass(frozen=True, slots=True, eq=False)

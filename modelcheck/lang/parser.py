@@ -240,6 +240,9 @@ class _Builder(Transformer):
     def constraint_decl(self, meta, name, e):
         return A.ConstraintDecl(self._s(meta), str(name), _as_expr(e))
 
+    def alias_decl(self, meta, name, e):
+        return A.AliasDecl(self._s(meta), str(name), _as_expr(e))
+
     def chart_decl(self, meta, var, *parts):
         given = dict(parts)
         return A.ChartDecl(self._s(meta), str(var), given.get("from"), given.get("to"))

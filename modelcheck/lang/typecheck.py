@@ -92,7 +92,7 @@ class _Checker:
                 self._declare_model(n, d.span)
         for d in spec.of(A.DefDecl):  # known before constants, which may use them
             self.defs[d.name] = DefInfo(d)
-        for d in spec.of(A.InvariantDecl):  # an invariant can be used by name, like a def
+        for d in (*spec.of(A.InvariantDecl), *spec.of(A.AliasDecl)):  # usable by name, like a def
             self.defs[d.name] = DefInfo(A.DefDecl(d.span, d.name, None, d.expr))
         consts = self._consts()
         if self.errors:  # later errors would only be consequences of a wrong constant
@@ -114,6 +114,9 @@ class _Checker:
             self._guard(lambda d=d: self._expect(A.Name(d.span, d.name), {}, BoolK(), "an invariant"))
         for d in spec.of(A.ConstraintDecl):
             self._guard(lambda d=d: self._expect(d.expr, {}, BoolK(), "a constraint"))
+        for d in spec.of(A.AliasDecl):
+            if self.defs[d.name].param_kinds is None:
+                self._guard(lambda d=d: self._use_def(d.name, (), d.span))
         for d in spec.of(A.DefDecl):
             if self.defs[d.name].param_kinds is None:
                 self._guard(lambda d=d: self._use_def(d.name, tuple(AnyK() for _ in d.params or ()), d.span))

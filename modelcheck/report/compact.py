@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..explore.result import TraceStep
 from ..values import ModelValue, show
 
 
@@ -50,6 +51,18 @@ def record(r: dict, fields: MessageFields | None = None, endpoints: bool = True)
 
 def call(action: str, args: dict[str, Any], fields: MessageFields | None = None) -> str:
     return f"{action}(" + ", ".join(f"{k} = {compact(x, fields)}" for k, x in args.items()) + ")"
+
+
+def state_lines(step: TraceStep, previous: TraceStep | None, fields: MessageFields | None = None) -> list[str]:
+    """What a trace shows of one state: every variable of the first state, what the step
+    changed in the others; then the spec's aliases (computed columns) the same way."""
+    if previous is None:
+        return ([f"{name} = {compact(value, fields)}" for name, value in step.state.items()]
+                + [f"alias {name} = {compact(value, fields)}" for name, value in step.aliases.items()])
+    return ([line for name, value in step.state.items()
+             for line in changes(name, previous.state[name], value, fields)]
+            + [line for name, value in step.aliases.items()
+               for line in changes(f"alias {name}", previous.aliases.get(name), value, fields)])
 
 
 def changes(name: str, old: Any, new: Any, fields: MessageFields | None = None) -> list[str]:

@@ -14,7 +14,7 @@ from html import escape
 import graphviz
 
 from ..explore.result import Trace, Violation
-from .compact import MessageFields, call, changes, compact, wrap
+from .compact import MessageFields, call, compact, state_lines, wrap
 
 FONT = "Helvetica,Arial,sans-serif"
 CHANGED = "#fff3b0"     # background of a changed variable
@@ -42,23 +42,19 @@ def trace_graph(trace: Trace, title: str = "", violation: Violation | None = Non
     last = len(trace.steps) - 1
     for i, step in enumerate(trace.steps):
         bad = violation is not None and i == last
-        if previous is None:
-            rows = [f"{name} = {compact(value, messages)}" for name, value in step.state.items()]
-            changed = False
-        else:
-            rows = [line for name, value in step.state.items()
-                    for line in changes(name, previous[name], value, messages)]
-            changed = bool(rows)
-            rows = rows or ["(no variable changed)"]
+        rows = state_lines(step, previous, messages)
+        changed = previous is not None and bool(rows)
+        rows = rows or ["(no variable changed)"]
         header = f"State {i + 1}" + (" (initial)" if i == 0 else "")
         g.node(f"s{i}", label=_table(header, rows, changed, bad, verdict(violation) if bad else ""),
-               tooltip=_tooltip(header, step.state, messages), id=f"state{i + 1}")
+               tooltip=_tooltip(header, {**step.state, **{f"alias {n}": v for n, v in step.aliases.items()}},
+                                messages), id=f"state{i + 1}")
         if i > 0:
             text = call(step.action or "?", step.args, messages)
             label = "\n".join(wrap(f"{i}. {text}", WIDTH, 3))
             g.edge(f"s{i - 1}", f"s{i}", label=label.replace("\n", "\\l") + "\\l", tooltip=text,
                    id=f"step{i}")
-        previous = step.state
+        previous = step
     return g
 
 

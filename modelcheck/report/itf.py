@@ -51,6 +51,8 @@ def trace_to_itf(trace: Trace, meta: dict[str, Any] | None = None) -> dict[str, 
     states = []
     for i, step in enumerate(trace.steps):
         state: dict[str, Any] = {"#meta": {"index": i}}
+        if step.aliases:  # computed columns for readers (not variables: replay ignores them)
+            state["#meta"]["aliases"] = {name: canonical(v) for name, v in step.aliases.items()}
         state.update((name, canonical(step.state[name])) for name in variables)
         state[ACTION_TAKEN] = INIT_ACTION if step.action is None else step.action
         picks = {name: {"tag": "Some", "value": canonical(v)} for name, v in step.args.items()}
@@ -105,8 +107,18 @@ def itf_to_trace(itf: Any) -> Trace:
         values = {v: mark_model_values(canonical(_checked(state[v], f"state {i}, {v}")), names)
                   for v in variables}
         action, args = _step_of(state, i, names)
-        steps.append(TraceStep(action, args, values))
+        steps.append(TraceStep(action, args, values, _aliases_of(state, i, names)))
     return Trace(tuple(steps))
+
+
+def _aliases_of(state: dict, i: int, names: frozenset[str]) -> dict[str, Any]:
+    """The aliases our writer keeps in a state's #meta; other writers' #meta is free-form."""
+    meta = state.get("#meta")
+    aliases = meta.get("aliases") if isinstance(meta, dict) else None
+    if not isinstance(aliases, dict):
+        return {}
+    return {name: mark_model_values(canonical(_checked(v, f"state {i}, alias {name}")), names)
+            for name, v in aliases.items()}
 
 
 def _step_of(state: dict, i: int, names: frozenset[str]) -> tuple[str | None, dict[str, Any]]:

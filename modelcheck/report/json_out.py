@@ -26,4 +26,5 @@ def result_json(spec: str, result: CheckResult, constants: dict[str, Any]) -> di
 
 
 def trace_json(trace: Trace) -> list[dict[str, Any]]:
-    return [{"action": s.action, "args": s.args, "state": s.state} for s in trace.steps]
+    return [{"action": s.action, "args": s.args, "state": s.state, **({"aliases": s.aliases} if s.aliases else {})}
+            for s in trace.steps]

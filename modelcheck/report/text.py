@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..explore.result import CheckResult, Outcome, Stats, Trace, Violation
-from .compact import call, changes, compact
+from .compact import call, state_lines
 
 VERDICTS = {
     Outcome.OK: "No error found: every invariant holds in every reachable state.",
@@ -38,15 +38,9 @@ def render_trace(trace: Trace) -> list[str]:
     lines = []
     previous = None
     for i, step in enumerate(trace.steps):
-        if step.action is None:
-            lines.append("State 1: initial state")
-            lines += [f"    {name} = {compact(value)}" for name, value in step.state.items()]
-        else:
-            lines.append(f"State {i + 1}: {call(step.action, step.args)}")
-            changed = [c for name, value in step.state.items()
-                       for c in changes(name, previous[name], value)]
-            lines += [f"    {c}" for c in changed] or ["    (no variable changed)"]
-        previous = step.state
+        lines.append("State 1: initial state" if step.action is None else f"State {i + 1}: {call(step.action, step.args)}")
+        lines += [f"    {line}" for line in state_lines(step, previous)] or ["    (no variable changed)"]
+        previous = step
     return lines
 
 
