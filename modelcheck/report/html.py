@@ -53,8 +53,7 @@ def trace_page(trace: Trace, meta: dict[str, Any], title: str, violation: Violat
     data = {"kind": "trace", "title": title, "verdict": verdict(violation), "steps": steps, "trace": itf}
     if chart is not None:
         return _page(title, data, "trace.js", f'<div id="mc-chart" class="mc-chart">{chart}</div>')
-    return _page(title, data, "trace.js", f'<p id="mc-chart-note" class="mc-note">{escape(chart_note)}</p>',
-                 "mc-nochart")
+    return _page(title, data, "trace.js", "", "mc-nochart", chart_note)
 
 
 def chart_svg(trace: Trace, fields: MessageFields, title: str, violation: Violation | None,
@@ -90,7 +89,8 @@ def embedded_data(page: str) -> Any:
     return json.loads(page[start:page.index("</script>", start)])
 
 
-def _page(title: str, data: dict[str, Any], script: str, side: str, layout: str = "") -> str:
+def _page(title: str, data: dict[str, Any], script: str, side: str, layout: str = "", note: str = "") -> str:
+    """side: the picture beside the data; note: a line for the header (why there is none)."""
     payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     for ch, esc in _JSON_ESCAPES.items():
         payload = payload.replace(ch, esc)
@@ -101,7 +101,8 @@ def _page(title: str, data: dict[str, Any], script: str, side: str, layout: str 
         f"<title>{escape(title)}</title>",
         f"<style>{_asset('viewer.css', '</style')}</style>",
         "</head><body>",
-        f'<header class="mc-header"><h1>{escape(title)}</h1><span id="mc-help" class="mc-help"></span></header>',
+        f'<header class="mc-header"><h1>{escape(title)}</h1><span id="mc-help" class="mc-help"></span>'
+        + (f'<span id="mc-note" class="mc-note">{escape(note)}</span>' if note else "") + "</header>",
         f'<main id="mc-main" class="mc-main mc-{data["kind"]} {layout}">{side}</main>',
         f'<script type="application/json" id="{DATA_ID}">{payload}</script>',
         f"<script>{_asset('common.js', '</script')}</script>",

@@ -109,7 +109,7 @@
     for (const [i, g] of boxes) {
       g.classList.toggle("mc-current", i === current);
       g.classList.toggle("mc-future", i > current);
-      if (i === current) g.scrollIntoView({ block: "nearest", inline: "nearest" });
+      if (i === current) g.scrollIntoView({ block: "center", inline: "center" });
     }
   }
 
