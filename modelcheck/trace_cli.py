@@ -34,7 +34,7 @@ from .report.graph import state_graph_picture
 from .report.html import chart_svg, graph_page, trace_page
 from .report.itf import ItfError, itf_loop, itf_text, itf_to_expression, itf_to_trace, trace_to_itf
 from .report.msc import ENGINE as MSC_ENGINE, messages_in, sequence_chart
-from .report.render import PictureError, check_writable, require_engine, write_picture
+from .report.render import INSTALL, PictureError, check_writable, require_engine, write_picture
 from .report.runs import render_replay, render_simulation, simulation_json
 
 PICTURES = (("dot", ".dot"), ("svg", ".svg"), ("png", ".png"))
@@ -135,7 +135,7 @@ def write_html(path: str, trace: Trace, meta: dict[str, Any], title: str, violat
     if fields is not None:
         try:
             chart = chart_svg(trace, fields, title, violation, process_names)
-        except PictureError as e:
+        except PictureError as e:  # the page is still worth having
             note = f"No message sequence chart: {e}."
             notes.append(note)
     _write_text(path, trace_page(trace, meta, title, violation, loop, fields, chart, note))
@@ -352,7 +352,7 @@ def run_graph(args: argparse.Namespace, load_spec: Callable) -> int:
             check_writable(path)
         if args.html:
             _suffix(args.html, ".html", "html")
-            require_engine("dot", args.html)
+            require_engine("dot", args.html, INSTALL)
     except PictureError as e:
         raise SpecError(str(e)) from None
     compiled = load_spec(args)

@@ -30,7 +30,7 @@ from .dot import verdict
 from .graph import state_graph_picture
 from .itf import trace_to_itf
 from .msc import ENGINE as MSC_ENGINE, sequence_chart
-from .render import laid_out
+from .render import INSTALL, laid_out
 
 DATA_ID = "mc-data"
 _JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"}
@@ -61,13 +61,13 @@ def chart_svg(trace: Trace, fields: MessageFields, title: str, violation: Violat
     """The message sequence chart of report/msc.py as inline SVG; PictureError without
     graphviz."""
     chart = sequence_chart(trace, fields, title, violation, processes)
-    return _inline_svg(laid_out(chart, "svg", MSC_ENGINE, True, "the message sequence chart"))
+    return _inline_svg(laid_out(chart, "svg", MSC_ENGINE, True, "the message sequence chart", INSTALL))
 
 
 def graph_page(graph: StateGraph, title: str, messages: MessageFields | None = None) -> str:
     """The page for a state graph, laid out by graphviz's dot (PictureError without it)."""
     svg = _inline_svg(laid_out(state_graph_picture(graph, title, messages), "svg", "dot", False,
-                               "the state graph"))
+                               "the state graph", INSTALL))
     found: set[str] = set()
     nodes = []
     for n in graph.nodes:

@@ -127,9 +127,11 @@ const MC = {
   },
 
   describe(value, n) {
-    const noun = { set: "element", map: "entry", tup: "component", seq: "element", rec: "field" }[MC.kind(value)];
-    const plural = noun === "entry" ? "entries" : noun + "s";
-    return MC.kind(value) + ", " + n + " " + (n === 1 ? noun : plural);
+    const [what, noun, plural] = {
+      set: ["set", "element", "elements"], map: ["map", "entry", "entries"], tup: ["tuple", "component", "components"],
+      seq: ["sequence", "element", "elements"], rec: ["record", "field", "fields"],
+    }[MC.kind(value)];
+    return what + ", " + n + " " + (n === 1 ? noun : plural);
   },
 
   // A record of variables (a whole state) as a tree; `before`: the previous state or null.
