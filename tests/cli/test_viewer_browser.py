@@ -157,6 +157,7 @@ def test_the_graph_zooms_pans_and_shows_the_state_clicked(page, tmp_path):
     assert page.inner_text("#mc-state-head") == "s0 \u00b7 depth 1"
     zoomed = view()
     assert zoomed[2] < home[2]  # centred on s0 and zoomed in
+    screenshot(page, "graph.png")
     box = page.locator("#mc-graph").bounding_box()
     page.mouse.move(box["x"] + 200, box["y"] + 200)
     page.mouse.down()
@@ -168,4 +169,3 @@ def test_the_graph_zooms_pans_and_shows_the_state_clicked(page, tmp_path):
     assert view()[2] > panned[2]
     page.keyboard.press("0")
     assert view() == home
-    screenshot(page, "graph.png")
