@@ -102,19 +102,18 @@ def write_trace_outputs(args: argparse.Namespace, compiled, violation: Violation
         _write(chart, args.msc, MSC_ENGINE, fixed=True)
         notes.append(f"Drew the message sequence chart in {args.msc}")
     if getattr(args, "html", None):
-        meta = _itf_meta(trace, compiled, args.spec, violation, description)
+        meta = _itf_meta(compiled, args.spec, violation, description)
         notes += write_html(args.html, trace, meta, title, violation, loop, fields, processes(compiled, trace))
     return notes
 
 
 def write_itf(path: str, trace: Trace, compiled, spec_path: str, violation: Violation | None,
               description: str = "") -> None:
-    meta = _itf_meta(trace, compiled, spec_path, violation, description)
+    meta = _itf_meta(compiled, spec_path, violation, description)
     _write_text(path, itf_text(trace_to_itf(trace, meta)))
 
 
-def _itf_meta(trace: Trace, compiled, spec_path: str, violation: Violation | None,
-              description: str) -> dict[str, Any]:
+def _itf_meta(compiled, spec_path: str, violation: Violation | None, description: str) -> dict[str, Any]:
     """What an ITF trace of ours says about itself: where it comes from and why."""
     meta: dict[str, Any] = {"source": str(spec_path), "spec": compiled.checked.spec.name,
                             "description": description or (f"modelcheck: {_headline(violation)}"
@@ -399,7 +398,7 @@ def run_view(args: argparse.Namespace, load_spec: Callable) -> int:
     name = recorded.get("spec") if isinstance(recorded.get("spec"), str) else Path(args.trace).name
     title = f"{name}: {_headline(violation)}" if violation is not None else name
     fields, process_names, no_chart = None, [], ""
-    args.spec = args.spec or _recorded_source(recorded, args.trace)
+    args.spec = args.spec or _recorded_source(recorded)
     if args.spec:
         compiled = _with_trace_constants(args, load_spec, document)
         _same_variables(compiled, trace, args)
@@ -435,7 +434,7 @@ def _recorded_violation(meta: dict, trace: Trace, path: str) -> Violation | None
     return Violation(recorded["kind"], recorded["name"], trace)
 
 
-def _recorded_source(meta: dict, path: str) -> str | None:
+def _recorded_source(meta: dict) -> str | None:
     """The spec file a trace's #meta.source names, if it exists (the user is told)."""
     source = meta.get("source")
     if not isinstance(source, str):
