@@ -105,10 +105,12 @@
     selected = id;
     for (const [i, g] of groups) g.classList.toggle("mc-current", i === id);
     if (move) centre(id);
+    panel.scrollTop = 0;
     render();
   }
 
   function render() {
+    const scrolled = panel.scrollTop;  // emptying the panel would scroll it to the top
     panel.textContent = "";
     if (selected === null) {
       panel.appendChild(MC.el("p", "mc-note", "Click a state to see it here."));
@@ -146,6 +148,7 @@
       }
       panel.appendChild(ul);
     }
+    panel.scrollTop = scrolled;
   }
 
   document.addEventListener("keydown", (e) => {

@@ -60,6 +60,7 @@
 
   function render() {
     const s = states[current];
+    const scrolled = middle.scrollTop;  // emptying the panel would scroll it to the top
     middle.textContent = "";
     const head = MC.el("h2", "mc-state-head");
     head.id = "mc-state-head";
@@ -82,6 +83,7 @@
       open[path] = isOpen;
       render();
     }));
+    middle.scrollTop = scrolled;
   }
 
   function show(i) {
