@@ -88,6 +88,10 @@ def test_keys_step_through_the_trace_and_the_changes_are_highlighted(page, paxos
     assert shown(page) == 0
     page.click(".mc-step >> nth=7")
     assert shown(page) == 7
+    assert page.url.endswith("#state-8")
+    page.goto(path.as_uri() + "#state-6")  # a link to a state opens there
+    page.reload()
+    assert shown(page) == 5
 
 
 def test_a_map_opens_on_click_and_stays_open(page, paxos):

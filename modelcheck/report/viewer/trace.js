@@ -1,7 +1,8 @@
 // The trace viewer: the steps on the left, the state at the chosen step in the middle (what
 // the step changed highlighted), the message sequence chart on the right with the step's box
 // highlighted. Keys: j / k / arrows step, Home / End jump. A lasso (ITF `loop`) continues
-// from the last state with state `loop`.
+// from the last state with state `loop`. The address ends in #state-N (N from 1), so that a
+// link can point at a state.
 "use strict";
 
 (function () {
@@ -93,6 +94,7 @@
     render();
     syncChart();
     document.body.dataset.step = String(current);
+    history.replaceState(null, "", "#state-" + (current + 1));
   }
 
   // ---- the chart: msc.py draws step i's box as <g id="step{i}">, i = the state it leads to
@@ -132,5 +134,6 @@
     }
   });
 
-  show(0);
+  const linked = /^#state-(\d+)$/.exec(location.hash);
+  show(linked ? Number(linked[1]) - 1 : 0);
 })();
