@@ -130,7 +130,8 @@ def write_html(path: str, trace: Trace, meta: dict[str, Any], title: str, violat
     """Write the trace viewer page; return what was written, as lines for stderr.
     no_chart: why there is no chart when fields is None (default: the spec declares none)."""
     notes = []
-    chart, note = None, no_chart or "No message sequence chart: the spec declares none (`chart VAR from FIELD to FIELD`)."
+    chart = None
+    note = no_chart or "No message sequence chart: the spec declares none (`chart VAR from FIELD to FIELD`)."
     if fields is not None:
         try:
             chart = chart_svg(trace, fields, title, violation, process_names)

@@ -36,7 +36,8 @@ def page_data(path: Path) -> dict:
 def paxos(tmp_path_factory):
     """One `check` of paxos_buggy writing the page and the ITF trace."""
     d = tmp_path_factory.mktemp("paxos")
-    run = modelcheck("check", PAXOS_BUGGY, "--inv", "Agreement", "--html", d / "cex.html", "--out-itf", d / "cex.itf.json")
+    run = modelcheck("check", PAXOS_BUGGY, "--inv", "Agreement", "--html", d / "cex.html",
+                     "--out-itf", d / "cex.itf.json")
     return run, d
 
 
@@ -170,17 +171,17 @@ def test_graph_refuses_a_page_that_is_not_html(spec_file, tmp_path):
     assert run.returncode == 2 and "the file name must end in .html" in run.stderr
 
 
-def test_without_graphviz_the_page_has_no_chart_and_says_why(run_cli, tmp_path):
+def test_without_graphviz_the_page_has_no_chart_and_says_why(monkeypatch, tmp_path):
     empty = tmp_path / "bin"
     empty.mkdir()
-    env = {"PATH": str(empty)}  # the interpreter is run by its full path; no graphviz anywhere
-    proc = run_cli("check", PAXOS_BUGGY, "--inv", "Agreement", "--html", tmp_path / "p.html", env=env)
-    assert proc.returncode == 1, proc.stderr
+    monkeypatch.setenv("PATH", str(empty))  # no graphviz anywhere
+    run = modelcheck("check", PAXOS_BUGGY, "--inv", "Agreement", "--html", tmp_path / "p.html")
+    assert run.returncode == 1, run.stderr
     why = ("No message sequence chart: cannot write the message sequence chart: graphviz's `neato` program "
            "is not installed; install graphviz (apt-get install graphviz; brew install graphviz).")
-    assert why in proc.stderr.splitlines()
+    assert why in run.stderr.splitlines()
     page = (tmp_path / "p.html").read_text()
     assert why.replace("'", "&#x27;") in page and 'id="mc-chart"' not in page
     assert len(page_data(tmp_path / "p.html")["trace"]["states"]) == 13
-    proc = run_cli("graph", PAXOS_BUGGY, "--html", tmp_path / "g.html", env=env)
-    assert proc.returncode == 2 and "graphviz's `dot` program is not installed" in proc.stderr
+    run = modelcheck("graph", PAXOS_BUGGY, "--html", tmp_path / "g.html")
+    assert run.returncode == 2 and "graphviz's `dot` program is not installed" in run.stderr

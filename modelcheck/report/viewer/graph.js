@@ -131,7 +131,7 @@
       open[path] = isOpen;
       render();
     }));
-    for (const [title, side, other] of [["steps into it", "target", "source"], ["steps out of it", "source", "target"]]) {
+    for (const [title, side] of [["steps into it", "target"], ["steps out of it", "source"]]) {
       const edges = data.edges.filter((e) => e[side] === n.id);
       panel.appendChild(MC.el("h3", "", title + " (" + edges.length + ")"));
       const ul = MC.el("ul", "mc-edges");
