@@ -43,13 +43,17 @@ def trace_page(trace: Trace, meta: dict[str, Any], title: str, violation: Violat
     loop: the index of the state the last state returns to (a lasso), or None; messages: the
     spec's `chart` declaration, to write the steps' messages as the pictures do; chart: the
     message sequence chart as SVG text (chart_svg), or None, with chart_note saying why."""
+    if not trace.steps:
+        raise ValueError("a trace without states has nothing to show")
     if loop is not None and not 0 <= loop < len(trace.steps):
         raise ValueError(f"loop index {loop} outside the trace's {len(trace.steps)} states")
     itf = trace_to_itf(trace, meta)
     if loop is not None:
         itf["loop"] = loop
-    # the steps as the text report and the pictures write them, e.g. Receive(m = 1b a1→b0 (...))
-    steps = ["initial state"] + [call(s.action or "?", s.args, messages) for s in trace.steps[1:]]
+    # the steps as the text report and the pictures write them, e.g. Receive(m = 1b a1→b0 (...));
+    # Apalache's traces do not name the action
+    steps = ["initial state"] + [call(s.action, s.args, messages) if s.action else "(the action is not recorded)"
+                                 for s in trace.steps[1:]]
     data = {"kind": "trace", "title": title, "verdict": verdict(violation), "steps": steps, "trace": itf}
     if chart is not None:
         return _page(title, data, "trace.js", f'<div id="mc-chart" class="mc-chart">{chart}</div>')

@@ -92,6 +92,14 @@ def test_the_steps_write_messages_as_the_pictures_do():
     assert embedded_data(page)["steps"][1] == "Receive(m = ping(from: a1))"
 
 
+def test_a_step_without_its_action_says_so():
+    steps = small_trace().steps
+    trace = Trace((steps[0], TraceStep("", {}, steps[1].state)))  # as itf_to_trace reads Apalache's
+    assert embedded_data(trace_page(trace, {}, "T"))["steps"][1] == "(the action is not recorded)"
+    with pytest.raises(ValueError):
+        trace_page(Trace(()), {}, "T")
+
+
 def test_a_lasso_carries_its_loop_index_as_itf_does():
     page = trace_page(small_trace(), {}, "T", loop=1)
     assert embedded_data(page)["trace"]["loop"] == 1
