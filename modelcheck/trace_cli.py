@@ -129,7 +129,7 @@ def write_html(path: str, trace: Trace, meta: dict[str, Any], title: str, violat
                no_chart: str = "") -> list[str]:
     """Write the trace viewer page; return what was written, as lines for stderr.
     no_chart: why there is no chart when fields is None (default: the spec declares none)."""
-    notes = []
+    notes = [no_chart] if fields is None and no_chart else []
     chart = None
     note = no_chart or "No message sequence chart: the spec declares none (`chart VAR from FIELD to FIELD`)."
     if fields is not None:

@@ -130,6 +130,7 @@ def test_view_without_the_spec_shows_the_trace_without_a_chart(spec_file, tmp_pa
     trace.write_text(json.dumps(document))
     run = modelcheck("view", trace, "--html", tmp_path / "w.html")
     assert run.returncode == 0 and "Using the spec" not in run.stderr, run.out
+    assert "No message sequence chart: the trace does not say which spec it comes from" in run.stderr
 
 
 @needs_neato
