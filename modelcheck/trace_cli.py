@@ -399,14 +399,12 @@ def run_view(args: argparse.Namespace, load_spec: Callable) -> int:
     name = recorded.get("spec") if isinstance(recorded.get("spec"), str) else Path(args.trace).name
     title = f"{name}: {_headline(violation)}" if violation is not None else name
     fields, process_names, no_chart = None, [], ""
-    args.spec = args.spec or _recorded_source(recorded)
+    if not args.spec:
+        args.spec, no_chart = _recorded_source(recorded)
     if args.spec:
         compiled = _with_trace_constants(args, load_spec, document)
         _same_variables(compiled, trace, args)
         fields, process_names = _message_fields(compiled, required=False), processes(compiled, trace)
-    else:
-        no_chart = ("No message sequence chart: the trace does not say which spec it comes from "
-                    "(give it with --spec FILE).")
     meta = {k: v for k, v in recorded.items() if k not in ("format", "format-description", "modelValues")}
     for note in write_html(out, trace, meta, title, violation, loop, fields, process_names, no_chart):
         print(note, file=sys.stderr)
@@ -435,17 +433,18 @@ def _recorded_violation(meta: dict, trace: Trace, path: str) -> Violation | None
     return Violation(recorded["kind"], recorded["name"], trace)
 
 
-def _recorded_source(meta: dict) -> str | None:
-    """The spec file a trace's #meta.source names, if it exists (the user is told)."""
+def _recorded_source(meta: dict) -> tuple[str | None, str]:
+    """The spec file a trace's #meta.source names, if it is here (the user is told); else
+    None and why there is no chart."""
     source = meta.get("source")
     if not isinstance(source, str):
-        return None
+        return None, ("No message sequence chart: the trace does not say which spec it comes from "
+                      "(give it with --spec FILE).")
     if not Path(source).is_file():
-        print(f"The trace comes from {source}, which is not here: no message sequence chart "
-              f"(give the spec with --spec FILE).", file=sys.stderr)
-        return None
+        return None, (f"No message sequence chart: the trace comes from {source}, which is not here "
+                      "(give the spec with --spec FILE).")
     print(f"Using the spec the trace names: {source} (override with --spec)", file=sys.stderr)
-    return source
+    return source, ""
 
 
 def _same_variables(compiled, trace: Trace, args: argparse.Namespace) -> None:

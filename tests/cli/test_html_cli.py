@@ -123,8 +123,9 @@ def test_view_without_the_spec_shows_the_trace_without_a_chart(spec_file, tmp_pa
     trace = lasso(tmp_path, tmp_path / "gone.spec")
     run = modelcheck("view", trace, "--html", tmp_path / "v.html")
     assert run.returncode == 0, run.out
-    assert f"The trace comes from {tmp_path / 'gone.spec'}, which is not here" in run.stderr
-    assert "give it with --spec FILE" in (tmp_path / "v.html").read_text()
+    why = f"No message sequence chart: the trace comes from {tmp_path / 'gone.spec'}, which is not here"
+    assert why in run.stderr and "does not say which spec" not in run.stderr
+    assert why in (tmp_path / "v.html").read_text()
     document = json.loads(trace.read_text())
     del document["#meta"]["source"]
     trace.write_text(json.dumps(document))
