@@ -114,11 +114,11 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--resume", metavar="DIR", help="continue the search saved in DIR")
     check.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     check.add_argument("--dump-code", metavar="FILE", help="write the generated Python module to FILE")
-    trace_cli.add_trace_arguments(check)  # --out-itf, --dot, --svg, --png, --msc
+    trace_cli.add_trace_arguments(check)  # --out-itf, --dot, --svg, --png, --msc, --html
     z3_cli.add_check_arguments(check, _positive)
     check.set_defaults(run=run_check)
     z3_cli.add_prove_parser(sub, add_spec_arguments, _positive)
-    trace_cli.add_parsers(sub, add_spec_arguments, load_spec, _positive)  # simulate, replay, graph
+    trace_cli.add_parsers(sub, add_spec_arguments, load_spec, _positive)  # simulate, replay, view, graph
     conform_cli.add_parsers(sub, add_spec_arguments, load_spec, _positive)  # traces, conform
     history_cli.add_parser(sub, _seconds)  # history: client histories of a key-value store
     repl.add_parsers(sub, add_spec_arguments)  # eval, repl: expressions in states of the spec

@@ -49,7 +49,7 @@ def _evaluator(args: argparse.Namespace) -> tuple[Evaluator, Any]:
     spec = parse_file(args.spec)
     if not args.trace:
         return Evaluator(spec, consts), None
-    document, trace = read_trace(args.trace)
+    document, trace, _ = read_trace(args.trace)
     evaluator = Evaluator(spec, consts)
     taken = trace_constants(document, evaluator.model.describe_constants(), set(consts))
     return (Evaluator(spec, {**consts, **dict(taken)}) if taken else evaluator), trace

@@ -1,5 +1,5 @@
 """The command line for counterexamples: trace outputs of `check` (and of `simulate` and
-`replay`) and the commands `simulate`, `replay` and `graph`. cli.py wires them in.
+`replay`) and the commands `simulate`, `replay`, `view` and `graph`. cli.py wires them in.
 
 Trace outputs, each written only when there is a trace (a violation, a deadlock or an
 evaluation error):
@@ -7,6 +7,8 @@ evaluation error):
   --dot/--svg/--png FILE   the trace as a picture (report/dot.py)
   --msc FILE       a message sequence chart (report/msc.py; .svg, .png or .dot), for specs
                    that declare `chart VAR from FIELD to FIELD`
+  --html FILE      a page to step through the trace in a browser (report/html.py), with the
+                   message sequence chart beside it when the spec declares one
 Pictures other than .dot need graphviz's programs; without them the command stops before
 doing any work, with a one-line hint, exit code 2.
 """
@@ -29,9 +31,10 @@ from .lang.errors import SpecError
 from .report.compact import MessageFields
 from .report.dot import trace_graph
 from .report.graph import state_graph_picture
-from .report.itf import ItfError, itf_text, itf_to_expression, itf_to_trace, trace_to_itf
+from .report.html import chart_svg, graph_page, trace_page
+from .report.itf import ItfError, itf_loop, itf_text, itf_to_expression, itf_to_trace, trace_to_itf
 from .report.msc import ENGINE as MSC_ENGINE, messages_in, sequence_chart
-from .report.render import PictureError, check_writable, write_picture
+from .report.render import INSTALL, PictureError, check_writable, require_engine, write_picture
 from .report.runs import render_replay, render_simulation, simulation_json
 
 PICTURES = (("dot", ".dot"), ("svg", ".svg"), ("png", ".png"))
@@ -49,6 +52,8 @@ def add_trace_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--png", metavar="FILE", help="draw the trace as PNG (needs graphviz)")
     g.add_argument("--msc", metavar="FILE", help="draw a message sequence chart (.svg, .png or .dot; "
                    "the spec must declare `chart VAR from FIELD to FIELD`)")
+    g.add_argument("--html", metavar="FILE", help="write a page to step through the trace in a browser "
+                   "(one self-contained .html file)")
 
 
 def check_trace_outputs(args: argparse.Namespace, compiled) -> None:
@@ -62,15 +67,18 @@ def check_trace_outputs(args: argparse.Namespace, compiled) -> None:
         if getattr(args, "msc", None):
             check_writable(args.msc, MSC_ENGINE)
             _message_fields(compiled)
+        if getattr(args, "html", None):
+            _suffix(args.html, ".html", "html")
     except PictureError as e:
         raise SpecError(str(e)) from None
 
 
 def write_trace_outputs(args: argparse.Namespace, compiled, violation: Violation | None,
-                        trace: Trace | None = None, description: str = "") -> list[str]:
-    """Write every trace output asked for; return what was written, as lines for stderr."""
+                        trace: Trace | None = None, description: str = "", loop: int | None = None) -> list[str]:
+    """Write every trace output asked for; return what was written, as lines for stderr.
+    loop: for a lasso, the index of the state the last state returns to (shown by --html)."""
     trace = trace if trace is not None else (violation.trace if violation is not None else None)
-    wanted = [o for o in ("out_itf", "dot", "svg", "png", "msc") if getattr(args, o, None)]
+    wanted = [o for o in ("out_itf", "dot", "svg", "png", "msc", "html") if getattr(args, o, None)]
     if not wanted:
         return []
     if trace is None or not trace.steps:
@@ -93,19 +101,51 @@ def write_trace_outputs(args: argparse.Namespace, compiled, violation: Violation
         chart = sequence_chart(trace, _message_fields(compiled), title, violation, processes(compiled, trace))
         _write(chart, args.msc, MSC_ENGINE, fixed=True)
         notes.append(f"Drew the message sequence chart in {args.msc}")
+    if getattr(args, "html", None):
+        meta = _itf_meta(compiled, args.spec, violation, description)
+        notes += write_html(args.html, trace, meta, title, violation, loop, fields, processes(compiled, trace))
     return notes
 
 
 def write_itf(path: str, trace: Trace, compiled, spec_path: str, violation: Violation | None,
               description: str = "") -> None:
+    meta = _itf_meta(compiled, spec_path, violation, description)
+    _write_text(path, itf_text(trace_to_itf(trace, meta)))
+
+
+def _itf_meta(compiled, spec_path: str, violation: Violation | None, description: str) -> dict[str, Any]:
+    """What an ITF trace of ours says about itself: where it comes from and why."""
     meta: dict[str, Any] = {"source": str(spec_path), "spec": compiled.checked.spec.name,
                             "description": description or (f"modelcheck: {_headline(violation)}"
                                                            if violation else "modelcheck trace"),
                             "constants": compiled.model.describe_constants()}
     if violation is not None:
         meta["violation"] = {"kind": violation.kind, "name": violation.name}
+    return meta
+
+
+def write_html(path: str, trace: Trace, meta: dict[str, Any], title: str, violation: Violation | None,
+               loop: int | None, fields: MessageFields | None, process_names: list[str],
+               no_chart: str = "") -> list[str]:
+    """Write the trace viewer page; return what was written, as lines for stderr.
+    no_chart: why there is no chart when fields is None (default: the spec declares none)."""
+    notes = [no_chart] if fields is None and no_chart else []
+    chart = None
+    note = no_chart or "No message sequence chart: the spec declares none (`chart VAR from FIELD to FIELD`)."
+    if fields is not None:
+        try:
+            chart = chart_svg(trace, fields, title, violation, process_names)
+        except PictureError as e:  # the page is still worth having
+            note = f"No message sequence chart: {e}."
+            notes.append(note)
+    _write_text(path, trace_page(trace, meta, title, violation, loop, fields, chart, note))
+    notes.append(f"Wrote the trace viewer ({len(trace) - 1} steps) to {path}")
+    return notes
+
+
+def _write_text(path: str, text: str) -> None:
     try:
-        Path(path).write_text(itf_text(trace_to_itf(trace, meta)), encoding="utf-8")
+        Path(path).write_text(text, encoding="utf-8")
     except OSError as e:
         raise SpecError(f"cannot write {path}: {e.strerror or e}") from None
 
@@ -184,11 +224,21 @@ def add_parsers(sub, add_spec_arguments: Callable, load_spec: Callable, positive
     add_trace_arguments(rep)
     rep.set_defaults(run=lambda args: run_replay(args, load_spec))
 
+    view = sub.add_parser("view", help="write a page to step through a trace (ITF JSON) in a browser")
+    view.add_argument("trace", help="the trace, an .itf.json file (from --out-itf, Quint or Apalache)")
+    view.add_argument("--html", metavar="FILE",
+                      help="where to write the page (default: next to the trace, ending in .html)")
+    view.add_argument("--spec", metavar="FILE", help="the spec the trace comes from, for the message sequence "
+                      "chart (default: the file the trace's #meta.source names, if there is one)")
+    view.set_defaults(run=lambda args: run_view(args, load_spec), const=[])
+
     gr = sub.add_parser("graph", help="draw the whole reachable state graph of a small model")
     add_spec_arguments(gr)
     gr.add_argument("--svg", metavar="FILE", help="draw as SVG")
     gr.add_argument("--png", metavar="FILE", help="draw as PNG")
     gr.add_argument("--dot", metavar="FILE", help="write the DOT source")
+    gr.add_argument("--html", metavar="FILE", help="write a page to explore it in a browser: zoom, pan, "
+                    "click a state to see it (needs graphviz)")
     gr.add_argument("--max-states", type=positive, default=500, metavar="N",
                     help="refuse models with more than N reachable states (default 500)")
     gr.add_argument("--inv", action="append", default=None, metavar="NAME", help="mark violations of this invariant only")
@@ -231,11 +281,12 @@ def run_simulate(args: argparse.Namespace, load_spec: Callable) -> int:
     return SIM_EXIT[result.outcome]
 
 
-def read_trace(path: str) -> tuple[dict, Trace]:
-    """An ITF trace file: the JSON document (its #meta has the constants) and the trace."""
+def read_trace(path: str) -> tuple[dict, Trace, int | None]:
+    """The ITF document in the file (its #meta has the constants), the trace it holds and
+    its lasso's loop index."""
     try:
         document = json.loads(Path(path).read_text(encoding="utf-8"))
-        return document, itf_to_trace(document)
+        return document, itf_to_trace(document), itf_loop(document)
     except FileNotFoundError:
         raise SpecError(f"trace file '{path}' does not exist") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
@@ -247,7 +298,7 @@ def read_trace(path: str) -> tuple[dict, Trace]:
 
 
 def run_replay(args: argparse.Namespace, load_spec: Callable) -> int:
-    document, trace = read_trace(args.trace)
+    document, trace, loop = read_trace(args.trace)
     compiled = _with_trace_constants(args, load_spec, document)
     check_trace_outputs(args, compiled)
     invariants = _invariants(compiled, args.inv)
@@ -258,7 +309,7 @@ def run_replay(args: argparse.Namespace, load_spec: Callable) -> int:
         last = len(result.trace) - 1
         broken = [name for i, name in result.violations if i == last]
         violation = Violation("invariant", broken[0], result.trace) if broken else None
-        for note in write_trace_outputs(args, compiled, violation, result.trace, f"replayed from {args.trace}"):
+        for note in write_trace_outputs(args, compiled, violation, result.trace, f"replayed from {args.trace}", loop):
             print(note, file=sys.stderr)
         return EXIT_OK
     return EXIT_FOUND
@@ -300,12 +351,15 @@ def trace_constants(document: dict, ours: dict[str, Any], given: set[str]) -> li
 
 def run_graph(args: argparse.Namespace, load_spec: Callable) -> int:
     outputs = [(o, getattr(args, o)) for o in ("svg", "png", "dot") if getattr(args, o)]
-    if not outputs:
-        raise SpecError("graph: say where to draw it: --svg FILE, --png FILE or --dot FILE")
+    if not outputs and not args.html:
+        raise SpecError("graph: say where to draw it: --svg FILE, --png FILE, --dot FILE or --html FILE")
     try:
         for option, path in outputs:
             _suffix(path, "." + option, option)
             check_writable(path)
+        if args.html:
+            _suffix(args.html, ".html", "html")
+            require_engine("dot", args.html, INSTALL)
     except PictureError as e:
         raise SpecError(str(e)) from None
     compiled = load_spec(args)
@@ -323,6 +377,87 @@ def run_graph(args: argparse.Namespace, load_spec: Callable) -> int:
                                   _message_fields(compiled, required=False))
     for option, path in outputs:
         _write(picture, path)
+    if args.html:
+        try:
+            page = graph_page(graph, f"{name}: {len(graph.nodes)} states, {len(graph.edges)} steps",
+                              _message_fields(compiled, required=False))
+        except PictureError as e:
+            raise SpecError(str(e)) from None
+        _write_text(args.html, page)
+    written = [p for _, p in outputs] + ([args.html] if args.html else [])
     print(f"Drew {len(graph.nodes)} states and {len(graph.edges)} steps of {name} in "
-          f"{', '.join(p for _, p in outputs)}" + (f"; {len(bad)} states violate an invariant (red)" if bad else ""))
+          f"{', '.join(written)}" + (f"; {len(bad)} states violate an invariant (red)" if bad else ""))
     return EXIT_OK
+
+
+def run_view(args: argparse.Namespace, load_spec: Callable) -> int:
+    """`modelcheck view TRACE`: the trace viewer page for an ITF file, with the message
+    sequence chart when the spec it comes from is known and declares one."""
+    document, trace, loop = read_trace(args.trace)
+    if not trace.steps:
+        raise SpecError(f"{args.trace}: the trace has no state: nothing to show")
+    out = args.html or _beside(args.trace, ".html")
+    try:
+        _suffix(out, ".html", "html")
+    except PictureError as e:
+        raise SpecError(str(e)) from None
+    recorded = document.get("#meta") if isinstance(document.get("#meta"), dict) else {}
+    violation = _recorded_violation(recorded, trace, args.trace)
+    name = recorded.get("spec") if isinstance(recorded.get("spec"), str) else Path(args.trace).name
+    title = f"{name}: {_headline(violation)}" if violation is not None else name
+    fields, process_names, no_chart = None, [], ""
+    if not args.spec:
+        args.spec, no_chart = _recorded_source(recorded)
+    if args.spec:
+        compiled = _with_trace_constants(args, load_spec, document)
+        _same_variables(compiled, trace, args)
+        fields, process_names = _message_fields(compiled, required=False), processes(compiled, trace)
+    meta = {k: v for k, v in recorded.items() if k not in ("format", "format-description", "modelValues")}
+    for note in write_html(out, trace, meta, title, violation, loop, fields, process_names, no_chart):
+        print(note, file=sys.stderr)
+    print(Path(out).resolve().as_uri())
+    return EXIT_OK
+
+
+def _beside(path: str, suffix: str) -> str:
+    """path with its .itf.json (or .json) ending replaced by suffix."""
+    for ending in (".itf.json", ".json"):
+        if path.endswith(ending):
+            return path[:-len(ending)] + suffix
+    return path + suffix
+
+
+def _recorded_violation(meta: dict, trace: Trace, path: str) -> Violation | None:
+    """The violation a trace's #meta records (ours: {"kind": ..., "name": ...}), if any."""
+    recorded = meta.get("violation")
+    if recorded is None:
+        return None
+    if not (isinstance(recorded, dict) and isinstance(recorded.get("kind"), str)
+            and isinstance(recorded.get("name"), str)):
+        raise SpecError(f"{path}: #meta.violation must be {{\"kind\": \"invariant\", \"name\": NAME}} "
+                        f"(or deadlock, error), got {json.dumps(recorded)}",
+                        hint="remove it to show the trace without a verdict")
+    return Violation(recorded["kind"], recorded["name"], trace)
+
+
+def _recorded_source(meta: dict) -> tuple[str | None, str]:
+    """The spec file a trace's #meta.source names, if it is here (the user is told); else
+    None and why there is no chart."""
+    source = meta.get("source")
+    if not isinstance(source, str):
+        return None, ("No message sequence chart: the trace does not say which spec it comes from "
+                      "(give it with --spec FILE).")
+    if not Path(source).is_file():
+        return None, (f"No message sequence chart: the trace comes from {source}, which is not here "
+                      "(give the spec with --spec FILE).")
+    print(f"Using the spec the trace names: {source} (override with --spec)", file=sys.stderr)
+    return source, ""
+
+
+def _same_variables(compiled, trace: Trace, args: argparse.Namespace) -> None:
+    ours = [v.name for v in compiled.checked.vars]
+    theirs = list(trace.steps[0].state)
+    if sorted(ours) != sorted(theirs):
+        raise SpecError(f"{args.trace}: the trace's variables ({', '.join(theirs)}) are not those of "
+                        f"{args.spec} ({', '.join(ours)})",
+                        hint="give the spec the trace comes from with --spec FILE")

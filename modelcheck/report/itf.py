@@ -16,6 +16,7 @@ map entries sorted. Both functions are pure: no file I/O.
 """
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from ..explore.result import Trace, TraceStep
@@ -65,7 +66,6 @@ def trace_to_itf(trace: Trace, meta: dict[str, Any] | None = None) -> dict[str, 
 
 def itf_text(itf: dict[str, Any]) -> str:
     """ITF as JSON text with one state per line: compact, yet readable and diffable."""
-    import json
     lines = ["{"]
     for key in [k for k in itf if k != "states"]:
         lines.append(f" {json.dumps(key)}: {json.dumps(itf[key], ensure_ascii=False)},")
@@ -119,6 +119,19 @@ def _aliases_of(state: dict, i: int, names: frozenset[str]) -> dict[str, Any]:
         return {}
     return {name: mark_model_values(canonical(_checked(v, f"state {i}, alias {name}")), names)
             for name, v in aliases.items()}
+
+
+def itf_loop(itf: dict) -> int | None:
+    """The lasso of an ITF trace: the index of the state its last state returns to (the
+    `loop` field, as Apalache writes it), or None for a finite trace."""
+    loop = itf.get("loop")
+    if loop is None:
+        return None
+    states = itf.get("states") or []
+    if not isinstance(loop, int) or isinstance(loop, bool) or not 0 <= loop < len(states):
+        raise ItfError(f"'loop' must be the index of one of the {len(states)} states (0 to {len(states) - 1}), "
+                       f"got {json.dumps(loop)}")
+    return loop
 
 
 def _step_of(state: dict, i: int, names: frozenset[str]) -> tuple[str | None, dict[str, Any]]:

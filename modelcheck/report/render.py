@@ -10,7 +10,8 @@ import graphviz
 
 TEXT_FORMATS = (".dot", ".gv")
 IMAGE_FORMATS = (".svg", ".png", ".pdf")
-INSTALL_HINT = "install graphviz (apt-get install graphviz; brew install graphviz) or write a .dot file instead"
+INSTALL = "install graphviz (apt-get install graphviz; brew install graphviz)"
+INSTALL_HINT = INSTALL + " or write a .dot file instead"
 
 
 class PictureError(Exception):
@@ -25,8 +26,13 @@ def check_writable(path: str | Path, engine: str = "dot") -> None:
     if suffix not in IMAGE_FORMATS:
         raise PictureError(f"cannot write {path}: unknown picture format '{suffix or '(none)'}'; "
                            f"use one of {', '.join(TEXT_FORMATS + IMAGE_FORMATS)}")
+    require_engine(engine, str(path))
+
+
+def require_engine(engine: str, target: str, hint: str = INSTALL_HINT) -> None:
+    """PictureError unless graphviz's program `engine` is on PATH; target: what needs it."""
     if shutil.which(engine) is None:
-        raise PictureError(f"cannot write {path}: graphviz's `{engine}` program is not installed; {INSTALL_HINT}")
+        raise PictureError(f"cannot write {target}: graphviz's `{engine}` program is not installed; {hint}")
 
 
 def write_picture(graph: graphviz.Digraph | graphviz.Graph, path: str | Path, engine: str = "dot",
@@ -37,12 +43,18 @@ def write_picture(graph: graphviz.Digraph | graphviz.Graph, path: str | Path, en
     if path.suffix.lower() in TEXT_FORMATS:
         path.write_text(graph.source, encoding="utf-8")
         return
+    path.write_bytes(laid_out(graph, path.suffix.lower()[1:], engine, fixed_positions, str(path)))
+
+
+def laid_out(graph: graphviz.Digraph | graphviz.Graph, image_format: str, engine: str = "dot",
+             fixed_positions: bool = False, target: str = "the picture", hint: str = INSTALL_HINT) -> bytes:
+    """The graph drawn by graphviz's `engine` as svg, png or pdf bytes; PictureError (naming
+    `target`, what was being written, and saying `hint`) if graphviz is missing or fails."""
     try:
         options = {"neato_no_op": 2} if fixed_positions else {}
-        data = graph.pipe(format=path.suffix.lower()[1:], engine=engine, **options)
+        return graph.pipe(format=image_format, engine=engine, **options)
     except graphviz.ExecutableNotFound:
-        raise PictureError(f"cannot write {path}: graphviz's `{engine}` program is not installed; {INSTALL_HINT}") from None
+        raise PictureError(f"cannot write {target}: graphviz's `{engine}` program is not installed; {hint}") from None
     except graphviz.CalledProcessError as e:
         detail = (e.stderr or b"").decode(errors="replace").strip().splitlines()
-        raise PictureError(f"cannot write {path}: graphviz failed" + (f": {detail[-1]}" if detail else "")) from None
-    path.write_bytes(data)
+        raise PictureError(f"cannot write {target}: graphviz failed" + (f": {detail[-1]}" if detail else "")) from None
