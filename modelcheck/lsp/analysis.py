@@ -194,8 +194,8 @@ def _parse_recovering(text: str, path: str) -> tuple[A.Spec | None, tuple[SpecEr
     syntax error, the AST is that of the text with the broken declarations blanked out."""
     try:
         return parse_text(text, path), ()
-    except SpecError as first:
-        err = first
+    except SpecError as e:
+        first = err = e
     blanked = text
     for _ in range(MAX_RECOVERY):
         less = _blank_declaration(blanked, err.span)
@@ -352,16 +352,10 @@ class _SymbolTable:
             above.append(self.lines[n].lstrip()[2:].strip())
             n -= 1
         doc = "\n".join(reversed(above))
-        trailing = re.search(r"//(.*)$", self._line_code_tail(span))
-        if trailing and trailing.group(1).strip():
-            doc = (doc + "\n\n" if doc else "") + trailing.group(1).strip()
+        trailing = _trailing_comment(self.lines[span.line - 1][span.col - 1:])
+        if trailing:
+            doc = (doc + "\n\n" if doc else "") + trailing
         return doc
-
-    def _line_code_tail(self, span: Span) -> str:
-        """The declaration's first line from where it starts, with strings blanked (a `//` in a
-        string is no comment)."""
-        line = self.lines[span.line - 1][span.col - 1:]
-        return re.sub(r'"[^"\n]*"', lambda m: " " * len(m.group(0)), line)
 
     # ------------------------------------------------------------ bound names
     def _bind_all(self, d) -> None:
@@ -437,6 +431,15 @@ def _def_type(c: CheckedSpec, name: str) -> str | None:
         return info.result.show()
     args = ", ".join(k.show() for k in info.param_kinds or ())
     return f"({args}) -> {info.result.show()}"
+
+
+def _trailing_comment(line: str) -> str:
+    """The text of the `//` comment that ends a line of code ('' if none; a `//` inside a
+    string is no comment)."""
+    for m in re.finditer(r'"[^"\n]*"|//(.*)', line):
+        if m.group(1) is not None:
+            return m.group(1).strip()
+    return ""
 
 
 def _one_line(text: str, limit: int = 300) -> str:
