@@ -15,6 +15,16 @@ REPO = Path(__file__).resolve().parents[2]
 TIMEOUT = 60.0  # seconds; generous, so that a slow machine fails on a result, not a timeout
 
 
+def position_of(text: str, needle: str, nth: int = 0, offset: int = 0) -> tuple[int, int]:
+    """0-based (line, column) of the nth occurrence of needle, plus offset characters."""
+    at = -1
+    for _ in range(nth + 1):
+        at = text.index(needle, at + 1)
+    at += offset
+    line = text.count("\n", 0, at)
+    return line, at - (text.rfind("\n", 0, at) + 1)
+
+
 class LspError(Exception):
     """The server answered a request with an error."""
 

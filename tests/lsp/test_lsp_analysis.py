@@ -9,19 +9,10 @@ import pytest
 from conftest import SPECS
 from modelcheck.lang.parser import parse_text
 from modelcheck.lang.typecheck import typecheck
+from lsp_client import position_of
 from modelcheck.lsp.analysis import Range, RenameError, analyse
 
 SHIPPED = sorted(SPECS.glob("*.spec"))
-
-
-def position_of(text: str, needle: str, nth: int = 0, offset: int = 0) -> tuple[int, int]:
-    """0-based (line, column) of the nth occurrence of needle, plus offset characters."""
-    at = -1
-    for _ in range(nth + 1):
-        at = text.index(needle, at + 1)
-    at += offset
-    line = text.count("\n", 0, at)
-    return line, at - (text.rfind("\n", 0, at) + 1)
 
 
 def apply(text: str, ranges: list[Range], new: str) -> str:
