@@ -167,8 +167,10 @@ def _overlap(a: Symbol, b: Symbol) -> bool:
 
 # ---------------------------------------------------------------- analysis
 
-def analyse(text: str, path: str) -> Analysis:
-    spec, syntax_errors = _parse_recovering(text, path)
+def analyse(text: str, path: str, cache: ParseCache | None = None) -> Analysis:
+    """What the server knows about the text. Give the same cache for each version of one
+    document: declarations that did not change (nor move) are not parsed again."""
+    spec, syntax_errors = _parse_recovering(text, path, cache.parse if cache is not None else parse_text)
     if spec is None:
         return Analysis(path, text, tuple(map(_diagnostic, syntax_errors)), (), (), ())
     checked, type_errors = typecheck_tolerant(spec)
@@ -189,11 +191,48 @@ def _diagnostic(err: SpecError) -> Diagnostic:
     return Diagnostic(Range.of(err.span), err.message, err.hint, fix.group(1) if fix else None)
 
 
-def _parse_recovering(text: str, path: str) -> tuple[A.Spec | None, tuple[SpecError, ...]]:
+class ParseCache:
+    """The declarations of the last text parsed, by the text of each and the line it starts
+    on. A declaration starts at the beginning of a line with its keyword; each is parsed
+    alone, on as many empty lines as put it where it is in the file (so its spans are the
+    file's), and its AST is reused while its text and line stay the same: typing within a
+    line parses one declaration, not the file. If any declaration fails to parse alone (a
+    syntax error, or a line that only looks like a declaration's start), the whole text is
+    parsed as the CLI does, so the errors are the CLI's."""
+
+    def __init__(self) -> None:
+        self.decls: dict[tuple[str, int, str], A.Spec] = {}
+
+    def parse(self, text: str, path: str) -> A.Spec:
+        starts = [m.start() for m in _DECL_START.finditer(text) if m.group(0) != "spec"]
+        bounds = [0, *(s for s in starts if s > 0), len(text)]
+        parsed: dict[tuple[str, int, str], A.Spec] = {}
+        line = 1
+        failed = False
+        for start, end in zip(bounds, bounds[1:]):
+            chunk = text[start:end]
+            key = (path, line, chunk)
+            line += chunk.count("\n")
+            if key in self.decls:
+                parsed[key] = self.decls[key]
+                continue
+            padded = chunk if start == 0 else "spec _" + "\n" * (key[1] - 1) + chunk
+            try:
+                parsed[key] = parse_text(padded, path)
+            except SpecError:
+                failed = True
+        self.decls = parsed
+        if failed:
+            return parse_text(text, path)
+        specs = list(parsed.values())
+        return A.Spec(specs[0].name, path, text, tuple(d for s in specs for d in s.decls), {path: text})
+
+
+def _parse_recovering(text: str, path: str, parse) -> tuple[A.Spec | None, tuple[SpecError, ...]]:
     """The parsed spec and the syntax error (the first, as the CLI reports it), if any. With a
     syntax error, the AST is that of the text with the broken declarations blanked out."""
     try:
-        return parse_text(text, path), ()
+        return parse(text, path), ()
     except SpecError as e:
         first = err = e
     blanked = text
@@ -203,7 +242,7 @@ def _parse_recovering(text: str, path: str) -> tuple[A.Spec | None, tuple[SpecEr
             break
         blanked = less
         try:
-            return parse_text(blanked, path), (first,)
+            return parse(blanked, path), (first,)
         except SpecError as e:
             err = e
     return None, (first,)

@@ -16,7 +16,7 @@ from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 from pygls.workspace import TextDocument
 
-from .analysis import Analysis, Diagnostic, Range, RenameError, Symbol, analyse
+from .analysis import Analysis, Diagnostic, ParseCache, Range, RenameError, Symbol, analyse
 
 DEBOUNCE_SECONDS = 0.03
 SOURCE = "modelcheck"
@@ -41,6 +41,7 @@ class SpecServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__("modelcheck", "0.1.0", text_document_sync_kind=T.TextDocumentSyncKind.Incremental)
         self.analyses: dict[str, tuple[int | None, Analysis]] = {}  # uri -> (version, analysis)
+        self.parse_caches: dict[str, ParseCache] = {}
         self.pending: dict[str, asyncio.Task] = {}
 
     def analysis(self, uri: str) -> tuple[TextDocument, Analysis]:
@@ -48,7 +49,8 @@ class SpecServer(LanguageServer):
         doc = self.workspace.get_text_document(uri)
         cached = self.analyses.get(uri)
         if cached is None or cached[0] != doc.version or cached[1].text != doc.source:
-            cached = (doc.version, analyse(doc.source, _path_of(uri)))
+            cache = self.parse_caches.setdefault(uri, ParseCache())
+            cached = (doc.version, analyse(doc.source, _path_of(uri), cache))
             self.analyses[uri] = cached
         return doc, cached[1]
 
@@ -89,6 +91,7 @@ def did_change(ls: SpecServer, params: T.DidChangeTextDocumentParams) -> None:
 def did_close(ls: SpecServer, params: T.DidCloseTextDocumentParams) -> None:
     uri = params.text_document.uri
     ls.analyses.pop(uri, None)
+    ls.parse_caches.pop(uri, None)
     task = ls.pending.pop(uri, None)
     if task is not None:
         task.cancel()
