@@ -8,7 +8,8 @@ server (server.py) answers its requests from this; nothing here knows about LSP.
 
 A file with a syntax error still gets symbols: the declaration the error is in is blanked out
 (replaced by spaces, so positions stay) and the rest parsed again. A file with type errors
-gets the checker's tables as far as it filled them (`typecheck_tolerant`).
+gets the checker's tables as far as it filled them (`typecheck_tolerant`). With a ParseCache,
+only the declarations an edit changed are parsed again.
 
 A doc comment is the run of `//` lines directly above a declaration (no blank line between),
 followed by a `//` comment at the end of the declaration's first line, if any.
