@@ -3,16 +3,20 @@ symbols, uses, hover, rename, completion, diagnostics and recovery from syntax e
 from __future__ import annotations
 
 import re
+import sys
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import SPECS
+from conftest import REPO, SPECS
 from modelcheck.lang.parser import parse_text
 from modelcheck.lang.typecheck import typecheck
 from lsp_client import position_of
 from modelcheck.lsp.analysis import ParseCache, Range, RenameError, analyse
+
+sys.path.insert(0, str(REPO / "tests" / "fuzz"))  # the fuzzer's strategies, for hostile texts
+import hostile  # noqa: E402
 
 SHIPPED = sorted(SPECS.glob("*.spec"))
 
@@ -204,3 +208,16 @@ def test_reusing_unchanged_declarations_gives_the_same_analysis(edits):
         at = int(where * len(text))
         text = text[:at] + insert + text[at + delete:]
         assert summary(analyse(text, "t.spec", cache)) == summary(analyse(text, "t.spec"))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.one_of(hostile.mutated(), hostile.nested(), hostile.unicode_spec(), hostile.huge()))
+def test_hostile_texts_are_analysed_without_crashing(text):
+    """The fuzzer's hostile specs (tests/fuzz/hostile.py): the server answers, whatever the text."""
+    if isinstance(text, bytes):  # an editor hands the server text, never undecodable bytes
+        return
+    an = analyse(text, "h.spec")
+    assert summary(an) == summary(analyse(text, "h.spec", ParseCache()))
+    for occ in an.occurrences[:50]:
+        assert an.hover(occ.range.line, occ.range.col)
+    assert an.completions(0, 0)
