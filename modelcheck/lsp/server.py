@@ -69,7 +69,11 @@ class SpecServer(LanguageServer):
     async def _publish_later(self, uri: str) -> None:
         await asyncio.sleep(DEBOUNCE_SECONDS)
         self.pending.pop(uri, None)
-        self.publish(uri)
+        try:
+            self.publish(uri)
+        except Exception as e:  # a bug: say so in the client's log rather than lose it in a task
+            self.window_log_message(T.LogMessageParams(T.MessageType.Error, f"modelcheck: analysing {uri} failed: {e!r}"))
+            raise
 
 
 server = SpecServer()
