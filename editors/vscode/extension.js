@@ -15,7 +15,7 @@ const { checkCommand, describeExit } = require("./check-command");
 
 let client = null;
 
-function startClient(context) {
+function startClient() {
   const command = vscode.workspace.getConfiguration("modelcheck").get("server.command");
   const serverOptions = { command: command[0], args: command.slice(1) };
   const clientOptions = {
@@ -83,9 +83,9 @@ function activate(context) {
   context.subscriptions.push(vscode.commands.registerCommand("modelcheck.checkSpec", () => checkSpec(channel)));
   context.subscriptions.push(vscode.commands.registerCommand("modelcheck.restartServer", async () => {
     if (client) await client.stop();
-    startClient(context);
+    startClient();
   }));
-  startClient(context);
+  startClient();
 }
 
 function deactivate() {

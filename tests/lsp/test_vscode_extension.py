@@ -55,6 +55,15 @@ def run_node(script: str):
     return json.loads(run.stdout)
 
 
+def test_extension_code_is_valid_javascript():
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    for script in ("extension.js", "check-command.js", "test/tokenize.js"):
+        run = subprocess.run([node, "--check", str(VSCODE / script)], capture_output=True, text=True, timeout=60)
+        assert run.returncode == 0, run.stderr
+
+
 def test_check_command_line():
     out = run_node("""
         const { checkCommand, describeExit } = require("./check-command");
