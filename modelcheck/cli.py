@@ -19,6 +19,7 @@ from .explore.checkpoint import Checkpointer
 from .explore.resources import OutOfTime, describe_bytes, parse_size, time_limit
 from .explore.result import CheckResult, Outcome, Stats
 from .lang.errors import SpecError, SpecErrors
+from .lsp import run_server
 from .z3 import cli as z3_cli
 from .conform import cli as conform_cli
 from .history import cli as history_cli
@@ -122,6 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
     conform_cli.add_parsers(sub, add_spec_arguments, load_spec, _positive)  # traces, conform
     history_cli.add_parser(sub, _seconds)  # history: client histories of a key-value store
     repl.add_parsers(sub, add_spec_arguments)  # eval, repl: expressions in states of the spec
+    lsp = sub.add_parser("lsp", help="run the language server for editors (LSP on stdin/stdout; needs pygls)")
+    lsp.add_argument("--stdio", action="store_true", help="accepted for editors that pass it; stdio is the only transport")
+    lsp.set_defaults(run=lambda args: run_server())
     return parser
 
 

@@ -17,6 +17,7 @@ FORBIDDEN = {
     "compile": ["explore", "report", "cli"],
     "explore": ["compile", "report", "cli", "lang"],
     "report": ["compile", "cli", "lang", "pipeline"],
+    "lsp": ["compile", "explore", "report", "cli", "pipeline"],  # the language server reads specs only
 }
 
 

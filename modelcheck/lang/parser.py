@@ -133,6 +133,13 @@ def _syntax_error(e: UnexpectedInput, text: str, filename: str) -> SpecError:
     return SpecError(f"syntax error: {what}", Span(filename, line, col, line, col + width), hint, source=text)
 
 
+@functools.cache
+def keywords() -> frozenset[str]:
+    """The reserved words of the language (spec, const, forall, ...), read from the grammar."""
+    return frozenset(t.pattern.value for t in _lark().terminals
+                     if t.pattern.type == "str" and re.fullmatch(r"[A-Za-z_]\w*", t.pattern.value))
+
+
 def start_missing(text: str) -> bool:
     return not text.lstrip().startswith("spec")
 

@@ -62,6 +62,18 @@ def typecheck(spec: A.Spec, overrides: dict[str, A.Expr] | None = None) -> Check
     return _Checker(spec, overrides or {}).run()
 
 
+def typecheck_tolerant(spec: A.Spec) -> tuple[CheckedSpec, tuple[SpecError, ...]]:
+    """For tools that show a spec while it is being written (the language server): the
+    errors `typecheck` would raise, and the side tables as far as the checker filled them
+    (every declaration it checked, up to the first error inside each). The tables of a spec
+    with errors are incomplete: such a result must never reach the compiler."""
+    checker = _Checker(spec, {})
+    try:
+        return checker.run(), ()
+    except SpecErrors as e:
+        return checker.result(), tuple(e.errors)
+
+
 class _Checker:
     def __init__(self, spec: A.Spec, overrides: dict[str, A.Expr]):
         self.spec = spec
@@ -83,6 +95,9 @@ class _Checker:
         self.in_const = False
         self.in_init = False
         self.state_read = False
+        self.consts: list[A.ConstDecl] = []
+        self.symmetry: tuple[str, ...] = ()
+        self.chart: A.ChartDecl | None = None
 
     # ------------------------------------------------------------ driver
     def run(self) -> CheckedSpec:
@@ -94,7 +109,7 @@ class _Checker:
             self.defs[d.name] = DefInfo(d)
         for d in (*spec.of(A.InvariantDecl), *spec.of(A.AliasDecl)):  # usable by name, like a def
             self.defs[d.name] = DefInfo(A.DefDecl(d.span, d.name, None, d.expr))
-        consts = self._consts()
+        self.consts = self._consts()
         if self.errors:  # later errors would only be consequences of a wrong constant
             raise SpecErrors([attach_source(e, spec.sources) for e in self.errors])
         self._check_unique_names()
@@ -120,14 +135,17 @@ class _Checker:
         for d in spec.of(A.DefDecl):
             if self.defs[d.name].param_kinds is None:
                 self._guard(lambda d=d: self._use_def(d.name, tuple(AnyK() for _ in d.params or ()), d.span))
-        symmetry = self._symmetry()
-        chart = self._chart()
+        self.symmetry = self._symmetry()
+        self.chart = self._chart()
         if self.errors:
             raise SpecErrors([attach_source(e, spec.sources) for e in self.errors])
-        return CheckedSpec(spec, tuple(consts), self.const_kinds, tuple(self.model_values),
-                           tuple(spec.of(A.VarDecl)), self.var_kinds, self.types, self.defs,
-                           self.kinds, self.refs, self.binder_names, symmetry,
-                           self.binder_kinds, tuple(self.overrides), chart=chart)
+        return self.result()
+
+    def result(self) -> CheckedSpec:
+        return CheckedSpec(self.spec, tuple(self.consts), self.const_kinds, tuple(self.model_values),
+                           tuple(self.spec.of(A.VarDecl)), self.var_kinds, self.types, self.defs,
+                           self.kinds, self.refs, self.binder_names, self.symmetry,
+                           self.binder_kinds, tuple(self.overrides), chart=self.chart)
 
     def _guard(self, fn) -> None:
         try:
@@ -549,8 +567,7 @@ class _Checker:
         builtin = getattr(self, "_b_" + e.func, None)
         if builtin is None:
             self.fail(f"unknown operator '{e.func}'", e.span,
-                      "builtins: size, subsets, union, min, max, domain, range, put, len, append, "
-                      "head, tail, subseq, bag_add, bag_remove, bag_count, bag_sum; or declare it with def")
+                      f"builtins: {', '.join(BUILTIN_OPERATORS)}; or declare it with def")
         ks = [self.expr(a, env) for a in e.args]
         return builtin(e, ks)
 
@@ -818,6 +835,10 @@ class _Checker:
             k = self.expr(v, env)
             env = self._bind_name(e.bindings[i], n, k, env, e.span)
         return self.expr(e.body, env)
+
+
+# the builtin operators, in the order they are defined above (size, subsets, union, ...)
+BUILTIN_OPERATORS = tuple(n[len("_b_"):] for n in vars(_Checker) if n.startswith("_b_"))
 
 
 def _compatible(want: Kind, got: Kind) -> bool:
