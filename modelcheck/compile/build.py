@@ -32,11 +32,12 @@ class CompiledSpec:
         return self.generated.source
 
 
-def build(checked: CheckedSpec) -> CompiledSpec:
+def build(checked: CheckedSpec, probes: bool = False) -> CompiledSpec:
+    """`probes`: generate the actions with probes (codegen.ProbeSite), for coverage measurement."""
     no_hoist: set[str] = set()
     while True:
         try:
-            gen = generate(checked, frozenset(no_hoist))
+            gen = generate(checked, frozenset(no_hoist), probes)
             ns = load(gen.source, checked.spec.path)
             break
         except RecursionError:

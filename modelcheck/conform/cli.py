@@ -6,8 +6,13 @@
         (implementation -> spec); exit 1 at the first divergence, which is printed with a
         per-variable diff
 
-    modelcheck traces SPEC --out DIR [--strategy coverage|random] [--count N] [--depth N] [--seed S] [--pairs]
-        write a suite of traces of the spec (tracegen.py) as ITF files, and print its coverage
+    modelcheck traces SPEC --out DIR [--strategy coverage|random|target] [--criteria LIST] [--count N] ...
+        write a suite of traces of the spec (tracegen.py; with --criteria, criteria.py) as ITF
+        files, and print its coverage
+
+    modelcheck mutate --adapter MODULE:CLASS --traces DIR... [--source PATH]... [--runs N]
+        mutate the implementation's source (mutate.py), judge each mutant by the suites, print
+        the score and every surviving mutant as a diff
 """
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ import argparse
 from typing import Callable
 
 from .tracefiles import write_suite
+from .criteria import CRITERIA, criteria_suite
 from .tracegen import coverage_suite, measure, random_suite, target_suite
 
 TARGET = "TraceTarget"
@@ -53,6 +59,9 @@ def add_parsers(sub, add_spec_arguments: Callable, load_spec: Callable, positive
                         help="coverage: explore at most N states (default 1,000,000)")
     traces.add_argument("--pairs", action="store_true",
                         help="coverage: also every reachable pair of consecutive transition classes")
+    traces.add_argument("--criteria", metavar="LIST",
+                        help="coverage: the criteria to meet, comma-separated, from " + ", ".join(CRITERIA)
+                             + " (e.g. guards,boundaries,branches,messages; default: classes); see README.md")
     traces.set_defaults(run=lambda args: run_traces(args, load_spec))
 
     conform = sub.add_parser("conform", help="check an implementation against the spec, both directions")
@@ -74,6 +83,10 @@ def run_traces(args: argparse.Namespace, load_spec: Callable) -> int:
     from ..lang.errors import SpecError
     if (args.strategy == "target") != bool(args.target):
         raise SpecError("--target EXPR goes with --strategy target, and only with it")
+    if args.criteria is not None and (args.strategy != "coverage" or args.pairs):
+        raise SpecError("--criteria LIST goes with --strategy coverage, without --pairs",
+                        hint="--pairs is the pairs of transition classes of the default criterion")
+    criteria = None if args.criteria is None else [c.strip() for c in args.criteria.split(",") if c.strip()]
     compiled = _with_target(args) if args.target else load_spec(args)
     model = compiled.model
     name = compiled.checked.spec.name
@@ -90,6 +103,10 @@ def run_traces(args: argparse.Namespace, load_spec: Callable) -> int:
             return 1
         coverage = measure(model, [s.trace for s in suite])
         extra = {"target": args.target, **({"then": args.then} if args.then else {})}
+    elif criteria is not None:
+        suite, goals = criteria_suite(compiled, criteria, max_states=args.max_states, limit=args.count)
+        coverage = measure(model, [s.trace for s in suite])
+        extra = {"criteria": criteria}
     elif args.strategy == "coverage":
         suite, coverage = coverage_suite(model, max_states=args.max_states, limit=args.count, pairs=args.pairs)
         extra = {"pairs": True} if args.pairs else {}
@@ -97,10 +114,11 @@ def run_traces(args: argparse.Namespace, load_spec: Callable) -> int:
         suite = random_suite(model, args.count or 20, args.depth, args.seed)
         coverage = measure(model, [s.trace for s in suite])
         extra = {"seed": args.seed, "depth": args.depth}
-    written = write_suite(args.out, suite, args.strategy, args.spec, name, constants, coverage, extra, args.name)
+    written = write_suite(args.out, suite, args.strategy, args.spec, name, constants, coverage, extra, args.name,
+                          goals.summary() if criteria is not None else None)
     steps = sum(len(s.trace) - 1 for s in suite)
     print(f"Wrote {len(written)} {args.strategy} traces of {name} ({steps} steps) to {args.out}")
-    for line in coverage.lines():
+    for line in (goals.lines() if criteria is not None else coverage.lines()):
         print("  " + line)
     return 0
 

@@ -43,9 +43,11 @@ class TraceFile:
 
 def write_suite(directory: str | Path, suite: Iterable[SuiteTrace], strategy: str, spec_path: str,
                 spec_name: str, constants: dict[str, Any], coverage: Coverage | None = None,
-                extra_meta: dict[str, Any] | None = None, name: str | None = None) -> list[Path]:
+                extra_meta: dict[str, Any] | None = None, name: str | None = None,
+                goals: dict[str, Any] | None = None) -> list[Path]:
     """Write the suite's traces as NAME-NNNN.itf.json and its summary as NAME.json (NAME:
-    the strategy, unless given), replacing an earlier suite of that name there."""
+    the strategy, unless given), replacing an earlier suite of that name there. `goals`:
+    the coverage of --criteria (criteria.py), for the summary."""
     name = name or strategy
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
@@ -66,6 +68,8 @@ def write_suite(directory: str | Path, suite: Iterable[SuiteTrace], strategy: st
                "traces": len(written), "steps": sum(len(st.trace) - 1 for st in suite), **(extra_meta or {})}
     if coverage is not None:
         summary["coverage"] = coverage.summary()
+    if goals is not None:
+        summary["goals"] = goals
     (out / f"{name}.json").write_text(json.dumps(summary, indent=1, default=str) + "\n", encoding="utf-8")
     return written
 
