@@ -17,6 +17,8 @@
 from __future__ import annotations
 
 import argparse
+import json
+import time
 from typing import Callable
 
 from .tracefiles import write_suite
@@ -77,6 +79,28 @@ def add_parsers(sub, add_spec_arguments: Callable, load_spec: Callable, positive
     conform.add_argument("--seed", type=int, default=0, help="the first seed (default 0)")
     conform.add_argument("--all", action="store_true", help="report every divergent trace, not only the first")
     conform.set_defaults(run=run_conform)
+
+    mutate = sub.add_parser("mutate", help="mutate an implementation's source and see which mutants its suites miss")
+    mutate.add_argument("--adapter", required=True, metavar="MODULE:CLASS",
+                        help="the conformance adapter, e.g. impl.adapters.raft:RaftAdapter")
+    mutate.add_argument("--source", action="append", default=[], metavar="PATH",
+                        help="a source file to mutate (repeatable; default: every file under the current "
+                             "directory the adapter imports, the adapter's own left out)")
+    mutate.add_argument("--traces", action="append", default=[], metavar="DIR",
+                        help="replay the traces in DIR against each mutant (repeatable)")
+    mutate.add_argument("--runs", type=int, default=0, metavar="N",
+                        help="also validate N simulated executions of each mutant (default 0)")
+    mutate.add_argument("--events", type=positive, metavar="N", help="events per execution (default: the adapter's)")
+    mutate.add_argument("--seed", type=int, default=0, help="the first seed of the executions (default 0)")
+    mutate.add_argument("--spec", metavar="PATH", help="the spec for validation runs (default: the adapter's spec)")
+    mutate.add_argument("--timeout", type=float, metavar="SECONDS",
+                        help="a mutant still running after this is killed (default: 10 times the unmutated "
+                             "run, at least 10 s)")
+    mutate.add_argument("--jobs", type=positive, default=1, metavar="N", help="judge N mutants at a time (default 1)")
+    mutate.add_argument("--only", type=positive, action="append", metavar="NUMBER",
+                        help="judge only the mutant of this number (repeatable)")
+    mutate.add_argument("--json", metavar="FILE", help="also write every verdict as JSON to FILE")
+    mutate.set_defaults(run=run_mutate)
 
 
 def run_traces(args: argparse.Namespace, load_spec: Callable) -> int:
@@ -172,3 +196,109 @@ def run_conform(args: argparse.Namespace) -> int:
             print(report.failure.render())
             failed = True
     return 1 if failed else 0
+
+
+def run_mutate(args: argparse.Namespace) -> int:
+    import os
+    from pathlib import Path
+
+    from .. import pipeline
+    from ..lang.errors import SpecError
+    from . import mutate as M
+    from .tracefiles import load_suite
+
+    if not hasattr(os, "fork"):
+        raise SpecError("modelcheck mutate judges each mutant in a forked process, and this system has no fork",
+                        hint="run it on Linux or macOS")
+    if not args.traces and not args.runs:
+        raise SpecError("nothing to judge the mutants by", hint="give --traces DIR (replay) and/or --runs N (validation)")
+    if args.runs < 0:
+        raise SpecError(f"--runs {args.runs}: expected a number of executions, 0 or more")
+    found = M.in_child(lambda: M.discover(args.adapter), timeout=300)
+    if "error" in found or found.get("how") == "timeout":
+        raise SpecError(found.get("error") or found.get("detail", "the adapter did not load"),
+                        hint="MODULE:CLASS of a modelcheck.conform.Adapter subclass, importable from here, "
+                             "e.g. impl.adapters.raft:RaftAdapter")
+    if "modules" not in found:
+        raise SpecError(f"--adapter {args.adapter}: {found.get('detail', 'could not be loaded')}")
+    by_path = {str(Path(f).resolve()): name for name, f in found["modules"].items()}
+    sources: list[tuple[str, str]] = []      # (path as given, module name)
+    for given in args.source:
+        path = Path(given)
+        if not path.is_file():
+            raise SpecError(f"--source {given}: no such file")
+        name = by_path.get(str(path.resolve()))
+        if name is None:
+            raise SpecError(f"--source {given}: {args.adapter} does not import this file, so no mutant of it "
+                            "could change what the suites see",
+                            hint="the files it imports here: " + (", ".join(sorted(
+                                os.path.relpath(f) for f in found["modules"].values())) or "none"))
+        sources.append((given, name))
+    if not args.source:
+        sources = sorted((os.path.relpath(f), name) for name, f in found["modules"].items())
+    if not sources:
+        raise SpecError(f"{args.adapter} imports no source file under the current directory to mutate",
+                        hint="name them with --source PATH")
+    files = []
+    for location in args.traces:
+        try:
+            files += load_suite(location)
+        except (OSError, ValueError) as e:
+            raise SpecError(f"--traces {location}: {e}") from None
+    compiled = None
+    if args.runs:
+        spec = args.spec or found["spec"]
+        if not spec:
+            raise SpecError("--runs needs a spec: the adapter names none", hint="give --spec PATH")
+        compiled = pipeline.load(spec, found["validation_constants"])
+    judge = (lambda: M.judge_here(args.adapter, files, compiled, args.runs, args.seed, args.events))
+
+    started = time.perf_counter()
+    base = M.in_child(judge, timeout=args.timeout or 3600)
+    seconds = time.perf_counter() - started
+    if base["killed"]:
+        print(f"the unmutated implementation does not pass these suites ({base['how']}): {base.get('detail', '')}")
+        return 2
+    timeout = args.timeout or max(10.0, 10 * seconds)
+    originals = {path: Path(path).read_text(encoding="utf-8") for path, _ in sources}
+    mutants: list[M.Mutant] = []
+    for path, name in sources:
+        try:
+            mutants += M.mutants_of(originals[path], path, name, len(mutants) + 1)
+        except SyntaxError as e:
+            raise SpecError(f"{path}:{e.lineno}:{e.offset}: cannot parse it: {e.msg}") from None
+    if args.only:
+        mutants = [m for m in mutants if m.number in args.only]
+    print(f"{len(mutants)} mutants of " + ", ".join(p for p, _ in sources)
+          + f"; the unmutated implementation passes ({base.get('traces', 0)} traces replayed, "
+          f"{base.get('runs', 0)} executions validated, {seconds:.1f} s); timeout per mutant {timeout:.0f} s")
+    width = min(60, max((len(m.title()) for m in mutants), default=0))
+
+    def show(m: M.Mutant, v: M.Verdict) -> None:
+        what = {"replay": "killed by replay", "validation": "killed by validation", "timeout": "killed by timeout",
+                "import": "killed: does not import", "error": "killed: raised", "survived": "SURVIVED"}[v.how]
+        print(f"  {m.number:4}  {m.title():<{width}}  {what}" + (f": {v.detail}" if v.detail else ""), flush=True)
+
+    verdicts = M.judge_all(mutants, lambda m: (M.install(m), judge())[1], timeout, args.jobs, show)
+    killed = [m for m in mutants if verdicts[m.number].killed]
+    survivors = [m for m in mutants if not verdicts[m.number].killed]
+    hows: dict[str, int] = {}
+    for m in killed:
+        hows[verdicts[m.number].how] = hows.get(verdicts[m.number].how, 0) + 1
+    score = 100.0 * len(killed) / len(mutants) if mutants else 100.0
+    print(f"mutation score: {len(killed)}/{len(mutants)} killed ({score:.1f}%)"
+          + (" -- " + ", ".join(f"{n} by {h}" for h, n in sorted(hows.items())) if hows else "")
+          + f", {time.perf_counter() - started:.0f} s")
+    if survivors:
+        print(f"{len(survivors)} surviving mutants (bugs these suites would miss, or equivalent mutants):")
+        for m in survivors:
+            print(m.diff(originals[m.path]))
+    if args.json:
+        Path(args.json).write_text(json.dumps({
+            "score": [len(killed), len(mutants)],
+            "mutants": [{"number": m.number, "file": m.path, "line": m.line, "operator": m.operator,
+                         "change": m.change, "killed": verdicts[m.number].killed, "how": verdicts[m.number].how,
+                         "detail": verdicts[m.number].detail, "seconds": round(verdicts[m.number].seconds, 2),
+                         **({"diff": m.diff(originals[m.path])} if not verdicts[m.number].killed else {})}
+                        for m in mutants]}, indent=1) + "\n", encoding="utf-8")
+    return 1 if survivors else 0

@@ -53,7 +53,7 @@ from ..lang import ast as A
 from ..lang.errors import SpecError
 from ..lang.kinds import RecK, StrK, UnionK
 from ..values import to_itf
-from .tracegen import SuiteTrace, _changed, _Graph, _path, class_name
+from .tracegen import SuiteTrace, _changed, _Graph, _path, beyond_constraint, class_name
 
 CRITERIA = ("classes", "guards", "boundaries", "branches", "messages")
 SIGNS = {-1: "less", 0: "equal", 1: "greater"}
@@ -72,9 +72,10 @@ class CriteriaCoverage:
     covered: set[Goal] = field(default_factory=set)       # met by the suite
     states: int = 0
     complete: bool = True
+    beyond: dict[str, int] = field(default_factory=dict)  # action never enabled within -> states searched beyond
 
     def unreachable(self, criterion: str) -> list[Goal]:
-        return [g for g in self.goals[criterion] if g not in self.reached]
+        return [g for g in self.goals[criterion] if g not in self.reached and g not in self.covered]
 
     def summary(self) -> dict[str, Any]:
         return {c: {"goals": len(gs), "reachable": sum(g in self.reached for g in gs),
@@ -97,11 +98,14 @@ class CriteriaCoverage:
             reached = [g for g in gs if g in self.reached]
             covered = sum(g in self.covered for g in reached)
             line = f"{what[c]}: {covered}/{len(reached)} reachable covered"
-            gone = len(gs) - len(reached)
+            gone = len(self.unreachable(c))
             if gone:
                 line += (f"; {gone} unreachable at these bounds (exhaustive search of {self.states:,} states)"
                          if self.complete else f"; {gone} not reached (exploration cut short at {self.states:,} states)")
             out.append(line)
+        for a, n in sorted(self.beyond.items()):
+            out.append(f"{a}: never enabled within the constraint; covered by a trace beyond it "
+                       f"(found after {n:,} states)")
         for c, gs in self.goals.items():
             missing = [g for g in gs if g in self.reached and g not in self.covered]
             for g in missing:
@@ -454,18 +458,22 @@ def _explore(probe: _Probe, max_states: int) -> tuple[_Graph, dict[Goal, tuple]]
 
 def _rank(probe: _Probe, site: ProbeSite, binds: tuple, a: int, step: tuple) -> Optional[int]:
     """How well a step (action, names, args) gives the implementation the input of a state
-    goal met while evaluating action `a` with `binds`: 0 the same action and binding, 1 a
-    receive of the same picked values, 2 any step taking them; None: it does not."""
+    goal met while evaluating action `a` with `binds`: 0 the same action and binding (another
+    branch of it), 1 a receive taking every value of the binding (the same message), 2 any
+    step taking them; None: it does not."""
     b, names, args = step
     pairs = dict(zip(site.binders, binds))
     if b == a and all(n in names and args[names.index(n)] == v for n, v in pairs.items()):
         return 0
-    decl = probe.goals.checked.spec.of(A.ActionDecl)[a]
-    params = {p.name for p in decl.params}
-    picked = [v for n, v in pairs.items() if n not in params]
-    if not picked or not all(any(v == x for x in args) for v in picked):
+    if not pairs or not all(any(v == x for x in args) for v in pairs.values()):
         return None
     return 1 if b in probe.receives_by_action else 2
+
+
+def _refusable(probe: _Probe, site: ProbeSite, a: int) -> bool:
+    """Whether a state goal's input is a message its action receives: then, if no step takes
+    it, the trace ends by presenting it anyway (a refused step, see _witness_steps)."""
+    return any(r.binder in site.binders for r in probe.receives_by_action.get(a, ()))
 
 
 def _successors(probe: _Probe, s) -> tuple[list[tuple], dict[Goal, list]]:
@@ -488,10 +496,11 @@ def _successors(probe: _Probe, s) -> tuple[list[tuple], dict[Goal, list]]:
     return out, met
 
 
-def _goals_of_path(probe: _Probe, steps: list[tuple]) -> set[Goal]:
-    """The goals a trace (runtime steps, the first its initial state) meets."""
+def _goals_of_path(probe: _Probe, steps: list[tuple], refused: bool = False) -> set[Goal]:
+    """The goals a trace (runtime steps, the first its initial state; with `refused`, the
+    last is a refused step) meets."""
     covered: set[Goal] = set()
-    for i, (_, _, _, s) in enumerate(steps):
+    for i, (_, _, _, s) in enumerate(steps[:-1] if refused else steps):
         successors, met = _successors(probe, s)
         nxt = steps[i + 1] if i + 1 < len(steps) else None
         if nxt is not None:
@@ -505,7 +514,8 @@ def _goals_of_path(probe: _Probe, steps: list[tuple]) -> set[Goal]:
                 if nxt is not None and _rank(probe, site, binds, act, (nxt[0], nxt[1], nxt[2])) is not None:
                     covered.add(goal)
                     break
-                if not any(_rank(probe, site, binds, act, (b, n, x)) is not None for b, n, x, _, _ in successors):
+                if not _refusable(probe, site, act) and not any(
+                        _rank(probe, site, binds, act, (b, n, x)) is not None for b, n, x, _, _ in successors):
                     covered.add(goal)   # no step from here takes this input: reaching it is all there is
                     break
     return covered
@@ -532,12 +542,12 @@ def criteria_suite(compiled: CompiledSpec, criteria: Iterable[str], max_states: 
     cov = CriteriaCoverage({c: list(gs) for c, gs in goals.goals.items()}, set(first), states=len(g.states),
                            complete=g.complete)
     # Candidates: one trace per goal, a shortest path to where it is first met, plus its step.
-    candidates: dict[tuple, list[tuple]] = {}
+    candidates: dict[tuple, tuple[list[tuple], bool]] = {}
     for goal, witness in sorted(first.items(), key=lambda e: e[0]):
-        steps = _witness_steps(probe, g, witness)
-        key = tuple((a, args) for a, _, args, _ in steps)
-        candidates.setdefault(key, steps)
-    met = {key: _goals_of_path(probe, steps) & cov.reached for key, steps in candidates.items()}
+        steps, refused = _witness_steps(probe, g, witness)
+        key = tuple((a, args) for a, _, args, _ in steps) + (refused,)
+        candidates.setdefault(key, (steps, refused))
+    met = {key: _goals_of_path(probe, *candidates[key]) & cov.reached for key in candidates}
     uncovered = set(cov.reached)
     suite: list[SuiteTrace] = []
     while uncovered and (limit is None or len(suite) < limit):
@@ -547,22 +557,40 @@ def criteria_suite(compiled: CompiledSpec, criteria: Iterable[str], max_states: 
         new = met.pop(best) & uncovered
         uncovered -= new
         cov.covered |= new
-        suite.append(SuiteTrace(trace_of(probe.model, candidates[best]), sorted(x.text for x in new)[:3]
-                                + ([f"... and {len(new) - 3} more goals"] if len(new) > 3 else [])))
+        steps, refused = candidates[best]
+        suite.append(SuiteTrace(trace_of(probe.model, steps), sorted(x.text for x in new)[:3]
+                                + ([f"... and {len(new) - 3} more goals"] if len(new) > 3 else []),
+                                refused=(len(steps) - 1,) if refused else ()))
+    if "classes" in criteria and (limit is None or len(suite) < limit):
+        # As the default suite does: an action never enabled within the constraint gets a
+        # trace beyond it (its step is what an implementation must be tested on).
+        taken = {g.text.split(" ", 1)[0] for g in cov.reached if g.criterion == "classes"}
+        missing = set(compiled.model.action_names) - taken
+        for trace, cls, states in beyond_constraint(compiled.model, missing) if missing else ():
+            suite.append(trace)
+            cov.covered.add(goals._add("classes", class_name(cls)))
+            cov.goals["classes"] = list(goals.goals["classes"])
+            cov.beyond[cls[0]] = states
     return suite, cov
 
 
-def _witness_steps(probe: _Probe, g: _Graph, witness: tuple) -> list[tuple]:
+def _witness_steps(probe: _Probe, g: _Graph, witness: tuple) -> tuple[list[tuple], bool]:
+    """The runtime steps of a goal's candidate trace, and whether its last step is refused."""
     if witness[0] == "step":
         _, fp, a, names, args, t = witness
-        return _path(g, fp) + [(a, names, args, t)]
+        return _path(g, fp) + [(a, names, args, t)], False
     _, fp, a, pid, binds = witness
     path = _path(g, fp)
-    successors, _ = _successors(probe, g.states[fp])
+    s = g.states[fp]
+    successors, _ = _successors(probe, s)
     site = probe.sites[pid]
     ranked = [(r, i) for i, (b, n, x, _, _) in enumerate(successors)
               if (r := _rank(probe, site, binds, a, (b, n, x))) is not None]
-    if not ranked:
-        return path
-    b, n, x, t, _ = successors[min(ranked)[1]]
-    return path + [(b, n, x, t)]
+    if ranked:
+        b, n, x, t, _ = successors[min(ranked)[1]]
+        return path + [(b, n, x, t)], False
+    if _refusable(probe, site, a):
+        # No step of the spec takes this message: an implementation given it must leave
+        # everything the spec sees as it is (a stale Prepare is rejected, not promised).
+        return path + [(a, site.binders, binds, s)], True
+    return path, False

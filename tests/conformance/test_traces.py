@@ -90,7 +90,7 @@ def test_stored_suites_are_behaviours_of_their_specs(name, strategy, spec):
     assert files
     model = pipeline.load(spec, files[0].const_overrides()).model
     for f in files:
-        result = replay(model, f.trace)
+        result = replay(model, f.spec_steps())
         assert result.ok, f"{f.path.name}: {result.rejection}"
 
 
