@@ -80,7 +80,9 @@ def test_traces_command_writes_itf_files_and_reports_coverage(run_cli, tmp_path)
     assert len(list(out.glob("coverage-*.itf.json"))) == len(files)   # the other suite is kept
 
 
-STORED = [("paxos", "coverage", PAXOS), ("paxos", "random", PAXOS), ("raft", "coverage", RAFT), ("raft", "random", RAFT)]
+STORED = [("paxos", "coverage", PAXOS), ("paxos", "random", PAXOS), ("paxos", "criteria", PAXOS),
+          ("raft", "coverage", RAFT), ("raft", "random", RAFT), ("raft", "criteria", RAFT),
+          ("raft", "criteria-term3", RAFT)]
 
 
 @pytest.mark.parametrize("name,strategy,spec", STORED, ids=[f"{n}-{s}" for n, s, _ in STORED])
