@@ -126,6 +126,7 @@ class _Receive:
     tag: Optional[str]                 # the variant field (mtype), if the records have one
     variants: tuple[str, ...]          # its values, from the declared type ("" if unknown)
     receiver: Optional[str]            # the receiver field (chart ... to FIELD)
+    types: tuple = ()                  # the declared record type of each variant (None: unknown)
 
 
 class _Goals:
@@ -141,14 +142,12 @@ class _Goals:
         self.goals: dict[str, list[Goal]] = {c: [] for c in criteria}
         for site in self.sites:
             self._add_site(site)
-        self.receives = self._receives() if "messages" in criteria else {}
         self.roles = self._role_variables()
-        if "messages" in criteria:
-            classes = self._role_classes()
-            for r in self.receives.values():
-                for v in r.variants:
-                    for cls in classes:
-                        self._add("messages", self._message_text(r.action, v, cls))
+        self.receives = self._receives() if "messages" in criteria else {}
+        for r in self.receives.values():
+            for v, record in zip(r.variants, r.types):
+                for cls in self._classes_of(record, r.receiver):
+                    self._add("messages", self._message_text(r.action, v, cls))
 
     def _add(self, criterion: str, text: str) -> Goal:
         g = Goal(criterion, text)
@@ -206,18 +205,19 @@ class _Goals:
                 var = next((self.checked.refs[id(n)].name for n in A.walk(s.binder.domain) if isinstance(n, A.Name)
                             and self.checked.refs.get(id(n)) is not None and self.checked.refs[id(n)].kind == "var"),
                            None)
-                values = self._tag_values(var, tag) if var and tag else ()
+                types = self._variant_types(var, tag) if var and tag else {}
                 required = _required_tags(s.cond, s.binder.name, tag) if tag else None
                 if required is not None:   # the condition itself admits only these variants
-                    values = tuple(v for v in values if v in required)
+                    types = {v: t for v, t in types.items() if v in required}
                 receiver = chart.receiver if chart is not None and chart.var == var else None
-                out[(d.name, s.binder.name)] = _Receive(d.name, s.binder.name, tag, values or ("",), receiver)
+                out[(d.name, s.binder.name)] = _Receive(d.name, s.binder.name, tag, tuple(types) or ("",),
+                                                        receiver, tuple(types.values()) or (None,))
         return out
 
-    def _tag_values(self, var: str, tag: str) -> tuple[str, ...]:
-        """The string literals the declared type of `var`'s elements allows for field `tag`."""
+    def _variant_types(self, var: str, tag: str) -> dict[str, A.RecordType]:
+        """The record types the declared type of `var`'s elements has, by their `tag` literal."""
         decl = next(v for v in self.checked.vars if v.name == var)
-        values: list[str] = []
+        out: dict[str, A.RecordType] = {}
 
         def visit(t, depth: int = 0) -> None:
             if depth > 20:
@@ -231,10 +231,23 @@ class _Goals:
                 visit(self.checked.types[t.expr.id], depth + 1)
             elif isinstance(t, A.RecordType):
                 ft = dict(t.fields).get(tag)
-                if isinstance(ft, A.SetOfValues) and isinstance(ft.expr, A.StrLit) and ft.expr.value not in values:
-                    values.append(ft.expr.value)
+                if isinstance(ft, A.SetOfValues) and isinstance(ft.expr, A.StrLit):
+                    out.setdefault(ft.expr.value, t)
         visit(decl.type)
-        return tuple(values)
+        return out
+
+    def _classes_of(self, record: Optional[A.RecordType], receiver: Optional[str]) -> list[tuple[str, ...]]:
+        """The state classes a variant's receiver can be in: none if its receiver field names
+        only model values (a server outside the role variables' domain), the role classes if
+        it names their domain (or cannot be told apart)."""
+        if receiver is None or not self.roles:
+            return [()]
+        ft = dict(record.fields).get(receiver) if record is not None else None
+        names = _value_names(ft, self.checked.types) if ft is not None else []
+        model_values = set(self.checked.model_values)
+        if names and all(n in model_values for n in names):
+            return [()]
+        return self._role_classes()
 
     def _role_variables(self) -> list[tuple[str, tuple[str, ...]]]:
         """(variable, its model values) of every map to model values declared with `model`."""
@@ -407,13 +420,16 @@ class _Probe:
         cls: tuple[str, ...] = ()
         if r.receiver and isinstance(m, dict) and r.receiver in m:
             receiver = str(m[r.receiver])
-            for var, _ in self.goals.roles:
+            for var, _ in self.goals.roles:   # a receiver outside the role variables' domain has no class
                 raw = s[self.var_index[var]]
                 roles = self._role_cache.get((var, raw))
                 if roles is None:
                     itf = to_itf(raw, self.model.checked.var_kinds[var], self.model.gen.symbols, self.model.gen.layouts)
                     roles = self._role_cache[(var, raw)] = {str(k): str(v) for k, v in itf.get("#map", [])}
-                cls += (roles.get(receiver, "?"),)
+                if receiver not in roles:
+                    cls = ()
+                    break
+                cls += (roles[receiver],)
         return self.goals._add("messages", self.goals._message_text(r.action, variant, cls))
 
 

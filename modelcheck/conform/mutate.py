@@ -208,26 +208,24 @@ class Verdict:
 
 def judge_here(adapter_ref: str, trace_files: list, compiled, runs: int, seed: int, events: Optional[int]) -> dict:
     """Judge the implementation as importable in this process (run in a child)."""
-    from .replay import load_adapter, replay_files
+    from .replay import load_adapter, replay_trace
     from .validate import validate
     try:
         adapter = load_adapter(adapter_ref)
     except Exception as e:
         return {"killed": True, "how": "import", "detail": _last_line(e)}
-    started = time.perf_counter()
-    outcomes = replay_files(adapter, trace_files)
-    bad = sorted((o for o in outcomes if not o.ok), key=lambda o: (o.divergence.step, o.trace))
-    if bad:
-        d = bad[0].divergence
-        return {"killed": True, "how": "replay", "detail": d.headline(), "seconds": time.perf_counter() - started}
+    for f in trace_files:   # the first divergence kills: the rest need not run
+        outcome = replay_trace(adapter, f.trace, f.constants, str(f.path), f.refused)
+        if not outcome.ok:
+            return {"killed": True, "how": "replay", "detail": outcome.divergence.headline()}
     if runs and compiled is not None:
         report = validate(adapter, compiled, range(seed, seed + runs), events)
         if not report.ok:
             f = report.failure
             return {"killed": True, "how": "validation", "detail": f"seed {f.seed}, event {f.event_index}: {f.reason}"}
-        return {"killed": False, "how": "survived", "traces": len(outcomes), "runs": report.runs,
+        return {"killed": False, "how": "survived", "traces": len(trace_files), "runs": report.runs,
                 "events": report.events}
-    return {"killed": False, "how": "survived", "traces": len(outcomes), "runs": 0}
+    return {"killed": False, "how": "survived", "traces": len(trace_files), "runs": 0}
 
 
 def _last_line(e: BaseException) -> str:
