@@ -100,6 +100,8 @@ def add_parsers(sub, add_spec_arguments: Callable, load_spec: Callable, positive
     mutate.add_argument("--only", type=positive, action="append", metavar="NUMBER",
                         help="judge only the mutant of this number (repeatable)")
     mutate.add_argument("--json", metavar="FILE", help="also write every verdict as JSON to FILE")
+    mutate.add_argument("-q", "--quiet", action="store_true",
+                        help="print only the score and the surviving mutants, not each verdict as it comes")
     mutate.set_defaults(run=run_mutate)
 
 
@@ -275,6 +277,8 @@ def run_mutate(args: argparse.Namespace) -> int:
     width = min(60, max((len(m.title()) for m in mutants), default=0))
 
     def show(m: M.Mutant, v: M.Verdict) -> None:
+        if args.quiet:
+            return
         what = {"replay": "killed by replay", "validation": "killed by validation", "timeout": "killed by timeout",
                 "import": "killed: does not import", "error": "killed: raised", "survived": "SURVIVED"}[v.how]
         print(f"  {m.number:4}  {m.title():<{width}}  {what}" + (f": {v.detail}" if v.detail else ""), flush=True)

@@ -312,14 +312,30 @@ def in_child(work: Callable[[], dict], timeout: float) -> dict:
 
 def install(mutant: Mutant) -> None:
     """In a child: make the mutant's module import from its mutated text."""
-    sys.modules.pop(mutant.module, None)
+    forget_user_modules()
     sys.meta_path.insert(0, _MutantFinder(mutant))
+
+
+def forget_user_modules() -> None:
+    """In a child: drop the modules under the current directory (modelcheck's own left) that
+    this process imported before it forked, so that the adapter and the implementation are
+    imported afresh, from the mutant where it applies (a test runner may have imported them)."""
+    here = Path.cwd().resolve()
+    ours = Path(__file__).resolve().parents[1]
+    for name, module in list(sys.modules.items()):
+        file = getattr(module, "__file__", None)
+        if not file:
+            continue
+        path = Path(file).resolve()
+        if here in path.parents and ours not in path.parents and not name.startswith("modelcheck"):
+            del sys.modules[name]
 
 
 def discover(adapter_ref: str) -> dict:
     """In a child: import the adapter; its spec, and the source files it imports under the
     current directory (module name -> file), the adapter's own module and modelcheck left out."""
     from .replay import load_adapter
+    forget_user_modules()
     before = set(sys.modules)
     try:
         adapter = load_adapter(adapter_ref)
