@@ -256,7 +256,7 @@ def run_mutate(args: argparse.Namespace) -> int:
     judge = (lambda: M.judge_here(args.adapter, files, compiled, args.runs, args.seed, args.events))
 
     started = time.perf_counter()
-    base = M.in_child(judge, timeout=args.timeout or 3600)
+    base = M.in_child(lambda: M.lines_run([p for p, _ in sources], judge), timeout=args.timeout or 3600)
     seconds = time.perf_counter() - started
     if base["killed"]:
         print(f"the unmutated implementation does not pass these suites ({base['how']}): {base.get('detail', '')}")
@@ -271,9 +271,12 @@ def run_mutate(args: argparse.Namespace) -> int:
             raise SpecError(f"{path}:{e.lineno}:{e.offset}: cannot parse it: {e.msg}") from None
     if args.only:
         mutants = [m for m in mutants if m.number in args.only]
+    unrun = M.not_run(mutants, base["lines"])
     print(f"{len(mutants)} mutants of " + ", ".join(p for p, _ in sources)
           + f"; the unmutated implementation passes ({base.get('traces', 0)} traces replayed, "
-          f"{base.get('runs', 0)} executions validated, {seconds:.1f} s); timeout per mutant {timeout:.0f} s")
+          f"{base.get('runs', 0)} executions validated, {seconds:.1f} s); timeout per mutant {timeout:.0f} s"
+          + (f"; {len(unrun)} on lines these suites never run are not judged" if unrun else ""))
+    judged = [m for m in mutants if m not in unrun]
     width = min(60, max((len(m.title()) for m in mutants), default=0))
 
     def show(m: M.Mutant, v: M.Verdict) -> None:
@@ -283,26 +286,34 @@ def run_mutate(args: argparse.Namespace) -> int:
                 "import": "killed: does not import", "error": "killed: raised", "survived": "SURVIVED"}[v.how]
         print(f"  {m.number:4}  {m.title():<{width}}  {what}" + (f": {v.detail}" if v.detail else ""), flush=True)
 
-    verdicts = M.judge_all(mutants, lambda m: (M.install(m), judge())[1], timeout, args.jobs, show)
-    killed = [m for m in mutants if verdicts[m.number].killed]
-    survivors = [m for m in mutants if not verdicts[m.number].killed]
+    verdicts = M.judge_all(judged, lambda m: (M.install(m), judge())[1], timeout, args.jobs, show)
+    verdicts.update({m.number: M.Verdict(False, "not run", "no suite runs this line") for m in unrun})
+    killed = [m for m in judged if verdicts[m.number].killed]
+    survivors = [m for m in judged if not verdicts[m.number].killed]
     hows: dict[str, int] = {}
     for m in killed:
         hows[verdicts[m.number].how] = hows.get(verdicts[m.number].how, 0) + 1
-    score = 100.0 * len(killed) / len(mutants) if mutants else 100.0
-    print(f"mutation score: {len(killed)}/{len(mutants)} killed ({score:.1f}%)"
+    score = 100.0 * len(killed) / len(judged) if judged else 100.0
+    print(f"mutation score: {len(killed)}/{len(judged)} killed ({score:.1f}%)"
           + (" -- " + ", ".join(f"{n} by {h}" for h, n in sorted(hows.items())) if hows else "")
+          + (f"; with the {len(unrun)} on lines never run, {len(killed)}/{len(mutants)} "
+             f"({100.0 * len(killed) / len(mutants):.1f}%)" if unrun else "")
           + f", {time.perf_counter() - started:.0f} s")
+    if unrun:
+        print(f"{len(unrun)} mutants on lines these suites never run (code they do not exercise):")
+        for path in dict.fromkeys(m.path for m in unrun):
+            lines = sorted({m.line for m in unrun if m.path == path})
+            print(f"  {path}: lines {', '.join(map(str, lines))}")
     if survivors:
         print(f"{len(survivors)} surviving mutants (bugs these suites would miss, or equivalent mutants):")
         for m in survivors:
             print(m.diff(originals[m.path]))
     if args.json:
         Path(args.json).write_text(json.dumps({
-            "score": [len(killed), len(mutants)],
+            "score": [len(killed), len(judged)], "not_run": len(unrun),
             "mutants": [{"number": m.number, "file": m.path, "line": m.line, "operator": m.operator,
                          "change": m.change, "killed": verdicts[m.number].killed, "how": verdicts[m.number].how,
                          "detail": verdicts[m.number].detail, "seconds": round(verdicts[m.number].seconds, 2),
                          **({"diff": m.diff(originals[m.path])} if not verdicts[m.number].killed else {})}
                         for m in mutants]}, indent=1) + "\n", encoding="utf-8")
-    return 1 if survivors else 0
+    return 1 if survivors or unrun else 0

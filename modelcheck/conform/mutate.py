@@ -22,7 +22,9 @@ replays the traces (spec -> implementation) and, with runs, validates executions
 (implementation -> spec); the mutant is killed by the first divergence, by failing to
 import, or by running past the timeout (an infinite loop). Survivors are the bugs the
 suites would miss -- or equivalent mutants, which behave like the original in everything
-the spec can observe.
+the spec can observe. The unmutated run records which lines of the files it runs
+(`lines_run`); a mutant on a line it never runs cannot be killed, so it is not judged but
+reported apart: code the suites never exercise.
 """
 from __future__ import annotations
 
@@ -298,6 +300,45 @@ def judge_all(mutants: list[Mutant], work: Callable[[Optional[Mutant]], dict], t
         if running:
             select.select([c.fd for _, c in running.values()], [], [], 0.05)
     return verdicts
+
+
+def lines_run(paths: list[str], work: Callable[[], dict]) -> dict:
+    """work()'s answer, with the lines of `paths` that ran during it ("lines": path ->
+    sorted line numbers; sys.settrace, so only for the one unmutated run)."""
+    wanted = {os.path.abspath(p): set() for p in paths}
+    names: dict[str, Optional[set]] = {}
+
+    def lines_of(code) -> Optional[set]:
+        file = code.co_filename
+        if file not in names:
+            names[file] = wanted.get(os.path.abspath(file))
+        return names[file]
+
+    def local(frame, event, arg):
+        if event == "line":
+            lines_of(frame.f_code).add(frame.f_lineno)
+        return local
+
+    def tracer(frame, event, arg):
+        seen = lines_of(frame.f_code)
+        if seen is None:
+            return None
+        seen.add(frame.f_lineno)
+        return local
+
+    previous = sys.gettrace()
+    sys.settrace(tracer)
+    try:
+        answer = work()
+    finally:
+        sys.settrace(previous)
+    return {**answer, "lines": {p: sorted(lines) for p, lines in wanted.items()}}
+
+
+def not_run(mutants: list[Mutant], lines: dict[str, list[int]]) -> list[Mutant]:
+    """The mutants on lines the unmutated run never ran: they cannot change what it does."""
+    ran = {p: set(ls) for p, ls in lines.items()}
+    return [m for m in mutants if m.line not in ran.get(os.path.abspath(m.path), ())]
 
 
 def in_child(work: Callable[[], dict], timeout: float) -> dict:
