@@ -200,6 +200,10 @@ def run_conform(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
 def run_mutate(args: argparse.Namespace) -> int:
     import os
     from pathlib import Path
@@ -275,7 +279,7 @@ def run_mutate(args: argparse.Namespace) -> int:
     print(f"{len(mutants)} mutants of " + ", ".join(p for p, _ in sources)
           + f"; the unmutated implementation passes ({base.get('traces', 0)} traces replayed, "
           f"{base.get('runs', 0)} executions validated, {seconds:.1f} s); timeout per mutant {timeout:.0f} s"
-          + (f"; {len(unrun)} on lines these suites never run are not judged" if unrun else ""))
+          + (f"; not judged: {_count(len(unrun), 'mutant')} on lines these suites never run" if unrun else ""))
     judged = [m for m in mutants if m not in unrun]
     width = min(60, max((len(m.title()) for m in mutants), default=0))
 
@@ -300,12 +304,12 @@ def run_mutate(args: argparse.Namespace) -> int:
              f"({100.0 * len(killed) / len(mutants):.1f}%)" if unrun else "")
           + f", {time.perf_counter() - started:.0f} s")
     if unrun:
-        print(f"{len(unrun)} mutants on lines these suites never run (code they do not exercise):")
+        print(f"{_count(len(unrun), 'mutant')} on lines these suites never run (code they do not exercise):")
         for path in dict.fromkeys(m.path for m in unrun):
             lines = sorted({m.line for m in unrun if m.path == path})
             print(f"  {path}: lines {', '.join(map(str, lines))}")
     if survivors:
-        print(f"{len(survivors)} surviving mutants (bugs these suites would miss, or equivalent mutants):")
+        print(f"{_count(len(survivors), 'surviving mutant')} (bugs these suites would miss, or equivalent mutants):")
         for m in survivors:
             print(m.diff(originals[m.path]))
     if args.json:
