@@ -155,9 +155,6 @@ class _Goals:
             self.goals[criterion].append(g)
         return g
 
-    def _where(self, node) -> str:
-        return _where(node)
-
     def _add_site(self, s: ProbeSite) -> None:
         node = s.node
         if s.kind == "decision" and "guards" in self.criteria:
