@@ -38,7 +38,8 @@ def build(checked: CheckedSpec, probes: bool = False) -> CompiledSpec:
     while True:
         try:
             gen = generate(checked, frozenset(no_hoist), probes)
-            ns = load(gen.source, checked.spec.path)
+            # A module with probes is another module: its lines must not be taken for the plain one's
+            ns = load(gen.source, checked.spec.path + (" with probes" if probes else ""))
             break
         except RecursionError:
             raise _too_complex(checked, "the compiler recursed too deeply", None) from None

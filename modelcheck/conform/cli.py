@@ -22,6 +22,7 @@ import time
 from typing import Callable
 
 from .tracefiles import write_suite
+from ..compile.build import EVAL_ERRORS
 from .criteria import CRITERIA, criteria_suite
 from .tracegen import coverage_suite, measure, random_suite, target_suite
 
@@ -117,6 +118,28 @@ def run_traces(args: argparse.Namespace, load_spec: Callable) -> int:
     model = compiled.model
     name = compiled.checked.spec.name
     constants = model.describe_constants()
+    try:
+        suite, coverage, goals, extra = _suite(args, model, compiled, criteria)
+    except EVAL_ERRORS as e:
+        raise SpecError(f"the spec could not be evaluated while generating traces: {model.explain_error(e)}",
+                        hint="`modelcheck check` on the same spec and constants shows the shortest trace to "
+                             "the state where it fails") from None
+    if suite is None:
+        return 1
+    written = write_suite(args.out, suite, args.strategy, args.spec, name, constants, coverage, extra, args.name,
+                          goals.summary() if criteria is not None else None)
+    steps = sum(len(s.trace) - 1 for s in suite)
+    print(f"Wrote {len(written)} {args.strategy} traces of {name} ({steps} steps) to {args.out}")
+    for line in (goals.lines() if criteria is not None else coverage.lines()):
+        print("  " + line)
+    return 0
+
+
+def _suite(args: argparse.Namespace, model, compiled, criteria):
+    """(suite, its coverage, the criteria's coverage or None, extra meta) for the strategy;
+    suite None: a target no state satisfies (said so)."""
+    from ..lang.errors import SpecError
+    goals = None
     if args.strategy == "target":
         if args.then and args.then not in model.action_names:
             raise SpecError(f"--then {args.then}: the spec has no such action",
@@ -126,7 +149,7 @@ def run_traces(args: argparse.Namespace, load_spec: Callable) -> int:
         if not suite:
             print(f"No reachable state within the constraint satisfies the target (or --then {args.then} "
                   f"is not enabled there); nothing written.")
-            return 1
+            return None, None, None, None
         coverage = measure(model, [s.trace for s in suite])
         extra = {"target": args.target, **({"then": args.then} if args.then else {})}
     elif criteria is not None:
@@ -140,13 +163,7 @@ def run_traces(args: argparse.Namespace, load_spec: Callable) -> int:
         suite = random_suite(model, args.count or 20, args.depth, args.seed)
         coverage = measure(model, [s.trace for s in suite])
         extra = {"seed": args.seed, "depth": args.depth}
-    written = write_suite(args.out, suite, args.strategy, args.spec, name, constants, coverage, extra, args.name,
-                          goals.summary() if criteria is not None else None)
-    steps = sum(len(s.trace) - 1 for s in suite)
-    print(f"Wrote {len(written)} {args.strategy} traces of {name} ({steps} steps) to {args.out}")
-    for line in (goals.lines() if criteria is not None else coverage.lines()):
-        print("  " + line)
-    return 0
+    return suite, coverage, goals, extra
 
 
 def run_conform(args: argparse.Namespace) -> int:
