@@ -237,6 +237,8 @@ def run_mutate(args: argparse.Namespace) -> int:
         raise SpecError("nothing to judge the mutants by", hint="give --traces DIR (replay) and/or --runs N (validation)")
     if args.runs < 0:
         raise SpecError(f"--runs {args.runs}: expected a number of executions, 0 or more")
+    if args.timeout is not None and not args.timeout > 0:
+        raise SpecError(f"--timeout {args.timeout:g}: expected a positive number of seconds")
     found = M.in_child(lambda: M.discover(args.adapter), timeout=300)
     if "error" in found or found.get("how") == "timeout":
         raise SpecError(found.get("error") or found.get("detail", "the adapter did not load"),

@@ -272,11 +272,18 @@ class _Child:
                 return json.loads(self.data)
             self.data += chunk
         if time.monotonic() - self.started > timeout:
+            self.stop()
+            return {"killed": True, "how": "timeout", "detail": f"still running after {timeout:.0f} s"}
+        return None
+
+    def stop(self) -> None:
+        """Kill the child (if it still runs) and reap it."""
+        try:
             os.kill(self.pid, signal.SIGKILL)
             os.waitpid(self.pid, 0)
             os.close(self.fd)
-            return {"killed": True, "how": "timeout", "detail": f"still running after {timeout:.0f} s"}
-        return None
+        except (ProcessLookupError, ChildProcessError, OSError):
+            pass
 
 
 def judge_all(mutants: list[Mutant], work: Callable[[Optional[Mutant]], dict], timeout: float, jobs: int = 1,
@@ -285,20 +292,24 @@ def judge_all(mutants: list[Mutant], work: Callable[[Optional[Mutant]], dict], t
     pending = list(mutants)
     running: dict[int, tuple[Mutant, _Child]] = {}
     verdicts: dict[int, Verdict] = {}
-    while pending or running:
-        while pending and len(running) < jobs:
-            m = pending.pop(0)
-            running[m.number] = (m, _Child(lambda m=m: work(m)))
-        for number, (m, child) in list(running.items()):
-            answer = child.poll(timeout)
-            if answer is not None:
-                del running[number]
-                v = Verdict(answer.pop("killed"), answer.pop("how"), answer.pop("detail", ""),
-                            time.monotonic() - child.started, answer)
-                verdicts[number] = v
-                on_verdict(m, v)
-        if running:
-            select.select([c.fd for _, c in running.values()], [], [], 0.05)
+    try:
+        while pending or running:
+            while pending and len(running) < jobs:
+                m = pending.pop(0)
+                running[m.number] = (m, _Child(lambda m=m: work(m)))
+            for number, (m, child) in list(running.items()):
+                answer = child.poll(timeout)
+                if answer is not None:
+                    del running[number]
+                    v = Verdict(answer.pop("killed"), answer.pop("how"), answer.pop("detail", ""),
+                                time.monotonic() - child.started, answer)
+                    verdicts[number] = v
+                    on_verdict(m, v)
+            if running:
+                select.select([c.fd for _, c in running.values()], [], [], 0.05)
+    finally:   # interrupted: no child outlives the run
+        for _, child in running.values():
+            child.stop()
     return verdicts
 
 
@@ -344,11 +355,15 @@ def not_run(mutants: list[Mutant], lines: dict[str, list[int]]) -> list[Mutant]:
 def in_child(work: Callable[[], dict], timeout: float) -> dict:
     """Run `work` once in a forked child (the unmutated implementation, or discovery)."""
     child = _Child(work)
-    while True:
-        answer = child.poll(timeout)
-        if answer is not None:
-            return answer
-        select.select([child.fd], [], [], 0.05)
+    try:
+        while True:
+            answer = child.poll(timeout)
+            if answer is not None:
+                return answer
+            select.select([child.fd], [], [], 0.05)
+    except BaseException:
+        child.stop()
+        raise
 
 
 def install(mutant: Mutant) -> None:
