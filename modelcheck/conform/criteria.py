@@ -79,7 +79,9 @@ class CriteriaCoverage:
 
     def summary(self) -> dict[str, Any]:
         return {c: {"goals": len(gs), "reachable": sum(g in self.reached for g in gs),
-                    "covered": sum(g in self.covered for g in gs),
+                    "covered": sum(g in self.covered and g in self.reached for g in gs),
+                    **({"beyond_constraint": [g.text for g in gs if g in self.covered and g not in self.reached]}
+                       if any(g in self.covered and g not in self.reached for g in gs) else {}),
                     "unreachable" if self.complete else "not_reached": [g.text for g in self.unreachable(c)],
                     "missing": [g.text for g in gs if g in self.reached and g not in self.covered]}
                 for c, gs in self.goals.items()}

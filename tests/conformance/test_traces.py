@@ -118,3 +118,11 @@ def test_target_strategy_writes_a_shortest_trace_to_the_scenario(run_cli, tmp_pa
     assert r.returncode == 1 and "nothing written" in r.stdout
     r = run_cli("traces", PAXOS, "--out", out, "--target", "true")
     assert r.returncode == 2
+
+
+def test_stored_criteria_summaries_meet_every_reachable_goal():
+    for name, strategy in (("paxos", "criteria"), ("raft", "criteria"), ("raft", "criteria-term3")):
+        summary = json.loads((suite_dir(name, strategy) / "coverage.json").read_text())
+        assert summary["criteria"] == ["classes", "guards", "boundaries", "branches", "messages"]
+        for criterion, goals in summary["goals"].items():
+            assert goals["covered"] == goals["reachable"] and not goals["missing"], (strategy, criterion)
