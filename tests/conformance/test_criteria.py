@@ -158,3 +158,12 @@ def test_a_stale_ballot_accepted_by_paxos_is_killed_by_the_criteria_suite_alone(
     verdict = killed_by(deleted, "impl.adapters.paxos:PaxosAdapter", suite_dir("paxos", "criteria"))
     assert verdict.killed and "Phase2b" in verdict.detail, verdict
     assert not killed_by(deleted, "impl.adapters.paxos:PaxosAdapter", suite_dir("paxos", "coverage")).killed
+
+
+def test_count_caps_the_suite_and_the_goals_left_are_named(tmp_path):
+    r = modelcheck("traces", LOCK, "--out", tmp_path / "one", "--criteria", "guards", "--count", "1")
+    assert r.returncode == 0, r.out
+    assert r.stdout.startswith("Wrote 1 coverage traces of Lock")
+    assert "  not covered (guards): " in r.stdout
+    summary = json.loads((tmp_path / "one" / "coverage.json").read_text())["goals"]["guards"]
+    assert summary["covered"] < summary["reachable"] == 14 and summary["missing"]
