@@ -46,8 +46,8 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Optional
 
 from ..compile import CompiledSpec, build
-from ..compile.codegen import ProbeSite
-from ..compile.explain import _text, _where
+from ..compile.codegen import ProbeSite, _chain
+from ..compile.explain import _stmts, _text, _where
 from ..explore.trace import trace_of
 from ..lang import ast as A
 from ..lang.errors import SpecError
@@ -191,7 +191,7 @@ class _Goals:
         out = {}
         chart = self.checked.chart
         for d in self.spec.of(A.ActionDecl):
-            for s in _statements(d.body):
+            for s in _stmts(d.body):
                 if not isinstance(s, A.Pick) or s.cond is None:
                     continue
                 kind = self.checked.binder_kinds.get(self.checked.binder_names[id(s.binder)], ("", None))[1]
@@ -275,17 +275,6 @@ class _Goals:
         return f"{action} receives {what} at a receiver with {state}"
 
 
-def _statements(body) -> Iterable[A.Stmt]:
-    for s in body:
-        yield s
-        if isinstance(s, A.If):
-            yield from _statements(s.then)
-            yield from _statements(s.orelse)
-        elif isinstance(s, A.Either):
-            for b in s.branches:
-                yield from _statements(b)
-
-
 def _required_tags(cond: A.Expr, binder: str, tag: str) -> Optional[set[str]]:
     """The variants a pick's condition admits when one of its top-level conjuncts is
     `m.tag == "X"` or an `or` of such; None if it does not say."""
@@ -298,14 +287,7 @@ def _required_tags(cond: A.Expr, binder: str, tag: str) -> Optional[set[str]]:
             return {e.right.value}
         return None
 
-    def conjuncts(e):
-        if isinstance(e, A.Binary) and e.op == "and":
-            yield from conjuncts(e.left)
-            yield from conjuncts(e.right)
-        else:
-            yield e
-
-    for c in conjuncts(cond):
+    for c in _chain(cond, "and"):
         found = literals(c)
         if found is not None:
             return found
