@@ -43,7 +43,7 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator, Optional
+from typing import Callable, Iterator, Optional
 
 SKIP_FUNCTIONS = ("__repr__", "__str__")
 NO_MUTATE = "# no mutate"
@@ -85,7 +85,7 @@ def mutants_of(source: str, path: str, module: str, first_number: int = 1) -> li
     offsets = [0]
     for line in lines:
         offsets.append(offsets[-1] + len(line))
-    skip = _skipped_lines(tree, lines)
+    skip = _skipped_lines(lines)
     out: list[Mutant] = []
 
     def at(lineno: int, col: int) -> int:
@@ -159,7 +159,7 @@ def _nodes(tree: ast.AST) -> Iterator[ast.AST]:
     return iter(nodes)
 
 
-def _skipped_lines(tree: ast.AST, lines: list[str]) -> set[int]:
+def _skipped_lines(lines: list[str]) -> set[int]:
     return {i for i, text in enumerate(lines, 1) if NO_MUTATE in text}
 
 
