@@ -2,10 +2,14 @@
 
     traces/paxos/coverage/   every transition class and every pair of consecutive classes of
                              specs/paxos.spec at its default constants
+    traces/paxos/criteria/   every goal of the criteria guards, boundaries, branches, messages
+                             (and classes) of specs/paxos.spec at its default constants
     traces/paxos/random/     seeded random walks of specs/paxos.spec
     traces/paxos/scenarios/  targeted traces of specs/paxos.spec (see regenerate.py)
     traces/raft/coverage/    every transition class of specs/raft.spec at its default constants
     traces/raft/coverage-term3/  the same with MaxTerm = 3 and MaxMsgs = 1
+    traces/raft/criteria/    every goal of the criteria of specs/raft.spec at its default constants
+    traces/raft/criteria-term3/  the same with MaxTerm = 3 and MaxMsgs = 1 (stale terms reachable)
     traces/raft/random/      seeded random walks of specs/raft.spec
     traces/raft/scenarios/   targeted traces of specs/raft.spec (see regenerate.py)
 

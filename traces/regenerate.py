@@ -21,10 +21,20 @@ SUITES = [
      "--name", "two-votes", "--target",
      'exists m in msgs: m.type == "2a" and size({p in msgs | p.type == "1b" and p.bal == m.bal}) == 2'
      ' and size({p.mval for p in msgs if p.type == "1b" and p.bal == m.bal and p.mbal >= 0}) == 2'],
+    # Paxos at its default constants: every goal of the criteria beyond transition classes
+    # (modelcheck/conform/criteria.py): guard outcomes, boundaries, branches, messages.
+    ["specs/paxos.spec", "--out", "traces/paxos/criteria", "--strategy", "coverage",
+     "--criteria", "classes,guards,boundaries,branches,messages"],
     # Raft at its default constants, and with terms up to 3 (one message in flight at a time).
     ["specs/raft.spec", "--out", "traces/raft/coverage", "--strategy", "coverage"],
     ["specs/raft.spec", "--const", "MaxTerm=3", "--const", "MaxMsgs=1", "--out", "traces/raft/coverage-term3",
      "--strategy", "coverage"],
+    # The criteria at both bounds: with terms up to 3 a message can be of a term its receiver
+    # has left (stale terms are unreachable at the default MaxTerm = 2).
+    ["specs/raft.spec", "--out", "traces/raft/criteria", "--strategy", "coverage",
+     "--criteria", "classes,guards,boundaries,branches,messages"],
+    ["specs/raft.spec", "--const", "MaxTerm=3", "--const", "MaxMsgs=1", "--out", "traces/raft/criteria-term3",
+     "--strategy", "coverage", "--criteria", "classes,guards,boundaries,branches,messages"],
     ["specs/raft.spec", "--out", "traces/raft/random", "--strategy", "random", "--count", "20",
      "--depth", "60", "--seed", "1"],
     # Figure 8 of the Raft paper: a leader's last entry is of an older term and stored on a

@@ -32,12 +32,14 @@ class CompiledSpec:
         return self.generated.source
 
 
-def build(checked: CheckedSpec) -> CompiledSpec:
+def build(checked: CheckedSpec, probes: bool = False) -> CompiledSpec:
+    """`probes`: generate the actions with probes (codegen.ProbeSite), for coverage measurement."""
     no_hoist: set[str] = set()
     while True:
         try:
-            gen = generate(checked, frozenset(no_hoist))
-            ns = load(gen.source, checked.spec.path)
+            gen = generate(checked, frozenset(no_hoist), probes)
+            # A module with probes is another module: its lines must not be taken for the plain one's
+            ns = load(gen.source, checked.spec.path + (" with probes" if probes else ""))
             break
         except RecursionError:
             raise _too_complex(checked, "the compiler recursed too deeply", None) from None

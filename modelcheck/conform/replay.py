@@ -6,6 +6,11 @@ state under the adapter's refinement mapping must equal the trace's next state. 
 step where it does not (or where the adapter cannot make the implementation take the step,
 or the implementation raises) is a divergence: the trace, the step, its action and
 arguments, and a per-variable diff of what the spec has against what the implementation has.
+
+A *refused* step (criteria.py puts one at the end of a trace whose input no step of the
+spec takes, such as a Prepare of a ballot already joined) is presented the same way, but
+the implementation may refuse it: if the adapter or the implementation raises, the trace
+conforms; if it takes it, its state must be unchanged.
 """
 from __future__ import annotations
 
@@ -32,6 +37,7 @@ class Divergence:
     diffs: tuple[VarDiff, ...] = ()
     error: Optional[str] = None     # the adapter could not take the step, or the implementation raised
     before: tuple[str, ...] = ()    # the steps before it (the last few), as calls
+    refused: bool = False           # a refused step: no step of the spec takes this input
 
     def headline(self) -> str:
         where = "the initial state" if self.action is None else f"step {self.step} of {self.length}: {self.call()}"
@@ -45,6 +51,9 @@ class Divergence:
 
     def render(self) -> str:
         lines = [self.headline()]
+        if self.refused:
+            lines.append("  no step of the spec takes this input (the spec refuses it), but the implementation "
+                         "took it and changed what the spec sees")
         if self.error:
             lines.append(f"  the implementation cannot take this step: {self.error}")
         if self.diffs:
@@ -96,9 +105,10 @@ def _call(action: Optional[str], args: dict[str, Any]) -> str:
 
 
 def replay_trace(adapter_cls: type[Adapter], trace: Trace, constants: dict[str, Any] | None = None,
-                 name: str = "trace") -> ReplayOutcome:
+                 name: str = "trace", refused: Iterable[int] = ()) -> ReplayOutcome:
     steps = trace.steps
     n = len(steps) - 1
+    refused = frozenset(refused)
     adapter = adapter_cls()
     try:
         adapter.reset(steps[0].state, dict(constants or {}))
@@ -114,13 +124,15 @@ def replay_trace(adapter_cls: type[Adapter], trace: Trace, constants: dict[str, 
             adapter.step(step.action, step.args, steps[i - 1].state)
             actual = adapter.state()
         except Exception as e:
+            if i in refused:   # the implementation (or its adapter) refuses the input, as the spec does
+                return ReplayOutcome(name, i)
             return ReplayOutcome(name, i - 1, Divergence(name, i, n, step.action, step.args, error=_error(e),
                                                          before=_before(steps, i)))
         expected = {v: canonical(x) for v, x in step.state.items()}
         diffs = diff_states(expected, actual)
         if diffs:
             return ReplayOutcome(name, i - 1, Divergence(name, i, n, step.action, step.args, tuple(diffs),
-                                                         before=_before(steps, i)))
+                                                         before=_before(steps, i), refused=i in refused))
     return ReplayOutcome(name, n)
 
 
@@ -129,4 +141,4 @@ def _before(steps, i: int) -> tuple[str, ...]:
 
 
 def replay_files(adapter_cls: type[Adapter], files: Iterable[TraceFile]) -> list[ReplayOutcome]:
-    return [replay_trace(adapter_cls, f.trace, f.constants, str(f.path)) for f in files]
+    return [replay_trace(adapter_cls, f.trace, f.constants, str(f.path), f.refused) for f in files]

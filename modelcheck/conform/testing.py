@@ -41,7 +41,7 @@ def check_trace(adapter: AdapterRef, trace: Union[str, Path, TraceFile]) -> None
     """Replay one trace file against the implementation; fail the test at a divergence."""
     import pytest
     f = trace if isinstance(trace, TraceFile) else read_trace(trace)
-    outcome = replay_trace(_adapter(adapter), f.trace, f.constants, str(f.path))
+    outcome = replay_trace(_adapter(adapter), f.trace, f.constants, str(f.path), f.refused)
     if not outcome.ok:
         pytest.fail(outcome.divergence.render(), pytrace=False)
 

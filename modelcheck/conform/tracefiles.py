@@ -36,6 +36,18 @@ class TraceFile:
         names = frozenset(self.meta.get("modelValues", ()))
         return {k: mark_model_values(v, names) for k, v in self.meta.get("constants", {}).items()}
 
+    @property
+    def refused(self) -> tuple[int, ...]:
+        """Steps that are inputs the spec refuses (no step of it takes them): replay presents
+        them, and the implementation must refuse them too (criteria.py)."""
+        return tuple(int(k) for k in self.meta.get("refused", ()))
+
+    def spec_steps(self) -> Trace:
+        """The trace without its refused steps: a behaviour of the spec."""
+        if not self.refused:
+            return self.trace
+        return Trace(tuple(s for k, s in enumerate(self.trace.steps) if k not in self.refused))
+
     def const_overrides(self) -> dict[str, str]:
         """The constants as --const texts, to load the spec as the trace's generator did."""
         return {k: itf_to_expression(v) for k, v in self.constants.items()}
@@ -43,9 +55,11 @@ class TraceFile:
 
 def write_suite(directory: str | Path, suite: Iterable[SuiteTrace], strategy: str, spec_path: str,
                 spec_name: str, constants: dict[str, Any], coverage: Coverage | None = None,
-                extra_meta: dict[str, Any] | None = None, name: str | None = None) -> list[Path]:
+                extra_meta: dict[str, Any] | None = None, name: str | None = None,
+                goals: dict[str, Any] | None = None) -> list[Path]:
     """Write the suite's traces as NAME-NNNN.itf.json and its summary as NAME.json (NAME:
-    the strategy, unless given), replacing an earlier suite of that name there."""
+    the strategy, unless given), replacing an earlier suite of that name there. `goals`:
+    the coverage of --criteria (criteria.py), for the summary."""
     name = name or strategy
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
@@ -59,6 +73,8 @@ def write_suite(directory: str | Path, suite: Iterable[SuiteTrace], strategy: st
             meta["covers"] = list(st.covers)
         if st.beyond_constraint:
             meta["beyond_constraint"] = True
+        if st.refused:
+            meta["refused"] = list(st.refused)
         path = out / f"{name}-{i:04d}{SUFFIX}"
         path.write_text(itf_text(trace_to_itf(st.trace, meta)), encoding="utf-8")
         written.append(path)
@@ -66,6 +82,8 @@ def write_suite(directory: str | Path, suite: Iterable[SuiteTrace], strategy: st
                "traces": len(written), "steps": sum(len(st.trace) - 1 for st in suite), **(extra_meta or {})}
     if coverage is not None:
         summary["coverage"] = coverage.summary()
+    if goals is not None:
+        summary["goals"] = goals
     (out / f"{name}.json").write_text(json.dumps(summary, indent=1, default=str) + "\n", encoding="utf-8")
     return written
 

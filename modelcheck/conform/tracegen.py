@@ -46,6 +46,7 @@ class SuiteTrace:
     trace: Trace
     covers: list[str]                      # the classes (or class pairs) it was generated for
     beyond_constraint: bool = False        # it leaves the spec's state constraint
+    refused: tuple[int, ...] = ()          # steps that are no steps of the spec: inputs it refuses (criteria.py)
 
 
 @dataclass
@@ -253,15 +254,27 @@ def coverage_suite(model: Model, max_states: int = 1_000_000, beyond_max_states:
         cov.covered_pairs = {p for p in covered if p in reachable_pairs}
     missing = set(cov.actions_missing)
     if missing and (limit is None or len(suite) < limit):
-        beyond = _explore(model, False, beyond_max_states, missing)
-        for cls, (fp, a, names, args, t) in sorted(beyond.first_edge.items(), key=lambda e: class_name(e[0])):
-            if cls[0] in missing:
-                missing.discard(cls[0])
-                steps = _path(beyond, fp) + [(a, names, args, t)]
-                suite.append(SuiteTrace(trace_of(model, steps), [class_name(cls)], beyond_constraint=True))
-                cov.covered.add(cls)
-                cov.beyond[cls[0]] = len(beyond.states)
+        for trace, cls, states in beyond_constraint(model, missing, beyond_max_states):
+            suite.append(trace)
+            cov.covered.add(cls)
+            cov.beyond[cls[0]] = states
     return suite, cov
+
+
+def beyond_constraint(model: Model, actions: set[str], max_states: int = 300_000
+                      ) -> list[tuple[SuiteTrace, TransitionClass, int]]:
+    """For each of `actions` (never enabled within the constraint), a trace to its first
+    step found breadth-first ignoring the constraint: (trace, its class, states searched)."""
+    missing = set(actions)
+    beyond = _explore(model, False, max_states, missing)
+    out = []
+    for cls, (fp, a, names, args, t) in sorted(beyond.first_edge.items(), key=lambda e: class_name(e[0])):
+        if cls[0] in missing:
+            missing.discard(cls[0])
+            steps = _path(beyond, fp) + [(a, names, args, t)]
+            out.append((SuiteTrace(trace_of(model, steps), [class_name(cls)], beyond_constraint=True), cls,
+                        len(beyond.states)))
+    return out
 
 
 def target_suite(model: Model, holds: Callable[[Any], bool], then: str | None = None,

@@ -80,7 +80,9 @@ def test_traces_command_writes_itf_files_and_reports_coverage(run_cli, tmp_path)
     assert len(list(out.glob("coverage-*.itf.json"))) == len(files)   # the other suite is kept
 
 
-STORED = [("paxos", "coverage", PAXOS), ("paxos", "random", PAXOS), ("raft", "coverage", RAFT), ("raft", "random", RAFT)]
+STORED = [("paxos", "coverage", PAXOS), ("paxos", "random", PAXOS), ("paxos", "criteria", PAXOS),
+          ("raft", "coverage", RAFT), ("raft", "random", RAFT), ("raft", "criteria", RAFT),
+          ("raft", "criteria-term3", RAFT)]
 
 
 @pytest.mark.parametrize("name,strategy,spec", STORED, ids=[f"{n}-{s}" for n, s, _ in STORED])
@@ -90,7 +92,7 @@ def test_stored_suites_are_behaviours_of_their_specs(name, strategy, spec):
     assert files
     model = pipeline.load(spec, files[0].const_overrides()).model
     for f in files:
-        result = replay(model, f.trace)
+        result = replay(model, f.spec_steps())
         assert result.ok, f"{f.path.name}: {result.rejection}"
 
 
@@ -116,3 +118,11 @@ def test_target_strategy_writes_a_shortest_trace_to_the_scenario(run_cli, tmp_pa
     assert r.returncode == 1 and "nothing written" in r.stdout
     r = run_cli("traces", PAXOS, "--out", out, "--target", "true")
     assert r.returncode == 2
+
+
+def test_stored_criteria_summaries_meet_every_reachable_goal():
+    for name, strategy in (("paxos", "criteria"), ("raft", "criteria"), ("raft", "criteria-term3")):
+        summary = json.loads((suite_dir(name, strategy) / "coverage.json").read_text())
+        assert summary["criteria"] == ["classes", "guards", "boundaries", "branches", "messages"]
+        for criterion, goals in summary["goals"].items():
+            assert goals["covered"] == goals["reachable"] and not goals["missing"], (strategy, criterion)
