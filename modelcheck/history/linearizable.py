@@ -43,8 +43,8 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-from .format import History, Op
-from .model import ILLEGAL, apply, effective_ops, keeps_sources, step_of, written
+from .format import History, Op, show
+from .model import ILLEGAL, apply, appended_keys, effective_ops, keeps_sources, read_value, sources, step_of
 from .result import Deadline, Effort, OutOfTime, Result, Stats, Verdict
 from .shrink import around, shrink
 
@@ -141,7 +141,7 @@ def _search(ops: list[Op], deadline: Deadline, search: Effort | None, order: lis
     remaining = sum(needed)
     cache: set[tuple[int, object, bool]] = set()
     stack: list[tuple[int, object, bool, bool]] = []  # (call entry, value before it, observe, forced)
-    linearized, value, observe = 0, None, False
+    linearized, value, observe = 0, ops[0].initial, False
     entry, fresh = nxt[head], True
     count = 0
     stuck = 0  # the furthest return entry reached
@@ -268,7 +268,8 @@ def offending(ops: list[Op], deadline: Deadline, search: Effort) -> tuple[Op, li
         ops = around(prefix(ops, stuck.complete + 1), stuck.invoke, stuck.complete, bad) or ops
     culprit, bad_prefix = shortest_bad_prefix(ops, deadline, search)
     start = around(bad_prefix, culprit.invoke, culprit.complete, bad) or bad_prefix
-    small, minimal = shrink(start, lambda subset: keeps_sources(subset, start) and bad(subset), deadline)
+    culprit = next(op for op in start if op.id == culprit.id)
+    small, minimal = shrink(start, lambda subset: keeps_sources(subset, start) and bad(subset), deadline, (culprit,))
     return culprit, small, minimal
 
 
@@ -303,11 +304,15 @@ def prefix(ops: list[Op], cut: int) -> list[Op]:
 
 
 def _from_nowhere(culprit: Op, ops: list[Op]) -> str:
-    """A note when the culprit read a value that no write could have left."""
-    read = culprit.result if culprit.f == "get" else culprit.arg[0] if culprit.f == "cas" else None
-    if read is None or any(op.writes and op.status != "fail" and written(op) == read for op in ops):
+    """A note when the culprit read a value that no write could have left (before it
+    completed)."""
+    if culprit.f == "put" or culprit.status != "ok" or culprit.key in appended_keys(ops) \
+            or read_value(culprit) == culprit.initial or sources(culprit, ops):
         return ""
-    return f" (no write of {culprit.key!r} wrote {read})"
+    value = show(read_value(culprit))
+    if sources(culprit, ops, real_time=False):
+        return f" (only writes invoked after it completed wrote {value})"
+    return f" (no write of {culprit.key!r} wrote {value})"
 
 
 def _bad(ops: list[Op], deadline: Deadline, search: Effort) -> bool:

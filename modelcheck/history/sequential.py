@@ -35,7 +35,7 @@ import time
 
 from . import linearizable, witness
 from .format import History, Op
-from .model import GET, ILLEGAL, PUT, apply, effective_ops, keeps_sources, step_of, written
+from .model import CAS, GET, ILLEGAL, PUT, apply, appended_keys, effective_ops, keeps_sources, step_of, written
 from .result import Deadline, Effort, OutOfTime, Result, Stats, Verdict
 from .saturate import analyse_all, key_refutation, refutation
 from .shrink import around, shrink
@@ -63,8 +63,8 @@ def check(history: History, timeout: float | None = None, shrink_seconds: float 
         return done(Verdict.VALID)
     budget = deadline.within(shrink_seconds)
     if refuted is None:
-        small, minimal = shrink(everything, lambda ops: keeps_sources(ops, everything) and _bad(ops, budget, effort),
-                                budget)
+        small, minimal = shrink(everything, lambda ops: keeps_sources(ops, everything, False)
+                                and _bad(ops, budget, effort), budget)
         return done(Verdict.INVALID, ops=tuple(small), minimal=minimal,
                     reason="no order of the operations keeps every process's program order and every read's value")
     key, cycle = refuted
@@ -84,14 +84,14 @@ def _shrink_refuted(ops: list[Op], cycle: list[Op], budget: Deadline, effort: Ef
     cycle, near it and shrunk while saturation still refutes it (fast); then shrunk while it
     stays inconsistent."""
     def refuted(subset: list[Op]) -> bool:
-        return keeps_sources(subset, ops) and _saturation_refutes(subset, budget)
+        return keeps_sources(subset, ops, False) and _saturation_refutes(subset, budget)
 
     start = ops
     if cycle:
         first = min(op.invoke for op in cycle)
         last = max(op.complete if op.complete is not None else op.invoke for op in cycle)
-        start, _ = shrink(around(ops, first, last, refuted) or ops, refuted, budget)
-    return shrink(start, lambda subset: keeps_sources(subset, ops) and _bad(subset, budget, effort), budget)
+        start, _ = shrink(around(ops, first, last, refuted, real_time=False) or ops, refuted, budget)
+    return shrink(start, lambda subset: keeps_sources(subset, ops, False) and _bad(subset, budget, effort), budget)
 
 
 def decide(ops: list[Op], deadline: Deadline, effort: Effort) -> tuple[bool, tuple[str | None, list[Op]] | None]:
@@ -175,6 +175,9 @@ class _Search:
             by_process.setdefault(op.process, []).append(op)
         keys = sorted({op.key for op in ops})
         slot = {key: i for i, key in enumerate(keys)}
+        initial = {op.key: op.initial for op in ops}
+        # on a key with appends a value can be built again, so overwriting it loses nothing for good
+        self.rebuildable = {slot[key] for key in appended_keys(ops)}
         self.lanes = list(by_process.values())
         # per process, per position: (register index, step, invoked at)
         self.plan = [[(slot[op.key], step_of(op), op.invoke) for op in lane] for lane in self.lanes]
@@ -185,11 +188,11 @@ class _Search:
         for p, lane in enumerate(self.lanes):
             for at, op in enumerate(lane):
                 s = self.plan[p][at][1]
-                if s.kind != PUT and op.status == "ok":  # an unknown-outcome cas need not read
+                if s.kind in (GET, CAS) and op.status == "ok":  # an unknown-outcome cas need not read
                     self.readers.setdefault((slot[op.key], s.a), []).append((p, at))
-                if s.kind != GET:
+                if s.kind in (PUT, CAS):
                     self.writers.setdefault((slot[op.key], written(op)), []).append((p, at))
-        self.start = (tuple(0 for _ in self.lanes), tuple(None for _ in keys))
+        self.start = (tuple(0 for _ in self.lanes), tuple(initial[key] for key in keys))
         self.seen: dict = {}  # state -> (the state before, process that moved, placed or left out)
         self.found = None
         self.steps = 0
@@ -239,7 +242,8 @@ class _Search:
             if at < len(self.plan[p]):
                 slot, step, invoked = self.plan[p][at]
                 after = apply(step, values[slot])
-                if after is not ILLEGAL and (after == values[slot] or not self._needed(slot, values[slot], where, p)):
+                if after is not ILLEGAL and (after == values[slot] or slot in self.rebuildable
+                                             or not self._needed(slot, values[slot], where, p)):
                     candidates.append((invoked, p, slot, after))
                 if at == self.done_at[p]:  # the unknown-outcome last operation: leave it out
                     candidates.append((invoked, p, None, None))

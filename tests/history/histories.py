@@ -70,14 +70,36 @@ def _histories(draw, max_processes: int, max_ops: int, unique: bool) -> History:
 
 def _legal(op: Op, values: dict):
     """The registers after op, or None if op cannot happen now."""
-    now = values.get(op.key)
+    now = values.get(op.key, op.initial)
     if op.f == "get":
         return values if now == op.result else None
     if op.f == "cas":
         if now != op.arg[0]:
             return None
         return {**values, op.key: op.arg[1]}
+    if op.f == "append":
+        return {**values, op.key: now + op.arg}
     return {**values, op.key: op.arg}
+
+
+def could_be_sources(read: Op, ops, real_time: bool) -> list[Op]:
+    """The writes in `ops` that could have left the value `read` saw (for a get that
+    succeeded or a cas that did not fail, of a value other than the initial one): writes of
+    that value that did not fail, not a cas from that value to itself, and (real_time)
+    not invoked after the read completed."""
+    if read.f == "put" or read.status == "fail" or read.f == "get" and read.status != "ok":
+        return []
+    value = read.result if read.f == "get" else read.arg[0]
+    if value == read.initial:
+        return []
+    found = []
+    for w in ops:
+        wrote = w.arg if w.f == "put" else w.arg[1] if w.f == "cas" else None
+        if w.f != "get" and w.id != read.id and w.key == read.key and w.status != "fail" and wrote == value \
+                and not (w.f == "cas" and w.arg[0] == w.arg[1]) \
+                and not (real_time and read.status == "ok" and w.invoke > read.complete):
+            found.append(w)
+    return found
 
 
 def _happening(ops) -> list[Op]:
