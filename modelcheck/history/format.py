@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal, Union
+from typing import TYPE_CHECKING, Any, Literal, Union
+
+if TYPE_CHECKING:
+    from .jepsen import Conventions
 
 FORMAT = "modelcheck-history/1"
 FUNCTIONS = ("get", "put", "cas", "append")
@@ -93,28 +97,39 @@ def show(v: Value) -> str:
 
 # ---------------------------------------------------------------- reading
 
-def read_history(path: str | Path) -> History:
-    """The history in the file: modelcheck's JSON format, or Jepsen's EDN lines (edn.py)."""
+def read_history(path: str | Path, conventions: "Conventions | None" = None) -> History:
+    """The history in the file: modelcheck's JSON format, or Jepsen's EDN or log lines
+    (jepsen.py, read with `conventions`)."""
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as e:
         raise HistoryError(f"cannot read {path}: {e.strerror or e}") from None
     except UnicodeDecodeError:
         raise HistoryError(f"{path} is not a text file (not UTF-8)") from None
-    return parse_history(text, str(path))
+    return parse_history(text, str(path), conventions)
 
 
-def parse_history(text: str, source: str = "<history>") -> History:
-    stripped = text.lstrip()
-    if stripped.startswith("{:") or stripped.startswith("[{:") or stripped.startswith("{ :"):
-        from .jepsen import edn_document
-        return history_from_document(edn_document(text), source)
+def parse_history(text: str, source: str = "<history>", conventions: "Conventions | None" = None) -> History:
+    """JSON if the text is a JSON object (`{"…`, `{}`), else Jepsen's notations. `conventions`
+    (the initial value, what a nil read means) apply to Jepsen's; a JSON document says
+    its own initial value, and a different one in `conventions` is an error."""
+    if not re.match(r'\s*\{\s*("|\}|$)', text):
+        from .jepsen import Conventions as JepsenConventions, read_jepsen
+        return read_jepsen(text, source, conventions or JepsenConventions())
     try:
         document = json.loads(text)
     except json.JSONDecodeError as e:
         raise HistoryError(f"not JSON: line {e.lineno}, column {e.colno}: {e.msg}") from None
     except RecursionError:
         raise HistoryError("not a history: the JSON is nested too deeply") from None
+    if conventions is not None and isinstance(document, dict):
+        if conventions.nil_reads != "absent":
+            raise HistoryError("nil reads can only be taken as unknown in Jepsen's formats: in this format a "
+                               "read's value is always known (null: the key has no value)")
+        if "initial" in document and document["initial"] != conventions.initial:
+            raise HistoryError(f"the history says \"initial\": {_short(document['initial'])}, the options "
+                               f"{_short(conventions.initial)}: leave one out")
+        document = {**document, "initial": conventions.initial}
     return history_from_document(document, source)
 
 

@@ -55,7 +55,9 @@ def test_json_output(write):
 
 @pytest.mark.parametrize("content, message", [
     ("{\"format\": \"modelcheck-history/1\", \"events\": [{\"type\": \"ok\"}]}", 'event 0: missing field "process"'),
-    ("not json at all", "not JSON"),
+    ("not json at all", "line 1, column 1: expected an operation map like"),
+    ("{\"format\": ", "not JSON: line 1"),
+    ("{:process 0, :type :invoke, :f :read ; no end", "not EDN: line 1, column 1: '{' opened here is never closed"),
 ])
 def test_bad_input_is_exit_2_without_traceback(write, content, message):
     run = run_modelcheck("history", write(content))
