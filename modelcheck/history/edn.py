@@ -36,6 +36,7 @@ with a leading zero (which Clojure reads as octal) are errors, not guesses.
 """
 from __future__ import annotations
 
+import bisect
 import datetime
 import re
 import uuid
@@ -173,16 +174,22 @@ class _Reader:
         self.text = text
         self.at = 0
         self.started = 0
+        self.line_starts: list[int] | None = None
+        self.atoms: dict[str, Any] = {}
         self.elements_of_first: list[tuple[Any, int]] = []  # (element, offset) of the first top-level list
 
     def error(self, message: str, offset: int) -> EdnError:
-        line = self.text.count("\n", 0, offset) + 1
-        column = offset - (self.text.rfind("\n", 0, offset) + 1) + 1
-        return EdnError(message, line, column)
+        return EdnError(message, *self.position(offset))
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """(line, column), from 1, of an offset into the text."""
+        if self.line_starts is None:
+            self.line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
+        line = bisect.bisect_right(self.line_starts, offset)
+        return line, offset - self.line_starts[line - 1] + 1
 
     def located(self, value: Any, offset: int) -> Located:
-        error = self.error("", offset)
-        return Located(value, error.line, error.column)
+        return Located(value, *self.position(offset))
 
     def all(self) -> list[tuple[Any, int]]:
         forms = []
@@ -283,8 +290,8 @@ class _Reader:
         into[key] = value
 
     def _where(self, offset: int) -> str:
-        e = self.error("", offset)
-        return f"line {e.line}, column {e.column}"
+        line, column = self.position(offset)
+        return f"line {line}, column {column}"
 
     def _string(self, start: int) -> str:
         m = _STRING.match(self.text, start)
@@ -363,6 +370,12 @@ class _Reader:
     def _atom(self, start: int) -> Any:
         token = self._token(start)
         self.at = start + len(token)
+        value = self.atoms.get(token, _END)  # histories repeat their keywords and numbers
+        if value is _END:
+            value = self.atoms[token] = self._atom_value(token, start)
+        return value
+
+    def _atom_value(self, token: str, start: int) -> Any:
         if token in ("nil", "true", "false"):
             return {"nil": None, "true": True, "false": False}[token]
         if token[0] in _DIGITS or token[0] in "+-" and token[1:2] and token[1] in _DIGITS:

@@ -6,7 +6,8 @@ The search is Wing and Gong's, with Lowe's improvements, as Porcupine does it:
 
 * **Per key.** Operations on different keys do not interact and linearizability is
   compositional (Herlihy and Wing): the history is linearizable iff each key's
-  sub-history is. Each key is searched alone, which turns one product of searches into a sum.
+  sub-history is. Each key is searched alone, which turns one product of searches into a sum;
+  the keys' searches take turns, so one bad key found quickly decides the history.
 * **Depth-first over an entry list.** Every operation has a call entry (at its invocation)
   and a return entry (at its completion; at the very end for an unknown outcome). Walking
   the list from its head, a call whose operation is legal now is linearized: its call and
@@ -85,8 +86,22 @@ def ops_by_key(ops: tuple[Op, ...] | list[Op]) -> dict[str, list[Op]]:
 
 
 def first_bad_key(by_key: dict[str, list[Op]], deadline: Deadline, search: Effort) -> str | None:
-    """The first key whose operations are not linearizable, or None if the whole history is."""
-    return next((key for key, ops in by_key.items() if not linearizable(ops, deadline, search)), None)
+    """A key whose operations are not linearizable, or None if the whole history is.
+
+    The keys' searches run in turns, a slice of steps each, so that a key quickly shown bad
+    is found before keys whose searches are long (any bad key decides the history); a
+    search is paused between its turns, not begun again, so nothing is done twice."""
+    running = {key: _searching(ops, search) for key, ops in by_key.items()}
+    while running:
+        for key, steps in list(running.items()):
+            try:
+                next(steps)
+            except StopIteration as finished:
+                if finished.value is not None:
+                    return key
+                del running[key]
+            deadline.check()
+    return None
 
 
 def linearizable(ops: list[Op], deadline: Deadline = Deadline(None), search: Effort | None = None) -> bool:
@@ -124,9 +139,21 @@ def _stuck_at(ops: list[Op], deadline: Deadline, search: Effort) -> Op | None:
 def _search(ops: list[Op], deadline: Deadline, search: Effort | None, order: list[Op] | None = None) -> Op | None:
     """None if the key's history is linearizable (and then `order`, if given, is filled with
     the linearization), else the operation whose completion the search got furthest to
-    without linearizing it (where it was stuck). One function, with
-    the list's arrays in locals, because this is the inner loop (see the module docstring
-    for what each part does)."""
+    without linearizing it (where it was stuck). Raises OutOfTime past the deadline."""
+    steps = _searching(ops, search, order)
+    while True:
+        try:
+            next(steps)
+        except StopIteration as finished:
+            return finished.value
+        deadline.check()
+
+
+def _searching(ops: list[Op], search: Effort | None, order: list[Op] | None = None):
+    """_search as a generator that pauses every CHECK_EVERY steps (so that a caller can look
+    at the clock, or run several searches in turns) and returns its answer. One function,
+    with the list's arrays in locals, because this is the inner loop (see the module
+    docstring for what each part does)."""
     ops = effective_ops(ops)
     search = search if search is not None else Effort()
     if not ops:
@@ -148,7 +175,7 @@ def _search(ops: list[Op], deadline: Deadline, search: Effort | None, order: lis
     while remaining:
         count += 1
         if count % CHECK_EVERY == 0:
-            deadline.check()
+            yield
         if fresh:  # a new state: a get that can read the value now is taken without branching
             fresh = False
             get = nxt[head]

@@ -90,9 +90,10 @@ def keeps_sources(ops: list[Op], among: Iterable[Op], real_time: bool = True) ->
     be inconsistent for a dull reason (a value from nowhere), so shrinking keeps to subsets
     where this holds."""
     kept = {op.id for op in ops}
+    appended = appended_keys(among)
     for op in ops:
         found = sources(op, among, real_time)
-        if found and not (all if op.key in appended_keys(found) else any)(w.id in kept for w in found):
+        if found and not (all if op.key in appended else any)(w.id in kept for w in found):
             return False
     return True
 
@@ -123,6 +124,8 @@ def sources(read: Op, among: Iterable[Op], real_time: bool = True) -> list[Op]:
     value = read_value(read)
     if value == read.initial:
         return []
+    among = list(among)
+    pieces = isinstance(value, str) and any(w.f == "append" and w.key == read.key for w in among)
     out = []
     for w in among:
         if w.key != read.key or not w.writes or w.status == "fail" or w.id == read.id:
@@ -131,6 +134,6 @@ def sources(read: Op, among: Iterable[Op], real_time: bool = True) -> list[Op]:
                 read.status != "info" and w.invoke > read.complete:
             continue
         text = w.arg if w.f in ("put", "append") else w.arg[1]
-        if text == value or w.f == "append" and isinstance(value, str) and text and text in value:
+        if text == value or pieces and isinstance(text, str) and text and text in value:
             out.append(w)
     return out
