@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import time
 
-from . import linearizable, witness
+from . import linearizable, smt, witness
 from .format import History, Op
 from .model import CAS, GET, ILLEGAL, PUT, apply, appended_keys, effective_ops, keeps_sources, step_of, written
 from .result import Deadline, Effort, OutOfTime, Result, Stats, Verdict
@@ -43,6 +43,7 @@ from .shrink import around, shrink
 MODEL = "sequential"
 CHECK_EVERY = 2048
 SHRINK_SECONDS = 5.0
+SEARCH_BEFORE_SMT = 0.25  # seconds of search before the question goes to Z3
 
 
 def check(history: History, timeout: float | None = None, shrink_seconds: float = SHRINK_SECONDS) -> Result:
@@ -100,16 +101,16 @@ def decide(ops: list[Op], deadline: Deadline, effort: Effort) -> tuple[bool, tup
     the search of a key found none). The cheap answers first:
 
     1. every key linearizable: consistent (real-time order includes program order);
-    2. a key that saturation (saturate.py), or a search of that key alone, shows to have no
-       order keeping program order: inconsistent (the restriction of a consistent order to
-       a key would be one);
+    2. a key that saturation (saturate.py), or a search of that key alone (sequential_order),
+       shows to have no order keeping program order: inconsistent (the restriction of a
+       consistent order to a key would be one);
     3. an order of each key (a linearization, or the one that search found) that merges with
        program order (witness.py): consistent;
     4. saturation of all keys together finds a contradiction: inconsistent;
     5. saturation of all keys with each key's linearization as a chain (for a key that has
        none, of the key without the few operations the search is stuck at) gives an order,
        earliest completed first, that is legal: consistent;
-    6. the search over all keys together."""
+    6. sequential_order of all keys together: the search, and Z3 if the search stalls."""
     orders, bad = [], []  # orders: a linearization of each key that has one
     for key_ops in linearizable.ops_by_key(ops).values():
         order = linearizable.linearization(key_ops, deadline, effort)
@@ -122,10 +123,10 @@ def decide(ops: list[Op], deadline: Deadline, effort: Effort) -> tuple[bool, tup
             return False, refuted
     searched = []
     for key_ops in bad:
-        search = run_search(key_ops, deadline, effort)
-        if search.found is None:
+        order = sequential_order(key_ops, deadline, effort)
+        if order is None:
             return False, (key_ops[0].key, [])
-        searched.append(search.order())
+        searched.append(order)
     if witness.merge(orders + searched) is not None:
         return True, None
     cycle, _ = analyse_all(ops, deadline)
@@ -133,7 +134,21 @@ def decide(ops: list[Op], deadline: Deadline, effort: Effort) -> tuple[bool, tup
         return False, (None, cycle)
     if follows_linearizations(ops, orders, bad, deadline, effort):
         return True, None
-    return run_search(ops, deadline, effort).found is not None, None
+    return sequential_order(ops, deadline, effort) is not None, None
+
+
+def sequential_order(ops: list[Op], deadline: Deadline, effort: Effort) -> list[Op] | None:
+    """A sequentially consistent order of the operations (left-out unknown outcomes not in
+    it), or None if there is none: the search's, or, if the search has not finished within
+    SEARCH_BEFORE_SMT seconds, Z3's (smt.py; not for keys with appends, where the search
+    goes on). Raises OutOfTime past the deadline."""
+    budget = deadline.within(SEARCH_BEFORE_SMT) if smt.encodable(ops) else deadline
+    try:
+        search = run_search(ops, budget, effort)
+        return search.order() if search.found is not None else None
+    except OutOfTime:
+        deadline.check()  # the whole check's time is up, not just the search's
+    return smt.sequential_order(ops, deadline)
 
 
 def follows_linearizations(ops: list[Op], orders: list[list[Op]], bad: list[list[Op]], deadline: Deadline,

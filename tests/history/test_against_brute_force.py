@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 
-from modelcheck.history import linearizable, sequential, witness
+from modelcheck.history import linearizable, sequential, smt, witness
 from modelcheck.history.format import History
 from modelcheck.history.model import keeps_sources
 from modelcheck.history.result import Deadline, Effort, Verdict
@@ -24,11 +24,13 @@ def test_checkers_agree_with_brute_force(history):
 @settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(histories())
 def test_each_way_of_deciding_sequential_consistency_is_right(history):
-    """The steps of sequential.decide separately: the search, saturation's refutations, and
-    the witnesses made of per-key orders."""
+    """The steps of sequential.decide separately: the search, Z3's encoding, saturation's
+    refutations, and the witnesses made of per-key orders."""
     expected = brute_sequential(history)
     ops = list(history.ops)
     assert sequential.sequentially_consistent(ops) == expected
+    if smt.encodable(ops):
+        assert (smt.sequential_order(ops, Deadline(None)) is not None) == expected
     if refutation(ops, Deadline(None)) or key_refutation(ops, Deadline(None)):
         assert not expected
     orders, linearizations, bad = [], [], []
