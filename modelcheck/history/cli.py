@@ -106,24 +106,33 @@ def run_history(args: argparse.Namespace) -> int:
 
 
 def _write_outputs(args: argparse.Namespace, result: Result, pictures: list[tuple[str, str]]) -> int:
-    from ..report.render import PictureError, write_picture
-    from .picture import timeline
-    title = f"{args.file}: not {ADJECTIVE[result.model]}" + (f" (key {result.key})" if result.key else "")
-    drawn = result.ops[-DRAWN:]
-    if pictures and len(drawn) < len(result.ops):
-        print(f"note: the pictures show the last {len(drawn)} of {len(result.ops):,} operations", file=sys.stderr)
     try:
-        for _, path in pictures:
-            write_picture(timeline(drawn, title, result.culprit), path, "neato", fixed_positions=True)
+        if pictures and not _draw(args.file, result, pictures):
+            return EXIT_BAD_INPUT
         if args.out:
             write_history(args.out, result.ops)
-    except PictureError as e:
-        print(f"modelcheck history: {e}", file=sys.stderr)
-        return EXIT_BAD_INPUT
     except OSError as e:
         print(f"modelcheck history: cannot write {e.filename}: {e.strerror or e}", file=sys.stderr)
         return EXIT_BAD_INPUT
     return EXIT[Verdict.INVALID]
+
+
+def _draw(file: str, result: Result, pictures: list[tuple[str, str]]) -> bool:
+    """The offending operations drawn into each picture file; False (said on stderr) if
+    graphviz could not. Imports graphviz, so only called to draw."""
+    from ..report.render import PictureError, write_picture
+    from .picture import timeline
+    title = f"{file}: not {ADJECTIVE[result.model]}" + (f" (key {result.key})" if result.key else "")
+    drawn = result.ops[-DRAWN:]
+    if len(drawn) < len(result.ops):
+        print(f"note: the pictures show the last {len(drawn)} of {len(result.ops):,} operations", file=sys.stderr)
+    try:
+        for _, path in pictures:
+            write_picture(timeline(drawn, title, result.culprit), path, "neato", fixed_positions=True)
+    except PictureError as e:
+        print(f"modelcheck history: {e}", file=sys.stderr)
+        return False
+    return True
 
 
 def _suffix(path: str, kind: str) -> None:

@@ -183,6 +183,7 @@ def test_errors_name_the_line_and_column(text, message):
     ("etcd_002.log", None, "valid"),
     ("etcd_006.log", None, "invalid"),
     ("etcd_013.log", None, "invalid"),
+    ("etcd_071.log", None, "invalid"),
     ("c01-ok.txt", Conventions(initial=""), "valid"),
     ("c01-bad.txt", Conventions(initial=""), "invalid"),
     ("c10-ok.txt", Conventions(initial=""), "valid"),
