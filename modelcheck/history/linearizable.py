@@ -45,7 +45,8 @@ import time
 from dataclasses import replace
 
 from .format import History, Op, show
-from .model import ILLEGAL, apply, appended_keys, effective_ops, keeps_sources, read_value, sources, step_of
+from .model import (ILLEGAL, apply, appended_keys, effective_ops, keeps_sources, read_value, sources, step_of,
+                    with_sources)
 from .result import Deadline, Effort, OutOfTime, Result, Stats, Verdict
 from .shrink import around, shrink
 
@@ -102,6 +103,26 @@ def first_bad_key(by_key: dict[str, list[Op]], deadline: Deadline, search: Effor
                 del running[key]
             deadline.check()
     return None
+
+
+UNDECIDED = "undecided"  # linearizations(): the search of this key did not end in time
+
+
+def linearizations(keys: list[list[Op]], deadline: Deadline, search: Effort) -> list[list[Op] | None | str]:
+    """For each key's operations: a linearization, None if there is none, or UNDECIDED if
+    its search did not end before `deadline` (the searches take turns, so the quick ones
+    end however long the others are)."""
+    orders: list[list[Op]] = [[] for _ in keys]
+    running = {i: _searching(ops, search, orders[i]) for i, ops in enumerate(keys)}
+    answers: list[list[Op] | None | str] = [UNDECIDED] * len(keys)
+    while running and not deadline.expired():
+        for i, steps in list(running.items()):
+            try:
+                next(steps)
+            except StopIteration as finished:
+                del running[i]
+                answers[i] = orders[i] if finished.value is None else None
+    return answers
 
 
 def linearizable(ops: list[Op], deadline: Deadline = Deadline(None), search: Effort | None = None) -> bool:
@@ -290,14 +311,29 @@ def offending(ops: list[Op], deadline: Deadline, search: Effort) -> tuple[Op, li
     def bad(subset: list[Op]) -> bool:
         return _bad(subset, deadline, search)
 
+    key_ops = ops
     stuck = _stuck_at(ops, deadline, search)
     if stuck is not None:
         ops = around(prefix(ops, stuck.complete + 1), stuck.invoke, stuck.complete, bad) or ops
     culprit, bad_prefix = shortest_bad_prefix(ops, deadline, search)
     start = around(bad_prefix, culprit.invoke, culprit.complete, bad) or bad_prefix
+    start = _with_cut_off_sources(start, key_ops, bad)
     culprit = next(op for op in start if op.id == culprit.id)
-    small, minimal = shrink(start, lambda subset: keeps_sources(subset, start) and bad(subset), deadline, (culprit,))
+    small, minimal = shrink(start, lambda subset: keeps_sources(subset, key_ops) and bad(subset), deadline,
+                            (culprit,))
     return culprit, small, minimal
+
+
+def _with_cut_off_sources(part: list[Op], key_ops: list[Op], bad) -> list[Op]:
+    """A part of a prefix may lack sources that the prefix cut off: a write invoked after the
+    cut that an unknown-outcome cas in it could have read. Then: the part's operations as
+    the history has them, with those sources, if that is still bad; else the whole key's
+    history (which has every source): honest before small."""
+    if keeps_sources(part, key_ops):
+        return part
+    original = {op.id: op for op in key_ops}
+    grown = with_sources([original[op.id] for op in part], key_ops)
+    return grown if bad(grown) else key_ops
 
 
 def shortest_bad_prefix(ops: list[Op], deadline: Deadline, search: Effort) -> tuple[Op, list[Op]]:

@@ -44,6 +44,7 @@ MODEL = "sequential"
 CHECK_EVERY = 2048
 SHRINK_SECONDS = 5.0
 SEARCH_BEFORE_SMT = 0.25  # seconds of search before the question goes to Z3
+LINEARIZE_SECONDS = 1.0  # at most this long looking for per-key linearizations (steps 1 and 5)
 
 
 def check(history: History, timeout: float | None = None, shrink_seconds: float = SHRINK_SECONDS) -> Result:
@@ -100,10 +101,12 @@ def decide(ops: list[Op], deadline: Deadline, effort: Effort) -> tuple[bool, tup
     (None for a contradiction through several keys) and the cycle saturation found (empty if
     the search of a key found none). The cheap answers first:
 
-    1. every key linearizable: consistent (real-time order includes program order);
-    2. a key that saturation (saturate.py), or a search of that key alone (sequential_order),
-       shows to have no order keeping program order: inconsistent (the restriction of a
-       consistent order to a key would be one);
+    1. every key linearizable: consistent (real-time order includes program order). The
+       keys' searches take turns for LINEARIZE_SECONDS; a key not decided by then is treated
+       as one without a linearization (which costs only time in the steps below);
+    2. a key that saturation (saturate.py), or a search of that key alone (key_orders: the
+       keys in turns, Z3 if they stall), shows to have no order keeping program order:
+       inconsistent (the restriction of a consistent order to a key would be one);
     3. an order of each key (a linearization, or the one that search found) that merges with
        program order (witness.py): consistent;
     4. saturation of all keys together finds a contradiction: inconsistent;
@@ -111,22 +114,20 @@ def decide(ops: list[Op], deadline: Deadline, effort: Effort) -> tuple[bool, tup
        none, of the key without the few operations the search is stuck at) gives an order,
        earliest completed first, that is legal: consistent;
     6. sequential_order of all keys together: the search, and Z3 if the search stalls."""
-    orders, bad = [], []  # orders: a linearization of each key that has one
-    for key_ops in linearizable.ops_by_key(ops).values():
-        order = linearizable.linearization(key_ops, deadline, effort)
-        (bad if order is None else orders).append(order if order is not None else key_ops)
+    by_key = list(linearizable.ops_by_key(ops).values())
+    found = linearizable.linearizations(by_key, deadline.within(LINEARIZE_SECONDS), effort)
+    deadline.check()
+    orders = [order for order in found if isinstance(order, list)]  # a linearization of each key that has one
+    bad = [key_ops for key_ops, order in zip(by_key, found) if not isinstance(order, list)]  # or not known to
     if not bad:
         return True, None
     for key_ops in bad:
         refuted = key_refutation(key_ops, deadline)
         if refuted is not None:
             return False, refuted
-    searched = []
-    for key_ops in bad:
-        order = sequential_order(key_ops, deadline, effort)
-        if order is None:
-            return False, (key_ops[0].key, [])
-        searched.append(order)
+    searched = key_orders(bad, deadline, effort)
+    if isinstance(searched, str):
+        return False, (searched, [])
     if witness.merge(orders + searched) is not None:
         return True, None
     cycle, _ = analyse_all(ops, deadline)
@@ -135,6 +136,39 @@ def decide(ops: list[Op], deadline: Deadline, effort: Effort) -> tuple[bool, tup
     if follows_linearizations(ops, orders, bad, deadline, effort):
         return True, None
     return sequential_order(ops, deadline, effort) is not None, None
+
+
+def key_orders(keys: list[list[Op]], deadline: Deadline, effort: Effort) -> list[list[Op]] | str:
+    """A sequentially consistent order of each key's operations alone, or the first key
+    found to have none. The keys' searches take turns (one key quickly shown inconsistent
+    decides, however long the others' searches); after SEARCH_BEFORE_SMT seconds, Z3
+    decides the keys it can (smt.py). Raises OutOfTime past the deadline."""
+    searches = [_Search(effective_ops(key_ops)) for key_ops in keys]
+    running = {i: search.searching() for i, search in enumerate(searches)}
+    orders: dict[int, list[Op]] = {}
+    smt_after = Deadline(SEARCH_BEFORE_SMT)
+    try:
+        while running:
+            for i, steps in list(running.items()):
+                try:
+                    next(steps)
+                except StopIteration:
+                    del running[i]
+                    if searches[i].found is None:
+                        return keys[i][0].key
+                    orders[i] = searches[i].order()
+                deadline.check()
+            if smt_after.expired():
+                for i in [i for i in running if smt.encodable(keys[i])]:
+                    del running[i]
+                    order = smt.sequential_order(keys[i], deadline)
+                    if order is None:
+                        return keys[i][0].key
+                    orders[i] = order
+    finally:
+        effort.steps += sum(search.steps for search in searches)
+        effort.states += sum(len(search.seen) for search in searches)
+    return [orders[i] for i in range(len(keys))]
 
 
 def sequential_order(ops: list[Op], deadline: Deadline, effort: Effort) -> list[Op] | None:
@@ -157,11 +191,15 @@ def follows_linearizations(ops: list[Op], orders: list[list[Op]], bad: list[list
     non-linearizable key's with the few operations it is stuck at left out to float), then
     its order, if legal."""
     chains = list(orders)
-    for key_ops in bad:
-        found = linearizable.linearization_without(key_ops, deadline, effort)
-        if found is None:
-            return False
-        chains.append(found[0])
+    try:
+        for key_ops in bad:  # a heuristic: it may give up, but not hold up the steps after it
+            found = linearizable.linearization_without(key_ops, deadline.within(LINEARIZE_SECONDS), effort)
+            if found is None:
+                return False
+            chains.append(found[0])
+    except OutOfTime:
+        deadline.check()
+        return False
     cycle, order = analyse_all(ops, deadline, chains)
     return not cycle and witness.legal(order)
 
@@ -213,6 +251,14 @@ class _Search:
         self.steps = 0
 
     def run(self, deadline: Deadline) -> bool:
+        """Search to the end (raises OutOfTime past the deadline): is there an order?"""
+        for _ in self.searching():
+            deadline.check()
+        return self.found is not None
+
+    def searching(self):
+        """The search as a generator that pauses every CHECK_EVERY steps, so that a caller
+        can look at the clock or run several searches in turns; `found` is set at the end."""
         first = self._reads(*self.start)
         self.seen[first] = None
         stack = [first]
@@ -221,15 +267,14 @@ class _Search:
             where = state[0]
             if all(w >= d for w, d in zip(where, self.done_at)):
                 self.found = state
-                return True
+                return
             self.steps += 1
             if self.steps % CHECK_EVERY == 0:
-                deadline.check()
+                yield
             for nxt, p, placed in reversed(self._moves(*state)):  # the stack pops the earliest first
                 if nxt not in self.seen:
                     self.seen[nxt] = (state, p, placed)
                     stack.append(nxt)
-        return False
 
     def order(self) -> list[Op]:
         """After run() returned True: the operations in the order found (left-out ones not)."""
