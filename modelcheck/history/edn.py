@@ -54,13 +54,20 @@ class EdnError(ValueError):
         self.reason, self.line, self.column = message, line, column
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Keyword:
     """`:name` (or `:ns/name`): `name` is written without the colon."""
     name: str
 
     def __str__(self) -> str:
         return ":" + self.name
+
+    # written out: the generated ones build a tuple per call, and every map key is a keyword
+    def __eq__(self, other: object) -> bool:
+        return type(other) is Keyword and other.name == self.name
+
+    def __hash__(self) -> int:
+        return hash(self.name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +171,7 @@ _NAMED_CHARS = {"newline": "\n", "return": "\r", "space": " ", "tab": "\t", "for
 _CLOSE = {"(": ")", "[": "]", "{": "}", "#{": "}"}
 _SYMBOLIC = {"Inf": float("inf"), "-Inf": float("-inf"), "NaN": float("nan")}
 _DIGITS = "0123456789"
+_HASHABLE = (Keyword, str, int)  # what map keys mostly are, already hashable
 _INSTANT = re.compile(r"(\d{4})(?:-(\d\d)(?:-(\d\d)(?:T(\d\d):(\d\d)(?::(\d\d)(?:\.(\d+))?)?)?)?)?"
                       r"(Z|[+-]\d\d:\d\d)?", re.IGNORECASE)
 _END = object()  # what _form returns at a closing bracket or the end of the text
@@ -278,7 +286,7 @@ class _Reader:
                              "a key without its value", start)
         entries: dict = {}
         for (key, offset), (value, _) in zip(items[::2], items[1::2]):
-            self._put(entries, _hashable(key), value, offset, "key")
+            self._put(entries, key if type(key) in _HASHABLE else _hashable(key), value, offset, "key")
         return entries
 
     def _put(self, into: dict, key: Any, value: Any, offset: int, what: str) -> None:
