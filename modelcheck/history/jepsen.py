@@ -56,6 +56,9 @@ def read_jepsen(text: str, source: str = "<history>", conventions: Conventions =
     if conventions.nil_reads not in NIL_READS:
         raise HistoryError(f"nil reads must be one of {', '.join(NIL_READS)}, not {conventions.nil_reads!r}")
     located = _log_records(text) if looks_like_log(text) else _edn_records(text)
+    if not located:
+        raise HistoryError("no operations: the file is empty or only comments (expected Jepsen's EDN operation maps, "
+                           "jepsen.util log lines, or a JSON object of modelcheck's own format)")
     ops = [(record, _operation(record)) for record in located]
     ops = [(record, op) for record, op in ops if op is not None]
     independent = any(op.key is _NO_KEY and _independent_shape(op.f, op.value) for _, op in ops)

@@ -169,6 +169,7 @@ INFO  jepsen.util - 2	:ok	:read	2
     ("{:process 0, :type :invoke, :f :write, :value [1 2]}\n{:process 1, :type :invoke, :f :write, :value 3}",
      "line 2, column 1: the history's values are jepsen.independent [key value] tuples, but this one is 3"),
     ("{:process 0 :type :invoke :f :read :value 1 :value 2}", "not EDN: line 1, column 45: duplicate key :value"),
+    ("  ; nothing but a comment\n", "no operations: the file is empty or only comments"),
 ])
 def test_errors_name_the_line_and_column(text, message):
     with pytest.raises(HistoryError) as caught:
