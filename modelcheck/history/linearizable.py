@@ -105,24 +105,36 @@ def first_bad_key(by_key: dict[str, list[Op]], deadline: Deadline, search: Effor
     return None
 
 
-UNDECIDED = "undecided"  # linearizations(): the search of this key did not end in time
+UNDECIDED = "undecided"  # Linearizing.answer while the search goes on
 
 
-def linearizations(keys: list[list[Op]], deadline: Deadline, search: Effort) -> list[list[Op] | None | str]:
-    """For each key's operations: a linearization, None if there is none, or UNDECIDED if
-    its search did not end before `deadline` (the searches take turns, so the quick ones
-    end however long the others are)."""
-    orders: list[list[Op]] = [[] for _ in keys]
-    running = {i: _searching(ops, search, orders[i]) for i, ops in enumerate(keys)}
-    answers: list[list[Op] | None | str] = [UNDECIDED] * len(keys)
+class Linearizing:
+    """A search for a linearization of one key's operations that runs a slice at a time."""
+
+    def __init__(self, ops: list[Op], search: Effort) -> None:
+        self.order: list[Op] = []
+        self.steps = _searching(ops, search, self.order)
+        self.answer: list[Op] | None | str = UNDECIDED  # a linearization, None if there is none
+
+    def advance(self) -> bool:
+        """Search one slice further; True once it has ended (`answer` says how)."""
+        try:
+            next(self.steps)
+            return False
+        except StopIteration as finished:
+            self.answer = self.order if finished.value is None else None
+            return True
+
+
+def linearizations(keys: list[list[Op]], deadline: Deadline, search: Effort) -> list[Linearizing]:
+    """A search for each key's linearization, run in turns until all have ended or the
+    deadline has passed (so the quick ones end however long the others are); those still
+    UNDECIDED can be advanced further."""
+    searches = [Linearizing(ops, search) for ops in keys]
+    running = list(searches)
     while running and not deadline.expired():
-        for i, steps in list(running.items()):
-            try:
-                next(steps)
-            except StopIteration as finished:
-                del running[i]
-                answers[i] = orders[i] if finished.value is None else None
-    return answers
+        running = [s for s in running if not s.advance()]
+    return searches
 
 
 def linearizable(ops: list[Op], deadline: Deadline = Deadline(None), search: Effort | None = None) -> bool:

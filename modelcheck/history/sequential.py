@@ -117,15 +117,16 @@ def decide(ops: list[Op], deadline: Deadline, effort: Effort) -> tuple[bool, tup
     by_key = list(linearizable.ops_by_key(ops).values())
     found = linearizable.linearizations(by_key, deadline.within(LINEARIZE_SECONDS), effort)
     deadline.check()
-    orders = [order for order in found if isinstance(order, list)]  # a linearization of each key that has one
-    bad = [key_ops for key_ops, order in zip(by_key, found) if not isinstance(order, list)]  # or not known to
+    orders = [s.answer for s in found if isinstance(s.answer, list)]  # a linearization of each key that has one
+    pending = [(key_ops, s) for key_ops, s in zip(by_key, found) if not isinstance(s.answer, list)]
+    bad = [key_ops for key_ops, _ in pending]  # or not known to have one yet
     if not bad:
         return True, None
     for key_ops in bad:
         refuted = key_refutation(key_ops, deadline)
         if refuted is not None:
             return False, refuted
-    searched = key_orders(bad, deadline, effort)
+    searched = key_orders(bad, deadline, effort, [s for _, s in pending])
     if isinstance(searched, str):
         return False, (searched, [])
     if witness.merge(orders + searched) is not None:
@@ -138,11 +139,14 @@ def decide(ops: list[Op], deadline: Deadline, effort: Effort) -> tuple[bool, tup
     return sequential_order(ops, deadline, effort) is not None, None
 
 
-def key_orders(keys: list[list[Op]], deadline: Deadline, effort: Effort) -> list[list[Op]] | str:
+def key_orders(keys: list[list[Op]], deadline: Deadline, effort: Effort,
+               linearizing: list[linearizable.Linearizing]) -> list[list[Op]] | str:
     """A sequentially consistent order of each key's operations alone, or the first key
     found to have none. The keys' searches take turns (one key quickly shown inconsistent
-    decides, however long the others' searches); after SEARCH_BEFORE_SMT seconds, Z3
-    decides the keys it can (smt.py). Raises OutOfTime past the deadline."""
+    decides, however long the others' searches), each with the key's undecided search for
+    a linearization (`linearizing`, which may end first: a linearization is such an order);
+    after SEARCH_BEFORE_SMT seconds, Z3 decides the keys it can (smt.py). Raises OutOfTime
+    past the deadline."""
     searches = [_Search(effective_ops(key_ops)) for key_ops in keys]
     running = {i: search.searching() for i, search in enumerate(searches)}
     orders: dict[int, list[Op]] = {}
@@ -150,6 +154,11 @@ def key_orders(keys: list[list[Op]], deadline: Deadline, effort: Effort) -> list
     try:
         while running:
             for i, steps in list(running.items()):
+                if linearizing[i].answer is linearizable.UNDECIDED and linearizing[i].advance() \
+                        and linearizing[i].answer is not None:
+                    orders[i] = linearizing[i].answer
+                    del running[i]
+                    continue
                 try:
                     next(steps)
                 except StopIteration:
