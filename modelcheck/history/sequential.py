@@ -143,30 +143,35 @@ def key_orders(keys: list[list[Op]], deadline: Deadline, effort: Effort,
                linearizing: list[linearizable.Linearizing]) -> list[list[Op]] | str:
     """A sequentially consistent order of each key's operations alone, or the first key
     found to have none. The keys' searches take turns (one key quickly shown inconsistent
-    decides, however long the others' searches), each with the key's undecided search for
-    a linearization (`linearizing`, which may end first: a linearization is such an order);
-    after SEARCH_BEFORE_SMT seconds, Z3 decides the keys it can (smt.py). Raises OutOfTime
-    past the deadline."""
+    decides, however long the others' searches), and so, for equal time, does each key's
+    undecided search for a linearization (`linearizing`, which may end first: a
+    linearization is such an order); after SEARCH_BEFORE_SMT seconds, Z3 decides the keys
+    it can (smt.py). Raises OutOfTime past the deadline."""
     searches = [_Search(effective_ops(key_ops)) for key_ops in keys]
     running = {i: search.searching() for i, search in enumerate(searches)}
     orders: dict[int, list[Op]] = {}
     smt_after = Deadline(SEARCH_BEFORE_SMT)
+    spent = [[0.0, 0.0] for _ in keys]  # seconds in each key's (linearization, sequential) search
     try:
         while running:
             for i, steps in list(running.items()):
-                if linearizing[i].answer is linearizable.UNDECIDED and linearizing[i].advance() \
-                        and linearizing[i].answer is not None:
-                    orders[i] = linearizing[i].answer
-                    del running[i]
+                deadline.check()
+                started = time.perf_counter()
+                if linearizing[i].answer is linearizable.UNDECIDED and spent[i][0] <= spent[i][1]:
+                    ended = linearizing[i].advance()
+                    spent[i][0] += time.perf_counter() - started
+                    if ended and linearizing[i].answer is not None:
+                        orders[i] = linearizing[i].answer
+                        del running[i]
                     continue
                 try:
                     next(steps)
+                    spent[i][1] += time.perf_counter() - started
                 except StopIteration:
                     del running[i]
                     if searches[i].found is None:
                         return keys[i][0].key
                     orders[i] = searches[i].order()
-                deadline.check()
             if smt_after.expired():
                 for i in [i for i in running if smt.encodable(keys[i])]:
                     del running[i]
