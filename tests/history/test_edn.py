@@ -137,13 +137,13 @@ def _same(a, b) -> bool:
     return a == b
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(_values)
 def test_written_values_read_back_the_same(value):
     assert _same(loads(dumps(value)), value)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.lists(_values, max_size=4), st.data())
 def test_comments_discards_and_commas_change_nothing(values, data):
     noise = st.sampled_from([" ", ",", "\n", " ; a comment [ { \" \n", " #_ :gone ", " #_ #_ 1 2 ", "\t,,\n"])
