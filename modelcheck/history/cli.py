@@ -20,6 +20,7 @@ from .format import HistoryError, read_history, write_history
 from .picture import timeline
 from .report import ADJECTIVE, render_text, result_json
 from .result import Result, Verdict
+from .txn import MODELS as TXN_MODELS
 
 CHECKERS = {"linearizable": linearizable.check, "sequential": sequential.check, "eventual": eventual.check}
 EXIT = {Verdict.VALID: 0, Verdict.INVALID: 1, Verdict.UNKNOWN: 3}
@@ -36,9 +37,11 @@ def add_parser(sub, seconds: Callable[[str], float]) -> None:
                     "model. Exit codes: 0 consistent, 1 not (the offending operations are printed), "
                     "2 bad input, 3 unknown (--timeout ran out).")
     p.add_argument("file", help="the history: JSON (modelcheck-history/1) or Jepsen-style EDN lines")
-    p.add_argument("--model", choices=tuple(CHECKERS), default="linearizable",
+    p.add_argument("--model", choices=tuple(CHECKERS) + TXN_MODELS, default="linearizable",
                    help="linearizable (real-time order, the default), sequential (program order only), "
-                        "eventual (the replicas' final reads agree on a written value)")
+                        "eventual (the replicas' final reads agree on a written value); for transactional "
+                        "histories (list-append or read-write register, docs/history.md): "
+                        + ", ".join(TXN_MODELS))
     p.add_argument("--timeout", type=seconds, metavar="SECONDS",
                    help="give up after SECONDS with verdict unknown (exit 3)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
@@ -51,6 +54,9 @@ def add_parser(sub, seconds: Callable[[str], float]) -> None:
 
 
 def run_history(args: argparse.Namespace) -> int:
+    if args.model in TXN_MODELS:
+        from .txn.command import run_txn_history
+        return run_txn_history(args)
     pictures = [(kind, getattr(args, kind)) for kind in PICTURES if getattr(args, kind)]
     try:
         for kind, path in pictures:  # fail before the search, not after it
