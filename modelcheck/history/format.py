@@ -100,7 +100,7 @@ def read_history(path: str | Path) -> History:
 def parse_history(text: str, source: str = "<history>") -> History:
     stripped = text.lstrip()
     if stripped.startswith("{:") or stripped.startswith("[{:") or stripped.startswith("{ :"):
-        from .edn import edn_document
+        from .jepsen import edn_document
         return history_from_document(edn_document(text), source)
     try:
         document = json.loads(text)
