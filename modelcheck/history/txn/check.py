@@ -14,15 +14,17 @@ forbidden one first, each time restricting the edges further:
     G-nonadjacent  an rw edge closed by a path in which no two rw edges follow each other
     G2-item        an rw edge closed by any path
 
-each the shortest such cycle (breadth-first), first with data edges only, then with the
-model's order edges too (G0-realtime, ...). One cycle is reported per component.
+each a shortest such cycle (breadth-first; of the first few candidates, the shortest),
+first with data edges only, then with the model's order edges too (G0-realtime, ...). One
+cycle is reported per component.
 """
 from __future__ import annotations
 
 import time
 from collections import defaultdict
+from itertools import islice
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 from ..result import Deadline, OutOfTime, Stats, Verdict
 from . import listappend, register
@@ -32,6 +34,7 @@ from .graph import (KIND_NAME, PROCESS, REALTIME, RW, WR, WW, Graph, cyclic_comp
                     path_to, reachable, shortest_path)
 
 SUFFIX = {PROCESS: "process", REALTIME: "realtime"}
+CANDIDATES = 16  # cycles found in a component before the shortest of them is reported
 Cycle = list[tuple[int, int, int]]  # its edges (from, to, kind), the last returning to the first
 
 
@@ -82,56 +85,52 @@ def find_cycles(graph: Graph, txns: Sequence[Txn], forbidden: frozenset, order: 
     found = []
     for component in cyclic_components(nodes, graph.successors(mask), deadline):
         for name, extra in rungs:
-            cycle = SEARCHES[name](graph, component, extra, deadline)
-            if cycle is not None:
-                found.append(_anomaly(graph, txns, cycle))
+            candidates = list(islice(SEARCHES[name](graph, component, extra, deadline), CANDIDATES))
+            if candidates:
+                found.append(_anomaly(graph, txns, min(candidates, key=len)))
                 break
     return found
 
 
-def _g0(graph: Graph, inside: set[int], extra: int, deadline: Deadline) -> Cycle | None:
+def _g0(graph: Graph, inside: set[int], extra: int, deadline: Deadline) -> Iterator[Cycle]:
     mask = WW | extra
     for sub in cyclic_components(sorted(inside), graph.successors(mask, inside), deadline):
-        start = min(sub)
         successors = graph.successors(mask, sub)
-        parent = reachable(start, successors, deadline)
-        last = min((u for u in parent if start in successors(u)), key=lambda u: len(path_to(parent, u)))
-        return _steps(graph, path_to(parent, last) + [start], mask)
-    return None
+        for start in sorted(sub):
+            parent = reachable(start, successors, deadline)
+            last = min((u for u in parent if start in successors(u)), key=lambda u: len(path_to(parent, u)))
+            yield _steps(graph, path_to(parent, last) + [start], mask)
 
 
-def _g1c(graph: Graph, inside: set[int], extra: int, deadline: Deadline) -> Cycle | None:
+def _g1c(graph: Graph, inside: set[int], extra: int, deadline: Deadline) -> Iterator[Cycle]:
     return _closed(graph, inside, WR, WW | WR | extra, deadline)
 
 
-def _g2(graph: Graph, inside: set[int], extra: int, deadline: Deadline) -> Cycle | None:
+def _g2(graph: Graph, inside: set[int], extra: int, deadline: Deadline) -> Iterator[Cycle]:
     return _closed(graph, inside, RW, WW | WR | RW | extra, deadline)
 
 
-def _closed(graph: Graph, inside: set[int], closing: int, mask: int, deadline: Deadline) -> Cycle | None:
-    """A `closing` edge a -> b and the shortest path back from b to a within `mask`."""
+def _closed(graph: Graph, inside: set[int], closing: int, mask: int, deadline: Deadline) -> Iterator[Cycle]:
+    """A `closing` edge a -> b and the shortest path back from b to a within `mask` (there
+    is one: a and b are in one component)."""
     for sub in cyclic_components(sorted(inside), graph.successors(mask, inside), deadline):
-        edge = next(((a, b) for a, b in graph.edges(closing, sub)), None)
-        if edge is not None:
-            a, b = edge
-            path = shortest_path(b, a, graph.successors(mask, sub), deadline)
-            return [(a, b, closing)] + _steps(graph, path, mask)
-    return None
+        successors = graph.successors(mask, sub)
+        for a, b in graph.edges(closing, sub):
+            yield [(a, b, closing)] + _steps(graph, shortest_path(b, a, successors, deadline), mask)
 
 
-def _g_single(graph: Graph, inside: set[int], extra: int, deadline: Deadline) -> Cycle | None:
+def _g_single(graph: Graph, inside: set[int], extra: int, deadline: Deadline) -> Iterator[Cycle]:
     """An rw edge a -> b with a path from b back to a without rw edges."""
     mask = WW | WR | extra
     successors = graph.successors(mask, inside)
     for b, sources in _anti_dependencies(graph, inside).items():
         parent = reachable(b, successors, deadline)
-        a = next((a for a in sources if a in parent), None)
-        if a is not None:
-            return [(a, b, RW)] + _steps(graph, path_to(parent, a), mask)
-    return None
+        for a in sources:
+            if a in parent:
+                yield [(a, b, RW)] + _steps(graph, path_to(parent, a), mask)
 
 
-def _g_nonadjacent(graph: Graph, inside: set[int], extra: int, deadline: Deadline) -> Cycle | None:
+def _g_nonadjacent(graph: Graph, inside: set[int], extra: int, deadline: Deadline) -> Iterator[Cycle]:
     """An rw edge a -> b with a path from b back to a in which no rw edge follows another,
     nor the closing one: a search over (transaction, did an rw edge lead here)."""
     mask = WW | WR | extra
@@ -144,12 +143,11 @@ def _g_nonadjacent(graph: Graph, inside: set[int], extra: int, deadline: Deadlin
 
     for b, sources in _anti_dependencies(graph, inside).items():
         parent = reachable((b, True), successors, deadline)
-        a = next((a for a in sources if (a, False) in parent), None)
-        if a is not None:
-            states = path_to(parent, (a, False))
-            return [(a, b, RW)] + [(x, y, RW if after_rw else graph.step_kind(x, y, mask))
-                                   for (x, _), (y, after_rw) in zip(states, states[1:])]
-    return None
+        for a in sources:
+            if (a, False) in parent:
+                states = path_to(parent, (a, False))
+                yield [(a, b, RW)] + [(x, y, RW if after_rw else graph.step_kind(x, y, mask))
+                                      for (x, _), (y, after_rw) in zip(states, states[1:])]
 
 
 def _anti_dependencies(graph: Graph, inside: set[int]) -> dict[int, list[int]]:
@@ -160,7 +158,7 @@ def _anti_dependencies(graph: Graph, inside: set[int]) -> dict[int, list[int]]:
     return heads
 
 
-SEARCHES: dict[str, Callable[[Graph, set[int], int, Deadline], Cycle | None]] = {
+SEARCHES: dict[str, Callable[[Graph, set[int], int, Deadline], Iterator[Cycle]]] = {
     "G0": _g0, "G1c": _g1c, "G-single": _g_single, "G-nonadjacent": _g_nonadjacent, "G2-item": _g2}
 
 

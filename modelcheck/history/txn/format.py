@@ -16,7 +16,7 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, Union
+from typing import Any, Callable, Literal, Union
 
 from ..format import HistoryError
 
@@ -93,7 +93,8 @@ def parse_txn_history(text: str, source: str = "<history>") -> TxnHistory:
     """Our JSON form (an object whose first field is quoted), else Elle's EDN."""
     if not JSON_START.match(text):
         from .edn_txn import txn_document
-        return txn_history_from_document(txn_document(text), source)
+        document, where = txn_document(text)
+        return txn_history_from_document(document, source, where)
     try:
         document = json.loads(text)
     except json.JSONDecodeError as e:
@@ -103,7 +104,9 @@ def parse_txn_history(text: str, source: str = "<history>") -> TxnHistory:
     return txn_history_from_document(document, source)
 
 
-def txn_history_from_document(document: Any, source: str = "<history>") -> TxnHistory:
+def txn_history_from_document(document: Any, source: str = "<history>",
+                              where: Callable[[int], str] = lambda i: f"event {i}") -> TxnHistory:
+    """Validate a parsed document; `where` names an event in messages (EDN: its line)."""
     if not isinstance(document, dict):
         raise HistoryError(f"expected a JSON object with \"format\": \"{FORMAT}\" and \"events\", got {_kind(document)}")
     if document.get("format") != FORMAT:
@@ -114,12 +117,14 @@ def txn_history_from_document(document: Any, source: str = "<history>") -> TxnHi
     events = document.get("events")
     if not isinstance(events, list):
         raise HistoryError(f"\"events\" must be a list of events, got {_kind(events)}")
-    pairing = _Pairing()
+    pairing = _Pairing(where)
     for index, raw in enumerate(events):
-        pairing.add(index, _event(index, raw))
+        pairing.add(index, _event(where(index), raw))
     txns = pairing.finish()
-    kind = _history_kind(txns)
-    _check_values(txns, kind)
+    kind = _history_kind(txns, where)
+    _check_values(txns, kind, where)
+    if kind == LIST_APPEND:
+        txns = [_empty_reads(t) for t in txns]
     return TxnHistory(tuple(txns), kind, len(events), source)
 
 
@@ -133,9 +138,9 @@ class _Event:
     time: float | None
 
 
-def _event(index: int, raw: Any) -> _Event:
+def _event(at: str, raw: Any) -> _Event:
     def fail(message: str) -> HistoryError:
-        return HistoryError(f"event {index}: {message}")
+        return HistoryError(f"{at}: {message}")
 
     if not isinstance(raw, dict):
         raise fail(f"expected an object, got {_kind(raw)}")
@@ -153,12 +158,12 @@ def _event(index: int, raw: Any) -> _Event:
         raise fail(f"\"time\" must be a number (seconds), got {_short(time)}")
     if not isinstance(value, list):
         raise fail(f"\"value\" must be a list of micro-operations like [\"append\", \"x\", 1], got {_short(value)}")
-    return _Event(kind, process, tuple(_micro_op(index, i, m, kind) for i, m in enumerate(value)), time)
+    return _Event(kind, process, tuple(_micro_op(at, i, m, kind) for i, m in enumerate(value)), time)
 
 
-def _micro_op(index: int, position: int, raw: Any, kind: str) -> MicroOp:
+def _micro_op(at: str, position: int, raw: Any, kind: str) -> MicroOp:
     def fail(message: str) -> HistoryError:
-        return HistoryError(f"event {index}: micro-operation {position} {_short(raw)}: {message}")
+        return HistoryError(f"{at}: micro-operation {position} {_short(raw)}: {message}")
 
     if not (isinstance(raw, list) and len(raw) == 3):
         raise fail("expected [f, key, value], e.g. [\"append\", \"x\", 1], [\"r\", \"x\", null] or [\"w\", \"x\", 1]")
@@ -185,29 +190,30 @@ def _micro_op(index: int, position: int, raw: Any, kind: str) -> MicroOp:
 class _Pairing:
     """Matches each completion to its process's outstanding invocation."""
 
-    def __init__(self) -> None:
+    def __init__(self, where: Callable[[int], str]) -> None:
+        self.where = where
         self.txns: list[Txn] = []
         self.open: dict[int, tuple[int, _Event]] = {}
         self.retired: dict[int, int] = {}  # process -> the event of the info that ended it
 
     def add(self, index: int, e: _Event) -> None:
         if e.process in self.retired:
-            raise HistoryError(f"event {index}: process {e.process} got an unknown outcome (info) at event "
+            raise HistoryError(f"{self.where(index)}: process {e.process} got an unknown outcome (info) at event "
                                f"{self.retired[e.process]} and cannot issue more transactions; use a fresh process id")
         opened = self.open.pop(e.process, None)
         if e.type == "invoke":
             if opened is not None:
-                raise HistoryError(f"event {index}: process {e.process} invokes a transaction while its "
-                                   f"transaction invoked at event {opened[0]} has not completed")
+                raise HistoryError(f"{self.where(index)}: process {e.process} invokes a transaction while its "
+                                   f"transaction invoked at {self.where(opened[0])} has not completed")
             self.open[e.process] = (index, e)
             return
         if opened is None:
             if e.type != "info":
-                raise HistoryError(f"event {index}: {e.type} of a transaction by process {e.process}, "
+                raise HistoryError(f"{self.where(index)}: {e.type} of a transaction by process {e.process}, "
                                    "which has none outstanding")
             opened = (index, e)  # an info on its own: invoked and given up at once
         start, invoked = opened
-        _check_completion(index, start, invoked, e)
+        _check_completion(self.where(index), self.where(start), invoked, e)
         self._txn(invoked, start, e, index)
 
     def _txn(self, invoked: _Event, start: int, done: _Event | None, end: int | None) -> None:
@@ -226,19 +232,19 @@ class _Pairing:
                 for i, t in enumerate(ordered)]
 
 
-def _check_completion(index: int, start: int, invoked: _Event, done: _Event) -> None:
+def _check_completion(at: str, start: str, invoked: _Event, done: _Event) -> None:
     if len(done.ops) != len(invoked.ops):
-        raise HistoryError(f"event {index}: the completion has {len(done.ops)} micro-operations, its invocation "
-                           f"at event {start} has {len(invoked.ops)}")
+        raise HistoryError(f"{at}: the completion has {len(done.ops)} micro-operations, its invocation "
+                           f"at {start} has {len(invoked.ops)}")
     for position, (a, b) in enumerate(zip(invoked.ops, done.ops)):
         if (a.f, a.key) != (b.f, b.key) or (a.f != "r" and a.value != b.value):
-            raise HistoryError(f"event {index}: micro-operation {position} ({b.describe()}) does not match its "
-                               f"invocation at event {start} ({a.describe()})")
+            raise HistoryError(f"{at}: micro-operation {position} ({b.describe()}) does not match its "
+                               f"invocation at {start} ({a.describe()})")
 
 
 # ---------------------------------------------------------------- the whole history
 
-def _history_kind(txns: list[Txn]) -> str:
+def _history_kind(txns: list[Txn], where: Callable[[int], str]) -> str:
     """list-append or rw-register, from the writes (or, with none, the values read)."""
     first: dict[str, Txn] = {}
     for t in txns:
@@ -249,13 +255,13 @@ def _history_kind(txns: list[Txn]) -> str:
                 first.setdefault(kind, t)
     if len(first) == 2:
         la, rw = first[LIST_APPEND], first[RW_REGISTER]
-        raise HistoryError(f"the history mixes list-append (the transaction invoked at event {la.invoke}: "
-                           f"{la.describe()}) and read-write register (event {rw.invoke}: {rw.describe()}); "
+        raise HistoryError(f"the history mixes list-append (the transaction invoked at {where(la.invoke)}: "
+                           f"{la.describe()}) and read-write register ({where(rw.invoke)}: {rw.describe()}); "
                            "a history is one or the other")
     return next(iter(first), LIST_APPEND)
 
 
-def _check_values(txns: list[Txn], kind: str) -> None:
+def _check_values(txns: list[Txn], kind: str, where: Callable[[int], str]) -> None:
     """Reads of the right shape, and every value written to a key at most once: a read then
     names the write it saw, which is what the version orders are inferred from."""
     writer: dict[tuple, Txn] = {}
@@ -264,22 +270,30 @@ def _check_values(txns: list[Txn], kind: str) -> None:
         for op in t.ops:
             if op.f == "r":
                 if kind == LIST_APPEND and op.value is not None and not isinstance(op.value, tuple):
-                    raise HistoryError(f"event {t.complete}: {op.describe()}: in a list-append history a "
+                    raise HistoryError(f"{where(t.complete)}: {op.describe()}: in a list-append history a "
                                        "read is a list (or null: nothing yet)")
                 if kind == RW_REGISTER and isinstance(op.value, tuple):
-                    raise HistoryError(f"event {t.complete}: {op.describe()}: in a register history a read is "
+                    raise HistoryError(f"{where(t.complete)}: {op.describe()}: in a register history a read is "
                                        "an integer or null")
                 continue
             written = (op.key, op.value)
             if written in here:
-                raise HistoryError(f"event {t.invoke}: the transaction writes {op.value} to {op.key} twice; "
+                raise HistoryError(f"{where(t.invoke)}: the transaction writes {op.value} to {op.key} twice; "
                                    "the checker needs every value written to a key at most once")
             here.add(written)
             earlier = writer.setdefault(written, t)
             if earlier is not t:
-                raise HistoryError(f"event {t.invoke}: {op.describe()} writes a value that the transaction invoked "
-                                   f"at event {earlier.invoke} already wrote to {op.key}; the checker needs every "
+                raise HistoryError(f"{where(t.invoke)}: {op.describe()} writes a value that the transaction invoked "
+                                   f"at {where(earlier.invoke)} already wrote to {op.key}; the checker needs every "
                                    "value written to a key at most once (so that a read names its write)")
+
+
+def _empty_reads(t: Txn) -> Txn:
+    """A committed list-append read of null read the empty list (Elle writes nil for it)."""
+    if t.status != "ok" or all(op.value is not None for op in t.ops if op.f == "r"):
+        return t
+    ops = tuple(MicroOp("r", op.key, ()) if op.f == "r" and op.value is None else op for op in t.ops)
+    return Txn(t.id, t.process, ops, t.status, t.invoke, t.complete, t.invoke_time, t.complete_time)
 
 
 def _is_int(x: Any) -> bool:

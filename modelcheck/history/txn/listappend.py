@@ -11,7 +11,9 @@ not a prefix is incompatible-order, a list with a value twice duplicate-elements
         the first element)
 
 using each transaction's external reads (its first read of a key, before it appends to
-it). Also found here: aborted reads (G1a: an element appended by a failed transaction),
+it). A committed append that no read saw came after the whole longest read (else that read
+would hold it), so it gets a ww edge from the last element's appender and an rw edge from
+every reader of the whole list; among themselves such appends are unordered. Also found here: aborted reads (G1a: an element appended by a failed transaction),
 intermediate reads (G1b: a read ending in an element that is not its appender's last
 append to that key), internal inconsistency (a read that disagrees with the same
 transaction's earlier read and appends), and garbage (an element nobody appended).
@@ -28,10 +30,33 @@ from .graph import RW, WR, WW, Graph
 WW_WHY = "{a} appended {prev} to {key}, and {b} appended {value} right after it ({evidence} read {key} = {read})"
 WR_WHY = "{b} read {key} = {read}, whose last element {value} {a} appended"
 RW_WHY = "{a} read {key} = {read}, and {b} appended {value}, the next element"
+WW_LATER = ("{a} appended {prev} to {key}, the last element any read saw ({evidence} read {key} = {read}), and "
+            "{b} appended {value}, which no read saw, so later")
+RW_LATER = "{a} read {key} = {read}, all any read saw, and {b} appended {value}, which no read saw, so later"
 
 
-def show(values: tuple) -> str:
-    return f"[{' '.join(map(str, values))}]"
+LONG = 12  # elements of a read shown in full; a longer one is shown around the element that matters
+
+
+class Excerpt:
+    """A read list as text, made only when shown (most edges never are)."""
+    __slots__ = ("values", "at")
+
+    def __init__(self, values: tuple, at: int | None = None) -> None:
+        self.values, self.at = values, at
+
+    def __str__(self) -> str:
+        values = self.values
+        if len(values) <= LONG:
+            return f"[{' '.join(map(str, values))}]"
+        at = len(values) - 1 if self.at is None else self.at
+        lo, hi = max(0, at - 2), min(len(values), at + 3)
+        shown = ["..."] * (lo > 0) + [str(v) for v in values[lo:hi]] + ["..."] * (hi < len(values))
+        return f"[{' '.join(shown)}] ({len(values)} elements)"
+
+
+def show(values: tuple, at: int | None = None) -> str:
+    return str(Excerpt(values, at))
 
 
 def infer(history: TxnHistory) -> Inference:
@@ -41,11 +66,14 @@ def infer(history: TxnHistory) -> Inference:
     appender: dict[tuple[Key, int], Txn] = {}
     failed: dict[tuple[Key, int], Txn] = {}
     last_append: dict[tuple[int, Key], int] = {}
+    committed: dict[Key, list[tuple[int, Txn]]] = defaultdict(list)
     for t in txns:
         for op in t.ops:
             if op.f == "append":
                 (failed if t.status == "fail" else appender)[(op.key, op.value)] = t
                 last_append[(t.id, op.key)] = op.value
+                if t.status == "ok":
+                    committed[op.key].append((op.value, t))
     reads: dict[Key, list[tuple[Txn, tuple]]] = defaultdict(list)
     seen: list[tuple[Txn, Key, tuple, bool]] = []  # (reader, key, what it saw of others, external?)
     for t in txns:
@@ -55,11 +83,14 @@ def infer(history: TxnHistory) -> Inference:
     for key, key_reads in reads.items():
         order = _version_order(key, key_reads, found)
         if order is not None:
-            orders[key] = order
-            _ww(graph, key, *order, appender, failed, found)
+            values, evidence = order
+            in_order = set(values)
+            unread = [(v, t) for v, t in committed[key] if v not in in_order]
+            orders[key] = (values, unread)
+            _ww(graph, key, values, evidence, unread, appender, failed, found)
     for t, key, saw, external in seen:
         if key in orders:
-            _read_edges(graph, t, key, saw, external, orders[key][0], appender, last_append, found)
+            _read_edges(graph, t, key, saw, external, *orders[key], appender, last_append, found)
     return Inference(graph, tuple(found), len(history.keys))
 
 
@@ -97,46 +128,50 @@ def _version_order(key: Key, key_reads: list[tuple[Txn, tuple]], found: list[Ano
     """The longest read and its reader, if every read is a prefix of it and it has no value twice."""
     longest_reader, longest = max(key_reads, key=lambda r: len(r[1]))
     if len(set(longest)) != len(longest):
-        twice = next(v for i, v in enumerate(longest) if v in longest[:i])
-        found.append(Anomaly("duplicate-elements", (longest_reader,),
-                             f"{longest_reader.name} read {key} = {show(longest)}, with {twice} more than once"))
+        at = next(i for i, v in enumerate(longest) if v in longest[:i])
+        found.append(Anomaly("duplicate-elements", (longest_reader,), f"{longest_reader.name} read {key} = "
+                             f"{show(longest, at)}, with {longest[at]} more than once"))
         return None
     for reader, read in key_reads:
         if longest[:len(read)] != read:
+            at = next(i for i, (a, b) in enumerate(zip(read, longest)) if a != b)
             found.append(Anomaly("incompatible-order", (reader, longest_reader),
-                                 f"{reader.name} read {key} = {show(read)} and {longest_reader.name} read "
-                                 f"{key} = {show(longest)}: the first is not a prefix of the second"))
+                                 f"{reader.name} read {key} = {show(read, at)} and {longest_reader.name} read "
+                                 f"{key} = {show(longest, at)}: they differ at element {at}"))
             return None
     return longest, longest_reader
 
 
-def _ww(graph: Graph, key: Key, values: tuple, evidence: Txn, appender: dict, failed: dict,
-        found: list[Anomaly]) -> None:
-    read = show(values)
+def _ww(graph: Graph, key: Key, values: tuple, evidence: Txn, unread: list[tuple[int, Txn]], appender: dict,
+        failed: dict, found: list[Anomaly]) -> None:
     previous = None
     for i, v in enumerate(values):
         writer = appender.get((key, v))
         if writer is None:
             if (key, v) in failed:
                 f = failed[(key, v)]
-                found.append(Anomaly("G1a", (evidence, f), f"{evidence.name} read {key} = {read}, which holds {v}, "
+                found.append(Anomaly("G1a", (evidence, f), f"{evidence.name} read {key} = {show(values, i)}, which holds {v}, "
                                      f"appended by {f.name}, which failed"))
             else:
-                found.append(Anomaly("garbage-read", (evidence,), f"{evidence.name} read {key} = {read}, which "
+                found.append(Anomaly("garbage-read", (evidence,), f"{evidence.name} read {key} = {show(values, i)}, which "
                                      f"holds {v}, which no transaction appended to {key}"))
         elif previous is not None:
             graph.add(previous.id, writer.id, WW, (key, v, WW_WHY, {"prev": values[i - 1], "evidence": evidence.name,
-                                                                    "read": read}))
+                                                                    "read": Excerpt(values, i)}))
         previous = writer
+    if previous is not None:
+        for v, t in unread:
+            graph.add(previous.id, t.id, WW, (key, v, WW_LATER, {"prev": values[-1], "evidence": evidence.name,
+                                                                 "read": Excerpt(values)}))
 
 
 def _read_edges(graph: Graph, t: Txn, key: Key, saw: tuple, external: bool, order: tuple,
-                appender: dict, last_append: dict, found: list[Anomaly]) -> None:
+                unread: list[tuple[int, Txn]], appender: dict, last_append: dict, found: list[Anomaly]) -> None:
     if saw:
         writer = appender.get((key, saw[-1]))
         if writer is not None and writer is not t:
             if external:
-                graph.add(writer.id, t.id, WR, (key, saw[-1], WR_WHY, {"read": show(saw)}))
+                graph.add(writer.id, t.id, WR, (key, saw[-1], WR_WHY, {"read": Excerpt(saw)}))
             final = last_append[(writer.id, key)]
             if final != saw[-1]:
                 found.append(Anomaly("G1b", (t, writer), f"{t.name} read {key} = {show(saw)}, ending in {saw[-1]}, "
@@ -144,4 +179,7 @@ def _read_edges(graph: Graph, t: Txn, key: Key, saw: tuple, external: bool, orde
     if external and len(saw) < len(order):
         writer = appender.get((key, order[len(saw)]))
         if writer is not None:
-            graph.add(t.id, writer.id, RW, (key, order[len(saw)], RW_WHY, {"read": show(saw)}))
+            graph.add(t.id, writer.id, RW, (key, order[len(saw)], RW_WHY, {"read": Excerpt(saw)}))
+    elif external:
+        for v, w in unread:
+            graph.add(t.id, w.id, RW, (key, v, RW_LATER, {"read": Excerpt(saw)}))
