@@ -9,6 +9,8 @@ Following Adya's definitions as Jepsen's Elle uses them:
     G-single        a cycle with exactly one anti-dependency (rw): read skew
     G-nonadjacent   a cycle with rw edges, no two of them adjacent
     G2-item         a cycle with two adjacent rw edges: write skew
+    lost-update     two committed transactions read the same version of a key and both
+                    wrote it (a G2-item cycle, which snapshot isolation forbids as well)
     internal        a transaction's read disagrees with its own earlier reads and writes
 
 and the errors in the data itself: incompatible-order (two reads of a list that cannot both
@@ -31,8 +33,8 @@ CYCLES = ("G0", "G1c", "G-single", "G-nonadjacent", "G2-item")
 
 _UNCOMMITTED = frozenset({"G0", "duplicate-elements", "cyclic-versions", "garbage-read"})
 _COMMITTED = _UNCOMMITTED | {"G1a", "G1b", "G1c", "incompatible-order"}
-_REPEATABLE = _COMMITTED | {"G-single", "G-nonadjacent", "G2-item"}
-_SNAPSHOT = _COMMITTED | {"internal", "G-single", "G-nonadjacent"}
+_REPEATABLE = _COMMITTED | {"G-single", "G-nonadjacent", "G2-item", "lost-update"}
+_SNAPSHOT = _COMMITTED | {"internal", "G-single", "G-nonadjacent", "lost-update"}
 _SERIALIZABLE = _REPEATABLE | {"internal"}
 
 
@@ -69,6 +71,7 @@ EXPLAIN = {
     "G-nonadjacent": "a cycle whose anti-dependencies (reads that missed writes) are never adjacent",
     "G2-item": "write skew: a cycle with adjacent anti-dependencies (reads that missed writes)",
     "internal": "a transaction's read contradicts its own earlier reads and writes",
+    "lost-update": "two committed transactions read the same version of a key and both wrote it",
     "incompatible-order": "two reads of a key are not prefixes of one order of its elements",
     "duplicate-elements": "a read list holds a value twice, but each value was appended once",
     "cyclic-versions": "the versions of a register must precede each other in a cycle",
@@ -137,3 +140,16 @@ class Inference:
     graph: Graph
     anomalies: tuple[Anomaly, ...]
     keys: int
+
+
+def lost_updates(read_then_wrote: dict[tuple, list[Txn]]) -> list[Anomaly]:
+    """From (key, the version read) -> the committed transactions that read it and then
+    wrote the key: each version two of them wrote over."""
+    found = []
+    for (key, version), txns in read_then_wrote.items():
+        if len(txns) > 1:
+            names = ", ".join(t.name for t in txns[:6]) + (", ..." if len(txns) > 6 else "")
+            seen = "the initial (empty) version" if version is None else f"the version ending in {version}"
+            found.append(Anomaly("lost-update", tuple(txns), f"{names} each read {seen} of {key} and then wrote "
+                                 f"{key}: all but one of their writes overwrote a version its writer never saw"))
+    return found

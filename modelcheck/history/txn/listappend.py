@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from .anomalies import Anomaly, Inference
+from .anomalies import Anomaly, Inference, lost_updates
 from .format import Key, Txn, TxnHistory
 from .graph import RW, WR, WW, Graph
 
@@ -88,9 +88,13 @@ def infer(history: TxnHistory) -> Inference:
             unread = [(v, t) for v, t in committed[key] if v not in in_order]
             orders[key] = (values, unread)
             _ww(graph, key, values, evidence, unread, appender, failed, found)
+    read_then_wrote: dict[tuple, list[Txn]] = defaultdict(list)
     for t, key, saw, external in seen:
+        if external and (t.id, key) in last_append:
+            read_then_wrote[(key, saw[-1] if saw else None)].append(t)
         if key in orders:
             _read_edges(graph, t, key, saw, external, *orders[key], appender, last_append, found)
+    found += lost_updates(read_then_wrote)
     return Inference(graph, tuple(found), len(history.keys))
 
 

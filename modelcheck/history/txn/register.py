@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from ..result import Deadline
-from .anomalies import Anomaly, Inference
+from .anomalies import Anomaly, Inference, lost_updates
 from .format import Key, Txn, TxnHistory
 from .graph import RW, WR, WW, Graph, components
 
@@ -55,6 +55,8 @@ def infer(history: TxnHistory, deadline: Deadline) -> Inference:
         versions[key].append(value)
     for key in {op.key for t in txns for op in t.ops}:
         _order_edges(graph, key, facts.get(key, {}), versions[key], writer, readers, found, deadline)
+    found += lost_updates({(key, value): wrote for (key, value), who in readers.items()
+                           if len(wrote := [t for t in who if (t.id, key) in last_write]) > 1})
     return Inference(graph, tuple(found), len(history.keys))
 
 
