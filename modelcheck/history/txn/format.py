@@ -30,6 +30,30 @@ Key = Union[str, int]
 Status = Literal["ok", "fail", "info"]
 
 
+LONG = 12  # elements of a read shown in full; a longer one is shown around the element that matters
+
+
+class Excerpt:
+    """A read list as text, made only when shown (most edges never are)."""
+    __slots__ = ("values", "at")
+
+    def __init__(self, values: tuple, at: int | None = None) -> None:
+        self.values, self.at = values, at
+
+    def __str__(self) -> str:
+        values = self.values
+        if len(values) <= LONG:
+            return f"[{' '.join(map(str, values))}]"
+        at = len(values) - 1 if self.at is None else self.at
+        lo, hi = max(0, at - 2), min(len(values), at + 3)
+        shown = ["..."] * (lo > 0) + [str(v) for v in values[lo:hi]] + ["..."] * (hi < len(values))
+        return f"[{' '.join(shown)}] ({len(values)} elements)"
+
+
+def show(values: tuple, at: int | None = None) -> str:
+    return str(Excerpt(values, at))
+
+
 @dataclass(frozen=True, slots=True)
 class MicroOp:
     """`append k v`, `w k v` (v an int), or `r k v`: v is what was read (a tuple of ints for
@@ -42,7 +66,7 @@ class MicroOp:
         if self.f != "r":
             return f"{self.f} {self.key} {self.value}"
         if isinstance(self.value, tuple):
-            return f"r {self.key} [{' '.join(map(str, self.value))}]"
+            return f"r {self.key} {Excerpt(self.value)}"
         return f"r {self.key} {'null' if self.value is None else self.value}"
 
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from .anomalies import Anomaly, Inference, lost_updates
-from .format import Key, Txn, TxnHistory
+from .format import Excerpt, Key, Txn, TxnHistory, show
 from .graph import RW, WR, WW, Graph
 
 WW_WHY = "{a} appended {prev} to {key}, and {b} appended {value} right after it ({evidence} read {key} = {read})"
@@ -33,30 +33,6 @@ RW_WHY = "{a} read {key} = {read}, and {b} appended {value}, the next element"
 WW_LATER = ("{a} appended {prev} to {key}, the last element any read saw ({evidence} read {key} = {read}), and "
             "{b} appended {value}, which no read saw, so later")
 RW_LATER = "{a} read {key} = {read}, all any read saw, and {b} appended {value}, which no read saw, so later"
-
-
-LONG = 12  # elements of a read shown in full; a longer one is shown around the element that matters
-
-
-class Excerpt:
-    """A read list as text, made only when shown (most edges never are)."""
-    __slots__ = ("values", "at")
-
-    def __init__(self, values: tuple, at: int | None = None) -> None:
-        self.values, self.at = values, at
-
-    def __str__(self) -> str:
-        values = self.values
-        if len(values) <= LONG:
-            return f"[{' '.join(map(str, values))}]"
-        at = len(values) - 1 if self.at is None else self.at
-        lo, hi = max(0, at - 2), min(len(values), at + 3)
-        shown = ["..."] * (lo > 0) + [str(v) for v in values[lo:hi]] + ["..."] * (hi < len(values))
-        return f"[{' '.join(shown)}] ({len(values)} elements)"
-
-
-def show(values: tuple, at: int | None = None) -> str:
-    return str(Excerpt(values, at))
 
 
 def infer(history: TxnHistory) -> Inference:
