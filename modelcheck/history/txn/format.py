@@ -186,29 +186,31 @@ def _event(at: str, raw: Any) -> _Event:
 
 
 def _micro_op(at: str, position: int, raw: Any, kind: str) -> MicroOp:
-    def fail(message: str) -> HistoryError:
-        return HistoryError(f"{at}: micro-operation {position} {_short(raw)}: {message}")
+    problem = _micro_op_problem(raw, kind)
+    if problem:
+        raise HistoryError(f"{at}: micro-operation {position} {_short(raw)}: {problem}")
+    f, key, value = raw
+    return MicroOp(f, key, tuple(value) if type(value) is list else value)
 
-    if not (isinstance(raw, list) and len(raw) == 3):
-        raise fail("expected [f, key, value], e.g. [\"append\", \"x\", 1], [\"r\", \"x\", null] or [\"w\", \"x\", 1]")
+
+def _micro_op_problem(raw: Any, kind: str) -> str:
+    """What is wrong with a micro-operation, or "" (called for every one: kept cheap)."""
+    if not (type(raw) is list and len(raw) == 3):
+        return "expected [f, key, value], e.g. [\"append\", \"x\", 1], [\"r\", \"x\", null] or [\"w\", \"x\", 1]"
     f, key, value = raw
     if f not in ("append", "r", "w"):
-        raise fail(f"the function must be \"append\", \"r\" or \"w\", got {_short(f)}")
-    if not (isinstance(key, str) or _is_int(key)):
-        raise fail("the key must be a string or an integer")
+        return f"the function must be \"append\", \"r\" or \"w\", got {_short(f)}"
+    if type(key) is not str and type(key) is not int:
+        return "the key must be a string or an integer"
     if f != "r":
-        if not _is_int(value):
-            raise fail(f"the value of {f} must be an integer")
-        return MicroOp(f, key, value)
-    if kind != "ok" and value is not None:
-        raise fail(f"a read's value must be null in an {kind} event (only an ok completion says what was read)")
-    if isinstance(value, list):
-        if not all(_is_int(v) for v in value):
-            raise fail("a list read must hold integers")
-        return MicroOp(f, key, tuple(value))
-    if value is not None and not _is_int(value):
-        raise fail("a read's value must be a list of integers (list-append), an integer (register) or null")
-    return MicroOp(f, key, value)
+        return "" if type(value) is int else f"the value of {f} must be an integer"
+    if value is None:
+        return ""
+    if kind != "ok":
+        return f"a read's value must be null in an {kind} event (only an ok completion says what was read)"
+    if type(value) is list:
+        return "" if set(map(type, value)) <= {int} else "a list read must hold integers"
+    return "" if type(value) is int else "a read's value must be a list of integers (list-append), an integer (register) or null"
 
 
 class _Pairing:
@@ -321,7 +323,7 @@ def _empty_reads(t: Txn) -> Txn:
 
 
 def _is_int(x: Any) -> bool:
-    return isinstance(x, int) and not isinstance(x, bool)
+    return type(x) is int
 
 
 def _is_number(x: Any) -> bool:
