@@ -332,7 +332,8 @@ def summary(result: RunResult) -> str:
              f"({counts['ok']} ok, {counts['fail']} fail, {counts['info']} info), "
              f"{len(result.faults)} faults, replicas {'converged' if result.converged else 'did NOT converge'}"]
     lines += ["  " + f for f in result.faults]
-    lines += [f"  {model:19} {verdict}" for model, verdict in result.verdicts.items()]
+    width = max(map(len, result.verdicts), default=0) + 1
+    lines += [f"  {model:{width}} {verdict}" for model, verdict in result.verdicts.items()]
     return "\n".join(lines)
 
 

@@ -58,8 +58,10 @@ def check(history: TxnHistory, model: str, timeout: float | None = None) -> TxnR
     try:
         inference = (listappend.infer(history) if history.kind == LIST_APPEND
                      else register.infer(history, deadline))
-        order_edges(inference.graph, history.txns)
-        cycles = find_cycles(inference.graph, history.txns, forbidden, ORDER_EDGES.get(model, 0), deadline)
+        order = ORDER_EDGES.get(model, 0)
+        if order:
+            order_edges(inference.graph, history.txns)
+        cycles = find_cycles(inference.graph, history.txns, forbidden, order, deadline)
     except OutOfTime:
         stats = Stats(len(history.txns), len(history.keys), time.perf_counter() - started)
         return TxnResult(model, Verdict.UNKNOWN, history.kind, stats,

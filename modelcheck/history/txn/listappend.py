@@ -13,11 +13,14 @@ not a prefix is incompatible-order, a list with a value twice duplicate-elements
 using each transaction's external reads (its first read of a key, before it appends to
 it). A committed append that no read saw came after the whole longest read (else that read
 would hold it), so it gets a ww edge from the last element's appender and an rw edge from
-every reader of the whole list; among themselves such appends are unordered. Also found here: aborted reads (G1a: an element appended by a failed transaction),
+every reader of the whole list; among themselves such appends are unordered.
+
+Also found here: aborted reads (G1a: an element appended by a failed transaction),
 intermediate reads (G1b: a read ending in an element that is not its appender's last
 append to that key), internal inconsistency (a read that disagrees with the same
-transaction's earlier read and appends), and garbage (an element nobody appended).
-Appends nobody read have no place in the order and give no edges.
+transaction's earlier read and appends), garbage (an element nobody appended) and lost
+updates (two committed transactions that read the same version of a key and both appended
+to it). Appends of transactions with unknown outcome that nobody read give no edges.
 """
 from __future__ import annotations
 
