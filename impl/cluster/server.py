@@ -14,8 +14,9 @@ send in an outbox; one `_flush` per loop iteration then, in this order,
 
 So nothing that depends on a write (a vote, an append acknowledgement, a client's `ok`)
 leaves the process before the write is durable, and a batch of work costs one fsync.
-Writes are answered when applied; reads by the read index (readindex.py), for which the
-server numbers the AppendEntries it sends and echoes the number in its replies.
+Writes and transactions (one log entry each, so applied atomically) are answered when
+applied; reads by the read index (readindex.py), for which the server numbers the
+AppendEntries it sends and echoes the number in its replies.
 
 Link faults: the file `<data_dir>/<id>.drop` (written by a driver, see faults.py) lists
 peers this server must neither send to nor hear from; it is re-read on every tick.
