@@ -82,6 +82,12 @@ def test_each_anomaly_rules_out_its_models_and_no_others(name, events, anomaly, 
             assert result.verdict is Verdict.VALID, (model, result.anomalies)
 
 
+def test_transactions_one_after_another_that_see_each_other_are_valid_under_every_model():
+    h = history(serial(txn("a x 1"), txn("r x [1]", "a x 2", "r y []"), txn("r x [1 2]", "a y 3"),
+                       txn("r y [3]", "r x [1 2]")))
+    assert {m: check(h, m).verdict for m in MODELS} == {m: Verdict.VALID for m in MODELS}
+
+
 def test_a_cycle_names_each_edge_with_its_key_and_value():
     result = check(history(CASES[4][1]), "serializable")  # G-single
     (anomaly,) = result.anomalies
