@@ -100,3 +100,12 @@ def test_the_installed_command(write):
     run = run_modelcheck("history", write(document(ABORTED_READ)), "--model", "read-committed")
     assert run.returncode == 1, run.stderr
     assert "G1a: aborted read" in run.stdout and "T1 read x = [1], which holds 1, appended by T0, which failed" in run.stdout
+
+
+def test_a_search_out_of_time_is_unknown_exit_3(write):
+    from test_txn import simulate  # a strict-serializable history of 6,000 transactions
+    path = write(document(simulate(seed=5, n=6000, keys=20)))
+    run = modelcheck("history", path, "--model", "strict-serializable", "--timeout", "0.001")
+    assert run.returncode == 3, run.out
+    assert "unknown whether strict-serializable: the cycle search did not finish within 0.001 s" in run.stdout
+    assert modelcheck("history", path, "--model", "strict-serializable").returncode == 0

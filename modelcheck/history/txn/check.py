@@ -58,6 +58,7 @@ def check(history: TxnHistory, model: str, timeout: float | None = None) -> TxnR
     try:
         inference = (listappend.infer(history) if history.kind == LIST_APPEND
                      else register.infer(history, deadline))
+        deadline.check()
         order = ORDER_EDGES.get(model, 0)
         if order:
             order_edges(inference.graph, history.txns)

@@ -99,6 +99,7 @@ def components(nodes: Iterable[int], successors: Callable[[int], list[int]], dea
     on_stack: set[int] = set()
     stack: list[int] = []
     found: list[list[int]] = []
+    steps = 0
     for root in nodes:
         if root in index:
             continue
@@ -107,6 +108,9 @@ def components(nodes: Iterable[int], successors: Callable[[int], list[int]], dea
         on_stack.add(root)
         work = [(root, iter(successors(root)))]
         while work:
+            steps += 1
+            if steps % CHECK_EVERY == 0:
+                deadline.check()
             v, todo = work[-1]
             for w in todo:
                 if w not in index:
@@ -130,8 +134,6 @@ def components(nodes: Iterable[int], successors: Callable[[int], list[int]], dea
                         if w == v:
                             break
                     found.append(component)
-                if len(index) % CHECK_EVERY == 0:
-                    deadline.check()
     return found
 
 
@@ -147,14 +149,16 @@ def reachable(start: int, successors: Callable[[int], list[int]], deadline: Dead
     """Every node reachable from `start`, each with the node before it on a shortest path."""
     parent: dict[int, int | None] = {start: None}
     queue = deque([start])
+    steps = 0
     while queue:
+        steps += 1
+        if steps % CHECK_EVERY == 0:
+            deadline.check()
         a = queue.popleft()
         for b in successors(a):
             if b not in parent:
                 parent[b] = a
                 queue.append(b)
-        if len(parent) % CHECK_EVERY == 0:
-            deadline.check()
     return parent
 
 
@@ -168,7 +172,11 @@ def path_to(parent: dict, end) -> list:
 def shortest_path(start: int, goal: int, successors: Callable[[int], list[int]], deadline: Deadline) -> list[int] | None:
     parent: dict[int, int | None] = {start: None}
     queue = deque([start])
+    steps = 0
     while queue:
+        steps += 1
+        if steps % CHECK_EVERY == 0:
+            deadline.check()
         a = queue.popleft()
         for b in successors(a):
             if b not in parent:
@@ -176,6 +184,4 @@ def shortest_path(start: int, goal: int, successors: Callable[[int], list[int]],
                 if b == goal:
                     return path_to(parent, goal)
                 queue.append(b)
-        if len(parent) % CHECK_EVERY == 0:
-            deadline.check()
     return None
