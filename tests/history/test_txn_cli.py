@@ -103,8 +103,8 @@ def test_the_installed_command(write):
 
 
 def test_a_search_out_of_time_is_unknown_exit_3(write):
-    from test_txn import simulate  # a strict-serializable history of 6,000 transactions
-    path = write(document(simulate(seed=5, n=6000, keys=20)))
+    from test_txn import simulate  # a strict-serializable history of 3,000 transactions
+    path = write(document(simulate(seed=5, n=3000, keys=20)))
     run = modelcheck("history", path, "--model", "strict-serializable", "--timeout", "0.001")
     assert run.returncode == 3, run.out
     assert "unknown whether strict-serializable: the cycle search did not finish within 0.001 s" in run.stdout
