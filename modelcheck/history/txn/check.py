@@ -14,7 +14,8 @@ forbidden one first, each time restricting the edges further:
     G-nonadjacent  an rw edge closed by a path in which no two rw edges follow each other
     G2-item        an rw edge closed by any path
 
-each a shortest such cycle (breadth-first; of the first few candidates, the shortest),
+each a shortest such cycle (breadth-first; of the few candidates the first searches give,
+the shortest),
 first with data edges only, then with the model's order edges too (G0-realtime, ...). One
 cycle is reported per component.
 """
@@ -128,9 +129,11 @@ def _g_single(graph: Graph, inside: set[int], extra: int, deadline: Deadline) ->
     successors = graph.successors(mask, inside)
     for b, sources in _anti_dependencies(graph, inside).items():
         parent = reachable(b, successors, deadline)
-        for a in sources:
-            if a in parent:
-                yield [(a, b, RW)] + _steps(graph, path_to(parent, a), mask)
+        closing = [a for a in sources if a in parent]
+        for a in closing:
+            yield [(a, b, RW)] + _steps(graph, path_to(parent, a), mask)
+        if closing:
+            return  # another head costs another search of the component
 
 
 def _g_nonadjacent(graph: Graph, inside: set[int], extra: int, deadline: Deadline) -> Iterator[Cycle]:
@@ -146,11 +149,13 @@ def _g_nonadjacent(graph: Graph, inside: set[int], extra: int, deadline: Deadlin
 
     for b, sources in _anti_dependencies(graph, inside).items():
         parent = reachable((b, True), successors, deadline)
-        for a in sources:
-            if (a, False) in parent:
-                states = path_to(parent, (a, False))
-                yield [(a, b, RW)] + [(x, y, RW if after_rw else graph.step_kind(x, y, mask))
-                                      for (x, _), (y, after_rw) in zip(states, states[1:])]
+        closing = [a for a in sources if (a, False) in parent]
+        for a in closing:
+            states = path_to(parent, (a, False))
+            yield [(a, b, RW)] + [(x, y, RW if after_rw else graph.step_kind(x, y, mask))
+                                  for (x, _), (y, after_rw) in zip(states, states[1:])]
+        if closing:
+            return  # another head costs another search of the component
 
 
 def _anti_dependencies(graph: Graph, inside: set[int]) -> dict[int, list[int]]:
