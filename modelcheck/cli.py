@@ -13,17 +13,12 @@ import sys
 import time
 from pathlib import Path
 
-from . import pipeline, trace_cli
-from .explore.bfs import Limits
-from .explore.checkpoint import Checkpointer
 from .explore.resources import OutOfTime, describe_bytes, parse_size, time_limit
 from .explore.result import CheckResult, Outcome, Stats
 from .lang.errors import SpecError, SpecErrors
-from .z3 import cli as z3_cli
-from .conform import cli as conform_cli
 from .history import cli as history_cli
-from .report.json_out import result_json
-from .report.text import render_progress, render_result
+# The spec machinery (lark, numpy, z3) is imported where a command needs it, not here:
+# `modelcheck history` needs none of it, and importing it was most of its start-up time.
 
 EXIT = {Outcome.OK: 0, Outcome.VIOLATION: 1, Outcome.DEADLOCK: 1, Outcome.ERROR: 2, Outcome.INCOMPLETE: 3}
 EXIT_INTERRUPTED = 130
@@ -36,6 +31,7 @@ class TerminalProgress:
         self.shown = False
 
     def progress(self, stats: Stats) -> None:
+        from .report.text import render_progress
         sys.stderr.write("\r" + render_progress(stats))
         sys.stderr.flush()
         self.shown = True
@@ -88,6 +84,9 @@ def _size(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from . import trace_cli
+    from .conform import cli as conform_cli
+    from .z3 import cli as z3_cli
     parser = argparse.ArgumentParser(prog="modelcheck", description="Model checker for distributed protocols.")
     sub = parser.add_subparsers(dest="command", required=True)
     check = sub.add_parser("check", help="explore every reachable state and check the invariants")
@@ -134,11 +133,18 @@ def add_spec_arguments(parser: argparse.ArgumentParser) -> None:
 def load_spec(args: argparse.Namespace):
     """The compiled spec named by add_spec_arguments' arguments. Within --timeout, if given:
     evaluating the constants can take long too."""
+    from . import pipeline
     with time_limit(getattr(args, "timeout", None)):
         return pipeline.load(args.spec, dict(args.const))
 
 
 def run_check(args: argparse.Namespace) -> int:
+    from . import pipeline, trace_cli
+    from .explore.bfs import Limits
+    from .explore.checkpoint import Checkpointer
+    from .report.json_out import result_json
+    from .report.text import render_result
+    from .z3 import cli as z3_cli
     compiled = load_spec(args)
     trace_cli.check_trace_outputs(args, compiled)  # fail before the search, not after it
     if args.dump_code:
@@ -174,7 +180,11 @@ def _exit_code(result: CheckResult) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["history"]:  # its own parser: the others' would import the spec machinery
+        args = history_cli.parse_args(argv[1:], _seconds)
+    else:
+        args = build_parser().parse_args(argv)
     args.started = time.perf_counter()
     try:
         return args.run(args)

@@ -36,6 +36,7 @@ with a leading zero (which Clojure reads as octal) are errors, not guesses.
 """
 from __future__ import annotations
 
+import bisect
 import datetime
 import re
 import uuid
@@ -53,13 +54,20 @@ class EdnError(ValueError):
         self.reason, self.line, self.column = message, line, column
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Keyword:
     """`:name` (or `:ns/name`): `name` is written without the colon."""
     name: str
 
     def __str__(self) -> str:
         return ":" + self.name
+
+    # written out: the generated ones build a tuple per call, and every map key is a keyword
+    def __eq__(self, other: object) -> bool:
+        return type(other) is Keyword and other.name == self.name
+
+    def __hash__(self) -> int:
+        return hash(self.name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +171,7 @@ _NAMED_CHARS = {"newline": "\n", "return": "\r", "space": " ", "tab": "\t", "for
 _CLOSE = {"(": ")", "[": "]", "{": "}", "#{": "}"}
 _SYMBOLIC = {"Inf": float("inf"), "-Inf": float("-inf"), "NaN": float("nan")}
 _DIGITS = "0123456789"
+_HASHABLE = (Keyword, str, int)  # what map keys mostly are, already hashable
 _INSTANT = re.compile(r"(\d{4})(?:-(\d\d)(?:-(\d\d)(?:T(\d\d):(\d\d)(?::(\d\d)(?:\.(\d+))?)?)?)?)?"
                       r"(Z|[+-]\d\d:\d\d)?", re.IGNORECASE)
 _END = object()  # what _form returns at a closing bracket or the end of the text
@@ -173,16 +182,22 @@ class _Reader:
         self.text = text
         self.at = 0
         self.started = 0
+        self.line_starts: list[int] | None = None
+        self.atoms: dict[str, Any] = {}
         self.elements_of_first: list[tuple[Any, int]] = []  # (element, offset) of the first top-level list
 
     def error(self, message: str, offset: int) -> EdnError:
-        line = self.text.count("\n", 0, offset) + 1
-        column = offset - (self.text.rfind("\n", 0, offset) + 1) + 1
-        return EdnError(message, line, column)
+        return EdnError(message, *self.position(offset))
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """(line, column), from 1, of an offset into the text."""
+        if self.line_starts is None:
+            self.line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
+        line = bisect.bisect_right(self.line_starts, offset)
+        return line, offset - self.line_starts[line - 1] + 1
 
     def located(self, value: Any, offset: int) -> Located:
-        error = self.error("", offset)
-        return Located(value, error.line, error.column)
+        return Located(value, *self.position(offset))
 
     def all(self) -> list[tuple[Any, int]]:
         forms = []
@@ -271,7 +286,7 @@ class _Reader:
                              "a key without its value", start)
         entries: dict = {}
         for (key, offset), (value, _) in zip(items[::2], items[1::2]):
-            self._put(entries, _hashable(key), value, offset, "key")
+            self._put(entries, key if type(key) in _HASHABLE else _hashable(key), value, offset, "key")
         return entries
 
     def _put(self, into: dict, key: Any, value: Any, offset: int, what: str) -> None:
@@ -283,8 +298,8 @@ class _Reader:
         into[key] = value
 
     def _where(self, offset: int) -> str:
-        e = self.error("", offset)
-        return f"line {e.line}, column {e.column}"
+        line, column = self.position(offset)
+        return f"line {line}, column {column}"
 
     def _string(self, start: int) -> str:
         m = _STRING.match(self.text, start)
@@ -363,6 +378,12 @@ class _Reader:
     def _atom(self, start: int) -> Any:
         token = self._token(start)
         self.at = start + len(token)
+        value = self.atoms.get(token, _END)  # histories repeat their keywords and numbers
+        if value is _END:
+            value = self.atoms[token] = self._atom_value(token, start)
+        return value
+
+    def _atom_value(self, token: str, start: int) -> Any:
         if token in ("nil", "true", "false"):
             return {"nil": None, "true": True, "false": False}[token]
         if token[0] in _DIGITS or token[0] in "+-" and token[1:2] and token[1] in _DIGITS:

@@ -79,11 +79,15 @@ def _disagreement(reads: list[Op]) -> str:
 
 def _unwritten(history: History, key: str, value) -> str:
     writes = [op for op in history.ops if op.key == key and op.writes and op.status != "fail"]
+    if any(op.f == "append" for op in writes):  # any concatenation could be left: not judged
+        return ""
     possible = {written(op) for op in writes}
     succeeded = [op for op in writes if op.status == "ok"]
-    if value in possible or (value is None and not succeeded):
+    initial = history.ops[0].initial
+    if value in possible or (value == initial and not succeeded):
         return ""
-    if value is None:
-        return (f"every replica has no value for key {key!r}, but {succeeded[0].describe()} by process "
+    if value == initial:
+        state = "has no value" if initial is None else f"has the initial value {show(initial)}"
+        return (f"every replica {state} for key {key!r}, but {succeeded[0].describe()} by process "
                 f"{succeeded[0].process} succeeded")
     return f"every replica read {show(value)} for key {key!r}, a value no write of {key!r} could have left"

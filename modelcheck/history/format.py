@@ -10,28 +10,38 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal, Union
+from typing import TYPE_CHECKING, Any, Literal, Union
+
+if TYPE_CHECKING:
+    from .jepsen import Conventions
 
 FORMAT = "modelcheck-history/1"
-FUNCTIONS = ("get", "put", "cas")
+FUNCTIONS = ("get", "put", "cas", "append")
 COMPLETIONS = ("ok", "fail", "info")
 
-Value = Union[int, None]
+Value = Union[int, str, None]
 Status = Literal["ok", "fail", "info"]
 
 
 class HistoryError(Exception):
-    """The history cannot be read: not JSON, or an event that breaks the format."""
+    """The history cannot be read: not JSON, or an event that breaks the format (`event`:
+    its index, when one event is to blame)."""
+
+    def __init__(self, message: str, event: int | None = None) -> None:
+        super().__init__(message)
+        self.event = event
 
 
 @dataclass(frozen=True, slots=True)
 class Op:
     """One operation: its invocation and what became of it.
 
-    `arg` is the put's value or the cas's (expected, new) pair (None for a get); `result` is
-    the value a successful get read. `complete` is the index of the completion event, None
+    `arg` is the put's or append's value or the cas's (expected, new) pair (None for a get);
+    `result` is the value a successful get read; `initial` the value the key's register
+    holds before any operation (the history's, null unless it says). `complete` is the index of the completion event, None
     when the history ends before one. An info operation may take effect at any time after
     `invoke`, however late, so `returns` (the position real-time order uses) is infinite
     for it."""
@@ -47,6 +57,7 @@ class Op:
     invoke_time: float | None = None
     complete_time: float | None = None
     node: str | None = None
+    initial: Value = None
 
     @property
     def returns(self) -> float:
@@ -60,8 +71,8 @@ class Op:
         """The operation as people write it: `put k1 5`, `get k1 -> 5`, `cas k1 5->6 (fail)`."""
         if self.f == "get":
             text = f"get {self.key}" + (f" -> {show(self.result)}" if self.status == "ok" else "")
-        elif self.f == "put":
-            text = f"put {self.key} {show(self.arg)}"
+        elif self.f in ("put", "append"):
+            text = f"{self.f} {self.key} {show(self.arg)}"
         else:
             text = f"cas {self.key} {show(self.arg[0])}->{show(self.arg[1])}"
         return text if self.status == "ok" else f"{text} ({self.status})"
@@ -81,33 +92,44 @@ class History:
 
 
 def show(v: Value) -> str:
-    return "null" if v is None else str(v)
+    return "null" if v is None else json.dumps(v) if isinstance(v, str) else str(v)
 
 
 # ---------------------------------------------------------------- reading
 
-def read_history(path: str | Path) -> History:
-    """The history in the file: modelcheck's JSON format, or Jepsen's EDN lines (edn.py)."""
+def read_history(path: str | Path, conventions: "Conventions | None" = None) -> History:
+    """The history in the file: modelcheck's JSON format, or Jepsen's EDN or log lines
+    (jepsen.py, read with `conventions`)."""
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as e:
         raise HistoryError(f"cannot read {path}: {e.strerror or e}") from None
     except UnicodeDecodeError:
         raise HistoryError(f"{path} is not a text file (not UTF-8)") from None
-    return parse_history(text, str(path))
+    return parse_history(text, str(path), conventions)
 
 
-def parse_history(text: str, source: str = "<history>") -> History:
-    stripped = text.lstrip()
-    if stripped.startswith("{:") or stripped.startswith("[{:") or stripped.startswith("{ :"):
-        from .jepsen import edn_document
-        return history_from_document(edn_document(text), source)
+def parse_history(text: str, source: str = "<history>", conventions: "Conventions | None" = None) -> History:
+    """JSON if the text is a JSON object (`{"…`, `{}`), else Jepsen's notations. `conventions`
+    (the initial value, what a nil read means) apply to Jepsen's; a JSON document says
+    its own initial value, and a different one in `conventions` is an error."""
+    if not re.match(r'\s*\{\s*("|\}|$)', text):
+        from .jepsen import Conventions as JepsenConventions, read_jepsen
+        return read_jepsen(text, source, conventions or JepsenConventions())
     try:
         document = json.loads(text)
     except json.JSONDecodeError as e:
         raise HistoryError(f"not JSON: line {e.lineno}, column {e.colno}: {e.msg}") from None
     except RecursionError:
         raise HistoryError("not a history: the JSON is nested too deeply") from None
+    if conventions is not None and isinstance(document, dict):
+        if conventions.nil_reads != "absent":
+            raise HistoryError("nil reads can only be taken as unknown in Jepsen's formats: in this format a "
+                               "read's value is always known (null: the key has no value)")
+        if "initial" in document and document["initial"] != conventions.initial:
+            raise HistoryError(f"the history says \"initial\": {_short(document['initial'])}, the options "
+                               f"{_short(conventions.initial)}: leave one out")
+        document = {**document, "initial": conventions.initial}
     return history_from_document(document, source)
 
 
@@ -124,10 +146,31 @@ def history_from_document(document: Any, source: str = "<history>") -> History:
     quiet = document.get("quiet_after")
     if quiet is not None and not _is_number(quiet):
         raise HistoryError(f"\"quiet_after\" must be a number (seconds), got {_short(quiet)}")
-    pairing = _Pairing()
+    initial = document.get("initial")
+    if not _is_value(initial):
+        raise HistoryError(f"\"initial\" must be an integer, a string or null, got {_short(initial)}")
+    pairing = _Pairing(initial)
     for index, event in enumerate(events):
         pairing.add(index, _event(index, event))
-    return History(tuple(pairing.finish()), len(events), quiet, source)
+    ops = tuple(pairing.finish())
+    _check_appends(ops, initial)
+    return History(ops, len(events), quiet, source)
+
+
+def _check_appends(ops: tuple[Op, ...], initial: Value) -> None:
+    """A key that is appended to holds strings only, so that an append is always defined."""
+    appended = {op.key for op in ops if op.f == "append"}
+    if appended and not isinstance(initial, str):
+        op = next(op for op in ops if op.f == "append")
+        raise HistoryError(f"event {op.invoke}: append on key {op.key!r} needs every key to start as a string: "
+                           f"give the history \"initial\": \"\" (or modelcheck history --initial '\"\"'); "
+                           f"it starts as {_short(initial)}", op.invoke)
+    for op in ops:
+        if op.key in appended and op.f in ("put", "cas") and op.status != "fail":
+            values = (op.arg,) if op.f == "put" else op.arg
+            if not all(isinstance(v, str) for v in values):
+                raise HistoryError(f"event {op.invoke}: key {op.key!r} is appended to, so its {op.f} must write "
+                                   f"strings; got {_short(_json_value(op.arg))}", op.invoke)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +186,7 @@ class _Event:
 
 def _event(index: int, raw: Any) -> _Event:
     def fail(message: str) -> HistoryError:
-        return HistoryError(f"event {index}: {message}")
+        return HistoryError(f"event {index}: {message}", index)
 
     if not isinstance(raw, dict):
         raise fail(f"expected an object, got {_kind(raw)}")
@@ -156,7 +199,7 @@ def _event(index: int, raw: Any) -> _Event:
     if not _is_int(process):
         raise fail(f"\"process\" must be an integer, got {_short(process)}")
     if f not in FUNCTIONS:
-        raise fail(f"\"f\" must be one of get, put, cas; got {_short(f)}")
+        raise fail(f"\"f\" must be one of get, put, cas, append; got {_short(f)}")
     if not isinstance(key, str):
         raise fail(f"\"key\" must be a string, got {_short(key)}")
     time, node = raw.get("time"), raw.get("node")
@@ -167,17 +210,21 @@ def _event(index: int, raw: Any) -> _Event:
     value = raw.get("value")
     if f == "cas":
         if not (isinstance(value, list) and len(value) == 2 and all(_is_value(v) for v in value)):
-            raise fail(f"a cas's \"value\" must be [expected, new], each an integer or null; got {_short(value)}")
+            raise fail(f"a cas's \"value\" must be [expected, new], each an integer, a string or null; "
+                       f"got {_short(value)}")
         value = tuple(value)
+    elif f == "append" and not isinstance(value, str):
+        raise fail(f"\"value\" of append must be the string it appends, got {_short(value)}")
     elif (f == "put" or kind != "invoke") and not _is_value(value):
-        raise fail(f"\"value\" of {f} must be an integer or null, got {_short(value)}")
+        raise fail(f"\"value\" of {f} must be an integer, a string or null, got {_short(value)}")
     return _Event(kind, process, f, key, value, time, node)
 
 
 class _Pairing:
     """Matches each completion to its process's outstanding invocation."""
 
-    def __init__(self) -> None:
+    def __init__(self, initial: Value) -> None:
+        self.initial = initial
         self.ops: list[Op] = []
         self.open: dict[int, tuple[int, _Event]] = {}  # process -> (index, invoke event)
         self.retired: dict[int, int] = {}  # process -> index of the info that ended it
@@ -186,18 +233,18 @@ class _Pairing:
         if e.process in self.retired:
             raise HistoryError(
                 f"event {index}: process {e.process} got an unknown outcome (info) at event "
-                f"{self.retired[e.process]} and cannot issue more operations; use a fresh process id")
+                f"{self.retired[e.process]} and cannot issue more operations; use a fresh process id", index)
         opened = self.open.pop(e.process, None)
         if e.type == "invoke":
             if opened is not None:
                 raise HistoryError(f"event {index}: process {e.process} invokes {e.f} while its {opened[1].f} "
-                                   f"(invoked at event {opened[0]}) has not completed")
+                                   f"(invoked at event {opened[0]}) has not completed", index)
             self.open[e.process] = (index, e)
             return
         if opened is None:
             if e.type != "info":
                 raise HistoryError(f"event {index}: {e.type} of {e.f} by process {e.process}, "
-                                   "which has no operation outstanding")
+                                   "which has no operation outstanding", index)
             opened = (index, e)  # an info on its own: invoked and given up at once
         start, invoked = opened
         _check_completion(index, start, invoked, e)
@@ -210,7 +257,8 @@ class _Pairing:
         result = done.value if done is not None and invoked.f == "get" and status == "ok" else None
         node = (done.node if done is not None else None) or invoked.node
         self.ops.append(Op(0, invoked.process, invoked.f, invoked.key, None if invoked.f == "get" else invoked.value,
-                           result, status, start, end, invoked.time, done.time if done else None, node))
+                           result, status, start, end, invoked.time, done.time if done else None, node,
+                           self.initial))
 
     def finish(self) -> list[Op]:
         for start, invoked in self.open.values():  # never completed: the same as info
@@ -222,16 +270,15 @@ class _Pairing:
 def _check_completion(index: int, start: int, invoked: _Event, done: _Event) -> None:
     if (done.f, done.key) != (invoked.f, invoked.key):
         raise HistoryError(f"event {index}: {done.type} of {done.f} {done.key!r} by process {done.process} does not "
-                           f"match its invocation at event {start} ({invoked.f} {invoked.key!r})")
+                           f"match its invocation at event {start} ({invoked.f} {invoked.key!r})", index)
     if invoked.f != "get" and done.value != invoked.value:
         raise HistoryError(f"event {index}: {done.type} of {done.f} by process {done.process} has value "
                            f"{_short(_json_value(done.value))}, its invocation at event {start} has "
-                           f"{_short(_json_value(invoked.value))}")
+                           f"{_short(_json_value(invoked.value))}", index)
 
 
 def _renumber(op: Op, i: int) -> Op:
-    return Op(i, op.process, op.f, op.key, op.arg, op.result, op.status, op.invoke, op.complete,
-              op.invoke_time, op.complete_time, op.node)
+    return replace(op, id=i)
 
 
 def _is_int(x: Any) -> bool:
@@ -239,7 +286,7 @@ def _is_int(x: Any) -> bool:
 
 
 def _is_value(x: Any) -> bool:
-    return x is None or _is_int(x)
+    return x is None or _is_int(x) or isinstance(x, str)
 
 
 def _is_number(x: Any) -> bool:
@@ -277,6 +324,8 @@ def history_document(ops: list[Op] | tuple[Op, ...], quiet_after: float | None =
             events.append((op.complete, {"type": op.status, **base, "value": done,
                                          **_time(op.complete_time), **extra}))
     document: dict = {"format": FORMAT, "events": [e for _, e in sorted(events, key=lambda p: p[0])]}
+    if ops and ops[0].initial is not None:
+        document["initial"] = ops[0].initial
     if quiet_after is not None:
         document["quiet_after"] = quiet_after
     return document

@@ -6,7 +6,8 @@ The search is Wing and Gong's, with Lowe's improvements, as Porcupine does it:
 
 * **Per key.** Operations on different keys do not interact and linearizability is
   compositional (Herlihy and Wing): the history is linearizable iff each key's
-  sub-history is. Each key is searched alone, which turns one product of searches into a sum.
+  sub-history is. Each key is searched alone, which turns one product of searches into a sum;
+  the keys' searches take turns, so one bad key found quickly decides the history.
 * **Depth-first over an entry list.** Every operation has a call entry (at its invocation)
   and a return entry (at its completion; at the very end for an unknown outcome). Walking
   the list from its head, a call whose operation is legal now is linearized: its call and
@@ -43,8 +44,9 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-from .format import History, Op
-from .model import ILLEGAL, apply, effective_ops, keeps_sources, step_of, written
+from .format import History, Op, show
+from .model import (ILLEGAL, apply, appended_keys, effective_ops, keeps_sources, read_value, sources, step_of,
+                    with_sources)
 from .result import Deadline, Effort, OutOfTime, Result, Stats, Verdict
 from .shrink import around, shrink
 
@@ -85,8 +87,54 @@ def ops_by_key(ops: tuple[Op, ...] | list[Op]) -> dict[str, list[Op]]:
 
 
 def first_bad_key(by_key: dict[str, list[Op]], deadline: Deadline, search: Effort) -> str | None:
-    """The first key whose operations are not linearizable, or None if the whole history is."""
-    return next((key for key, ops in by_key.items() if not linearizable(ops, deadline, search)), None)
+    """A key whose operations are not linearizable, or None if the whole history is.
+
+    The keys' searches run in turns, a slice of steps each, so that a key quickly shown bad
+    is found before keys whose searches are long (any bad key decides the history); a
+    search is paused between its turns, not begun again, so nothing is done twice."""
+    running = {key: _searching(ops, search) for key, ops in by_key.items()}
+    while running:
+        for key, steps in list(running.items()):
+            try:
+                next(steps)
+            except StopIteration as finished:
+                if finished.value is not None:
+                    return key
+                del running[key]
+            deadline.check()
+    return None
+
+
+UNDECIDED = "undecided"  # Linearizing.answer while the search goes on
+
+
+class Linearizing:
+    """A search for a linearization of one key's operations that runs a slice at a time."""
+
+    def __init__(self, ops: list[Op], search: Effort) -> None:
+        self.order: list[Op] = []
+        self.steps = _searching(ops, search, self.order)
+        self.answer: list[Op] | None | str = UNDECIDED  # a linearization, None if there is none
+
+    def advance(self) -> bool:
+        """Search one slice further; True once it has ended (`answer` says how)."""
+        try:
+            next(self.steps)
+            return False
+        except StopIteration as finished:
+            self.answer = self.order if finished.value is None else None
+            return True
+
+
+def linearizations(keys: list[list[Op]], deadline: Deadline, search: Effort) -> list[Linearizing]:
+    """A search for each key's linearization, run in turns until all have ended or the
+    deadline has passed (so the quick ones end however long the others are); those still
+    UNDECIDED can be advanced further."""
+    searches = [Linearizing(ops, search) for ops in keys]
+    running = list(searches)
+    while running and not deadline.expired():
+        running = [s for s in running if not s.advance()]
+    return searches
 
 
 def linearizable(ops: list[Op], deadline: Deadline = Deadline(None), search: Effort | None = None) -> bool:
@@ -124,9 +172,21 @@ def _stuck_at(ops: list[Op], deadline: Deadline, search: Effort) -> Op | None:
 def _search(ops: list[Op], deadline: Deadline, search: Effort | None, order: list[Op] | None = None) -> Op | None:
     """None if the key's history is linearizable (and then `order`, if given, is filled with
     the linearization), else the operation whose completion the search got furthest to
-    without linearizing it (where it was stuck). One function, with
-    the list's arrays in locals, because this is the inner loop (see the module docstring
-    for what each part does)."""
+    without linearizing it (where it was stuck). Raises OutOfTime past the deadline."""
+    steps = _searching(ops, search, order)
+    while True:
+        try:
+            next(steps)
+        except StopIteration as finished:
+            return finished.value
+        deadline.check()
+
+
+def _searching(ops: list[Op], search: Effort | None, order: list[Op] | None = None):
+    """_search as a generator that pauses every CHECK_EVERY steps (so that a caller can look
+    at the clock, or run several searches in turns) and returns its answer. One function,
+    with the list's arrays in locals, because this is the inner loop (see the module
+    docstring for what each part does)."""
     ops = effective_ops(ops)
     search = search if search is not None else Effort()
     if not ops:
@@ -141,14 +201,14 @@ def _search(ops: list[Op], deadline: Deadline, search: Effort | None, order: lis
     remaining = sum(needed)
     cache: set[tuple[int, object, bool]] = set()
     stack: list[tuple[int, object, bool, bool]] = []  # (call entry, value before it, observe, forced)
-    linearized, value, observe = 0, None, False
+    linearized, value, observe = 0, ops[0].initial, False
     entry, fresh = nxt[head], True
     count = 0
     stuck = 0  # the furthest return entry reached
     while remaining:
         count += 1
         if count % CHECK_EVERY == 0:
-            deadline.check()
+            yield
         if fresh:  # a new state: a get that can read the value now is taken without branching
             fresh = False
             get = nxt[head]
@@ -263,13 +323,29 @@ def offending(ops: list[Op], deadline: Deadline, search: Effort) -> tuple[Op, li
     def bad(subset: list[Op]) -> bool:
         return _bad(subset, deadline, search)
 
+    key_ops = ops
     stuck = _stuck_at(ops, deadline, search)
     if stuck is not None:
         ops = around(prefix(ops, stuck.complete + 1), stuck.invoke, stuck.complete, bad) or ops
     culprit, bad_prefix = shortest_bad_prefix(ops, deadline, search)
     start = around(bad_prefix, culprit.invoke, culprit.complete, bad) or bad_prefix
-    small, minimal = shrink(start, lambda subset: keeps_sources(subset, start) and bad(subset), deadline)
+    start = _with_cut_off_sources(start, key_ops, bad)
+    culprit = next(op for op in start if op.id == culprit.id)
+    small, minimal = shrink(start, lambda subset: keeps_sources(subset, key_ops) and bad(subset), deadline,
+                            (culprit,))
     return culprit, small, minimal
+
+
+def _with_cut_off_sources(part: list[Op], key_ops: list[Op], bad) -> list[Op]:
+    """A part of a prefix may lack sources that the prefix cut off: a write invoked after the
+    cut that an unknown-outcome cas in it could have read. Then: the part's operations as
+    the history has them, with those sources, if that is still bad; else the whole key's
+    history (which has every source): honest before small."""
+    if keeps_sources(part, key_ops):
+        return part
+    original = {op.id: op for op in key_ops}
+    grown = with_sources([original[op.id] for op in part], key_ops)
+    return grown if bad(grown) else key_ops
 
 
 def shortest_bad_prefix(ops: list[Op], deadline: Deadline, search: Effort) -> tuple[Op, list[Op]]:
@@ -303,11 +379,15 @@ def prefix(ops: list[Op], cut: int) -> list[Op]:
 
 
 def _from_nowhere(culprit: Op, ops: list[Op]) -> str:
-    """A note when the culprit read a value that no write could have left."""
-    read = culprit.result if culprit.f == "get" else culprit.arg[0] if culprit.f == "cas" else None
-    if read is None or any(op.writes and op.status != "fail" and written(op) == read for op in ops):
+    """A note when the culprit read a value that no write could have left (before it
+    completed)."""
+    if culprit.f == "put" or culprit.status != "ok" or culprit.key in appended_keys(ops) \
+            or read_value(culprit) == culprit.initial or sources(culprit, ops):
         return ""
-    return f" (no write of {culprit.key!r} wrote {read})"
+    value = show(read_value(culprit))
+    if sources(culprit, ops, real_time=False):
+        return f" (only writes invoked after it completed wrote {value})"
+    return f" (no write of {culprit.key!r} wrote {value})"
 
 
 def _bad(ops: list[Op], deadline: Deadline, search: Effort) -> bool:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import heapq
 
 from .format import Op
-from .model import effective_ops, written
+from .model import appended_keys, effective_ops, read_value, written
 from .result import Deadline
 
 
@@ -67,17 +67,19 @@ def analyse(ops: list[Op], deadline: Deadline, chains: list[list[Op]] = ()) -> t
     key): a choice, so a contradiction found with them proves nothing, and without them
     nothing is chosen. Raises OutOfTime past the deadline."""
     writes: dict[str, dict] = {}  # key -> value -> the write of it; None for a key where that is ambiguous
+    appended = appended_keys(ops)
     for op in ops:
         if op.writes:
             of_key = writes.setdefault(op.key, {})
-            if of_key is not None and (written(op) in of_key or written(op) is None
+            if of_key is not None and (op.key in appended or written(op) in of_key or written(op) == op.initial
                                        or op.f == "cas" and op.arg[0] == op.arg[1]):
-                writes[op.key] = None  # a value written twice, or null: which write a read saw is not known
+                # an append, a value written twice, or the initial one: which write a read saw is not known
+                writes[op.key] = None
             elif of_key is not None:
                 of_key[written(op)] = op
-    reads = {op: _read_value(op) for op in ops if op.status == "ok" and op.f != "put"}
-    ever = {(op.key, written(op)) for op in ops if op.writes}
-    nowhere = [r for r, v in reads.items() if v is not None and (r.key, v) not in ever]
+    reads = {op: read_value(op) for op in ops if op.status == "ok" and op.f in ("get", "cas")}
+    ever = {(op.key, written(op)) for op in ops if op.writes and op.key not in appended}
+    nowhere = [r for r, v in reads.items() if v != r.initial and r.key not in appended and (r.key, v) not in ever]
     if nowhere:
         return nowhere[:1], []
     read_from = {r: writes[r.key].get(v) for r, v in reads.items() if writes.get(r.key) is not None}
@@ -96,10 +98,6 @@ def analyse(ops: list[Op], deadline: Deadline, chains: list[list[Op]] = ()) -> t
             graph.add(a, b)
     cycle = graph.saturate([(r, w) for r, w in read_from.items() if w is not None], deadline)
     return (cycle, []) if cycle else ([], graph.earliest_first())
-
-
-def _read_value(op: Op):
-    return op.result if op.f == "get" else op.arg[0]
 
 
 class _Graph:

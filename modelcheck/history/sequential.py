@@ -33,9 +33,9 @@ from __future__ import annotations
 
 import time
 
-from . import linearizable, witness
+from . import linearizable, smt, witness
 from .format import History, Op
-from .model import GET, ILLEGAL, PUT, apply, effective_ops, keeps_sources, step_of, written
+from .model import CAS, GET, ILLEGAL, PUT, apply, appended_keys, effective_ops, keeps_sources, step_of, written
 from .result import Deadline, Effort, OutOfTime, Result, Stats, Verdict
 from .saturate import analyse_all, key_refutation, refutation
 from .shrink import around, shrink
@@ -43,6 +43,8 @@ from .shrink import around, shrink
 MODEL = "sequential"
 CHECK_EVERY = 2048
 SHRINK_SECONDS = 5.0
+SEARCH_BEFORE_SMT = 0.25  # seconds of search before the question goes to Z3
+LINEARIZE_SECONDS = 1.0  # at most this long looking for per-key linearizations (steps 1 and 5)
 
 
 def check(history: History, timeout: float | None = None, shrink_seconds: float = SHRINK_SECONDS) -> Result:
@@ -63,8 +65,8 @@ def check(history: History, timeout: float | None = None, shrink_seconds: float 
         return done(Verdict.VALID)
     budget = deadline.within(shrink_seconds)
     if refuted is None:
-        small, minimal = shrink(everything, lambda ops: keeps_sources(ops, everything) and _bad(ops, budget, effort),
-                                budget)
+        small, minimal = shrink(everything, lambda ops: keeps_sources(ops, everything, False)
+                                and _bad(ops, budget, effort), budget)
         return done(Verdict.INVALID, ops=tuple(small), minimal=minimal,
                     reason="no order of the operations keeps every process's program order and every read's value")
     key, cycle = refuted
@@ -84,14 +86,14 @@ def _shrink_refuted(ops: list[Op], cycle: list[Op], budget: Deadline, effort: Ef
     cycle, near it and shrunk while saturation still refutes it (fast); then shrunk while it
     stays inconsistent."""
     def refuted(subset: list[Op]) -> bool:
-        return keeps_sources(subset, ops) and _saturation_refutes(subset, budget)
+        return keeps_sources(subset, ops, False) and _saturation_refutes(subset, budget)
 
     start = ops
     if cycle:
         first = min(op.invoke for op in cycle)
         last = max(op.complete if op.complete is not None else op.invoke for op in cycle)
-        start, _ = shrink(around(ops, first, last, refuted) or ops, refuted, budget)
-    return shrink(start, lambda subset: keeps_sources(subset, ops) and _bad(subset, budget, effort), budget)
+        start, _ = shrink(around(ops, first, last, refuted, real_time=False) or ops, refuted, budget)
+    return shrink(start, lambda subset: keeps_sources(subset, ops, False) and _bad(subset, budget, effort), budget)
 
 
 def decide(ops: list[Op], deadline: Deadline, effort: Effort) -> tuple[bool, tuple[str | None, list[Op]] | None]:
@@ -99,33 +101,34 @@ def decide(ops: list[Op], deadline: Deadline, effort: Effort) -> tuple[bool, tup
     (None for a contradiction through several keys) and the cycle saturation found (empty if
     the search of a key found none). The cheap answers first:
 
-    1. every key linearizable: consistent (real-time order includes program order);
-    2. a key that saturation (saturate.py), or a search of that key alone, shows to have no
-       order keeping program order: inconsistent (the restriction of a consistent order to
-       a key would be one);
+    1. every key linearizable: consistent (real-time order includes program order). The
+       keys' searches take turns for LINEARIZE_SECONDS; a key not decided by then is treated
+       as one without a linearization (which costs only time in the steps below);
+    2. a key that saturation (saturate.py), or a search of that key alone (key_orders: the
+       keys in turns, Z3 if they stall), shows to have no order keeping program order:
+       inconsistent (the restriction of a consistent order to a key would be one);
     3. an order of each key (a linearization, or the one that search found) that merges with
        program order (witness.py): consistent;
     4. saturation of all keys together finds a contradiction: inconsistent;
     5. saturation of all keys with each key's linearization as a chain (for a key that has
        none, of the key without the few operations the search is stuck at) gives an order,
        earliest completed first, that is legal: consistent;
-    6. the search over all keys together."""
-    orders, bad = [], []  # orders: a linearization of each key that has one
-    for key_ops in linearizable.ops_by_key(ops).values():
-        order = linearizable.linearization(key_ops, deadline, effort)
-        (bad if order is None else orders).append(order if order is not None else key_ops)
+    6. sequential_order of all keys together: the search, and Z3 if the search stalls."""
+    by_key = list(linearizable.ops_by_key(ops).values())
+    found = linearizable.linearizations(by_key, deadline.within(LINEARIZE_SECONDS), effort)
+    deadline.check()
+    orders = [s.answer for s in found if isinstance(s.answer, list)]  # a linearization of each key that has one
+    pending = [(key_ops, s) for key_ops, s in zip(by_key, found) if not isinstance(s.answer, list)]
+    bad = [key_ops for key_ops, _ in pending]  # or not known to have one yet
     if not bad:
         return True, None
     for key_ops in bad:
         refuted = key_refutation(key_ops, deadline)
         if refuted is not None:
             return False, refuted
-    searched = []
-    for key_ops in bad:
-        search = run_search(key_ops, deadline, effort)
-        if search.found is None:
-            return False, (key_ops[0].key, [])
-        searched.append(search.order())
+    searched = key_orders(bad, deadline, effort, [s for _, s in pending])
+    if isinstance(searched, str):
+        return False, (searched, [])
     if witness.merge(orders + searched) is not None:
         return True, None
     cycle, _ = analyse_all(ops, deadline)
@@ -133,7 +136,67 @@ def decide(ops: list[Op], deadline: Deadline, effort: Effort) -> tuple[bool, tup
         return False, (None, cycle)
     if follows_linearizations(ops, orders, bad, deadline, effort):
         return True, None
-    return run_search(ops, deadline, effort).found is not None, None
+    return sequential_order(ops, deadline, effort) is not None, None
+
+
+def key_orders(keys: list[list[Op]], deadline: Deadline, effort: Effort,
+               linearizing: list[linearizable.Linearizing]) -> list[list[Op]] | str:
+    """A sequentially consistent order of each key's operations alone, or the first key
+    found to have none. The keys' searches take turns (one key quickly shown inconsistent
+    decides, however long the others' searches), and so, for equal time, does each key's
+    undecided search for a linearization (`linearizing`, which may end first: a
+    linearization is such an order); after SEARCH_BEFORE_SMT seconds, Z3 decides the keys
+    it can (smt.py). Raises OutOfTime past the deadline."""
+    searches = [_Search(effective_ops(key_ops)) for key_ops in keys]
+    running = {i: search.searching() for i, search in enumerate(searches)}
+    orders: dict[int, list[Op]] = {}
+    smt_after = Deadline(SEARCH_BEFORE_SMT)
+    spent = [[0.0, 0.0] for _ in keys]  # seconds in each key's (linearization, sequential) search
+    try:
+        while running:
+            for i, steps in list(running.items()):
+                deadline.check()
+                started = time.perf_counter()
+                if linearizing[i].answer is linearizable.UNDECIDED and spent[i][0] <= spent[i][1]:
+                    ended = linearizing[i].advance()
+                    spent[i][0] += time.perf_counter() - started
+                    if ended and linearizing[i].answer is not None:
+                        orders[i] = linearizing[i].answer
+                        del running[i]
+                    continue
+                try:
+                    next(steps)
+                    spent[i][1] += time.perf_counter() - started
+                except StopIteration:
+                    del running[i]
+                    if searches[i].found is None:
+                        return keys[i][0].key
+                    orders[i] = searches[i].order()
+            if smt_after.expired():
+                for i in [i for i in running if smt.encodable(keys[i])]:
+                    del running[i]
+                    order = smt.sequential_order(keys[i], deadline)
+                    if order is None:
+                        return keys[i][0].key
+                    orders[i] = order
+    finally:
+        effort.steps += sum(search.steps for search in searches)
+        effort.states += sum(len(search.seen) for search in searches)
+    return [orders[i] for i in range(len(keys))]
+
+
+def sequential_order(ops: list[Op], deadline: Deadline, effort: Effort) -> list[Op] | None:
+    """A sequentially consistent order of the operations (left-out unknown outcomes not in
+    it), or None if there is none: the search's, or, if the search has not finished within
+    SEARCH_BEFORE_SMT seconds, Z3's (smt.py; not for keys with appends, where the search
+    goes on). Raises OutOfTime past the deadline."""
+    budget = deadline.within(SEARCH_BEFORE_SMT) if smt.encodable(ops) else deadline
+    try:
+        search = run_search(ops, budget, effort)
+        return search.order() if search.found is not None else None
+    except OutOfTime:
+        deadline.check()  # the whole check's time is up, not just the search's
+    return smt.sequential_order(ops, deadline)
 
 
 def follows_linearizations(ops: list[Op], orders: list[list[Op]], bad: list[list[Op]], deadline: Deadline,
@@ -142,11 +205,15 @@ def follows_linearizations(ops: list[Op], orders: list[list[Op]], bad: list[list
     non-linearizable key's with the few operations it is stuck at left out to float), then
     its order, if legal."""
     chains = list(orders)
-    for key_ops in bad:
-        found = linearizable.linearization_without(key_ops, deadline, effort)
-        if found is None:
-            return False
-        chains.append(found[0])
+    try:
+        for key_ops in bad:  # a heuristic: it may give up, but not hold up the steps after it
+            found = linearizable.linearization_without(key_ops, deadline.within(LINEARIZE_SECONDS), effort)
+            if found is None:
+                return False
+            chains.append(found[0])
+    except OutOfTime:
+        deadline.check()
+        return False
     cycle, order = analyse_all(ops, deadline, chains)
     return not cycle and witness.legal(order)
 
@@ -175,6 +242,9 @@ class _Search:
             by_process.setdefault(op.process, []).append(op)
         keys = sorted({op.key for op in ops})
         slot = {key: i for i, key in enumerate(keys)}
+        initial = {op.key: op.initial for op in ops}
+        # on a key with appends a value can be built again, so overwriting it loses nothing for good
+        self.rebuildable = {slot[key] for key in appended_keys(ops)}
         self.lanes = list(by_process.values())
         # per process, per position: (register index, step, invoked at)
         self.plan = [[(slot[op.key], step_of(op), op.invoke) for op in lane] for lane in self.lanes]
@@ -185,16 +255,24 @@ class _Search:
         for p, lane in enumerate(self.lanes):
             for at, op in enumerate(lane):
                 s = self.plan[p][at][1]
-                if s.kind != PUT and op.status == "ok":  # an unknown-outcome cas need not read
+                if s.kind in (GET, CAS) and op.status == "ok":  # an unknown-outcome cas need not read
                     self.readers.setdefault((slot[op.key], s.a), []).append((p, at))
-                if s.kind != GET:
+                if s.kind in (PUT, CAS):
                     self.writers.setdefault((slot[op.key], written(op)), []).append((p, at))
-        self.start = (tuple(0 for _ in self.lanes), tuple(None for _ in keys))
+        self.start = (tuple(0 for _ in self.lanes), tuple(initial[key] for key in keys))
         self.seen: dict = {}  # state -> (the state before, process that moved, placed or left out)
         self.found = None
         self.steps = 0
 
     def run(self, deadline: Deadline) -> bool:
+        """Search to the end (raises OutOfTime past the deadline): is there an order?"""
+        for _ in self.searching():
+            deadline.check()
+        return self.found is not None
+
+    def searching(self):
+        """The search as a generator that pauses every CHECK_EVERY steps, so that a caller
+        can look at the clock or run several searches in turns; `found` is set at the end."""
         first = self._reads(*self.start)
         self.seen[first] = None
         stack = [first]
@@ -203,15 +281,14 @@ class _Search:
             where = state[0]
             if all(w >= d for w, d in zip(where, self.done_at)):
                 self.found = state
-                return True
+                return
             self.steps += 1
             if self.steps % CHECK_EVERY == 0:
-                deadline.check()
+                yield
             for nxt, p, placed in reversed(self._moves(*state)):  # the stack pops the earliest first
                 if nxt not in self.seen:
                     self.seen[nxt] = (state, p, placed)
                     stack.append(nxt)
-        return False
 
     def order(self) -> list[Op]:
         """After run() returned True: the operations in the order found (left-out ones not)."""
@@ -239,7 +316,8 @@ class _Search:
             if at < len(self.plan[p]):
                 slot, step, invoked = self.plan[p][at]
                 after = apply(step, values[slot])
-                if after is not ILLEGAL and (after == values[slot] or not self._needed(slot, values[slot], where, p)):
+                if after is not ILLEGAL and (after == values[slot] or slot in self.rebuildable
+                                             or not self._needed(slot, values[slot], where, p)):
                     candidates.append((invoked, p, slot, after))
                 if at == self.done_at[p]:  # the unknown-outcome last operation: leave it out
                     candidates.append((invoked, p, None, None))

@@ -19,10 +19,18 @@ from .result import Deadline
 T = TypeVar("T")
 
 
-def shrink(items: list[T], bad: Callable[[list[T]], bool], deadline: Deadline) -> tuple[list[T], bool]:
-    """A sub-list of `items` (which must be bad) that is still bad, and whether it is 1-minimal."""
+def shrink(items: list[T], bad: Callable[[list[T]], bool], deadline: Deadline,
+           keep: tuple[T, ...] = ()) -> tuple[list[T], bool]:
+    """A sub-list of `items` (which must be bad) that is still bad, and whether it is
+    1-minimal; the items in `keep` are never left out (e.g. the operation a message names)."""
+    if keep:
+        position = {id(item): i for i, item in enumerate(items)}
+        kept = [item for item in items if any(item is k for k in keep)]
+        rest, minimal = shrink([item for item in items if not any(item is k for k in keep)],
+                               lambda subset: bad(sorted(kept + subset, key=lambda x: position[id(x)])), deadline)
+        return sorted(kept + rest, key=lambda x: position[id(x)]), minimal
     chunks = 2
-    while len(items) > 1:
+    while items:  # down to none: with `keep`, the last other item may go too
         size = -(-len(items) // chunks)  # ceiling
         for start in range(0, len(items), size):
             if deadline.expired():
@@ -38,14 +46,16 @@ def shrink(items: list[T], bad: Callable[[list[T]], bool], deadline: Deadline) -
     return items, True
 
 
-def around(ops: list[Op], first: int, last: int, bad: Callable[[list[Op]], bool]) -> list[Op] | None:
+def around(ops: list[Op], first: int, last: int, bad: Callable[[list[Op]], bool],
+           real_time: bool = True) -> list[Op] | None:
     """A smaller bad part of a bad history, if one is found: the operations running within
     `width` events of the events first..last, and the writes of the values they read
     (with_sources), `width` doubling until that part is bad. None when the part would be all
     of `ops`."""
     width = 16
     while True:
-        near = with_sources([op for op in ops if op.returns >= first - width and op.invoke <= last + width], ops)
+        near = with_sources([op for op in ops if op.returns >= first - width and op.invoke <= last + width], ops,
+                            real_time)
         if len(near) == len(ops):
             return None
         if bad(near):

@@ -60,7 +60,7 @@ def legal(order: list[Op]) -> bool:
     values: dict[str, object] = {}
     last: dict[int, int] = {}
     for op in order:
-        after = apply(step_of(op), values.get(op.key))
+        after = apply(step_of(op), values.get(op.key, op.initial))
         if after is ILLEGAL or last.get(op.process, -1) > op.invoke:
             return False
         values[op.key] = after

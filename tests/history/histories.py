@@ -13,13 +13,20 @@ from modelcheck.history.format import FORMAT, History, Op, history_from_document
 VALUES = (None, 1, 2)
 
 
+STRINGS = ("", "a", "b", "ab", "ba", "aa")  # what appends of a and b to "" make, and more
+
+
 def histories(max_processes: int = 3, max_ops: int = 8):
-    """Both kinds of _histories: values from a small domain, or every write's value new."""
-    return st.one_of(_histories(max_processes, max_ops, False), _histories(max_processes, max_ops, True))
+    """The kinds of _histories: values from a small domain, or every write's value new, or
+    strings with appends (every key starting as ""); and an initial value other than null."""
+    return st.one_of(_histories(max_processes, max_ops, False), _histories(max_processes, max_ops, True),
+                     _histories(max_processes, max_ops, False, strings=True),
+                     _histories(max_processes, max_ops, False, initial=1))
 
 
 @st.composite
-def _histories(draw, max_processes: int, max_ops: int, unique: bool) -> History:
+def _histories(draw, max_processes: int, max_ops: int, unique: bool, strings: bool = False,
+               initial=None) -> History:
     """Up to max_processes concurrent clients, up to max_ops operations on keys a and b,
     with results drawn at random (so both verdicts are common), and some failed and
     unknown-outcome (info) operations. Values come from a small domain, or (unique) each
@@ -31,9 +38,11 @@ def _histories(draw, max_processes: int, max_ops: int, unique: bool) -> History:
     written: dict[str, list] = {key: [None] for key in keys}
 
     def old(key: str):
-        return draw(st.sampled_from(written[key] if unique else VALUES))
+        return draw(st.sampled_from(written[key] if unique else STRINGS if strings else VALUES))
 
     def new(key: str):
+        if strings:
+            return draw(st.sampled_from(STRINGS[1:3]))
         if not unique:
             return draw(st.sampled_from(VALUES[1:]))
         written[key].append(10 + sum(map(len, written.values())))
@@ -48,8 +57,9 @@ def _histories(draw, max_processes: int, max_ops: int, unique: bool) -> History:
         idle = [s for s in slots if s not in running]
         if started < n_ops and idle and (not running or draw(st.booleans())):
             slot = draw(st.sampled_from(idle))
-            f, key = draw(st.sampled_from(["get", "put", "cas"])), draw(st.sampled_from(keys))
-            value = {"get": lambda: None, "put": lambda: new(key), "cas": lambda: [old(key), new(key)]}[f]()
+            f, key = draw(st.sampled_from(["get", "put", "cas"] + ["append"] * strings)), draw(st.sampled_from(keys))
+            value = {"get": lambda: None, "put": lambda: new(key), "append": lambda: new(key),
+                     "cas": lambda: [old(key), new(key)]}[f]()
             running[slot] = {"type": "invoke", "process": slot, "f": f, "key": key, "value": value}
             events.append(running[slot])
             started += 1
@@ -65,19 +75,41 @@ def _histories(draw, max_processes: int, max_ops: int, unique: bool) -> History:
             events.append({**invoke, "type": outcome, "value": value})
             if outcome == "info":
                 slots[slots.index(slot)] = max(slots) + 1
-    return history_from_document({"format": FORMAT, "events": events})
+    return history_from_document({"format": FORMAT, "events": events, "initial": "" if strings else initial})
 
 
 def _legal(op: Op, values: dict):
     """The registers after op, or None if op cannot happen now."""
-    now = values.get(op.key)
+    now = values.get(op.key, op.initial)
     if op.f == "get":
         return values if now == op.result else None
     if op.f == "cas":
         if now != op.arg[0]:
             return None
         return {**values, op.key: op.arg[1]}
+    if op.f == "append":
+        return {**values, op.key: now + op.arg}
     return {**values, op.key: op.arg}
+
+
+def could_be_sources(read: Op, ops, real_time: bool) -> list[Op]:
+    """The writes in `ops` that could have left the value `read` saw (for a get that
+    succeeded or a cas that did not fail, of a value other than the initial one): writes of
+    that value that did not fail, not a cas from that value to itself, and (real_time)
+    not invoked after the read completed."""
+    if read.f in ("put", "append") or read.status == "fail" or read.f == "get" and read.status != "ok":
+        return []
+    value = read.result if read.f == "get" else read.arg[0]
+    if value == read.initial:
+        return []
+    found = []
+    for w in ops:
+        wrote = w.arg if w.f == "put" else w.arg[1] if w.f == "cas" else None
+        if w.f != "get" and w.id != read.id and w.key == read.key and w.status != "fail" and wrote == value \
+                and not (w.f == "cas" and w.arg[0] == w.arg[1]) \
+                and not (real_time and read.status == "ok" and w.invoke > read.complete):
+            found.append(w)
+    return found
 
 
 def _happening(ops) -> list[Op]:

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 
-from conftest import run_modelcheck
+from conftest import REPO, run_modelcheck
 
 from histories import history
 
@@ -55,7 +57,9 @@ def test_json_output(write):
 
 @pytest.mark.parametrize("content, message", [
     ("{\"format\": \"modelcheck-history/1\", \"events\": [{\"type\": \"ok\"}]}", 'event 0: missing field "process"'),
-    ("not json at all", "not JSON"),
+    ("not json at all", "line 1, column 1: expected an operation map like"),
+    ("{\"format\": ", "not JSON: line 1"),
+    ("{:process 0, :type :invoke, :f :read ; no end", "not EDN: line 1, column 1: '{' opened here is never closed"),
 ])
 def test_bad_input_is_exit_2_without_traceback(write, content, message):
     run = run_modelcheck("history", write(content))
@@ -74,3 +78,40 @@ def test_timeout_is_exit_3(write):
     run = run_modelcheck("history", write(HARD), "--timeout", "0.001", "--json")
     assert run.returncode == 3, run.stderr
     assert json.loads(run.stdout)["verdict"] == "unknown"
+
+
+PUBLISHED = REPO / "tests" / "history" / "published"
+
+
+def test_published_histories_with_their_conventions():
+    knossos = run_modelcheck("history", PUBLISHED / "cas-register-bug.edn", "--initial", "0", "--nil-reads", "unknown")
+    assert knossos.returncode == 0, knossos.stderr
+    run = run_modelcheck("history", PUBLISHED / "c01-bad.txt", "--initial", '""', "--json")
+    assert run.returncode == 1 and json.loads(run.stdout)["verdict"] == "invalid"
+    needs_strings = run_modelcheck("history", PUBLISHED / "c01-bad.txt")
+    assert needs_strings.returncode == 2 and "needs every key to start as a string" in needs_strings.stderr
+    hard = run_modelcheck("history", PUBLISHED / "etcd_071.log", "--model", "sequential")  # decided by Z3
+    assert hard.returncode == 0 and "sequentially consistent" in hard.stdout, hard.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--initial", "zero"], "expected a JSON integer, string or null"),
+    (["--nil-reads", "maybe"], "invalid choice: 'maybe'"),
+])
+def test_bad_options_are_exit_2(write, args, message):
+    run = run_modelcheck("history", write(STALE), *args)
+    assert run.returncode == 2 and message in run.stderr
+
+
+def test_an_initial_value_given_twice_must_agree(write):
+    assert run_modelcheck("history", write({**STALE, "initial": 0}), "--initial", "0").returncode == 1  # stale read
+    run = run_modelcheck("history", write({**STALE, "initial": 0}), "--initial", "1")
+    assert run.returncode == 2 and 'the history says "initial": 0, the options 1' in run.stderr
+
+
+def test_the_history_command_imports_none_of_the_spec_machinery(write):
+    """What made its start-up slow: lark, numpy, z3 (and graphviz, unless drawing)."""
+    code = ("import sys; from modelcheck import cli; code = cli.main(['history', sys.argv[1]]); "
+            "print(sorted(m for m in ('lark', 'numpy', 'z3', 'graphviz') if m in sys.modules), code)")
+    run = subprocess.run([sys.executable, "-c", code, str(write(STALE))], cwd=REPO, capture_output=True, text=True)
+    assert run.stdout.strip().endswith("[] 1"), run.stdout + run.stderr
