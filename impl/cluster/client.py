@@ -74,6 +74,11 @@ class Client:
     async def cas(self, key: str, expected: Optional[int], new: int, first: Optional[str] = None) -> Outcome:
         return await self._operation({"op": "cas", "key": key, "expected": expected, "new": new}, first)
 
+    async def txn(self, ops: list, first: Optional[str] = None) -> Outcome:
+        """A list-append transaction: ops [["append", key, v] | ["r", key, None], ...]; its
+        value, if ok, is the ops with the lists read filled in."""
+        return await self._operation({"op": "txn", "ops": ops}, first)
+
     async def local_get(self, node: str, key: str) -> Outcome:
         """Read one replica's own state machine, with no leader involved (for checking that
         replicas converge, not a linearizable read)."""

@@ -1,15 +1,20 @@
 """A fault-injecting test driver for the key-value cluster, in the manner of Jepsen.
 
     python -m impl.cluster.faults --nodes 3 --seconds 20 --clients 5 --seed 7 --out history.json \\
-        [--variant correct|stale-reads|early-ack] [--check] [--data-dir DIR]
+        [--variant correct|stale-reads|early-ack|txn-local-reads] [--workload register|txn]
+        [--check] [--data-dir DIR]
 
 starts a cluster on loopback (free ports, a temporary data directory), runs concurrent clients
-doing random put/get/cas on a few keys for `--seconds`, and meanwhile injects the faults of a
-schedule drawn from `--seed`: kill -9 and restart, pause (SIGSTOP, SIGCONT), and cutting links.
-Then it heals everything, waits until the replicas agree, reads every key from every replica
-(events tagged with the node), and writes the history (history.py). `--check` then runs the
-history checkers (`modelcheck history FILE --model ...`) and prints their verdicts; the exit
-code is then 1 if any model is violated (0 if none; without --check, 0).
+for `--seconds`, and meanwhile injects the faults of a schedule drawn from `--seed`: kill -9
+and restart, pause (SIGSTOP, SIGCONT), and cutting links. The register workload (the
+default) does random put/get/cas on a few keys; after the faults it heals everything, waits
+until the replicas agree, and reads every key from every replica (events tagged with the
+node). The txn workload runs list-append transactions (as Jepsen's Elle does: each appends
+unique values to, and reads the lists of, a few keys) and ends with one transaction that
+reads every key. Then it writes the history (history.py). `--check` runs the history
+checkers (`modelcheck history FILE --model ...`: linearizable, sequential and eventual for
+registers; strict-serializable and serializable for transactions) and prints their verdicts;
+the exit code is then 1 if any model is violated (0 if none; without --check, 0).
 
 The schedule is deterministic given the seed: the times, kinds and durations of the faults.
 Which node a fault hits is decided when it happens for the kinds aimed at the leader, as the
@@ -32,7 +37,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from .client import Client
-from .history import History
+from .history import TXN_FORMAT, History
 from .run import REPO, LocalCluster, local_config
 from .variants import Variant
 
@@ -44,7 +49,7 @@ FAULT_LENGTH = (2.5, 4.0)
 # that can still answer, so the few seconds of a fault are busy ones.
 TIMING = {"election_timeout": (0.4, 0.8), "heartbeat": 0.05, "attempt_timeout": 0.4}
 CALM_LENGTH = (1.0, 2.0)   # between faults: the cluster elects a leader and makes progress
-MODELS = ("linearizable", "sequential", "eventual")
+MODELS = {"register": ("linearizable", "sequential", "eventual"), "txn": ("strict-serializable", "serializable")}
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,7 @@ class Options:
     think: float = 0.02        # seconds a client pauses between operations, at most
     converge_timeout: float = 20.0
     data_dir: Optional[Path] = None   # where the servers keep their data and logs; default temporary
+    workload: str = "register"        # or "txn"
 
 
 @dataclass(frozen=True)
@@ -208,6 +214,37 @@ class Workload:
                 self.history.complete(outcome.kind, process, "get", key, value, node=node)
 
 
+@dataclass
+class TxnWorkload:
+    """List-append transactions of one to four micro-operations on a few keys: appends of
+    unique values and reads of whole lists, so a read names every append it saw, in order."""
+    options: Options
+    history: History
+    keys: list[str]
+    values: itertools.count = field(default_factory=lambda: itertools.count(1))
+    processes: itertools.count = field(default_factory=itertools.count)
+
+    async def client(self, client: Client, rng: random.Random) -> None:
+        process = next(self.processes)
+        ids = client.config.ids
+        while self.history.now() < self.options.seconds:
+            ops = [["append", rng.choice(self.keys), next(self.values)] if rng.random() < 0.5
+                   else ["r", rng.choice(self.keys), None] for _ in range(rng.randint(1, 4))]
+            if await self._one(client, process, ops, rng.choice(ids)) == "info":
+                process = next(self.processes)   # its transaction may still be in flight
+            await asyncio.sleep(rng.uniform(0, self.options.think))
+
+    async def _one(self, client: Client, process: int, ops: list, first: Optional[str]) -> str:
+        self.history.invoke_txn(process, ops)
+        outcome = await client.txn(ops, first)
+        self.history.complete_txn(outcome.kind, process, outcome.value if outcome.kind == "ok" else ops)
+        return outcome.kind
+
+    async def final_reads(self, client: Client) -> None:
+        """One transaction reading every key, through the log: the lists as they ended."""
+        await self._one(client, next(self.processes), [["r", key, None] for key in self.keys], None)
+
+
 # ---------------------------------------------------------------------- a run
 class NoLeader(Exception):
     """The cluster never became available, so there is nothing to test."""
@@ -230,9 +267,14 @@ async def _run_on(cluster: LocalCluster, options: Options) -> RunResult:
     if await cluster.leader(admin) is None:
         raise NoLeader(f"the cluster elected no leader within 30 s; the servers' logs are in "
                        f"{cluster.config.data_dir} (keep them with --data-dir)")
-    history = History()
+    keys = [f"k{i}" for i in range(1, options.keys + 1)]
+    if options.workload == "txn":
+        history = History(format=TXN_FORMAT)
+        workload: Workload | TxnWorkload = TxnWorkload(options, history, keys)
+    else:
+        history = History()
+        workload = Workload(options, history, keys)
     result = RunResult(options, history)
-    workload = Workload(options, history, [f"k{i}" for i in range(1, options.keys + 1)])
     injector = Injector(cluster, history, admin)
     result.faults = injector.log
     clients = [Client(cluster.config, f"c{i}", random.Random(f"{options.seed}:{i}")) for i in range(options.clients)]
@@ -290,7 +332,8 @@ def summary(result: RunResult) -> str:
              f"({counts['ok']} ok, {counts['fail']} fail, {counts['info']} info), "
              f"{len(result.faults)} faults, replicas {'converged' if result.converged else 'did NOT converge'}"]
     lines += ["  " + f for f in result.faults]
-    lines += [f"  {model:13} {verdict}" for model, verdict in result.verdicts.items()]
+    width = max(map(len, result.verdicts), default=0) + 1
+    lines += [f"  {model:{width}} {verdict}" for model, verdict in result.verdicts.items()]
     return "\n".join(lines)
 
 
@@ -305,6 +348,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", type=Path, default=Path("history.json"))
     parser.add_argument("--variant", choices=[v.value for v in Variant], default="correct")
+    parser.add_argument("--workload", choices=sorted(MODELS), default="register",
+                        help="register: put/get/cas (the default); txn: list-append transactions")
     parser.add_argument("--check", action="store_true", help="run the history checkers and print their verdicts")
     parser.add_argument("--data-dir", type=Path,
                         help="keep the servers' data and logs (DIR/n1.log, ...) here instead of a temporary directory")
@@ -317,7 +362,7 @@ def main(argv: Optional[list[str]] = None) -> int:
               file=sys.stderr)
         return 2
     options = Options(args.nodes, args.seconds, args.clients, args.seed, Variant(args.variant),
-                      data_dir=args.data_dir)
+                      data_dir=args.data_dir, workload=args.workload)
     try:
         result = asyncio.run(run(options))
     except NoLeader as e:
@@ -325,7 +370,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         return 1
     result.history.write(args.out)
     if args.check:
-        result.verdicts = {model: check(args.out, model) for model in MODELS}
+        result.verdicts = {model: check(args.out, model) for model in MODELS[args.workload]}
     print(summary(result))
     print(f"history: {args.out}  (why a verdict: modelcheck history {args.out} --model MODEL)")
     return 0 if all(v == "ok" for v in result.verdicts.values()) else 1

@@ -12,6 +12,13 @@ completion is `ok` (happened; a get's value is what it read, null when absent), 
 (certainly did not happen) or `info` (unknown; the process is then retired). Values: put an
 int, get null at invocation, cas [expected, new]. Events may carry `"node"`: a read of one
 replica's own state, made after `quiet_after`, when no write is in flight.
+
+A transactional history (the txn workload) is `modelcheck-txn/1` instead: events with
+`"f": "txn"`, no key, and as value the micro-operations (`modelcheck history FILE --model
+strict-serializable`):
+
+      {"type": "invoke", "process": 3, "f": "txn", "value": [["append", "k1", 5], ["r", "k2", null]], ...}
+      {"type": "ok",     "process": 3, "f": "txn", "value": [["append", "k1", 5], ["r", "k2", [1, 4]]], ...}
 """
 from __future__ import annotations
 
@@ -22,6 +29,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 FORMAT = "modelcheck-history/1"
+TXN_FORMAT = "modelcheck-txn/1"
 COMPLETIONS = ("ok", "fail", "info")
 
 
@@ -30,6 +38,7 @@ class History:
     start: float = field(default_factory=time.monotonic)
     events: list[dict] = field(default_factory=list)
     quiet_after: Optional[float] = None
+    format: str = FORMAT
 
     def now(self) -> float:
         return round(time.monotonic() - self.start, 6)
@@ -43,6 +52,14 @@ class History:
             raise ValueError(f"a completion is one of {COMPLETIONS}, not {kind!r}")
         self._add(kind, process, f, key, value, node)
 
+    def invoke_txn(self, process: int, ops: list) -> None:
+        self.events.append({"type": "invoke", "process": process, "f": "txn", "value": ops, "time": self.now()})
+
+    def complete_txn(self, kind: str, process: int, ops: list) -> None:
+        if kind not in COMPLETIONS:
+            raise ValueError(f"a completion is one of {COMPLETIONS}, not {kind!r}")
+        self.events.append({"type": kind, "process": process, "f": "txn", "value": ops, "time": self.now()})
+
     def mark_quiet(self) -> None:
         """From now on no write is in flight."""
         self.quiet_after = self.now()
@@ -54,10 +71,10 @@ class History:
         self.events.append(event)
 
     def to_json(self) -> dict:
-        return {"format": FORMAT, "quiet_after": self.quiet_after, "events": self.events}
+        return {"format": self.format, "quiet_after": self.quiet_after, "events": self.events}
 
     def write(self, path: Path) -> None:
         """The JSON of `to_json`, one event per line, so that the file reads like a log."""
         events = ",\n".join("  " + json.dumps(e) for e in self.events)
-        Path(path).write_text(f'{{"format": {json.dumps(FORMAT)}, "quiet_after": {json.dumps(self.quiet_after)}, '
+        Path(path).write_text(f'{{"format": {json.dumps(self.format)}, "quiet_after": {json.dumps(self.quiet_after)}, '
                               f'"events": [\n{events}\n]}}\n')

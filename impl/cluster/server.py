@@ -14,8 +14,9 @@ send in an outbox; one `_flush` per loop iteration then, in this order,
 
 So nothing that depends on a write (a vote, an append acknowledgement, a client's `ok`)
 leaves the process before the write is durable, and a batch of work costs one fsync.
-Writes are answered when applied; reads by the read index (readindex.py), for which the
-server numbers the AppendEntries it sends and echoes the number in its replies.
+Writes and transactions (one log entry each, so applied atomically) are answered when
+applied; reads by the read index (readindex.py), for which the server numbers the
+AppendEntries it sends and echoes the number in its replies.
 
 Link faults: the file `<data_dir>/<id>.drop` (written by a driver, see faults.py) lists
 peers this server must neither send to nor hear from; it is re-read on every tick.
@@ -263,22 +264,42 @@ class Server:
             command = _command(request)
         except (KeyError, TypeError, ValueError) as e:
             return {"status": "error", "reason": f"bad request {request!r}: {e}"}
+        if command[0] == "txn" and self.config.variant.local_txn_reads:
+            return await self._txn_with_local_reads(command)
         if self.node.role is not Role.LEADER:
             return {"status": "redirect", "leader": self.node.leader_id}
-        future = self.loop.create_future()
         if command[0] == "get" and self.node.commit_index >= self.noop_index:
             # The read index (readindex.py). Until the no-op of this term is committed the
             # leader's commit index may lag an earlier leader's: then the read goes
             # through the log like a write.
+            future = self.loop.create_future()
             self.reads.add(command[1], self.node.commit_index, self.node.current_term, future)
             self._send([])   # the flush sends the heartbeats that confirm leadership
             return await future
+        return await self._propose(command)
+
+    async def _propose(self, command: tuple) -> dict:
+        """Append `command` to the log (this server leads) and answer once it is applied."""
+        future = self.loop.create_future()
         self._send(self.node.client_request(command))
         if command[0] == "put" and self.config.variant.ack_on_append:
             self.answers.append((future, {"status": "ok", "value": None}))
         else:
             self._wait_for(self.node.last_log_index, Waiter(self.node.current_term, future))
         return await future
+
+    async def _txn_with_local_reads(self, command: tuple) -> dict:
+        """The txn-local-reads variant: the reads from this server's state machine now; only
+        the appends go through the log, and a read-only transaction not at all."""
+        _, ops, op_id = command
+        done = self.store.preview(ops)
+        appends = [op for op in ops if op[0] == "append"]
+        if not appends:
+            return {"status": "ok", "value": done}
+        if self.node.role is not Role.LEADER:
+            return {"status": "redirect", "leader": self.node.leader_id}
+        reply = await self._propose(("txn", appends, op_id))
+        return {"status": "ok", "value": done} if reply["status"] == "ok" else reply
 
     def _wait_for(self, index: int, waiter: Waiter) -> None:
         """An operation waits for its index; one that waited there in an earlier term was
@@ -300,6 +321,10 @@ class Server:
 
 def _command(request: dict) -> tuple:
     """The log command for a client request; raises on a malformed one."""
+    if request["op"] == "txn":
+        if not isinstance(request["id"], str):
+            raise TypeError("id must be a string")
+        return ("txn", _micro_ops(request["ops"]), request["id"])
     op, key, op_id = request["op"], request["key"], request["id"]
     if not isinstance(key, str) or not isinstance(op_id, str):
         raise TypeError("key and id must be strings")
@@ -312,6 +337,20 @@ def _command(request: dict) -> tuple:
     raise ValueError(f"unknown op {op!r}")
 
 
+def _micro_ops(ops: Any) -> list:
+    """A transaction's micro-operations: [["append", key, int] | ["r", key, null], ...]."""
+    if not isinstance(ops, list) or not ops:
+        raise TypeError("a transaction's ops are a non-empty list")
+    for op in ops:
+        if not (isinstance(op, list) and len(op) == 3 and op[0] in ("append", "r") and isinstance(op[1], str)):
+            raise ValueError(f"a micro-operation is [\"append\", key, value] or [\"r\", key, null], not {op!r}")
+        if op[0] == "append":
+            _int(op[2])
+        elif op[2] is not None:
+            raise ValueError(f"a read's value is null in a request, not {op[2]!r}")
+    return ops
+
+
 def _int(value: Any) -> int:
     if not isinstance(value, int) or isinstance(value, bool):
         raise TypeError(f"values are integers, not {value!r}")
@@ -321,7 +360,7 @@ def _int(value: Any) -> int:
 def _ok(command: tuple, result: Any) -> dict:
     if command[0] == "cas" and not result:
         return {"status": "fail", "reason": "cas mismatch"}
-    return {"status": "ok", "value": result if command[0] == "get" else None}
+    return {"status": "ok", "value": result if command[0] in ("get", "txn") else None}
 
 
 def main(argv: Optional[list[str]] = None) -> int:

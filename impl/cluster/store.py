@@ -4,6 +4,10 @@ reads through the log, and exactly-once application of retried operations.
 Commands are tuples, each ending with the client's operation id:
 
     ("put", key, value, op_id)  ("cas", key, expected, new, op_id)  ("get", key, op_id)
+    ("txn", [[f, key, value], ...], op_id)   micro-operations applied together: ["append",
+                key, v] appends the integer v to the key's list, ["r", key, null] reads the
+                list (a key never appended to reads []); the result is the micro-operations
+                with the reads filled in. One log entry, so atomic on every replica.
     ("noop",)   appended by a new leader, so that it commits an entry of its own term
 
 (A `get` goes through the log only while a new leader has not yet committed its no-op;
@@ -47,4 +51,32 @@ class ClusterStore(KeyValueStore):
             if swapped:
                 self.apply(("put", key, new))
             return swapped
+        if command[0] == "txn":
+            return self.transaction(command[1])
         raise ValueError(f"unknown command {command!r}")
+
+    def transaction(self, ops: list) -> list:
+        """Apply the micro-operations in order; they with the values read. A list is replaced,
+        never changed in place, so a result already given out stays as it was."""
+        done, lists = self._play(ops)
+        for key, value in lists.items():
+            self.apply(("put", key, value))
+        return done
+
+    def preview(self, ops: list) -> list:
+        """What the micro-operations would read if applied now, changing nothing (the reads
+        of the txn-local-reads variant)."""
+        return self._play(ops)[0]
+
+    def _play(self, ops: list) -> tuple[list, dict]:
+        """The micro-operations with their reads filled in, and the lists they leave."""
+        lists: dict = {}
+        done = []
+        for f, key, value in ops:
+            current = lists.get(key, self.data.get(key, []))
+            if f == "append":
+                lists[key] = [*current, value]
+                done.append([f, key, value])
+            else:
+                done.append([f, key, list(current)])
+        return done, lists

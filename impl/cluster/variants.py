@@ -20,6 +20,7 @@ class Variant(Enum):
     CORRECT = "correct"
     STALE_READS = "stale-reads"
     EARLY_ACK = "early-ack"
+    TXN_LOCAL_READS = "txn-local-reads"
 
     @property
     def local_reads(self) -> bool:
@@ -30,3 +31,8 @@ class Variant(Enum):
     def ack_on_append(self) -> bool:
         """Acknowledge `put` when the leader has appended it, not when it is committed."""
         return self is Variant.EARLY_ACK
+
+    @property
+    def local_txn_reads(self) -> bool:
+        """Serve a transaction's reads from the local state machine when it arrives."""
+        return self is Variant.TXN_LOCAL_READS

@@ -23,6 +23,7 @@ from .format import HistoryError, read_history, write_history
 from .jepsen import NIL_READS, Conventions
 from .report import ADJECTIVE, render_text, result_json
 from .result import Result, Verdict
+from .txn import MODELS as TXN_MODELS
 
 MODELS = ("linearizable", "sequential", "eventual")  # each a module of this package with check()
 EXIT = {Verdict.VALID: 0, Verdict.INVALID: 1, Verdict.UNKNOWN: 3}
@@ -40,9 +41,11 @@ def add_parser(sub, seconds: Callable[[str], float]) -> None:
                     "2 bad input, 3 unknown (--timeout ran out).")
     p.add_argument("file", help="the history: JSON (modelcheck-history/1), Jepsen's EDN operation maps "
                                 "(history.edn, Knossos, Porcupine kv logs) or jepsen.util log lines")
-    p.add_argument("--model", choices=MODELS, default="linearizable",
+    p.add_argument("--model", choices=MODELS + TXN_MODELS, default="linearizable",
                    help="linearizable (real-time order, the default), sequential (program order only), "
-                        "eventual (the replicas' final reads agree on a written value)")
+                        "eventual (the replicas' final reads agree on a written value); for transactional "
+                        "histories (list-append or read-write register, docs/history.md): "
+                        + ", ".join(TXN_MODELS))
     p.add_argument("--timeout", type=seconds, metavar="SECONDS",
                    help="give up after SECONDS with verdict unknown (exit 3)")
     p.add_argument("--initial", type=_initial, metavar="VALUE",
@@ -79,6 +82,9 @@ def _initial(text: str):
 
 
 def run_history(args: argparse.Namespace) -> int:
+    if args.model in TXN_MODELS:
+        from .txn.command import run_txn_history
+        return run_txn_history(args)
     pictures = [(kind, getattr(args, kind)) for kind in PICTURES if getattr(args, kind)]
     bad_input: tuple[type[Exception], ...] = (HistoryError,)
     if pictures:  # graphviz is imported only to draw
