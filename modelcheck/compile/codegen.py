@@ -1097,9 +1097,9 @@ def _simple(code: str) -> bool:
 def _src(spec: A.Spec, e: A.Expr) -> str:
     """The source text of an expression, for comments."""
     s = e.span
-    if s.file != spec.path or s.line == 0:
+    if s.file not in spec.sources or s.line == 0:
         return "<command line>"
-    lines = spec.source.splitlines()
+    lines = spec.sources[s.file].splitlines()
     if s.line == s.end_line:
         return lines[s.line - 1][s.col - 1:s.end_col - 1]
     return lines[s.line - 1][s.col - 1:] + " ..."

@@ -361,6 +361,20 @@ class ChartDecl:
     receiver: str | None
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class ImportDecl:
+    """`import "base.spec"`: the declarations of that file (path relative to this one)."""
+    span: Span
+    path: str
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Override:
+    """`override <declaration>`: replaces the imported declaration of the same name and kind."""
+    span: Span
+    decl: "Decl"
+
+
 Decl = (ConstDecl | ModelDecl | SymmetryDecl | DefDecl | TypeDecl | VarDecl | InitDecl
         | ActionDecl | InvariantDecl | ConstraintDecl | ChartDecl)
 

@@ -14,6 +14,7 @@ from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
 from . import ast as A
+from . import modules
 from .errors import Span, SpecError
 
 
@@ -38,13 +39,18 @@ def parse_file(path: str | Path) -> A.Spec:
 
 
 def parse_text(text: str, filename: str = "<spec>") -> A.Spec:
+    """A spec's text -> its AST, with the declarations of the files it imports (modules.py)."""
+    name, decls = _parse_declarations(text, filename)
+    return modules.resolve(name, filename, text, decls, _parse_declarations)
+
+
+def _parse_declarations(text: str, filename: str) -> tuple[str, list]:
+    """One file's spec name and declarations as written, imports and overrides included."""
     tree = _parse(text, filename, "start")
-    builder = _Builder(filename)
     try:
-        name, decls = builder.transform(tree)
+        return _Builder(filename).transform(tree)
     except VisitError as e:
         raise _with_source(e.orig_exc, text) if isinstance(e.orig_exc, SpecError) else e
-    return A.Spec(name=name, path=filename, source=text, decls=tuple(decls), sources={filename: text})
 
 
 def parse_expr(text: str, filename: str) -> A.Expr:
@@ -201,6 +207,12 @@ class _Builder(Transformer):
 
     def const_start(self, meta, e):
         return _as_expr(e)
+
+    def import_decl(self, meta, path):
+        return A.ImportDecl(self._s(meta), str(path)[1:-1])
+
+    def override_decl(self, meta, decl):
+        return A.Override(self._s(meta), decl)
 
     def const_decl(self, meta, name, e):
         return A.ConstDecl(self._s(meta), str(name), _as_expr(e))
