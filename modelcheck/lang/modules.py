@@ -103,9 +103,10 @@ class _Resolver:
         if at is None:
             same_name = next((d for d in imported if _key(d) is not None and _key(d)[1] == key[1] and key[1]), None)
             if same_name is not None:
-                raise self._error(f"override {_describe(key)}: the imported '{key[1]}' is a "
-                                  f"{_key(same_name)[0]}, not a {key[0]}", o.span,
-                                  f"it is declared at {same_name.span}; override it with a {_key(same_name)[0]}")
+                theirs = _key(same_name)[0]
+                raise self._error(f"override {_describe(key)}: the imported '{key[1]}' is {_a(theirs)}, "
+                                  f"not {_a(key[0])}", o.span,
+                                  f"it is declared at {same_name.span}; override it with {_a(theirs)}")
             names = sorted(_describe(_key(d)) for d in imported if _key(d) is not None and _key(d)[0] == key[0])
             raise self._error(f"override {_describe(key)}: no imported declaration to replace", o.span,
                               ("imported " + key[0] + " declarations: " + ", ".join(names)) if names else
@@ -126,6 +127,10 @@ class _Resolver:
 
     def _error(self, message: str, span, hint: str) -> SpecError:
         return SpecError(message, span, hint, source=self.sources.get(span.file))
+
+
+def _a(word: str) -> str:
+    return ("an " if word[0] in "aeiou" else "a ") + word
 
 
 def _identity(path: str) -> str:
