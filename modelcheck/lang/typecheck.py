@@ -26,6 +26,11 @@ class Ref:
     name: str  # the spec name, or the Python name for "bound"
 
 
+class _Cascade(SpecError):
+    """A use of a declaration whose own error is reported already: the check of the using
+    declaration stops without a second error (one error per bad declaration, not per use)."""
+
+
 @dataclass
 class DefInfo:
     decl: A.DefDecl
@@ -78,6 +83,7 @@ class _Checker:
         self.types: dict[str, A.TypeExpr] = {}
         self.type_kinds: dict[str, Kind] = {}
         self.defs: dict[str, DefInfo] = {}
+        self.failed: set[str] = set()  # variables and types whose declaration has an error
         self.def_stack: list[str] = []
         self.counter = 0
         self.in_const = False
@@ -99,9 +105,9 @@ class _Checker:
             raise SpecErrors([attach_source(e, spec.sources) for e in self.errors])
         self._check_unique_names()
         for d in spec.of(A.TypeDecl):
-            self._guard(lambda d=d: self._type_decl(d))
+            self._guard(lambda d=d: self._type_decl(d), d.name)
         for d in spec.of(A.VarDecl):
-            self._guard(lambda d=d: self.var_kinds.__setitem__(d.name, self._type_kind(d.type)))
+            self._guard(lambda d=d: self.var_kinds.__setitem__(d.name, self._type_kind(d.type)), d.name)
         inits = spec.of(A.InitDecl)
         if not inits:
             self.errors.append(SpecError("the spec has no 'init' block", Span(spec.path, 1, 1, 1, 2),
@@ -126,11 +132,19 @@ class _Checker:
                            self.kinds, self.refs, self.binder_names, symmetry,
                            self.binder_kinds, tuple(self.overrides), chart=chart)
 
-    def _guard(self, fn) -> None:
+    def _guard(self, fn, declares: str | None = None) -> None:
+        """Run one declaration's check; its error is kept, and the name it declares marked
+        failed, so that its uses are not reported again."""
         try:
             fn()
         except SpecError as e:
-            self.errors.append(e)
+            if declares is not None:
+                self.failed.add(declares)
+            if not isinstance(e, _Cascade):
+                self.errors.append(e)
+
+    def _cascade(self, name: str, span: Span):
+        raise _Cascade(f"'{name}' has an error reported at its declaration", span)
 
     def fail(self, msg: str, span: Span, hint: str | None = None):
         raise SpecError(msg, span, hint or "README.md's spec language tour shows what each construct accepts")
@@ -151,9 +165,13 @@ class _Checker:
                 given = self.overrides[d.name]
                 k = self._guarded_const_kind(given)
                 if default_kind is not None and k is not None and not _compatible(default_kind, k):
+                    braces = (f"; a set is written in braces, e.g. --const '{d.name}={{{given.id if isinstance(given, A.Name) else '...'}}}'"
+                              if isinstance(default_kind, SetK) and not isinstance(k, SetK) else "")
                     self.errors.append(SpecError(
                         f"constant {d.name} expects {default_kind.show()} (like its default in the spec), "
-                        f"got {k.show()}", given.span, f"the spec declares it at {d.span}"))
+                        f"got {k.show()}", given.span, f"the spec declares it at {d.span}{braces}"))
+                elif default_kind is not None and k is not None:
+                    k = join(default_kind, k)  # {} for a set of model values is still one
                 d = A.ConstDecl(d.span, d.name, given)
                 default_kind = k
             if default_kind is not None:
@@ -166,6 +184,8 @@ class _Checker:
         try:
             self._collect_model_values(e)
             return self.expr(e, {})
+        except _Cascade:
+            return None
         except SpecError as err:
             self.errors.append(err)
             return None
@@ -253,6 +273,8 @@ class _Checker:
             e = t.expr
             if isinstance(e, A.Name) and e.id in self.type_kinds:
                 return self.type_kinds[e.id]
+            if isinstance(e, A.Name) and e.id in self.failed:
+                self._cascade(e.id, e.span)
             if isinstance(e, A.Name) and e.id in TYPE_ONLY_NAMES:
                 return TYPE_ONLY_NAMES[e.id]
             if isinstance(e, A.Name):
@@ -335,6 +357,8 @@ class _Checker:
         yield assigned
 
     def _assign(self, s: A.Assign, env, assigned: frozenset) -> frozenset:
+        if s.target in self.failed:
+            self._cascade(s.target, s.span)
         if s.target not in self.var_kinds:
             what = "a constant" if s.target in self.const_kinds else "not a state variable"
             self.fail(f"cannot assign '{s.target}': {what}", s.span,
@@ -476,6 +500,8 @@ class _Checker:
             return BUILTIN_SETS[n]
         if self.in_const and any(d.name == n for d in self.spec.of(A.VarDecl)):  # variables come later
             self.fail(f"constant depends on variable '{n}'", e.span, "constants are fixed before exploration; use a def")
+        if n in self.failed:
+            self._cascade(n, e.span)
         hint = None
         close = [c for c in list(env) + list(self.var_kinds) + list(self.const_kinds) + list(self.defs)
                  if c.lower() == n.lower()]
