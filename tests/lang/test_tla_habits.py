@@ -115,3 +115,30 @@ def test_choose_and_quantifiers_inside_let_parse(tmp_path, inv):
     path.write_text(INV.format(inv=inv))
     run = modelcheck("check", path, "--no-deadlock")
     assert run.returncode == 0, run.out
+
+
+NEVER = """spec Never
+var x : 0..3
+init { x := 0 }
+action Inc { require x < 3
+  x := x + 1 }
+action Reset { require x > 5
+  x := 0 }
+action Fail { require x == 2
+  x := 3 / 0 }
+invariant Ok: x <= 3
+"""
+
+
+def test_never_enabled_is_not_claimed_after_a_search_that_stopped_early(tmp_path):
+    path = tmp_path / "t.spec"
+    path.write_text(NEVER.replace("x == 2", "x == 7"))
+    complete = modelcheck("check", path, "--no-deadlock")
+    assert complete.returncode == 0 and "Warning: never enabled: Reset, Fail" in complete.out, complete.out
+    limited = modelcheck("check", path, "--no-deadlock", "--max-depth", "2")
+    assert limited.returncode == 3 and "never enabled" not in limited.out, limited.out
+    assert modelcheck("check", path, "--no-deadlock", "--max-depth", "2", "--json").json()["never_enabled"] == []
+    path.write_text(NEVER)
+    failed = modelcheck("check", path, "--no-deadlock")
+    assert failed.returncode == 2 and "division by zero" in failed.out
+    assert "never enabled" not in failed.out, failed.out
