@@ -206,6 +206,14 @@ def int_mul(a: int, b: int) -> int:
     return p
 
 
+MAX_RECURSION = 100    # nested calls of one recursive operator (Python's own stack allows ~1000 frames)
+
+
+def recursion_too_deep(name: str):
+    raise EvalError(f"operator '{name}' recursed {MAX_RECURSION} calls deep: its recursion does not end, "
+                    f"or needs more than {MAX_RECURSION} nested calls")
+
+
 def int_text(v: int) -> str:
     """str(v), also past the 4300 digits where Python's str(int) refuses."""
     try:

@@ -25,7 +25,7 @@ from ..lang.typecheck import CheckedSpec, Ref
 HELPERS = ("EMPTY", "EMPTY_MAP", "ONCE", "MISSING", "EvalError", "ap", "except_", "mk_map", "map_put", "bag_add",
            "bag_remove", "bag_count", "seq_at", "seq_set", "head", "tail", "getf", "setf", "powerset",
            "choose", "index_by", "map_domain", "in_range", "set_add", "set_min", "set_max", "int_div", "int_mod", "sort_keys", "canon",
-           "int_range", "int_mul")
+           "int_range", "int_mul", "MAX_RECURSION", "recursion_too_deep")
 
 
 # Values an operator remembers, by the values of what it reads. Few: the answers that pay
@@ -82,6 +82,7 @@ class _Codegen:
         self.const_decls = {d.name: d for d in checked.consts}
         self.values_of: dict[int, str] = {}  # id(f[k] node) -> the name of f's value at k, in a loop
         self.prologue: dict[str, str] | None = None  # code -> S_ name, computed once per state in an action
+        self.deferred_lets: set[int] = set()  # ids of lets computed, if at all, inside later blocks
         self.copies = 1  # how many times the code being generated is written out by enclosing quantifiers
 
     # ------------------------------------------------------------ module
@@ -195,8 +196,8 @@ class _Codegen:
         for name in list(consts) + sorted(const_defs):
             visit(name, frozenset())
         lines = ["# ---- constants and constant operators, in dependency order"]
-        if self.no_hoist:
-            lines.append("st = None  # an operator evaluated where it is used reads no state here")
+        # constant operators and constant subexpressions calling them read no state here
+        lines.append("st = None")
         for name in order:
             if name in consts:
                 d = consts[name]
@@ -239,6 +240,18 @@ class _Codegen:
                           *_remembered(name, [self._unpack(), f"value = {code}"], by_variables, by_views),
                           f"    _cache_{name}[0] = st", f"    _cache_{name}[1] = value",
                           "    return value"]
+            elif info.recursive:
+                # evaluated as written, its depth bounded: a recursion that does not end is an error
+                lines += [f"_depth_{name} = [0]",
+                          f"def D_{name}(st{params}):  # {self._where(d.span)} def {name}",
+                          f"    if _depth_{name}[0] >= MAX_RECURSION:",
+                          f"        recursion_too_deep({name!r})",
+                          f"    _depth_{name}[0] += 1",
+                          "    try:",
+                          *([f"        {self._unpack()}"] if info.state_dependent else []),
+                          f"        return {code}",
+                          "    finally:",
+                          f"        _depth_{name}[0] -= 1"]
             else:
                 lines.append(f"def D_{name}(st{params}):  # {self._where(d.span)} def {name}")
                 if info.state_dependent:
@@ -383,25 +396,52 @@ class _Codegen:
         code = " and ".join(f"({self.ex(d.expr)})" for d in cs)
         return ["def constraint(st):", f"    {self._unpack()}", f"    return {code}", ""]
 
-    def _stmts(self, stmts: list, assigned: dict[str, str], binders: list, indent: int, loops: int) -> list[str]:
-        """Statements as nested Python blocks; `assigned` maps variables to their new values."""
+    def _stmts(self, stmts: list, assigned: dict[str, str], binders: list, indent: int, loops: int,
+               lets: tuple[A.LetStmt, ...] = ()) -> list[str]:
+        """Statements as nested Python blocks; `assigned` maps variables to their new values.
+        A `let` is computed just before the first statement on the path that reads it, and
+        not at all on a path that never does (TLA+'s LET): `lets` are those not yet computed."""
         pad = "    " * indent
         skip = "continue" if loops else "return"
         lines: list[str] = []
         while stmts and isinstance(stmts[0], (A.Require, A.LetStmt, A.Assign)):  # one line each, in a
             s, stmts = stmts[0], stmts[1:]                                          # loop: inits can be long
+            if isinstance(s, A.LetStmt):
+                lets += (s,)
+                continue
+            due, lets = self._due_lets(lets, _read_by(s))
+            lines += [pad + line for line in due]
             if isinstance(s, A.Require):
                 lines.append(pad + f"if not ({self.ex(s.cond)}): {skip}  # {self._where(s.span)}")
-            elif isinstance(s, A.LetStmt):
-                lines.append(pad + f"{self.c.binder_names[id(s)]} = {self.ex(s.value)}")
             else:
                 line, assigned = self._assign(s, assigned, indent)
                 lines.append(line)
         if not stmts:
             return lines + [pad + self._yield(assigned, binders)]
-        return lines + self._block_stmt(stmts[0], stmts[1:], assigned, binders, indent, loops)
+        due, lets = self._due_lets(lets, _read_by(stmts[0]))
+        # The lets left are computed inside the block, on the paths that read them, at most
+        # once (either's branches and a pick's iterations would otherwise repeat them).
+        lines += [pad + line for line in due] + [pad + f"{self.c.binder_names[id(let)]} = MISSING" for let in lets]
+        self.deferred_lets.update(id(let) for let in lets)
+        return lines + self._block_stmt(stmts[0], stmts[1:], assigned, binders, indent, loops, lets)
 
-    def _block_stmt(self, s, rest: list, assigned: dict[str, str], binders: list, indent: int, loops: int) -> list[str]:
+    def _due_lets(self, lets: tuple[A.LetStmt, ...], exprs: list[A.Expr]) -> tuple[list[str], tuple]:
+        """The lines computing the lets that `exprs` read (with the earlier lets those read),
+        in their written order, and the lets still not computed."""
+        due: list[A.LetStmt] = []
+        for let in reversed(lets):
+            py = {self.c.binder_names[id(let)]}
+            if any(self._uses(x, py) for x in exprs) or any(self._uses(d.value, py) for d in due):
+                due.insert(0, let)
+        lines = []
+        for d in due:
+            py = self.c.binder_names[id(d)]
+            first = f"if {py} is MISSING: " if id(d) in self.deferred_lets else ""
+            lines.append(f"{first}{py} = {self.ex(d.value)}  # {self._where(d.span)}")
+        return lines, tuple(let for let in lets if not any(let is d for d in due))
+
+    def _block_stmt(self, s, rest: list, assigned: dict[str, str], binders: list, indent: int, loops: int,
+                    lets: tuple[A.LetStmt, ...]) -> list[str]:
         """A pick, if or either: a Python block holding the statements after it."""
         pad = "    " * indent
         if isinstance(s, A.Pick):
@@ -410,19 +450,19 @@ class _Codegen:
             lines = [pad + f"for {py} in {domain}:  # {self._where(s.span)} pick"]
             if residual:
                 lines.append(pad + f"    if not ({residual}): continue")
-            return lines + self._stmts(rest, assigned, binders + [(s.binder.name, py)], indent + 1, loops + 1)
+            return lines + self._stmts(rest, assigned, binders + [(s.binder.name, py)], indent + 1, loops + 1, lets)
         if isinstance(s, A.If):
             cond = self.ex(s.cond)
             lines = [pad + f"if {cond}:", pad + "    for _ in ONCE:"]
-            lines += self._stmts(list(s.then) + rest, assigned, binders, indent + 2, loops + 1)
+            lines += self._stmts(list(s.then) + rest, assigned, binders, indent + 2, loops + 1, lets)
             lines += [pad + f"if not ({cond}):", pad + "    for _ in ONCE:"]
-            lines += self._stmts(list(s.orelse) + rest, assigned, binders, indent + 2, loops + 1)
+            lines += self._stmts(list(s.orelse) + rest, assigned, binders, indent + 2, loops + 1, lets)
             return lines
         if isinstance(s, A.Either):
             lines = []
             for i, branch in enumerate(s.branches):
                 lines.append(pad + f"for _ in ONCE:  # {self._where(s.span)} either, branch {i + 1}")
-                lines += self._stmts(list(branch) + rest, assigned, binders, indent + 1, loops + 1)
+                lines += self._stmts(list(branch) + rest, assigned, binders, indent + 1, loops + 1, lets)
             return lines
         raise AssertionError(f"unknown statement {s!r}")
 
@@ -561,7 +601,10 @@ class _Codegen:
             self.subst = saved
 
     def _inlinable(self, info, args: list[str]) -> bool:
-        """Inline a call unless that would evaluate a non-trivial argument more than once."""
+        """Inline a call unless that would evaluate a non-trivial argument more than once, or
+        the operator is recursive (its body would be inlined without end)."""
+        if info.recursive:
+            return False
         uses = self._param_uses(info)
         return all(_simple(a) or uses.get(p, (0, False)) in ((0, False), (1, False))
                    for p, a in zip(info.param_names, args))
@@ -751,9 +794,9 @@ class _Codegen:
             return self.values_of[id(e)]
         bk = self.kind(e.base)
         base, key = self.ex(e.base, h), self.ex(e.key, h)
-        if isinstance(bk, TupleK):
+        if isinstance(bk, TupleK) and isinstance(e.key, A.IntLit):
             return f"{base}[{e.key.value - 1}]"
-        if isinstance(bk, SeqK):
+        if isinstance(bk, (SeqK, TupleK)):  # a tuple indexed by a computed int is a sequence
             return f"seq_at({base}, {key})"
         if base.isidentifier():  # inlined ap(): this is the hottest operation of most specs
             return f"{base}[1][{base}[0].index({key})]"
@@ -1080,6 +1123,19 @@ def _store(memo: str, key: str) -> list[str]:
 
 def _indent(lines: list[str]) -> list[str]:
     return ["    " + line for line in lines]
+
+
+def _read_by(s: A.Stmt) -> list[A.Expr]:
+    """The expressions a statement evaluates where it stands (not those of nested blocks)."""
+    if isinstance(s, A.Require):
+        return [s.cond]
+    if isinstance(s, A.Assign):
+        return [s.value] + [sel.key for sel in s.path if isinstance(sel, A.IndexSel)]
+    if isinstance(s, A.Pick):
+        return [s.binder.domain] + ([s.cond] if s.cond is not None else [])
+    if isinstance(s, A.If):
+        return [s.cond]
+    return []
 
 
 def _conjuncts(e: A.Expr) -> list[A.Expr]:

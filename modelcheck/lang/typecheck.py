@@ -39,6 +39,7 @@ class DefInfo:
     result: Kind | None = None
     param_names: tuple[str, ...] = ()  # Python names of the parameters
     failed: bool = False                # its body has an error (reported once)
+    recursive: bool = False             # it calls itself, directly or through other operators
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,7 @@ class _Checker:
         for d in spec.of(A.DefDecl):
             if self.defs[d.name].param_kinds is None:
                 self._guard(lambda d=d: self._use_def(d.name, tuple(AnyK() for _ in d.params or ()), d.span))
+        self._recheck_recursive()
         symmetry = self._symmetry()
         chart = self._chart()
         if self.errors:
@@ -370,6 +372,7 @@ class _Checker:
                       "e.g. x := x with [a] = 1, [b] = 2")
         if s.path and self.in_init:
             self.fail("init must give each variable a whole value", s.span, f"write {s.target} := ...")
+        self._field_written_as_key(self.var_kinds[s.target], s.path)
         k = self._path_kind(self.var_kinds[s.target], s.path, env, s.span)
         got = self.expr(s.value, env)
         if self._join(k, got, s.value.span, f"the value assigned to '{s.target}'") != k:
@@ -380,6 +383,15 @@ class _Checker:
                       "add the missing alternative to the type (a message type, say), or fix the value")
         key = (s.target, () if not s.path else ("part", id(s)))
         return assigned | {key} if s.path else assigned | {whole}
+
+    def _field_written_as_key(self, k: Kind, path) -> None:
+        """`r with [f] = v` on a record: TLA+'s EXCEPT ![f] names a field; ours is `.f`."""
+        first = path[0] if path else None
+        if (isinstance(k, (RecK, UnionK)) and isinstance(first, A.IndexSel) and isinstance(first.key, A.Name)
+                and record_field(k, first.key.id) is not None):
+            f = first.key.id
+            self.fail(f"'[{f}]' indexes a map or a sequence; a record's field is updated with '.{f}'", first.span,
+                      f"write r with .{f} = v (several: r with .{f} = v, .g = w); in an action, r.{f} := v")
 
     def _path_kind(self, k: Kind, path, env, span: Span) -> Kind:
         for sel in path:
@@ -516,10 +528,7 @@ class _Checker:
     def _use_def(self, name: str, arg_kinds: tuple[Kind, ...], span: Span) -> Kind:
         info = self.defs[name]
         if name in self.def_stack:
-            cycle = " -> ".join(self.def_stack[self.def_stack.index(name):] + [name])
-            self.fail(f"operator '{name}' is recursive ({cycle})", span,
-                      "recursive operators are not supported: their evaluation might never end; "
-                      "write the recursion out as a quantifier or a set over a finite domain")
+            return self._recursive_use(name, arg_kinds, span)
         if info.failed:
             return AnyK()  # its error is reported already; do not cascade
         if info.param_kinds is not None:
@@ -559,6 +568,45 @@ class _Checker:
         self.state_read = outer_state or info.state_dependent
         self.in_init, self.in_const = outer_init, outer_const
         return info.result
+
+    def _recursive_use(self, name: str, arg_kinds: tuple[Kind, ...], span: Span) -> Kind:
+        """A call of an operator from within its own body (or of one it calls): allowed, as
+        TLA+'s RECURSIVE, with its evaluation bounded at run time. Its result is not known
+        yet: AnyK, refined once the body is known (_recheck_recursive)."""
+        info = self.defs[name]
+        cycle = self.def_stack[self.def_stack.index(name):]
+        if info.decl.params is None:
+            self.fail(f"operator '{name}' is defined in terms of itself ({' -> '.join(cycle + [name])})", span,
+                      "an operator without parameters has one value, which cannot depend on itself; "
+                      "give it a parameter that shrinks with each call, e.g. def Sum(s) = if s == <<>> then 0 "
+                      "else head(s) + Sum(tail(s))")
+        for want, got in zip(info.param_kinds or (), arg_kinds):
+            if not _compatible(want, got):
+                self.fail(f"argument of '{name}': expected {want.show()}, got {got.show()}", span,
+                          "a recursive call passes arguments of the types of the first call")
+        for n in cycle:
+            self.defs[n].recursive = True
+        return info.result if info.result is not None else AnyK()
+
+    def _recheck_recursive(self) -> None:
+        """Check recursive operators' bodies again now that their results are known, so that
+        each recursive call has its kind; a cycle reading the state reads it as a whole."""
+        cyclic = [info for info in self.defs.values() if info.recursive and not info.failed
+                  and info.param_kinds is not None]
+        if any(info.state_dependent for info in cyclic):
+            for info in cyclic:
+                info.state_dependent = True
+        for info in cyclic:
+            env = {p: (py, k) for p, py, k in zip(info.decl.params or (), info.param_names, info.param_kinds)}
+            self.def_stack.append(info.decl.name)
+            try:
+                self._guard(lambda info=info, env=env: self._refine(info, env))
+            finally:
+                self.def_stack.pop()
+
+    def _refine(self, info: DefInfo, env) -> None:
+        result = self.expr(info.decl.body, env)
+        info.result = self._join(info.result, result, info.decl.body.span, f"the results of '{info.decl.name}'")
 
     def _e_Call(self, e: A.Call, env):
         if e.func in self.defs:
@@ -622,17 +670,19 @@ class _Checker:
         if isinstance(ks[0], SeqK):
             return SetK(IntK())
         self._want(e, 0, ks[0], FnK, "a map")
-        return SetK(ks[0].dom)
+        return SetK(_as_map(ks[0]).dom)
 
     def _b_range(self, e, ks):
         self._arity(e, ks, 1)
         if isinstance(ks[0], SeqK):
             return SetK(ks[0].elem)
         self._want(e, 0, ks[0], FnK, "a map")
-        return SetK(ks[0].cod)
+        return SetK(_as_map(ks[0]).cod)
 
     def _seq_arg(self, e, ks, i=0) -> SeqK:
         k = ks[i]
+        if isinstance(k, AnyK):  # not known yet (a recursive call's result)
+            return SeqK(AnyK())
         if isinstance(k, TupleK):
             k = self._join(SeqK(AnyK()), k, e.args[i].span, "a sequence")
         self._want(e, i, k, SeqK, "a sequence")
@@ -671,9 +721,10 @@ class _Checker:
 
     def _bag_arg(self, e, ks) -> FnK:
         self._want(e, 0, ks[0], FnK, "a bag (a map to counts)")
-        if not _compatible(IntK(), ks[0].cod):
+        b = _as_map(ks[0])
+        if not _compatible(IntK(), b.cod):
             self.fail(f"'{e.func}' needs a bag, i.e. a map to integers, got {ks[0].show()}", e.span)
-        return ks[0]
+        return b
 
     def _b_bag_add(self, e, ks):
         self._arity(e, ks, 2)
@@ -758,6 +809,8 @@ class _Checker:
     def _e_Index(self, e: A.Index, env):
         bk = self.expr(e.base, env)
         kk = self.expr(e.key, env)
+        if isinstance(bk, AnyK):  # a recursive call's result, known when the body is checked again
+            return AnyK()
         if isinstance(bk, FnK):
             self._join(bk.dom, kk, e.key.span, "the key")
             return bk.cod
@@ -765,14 +818,22 @@ class _Checker:
             self._join(IntK(), kk, e.key.span, "a sequence index")
             return bk.elem
         if isinstance(bk, TupleK):
-            if not isinstance(e.key, A.IntLit) or not 1 <= e.key.value <= len(bk.elems):
-                self.fail(f"a tuple of {len(bk.elems)} elements is indexed by a literal 1..{len(bk.elems)}",
-                          e.key.span)
-            return bk.elems[e.key.value - 1]
+            if isinstance(e.key, A.IntLit) and 1 <= e.key.value <= len(bk.elems):
+                return bk.elems[e.key.value - 1]
+            if not isinstance(e.key, A.IntLit) and _compatible(SeqK(AnyK()), bk):
+                # <<a, b>>[i]: a tuple whose elements have one type is a sequence
+                self._join(IntK(), kk, e.key.span, "a sequence index")
+                return join(SeqK(AnyK()), bk).elem
+            self.fail(f"a tuple of {len(bk.elems)} elements is indexed by a literal 1..{len(bk.elems)}",
+                      e.key.span, "a tuple whose elements are all of one type is also a sequence, indexed by "
+                      "any int; this one mixes " + ", ".join(dict.fromkeys(k.show() for k in bk.elems))
+                      if not isinstance(e.key, A.IntLit) else f"index it with 1..{len(bk.elems)}")
         self.fail(f"cannot index a value of type {bk.show()}", e.base.span)
 
     def _e_Field(self, e: A.Field, env):
         bk = self.expr(e.base, env)
+        if isinstance(bk, AnyK):  # a recursive call's result, known when the body is checked again
+            return AnyK()
         if not isinstance(bk, (RecK, UnionK)):
             self.fail(f"'.{e.name}' needs a record, got {bk.show()}", e.span)
         k = record_field(bk, e.name)
@@ -785,6 +846,7 @@ class _Checker:
     def _e_Except(self, e: A.Except, env):
         bk = self.expr(e.base, env)
         for u in e.updates:
+            self._field_written_as_key(bk, u.path)
             k = self._path_kind(bk, u.path, env, u.span)
             self._join(k, self.expr(u.value, env), u.value.span, "the updated value")
         return bk
@@ -841,6 +903,10 @@ class _Checker:
             k = self.expr(v, env)
             env = self._bind_name(e.bindings[i], n, k, env, e.span)
         return self.expr(e.body, env)
+
+
+def _as_map(k: Kind) -> FnK:
+    return FnK(AnyK(), AnyK()) if isinstance(k, AnyK) else k
 
 
 def _compatible(want: Kind, got: Kind) -> bool:

@@ -695,8 +695,9 @@ class StmtGen:
                 v = sc.fresh()
                 value = g.expr("int", sc, depth)
                 sc = sc.with_name(v, "int")
+                value_ev = _lazy_let(value.ev)  # computed before the first statement reading it, if any
                 out.append(Stmt(f"let {v} = {value.text}",
-                                lambda env, a, v=v, value=value: [({**env, v: value.ev(env)}, a)]))
+                                lambda env, a, v=v, value_ev=value_ev: [({**env, v: value_ev(env)}, a)]))
             elif c == 4 and depth > 0:
                 cond = g.expr("bool", sc, depth - 1)
                 then, _ = self.block(sc, depth - 1, assigned, frozenset())

@@ -1,0 +1,171 @@
+"""Constructs a TLA+ transcription needs, each through `modelcheck check` (and `--z3`, which
+either encodes the construct or refuses it at its file:line:col): lazy lets in actions,
+tuples used as sequences, record updates, recursive operators, filtering a sequence,
+function sets, operators used at several types, bound names beside model values."""
+from __future__ import annotations
+
+import pytest
+
+from cli.inprocess import modelcheck
+from conftest import I, NO_DEADLOCK, T, check_text, evaluate
+from lang.test_errors import assert_spec_error
+from modelcheck.explore.result import Outcome
+
+
+def run_spec(tmp_path, text: str, *args: str):
+    path = tmp_path / "t.spec"
+    path.write_text(text)
+    return path, modelcheck("check", path, *args)
+
+
+# ---------------------------------------------------------------- let in an action, as TLA+'s LET
+
+LAZY = """spec T
+var x : 0..3
+init { x := 0 }
+action Step {
+  let bad = 10 / (x - x)   // no value: division by zero
+  either {
+    require x < 3
+    x := x + 1
+  } or {
+    require x > USE
+    x := bad
+  }
+}
+"""
+
+
+def test_a_let_whose_value_fails_is_no_error_where_it_is_not_used(tmp_path):
+    _, run = run_spec(tmp_path, LAZY.replace("USE", "5"), "--no-deadlock")
+    assert run.returncode == 0, run.out
+    assert "4 distinct states" in run.out
+
+
+def test_a_let_whose_value_fails_is_an_error_where_it_is_used(tmp_path):
+    _, run = run_spec(tmp_path, LAZY.replace("USE", "1"), "--no-deadlock")
+    assert run.returncode == 2, run.out
+    assert "division by zero" in run.out and "t.spec:5" in run.out
+
+
+def test_a_let_read_by_several_branches_is_computed_once_per_path():
+    spec = """spec T
+var x : 0..3
+var y : 0..9
+init { x := 0 y := 0 }
+action Step {
+  let next = x + 1
+  require x < 3
+  either { x := next } or { x := next  y := y + 1 }
+}
+"""
+    result = check_text(spec, limits=NO_DEADLOCK)
+    assert result.outcome is Outcome.OK
+    assert result.stats.distinct == 10  # (x, y) with y <= x
+
+
+# ---------------------------------------------------------------- <<a, b>> as a sequence
+
+@pytest.mark.parametrize("expr, value", [
+    ("{<<5, 6, 7>>[i] for i in 1..3}", {"#set": [I(5), I(6), I(7)]}),
+    ("len(<<1, 2>>)", I(2)),
+    ("append(<<1, 2>>, 3)", [I(1), I(2), I(3)]),
+    ("<<1, 2>> ++ <<3>>", [I(1), I(2), I(3)]),
+    ("head(<<4, 5>>)", I(4)),
+    ("<<4, 5>>[1 + 1]", I(5)),
+])
+def test_a_tuple_of_one_type_is_a_sequence(expr, value):
+    assert evaluate(expr) == value
+
+
+def test_a_tuple_indexed_out_of_range_by_a_computed_int_is_a_runtime_error(tmp_path):
+    _, run = run_spec(tmp_path, "spec T\nvar x : 0..3\ninit { x := 0 }\n"
+                                "action Inc { require x < 3\n  x := x + 1 }\ninvariant Ok: <<1, 2>>[x] > 0\n")
+    assert run.returncode == 2 and "sequence index 0 out of range 1..2" in run.out, run.out
+
+
+def test_a_tuple_mixing_types_is_indexed_by_literals_only(tmp_path):
+    path, run = run_spec(tmp_path, "spec T\nvar x : 1..2\ninit { x := 1 }\ninvariant Ok: <<1, \"a\">>[x] == 1\n")
+    assert_spec_error(run, path, [(4, 26)], "indexed by a literal", "mixes int, string")
+
+
+def test_a_tuple_indexed_by_a_computed_int_encodes_for_z3(tmp_path):
+    _, run = run_spec(tmp_path, "spec T\nvar x : 1..3\ninit { x := 1 }\n"
+                                "action Inc { require x < 3\n  x := x + 1 }\n"
+                                "invariant Ok: <<5, 6, 7>>[x] == x + 4\n", "--z3", "--no-deadlock")
+    assert run.returncode == 0, run.out
+    assert "Z3 decided the invariants of 3 states" in run.out
+
+
+# ---------------------------------------------------------------- record update
+
+def test_record_update_with_a_field():
+    assert evaluate("({f: 1, g: 2} with .f = 3, .g = 4).g") == I(4)
+
+
+@pytest.mark.parametrize("where", ["invariant Ok: (r with [f] = 3).f == 3", "action A { r[f] := 3 }"])
+def test_record_update_written_as_a_key_names_the_field_syntax(tmp_path, where):
+    path, run = run_spec(tmp_path, f"spec T\nvar r : {{f: 0..3, g: 0..3}}\ninit {{ r := {{f: 0, g: 0}} }}\n{where}\n")
+    col = where.index("[f]") + 1
+    assert_spec_error(run, path, [(4, col)], "a record's field is updated with '.f'", "r with .f = v")
+    assert "unknown name" not in run.stderr
+
+
+# ---------------------------------------------------------------- recursive operators
+
+RECURSIVE = """spec R
+const Xs = <<3, 1, 2>>
+var s : seq[0..3, 3]
+init { s := <<>> }
+def Sum(q) = if q == <<>> then 0 else head(q) + Sum(tail(q))
+def Even(n) = if n == 0 then true else Odd(n - 1)
+def Odd(n) = if n == 0 then false else Even(n - 1)
+def Rev(q) = if len(q) <= 1 then q else append(Rev(tail(q)), head(q))
+def Elems(q) = if q == <<>> then {} else {head(q)} + Elems(tail(q))
+action Push(x in 0..3) { require len(s) < 3
+  s := append(s, x) }
+invariant SumOk: Sum(s) <= 9 and Sum(Xs) == 6
+invariant Parity: Even(len(s)) == (len(s) % 2 == 0) and Odd(3)
+invariant RevOk: len(Rev(s)) == len(s) and (s == <<>> or head(Rev(s)) == s[len(s)])
+invariant ElemsOk: Elems(s) == range(s)
+"""
+
+
+def test_recursive_operators_evaluate():
+    result = check_text(RECURSIVE, limits=NO_DEADLOCK)
+    assert result.outcome is Outcome.OK
+    assert result.stats.distinct == 85
+    assert evaluate("Rev(<<1, 2, 3>>)", "def Rev(q) = if len(q) <= 1 then q else append(Rev(tail(q)), head(q))") \
+        == [I(3), I(2), I(1)]
+
+
+def test_a_recursion_that_does_not_end_is_a_runtime_error_naming_the_operator_and_the_depth(tmp_path):
+    _, run = run_spec(tmp_path, RECURSIVE + "def Forever(n) = Forever(n + 1) + 1\n"
+                                            "invariant Bad: len(s) < 2 or Forever(0) > 0\n", "--no-deadlock")
+    assert run.returncode == 2, run.out
+    assert "operator 'Forever' recursed 100 calls deep" in run.out and "at t.spec:16" in run.out
+    assert "Shortest trace (2 steps" in run.out
+
+
+def test_a_parameterless_operator_defined_by_itself_is_a_static_error(tmp_path):
+    path, run = run_spec(tmp_path, "spec T\nvar x : 0..3\ninit { x := 0 }\ndef A = B + 1\ndef B = A\n"
+                                   "invariant Ok: A > 0\n")
+    assert_spec_error(run, path, [(5, 9)], "'A' is defined in terms of itself (A -> B -> A)")
+
+
+def test_a_recursive_call_with_arguments_of_another_type_is_a_static_error(tmp_path):
+    path, run = run_spec(tmp_path, "spec T\nvar x : 0..3\ninit { x := 0 }\n"
+                                   "def F(n) = if n == 0 then 0 else F({n})\ninvariant Ok: F(x) == 0\n")
+    assert_spec_error(run, path, [(4, 34)], "argument of 'F': expected int, got set[int]")
+
+
+def test_z3_encodes_recursion_that_ends_and_refuses_one_that_unfolds_on_symbolic_values(tmp_path):
+    path = tmp_path / "t.spec"
+    path.write_text(RECURSIVE)
+    ok = modelcheck("check", path, "--no-deadlock", "--z3", "--inv", "SumOk", "--inv", "RevOk", "--inv", "ElemsOk")
+    assert ok.returncode == 0, ok.out
+    assert "Z3 decided the invariants of 85 states" in ok.out
+    refused = modelcheck("check", path, "--no-deadlock", "--z3", "--inv", "Parity")
+    assert refused.returncode == 2
+    assert "error: cannot encode for Z3: cannot encode the recursive operator" in refused.stderr
+    assert "t.spec:" in refused.stderr and "Traceback" not in refused.out
