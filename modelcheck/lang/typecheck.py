@@ -85,6 +85,10 @@ class _Checker:
         self.type_kinds: dict[str, Kind] = {}
         self.defs: dict[str, DefInfo] = {}
         self.failed: set[str] = set()  # variables and types whose declaration has an error
+        # model values named only on the command line: the spec's author could not know them,
+        # so a bound name of the spec may have the same name (it shadows them where bound)
+        self.cli_models: set[str] = set()
+        self.spec_models: set[str] = set()
         self.def_stack: list[str] = []
         self.counter = 0
         self.in_const = False
@@ -208,6 +212,12 @@ class _Checker:
     def _declare_model(self, n: str, span: Span) -> None:
         if n not in self.model_values:
             self.model_values.append(n)
+        if span.file.startswith("--const"):
+            if n not in self.spec_models:
+                self.cli_models.add(n)
+        else:
+            self.spec_models.add(n)
+            self.cli_models.discard(n)
 
     def _check_unique_names(self) -> None:
         seen: dict[str, Span] = {}
@@ -421,7 +431,7 @@ class _Checker:
         return self._bind_name(b, b.name, dk.elem, env, b.span)
 
     def _bind_name(self, node, name: str, k: Kind, env, span: Span) -> dict:
-        if name in self.var_kinds or name in self.const_kinds or name in self.model_values or name in self.defs:
+        if self._declared(name):
             self.fail(f"'{name}' is already declared in the spec; a bound name cannot shadow it", span,
                       "choose another name for the bound variable")
         self.counter += 1
@@ -429,6 +439,11 @@ class _Checker:
         self.binder_names[id(node)] = py
         self.binder_kinds[py] = (name, k)
         return {**env, name: (py, k)}
+
+    def _declared(self, name: str) -> bool:
+        """Whether the spec declares the name (a bound name may not shadow it, as in TLA+)."""
+        return (name in self.var_kinds or name in self.const_kinds or name in self.defs
+                or (name in self.model_values and name not in self.cli_models))
 
     def _finite_domain(self, dom: A.Expr) -> None:
         if isinstance(dom, A.Name) and dom.id in INFINITE_SETS:
@@ -544,7 +559,7 @@ class _Checker:
         env = {}
         names = []
         for p, k in zip(params, arg_kinds):
-            if p in self.var_kinds or p in self.const_kinds or p in self.model_values:
+            if p in self.var_kinds or p in self.const_kinds or (p in self.model_values and p not in self.cli_models):
                 raise SpecError(f"parameter '{p}' of '{name}' shadows a declaration", info.decl.span,
                                 "rename the parameter")
             names.append(f"p_{p}")

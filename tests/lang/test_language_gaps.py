@@ -169,3 +169,26 @@ def test_z3_encodes_recursion_that_ends_and_refuses_one_that_unfolds_on_symbolic
     assert refused.returncode == 2
     assert "error: cannot encode for Z3: cannot encode the recursive operator" in refused.stderr
     assert "t.spec:" in refused.stderr and "Traceback" not in refused.out
+
+
+# ---------------------------------------------------------------- bound names and model values
+
+BOUND = """spec T
+const Procs = {p1, p2}
+var x : Procs
+init { x := choose r in Procs: true }
+action Go(p in Procs) { x := p }
+def Other(q) = choose r in Procs: r != q
+invariant Ok: forall p in Procs: x == p or Other(p) == x
+"""
+
+
+def test_a_model_value_named_on_the_command_line_like_a_bound_name_is_shadowed_where_bound(tmp_path):
+    _, run = run_spec(tmp_path, BOUND, "--const", "Procs={p, q}")
+    assert run.returncode == 0, run.out
+    assert "2 distinct states" in run.out
+
+
+def test_a_model_value_of_the_spec_named_like_a_bound_name_is_an_error(tmp_path):
+    path, run = run_spec(tmp_path, BOUND.replace("{p1, p2}", "{p, p2}"))
+    assert_spec_error(run, path, [(5, 11)], "'p' is already declared in the spec")
