@@ -624,7 +624,7 @@ class _Codegen:
             if ref is not None and ref.kind == "bound" and ref.name.startswith("p_"):
                 n, under = uses.get(ref.name, (0, False))
                 uses[ref.name] = (n + 1, under or looped)
-        binds = isinstance(node, (A.Quant, A.SetFilter, A.SetMap, A.MapCtor, A.Choose, A.Let))
+        binds = isinstance(node, (A.Quant, A.SetFilter, A.SetMap, A.MapCtor, A.Choose, A.Let, A.SeqFilter))
         for child in A.children(node):
             self._count_uses(child, looped or binds, uses)
 
@@ -920,6 +920,10 @@ class _Codegen:
         dom = self.ex(e.binder.domain, h)
         keys = f"sort_keys({dom}, {self._needs_canon(self.kind(e).dom)})"
         return f"mk_map({keys}, lambda {py}: {self.ex(e.body, h)})"
+
+    def _x_SeqFilter(self, e: A.SeqFilter, h):
+        py = self.c.binder_names[id(e.binder)]
+        return f"tuple({py} for {py} in {self.ex(e.binder.domain, h)} if {self.ex(e.cond, h)})"
 
     def _x_TupleLit(self, e: A.TupleLit, h):
         return f"({''.join(self.ex(x, h) + ', ' for x in e.elems)})"

@@ -147,6 +147,13 @@ class MapCtor(Expr):
 
 
 @dataclass(frozen=True, slots=True, eq=False)
+class SeqFilter(Expr):
+    """`[x in s | p]`: the elements of sequence s satisfying p, in order (TLA+'s SelectSeq)."""
+    binder: Binder
+    cond: Expr
+
+
+@dataclass(frozen=True, slots=True, eq=False)
 class TupleLit(Expr):
     """`<<a, b>>`: a tuple, or a sequence where a sequence is expected."""
     elems: tuple[Expr, ...]

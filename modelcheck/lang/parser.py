@@ -87,6 +87,7 @@ _TLA_SPELLINGS = (
     ("\\cup", "'+' (sets)"), ("\\cap", "'&' (sets)"), ("\\div", "'/' (it floors, as TLA+'s \\div)"),
     ("\\in", "'in', e.g. x in S"), ("\\A", "'forall x in S: p'"), ("\\E", "'exists x in S: p'"),
     ("/\\", "'and'"), ("\\/", "'or'"), ("/=", "'!='"), ("#", "'!='"), ("~", "'not'"),
+    ("|->", "'->', e.g. [x in S -> e]"),
 )
 
 
@@ -470,6 +471,10 @@ class _Builder(Transformer):
     def map_ctor(self, meta, name, dom, body):
         span = self._s(meta)
         return A.MapCtor(span, A.Binder(span, str(name), _as_expr(dom)), _as_expr(body))
+
+    def seq_filter(self, meta, name, seq, cond):
+        span = self._s(meta)
+        return A.SeqFilter(span, A.Binder(span, str(name), _as_expr(seq)), _as_expr(cond))
 
     def tuple_lit(self, meta, *elems):
         return A.TupleLit(self._s(meta), tuple(_as_expr(e) for e in elems))

@@ -895,6 +895,20 @@ class _Checker:
         env2 = self._bind(e.binder, env)
         return FnK(self.kinds[id(e.binder.domain)].elem, self.expr(e.body, env2))
 
+    def _e_SeqFilter(self, e: A.SeqFilter, env):
+        b = e.binder
+        k = self.expr(b.domain, env)
+        if isinstance(k, TupleK) and _compatible(SeqK(AnyK()), k):
+            k = join(SeqK(AnyK()), k)
+        if not isinstance(k, (SeqK, AnyK)):
+            hint = f"a set is filtered with {{{b.name} in S | p}}" if isinstance(k, SetK) else \
+                "filter a sequence, e.g. [m in queue | m.kind == \"req\"]"
+            self.fail(f"'[{b.name} in ... | ...]' filters a sequence, got {k.show()}", b.domain.span, hint)
+        elem = k.elem if isinstance(k, SeqK) else AnyK()
+        env2 = self._bind_name(b, b.name, elem, env, b.span)
+        self._expect(e.cond, env2, BoolK(), "a sequence filter's condition")
+        return SeqK(elem)
+
     def _e_TupleLit(self, e: A.TupleLit, env):
         return TupleK(tuple(self.expr(x, env) for x in e.elems))
 

@@ -17,7 +17,7 @@ from itertools import combinations
 from typing import Any, Iterator
 
 from ..lang import ast as A
-from ..lang.kinds import AnyK, FnK, Kind, RecK, SeqK, SetK, TupleK, join, record_field
+from ..lang.kinds import AnyK, FnK, IntK, Kind, RecK, SeqK, SetK, TupleK, join, record_field
 from ..lang.typecheck import CheckedSpec
 from ..values import MAX_RECURSION, canon
 from .builtins import POWERSET_LIMIT, Builtins, expand
@@ -376,6 +376,24 @@ class Encoder(Builtins):
         py = self.c.binder_names[id(e.binder)]
         return mk_slots((AND2(g, self.expr(e.cond, {**env, py: u}, fr)), u)
                         for g, u in self.binder_items(e.binder, env, fr))
+
+    def _x_SeqFilter(self, e: A.SeqFilter, env, fr):
+        """[x in s | p]: element i of s is kept when it is within s's length and p holds; the
+        j-th kept element is the x_i kept with j - 1 kept before it."""
+        elem = self.kind(e).elem
+        n, xs = seq_parts(self.expr(e.binder.domain, env, fr))
+        py = self.c.binder_names[id(e.binder)]
+        keep = [AND2(CMP("<", i, n), self.expr(e.cond, {**env, py: x}, fr)) for i, x in enumerate(xs)]
+        before, count = [], 0
+        for k in keep:
+            before.append(count)
+            count = ARITH("+", count, merge(k, 1, 0, IntK()))
+        out = []
+        for j in range(len(xs)):
+            cases = [(c, x) for i, x in enumerate(xs[j:], j)
+                     for c in (AND2(keep[i], IEQ(before[i], j)),) if c is not False]
+            out.append(chain(cases[:-1], cases[-1][1], elem) if cases else self.default(elem))
+        return mk_seq(count, out)
 
     def _x_SetMap(self, e: A.SetMap, env, fr):
         k = self.kind(e).elem

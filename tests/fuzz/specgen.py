@@ -483,7 +483,7 @@ class Gen:
         return E(f"({a.text})", "iset", a.ev)
 
     def _seq(self, sc, d):
-        c = self.n(0, 6)
+        c = self.n(0, 7)
         if c == 0:
             q, i = self.expr("seq", sc, d), self.expr("int", sc, d)
             return E(f"append({q.text}, {i.text})", "seq", lambda env: q.ev(env) + (i.ev(env),))
@@ -506,6 +506,15 @@ class Gen:
                      lambda env: _seq_set(q.ev(env), i.ev(env), v.ev(env)))
         if c == 5:
             return self._ite("seq", sc, d)
+        if c == 6:  # [v in q | p]: the elements satisfying p, in order
+            v = sc.fresh()
+            q = self.expr("seq", sc, d)
+            cond = self.expr("bool", sc.with_name(v, "int"), d)
+
+            def select(env):
+                items = q.ev(env)
+                return tuple(x for x, ok in zip(items, _all_values(lambda x: cond.ev({**env, v: x}), items)) if ok)
+            return E(f"[{v} in {q.text} | {cond.text}]", "seq", select)
         q = self.expr("seq", sc, d)
         return E(f"({q.text})", "seq", q.ev)
 

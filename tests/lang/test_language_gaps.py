@@ -192,3 +192,42 @@ def test_a_model_value_named_on_the_command_line_like_a_bound_name_is_shadowed_w
 def test_a_model_value_of_the_spec_named_like_a_bound_name_is_an_error(tmp_path):
     path, run = run_spec(tmp_path, BOUND.replace("{p1, p2}", "{p, p2}"))
     assert_spec_error(run, path, [(5, 11)], "'p' is already declared in the spec")
+
+
+# ---------------------------------------------------------------- [x in s | p]: filtering a sequence
+
+@pytest.mark.parametrize("expr, value", [
+    ("[x in <<1, 5, 2, 7>> | x > 1]", [I(5), I(2), I(7)]),
+    ("[x in <<3, 1>> | x > 5]", []),
+    ("[r in <<{k: 1}, {k: 2}>> | r.k == 2]", [{"k": I(2)}]),
+    ("[x in <<1, 2, 3>> | x % 2 == 1][2]", I(3)),
+])
+def test_a_sequence_filter_keeps_the_order(expr, value):
+    assert evaluate(expr) == value
+
+
+FILTER = """spec SF
+var s : seq[0..3, 3]
+init { s := <<>> }
+action Push(x in 0..3) { require len(s) < 3
+  s := append(s, x) }
+def Big(q) = [x in q | x >= 2]
+invariant FilterOk: len(Big(s)) == size({i in 1..len(s) | s[i] >= 2})
+                    and (forall i in 1..len(Big(s)): Big(s)[i] >= 2)
+invariant AtMostOne: len(Big(s)) <= 1
+"""
+
+
+def test_a_sequence_filter_checks_encodes_for_z3_and_proves(tmp_path):
+    path = tmp_path / "t.spec"
+    path.write_text(FILTER)
+    run = modelcheck("check", path, "--no-deadlock", "--z3", "--inv", "FilterOk")
+    assert run.returncode == 0 and "Z3 decided the invariants of 85 states" in run.out, run.out
+    assert modelcheck("prove", path, "--inv", "FilterOk").returncode == 0
+    broken = modelcheck("check", path, "--no-deadlock", "--inv", "AtMostOne")
+    assert broken.returncode == 1 and "Shortest trace (2 steps" in broken.out
+
+
+def test_a_set_filtered_as_a_sequence_names_the_set_syntax(tmp_path):
+    path, run = run_spec(tmp_path, "spec T\nvar x : 0..3\ninit { x := 0 }\ninvariant Ok: [y in {1, 2} | y > 0] == <<>>\n")
+    assert_spec_error(run, path, [(4, 21)], "filters a sequence, got set[int]", "{y in S | p}")
