@@ -15,7 +15,7 @@ A state is the tuple of the variables' values in declaration order.
 """
 from __future__ import annotations
 
-from itertools import chain, combinations
+from itertools import chain, combinations, product
 from typing import Any, Callable
 
 from .lang.kinds import (AnyK, BoolK, FnK, IntK, Kind, ModelK, RecK, SeqK, SetK, StrK, TupleK,
@@ -233,6 +233,20 @@ def powerset(s: frozenset) -> frozenset:
     items = sorted(s, key=canon)
     return frozenset(frozenset(c) for c in chain.from_iterable(combinations(items, n)
                                                                for n in range(len(items) + 1)))
+
+
+def fn_set(keys: tuple, values: frozenset) -> frozenset:
+    """[S -> T]: every map with the (sorted) keys of S and values in T."""
+    if len(values) ** len(keys) > SET_BOUND:
+        raise EvalError(f"[S -> T] with {len(keys)} keys and {len(values)} values has more than "
+                        f"{SET_BOUND:,} maps")
+    items = sorted(values, key=canon)
+    return frozenset((keys, vals) for vals in product(items, repeat=len(keys)))
+
+
+def in_fn_set(f: tuple, keys: tuple, values: frozenset) -> bool:
+    """f in [S -> T], without building the set."""
+    return f[0] == keys and all(v in values for v in f[1])
 
 
 _indexes: dict[int, tuple[frozenset, dict]] = {}

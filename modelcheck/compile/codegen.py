@@ -25,7 +25,7 @@ from ..lang.typecheck import CheckedSpec, Ref
 HELPERS = ("EMPTY", "EMPTY_MAP", "ONCE", "MISSING", "EvalError", "ap", "except_", "mk_map", "map_put", "bag_add",
            "bag_remove", "bag_count", "seq_at", "seq_set", "head", "tail", "getf", "setf", "powerset",
            "choose", "index_by", "map_domain", "in_range", "set_add", "set_min", "set_max", "int_div", "int_mod", "sort_keys", "canon",
-           "int_range", "int_mul", "MAX_RECURSION", "recursion_too_deep")
+           "int_range", "int_mul", "MAX_RECURSION", "recursion_too_deep", "fn_set", "in_fn_set")
 
 
 # Values an operator remembers, by the values of what it reads. Few: the answers that pay
@@ -732,6 +732,8 @@ class _Codegen:
             return {"Nat": f"({xs} >= 0)", "Int": "True", "bool": "True"}[s.id]
         if isinstance(s, A.Call) and s.func == "subsets" and s.func not in self.c.defs:
             return f"({xs} <= {self.ex(s.args[0], h)})"
+        if isinstance(s, A.FnSet):  # no need to build the set
+            return f"in_fn_set({xs}, {self._fn_keys(s, h)}, {self.ex(s.codomain, h)})"
         return f"({xs} in {self.ex(s, h)})"
 
     def _x_Is(self, e: A.Is, h):
@@ -920,6 +922,13 @@ class _Codegen:
         dom = self.ex(e.binder.domain, h)
         keys = f"sort_keys({dom}, {self._needs_canon(self.kind(e).dom)})"
         return f"mk_map({keys}, lambda {py}: {self.ex(e.body, h)})"
+
+    def _x_FnSet(self, e: A.FnSet, h):
+        return f"fn_set({self._fn_keys(e, h)}, {self.ex(e.codomain, h)})"
+
+    def _fn_keys(self, e: A.FnSet, h) -> str:
+        """The keys of every map in [S -> T]: S in the canonical order of map keys."""
+        return f"sort_keys({self.ex(e.domain, h)}, {self._needs_canon(self.kind(e).elem.dom)})"
 
     def _x_SeqFilter(self, e: A.SeqFilter, h):
         py = self.c.binder_names[id(e.binder)]

@@ -147,6 +147,13 @@ class MapCtor(Expr):
 
 
 @dataclass(frozen=True, slots=True, eq=False)
+class FnSet(Expr):
+    """`[S -> T]`: the set of all maps with domain S and values in T (TLA+'s [S -> T])."""
+    domain: Expr
+    codomain: Expr
+
+
+@dataclass(frozen=True, slots=True, eq=False)
 class SeqFilter(Expr):
     """`[x in s | p]`: the elements of sequence s satisfying p, in order (TLA+'s SelectSeq)."""
     binder: Binder

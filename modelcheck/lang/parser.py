@@ -472,6 +472,9 @@ class _Builder(Transformer):
         span = self._s(meta)
         return A.MapCtor(span, A.Binder(span, str(name), _as_expr(dom)), _as_expr(body))
 
+    def fn_set(self, meta, dom, cod):
+        return A.FnSet(self._s(meta), _as_expr(dom), _as_expr(cod))
+
     def seq_filter(self, meta, name, seq, cond):
         span = self._s(meta)
         return A.SeqFilter(span, A.Binder(span, str(name), _as_expr(seq)), _as_expr(cond))

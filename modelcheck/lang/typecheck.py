@@ -895,6 +895,18 @@ class _Checker:
         env2 = self._bind(e.binder, env)
         return FnK(self.kinds[id(e.binder.domain)].elem, self.expr(e.body, env2))
 
+    def _e_FnSet(self, e: A.FnSet, env):
+        kinds = []
+        for part, what in ((e.domain, "domain"), (e.codomain, "values")):
+            self._finite_domain(part)
+            k = self.expr(part, env)
+            if not isinstance(k, SetK):
+                self.fail(f"the {what} of '[S -> T]' must be a set, got {k.show()}", part.span,
+                          "[S -> T] is the set of the maps from the set S to values of the set T, "
+                          "e.g. [Servers -> bool]; one map is written [x in S -> e]")
+            kinds.append(k.elem)
+        return SetK(FnK(*kinds))
+
     def _e_SeqFilter(self, e: A.SeqFilter, env):
         b = e.binder
         k = self.expr(b.domain, env)

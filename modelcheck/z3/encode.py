@@ -13,13 +13,13 @@ expression, which the caller reports as file:line:col (never a wrong answer).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from itertools import combinations
+from itertools import combinations, product
 from typing import Any, Iterator
 
 from ..lang import ast as A
 from ..lang.kinds import AnyK, FnK, IntK, Kind, RecK, SeqK, SetK, TupleK, join, record_field
 from ..lang.typecheck import CheckedSpec
-from ..values import MAX_RECURSION, canon
+from ..values import MAX_RECURSION, canon, sort_keys
 from .builtins import POWERSET_LIMIT, Builtins, expand
 from .scalars import (AND, AND2, ARITH, CMP, EncodeError, IEQ, IFF, IMP, NEG, NOT, OR, OR2,
                       Unbounded, bounds, is_sym)
@@ -376,6 +376,19 @@ class Encoder(Builtins):
         py = self.c.binder_names[id(e.binder)]
         return mk_slots((AND2(g, self.expr(e.cond, {**env, py: u}, fr)), u)
                         for g, u in self.binder_items(e.binder, env, fr))
+
+    def _x_FnSet(self, e: A.FnSet, env, fr):
+        """[S -> T] over a known S: one map per choice of a possible value of T for each key,
+        present when the values chosen are in T."""
+        dom = self.expr(e.domain, env, fr)
+        if not isinstance(dom, frozenset):
+            raise EncodeError("the Z3 encoding supports [S -> T] where S is known (a constant set)", e.domain.span)
+        keys = sort_keys(dom, True)
+        choices = items(self.expr(e.codomain, env, fr))
+        if len(choices) ** len(keys) > 2 ** POWERSET_LIMIT:
+            raise EncodeError(f"[S -> T] with {len(keys)} keys and {len(choices)} values is too large to encode")
+        return mk_slots((AND(g for g, _ in combo), (keys, tuple(v for _, v in combo)))
+                        for combo in product(choices, repeat=len(keys)))
 
     def _x_SeqFilter(self, e: A.SeqFilter, env, fr):
         """[x in s | p]: element i of s is kept when it is within s's length and p holds; the

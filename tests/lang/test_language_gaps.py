@@ -231,3 +231,52 @@ def test_a_sequence_filter_checks_encodes_for_z3_and_proves(tmp_path):
 def test_a_set_filtered_as_a_sequence_names_the_set_syntax(tmp_path):
     path, run = run_spec(tmp_path, "spec T\nvar x : 0..3\ninit { x := 0 }\ninvariant Ok: [y in {1, 2} | y > 0] == <<>>\n")
     assert_spec_error(run, path, [(4, 21)], "filters a sequence, got set[int]", "{y in S | p}")
+
+
+# ---------------------------------------------------------------- [S -> T]: function sets
+
+FUNCTIONS = """spec FS
+const Node = {n1, n2, n3}
+var up : Node -> bool
+var k : Node -> 0..2
+init {
+  pick f in [Node -> bool]          // TLA+'s up \\in [Node -> BOOLEAN]
+  up := f
+  k := [n in Node -> 0]
+}
+action Flip(n in Node) { up[n] := not up[n] }
+action Bump(n in Node) { require k[n] < 2
+  k[n] := k[n] + 1 }
+invariant Typed: up in [Node -> bool] and k in [Node -> 0..2] and k not in [Node -> 0..1] or k[n1] < 2
+invariant Count: size([Node -> bool]) == 8 and size([{} -> bool]) == 1 and size([Node -> {}]) == 0
+invariant Some: exists g in [Node -> 0..2]: g == k
+"""
+
+
+def test_function_sets_as_initial_states_memberships_and_quantifier_domains(tmp_path):
+    path = tmp_path / "t.spec"
+    path.write_text(FUNCTIONS)
+    run = modelcheck("check", path)
+    assert run.returncode == 0, run.out
+    assert "216 distinct states" in run.out  # 8 initial maps times 27 counters
+    assert evaluate("[x in {1, 2} -> 0] in [{1, 2} -> 0..1]") is True
+    assert evaluate("[{1, 2} -> {7}]") == {"#set": [{"#map": [[I(1), I(7)], [I(2), I(7)]]}]}
+
+
+def test_function_sets_encode_for_z3(tmp_path):
+    path = tmp_path / "t.spec"
+    path.write_text(FUNCTIONS)
+    run = modelcheck("check", path, "--z3")
+    assert run.returncode == 0 and "Z3 decided the invariants of 216 states" in run.out, run.out
+    assert modelcheck("prove", path, "--inv", "Typed").returncode == 0
+
+
+def test_a_function_set_of_a_non_set_is_a_static_error(tmp_path):
+    path, run = run_spec(tmp_path, "spec T\nvar x : 0..3\ninit { x := 0 }\ninvariant Ok: size([x -> bool]) > 0\n")
+    assert_spec_error(run, path, [(4, 21)], "the domain of '[S -> T]' must be a set, got int")
+
+
+def test_a_function_set_too_large_to_build_is_a_runtime_error(tmp_path):
+    _, run = run_spec(tmp_path, "spec T\nvar x : 0..3\ninit { x := 0 }\n"
+                                "invariant Ok: size([1..30 -> 0..9]) > 0\n")
+    assert run.returncode == 2 and "has more than 1,000,000 maps" in run.out, run.out
