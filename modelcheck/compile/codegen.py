@@ -75,7 +75,7 @@ class _Codegen:
         self.yield_names: dict[tuple[str, ...], str] = {}
         self.var_names = [v.name for v in checked.vars]
         self.subst: dict[str, str] = {}  # parameter -> argument code, while inlining an operator
-        self.param_uses: dict[str, dict[str, tuple[int, bool]]] = {}
+        self.param_uses: dict[tuple[str, ...], dict[str, tuple[int, bool]]] = {}
         self.in_action = False  # generating an action, where st is the state before the step
         self.def_inputs: dict[str, Inputs] = {}
         self.invariant_names = {d.name for d in self.spec.of(A.InvariantDecl)}
@@ -210,7 +210,7 @@ class _Codegen:
         """Constants and operators an expression uses, through the operators it calls."""
         out = set()
         for n in A.walk(expr):
-            target = n.id if isinstance(n, A.Name) else n.func if isinstance(n, A.Call) else None
+            target = n.id if isinstance(n, A.Name) else self.c.target(n) if isinstance(n, A.Call) else None
             ref = self.c.refs.get(id(n)) if isinstance(n, A.Name) else None
             if ref is not None and ref.kind == "const":
                 out.add(ref.name)
@@ -315,7 +315,7 @@ class _Codegen:
             if ref is not None and ref.kind == "var":
                 variables.add(ref.name)
             target = ref.name if ref is not None and ref.kind == "def" else (
-                n.func if isinstance(n, A.Call) and n.func in self.c.defs else None)
+                self.c.target(n) if isinstance(n, A.Call) and n.func in self.c.defs else None)
             if target is None:
                 continue
             if self._is_view(target):
@@ -539,7 +539,7 @@ class _Codegen:
                 if ref is None or ref.kind == "var" or (ref.kind == "bound" and ref.name not in inner) or (
                         ref.kind == "def" and self.c.defs[ref.name].state_dependent):
                     return False
-            elif isinstance(n, A.Call) and n.func in self.c.defs and self.c.defs[n.func].state_dependent:
+            elif isinstance(n, A.Call) and n.func in self.c.defs and self.c.defs[self.c.target(n)].state_dependent:
                 return False
             elif isinstance(n, (A.Let, A.Choose, A.Is, A.Quant)):
                 return False
@@ -585,10 +585,11 @@ class _Codegen:
     def _x_Call(self, e: A.Call, h):
         args = [self.ex(a, h) for a in e.args]
         if e.func in self.c.defs:
-            info = self.c.defs[e.func]
+            target = self.c.target(e)
+            info = self.c.defs[target]
             if self._inlinable(info, args):
                 return self._inline(info, args, h)
-            return f"D_{e.func}(st{''.join(', ' + a for a in args)})"
+            return f"D_{target}(st{''.join(', ' + a for a in args)})"
         return getattr(self, "_call_" + e.func)(e, args)
 
     def _inline(self, info, args: list[str], h: bool) -> str:
@@ -611,7 +612,7 @@ class _Codegen:
 
     def _param_uses(self, info) -> dict[str, tuple[int, bool]]:
         """Per parameter: how often the body reads it, and whether some read is under a binder."""
-        key = info.decl.name
+        key = info.param_names  # unique per operator and per copy of it (typecheck._instance)
         if key not in self.param_uses:
             uses: dict[str, tuple[int, bool]] = {}
             self._count_uses(info.decl.body, False, uses)

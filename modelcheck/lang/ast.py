@@ -5,6 +5,7 @@ in side tables keyed by node identity, and the compiler reads both.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 from .errors import Span
@@ -404,6 +405,20 @@ class Spec:
 
     def of(self, kind: type) -> list:
         return [d for d in self.decls if isinstance(d, kind)]
+
+
+def clone(node):
+    """A copy of an expression with new nodes throughout (the checker's tables are keyed by
+    node identity, so a copy can be checked, and compiled, for other types)."""
+    if isinstance(node, tuple):
+        return tuple(clone(x) for x in node)
+    if isinstance(node, (Expr, TypeExpr, Binder, Update, IndexSel, FieldSel)):
+        return type(node)(*(clone(getattr(node, slot)) for slot in _fields(type(node))))
+    return node
+
+
+def _fields(cls: type) -> list[str]:
+    return [f.name for f in dataclasses.fields(cls)]
 
 
 def children(node) -> list:

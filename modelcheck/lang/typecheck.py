@@ -59,9 +59,15 @@ class CheckedSpec:
     binder_kinds: dict[str, tuple[str, Kind]]  # Python name -> (spec name, kind) of bound names
     overridden: tuple[str, ...] = field(default=())
     chart: A.ChartDecl | None = None         # `chart msgs from acc to dest`, if declared
+    call_targets: dict[int, str] = field(default_factory=dict)  # id(Call) -> operator copy (see target)
 
     def kind(self, e: A.Expr) -> Kind:
         return self.kinds[id(e)]
+
+    def target(self, call: A.Call) -> str:
+        """The key in `defs` of the operator a call of a user operator runs: the operator, or
+        its copy checked for the argument types of this call."""
+        return self.call_targets.get(id(call), call.func)
 
 
 def typecheck(spec: A.Spec, overrides: dict[str, A.Expr] | None = None) -> CheckedSpec:
@@ -84,6 +90,8 @@ class _Checker:
         self.types: dict[str, A.TypeExpr] = {}
         self.type_kinds: dict[str, Kind] = {}
         self.defs: dict[str, DefInfo] = {}
+        self.instances: dict[str, list[str]] = {}  # operator -> its copies checked for other types
+        self.call_targets: dict[int, str] = {}     # id(Call) -> the copy it calls, where not the first
         self.failed: set[str] = set()  # variables and types whose declaration has an error
         # model values named only on the command line: the spec's author could not know them,
         # so a bound name of the spec may have the same name (it shadows them where bound)
@@ -136,7 +144,8 @@ class _Checker:
         return CheckedSpec(spec, tuple(consts), self.const_kinds, tuple(self.model_values),
                            tuple(spec.of(A.VarDecl)), self.var_kinds, self.types, self.defs,
                            self.kinds, self.refs, self.binder_names, symmetry,
-                           self.binder_kinds, tuple(self.overrides), chart=chart)
+                           self.binder_kinds, tuple(self.overrides), chart=chart,
+                           call_targets=self.call_targets)
 
     def _guard(self, fn, declares: str | None = None) -> None:
         """Run one declaration's check; its error is kept, and the name it declares marked
@@ -540,17 +549,35 @@ class _Checker:
             hint = "declare it with const, var, def or model, or bind it with 'in'"
         self.fail(f"unknown name '{n}'", e.span, hint)
 
-    def _use_def(self, name: str, arg_kinds: tuple[Kind, ...], span: Span) -> Kind:
+    def _instance(self, name: str, arg_kinds: tuple[Kind, ...], call: A.Call) -> str:
+        """The operator checked for these argument types: the one first used, or a copy of it
+        checked for other types (an operator used at several types, as TLA+'s are untyped)."""
+        copies = [name] + self.instances.get(name, [])
+        recursive = [key for key in copies if key in self.def_stack]
+        for key in copies:
+            info = self.defs[key]
+            if info.param_kinds is None or all(_compatible(w, g) for w, g in zip(info.param_kinds, arg_kinds)):
+                break
+        else:
+            if recursive:  # a recursive call at other types would need copies without end
+                return recursive[-1]
+            base = self.defs[name].decl
+            key = f"{len(self.instances.get(name, [])) + 2}_{name}"  # no spec name starts with a digit
+            self.instances.setdefault(name, []).append(key)
+            self.defs[key] = DefInfo(A.DefDecl(base.span, base.name, base.params, A.clone(base.body)))
+        if key != name:
+            self.call_targets[id(call)] = key
+        return key
+
+    def _use_def(self, name: str, arg_kinds: tuple[Kind, ...], span: Span, call: A.Call | None = None) -> Kind:
+        if call is not None:
+            name = self._instance(name, arg_kinds, call)
         info = self.defs[name]
         if name in self.def_stack:
             return self._recursive_use(name, arg_kinds, span)
         if info.failed:
             return AnyK()  # its error is reported already; do not cascade
-        if info.param_kinds is not None:
-            for want, got in zip(info.param_kinds, arg_kinds):
-                if not _compatible(want, got):
-                    self.fail(f"argument of '{name}': expected {want.show()}, got {got.show()}", span,
-                              "an operator is checked at its first use; later uses must pass the same types")
+        if info.param_kinds is not None:  # checked already for these argument types
             if info.state_dependent:
                 self.state_read = True
             return info.result
@@ -558,13 +585,15 @@ class _Checker:
         info.param_kinds = arg_kinds
         env = {}
         names = []
+        instance = name.split("_", 1)[0] + "_" if name[0].isdigit() else ""
         for p, k in zip(params, arg_kinds):
             if p in self.var_kinds or p in self.const_kinds or (p in self.model_values and p not in self.cli_models):
-                raise SpecError(f"parameter '{p}' of '{name}' shadows a declaration", info.decl.span,
+                raise SpecError(f"parameter '{p}' of '{info.decl.name}' shadows a declaration", info.decl.span,
                                 "rename the parameter")
-            names.append(f"p_{p}")
-            env[p] = (f"p_{p}", k)
-            self.binder_kinds[f"p_{p}"] = (p, k)
+            py = f"p_{instance}{p}"
+            names.append(py)
+            env[p] = (py, k)
+            self.binder_kinds[py] = (p, k)
         info.param_names = tuple(names)
         outer_state, outer_init, outer_const = self.state_read, self.in_init, self.in_const
         self.state_read = False
@@ -572,14 +601,17 @@ class _Checker:
         self.def_stack.append(name)
         try:
             info.result = self.expr(info.decl.body, env)
-        except SpecError:
+        except SpecError as err:
             info.failed = True
+            if name != info.decl.name and not isinstance(err, _Cascade):  # a copy for other types
+                err.hint = (f"'{info.decl.name}' is checked for the argument types of the call at {span}: "
+                            f"{', '.join(k.show() for k in arg_kinds)}; " + (err.hint or ""))
             raise
         finally:
             self.def_stack.pop()
         info.state_dependent = self.state_read
         if info.state_dependent and (outer_init or outer_const):
-            self.fail(f"'{name}' reads the state, so it cannot be used here", span)
+            self.fail(f"'{info.decl.name}' reads the state, so it cannot be used here", span)
         self.state_read = outer_state or info.state_dependent
         self.in_init, self.in_const = outer_init, outer_const
         return info.result
@@ -589,17 +621,17 @@ class _Checker:
         TLA+'s RECURSIVE, with its evaluation bounded at run time. Its result is not known
         yet: AnyK, refined once the body is known (_recheck_recursive)."""
         info = self.defs[name]
-        cycle = self.def_stack[self.def_stack.index(name):]
+        cycle = [self.defs[n].decl.name for n in self.def_stack[self.def_stack.index(name):]]
         if info.decl.params is None:
-            self.fail(f"operator '{name}' is defined in terms of itself ({' -> '.join(cycle + [name])})", span,
+            self.fail(f"operator '{name}' is defined in terms of itself ({' -> '.join(cycle + [cycle[0]])})", span,
                       "an operator without parameters has one value, which cannot depend on itself; "
                       "give it a parameter that shrinks with each call, e.g. def Sum(s) = if s == <<>> then 0 "
                       "else head(s) + Sum(tail(s))")
         for want, got in zip(info.param_kinds or (), arg_kinds):
             if not _compatible(want, got):
-                self.fail(f"argument of '{name}': expected {want.show()}, got {got.show()}", span,
-                          "a recursive call passes arguments of the types of the first call")
-        for n in cycle:
+                self.fail(f"argument of '{info.decl.name}': expected {want.show()}, got {got.show()}", span,
+                          "a recursive call passes arguments of the types of the call it is in")
+        for n in self.def_stack[self.def_stack.index(name):]:
             self.defs[n].recursive = True
         return info.result if info.result is not None else AnyK()
 
@@ -631,7 +663,7 @@ class _Checker:
                 self.fail(f"'{e.func}' takes {len(params)} argument(s), got {len(e.args)}", e.span,
                           f"declared at {info.decl.span}")
             arg_kinds = tuple(self.expr(a, env) for a in e.args)
-            return self._use_def(e.func, arg_kinds, e.span)
+            return self._use_def(e.func, arg_kinds, e.span, e)
         builtin = getattr(self, "_b_" + e.func, None)
         if builtin is None:
             self.fail(f"unknown operator '{e.func}'", e.span,

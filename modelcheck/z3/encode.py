@@ -175,7 +175,7 @@ class Encoder(Builtins):
     def _x_Call(self, e: A.Call, env, fr):
         args = tuple(self.expr(a, env, fr) for a in e.args)
         if e.func in self.c.defs:
-            return self.call_def(e.func, args, fr)
+            return self.call_def(self.c.target(e), args, fr)
         fn = getattr(self, "_b_" + e.func, None)
         if fn is None:
             raise EncodeError(f"the Z3 encoding does not support '{e.func}'")

@@ -363,7 +363,11 @@ class Gen:
         return E(f"({a.text})", "int", a.ev)
 
     def _bool(self, sc, d):
-        c = self.n(0, 17)
+        c = self.n(0, 18)
+        if c == 18:  # membership in a function set: every value of f is in S
+            f, s = self.expr("map", sc, d), self.expr("iset", sc, d)
+            return E(f"({f.text} in [Procs -> {s.text}])", "bool",
+                     lambda env: (lambda vs: all(v in vs for _, v in f.ev(env)))(s.ev(env)))
         if c == 16:
             m, s = self.expr("msg", sc, d), self.expr("msgset", sc, d)
             return E(f"({m.text} in {s.text})", "bool", lambda env: m.ev(env) in s.ev(env))

@@ -280,3 +280,41 @@ def test_a_function_set_too_large_to_build_is_a_runtime_error(tmp_path):
     _, run = run_spec(tmp_path, "spec T\nvar x : 0..3\ninit { x := 0 }\n"
                                 "invariant Ok: size([1..30 -> 0..9]) > 0\n")
     assert run.returncode == 2 and "has more than 1,000,000 maps" in run.out, run.out
+
+
+# ---------------------------------------------------------------- operators used at several types
+
+GENERIC = """spec G
+const Procs = {p1, p2}
+var x : 0..3
+var s : set[Procs]
+init { x := 0 s := {} }
+def Max(S) = choose m in S: forall y in S: m >= y
+def Pick(S) = choose m in S: true
+def Both(a, b) = {a, b}
+def Count(q) = if q == <<>> then 0 else 1 + Count(tail(q))
+def Within(S, e) = e in S and x >= 0          // reads the state
+action Inc { require x < 3
+  x := x + 1 }
+action Add(p in Procs) { s := s + {p} }
+invariant Ints: Max({x, 1}) >= 1 and Max(1..3) == 3
+invariant Models: s == {} or Pick(s) in Procs
+invariant Mixed: Pick({x}) == x and Pick({"a"}) == "a" and Both(1, 2) == {1, 2} and Both(p1, p2) == Procs
+invariant Counts: Count(<<1, 2>>) == 2 and Count(<<"a">>) == 1 and Count(<<p1, p2, p1>>) == 3
+invariant States: Within(0..3, x) and (s == {} or Within(Procs, Pick(s)))
+"""
+
+
+def test_an_operator_is_usable_at_several_argument_types(tmp_path):
+    path = tmp_path / "t.spec"
+    path.write_text(GENERIC)
+    run = modelcheck("check", path, "--no-deadlock")
+    assert run.returncode == 0 and "16 distinct states" in run.out, run.out
+    z3 = modelcheck("check", path, "--no-deadlock", "--z3")
+    assert z3.returncode == 0 and "Z3 decided the invariants of 16 states" in z3.out, z3.out
+
+
+def test_a_use_at_types_the_body_rejects_is_an_error_naming_the_call(tmp_path):
+    path, run = run_spec(tmp_path, GENERIC + "invariant Strings: Max({\"a\"}) == \"a\"\n", "--no-deadlock")
+    assert_spec_error(run, path, [(6, 44)], "the left side of '>=' must be int, got string",
+                      "'Max' is checked for the argument types of the call at", "t.spec:19:20: set[string]")
