@@ -18,7 +18,7 @@ from __future__ import annotations
 from itertools import chain, combinations, product
 from typing import Any, Callable
 
-from .lang.kinds import (AnyK, BoolK, FnK, IntK, Kind, ModelK, RecK, SeqK, SetK, StrK, TupleK,
+from .lang.kinds import (AnyK, BoolK, FnK, IntK, Kind, ModelK, RecK, SeqK, SetK, StrK, SymK, TupleK,
                          UnionK)
 
 EMPTY: frozenset = frozenset()
@@ -324,8 +324,8 @@ def to_itf(v: Any, k: Kind, symbols: tuple[str, ...], layouts: tuple[tuple[str, 
         return {"#bigint": int_text(v)}
     if isinstance(k, ModelK):
         return ModelValue(symbols[v])
-    if isinstance(k, StrK):
-        return symbols[v]
+    if isinstance(k, (StrK, SymK)):
+        return symbols[v]  # a model value's entry is a ModelValue (codegen's symbol table)
     if isinstance(k, SetK):
         return {"#set": [to_itf(x, k.elem, symbols, layouts) for x in _display_order(v, k.elem, symbols)]}
     if isinstance(k, FnK):

@@ -21,6 +21,7 @@ from typing import NamedTuple
 from ..lang import ast as A
 from ..lang.kinds import FnK, IntK, Kind, RecK, SeqK, SetK, TupleK, UnionK, contains, record_field
 from ..lang.typecheck import CheckedSpec, Ref
+from ..values import ModelValue
 
 HELPERS = ("EMPTY", "EMPTY_MAP", "ONCE", "MISSING", "EvalError", "ap", "except_", "mk_map", "map_put", "bag_add",
            "bag_remove", "bag_count", "seq_at", "seq_set", "head", "tail", "getf", "setf", "powerset",
@@ -106,8 +107,9 @@ class _Codegen:
         header = self._header()
         tables = self._tables()
         text = "\n".join(header + tables + body)
-        return GeneratedModule(text, tuple(self.symbols), self._layout_tuple(), tuple(actions),
-                               tuple(invariants))
+        models = len(self.c.model_values)  # first in the table; reports tell them from strings
+        symbols = tuple(ModelValue(s) if i < models else s for i, s in enumerate(self.symbols))
+        return GeneratedModule(text, symbols, self._layout_tuple(), tuple(actions), tuple(invariants))
 
     def _int_domains(self) -> list[str]:
         """Code for the declared sets of every integer position of the variables' types

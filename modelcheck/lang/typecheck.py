@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from . import ast as A
 from .errors import Span, SpecError, SpecErrors, attach_source
-from .kinds import (AnyK, BoolK, FnK, IntK, Kind, KindMismatch, ModelK, RecK, SeqK, SetK, StrK,
+from .kinds import (SYMBOLIC, AnyK, BoolK, FnK, IntK, Kind, KindMismatch, ModelK, RecK, SeqK, SetK, StrK,
                     TupleK, UnionK, join, rec, record_field)
 
 INFINITE_SETS = {"Nat": "the natural numbers", "Int": "the integers"}
@@ -471,9 +471,15 @@ class _Checker:
         try:
             return join(a, b)
         except KindMismatch:
-            self.fail(f"type mismatch in {what}: {a.show()} vs {b.show()}", span,
-                      "both must have the same type; sets join with sets, records with records, "
-                      "and '+', '-', '&' take two ints or two sets")
+            scalars = {type(a), type(b)}
+            if scalars & {IntK, BoolK} and scalars & set(SYMBOLIC):
+                hint = ("strings and model values mix in one type, ints and bools do not (their values "
+                        "would collide): write the other alternatives as model values or strings, e.g. "
+                        "model None, or tag them in records: {kind: \"n\", n: 0..3} | {kind: \"none\"}")
+            else:
+                hint = ("both must have the same type; sets join with sets, records with records, "
+                        "and '+', '-', '&' take two ints or two sets")
+            self.fail(f"type mismatch in {what}: {a.show()} vs {b.show()}", span, hint)
 
     def expr(self, e: A.Expr, env) -> Kind:
         k = self._expr(e, env)

@@ -318,3 +318,47 @@ def test_a_use_at_types_the_body_rejects_is_an_error_naming_the_call(tmp_path):
     path, run = run_spec(tmp_path, GENERIC + "invariant Strings: Max({\"a\"}) == \"a\"\n", "--no-deadlock")
     assert_spec_error(run, path, [(6, 44)], "the left side of '>=' must be int, got string",
                       "'Max' is checked for the argument types of the call at", "t.spec:19:20: set[string]")
+
+
+# ---------------------------------------------------------------- unions of strings and model values
+
+UNION = """spec U
+const Servers = {s1, s2}
+type Vote = "none" | Servers
+var vote : Servers -> Vote
+var log : seq["noop" | Servers, 2]
+init { vote := [s in Servers -> "none"]  log := <<>> }
+action Cast(s in Servers, t in Servers) { require vote[s] == "none"
+  vote[s] := t }
+action Note(s in Servers) { require len(log) < 2
+  log := append(log, if vote[s] == "none" then "noop" else vote[s]) }
+invariant Typed: forall s in Servers: vote[s] in {"none"} + Servers
+invariant Short: len(log) < 2 or log[2] != s2
+"""
+
+
+def test_a_union_of_strings_and_model_values_checks_and_reports_each_as_written(tmp_path):
+    path = tmp_path / "t.spec"
+    path.write_text(UNION)
+    run = modelcheck("check", path, "--no-deadlock", "--inv", "Short")
+    assert run.returncode == 1, run.out
+    assert 'vote = [s1 -> "none", s2 -> "none"]' in run.out   # strings quoted
+    assert "log ++ <<s2>>" in run.out                        # model values bare
+    assert modelcheck("check", path, "--no-deadlock", "--inv", "Typed").returncode == 0
+
+
+def test_symmetry_and_z3_over_a_union_of_strings_and_model_values(tmp_path):
+    path = tmp_path / "t.spec"
+    path.write_text(UNION)
+    plain = modelcheck("check", path, "--no-deadlock", "--inv", "Typed")
+    path.write_text(UNION.replace("type Vote", "symmetry Servers\ntype Vote"))
+    reduced = modelcheck("check", path, "--no-deadlock", "--inv", "Typed", "--z3")
+    assert plain.returncode == 0 and "71 distinct states" in plain.out, plain.out
+    assert reduced.returncode == 0 and "40 distinct states" in reduced.out, reduced.out
+    assert "Z3 decided the invariants of 40 states" in reduced.out
+
+
+def test_a_union_of_ints_and_strings_is_refused_with_the_ways_to_write_it(tmp_path):
+    path, run = run_spec(tmp_path, 'spec T\ntype V = 0..2 | "none"\nvar x : V\ninit { x := "none" }\n')
+    assert_spec_error(run, path, [(2, 17)], "type mismatch in the alternatives of a union type: int vs string",
+                      "ints and bools do not", "model None")
