@@ -22,6 +22,7 @@ def result_json(spec: str, result: CheckResult, constants: dict[str, Any]) -> di
         # as the text report's "Warning: never enabled: A, B", after a complete search only
         "never_enabled": (never := never_enabled(result.stats) if result.outcome is Outcome.OK else []),
         "warnings": [f"never enabled: {a}" for a in never],
+        "never_true_guards": {a: result.stats.never_true[a] for a in never if a in result.stats.never_true},
         "violation": None if v is None else {"kind": v.kind, "name": v.name, "trace": trace_json(v.trace)},
     }
 

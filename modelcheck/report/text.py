@@ -66,6 +66,8 @@ def render_stats(stats: Stats, complete: bool = False) -> list[str]:
         never = never_enabled(stats) if complete else []
         if never:
             lines.append(f"Warning: never enabled: {', '.join(never)}")
+            lines += [f"  {a}: its guard {stats.never_true[a]} was false in every state where it was evaluated"
+                      for a in never if a in stats.never_true]
     return lines
 
 

@@ -142,3 +142,39 @@ def test_never_enabled_is_not_claimed_after_a_search_that_stopped_early(tmp_path
     failed = modelcheck("check", path, "--no-deadlock")
     assert failed.returncode == 2 and "division by zero" in failed.out
     assert "never enabled" not in failed.out, failed.out
+
+
+GUARDED = """spec Never
+var x : 0..3
+var y : 0..3
+init { x := 0 y := 0 }
+action Inc { require x < 3
+  x := x + 1 }
+action Reset(i in 1..2) {
+  require x >= i        // true in some states
+  require y > x         // never true
+  x := 0 }
+action Take { pick z in 0..3 where z > 5
+  y := z }
+"""
+
+
+def test_never_enabled_names_the_guard_that_was_never_true(tmp_path):
+    path = tmp_path / "t.spec"
+    path.write_text(GUARDED)
+    run = modelcheck("check", path, "--no-deadlock")
+    assert run.returncode == 0, run.out
+    assert "Warning: never enabled: Reset, Take" in run.out
+    assert "Reset: its guard y > x (t.spec:9) was false in every state where it was evaluated" in run.out
+    assert "Take: its guard z > 5 (t.spec:11) was false" in run.out
+    as_json = modelcheck("check", path, "--no-deadlock", "--json").json()
+    assert as_json["never_true_guards"] == {"Reset": "y > x (t.spec:9)", "Take": "z > 5 (t.spec:11)"}
+
+
+def test_no_guard_is_named_where_none_was_evaluated(tmp_path):
+    path = tmp_path / "t.spec"
+    # Take's pick has nothing to pick from: no guard of it is ever evaluated
+    path.write_text(GUARDED.replace("pick z in 0..3 where z > 5", "pick z in {w in 0..3 | w > 5}"))
+    run = modelcheck("check", path, "--no-deadlock")
+    assert "Warning: never enabled: Reset, Take" in run.out
+    assert "Reset: its guard y > x" in run.out and "Take: its guard" not in run.out
