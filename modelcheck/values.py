@@ -15,10 +15,10 @@ A state is the tuple of the variables' values in declaration order.
 """
 from __future__ import annotations
 
-from itertools import chain, combinations
+from itertools import chain, combinations, product
 from typing import Any, Callable
 
-from .lang.kinds import (AnyK, BoolK, FnK, IntK, Kind, ModelK, RecK, SeqK, SetK, StrK, TupleK,
+from .lang.kinds import (AnyK, BoolK, FnK, IntK, Kind, ModelK, RecK, SeqK, SetK, StrK, SymK, TupleK,
                          UnionK)
 
 EMPTY: frozenset = frozenset()
@@ -206,6 +206,14 @@ def int_mul(a: int, b: int) -> int:
     return p
 
 
+MAX_RECURSION = 100    # nested calls of one recursive operator (Python's own stack allows ~1000 frames)
+
+
+def recursion_too_deep(name: str):
+    raise EvalError(f"operator '{name}' recursed {MAX_RECURSION} calls deep: its recursion does not end, "
+                    f"or needs more than {MAX_RECURSION} nested calls")
+
+
 def int_text(v: int) -> str:
     """str(v), also past the 4300 digits where Python's str(int) refuses."""
     try:
@@ -225,6 +233,20 @@ def powerset(s: frozenset) -> frozenset:
     items = sorted(s, key=canon)
     return frozenset(frozenset(c) for c in chain.from_iterable(combinations(items, n)
                                                                for n in range(len(items) + 1)))
+
+
+def fn_set(keys: tuple, values: frozenset) -> frozenset:
+    """[S -> T]: every map with the (sorted) keys of S and values in T."""
+    if len(values) ** len(keys) > SET_BOUND:
+        raise EvalError(f"[S -> T] with {len(keys)} keys and {len(values)} values has more than "
+                        f"{SET_BOUND:,} maps")
+    items = sorted(values, key=canon)
+    return frozenset((keys, vals) for vals in product(items, repeat=len(keys)))
+
+
+def in_fn_set(f: tuple, keys: tuple, values: frozenset) -> bool:
+    """f in [S -> T], without building the set."""
+    return f[0] == keys and all(v in values for v in f[1])
 
 
 _indexes: dict[int, tuple[frozenset, dict]] = {}
@@ -302,8 +324,8 @@ def to_itf(v: Any, k: Kind, symbols: tuple[str, ...], layouts: tuple[tuple[str, 
         return {"#bigint": int_text(v)}
     if isinstance(k, ModelK):
         return ModelValue(symbols[v])
-    if isinstance(k, StrK):
-        return symbols[v]
+    if isinstance(k, (StrK, SymK)):
+        return symbols[v]  # a model value's entry is a ModelValue (codegen's symbol table)
     if isinstance(k, SetK):
         return {"#set": [to_itf(x, k.elem, symbols, layouts) for x in _display_order(v, k.elem, symbols)]}
     if isinstance(k, FnK):

@@ -57,9 +57,11 @@ def evaluate(expr: str, decls: str = "", consts: dict[str, str] | None = None):
     return pipeline.load_text(text, consts).model.describe_constants()["R"]
 
 
-def check_text(text: str, invariants=None, limits: Limits = Limits(), consts=None) -> CheckResult:
-    """Compile a spec given as text and explore it."""
-    return pipeline.check(pipeline.load_text(text, consts), invariants, limits)
+def check_text(text: str, invariants=None, limits: Limits = Limits(), consts=None,
+               filename: str = "<spec>") -> CheckResult:
+    """Compile a spec given as text and explore it; `filename` places it (its imports are
+    relative to that file's directory)."""
+    return pipeline.check(pipeline.load_text(text, consts, filename), invariants, limits)
 
 
 # ---------------------------------------------------------------- the command line

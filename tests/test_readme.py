@@ -21,3 +21,13 @@ def test_readme_tour_spec_checks_clean():
     assert result.stats.distinct > 1
     assert set(result.stats.action_counts) == {"Take", "Release", "Reset"}
     assert all(n > 0 for n in result.stats.action_counts.values())
+
+
+def test_readme_variant_example_is_the_shipped_variant():
+    section = README.read_text().split("### Modules and variants", 1)[1]
+    example = section.split("```", 2)[1].strip()
+    shipped = (README.parent / "specs" / "raft_restart_forgets_vote.spec").read_text()
+    body = shipped[shipped.index("spec RaftRestartForgetsVote"):]
+    # the shipped file says the same, with comments
+    strip = lambda text: [line.split("//")[0].rstrip() for line in text.splitlines() if line.split("//")[0].strip()]
+    assert strip(example) == strip(body)

@@ -13,6 +13,7 @@ from ..lang.kinds import Kind
 from ..lang.typecheck import CheckedSpec
 from ..values import EvalError, explain, show, to_itf
 from .codegen import GeneratedModule, generate
+from .explain import GuardWatch
 from .loader import TooComplex, failing_line, failing_locals, failing_module_line, load, spec_location
 from .fingerprint import fingerprint_function
 from .packing import StateCodec, state_codec
@@ -116,6 +117,10 @@ class CompiledModel:
 
     def constraint(self):
         return self.ns["constraint"]
+
+    def guard_watch(self, action: int) -> GuardWatch:
+        """The action run so as to note which of its guards are ever true (explain.py)."""
+        return GuardWatch(self.checked, self.gen.source, action, self.ns["ACTIONS"][action])
 
     def describe(self, s) -> dict[str, Any]:
         return {n: to_itf(v, k, self.gen.symbols, self.gen.layouts)

@@ -21,11 +21,12 @@ from typing import NamedTuple
 from ..lang import ast as A
 from ..lang.kinds import BoolK, FnK, IntK, Kind, RecK, SeqK, SetK, TupleK, UnionK, contains, record_field
 from ..lang.typecheck import CheckedSpec, Ref
+from ..values import ModelValue
 
 HELPERS = ("EMPTY", "EMPTY_MAP", "ONCE", "MISSING", "EvalError", "ap", "except_", "mk_map", "map_put", "bag_add",
            "bag_remove", "bag_count", "seq_at", "seq_set", "head", "tail", "getf", "setf", "powerset",
            "choose", "index_by", "map_domain", "in_range", "set_add", "set_min", "set_max", "int_div", "int_mod", "sort_keys", "canon",
-           "int_range", "int_mul")
+           "int_range", "int_mul", "MAX_RECURSION", "recursion_too_deep", "fn_set", "in_fn_set")
 
 
 # Values an operator remembers, by the values of what it reads. Few: the answers that pay
@@ -103,13 +104,14 @@ class _Codegen:
         self.yield_names: dict[tuple[str, ...], str] = {}
         self.var_names = [v.name for v in checked.vars]
         self.subst: dict[str, str] = {}  # parameter -> argument code, while inlining an operator
-        self.param_uses: dict[str, dict[str, tuple[int, bool]]] = {}
+        self.param_uses: dict[tuple[str, ...], dict[str, tuple[int, bool]]] = {}
         self.in_action = False  # generating an action, where st is the state before the step
         self.def_inputs: dict[str, Inputs] = {}
         self.invariant_names = {d.name for d in self.spec.of(A.InvariantDecl)}
         self.const_decls = {d.name: d for d in checked.consts}
         self.values_of: dict[int, str] = {}  # id(f[k] node) -> the name of f's value at k, in a loop
         self.prologue: dict[str, str] | None = None  # code -> S_ name, computed once per state in an action
+        self.deferred_lets: set[int] = set()  # ids of lets computed, if at all, inside later blocks
         self.copies = 1  # how many times the code being generated is written out by enclosing quantifiers
 
     # ------------------------------------------------------------ module
@@ -133,7 +135,9 @@ class _Codegen:
         header = self._header()
         tables = self._tables()
         text = "\n".join(header + tables + body)
-        return GeneratedModule(text, tuple(self.symbols), self._layout_tuple(), tuple(actions),
+        models = len(self.c.model_values)  # first in the table; reports tell them from strings
+        symbols = tuple(ModelValue(s) if i < models else s for i, s in enumerate(self.symbols))
+        return GeneratedModule(text, symbols, self._layout_tuple(), tuple(actions),
                                tuple(invariants), tuple(self.probe_sites))
 
     def _int_domains(self) -> list[str]:
@@ -227,8 +231,8 @@ class _Codegen:
         for name in list(consts) + sorted(const_defs):
             visit(name, frozenset())
         lines = ["# ---- constants and constant operators, in dependency order"]
-        if self.no_hoist:
-            lines.append("st = None  # an operator evaluated where it is used reads no state here")
+        # constant operators and constant subexpressions calling them read no state here
+        lines.append("st = None")
         for name in order:
             if name in consts:
                 d = consts[name]
@@ -241,7 +245,7 @@ class _Codegen:
         """Constants and operators an expression uses, through the operators it calls."""
         out = set()
         for n in A.walk(expr):
-            target = n.id if isinstance(n, A.Name) else n.func if isinstance(n, A.Call) else None
+            target = n.id if isinstance(n, A.Name) else self.c.target(n) if isinstance(n, A.Call) else None
             ref = self.c.refs.get(id(n)) if isinstance(n, A.Name) else None
             if ref is not None and ref.kind == "const":
                 out.add(ref.name)
@@ -271,6 +275,18 @@ class _Codegen:
                           *_remembered(name, [self._unpack(), f"value = {code}"], by_variables, by_views),
                           f"    _cache_{name}[0] = st", f"    _cache_{name}[1] = value",
                           "    return value"]
+            elif info.recursive:
+                # evaluated as written, its depth bounded: a recursion that does not end is an error
+                lines += [f"_depth_{name} = [0]",
+                          f"def D_{name}(st{params}):  # {self._where(d.span)} def {name}",
+                          f"    if _depth_{name}[0] >= MAX_RECURSION:",
+                          f"        recursion_too_deep({name!r})",
+                          f"    _depth_{name}[0] += 1",
+                          "    try:",
+                          *([f"        {self._unpack()}"] if info.state_dependent else []),
+                          f"        return {code}",
+                          "    finally:",
+                          f"        _depth_{name}[0] -= 1"]
             else:
                 lines.append(f"def D_{name}(st{params}):  # {self._where(d.span)} def {name}")
                 if info.state_dependent:
@@ -334,7 +350,7 @@ class _Codegen:
             if ref is not None and ref.kind == "var":
                 variables.add(ref.name)
             target = ref.name if ref is not None and ref.kind == "def" else (
-                n.func if isinstance(n, A.Call) and n.func in self.c.defs else None)
+                self.c.target(n) if isinstance(n, A.Call) and n.func in self.c.defs else None)
             if target is None:
                 continue
             if self._is_view(target):
@@ -456,19 +472,23 @@ class _Codegen:
         code = " and ".join(f"({self.ex(d.expr)})" for d in cs)
         return ["def constraint(st):", f"    {self._unpack()}", f"    return {code}", ""]
 
-    def _stmts(self, stmts: list, assigned: dict[str, str], binders: list, indent: int, loops: int) -> list[str]:
-        """Statements as nested Python blocks; `assigned` maps variables to their new values."""
+    def _stmts(self, stmts: list, assigned: dict[str, str], binders: list, indent: int, loops: int,
+               lets: tuple[A.LetStmt, ...] = ()) -> list[str]:
+        """Statements as nested Python blocks; `assigned` maps variables to their new values.
+        A `let` is computed just before the first statement on the path that reads it, and
+        not at all on a path that never does (TLA+'s LET): `lets` are those not yet computed."""
         pad = "    " * indent
         skip = "continue" if loops else "return"
         lines: list[str] = []
         while stmts and isinstance(stmts[0], (A.Require, A.LetStmt, A.Assign)):  # one line each, in a
             s, stmts = stmts[0], stmts[1:]                                          # loop: inits can be long
+            if isinstance(s, A.LetStmt):
+                lets += (s,)
+                continue
+            due, lets = self._due_lets(lets, _read_by(s), binders)
+            lines += [pad + line for line in due]
             if isinstance(s, A.Require):
                 lines.append(pad + f"if not ({self._decision(s.cond, binders)}): {skip}  # {self._where(s.span)}")
-            elif isinstance(s, A.LetStmt):
-                boolean = self.probing and self.in_action and isinstance(self.kind(s.value), BoolK)
-                value = self._decision(s.value, binders) if boolean else self.ex(s.value)
-                lines.append(pad + f"{self.c.binder_names[id(s)]} = {value}")
             else:
                 line, assigned = self._assign(s, assigned, indent)
                 lines.append(line)
@@ -476,9 +496,32 @@ class _Codegen:
             if self.probing and self.in_action:
                 lines.append(pad + f"BR({self.branch_path!r})")
             return lines + [pad + self._yield(assigned, binders)]
-        return lines + self._block_stmt(stmts[0], stmts[1:], assigned, binders, indent, loops)
+        due, lets = self._due_lets(lets, _read_by(stmts[0]), binders)
+        # The lets left are computed inside the block, on the paths that read them, at most
+        # once (either's branches and a pick's iterations would otherwise repeat them).
+        lines += [pad + line for line in due] + [pad + f"{self.c.binder_names[id(let)]} = MISSING" for let in lets]
+        self.deferred_lets.update(id(let) for let in lets)
+        return lines + self._block_stmt(stmts[0], stmts[1:], assigned, binders, indent, loops, lets)
 
-    def _block_stmt(self, s, rest: list, assigned: dict[str, str], binders: list, indent: int, loops: int) -> list[str]:
+    def _due_lets(self, lets: tuple[A.LetStmt, ...], exprs: list[A.Expr], binders: list) -> tuple[list[str], tuple]:
+        """The lines computing the lets that `exprs` read (with the earlier lets those read),
+        in their written order, and the lets still not computed."""
+        due: list[A.LetStmt] = []
+        for let in reversed(lets):
+            py = {self.c.binder_names[id(let)]}
+            if any(self._uses(x, py) for x in exprs) or any(self._uses(d.value, py) for d in due):
+                due.insert(0, let)
+        lines = []
+        for d in due:
+            py = self.c.binder_names[id(d)]
+            first = f"if {py} is MISSING: " if id(d) in self.deferred_lets else ""
+            boolean = self.probing and self.in_action and isinstance(self.kind(d.value), BoolK)
+            value = self._decision(d.value, binders) if boolean else self.ex(d.value)
+            lines.append(f"{first}{py} = {value}  # {self._where(d.span)}")
+        return lines, tuple(let for let in lets if not any(let is d for d in due))
+
+    def _block_stmt(self, s, rest: list, assigned: dict[str, str], binders: list, indent: int, loops: int,
+                    lets: tuple[A.LetStmt, ...]) -> list[str]:
         """A pick, if or either: a Python block holding the statements after it."""
         pad = "    " * indent
         if isinstance(s, A.Pick):
@@ -491,7 +534,7 @@ class _Codegen:
             lines = [pad + f"for {py} in {domain}:  # {self._where(s.span)} pick"]
             if residual:
                 lines.append(pad + f"    if not ({residual}): continue")
-            return lines + self._stmts(rest, assigned, binders + [(s.binder.name, py)], indent + 1, loops + 1)
+            return lines + self._stmts(rest, assigned, binders + [(s.binder.name, py)], indent + 1, loops + 1, lets)
         if isinstance(s, A.If):
             lines = []
             cond = self.ex(s.cond)
@@ -504,7 +547,7 @@ class _Codegen:
                 if self.probing and self.in_action:
                     self.branch_path = outer + (self._site("branch", s, binders, index=index),)
                 lines += [pad + f"if {test}:", pad + "    for _ in ONCE:"]
-                lines += self._stmts(list(block) + rest, assigned, binders, indent + 2, loops + 1)
+                lines += self._stmts(list(block) + rest, assigned, binders, indent + 2, loops + 1, lets)
             self.branch_path = outer
             return lines
         if isinstance(s, A.Either):
@@ -514,7 +557,7 @@ class _Codegen:
                 if self.probing and self.in_action:
                     self.branch_path = outer + (self._site("branch", s, binders, index=i),)
                 lines.append(pad + f"for _ in ONCE:  # {self._where(s.span)} either, branch {i + 1}")
-                lines += self._stmts(list(branch) + rest, assigned, binders, indent + 1, loops + 1)
+                lines += self._stmts(list(branch) + rest, assigned, binders, indent + 1, loops + 1, lets)
             self.branch_path = outer
             return lines
         raise AssertionError(f"unknown statement {s!r}")
@@ -592,7 +635,7 @@ class _Codegen:
                 if ref is None or ref.kind == "var" or (ref.kind == "bound" and ref.name not in inner) or (
                         ref.kind == "def" and self.c.defs[ref.name].state_dependent):
                     return False
-            elif isinstance(n, A.Call) and n.func in self.c.defs and self.c.defs[n.func].state_dependent:
+            elif isinstance(n, A.Call) and n.func in self.c.defs and self.c.defs[self.c.target(n)].state_dependent:
                 return False
             elif isinstance(n, (A.Let, A.Choose, A.Is, A.Quant)):
                 return False
@@ -638,10 +681,11 @@ class _Codegen:
     def _x_Call(self, e: A.Call, h):
         args = [self.ex(a, h) for a in e.args]
         if e.func in self.c.defs:
-            info = self.c.defs[e.func]
+            target = self.c.target(e)
+            info = self.c.defs[target]
             if self._inlinable(info, args):
                 return self._inline(info, args, h)
-            return f"D_{e.func}(st{''.join(', ' + a for a in args)})"
+            return f"D_{target}(st{''.join(', ' + a for a in args)})"
         return getattr(self, "_call_" + e.func)(e, args)
 
     def _inline(self, info, args: list[str], h: bool) -> str:
@@ -654,14 +698,17 @@ class _Codegen:
             self.subst = saved
 
     def _inlinable(self, info, args: list[str]) -> bool:
-        """Inline a call unless that would evaluate a non-trivial argument more than once."""
+        """Inline a call unless that would evaluate a non-trivial argument more than once, or
+        the operator is recursive (its body would be inlined without end)."""
+        if info.recursive:
+            return False
         uses = self._param_uses(info)
         return all(_simple(a) or uses.get(p, (0, False)) in ((0, False), (1, False))
                    for p, a in zip(info.param_names, args))
 
     def _param_uses(self, info) -> dict[str, tuple[int, bool]]:
         """Per parameter: how often the body reads it, and whether some read is under a binder."""
-        key = info.decl.name
+        key = info.param_names  # unique per operator and per copy of it (typecheck._instance)
         if key not in self.param_uses:
             uses: dict[str, tuple[int, bool]] = {}
             self._count_uses(info.decl.body, False, uses)
@@ -674,7 +721,7 @@ class _Codegen:
             if ref is not None and ref.kind == "bound" and ref.name.startswith("p_"):
                 n, under = uses.get(ref.name, (0, False))
                 uses[ref.name] = (n + 1, under or looped)
-        binds = isinstance(node, (A.Quant, A.SetFilter, A.SetMap, A.MapCtor, A.Choose, A.Let))
+        binds = isinstance(node, (A.Quant, A.SetFilter, A.SetMap, A.MapCtor, A.Choose, A.Let, A.SeqFilter))
         for child in A.children(node):
             self._count_uses(child, looped or binds, uses)
 
@@ -782,6 +829,8 @@ class _Codegen:
             return {"Nat": f"({xs} >= 0)", "Int": "True", "bool": "True"}[s.id]
         if isinstance(s, A.Call) and s.func == "subsets" and s.func not in self.c.defs:
             return f"({xs} <= {self.ex(s.args[0], h)})"
+        if isinstance(s, A.FnSet):  # no need to build the set
+            return f"in_fn_set({xs}, {self._fn_keys(s, h)}, {self.ex(s.codomain, h)})"
         return f"({xs} in {self.ex(s, h)})"
 
     def _x_Is(self, e: A.Is, h):
@@ -844,9 +893,9 @@ class _Codegen:
             return self.values_of[id(e)]
         bk = self.kind(e.base)
         base, key = self.ex(e.base, h), self.ex(e.key, h)
-        if isinstance(bk, TupleK):
+        if isinstance(bk, TupleK) and isinstance(e.key, A.IntLit):
             return f"{base}[{e.key.value - 1}]"
-        if isinstance(bk, SeqK):
+        if isinstance(bk, (SeqK, TupleK)):  # a tuple indexed by a computed int is a sequence
             return f"seq_at({base}, {key})"
         if base.isidentifier():  # inlined ap(): this is the hottest operation of most specs
             return f"{base}[1][{base}[0].index({key})]"
@@ -889,9 +938,9 @@ class _Codegen:
         if implication:
             if not (isinstance(cond, A.Binary) and cond.op == "=>"):
                 return self._domain(b.domain, h), self.ex(cond, h)
-            conjuncts = _conjuncts(cond.left)   # `x.f == key and g => p`: g => p on the index
+            conjuncts = _chain(cond.left, "and")   # `x.f == key and g => p`: g => p on the index
         else:
-            conjuncts = _conjuncts(cond)
+            conjuncts = _chain(cond, "and")
         lookup = self._index_lookup(b, conjuncts[0], h)
         if lookup is None:
             return self._domain(b.domain, h), self.ex(cond, h)
@@ -970,6 +1019,17 @@ class _Codegen:
         dom = self.ex(e.binder.domain, h)
         keys = f"sort_keys({dom}, {self._needs_canon(self.kind(e).dom)})"
         return f"mk_map({keys}, lambda {py}: {self.ex(e.body, h)})"
+
+    def _x_FnSet(self, e: A.FnSet, h):
+        return f"fn_set({self._fn_keys(e, h)}, {self.ex(e.codomain, h)})"
+
+    def _fn_keys(self, e: A.FnSet, h) -> str:
+        """The keys of every map in [S -> T]: S in the canonical order of map keys."""
+        return f"sort_keys({self.ex(e.domain, h)}, {self._needs_canon(self.kind(e).elem.dom)})"
+
+    def _x_SeqFilter(self, e: A.SeqFilter, h):
+        py = self.c.binder_names[id(e.binder)]
+        return f"tuple({py} for {py} in {self.ex(e.binder.domain, h)} if {self.ex(e.cond, h)})"
 
     def _x_TupleLit(self, e: A.TupleLit, h):
         return f"({''.join(self.ex(x, h) + ', ' for x in e.elems)})"
@@ -1064,9 +1124,9 @@ class _Codegen:
         if not all(self._constant(b.domain) for b in e.binders):
             return None
         if e.kind == "forall" and isinstance(e.body, A.Binary) and e.body.op == "=>":
-            parts, last = _conjuncts(e.body.left), e.body.right
+            parts, last = _chain(e.body.left, "and"), e.body.right
         elif e.kind == "exists":
-            *parts, last = _conjuncts(e.body)
+            *parts, last = _chain(e.body, "and")
         else:
             return None
         names = [self.c.binder_names[id(b)] for b in e.binders]
@@ -1182,11 +1242,18 @@ def _chain(e: A.Expr, op: str) -> list[A.Expr]:
     return [e]
 
 
-def _conjuncts(e: A.Expr) -> list[A.Expr]:
-    """`a and b and c` as [a, b, c]."""
-    if isinstance(e, A.Binary) and e.op == "and":
-        return _conjuncts(e.left) + _conjuncts(e.right)
-    return [e]
+def _read_by(s: A.Stmt) -> list[A.Expr]:
+    """The expressions a statement evaluates where it stands (not those of nested blocks)."""
+    if isinstance(s, A.Require):
+        return [s.cond]
+    if isinstance(s, A.Assign):
+        return [s.value] + [sel.key for sel in s.path if isinstance(sel, A.IndexSel)]
+    if isinstance(s, A.Pick):
+        return [s.binder.domain] + ([s.cond] if s.cond is not None else [])
+    if isinstance(s, A.If):
+        return [s.cond]
+    return []
+
 
 
 def _simple(code: str) -> bool:
@@ -1197,9 +1264,9 @@ def _simple(code: str) -> bool:
 def _src(spec: A.Spec, e: A.Expr) -> str:
     """The source text of an expression, for comments."""
     s = e.span
-    if s.file != spec.path or s.line == 0:
+    if s.file not in spec.sources or s.line == 0:
         return "<command line>"
-    lines = spec.source.splitlines()
+    lines = spec.sources[s.file].splitlines()
     if s.line == s.end_line:
         return lines[s.line - 1][s.col - 1:s.end_col - 1]
     return lines[s.line - 1][s.col - 1:] + " ..."

@@ -19,9 +19,14 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
+from typing import TYPE_CHECKING
+
 from ..itfvalue import canonical
 from ..lang import ast as A
-from .build import CompiledSpec
+from ..lang.typecheck import CheckedSpec
+
+if TYPE_CHECKING:  # build.py imports this module
+    from .build import CompiledSpec
 
 _GUARD = re.compile(r"^(\s*)if not \((.*)\): (continue|return)(?:  # (\S+):(\d+))?$")
 _FOR = re.compile(r"^(\s*)for (\w+) in (.*):(?:  # (\S+):(\d+)( pick)?)?$")
@@ -142,6 +147,55 @@ def explain_disabled(compiled: CompiledSpec, action: int, state: Any, args: dict
                         "reads": reads(node) if node else {}})
             break
     return out
+
+
+class GuardWatch:
+    """Which guards of an action ever let control pass, over every state it is run on: the
+    explorer runs an action that has produced no successor yet through `run` (the same
+    generated code, watched line by line, as explain_disabled does), so that after a complete
+    search a never-enabled action can name the guard that was false wherever it was evaluated.
+    Once the action produces a successor, the explorer runs it unwatched again."""
+
+    def __init__(self, checked: CheckedSpec, source: str, action: int, fn):
+        self.decl = checked.spec.of(A.ActionDecl)[action]
+        self.spec = checked.spec
+        self.fn = fn
+        py_names = {checked.binder_names[id(b)]: b for b in A.walk_stmts(self.decl)}
+        lines = _analyse(source.splitlines(), fn.__code__.co_firstlineno, py_names)
+        self.guards = {ln: info.guard for ln, info in lines.items() if info.guard is not None}
+        self.reached: set[int] = set()
+        self.passed: set[int] = set()
+
+    def run(self, state: Any) -> list:
+        """The action's successors of state, as a list, noting each guard's outcome."""
+        code, guards, reached, passed = self.fn.__code__, self.guards, self.reached, self.passed
+        pending = [0]
+
+        def local(frame, event, arg):
+            if event == "line":
+                if pending[0] and frame.f_lineno > pending[0]:
+                    passed.add(pending[0])
+                pending[0] = frame.f_lineno if frame.f_lineno in guards else 0
+                if pending[0]:
+                    reached.add(pending[0])
+            return local
+
+        previous = sys.gettrace()
+        sys.settrace(lambda frame, event, arg: local if frame.f_code is code else None)
+        try:
+            return list(self.fn(state))
+        finally:
+            sys.settrace(previous)
+
+    def always_false(self) -> str | None:
+        """`<condition> (file:line)`: the first guard (in the action's order) that was evaluated
+        and never true; None if every guard evaluated was true somewhere."""
+        for ln in sorted(self.reached - self.passed):
+            g = self.guards[ln]
+            node = _node_at(self.decl, g[1], A.Require if g[0] == "require" else A.Pick)
+            if node is not None and node.cond is not None:
+                return f"{_text(self.spec, node.cond)} ({_where(node)})"
+        return None
 
 
 def _analyse(src: list[str], first: int, py_names: dict) -> dict[int, _Line]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from itertools import permutations, product
 from typing import Any, Callable
 
-from ..lang.kinds import FnK, IntK, Kind, ModelK, RecK, SeqK, SetK, TupleK, UnionK
+from ..lang.kinds import FnK, IntK, Kind, ModelK, RecK, SeqK, SetK, SymK, TupleK, UnionK
 from ..values import canon
 
 Permuter = Callable[[Any, tuple], Any]  # (value, P) -> value with every model id m replaced by P[m]
@@ -29,7 +29,7 @@ def fingerprint_function(kinds: list[Kind], layouts, int_domains, symmetric_grou
     fix_minus_one = any(d is None or (-1 in d and -2 in d) for d in int_domains)
     leaves: dict[type, Permuter] = {}
     if symmetric_groups:
-        leaves[ModelK] = lambda v, t: t[v]
+        leaves[ModelK] = leaves[SymK] = lambda v, t: t[v]  # strings are their own images
     if fix_minus_one:
         leaves[IntK] = lambda v, t: MINUS_ONE_STANDIN if v == -1 else v
     if not leaves:

@@ -34,7 +34,7 @@ from __future__ import annotations
 from itertools import chain, product
 
 from ..lang import ast as A
-from ..lang.kinds import (BoolK, FnK, IntK, Kind, ModelK, RecK, SeqK, SetK, StrK, TupleK,
+from ..lang.kinds import (BoolK, FnK, IntK, Kind, ModelK, RecK, SeqK, SetK, StrK, SymK, TupleK,
                           UnionK)
 from ..lang.typecheck import CheckedSpec
 from ..values import canon
@@ -253,7 +253,7 @@ class _Types:
             return Enumerated([False, True])
         if isinstance(k, IntK):
             return SIGNED
-        if isinstance(k, (ModelK, StrK)):
+        if isinstance(k, (ModelK, StrK, SymK)):
             return IntFrom(0)  # ids into the symbol table
         if isinstance(k, SetK):
             return Collection(self.general(k.elem), "frozenset")

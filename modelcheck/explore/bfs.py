@@ -158,6 +158,9 @@ class Search:
         self.codec = ModelCodec(model)
         self.checkpointer: Checkpointer | None = None
         self.resume_from: Snapshot | None = None
+        # actions that have produced no successor yet run watched, so that one never enabled
+        # in the whole search can name its guard that was never true (compile/explain.py)
+        self.watches: dict[int, Any] = {}
         self.level_start: Snapshot | None = None
         self.identity = f"{getattr(model, 'identity', '')}|{','.join(invariants)}|{limits.check_deadlock}"
 
@@ -167,6 +170,7 @@ class Search:
             # time_limit: one evaluation that never ends is stopped too
             with time_limit(backstop), few_full_collections():
                 self._explore()
+            self._name_false_guards()
             return self._result(Outcome.OK)
         except Found as found:
             return found.result
@@ -263,10 +267,27 @@ class Search:
             depth += 1
         self.stats.queue = 0
 
+    def _watched(self, a: int, fn: Callable) -> Callable:
+        """The action, watched while it has produced no successor (a whole search is needed
+        to say that a guard is never true: not after resuming from a checkpoint)."""
+        if self.resume_from is not None or not hasattr(self.model, "guard_watch") or \
+                self.stats.action_counts[self.model.action_names[a]] > 0:
+            return fn
+        if a not in self.watches:
+            self.watches[a] = self.model.guard_watch(a)
+        return self.watches[a].run
+
+    def _name_false_guards(self) -> None:
+        for a, watch in self.watches.items():
+            name = self.model.action_names[a]
+            guard = watch.always_false() if self.stats.action_counts[name] == 0 else None
+            if guard is not None:
+                self.stats.never_true[name] = guard
+
     def _expand(self, level: Frontier) -> Frontier:
         """Expand every state of one depth; return the new states of the next depth."""
         batch = _Batch()
-        actions = list(enumerate(self.model.actions()))
+        actions = [(a, self._watched(a, fn)) for a, fn in enumerate(self.model.actions())]
         counts = [0] * len(actions)
         fingerprint, constraint = self.fingerprint, self.constraint
         # The hot loop: local names only, one append per list per successor.

@@ -53,6 +53,8 @@ class Stats:
     depth: int = 0              # longest shortest path; the initial states have depth 1 (TLC)
     seconds: float = 0.0
     action_counts: dict[str, int] = field(default_factory=dict)  # successors per action
+    # after a complete search: never-enabled action -> its guard never true ("text at file:line")
+    never_true: dict[str, str] = field(default_factory=dict)
 
     @property
     def states_per_second(self) -> float:

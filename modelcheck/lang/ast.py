@@ -5,6 +5,7 @@ in side tables keyed by node identity, and the compiler reads both.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 from .errors import Span
@@ -144,6 +145,20 @@ class MapCtor(Expr):
     """`[x in S -> e]`"""
     binder: Binder
     body: Expr
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class FnSet(Expr):
+    """`[S -> T]`: the set of all maps with domain S and values in T (TLA+'s [S -> T])."""
+    domain: Expr
+    codomain: Expr
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class SeqFilter(Expr):
+    """`[x in s | p]`: the elements of sequence s satisfying p, in order (TLA+'s SelectSeq)."""
+    binder: Binder
+    cond: Expr
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -370,6 +385,20 @@ class AliasDecl:
     expr: Expr
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class ImportDecl:
+    """`import "base.spec"`: the declarations of that file (path relative to this one)."""
+    span: Span
+    path: str
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Override:
+    """`override <declaration>`: replaces the imported declaration of the same name and kind."""
+    span: Span
+    decl: "Decl"
+
+
 Decl = (ConstDecl | ModelDecl | SymmetryDecl | DefDecl | TypeDecl | VarDecl | InitDecl
         | ActionDecl | InvariantDecl | ConstraintDecl | ChartDecl | AliasDecl)
 
@@ -385,6 +414,20 @@ class Spec:
 
     def of(self, kind: type) -> list:
         return [d for d in self.decls if isinstance(d, kind)]
+
+
+def clone(node):
+    """A copy of an expression with new nodes throughout (the checker's tables are keyed by
+    node identity, so a copy can be checked, and compiled, for other types)."""
+    if isinstance(node, tuple):
+        return tuple(clone(x) for x in node)
+    if isinstance(node, (Expr, TypeExpr, Binder, Update, IndexSel, FieldSel)):
+        return type(node)(*(clone(getattr(node, slot)) for slot in _fields(type(node))))
+    return node
+
+
+def _fields(cls: type) -> list[str]:
+    return [f.name for f in dataclasses.fields(cls)]
 
 
 def children(node) -> list:

@@ -53,6 +53,18 @@ class ModelK(Kind):
 
 
 @dataclass(frozen=True, slots=True)
+class SymK(Kind):
+    """A string or a model value (`"none" | Servers`): both are ids into one symbol table, so
+    they never collide; an int or a bool could, so neither joins with them."""
+
+    def show(self) -> str:
+        return "string or model value"
+
+
+SYMBOLIC = (StrK, ModelK, SymK)
+
+
+@dataclass(frozen=True, slots=True)
 class SetK(Kind):
     elem: Kind
 
@@ -129,6 +141,8 @@ def join(a: Kind, b: Kind) -> Kind:
         return b
     if isinstance(b, AnyK):
         return a
+    if isinstance(a, SYMBOLIC) and isinstance(b, SYMBOLIC):
+        return SymK()
     if isinstance(a, SetK) and isinstance(b, SetK):
         return SetK(join(a.elem, b.elem))
     if isinstance(a, FnK) and isinstance(b, FnK):

@@ -14,6 +14,7 @@ from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
 from . import ast as A
+from . import modules
 from .errors import Span, SpecError
 
 
@@ -38,18 +39,29 @@ def parse_file(path: str | Path) -> A.Spec:
 
 
 def parse_text(text: str, filename: str = "<spec>") -> A.Spec:
+    """A spec's text -> its AST, with the declarations of the files it imports (modules.py)."""
+    name, decls = _parse_declarations(text, filename)
+    return modules.resolve(name, filename, text, decls, _parse_declarations)
+
+
+def _parse_declarations(text: str, filename: str) -> tuple[str, list]:
+    """One file's spec name and declarations as written, imports and overrides included."""
     tree = _parse(text, filename, "start")
-    builder = _Builder(filename)
     try:
-        name, decls = builder.transform(tree)
+        return _Builder(filename).transform(tree)
     except VisitError as e:
         raise _with_source(e.orig_exc, text) if isinstance(e.orig_exc, SpecError) else e
-    return A.Spec(name=name, path=filename, source=text, decls=tuple(decls), sources={filename: text})
 
 
 def parse_expr(text: str, filename: str) -> A.Expr:
     """Parse one expression, e.g. the VALUE of `--const NAME=VALUE`."""
-    tree = _parse(text, filename, "const_start")
+    try:
+        tree = _parse(text, filename, "const_start")
+    except SpecError as err:
+        if "," in text and not text.lstrip().startswith(("{", "<<", "[", "(")):
+            option, _, name = filename.partition(" ")
+            err.hint = f"a set is written in braces: {option} '{name}={{{text}}}'"
+        raise
     try:
         return _Builder(filename).transform(tree)
     except VisitError as e:
@@ -64,9 +76,38 @@ def _with_source(err: SpecError, text: str) -> SpecError:
 # ---------------------------------------------------------------- syntax errors
 
 _HINTS = {
-    "=": "use '==' to compare values; ':=' assigns a variable inside init or an action",
+    "=": "use '==' to compare values (TLA+'s '='); ':=' assigns a variable inside init or an action",
     "}": "a block or literal closed early, or an operand is missing before '}'",
 }
+
+# TLA+ spellings met where the language has its own, longest first: (text, what to write).
+_TLA_SPELLINGS = (
+    ("\\subseteq", "'subseteq'"), ("\\intersect", "'&' (sets)"), ("\\union", "'+' (sets)"),
+    ("\\notin", "'not in'"), ("\\lnot", "'not'"), ("\\land", "'and'"), ("\\lor", "'or'"),
+    ("\\cup", "'+' (sets)"), ("\\cap", "'&' (sets)"), ("\\div", "'/' (it floors, as TLA+'s \\div)"),
+    ("\\in", "'in', e.g. x in S"), ("\\A", "'forall x in S: p'"), ("\\E", "'exists x in S: p'"),
+    ("/\\", "'and'"), ("\\/", "'or'"), ("/=", "'!='"), ("#", "'!='"), ("~", "'not'"),
+    ("|->", "'->', e.g. [x in S -> e]"),
+)
+
+
+def _tla_hint(text: str, pos: int, token: str, expected: list[str]) -> tuple[str, int, int] | None:
+    """(hint, start, end) when the text at pos (or the operator just before it) is a TLA+
+    habit: TLA+'s operators, `UNCHANGED x`, `==` for a definition."""
+    for start in (pos, pos - 1):
+        for tla, ours in _TLA_SPELLINGS:
+            if start >= 0 and text.startswith(tla, start) and (start == pos or tla[-1] == text[pos:pos + 1]):
+                return f"'{tla}' is TLA+'s spelling; write {ours}", start, start + len(tla)
+    before = text[:pos].rstrip()
+    if before.endswith("UNCHANGED"):
+        return ("there is no UNCHANGED: an action leaves every variable it does not assign as it was; "
+                "drop 'UNCHANGED ...'", len(before) - len("UNCHANGED"), pos + len(token))
+    if token == "=" and text[pos - 1:pos] == "=" and text[pos - 2:pos - 1] not in ":=!<>":
+        return ("definitions are written 'def Name = e' or 'def Name(x) = e' (TLA+'s '=='); "
+                "constants 'const N = 3'", pos - 1, pos + 1)
+    if token == "==" and "':'" in expected:
+        return "an invariant or constraint is written 'invariant Name: e' (TLA+'s Name == e)", pos, pos + 2
+    return None
 
 
 MAX_NESTING = 100   # parse-tree levels: later stages recurse, and Python compiles the result
@@ -120,6 +161,14 @@ def _syntax_error(e: UnexpectedInput, text: str, filename: str) -> SpecError:
         hint = "expected " + ", ".join(expected[:8]) + (" ..." if len(expected) > 8 else "")
     if line == 1 and col == 1 and start_missing(text):
         hint = "a spec starts with 'spec Name'"
+    pos = getattr(e, "pos_in_stream", None) if isinstance(e, UnexpectedCharacters) else getattr(
+        getattr(e, "token", None), "start_pos", None)
+    tla = _tla_hint(text, pos, token, expected) if isinstance(pos, int) else None
+    if tla is not None:
+        hint, start, end = tla
+        line, col = text.count("\n", 0, start) + 1, start - text.rfind("\n", 0, start)
+        return SpecError(f"syntax error: {what}", Span(filename, line, col, line, col + end - start), hint,
+                         source=text)
     if isinstance(e, UnexpectedCharacters) and text[e.pos_in_stream:e.pos_in_stream + 1] == "'":
         primed = re.search(r"[A-Za-z_][A-Za-z0-9_]*$", text[:e.pos_in_stream])
         if primed:  # TLA+ habit: x' for the value after the step
@@ -208,6 +257,12 @@ class _Builder(Transformer):
 
     def const_start(self, meta, e):
         return _as_expr(e)
+
+    def import_decl(self, meta, path):
+        return A.ImportDecl(self._s(meta), str(path)[1:-1])
+
+    def override_decl(self, meta, decl):
+        return A.Override(self._s(meta), decl)
 
     def const_decl(self, meta, name, e):
         return A.ConstDecl(self._s(meta), str(name), _as_expr(e))
@@ -426,6 +481,13 @@ class _Builder(Transformer):
     def map_ctor(self, meta, name, dom, body):
         span = self._s(meta)
         return A.MapCtor(span, A.Binder(span, str(name), _as_expr(dom)), _as_expr(body))
+
+    def fn_set(self, meta, dom, cod):
+        return A.FnSet(self._s(meta), _as_expr(dom), _as_expr(cod))
+
+    def seq_filter(self, meta, name, seq, cond):
+        span = self._s(meta)
+        return A.SeqFilter(span, A.Binder(span, str(name), _as_expr(seq)), _as_expr(cond))
 
     def tuple_lit(self, meta, *elems):
         return A.TupleLit(self._s(meta), tuple(_as_expr(e) for e in elems))

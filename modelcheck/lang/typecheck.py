@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from . import ast as A
 from .errors import Span, SpecError, SpecErrors, attach_source
-from .kinds import (AnyK, BoolK, FnK, IntK, Kind, KindMismatch, ModelK, RecK, SeqK, SetK, StrK,
+from .kinds import (SYMBOLIC, AnyK, BoolK, FnK, IntK, Kind, KindMismatch, ModelK, RecK, SeqK, SetK, StrK,
                     TupleK, UnionK, join, rec, record_field)
 
 INFINITE_SETS = {"Nat": "the natural numbers", "Int": "the integers"}
@@ -26,6 +26,11 @@ class Ref:
     name: str  # the spec name, or the Python name for "bound"
 
 
+class _Cascade(SpecError):
+    """A use of a declaration whose own error is reported already: the check of the using
+    declaration stops without a second error (one error per bad declaration, not per use)."""
+
+
 @dataclass
 class DefInfo:
     decl: A.DefDecl
@@ -34,6 +39,7 @@ class DefInfo:
     result: Kind | None = None
     param_names: tuple[str, ...] = ()  # Python names of the parameters
     failed: bool = False                # its body has an error (reported once)
+    recursive: bool = False             # it calls itself, directly or through other operators
 
 
 @dataclass(frozen=True)
@@ -53,9 +59,15 @@ class CheckedSpec:
     binder_kinds: dict[str, tuple[str, Kind]]  # Python name -> (spec name, kind) of bound names
     overridden: tuple[str, ...] = field(default=())
     chart: A.ChartDecl | None = None         # `chart msgs from acc to dest`, if declared
+    call_targets: dict[int, str] = field(default_factory=dict)  # id(Call) -> operator copy (see target)
 
     def kind(self, e: A.Expr) -> Kind:
         return self.kinds[id(e)]
+
+    def target(self, call: A.Call) -> str:
+        """The key in `defs` of the operator a call of a user operator runs: the operator, or
+        its copy checked for the argument types of this call."""
+        return self.call_targets.get(id(call), call.func)
 
 
 def typecheck(spec: A.Spec, overrides: dict[str, A.Expr] | None = None) -> CheckedSpec:
@@ -90,6 +102,13 @@ class _Checker:
         self.types: dict[str, A.TypeExpr] = {}
         self.type_kinds: dict[str, Kind] = {}
         self.defs: dict[str, DefInfo] = {}
+        self.instances: dict[str, list[str]] = {}  # operator -> its copies checked for other types
+        self.call_targets: dict[int, str] = {}     # id(Call) -> the copy it calls, where not the first
+        self.failed: set[str] = set()  # variables and types whose declaration has an error
+        # model values named only on the command line: the spec's author could not know them,
+        # so a bound name of the spec may have the same name (it shadows them where bound)
+        self.cli_models: set[str] = set()
+        self.spec_models: set[str] = set()
         self.def_stack: list[str] = []
         self.counter = 0
         self.in_const = False
@@ -114,9 +133,9 @@ class _Checker:
             raise SpecErrors([attach_source(e, spec.sources) for e in self.errors])
         self._check_unique_names()
         for d in spec.of(A.TypeDecl):
-            self._guard(lambda d=d: self._type_decl(d))
+            self._guard(lambda d=d: self._type_decl(d), d.name)
         for d in spec.of(A.VarDecl):
-            self._guard(lambda d=d: self.var_kinds.__setitem__(d.name, self._type_kind(d.type)))
+            self._guard(lambda d=d: self.var_kinds.__setitem__(d.name, self._type_kind(d.type)), d.name)
         inits = spec.of(A.InitDecl)
         if not inits:
             self.errors.append(SpecError("the spec has no 'init' block", Span(spec.path, 1, 1, 1, 2),
@@ -135,6 +154,7 @@ class _Checker:
         for d in spec.of(A.DefDecl):
             if self.defs[d.name].param_kinds is None:
                 self._guard(lambda d=d: self._use_def(d.name, tuple(AnyK() for _ in d.params or ()), d.span))
+        self._recheck_recursive()
         self.symmetry = self._symmetry()
         self.chart = self._chart()
         if self.errors:
@@ -145,13 +165,22 @@ class _Checker:
         return CheckedSpec(self.spec, tuple(self.consts), self.const_kinds, tuple(self.model_values),
                            tuple(self.spec.of(A.VarDecl)), self.var_kinds, self.types, self.defs,
                            self.kinds, self.refs, self.binder_names, self.symmetry,
-                           self.binder_kinds, tuple(self.overrides), chart=self.chart)
+                           self.binder_kinds, tuple(self.overrides), chart=self.chart,
+                           call_targets=self.call_targets)
 
-    def _guard(self, fn) -> None:
+    def _guard(self, fn, declares: str | None = None) -> None:
+        """Run one declaration's check; its error is kept, and the name it declares marked
+        failed, so that its uses are not reported again."""
         try:
             fn()
         except SpecError as e:
-            self.errors.append(e)
+            if declares is not None:
+                self.failed.add(declares)
+            if not isinstance(e, _Cascade):
+                self.errors.append(e)
+
+    def _cascade(self, name: str, span: Span):
+        raise _Cascade(f"'{name}' has an error reported at its declaration", span)
 
     def fail(self, msg: str, span: Span, hint: str | None = None):
         raise SpecError(msg, span, hint or "README.md's spec language tour shows what each construct accepts")
@@ -172,9 +201,13 @@ class _Checker:
                 given = self.overrides[d.name]
                 k = self._guarded_const_kind(given)
                 if default_kind is not None and k is not None and not _compatible(default_kind, k):
+                    braces = (f"; a set is written in braces, e.g. --const '{d.name}={{{given.id if isinstance(given, A.Name) else '...'}}}'"
+                              if isinstance(default_kind, SetK) and not isinstance(k, SetK) else "")
                     self.errors.append(SpecError(
                         f"constant {d.name} expects {default_kind.show()} (like its default in the spec), "
-                        f"got {k.show()}", given.span, f"the spec declares it at {d.span}"))
+                        f"got {k.show()}", given.span, f"the spec declares it at {d.span}{braces}"))
+                elif default_kind is not None and k is not None:
+                    k = join(default_kind, k)  # {} for a set of model values is still one
                 d = A.ConstDecl(d.span, d.name, given)
                 default_kind = k
             if default_kind is not None:
@@ -187,6 +220,8 @@ class _Checker:
         try:
             self._collect_model_values(e)
             return self.expr(e, {})
+        except _Cascade:
+            return None
         except SpecError as err:
             self.errors.append(err)
             return None
@@ -207,6 +242,12 @@ class _Checker:
     def _declare_model(self, n: str, span: Span) -> None:
         if n not in self.model_values:
             self.model_values.append(n)
+        if span.file.startswith("--const"):
+            if n not in self.spec_models:
+                self.cli_models.add(n)
+        else:
+            self.spec_models.add(n)
+            self.cli_models.discard(n)
 
     def _check_unique_names(self) -> None:
         seen: dict[str, Span] = {}
@@ -274,6 +315,8 @@ class _Checker:
             e = t.expr
             if isinstance(e, A.Name) and e.id in self.type_kinds:
                 return self.type_kinds[e.id]
+            if isinstance(e, A.Name) and e.id in self.failed:
+                self._cascade(e.id, e.span)
             if isinstance(e, A.Name) and e.id in TYPE_ONLY_NAMES:
                 return TYPE_ONLY_NAMES[e.id]
             if isinstance(e, A.Name):
@@ -356,6 +399,8 @@ class _Checker:
         yield assigned
 
     def _assign(self, s: A.Assign, env, assigned: frozenset) -> frozenset:
+        if s.target in self.failed:
+            self._cascade(s.target, s.span)
         if s.target not in self.var_kinds:
             what = "a constant" if s.target in self.const_kinds else "not a state variable"
             self.fail(f"cannot assign '{s.target}': {what}", s.span,
@@ -367,6 +412,7 @@ class _Checker:
                       "e.g. x := x with [a] = 1, [b] = 2")
         if s.path and self.in_init:
             self.fail("init must give each variable a whole value", s.span, f"write {s.target} := ...")
+        self._field_written_as_key(self.var_kinds[s.target], s.path)
         k = self._path_kind(self.var_kinds[s.target], s.path, env, s.span)
         got = self.expr(s.value, env)
         if self._join(k, got, s.value.span, f"the value assigned to '{s.target}'") != k:
@@ -377,6 +423,15 @@ class _Checker:
                       "add the missing alternative to the type (a message type, say), or fix the value")
         key = (s.target, () if not s.path else ("part", id(s)))
         return assigned | {key} if s.path else assigned | {whole}
+
+    def _field_written_as_key(self, k: Kind, path) -> None:
+        """`r with [f] = v` on a record: TLA+'s EXCEPT ![f] names a field; ours is `.f`."""
+        first = path[0] if path else None
+        if (isinstance(k, (RecK, UnionK)) and isinstance(first, A.IndexSel) and isinstance(first.key, A.Name)
+                and record_field(k, first.key.id) is not None):
+            f = first.key.id
+            self.fail(f"'[{f}]' indexes a map or a sequence; a record's field is updated with '.{f}'", first.span,
+                      f"write r with .{f} = v (several: r with .{f} = v, .g = w); in an action, r.{f} := v")
 
     def _path_kind(self, k: Kind, path, env, span: Span) -> Kind:
         for sel in path:
@@ -406,7 +461,7 @@ class _Checker:
         return self._bind_name(b, b.name, dk.elem, env, b.span)
 
     def _bind_name(self, node, name: str, k: Kind, env, span: Span) -> dict:
-        if name in self.var_kinds or name in self.const_kinds or name in self.model_values or name in self.defs:
+        if self._declared(name):
             self.fail(f"'{name}' is already declared in the spec; a bound name cannot shadow it", span,
                       "choose another name for the bound variable")
         self.counter += 1
@@ -414,6 +469,11 @@ class _Checker:
         self.binder_names[id(node)] = py
         self.binder_kinds[py] = (name, k)
         return {**env, name: (py, k)}
+
+    def _declared(self, name: str) -> bool:
+        """Whether the spec declares the name (a bound name may not shadow it, as in TLA+)."""
+        return (name in self.var_kinds or name in self.const_kinds or name in self.defs
+                or (name in self.model_values and name not in self.cli_models))
 
     def _finite_domain(self, dom: A.Expr) -> None:
         if isinstance(dom, A.Name) and dom.id in INFINITE_SETS:
@@ -432,9 +492,15 @@ class _Checker:
         try:
             return join(a, b)
         except KindMismatch:
-            self.fail(f"type mismatch in {what}: {a.show()} vs {b.show()}", span,
-                      "both must have the same type; sets join with sets, records with records, "
-                      "and '+', '-', '&' take two ints or two sets")
+            scalars = {type(a), type(b)}
+            if scalars & {IntK, BoolK} and scalars & set(SYMBOLIC):
+                hint = ("strings and model values mix in one type, ints and bools do not (their values "
+                        "would collide): write the other alternatives as model values or strings, e.g. "
+                        "model None, or tag them in records: {kind: \"n\", n: 0..3} | {kind: \"none\"}")
+            else:
+                hint = ("both must have the same type; sets join with sets, records with records, "
+                        "and '+', '-', '&' take two ints or two sets")
+            self.fail(f"type mismatch in {what}: {a.show()} vs {b.show()}", span, hint)
 
     def expr(self, e: A.Expr, env) -> Kind:
         k = self._expr(e, env)
@@ -497,6 +563,8 @@ class _Checker:
             return BUILTIN_SETS[n]
         if self.in_const and any(d.name == n for d in self.spec.of(A.VarDecl)):  # variables come later
             self.fail(f"constant depends on variable '{n}'", e.span, "constants are fixed before exploration; use a def")
+        if n in self.failed:
+            self._cascade(n, e.span)
         hint = None
         close = [c for c in list(env) + list(self.var_kinds) + list(self.const_kinds) + list(self.defs)
                  if c.lower() == n.lower()]
@@ -508,20 +576,35 @@ class _Checker:
             hint = "declare it with const, var, def or model, or bind it with 'in'"
         self.fail(f"unknown name '{n}'", e.span, hint)
 
-    def _use_def(self, name: str, arg_kinds: tuple[Kind, ...], span: Span) -> Kind:
+    def _instance(self, name: str, arg_kinds: tuple[Kind, ...], call: A.Call) -> str:
+        """The operator checked for these argument types: the one first used, or a copy of it
+        checked for other types (an operator used at several types, as TLA+'s are untyped)."""
+        copies = [name] + self.instances.get(name, [])
+        recursive = [key for key in copies if key in self.def_stack]
+        for key in copies:
+            info = self.defs[key]
+            if info.param_kinds is None or all(_compatible(w, g) for w, g in zip(info.param_kinds, arg_kinds)):
+                break
+        else:
+            if recursive:  # a recursive call at other types would need copies without end
+                return recursive[-1]
+            base = self.defs[name].decl
+            key = f"{len(self.instances.get(name, [])) + 2}_{name}"  # no spec name starts with a digit
+            self.instances.setdefault(name, []).append(key)
+            self.defs[key] = DefInfo(A.DefDecl(base.span, base.name, base.params, A.clone(base.body)))
+        if key != name:
+            self.call_targets[id(call)] = key
+        return key
+
+    def _use_def(self, name: str, arg_kinds: tuple[Kind, ...], span: Span, call: A.Call | None = None) -> Kind:
+        if call is not None:
+            name = self._instance(name, arg_kinds, call)
         info = self.defs[name]
         if name in self.def_stack:
-            cycle = " -> ".join(self.def_stack[self.def_stack.index(name):] + [name])
-            self.fail(f"operator '{name}' is recursive ({cycle})", span,
-                      "recursive operators are not supported: their evaluation might never end; "
-                      "write the recursion out as a quantifier or a set over a finite domain")
+            return self._recursive_use(name, arg_kinds, span)
         if info.failed:
             return AnyK()  # its error is reported already; do not cascade
-        if info.param_kinds is not None:
-            for want, got in zip(info.param_kinds, arg_kinds):
-                if not _compatible(want, got):
-                    self.fail(f"argument of '{name}': expected {want.show()}, got {got.show()}", span,
-                              "an operator is checked at its first use; later uses must pass the same types")
+        if info.param_kinds is not None:  # checked already for these argument types
             if info.state_dependent:
                 self.state_read = True
             return info.result
@@ -529,13 +612,15 @@ class _Checker:
         info.param_kinds = arg_kinds
         env = {}
         names = []
+        instance = name.split("_", 1)[0] + "_" if name[0].isdigit() else ""
         for p, k in zip(params, arg_kinds):
-            if p in self.var_kinds or p in self.const_kinds or p in self.model_values:
-                raise SpecError(f"parameter '{p}' of '{name}' shadows a declaration", info.decl.span,
+            if p in self.var_kinds or p in self.const_kinds or (p in self.model_values and p not in self.cli_models):
+                raise SpecError(f"parameter '{p}' of '{info.decl.name}' shadows a declaration", info.decl.span,
                                 "rename the parameter")
-            names.append(f"p_{p}")
-            env[p] = (f"p_{p}", k)
-            self.binder_kinds[f"p_{p}"] = (p, k)
+            py = f"p_{instance}{p}"
+            names.append(py)
+            env[p] = (py, k)
+            self.binder_kinds[py] = (p, k)
         info.param_names = tuple(names)
         outer_state, outer_init, outer_const = self.state_read, self.in_init, self.in_const
         self.state_read = False
@@ -543,17 +628,59 @@ class _Checker:
         self.def_stack.append(name)
         try:
             info.result = self.expr(info.decl.body, env)
-        except SpecError:
+        except SpecError as err:
             info.failed = True
+            if name != info.decl.name and not isinstance(err, _Cascade):  # a copy for other types
+                err.hint = (f"'{info.decl.name}' is checked for the argument types of the call at {span}: "
+                            f"{', '.join(k.show() for k in arg_kinds)}; " + (err.hint or ""))
             raise
         finally:
             self.def_stack.pop()
         info.state_dependent = self.state_read
         if info.state_dependent and (outer_init or outer_const):
-            self.fail(f"'{name}' reads the state, so it cannot be used here", span)
+            self.fail(f"'{info.decl.name}' reads the state, so it cannot be used here", span)
         self.state_read = outer_state or info.state_dependent
         self.in_init, self.in_const = outer_init, outer_const
         return info.result
+
+    def _recursive_use(self, name: str, arg_kinds: tuple[Kind, ...], span: Span) -> Kind:
+        """A call of an operator from within its own body (or of one it calls): allowed, as
+        TLA+'s RECURSIVE, with its evaluation bounded at run time. Its result is not known
+        yet: AnyK, refined once the body is known (_recheck_recursive)."""
+        info = self.defs[name]
+        cycle = [self.defs[n].decl.name for n in self.def_stack[self.def_stack.index(name):]]
+        if info.decl.params is None:
+            self.fail(f"operator '{name}' is defined in terms of itself ({' -> '.join(cycle + [cycle[0]])})", span,
+                      "an operator without parameters has one value, which cannot depend on itself; "
+                      "give it a parameter that shrinks with each call, e.g. def Sum(s) = if s == <<>> then 0 "
+                      "else head(s) + Sum(tail(s))")
+        for want, got in zip(info.param_kinds or (), arg_kinds):
+            if not _compatible(want, got):
+                self.fail(f"argument of '{info.decl.name}': expected {want.show()}, got {got.show()}", span,
+                          "a recursive call passes arguments of the types of the call it is in")
+        for n in self.def_stack[self.def_stack.index(name):]:
+            self.defs[n].recursive = True
+        return info.result if info.result is not None else AnyK()
+
+    def _recheck_recursive(self) -> None:
+        """Check recursive operators' bodies again now that their results are known, so that
+        each recursive call has its kind; a cycle reading the state reads it as a whole."""
+        cyclic = [info for info in self.defs.values() if info.recursive and not info.failed
+                  and info.param_kinds is not None]
+        if any(info.state_dependent for info in cyclic):
+            for info in cyclic:
+                info.state_dependent = True
+        for info in cyclic:
+            env = {p: (py, k) for p, py, k in zip(info.decl.params or (), info.param_names, info.param_kinds)}
+            self.def_stack.append(info.decl.name)
+            try:
+                self._guard(lambda info=info, env=env: self._refine(info, env))
+            finally:
+                self.def_stack.pop()
+
+    def _refine(self, info: DefInfo, env) -> None:
+        result = self.expr(info.decl.body, env)
+        info.result = self._join(info.result, result, info.decl.body.span, f"the results of '{info.decl.name}'")
 
     def _e_Call(self, e: A.Call, env):
         if e.func in self.defs:
@@ -563,7 +690,7 @@ class _Checker:
                 self.fail(f"'{e.func}' takes {len(params)} argument(s), got {len(e.args)}", e.span,
                           f"declared at {info.decl.span}")
             arg_kinds = tuple(self.expr(a, env) for a in e.args)
-            return self._use_def(e.func, arg_kinds, e.span)
+            return self._use_def(e.func, arg_kinds, e.span, e)
         builtin = getattr(self, "_b_" + e.func, None)
         if builtin is None:
             self.fail(f"unknown operator '{e.func}'", e.span,
@@ -616,17 +743,19 @@ class _Checker:
         if isinstance(ks[0], SeqK):
             return SetK(IntK())
         self._want(e, 0, ks[0], FnK, "a map")
-        return SetK(ks[0].dom)
+        return SetK(_as_map(ks[0]).dom)
 
     def _b_range(self, e, ks):
         self._arity(e, ks, 1)
         if isinstance(ks[0], SeqK):
             return SetK(ks[0].elem)
         self._want(e, 0, ks[0], FnK, "a map")
-        return SetK(ks[0].cod)
+        return SetK(_as_map(ks[0]).cod)
 
     def _seq_arg(self, e, ks, i=0) -> SeqK:
         k = ks[i]
+        if isinstance(k, AnyK):  # not known yet (a recursive call's result)
+            return SeqK(AnyK())
         if isinstance(k, TupleK):
             k = self._join(SeqK(AnyK()), k, e.args[i].span, "a sequence")
         self._want(e, i, k, SeqK, "a sequence")
@@ -665,9 +794,10 @@ class _Checker:
 
     def _bag_arg(self, e, ks) -> FnK:
         self._want(e, 0, ks[0], FnK, "a bag (a map to counts)")
-        if not _compatible(IntK(), ks[0].cod):
+        b = _as_map(ks[0])
+        if not _compatible(IntK(), b.cod):
             self.fail(f"'{e.func}' needs a bag, i.e. a map to integers, got {ks[0].show()}", e.span)
-        return ks[0]
+        return b
 
     def _b_bag_add(self, e, ks):
         self._arity(e, ks, 2)
@@ -752,6 +882,8 @@ class _Checker:
     def _e_Index(self, e: A.Index, env):
         bk = self.expr(e.base, env)
         kk = self.expr(e.key, env)
+        if isinstance(bk, AnyK):  # a recursive call's result, known when the body is checked again
+            return AnyK()
         if isinstance(bk, FnK):
             self._join(bk.dom, kk, e.key.span, "the key")
             return bk.cod
@@ -759,14 +891,22 @@ class _Checker:
             self._join(IntK(), kk, e.key.span, "a sequence index")
             return bk.elem
         if isinstance(bk, TupleK):
-            if not isinstance(e.key, A.IntLit) or not 1 <= e.key.value <= len(bk.elems):
-                self.fail(f"a tuple of {len(bk.elems)} elements is indexed by a literal 1..{len(bk.elems)}",
-                          e.key.span)
-            return bk.elems[e.key.value - 1]
+            if isinstance(e.key, A.IntLit) and 1 <= e.key.value <= len(bk.elems):
+                return bk.elems[e.key.value - 1]
+            if not isinstance(e.key, A.IntLit) and _compatible(SeqK(AnyK()), bk):
+                # <<a, b>>[i]: a tuple whose elements have one type is a sequence
+                self._join(IntK(), kk, e.key.span, "a sequence index")
+                return join(SeqK(AnyK()), bk).elem
+            self.fail(f"a tuple of {len(bk.elems)} elements is indexed by a literal 1..{len(bk.elems)}",
+                      e.key.span, "a tuple whose elements are all of one type is also a sequence, indexed by "
+                      "any int; this one mixes " + ", ".join(dict.fromkeys(k.show() for k in bk.elems))
+                      if not isinstance(e.key, A.IntLit) else f"index it with 1..{len(bk.elems)}")
         self.fail(f"cannot index a value of type {bk.show()}", e.base.span)
 
     def _e_Field(self, e: A.Field, env):
         bk = self.expr(e.base, env)
+        if isinstance(bk, AnyK):  # a recursive call's result, known when the body is checked again
+            return AnyK()
         if not isinstance(bk, (RecK, UnionK)):
             self.fail(f"'.{e.name}' needs a record, got {bk.show()}", e.span)
         k = record_field(bk, e.name)
@@ -779,6 +919,7 @@ class _Checker:
     def _e_Except(self, e: A.Except, env):
         bk = self.expr(e.base, env)
         for u in e.updates:
+            self._field_written_as_key(bk, u.path)
             k = self._path_kind(bk, u.path, env, u.span)
             self._join(k, self.expr(u.value, env), u.value.span, "the updated value")
         return bk
@@ -812,6 +953,32 @@ class _Checker:
         env2 = self._bind(e.binder, env)
         return FnK(self.kinds[id(e.binder.domain)].elem, self.expr(e.body, env2))
 
+    def _e_FnSet(self, e: A.FnSet, env):
+        kinds = []
+        for part, what in ((e.domain, "domain"), (e.codomain, "values")):
+            self._finite_domain(part)
+            k = self.expr(part, env)
+            if not isinstance(k, SetK):
+                self.fail(f"the {what} of '[S -> T]' must be a set, got {k.show()}", part.span,
+                          "[S -> T] is the set of the maps from the set S to values of the set T, "
+                          "e.g. [Servers -> bool]; one map is written [x in S -> e]")
+            kinds.append(k.elem)
+        return SetK(FnK(*kinds))
+
+    def _e_SeqFilter(self, e: A.SeqFilter, env):
+        b = e.binder
+        k = self.expr(b.domain, env)
+        if isinstance(k, TupleK) and _compatible(SeqK(AnyK()), k):
+            k = join(SeqK(AnyK()), k)
+        if not isinstance(k, (SeqK, AnyK)):
+            hint = f"a set is filtered with {{{b.name} in S | p}}" if isinstance(k, SetK) else \
+                "filter a sequence, e.g. [m in queue | m.kind == \"req\"]"
+            self.fail(f"'[{b.name} in ... | ...]' filters a sequence, got {k.show()}", b.domain.span, hint)
+        elem = k.elem if isinstance(k, SeqK) else AnyK()
+        env2 = self._bind_name(b, b.name, elem, env, b.span)
+        self._expect(e.cond, env2, BoolK(), "a sequence filter's condition")
+        return SeqK(elem)
+
     def _e_TupleLit(self, e: A.TupleLit, env):
         return TupleK(tuple(self.expr(x, env) for x in e.elems))
 
@@ -839,6 +1006,10 @@ class _Checker:
 
 # the builtin operators, in the order they are defined above (size, subsets, union, ...)
 BUILTIN_OPERATORS = tuple(n[len("_b_"):] for n in vars(_Checker) if n.startswith("_b_"))
+
+
+def _as_map(k: Kind) -> FnK:
+    return FnK(AnyK(), AnyK()) if isinstance(k, AnyK) else k
 
 
 def _compatible(want: Kind, got: Kind) -> bool:

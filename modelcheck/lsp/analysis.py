@@ -67,6 +67,7 @@ class Symbol:
     signature: str          # the declaration as written, on one line (or the bound name's type)
     type: str | None        # the checker's type for it, if it got that far
     doc: str                # the doc comment ('' if none)
+    file: str | None = None  # where it is declared, if not in this file (an `import`ed spec)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +137,8 @@ class Analysis:
         if new_name in keywords() or new_name in BUILTIN_OPERATORS or new_name in BUILTIN_SETS or new_name in BUILTIN_TYPES:
             raise RenameError(f"'{new_name}' is a keyword or builtin of the language")
         sym = occ.symbol
+        if sym.file is not None:
+            raise RenameError(f"'{sym.name}' is declared in {sym.file}: rename it there")
         clash = next((s for s in self.symbols if s.name == new_name and s is not sym and _overlap(s, sym)), None)
         if clash is not None:
             where = f"{clash.name_range.line + 1}:{clash.name_range.col + 1}"
@@ -281,12 +284,16 @@ class _SymbolTable:
         self.globals: dict[str, Symbol] = {}
         self.bound: dict[str, Symbol] = {}          # the checker's Python name of a binder -> symbol
         self.params: dict[int, dict[str, Symbol]] = {}  # id(DefDecl) -> its parameters' Python names
+        own = [d for d in spec.decls if d.span.file == path]
         for d in spec.decls:
+            if d.span.file != path:
+                self._declare_imported(d)
+        for d in own:
             self._declare(d)
         self._declare_model_values_of_consts()
-        for d in spec.decls:
+        for d in own:
             self._bind_all(d)
-        for d in spec.decls:
+        for d in own:
             self._uses(d)
 
     # ------------------------------------------------------------ positions
@@ -343,14 +350,13 @@ class _SymbolTable:
                 self._add(Symbol(n, "model", rng, decl_range, None, f"model {n}", "model value", doc), True)
             return
         rng, _ = self._name_after(self._start(d.span), d.name, skip_first=True)
-        kind = {A.ConstDecl: "const", A.DefDecl: "def", A.TypeDecl: "type", A.VarDecl: "var",
-                A.ActionDecl: "action", A.InvariantDecl: "invariant", A.ConstraintDecl: "constraint"}[type(d)]
+        kind = _DECL_KINDS[type(d)]
         type_ = None
         if isinstance(d, A.ConstDecl) and d.name in c.const_kinds:
             type_ = c.const_kinds[d.name].show()
         elif isinstance(d, A.VarDecl) and d.name in c.var_kinds:
             type_ = c.var_kinds[d.name].show()
-        elif isinstance(d, (A.DefDecl, A.InvariantDecl)) and d.name in c.defs:
+        elif isinstance(d, (A.DefDecl, A.InvariantDecl, A.AliasDecl)) and d.name in c.defs:
             type_ = _def_type(c, d.name)
         elif isinstance(d, A.ConstraintDecl):
             type_ = "bool"
@@ -368,6 +374,18 @@ class _SymbolTable:
                     own[info.param_names[i]] = psym
             self.params[id(d)] = own
 
+    def _declare_imported(self, d) -> None:
+        """A declaration of an imported spec: its name is known here (uses, hover, go to
+        definition into that file), but it has no place in this file's text or outline."""
+        names = d.names if isinstance(d, A.ModelDecl) else [getattr(d, "name", None)]
+        kind = _DECL_KINDS.get(type(d), "model" if isinstance(d, A.ModelDecl) else None)
+        for name in names:
+            if name is None or kind is None or name in self.globals:
+                continue
+            where = Range.of(d.span)
+            self.globals[name] = Symbol(name, kind, where, where, None, f"{kind} {name} (from {d.span.file})",
+                                        None, "", d.span.file)
+
     def _declare_model_values_of_consts(self) -> None:
         """Model values declared by naming them in a constant's set: `const S = {a, b}`."""
         for d in self.spec.of(A.ConstDecl):
@@ -375,6 +393,11 @@ class _SymbolTable:
                 for el in d.value.elems:
                     ref = self.checked.refs.get(id(el))
                     if isinstance(el, A.Name) and ref and ref.kind == "model" and el.id not in self.globals:
+                        if d.span.file != self.path:  # a model value of an imported spec
+                            where = Range.of(el.span)
+                            self.globals[el.id] = Symbol(el.id, "model", where, where, None, f"model {el.id}",
+                                                         "model value", "", d.span.file)
+                            continue
                         rng = Range.of(el.span)
                         self._add(Symbol(el.id, "model", rng, rng, None, f"model value {el.id} (in {d.name})",
                                          "model value", ""), False)
@@ -461,6 +484,11 @@ class _SymbolTable:
             return
         kind = self.checked.kinds.get(id(node)) if isinstance(node, A.Name) else None
         self.occurrences.append(Occurrence(rng, sym, False, kind.show() if kind else sym.type))
+
+
+_DECL_KINDS = {A.ConstDecl: "const", A.DefDecl: "def", A.TypeDecl: "type", A.VarDecl: "var",
+               A.ActionDecl: "action", A.InvariantDecl: "invariant", A.ConstraintDecl: "constraint",
+               A.AliasDecl: "alias"}
 
 
 def _def_type(c: CheckedSpec, name: str) -> str | None:

@@ -8,6 +8,8 @@ document as it is when they arrive. Positions are converted between the client's
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import asyncio
 from urllib.parse import unquote, urlparse
 
@@ -121,7 +123,12 @@ def definition(ls: SpecServer, params: T.DefinitionParams) -> T.Location | None:
     occ = an.occurrence_at(*_from_client(doc, params.position))
     if occ is None:
         return None
-    return T.Location(params.text_document.uri, _to_client_range(doc, occ.symbol.name_range))
+    sym = occ.symbol
+    if sym.file is not None:  # declared in an imported spec: its declaration, in that file
+        r = sym.name_range
+        return T.Location(Path(sym.file).resolve().as_uri(),
+                          T.Range(T.Position(r.line, r.col), T.Position(r.end_line, r.end_col)))
+    return T.Location(params.text_document.uri, _to_client_range(doc, sym.name_range))
 
 
 @server.feature(T.TEXT_DOCUMENT_REFERENCES)

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..explore.result import CheckResult, Trace
+from ..explore.result import CheckResult, Outcome, Trace
+from .text import never_enabled
 
 
 def result_json(spec: str, result: CheckResult, constants: dict[str, Any]) -> dict[str, Any]:
@@ -18,9 +19,10 @@ def result_json(spec: str, result: CheckResult, constants: dict[str, Any]) -> di
         "constants": constants,
         "stopped_because": result.stopped_because,
         "action_counts": result.stats.action_counts,
-        # as the text report's "Warning: never enabled: A, B"
-        "never_enabled": (never := [a for a, n in result.stats.action_counts.items() if n == 0]),
+        # as the text report's "Warning: never enabled: A, B", after a complete search only
+        "never_enabled": (never := never_enabled(result.stats) if result.outcome is Outcome.OK else []),
         "warnings": [f"never enabled: {a}" for a in never],
+        "never_true_guards": {a: result.stats.never_true[a] for a in never if a in result.stats.never_true},
         "violation": None if v is None else {"kind": v.kind, "name": v.name, "trace": trace_json(v.trace)},
     }
 

@@ -20,7 +20,7 @@ def render_result(spec_name: str, result: CheckResult, invariants: list[str]) ->
     if v is not None and v.trace.steps:
         lines += ["", f"Shortest trace ({steps(len(v.trace) - 1)}; the last state {last_state(v)}):", ""]
         lines += render_trace(v.trace)
-    lines += ["", *render_stats(result.stats)]
+    lines += ["", *render_stats(result.stats, complete=result.outcome is Outcome.OK)]
     return "\n".join(lines)
 
 
@@ -44,7 +44,10 @@ def render_trace(trace: Trace) -> list[str]:
     return lines
 
 
-def render_stats(stats: Stats) -> list[str]:
+def render_stats(stats: Stats, complete: bool = False) -> list[str]:
+    """`complete`: the search explored every reachable state, so an action that produced no
+    successor can never be taken (after a stop by a limit, a violation or an error it may
+    simply not have been reached)."""
     lines = [f"{stats.generated:,} states generated, {stats.distinct:,} distinct states found, "
              f"{stats.queue:,} states left on queue.",
              f"The depth of the complete state graph search is {stats.depth}.",
@@ -54,10 +57,16 @@ def render_stats(stats: Stats) -> list[str]:
         width = max(len(a) for a in stats.action_counts)
         lines.append("Coverage (successors generated per action):")
         lines += [f"  {a:<{width}}  {n:>12,}" for a, n in stats.action_counts.items()]
-        never = [a for a, n in stats.action_counts.items() if n == 0]
+        never = never_enabled(stats) if complete else []
         if never:
             lines.append(f"Warning: never enabled: {', '.join(never)}")
+            lines += [f"  {a}: its guard {stats.never_true[a]} was false in every state where it was evaluated"
+                      for a in never if a in stats.never_true]
     return lines
+
+
+def never_enabled(stats: Stats) -> list[str]:
+    return [a for a, n in stats.action_counts.items() if n == 0]
 
 
 def render_progress(stats: Stats) -> str:

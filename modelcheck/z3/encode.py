@@ -13,13 +13,13 @@ expression, which the caller reports as file:line:col (never a wrong answer).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from itertools import combinations
+from itertools import combinations, product
 from typing import Any, Iterator
 
 from ..lang import ast as A
-from ..lang.kinds import AnyK, FnK, Kind, RecK, SeqK, SetK, TupleK, join, record_field
+from ..lang.kinds import AnyK, FnK, IntK, Kind, RecK, SeqK, SetK, TupleK, join, record_field
 from ..lang.typecheck import CheckedSpec
-from ..values import canon
+from ..values import MAX_RECURSION, canon, sort_keys
 from .builtins import POWERSET_LIMIT, Builtins, expand
 from .scalars import (AND, AND2, ARITH, CMP, EncodeError, IEQ, IFF, IMP, NEG, NOT, OR, OR2,
                       Unbounded, bounds, is_sym)
@@ -29,6 +29,7 @@ from .symbolic import (SFun, SSlots, alts, chain, default_value, distinct, entri
                        subset, tup_elems, variant)
 
 INFINITE_TYPES = ("int", "Int", "Nat", "string")
+UNFOLD_LIMIT = 24  # nested calls of a recursive operator on symbolic arguments
 
 
 @dataclass
@@ -58,6 +59,7 @@ class Encoder(Builtins):
         self.activate()
         self.model_ids = {n: i for i, n in enumerate(checked.model_values)}
         self.const_memo: dict = {}
+        self.recursion: dict[str, int] = {}  # recursive operator -> calls being unfolded
         self.consts: dict[str, Any] = {}
         self.var_kinds = dict(checked.var_kinds)
         self.var_names = tuple(v.name for v in checked.vars)
@@ -142,15 +144,38 @@ class Encoder(Builtins):
             if key in memo:
                 return memo[key]
         env = dict(zip(info.param_names, args))
-        v = self.expr(info.decl.body, env, fr if state else None)
+        if info.recursive:
+            v = self._unfold(info, env, fr if state else None, key is None)
+        else:
+            v = self.expr(info.decl.body, env, fr if state else None)
         if key is not None:
             memo[key] = v
         return v
 
+    def _unfold(self, info, env: dict, fr: Frame | None, symbolic: bool):
+        """A recursive operator's body. On known arguments it folds to a value (the compiled
+        code's depth bound applies); on symbolic ones both branches of each `if` unfold, so
+        their depth is bounded here, and so is the encoder's own stack."""
+        name = info.decl.name
+        depth = self.recursion.get(name, 0)
+        if (symbolic and depth >= UNFOLD_LIMIT) or depth >= MAX_RECURSION:
+            raise EncodeError(f"cannot encode the recursive operator '{name}': its recursion unfolds past "
+                              f"{depth} calls", hint="Z3 encodes a recursive operator whose recursion ends "
+                              "on the values it is given (known values, or sequences of bounded length); "
+                              "check this spec without Z3")
+        self.recursion[name] = depth + 1
+        try:
+            return self.expr(info.decl.body, env, fr)
+        except RecursionError:
+            raise EncodeError(f"cannot encode the recursive operator '{name}': it recursed too deeply for "
+                              "the encoder", hint="check this spec without Z3") from None
+        finally:
+            self.recursion[name] = depth
+
     def _x_Call(self, e: A.Call, env, fr):
         args = tuple(self.expr(a, env, fr) for a in e.args)
         if e.func in self.c.defs:
-            return self.call_def(e.func, args, fr)
+            return self.call_def(self.c.target(e), args, fr)
         fn = getattr(self, "_b_" + e.func, None)
         if fn is None:
             raise EncodeError(f"the Z3 encoding does not support '{e.func}'")
@@ -226,9 +251,11 @@ class Encoder(Builtins):
     def _x_Index(self, e: A.Index, env, fr):
         bk = self.kind(e.base)
         base = self.expr(e.base, env, fr)
-        if isinstance(bk, TupleK):
+        if isinstance(bk, TupleK) and isinstance(e.key, A.IntLit):
             return tup_elems(base)[e.key.value - 1]
         key = self.expr(e.key, env, fr)
+        if isinstance(bk, TupleK):  # indexed by a computed int: a sequence of known length
+            return self.seq_items_at(tup_elems(base), key, self.kind(e))
         if isinstance(bk, SeqK):
             return self.seq_at(base, key, bk)
         return self.apply(base, key, bk)
@@ -254,13 +281,16 @@ class Encoder(Builtins):
         return chain(cases[:-1], cases[-1][1], k.cod)
 
     def seq_at(self, s, i, k: SeqK):
-        n, xs = seq_parts(s)
+        return self.seq_items_at(seq_parts(s)[1], i, k.elem)
+
+    def seq_items_at(self, xs, i, elem: Kind):
+        """The i-th of the items xs (from 1); out of range, the compiled code raises an error."""
         if isinstance(i, int):
-            return xs[i - 1] if 1 <= i <= len(xs) else self.default(k.elem)
+            return xs[i - 1] if 1 <= i <= len(xs) else self.default(elem)
         cases = [(c, x) for j, x in enumerate(xs) for c in (IEQ(i, j + 1),) if c is not False]
         if not cases:
-            return self.default(k.elem)
-        return chain(cases[:-1], cases[-1][1], k.elem)
+            return self.default(elem)
+        return chain(cases[:-1], cases[-1][1], elem)
 
     def _x_Field(self, e: A.Field, env, fr):
         return self.field(self.expr(e.base, env, fr), e.name, self.kind(e.base), self.kind(e))
@@ -346,6 +376,37 @@ class Encoder(Builtins):
         py = self.c.binder_names[id(e.binder)]
         return mk_slots((AND2(g, self.expr(e.cond, {**env, py: u}, fr)), u)
                         for g, u in self.binder_items(e.binder, env, fr))
+
+    def _x_FnSet(self, e: A.FnSet, env, fr):
+        """[S -> T] over a known S: one map per choice of a possible value of T for each key,
+        present when the values chosen are in T."""
+        dom = self.expr(e.domain, env, fr)
+        if not isinstance(dom, frozenset):
+            raise EncodeError("the Z3 encoding supports [S -> T] where S is known (a constant set)", e.domain.span)
+        keys = sort_keys(dom, True)
+        choices = items(self.expr(e.codomain, env, fr))
+        if len(choices) ** len(keys) > 2 ** POWERSET_LIMIT:
+            raise EncodeError(f"[S -> T] with {len(keys)} keys and {len(choices)} values is too large to encode")
+        return mk_slots((AND(g for g, _ in combo), (keys, tuple(v for _, v in combo)))
+                        for combo in product(choices, repeat=len(keys)))
+
+    def _x_SeqFilter(self, e: A.SeqFilter, env, fr):
+        """[x in s | p]: element i of s is kept when it is within s's length and p holds; the
+        j-th kept element is the x_i kept with j - 1 kept before it."""
+        elem = self.kind(e).elem
+        n, xs = seq_parts(self.expr(e.binder.domain, env, fr))
+        py = self.c.binder_names[id(e.binder)]
+        keep = [AND2(CMP("<", i, n), self.expr(e.cond, {**env, py: x}, fr)) for i, x in enumerate(xs)]
+        before, count = [], 0
+        for k in keep:
+            before.append(count)
+            count = ARITH("+", count, merge(k, 1, 0, IntK()))
+        out = []
+        for j in range(len(xs)):
+            cases = [(c, x) for i, x in enumerate(xs[j:], j)
+                     for c in (AND2(keep[i], IEQ(before[i], j)),) if c is not False]
+            out.append(chain(cases[:-1], cases[-1][1], elem) if cases else self.default(elem))
+        return mk_seq(count, out)
 
     def _x_SetMap(self, e: A.SetMap, env, fr):
         k = self.kind(e).elem

@@ -32,7 +32,7 @@ from typing import Any
 
 import z3
 
-from ..lang.kinds import (AnyK, BoolK, FnK, IntK, Kind, ModelK, RecK, SeqK, SetK, StrK, TupleK,
+from ..lang.kinds import (AnyK, BoolK, FnK, IntK, Kind, ModelK, RecK, SeqK, SetK, StrK, SymK, TupleK,
                           UnionK)
 from ..values import canon
 from .scalars import (AND, AND2, BITE, CMP, EncodeError, IEQ, IFF, IITE, IMP, NOT, OR, OR2, Sc, Sym,
@@ -124,7 +124,7 @@ class SUnion(Sym):
 
 # ---------------------------------------------------------------- kinds
 
-SCALARS = (IntK, ModelK, StrK, AnyK)
+SCALARS = (IntK, ModelK, StrK, SymK, AnyK)
 
 
 def is_scalar(k: Kind) -> bool:

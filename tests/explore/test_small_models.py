@@ -302,9 +302,9 @@ def test_symmetry_reduces_paxos_and_keeps_the_verdict(paxos_source):
 
 def test_symmetry_keeps_the_counterexamples_of_buggy_paxos():
     text = PAXOS_BUGGY.read_text() + "\nsymmetry Acceptors\n"
-    r = check_text(text)
+    r = check_text(text, filename=str(PAXOS_BUGGY))  # beside paxos.spec, which it imports
     assert r.outcome == Outcome.VIOLATION and r.violation.name == "Inv" and len(r.violation.trace) == 8
-    r = check_text(text, ["Agreement"])
+    r = check_text(text, ["Agreement"], filename=str(PAXOS_BUGGY))
     assert r.outcome == Outcome.VIOLATION and r.violation.name == "Agreement" and len(r.violation.trace) == 13
     last = r.violation.trace.steps[-1].state
     chosen_values = {m["val"] for m in last["msgs"]["#set"] if m["type"] == "2b"}

@@ -363,7 +363,11 @@ class Gen:
         return E(f"({a.text})", "int", a.ev)
 
     def _bool(self, sc, d):
-        c = self.n(0, 17)
+        c = self.n(0, 18)
+        if c == 18:  # membership in a function set: every value of f is in S
+            f, s = self.expr("map", sc, d), self.expr("iset", sc, d)
+            return E(f"({f.text} in [Procs -> {s.text}])", "bool",
+                     lambda env: (lambda vs: all(v in vs for _, v in f.ev(env)))(s.ev(env)))
         if c == 16:
             m, s = self.expr("msg", sc, d), self.expr("msgset", sc, d)
             return E(f"({m.text} in {s.text})", "bool", lambda env: m.ev(env) in s.ev(env))
@@ -483,7 +487,7 @@ class Gen:
         return E(f"({a.text})", "iset", a.ev)
 
     def _seq(self, sc, d):
-        c = self.n(0, 6)
+        c = self.n(0, 7)
         if c == 0:
             q, i = self.expr("seq", sc, d), self.expr("int", sc, d)
             return E(f"append({q.text}, {i.text})", "seq", lambda env: q.ev(env) + (i.ev(env),))
@@ -506,6 +510,15 @@ class Gen:
                      lambda env: _seq_set(q.ev(env), i.ev(env), v.ev(env)))
         if c == 5:
             return self._ite("seq", sc, d)
+        if c == 6:  # [v in q | p]: the elements satisfying p, in order
+            v = sc.fresh()
+            q = self.expr("seq", sc, d)
+            cond = self.expr("bool", sc.with_name(v, "int"), d)
+
+            def select(env):
+                items = q.ev(env)
+                return tuple(x for x, ok in zip(items, _all_values(lambda x: cond.ev({**env, v: x}), items)) if ok)
+            return E(f"[{v} in {q.text} | {cond.text}]", "seq", select)
         q = self.expr("seq", sc, d)
         return E(f"({q.text})", "seq", q.ev)
 
@@ -695,8 +708,9 @@ class StmtGen:
                 v = sc.fresh()
                 value = g.expr("int", sc, depth)
                 sc = sc.with_name(v, "int")
+                value_ev = _lazy_let(value.ev)  # computed before the first statement reading it, if any
                 out.append(Stmt(f"let {v} = {value.text}",
-                                lambda env, a, v=v, value=value: [({**env, v: value.ev(env)}, a)]))
+                                lambda env, a, v=v, value_ev=value_ev: [({**env, v: value_ev(env)}, a)]))
             elif c == 4 and depth > 0:
                 cond = g.expr("bool", sc, depth - 1)
                 then, _ = self.block(sc, depth - 1, assigned, frozenset())

@@ -159,6 +159,7 @@ def test_symmetry_of_servers_reduces_raft_and_keeps_the_verdicts():
     assert plain.outcome.value == symmetric.outcome.value == "ok"
     assert symmetric.stats.distinct < plain.stats.distinct == 1_760
     buggy = pipeline.load_text(RAFT_RESTART_FORGETS_VOTE.read_text() + "\nsymmetry Servers\n",
-                               {"Servers": "{s1, s2, s3}", "MaxLogLen": "0", "MaxMsgs": "1"})
+                               {"Servers": "{s1, s2, s3}", "MaxLogLen": "0", "MaxMsgs": "1"},
+                               filename=str(RAFT_RESTART_FORGETS_VOTE))  # beside raft.spec, which it imports
     result = pipeline.check(buggy, ["ElectionSafety"])
     assert result.outcome.value == "violation" and result.violation.name == "ElectionSafety"
