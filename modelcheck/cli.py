@@ -27,6 +27,12 @@ from .report.text import render_progress, render_result
 
 EXIT = {Outcome.OK: 0, Outcome.VIOLATION: 1, Outcome.DEADLOCK: 1, Outcome.ERROR: 2, Outcome.INCOMPLETE: 3}
 EXIT_INTERRUPTED = 130
+EXIT_CODES_HELP = """exit codes:
+  0    every invariant holds (and no deadlock, unless --no-deadlock)
+  1    an invariant is violated, a variable left its declared type, or a deadlock was reached
+  2    bad input or usage (the message names file:line:col), or the spec failed while being evaluated
+  3    stopped early by --max-states, --max-depth, --timeout or --memory (statistics so far printed)
+  130  interrupted with Ctrl-C (statistics so far printed)"""
 
 
 class TerminalProgress:
@@ -90,7 +96,8 @@ def _size(text: str) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="modelcheck", description="Model checker for distributed protocols.")
     sub = parser.add_subparsers(dest="command", required=True)
-    check = sub.add_parser("check", help="explore every reachable state and check the invariants")
+    check = sub.add_parser("check", help="explore every reachable state and check the invariants",
+                           epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_spec_arguments(check)
     check.add_argument("--inv", action="append", default=None, metavar="NAME",
                        help="check only this invariant (repeatable); default: all")

@@ -8,6 +8,7 @@ import re
 import pytest
 
 from conftest import PAXOS, PAXOS_BUGGY, S, I, run_modelcheck
+from inprocess import modelcheck
 
 JSON_KEYS = {"spec", "result", "distinct_states", "states_generated", "depth", "seconds", "constants",
              "violation"}
@@ -183,3 +184,10 @@ def test_itf_checker_rejects_bare_numbers():
     assert not is_itf({"#map": [["a1", -1]]})
     assert not is_itf([1])
     assert not is_itf({"#bigint": "1.5"})
+
+
+def test_check_help_lists_the_exit_codes():
+    run = modelcheck("check", "--help")
+    assert run.returncode == 0
+    codes = {int(m) for m in re.findall(r"^\s+(\d+)\s{2,}\S", run.stdout.split("exit codes:")[1], re.M)}
+    assert codes == {0, 1, 2, 3, 130}

@@ -4,11 +4,10 @@ sequence chart and the state graph; plus the `chart` declaration that the chart 
 from __future__ import annotations
 
 import re
-import shutil
 
 import pytest
 
-from conftest import PAXOS_BUGGY, SPECS, I, M, S
+from conftest import PAXOS_BUGGY, SPECS, I, M, S, needs_graphviz
 from modelcheck import pipeline
 from modelcheck.explore.result import Trace, TraceStep, Violation
 from modelcheck.explore.simulate import simulate
@@ -229,7 +228,7 @@ def test_dot_needs_no_graphviz_and_unknown_formats_are_refused(tmp_path, paxos_v
         check_writable(tmp_path / "t.jpg")
 
 
-@pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz is not installed")
+@needs_graphviz
 def test_svg_and_png_are_rendered(tmp_path, paxos_violation):
     write_picture(trace_graph(paxos_violation.trace, "t", paxos_violation), tmp_path / "t.svg")
     svg = (tmp_path / "t.svg").read_text()
