@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -23,7 +24,7 @@ from .z3 import cli as z3_cli
 from .conform import cli as conform_cli
 from .history import cli as history_cli
 from .report.json_out import result_json
-from .report.text import render_progress, render_result
+from .report.text import render_header, render_progress, render_progress_line, render_result
 
 EXIT = {Outcome.OK: 0, Outcome.VIOLATION: 1, Outcome.DEADLOCK: 1, Outcome.ERROR: 2, Outcome.INCOMPLETE: 3}
 EXIT_INTERRUPTED = 130
@@ -51,12 +52,36 @@ class TerminalProgress:
             sys.stderr.write("\n")
 
 
+class LogProgress:
+    """A progress line on stderr every `every` seconds, for logs and CI (stderr not a terminal)."""
+
+    def __init__(self, every: float) -> None:
+        self.every = every  # the explorer reports at least this often (bfs.Reporter)
+        self.last = time.perf_counter()
+
+    def progress(self, stats: Stats) -> None:
+        now = time.perf_counter()
+        if now - self.last >= self.every:
+            self.last = now
+            print(render_progress_line(stats), file=sys.stderr, flush=True)
+
+    def clear(self) -> None:
+        pass
+
+
 class Silent:
     def progress(self, stats: Stats) -> None:
         pass
 
     def clear(self) -> None:
         pass
+
+
+def progress_reporter(args: argparse.Namespace):
+    """A live line on a terminal; a line every --progress seconds (default 60) otherwise."""
+    if sys.stderr.isatty():
+        return Silent() if args.json else TerminalProgress()
+    return LogProgress(args.progress)
 
 
 def _const(text: str) -> tuple[str, str]:
@@ -120,6 +145,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="seconds between checkpoints (default 300)")
     check.add_argument("--resume", metavar="DIR", help="continue the search saved in DIR")
     check.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    check.add_argument("--progress", type=_seconds, default=60.0, metavar="SECONDS",
+                       help="when stderr is not a terminal, print a progress line every SECONDS (default 60)")
     check.add_argument("--dump-code", metavar="FILE", help="write the generated Python module to FILE")
     trace_cli.add_trace_arguments(check)  # --out-itf, --dot, --svg, --png, --msc
     z3_cli.add_check_arguments(check, _positive)
@@ -150,7 +177,10 @@ def run_check(args: argparse.Namespace) -> int:
     trace_cli.check_trace_outputs(args, compiled)  # fail before the search, not after it
     if args.dump_code:
         Path(args.dump_code).write_text(compiled.source)
-    reporter = TerminalProgress() if sys.stderr.isatty() and not args.json else Silent()
+    reporter = progress_reporter(args)
+    invariants = list(args.inv or compiled.model.invariant_names)
+    print(render_header(compiled.checked.spec.name, args.spec, compiled.model.describe_constants(), invariants,
+                        args.workers, not args.no_deadlock), file=sys.stderr, flush=True)
     limits = Limits(args.max_states, args.max_depth, not args.no_deadlock, memory=args.memory,
                     timeout=args.timeout, timeout_from=args.started)  # loading counts
     checkpoint = Checkpointer(args.checkpoint, args.checkpoint_every) if args.checkpoint else None
@@ -161,9 +191,11 @@ def run_check(args: argparse.Namespace) -> int:
     result = pipeline.check(compiled, args.inv, limits, reporter, args.workers, checkpoint, args.resume,
                             args.engine, args.ray_address)
     reporter.clear()
+    if result.stopped_because == "interrupted" and checkpoint is not None and checkpoint.written:
+        print(f"A checkpoint of the search is saved in {args.checkpoint}; continue it with:\n"
+              f"  {resume_command(args)}", file=sys.stderr)
     if z3_run is not None:
         z3_run.finish(result)
-    invariants = list(args.inv or compiled.model.invariant_names)
     spec_name = compiled.checked.spec.name
     if args.json:
         print(json.dumps(result_json(spec_name, result, compiled.model.describe_constants())))
@@ -174,6 +206,20 @@ def run_check(args: argparse.Namespace) -> int:
     return _exit_code(result)
 
 
+def resume_command(args: argparse.Namespace) -> str:
+    """The command line that continues an interrupted check from its checkpoint: this one,
+    with --resume DIR (and --checkpoint DIR, to keep saving)."""
+    words, skip = [], False
+    for word in args.argv:
+        if skip:
+            skip = False
+        elif word in ("--resume",):
+            skip = True
+        elif not word.startswith("--resume="):
+            words.append(word)
+    return shlex.join(["modelcheck", *words, "--resume", args.checkpoint])
+
+
 def _exit_code(result: CheckResult) -> int:
     if result.stopped_because == "interrupted":
         return EXIT_INTERRUPTED
@@ -181,7 +227,9 @@ def _exit_code(result: CheckResult) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     args = build_parser().parse_args(argv)
+    args.argv = list(argv)
     args.started = time.perf_counter()
     try:
         return args.run(args)

@@ -15,12 +15,12 @@ import functools
 import time
 from array import array
 from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol, Sequence
+from typing import Any, Protocol, Sequence
 
 from .checkpoint import Checkpointer, Snapshot, arrays_from, check_against
 from .checkpoint import load as checkpoint_load
 from .frontier import Frontier, MarshalCodec
-from .model import Codec, Model
+from .model import Codec, Model, StateChecks
 from .resources import TIMEOUT_GRACE, OutOfTime, describe_bytes, few_full_collections, rss_bytes, time_limit
 from .result import CheckResult, Outcome, Stats, Trace, Violation
 from .trace import rebuild_trace
@@ -38,6 +38,8 @@ class Limits:
 
 
 class Reporter(Protocol):
+    """Told the statistics every PROGRESS_EVERY seconds, or every `every` seconds if the
+    reporter has that attribute and it is shorter."""
     def progress(self, stats: Stats) -> None: ...
 
 
@@ -141,7 +143,7 @@ def bfs(model: Model, invariants: Sequence[str] | None = None, limits: Limits = 
 class Search:
     def __init__(self, model: Model, invariants: list[str], limits: Limits, reporter: Reporter):
         self.model = model
-        self.invariants: list[tuple[str, Callable[[Any], bool]]] = [(n, model.invariant(n)) for n in invariants]
+        self.checks = StateChecks(model, invariants)
         self.limits = limits
         self.reporter = reporter
         self.constraint = model.constraint()
@@ -150,6 +152,7 @@ class Search:
         self.stats = Stats(action_counts={a: 0 for a in model.action_names})
         self.started = time.perf_counter()
         self.last_report = self.started
+        self.report_every = min(PROGRESS_EVERY, getattr(reporter, "every", PROGRESS_EVERY))
         self.bounded = limits.timeout is not None or limits.memory is not None
         self.deadline = None if limits.timeout is None else (
             (self.started if limits.timeout_from is None else limits.timeout_from) + limits.timeout)
@@ -363,20 +366,20 @@ class Search:
             raise Found(self._result(Outcome.INCOMPLETE, stopped=f"max states {self.limits.max_states}"))
         return new_states
 
-    def _broken_invariant(self, t, index: int, last=None) -> str | None:
+    def _broken_invariant(self, t, index: int, last=None) -> tuple[str, str] | None:
+        """(kind, name) of the first check t fails: "type" or "invariant" (StateChecks)."""
         try:  # not _guarded: this runs for every new state and invariant
-            for name, holds in self.invariants:
-                if not holds(t):
-                    return name
+            return self.checks.first_broken(t)
         except (Found, KeyboardInterrupt, MemoryError):
             raise
         except Exception as e:
             self._spec_error(e, index, last)
         return None
 
-    def _violation(self, name: str, index: int, last=None):
+    def _violation(self, broken: tuple[str, str], index: int, last=None):
+        kind, name = broken
         trace = rebuild_trace(self.model, self.visited, index, last)
-        raise Found(self._result(Outcome.VIOLATION, Violation("invariant", name, trace)))
+        raise Found(self._result(Outcome.VIOLATION, Violation(kind, name, trace)))
 
     def _guarded(self, fn, index: int, last=None):
         """Run spec code; an error in it ends the search with the trace to where it happened."""
@@ -399,7 +402,7 @@ class Search:
         now = time.perf_counter()
         if self.bounded:
             self._check_resources(now, remaining)
-        if now - self.last_report >= PROGRESS_EVERY:
+        if now - self.last_report >= self.report_every:
             self.last_report = now
             self.stats.seconds = now - self.started
             self.stats.queue = remaining

@@ -79,6 +79,8 @@ def render_replay(spec_name: str, source: str, result: ReplayResult, states: int
         lines += [f"    {line}" for line in out[:MAX_DIFF_LINES]]
         if len(out) > MAX_DIFF_LINES:
             lines.append(f"    ... and {len(out) - MAX_DIFF_LINES} more differences")
+    for i, problem in result.outside_types:
+        lines.append(f"Note: state {i + 1} of the trace is outside the declared types: {problem}")
     broken: dict[str, list[int]] = {}
     for i, name in result.violations:
         broken.setdefault(name, []).append(i + 1)
