@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import pipeline, trace_cli
+from . import model_config, pipeline, trace_cli
 from .explore.bfs import Limits
 from .explore.checkpoint import Checkpointer
 from .explore.resources import OutOfTime, describe_bytes, parse_size, time_limit
@@ -155,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     trace_cli.add_parsers(sub, add_spec_arguments, load_spec, _positive)  # simulate, replay, graph
     conform_cli.add_parsers(sub, add_spec_arguments, load_spec, _positive)  # traces, conform
     history_cli.add_parser(sub, _seconds)  # history: client histories of a key-value store
+    parser.commands = sub.choices  # for --model: each command's options (model_config.py)
     return parser
 
 
@@ -163,6 +164,9 @@ def add_spec_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("spec", help="the spec file, e.g. specs/paxos.spec")
     parser.add_argument("--const", action="append", type=_const, default=[], metavar="NAME=VALUE",
                         help="override a constant; VALUE is a spec expression, e.g. Ballots=0..2, Values={v1}")
+    parser.add_argument("--model", metavar="NAME",
+                        help="take constants, invariants and options from model NAME of SPEC.models "
+                             "beside the spec (the command line overrides them)")
 
 
 def load_spec(args: argparse.Namespace):
@@ -228,10 +232,14 @@ def _exit_code(result: CheckResult) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    args = build_parser().parse_args(argv)
-    args.argv = list(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     args.started = time.perf_counter()
     try:
+        if getattr(args, "model", None):
+            args = parser.parse_args(model_config.expand(argv, args, parser.commands))
+            args.started = time.perf_counter()
+        args.argv = list(argv)
         return args.run(args)
     except (SpecError, SpecErrors) as e:
         print(e.render(), file=sys.stderr)
