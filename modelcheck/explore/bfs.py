@@ -156,6 +156,7 @@ class Search:
         self.bounded = limits.timeout is not None or limits.memory is not None
         self.deadline = None if limits.timeout is None else (
             (self.started if limits.timeout_from is None else limits.timeout_from) + limits.timeout)
+        self.unexpanded = 0  # states found but not expanded, besides a batch being admitted
         self.frontier_depth = 0  # depth of the states being expanded; initial states have depth 1
         self.outside_checked = CheckedOnce()
         self.codec = ModelCodec(model)
@@ -277,7 +278,9 @@ class Search:
         next_level = self.new_frontier()
         size = len(level)
         batch_size = BATCH_SIZE if self.limits.memory is None else BATCH_SIZE_UNDER_BUDGET
+        self.unexpanded = size
         for n, (index, s) in enumerate(level.drain()):
+            self.unexpanded = size - n + len(next_level)
             if len(fps) >= batch_size:  # admit in slices: memory holds no level's duplicates
                 next_level.extend(self._admit(batch))
                 batch = _Batch()
@@ -317,6 +320,7 @@ class Search:
             if n % 512 == 0:
                 self._maybe_report(size - n)
         self._record_counts(counts)
+        self.unexpanded = len(next_level)
         next_level.extend(self._admit(batch))
         return next_level
 
@@ -347,7 +351,8 @@ class Search:
         base = len(self.visited)
         # Candidates after a reportable state outside the constraint come after the end.
         end = batch.outside[0] if batch.outside is not None else len(batch)
-        new_positions = self.visited.add_batch(batch.fps[:end], batch.parents[:end], batch.actions[:end])
+        room = None if self.limits.max_states is None else max(0, self.limits.max_states - base)
+        new_positions = self.visited.add_batch(batch.fps[:end], batch.parents[:end], batch.actions[:end], room)
         self.stats.distinct = len(self.visited)
         if new_positions or batch.outside is not None:  # depth: that of the deepest state found
             self.stats.depth = max(self.stats.depth, self.frontier_depth + 1)
@@ -358,11 +363,13 @@ class Search:
             if broken is not None:
                 self._violation(broken, base + k)
             new_states.append((base + k, t))
-        if batch.outside is not None:
+        full = room is not None and len(new_positions) == room
+        if batch.outside is not None and not full:  # beyond the last state admitted: not reached
             _, broken, parent, action, t = batch.outside
             self._violation(broken, parent, (action, t))
         if self.limits.max_states is not None and self.stats.distinct >= self.limits.max_states:
-            self.stats.queue = len(new_states)
+            # left to explore: the rest of this level, what the next one has so far, and these
+            self.stats.queue = self.unexpanded + len(new_states)
             raise Found(self._result(Outcome.INCOMPLETE, stopped=f"max states {self.limits.max_states}"))
         return new_states
 

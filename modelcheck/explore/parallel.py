@@ -264,8 +264,12 @@ class _Coordinator(Search):
         first_event = min(events, key=lambda e: e.position) if events else None
         limit = first_event.position if first_event is not None else len(fps)
         index0 = len(self.visited)
+        room = None if self.limits.max_states is None else max(0, self.limits.max_states - index0)
         new_positions = self.visited.add_batch(fps[:limit].tolist(), parents[:limit].tolist(),
-                                               actions[:limit].tolist())
+                                               actions[:limit].tolist(), room)
+        if room is not None and len(new_positions) == room and first_event is not None \
+                and new_positions and first_event.position > new_positions[-1]:
+            first_event = None  # after the last state --max-states lets in: never reached
         self.stats.distinct = len(self.visited)
         if new_positions or first_event is not None:
             self.stats.depth = max(self.stats.depth, self.frontier_depth + 1)
@@ -279,6 +283,7 @@ class _Coordinator(Search):
         checks = self._call_all("keep", [(positions,) for positions in per_worker])
         self._first_violation(checks, per_worker, offsets, new_positions, index0, first_event)
         if self.limits.max_states is not None and self.stats.distinct >= self.limits.max_states:
+            self.stats.queue = len(new_positions)  # the level is expanded: what is left is the next one
             raise Found(self._result(Outcome.INCOMPLETE, stopped=f"max states {self.limits.max_states}"))
         return self._rebalance([len(p) for p in per_worker])
 

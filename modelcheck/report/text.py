@@ -6,7 +6,7 @@ from typing import Any
 
 from ..explore.result import CheckResult, Outcome, Stats, Trace, Violation
 from ..values import show
-from .compact import call, changes, compact
+from .compact import call, changes
 
 VERDICTS = {
     Outcome.OK: "No error found: every invariant holds in every reachable state.",
@@ -47,11 +47,11 @@ def render_trace(trace: Trace) -> list[str]:
     for i, step in enumerate(trace.steps):
         if step.action is None:
             lines.append("State 1: initial state")
-            lines += [f"    {name} = {compact(value)}" for name, value in step.state.items()]
+            lines += [f"    {name} = {show(value)}" for name, value in step.state.items()]
         else:
-            lines.append(f"State {i + 1}: {call(step.action, step.args)}")
+            lines.append(f"State {i + 1}: {call(step.action, step.args, text=show)}")
             changed = [c for name, value in step.state.items()
-                       for c in changes(name, previous[name], value)]
+                       for c in changes(name, previous[name], value, text=show)]
             lines += [f"    {c}" for c in changed] or ["    (no variable changed)"]
         previous = step.state
     return lines
