@@ -34,6 +34,11 @@ def I(n: int) -> dict:
     return {"#bigint": str(n)}
 
 
+def MV(name: str) -> dict:
+    """A model value as --json writes it (ITF files write a plain string)."""
+    return {"#model": name}
+
+
 def S(*elems) -> dict:
     """An ITF set, elements given in the expected (sorted) order."""
     return {"#set": list(elems)}

@@ -27,7 +27,7 @@ def test_a_model_sets_constants_invariants_and_options(spec):
     run = modelcheck("check", path, "--model", "small", "--json")
     assert run.returncode == 3, run.out
     obj = run.json()
-    assert obj["constants"]["Values"] == {"#set": ["v1"]}
+    assert obj["constants"]["Values"] == {"#set": [{"#model": "v1"}]}
     assert obj["stopped_because"] == "max states 100"
     assert "invariants: Agreement;" in run.stderr
 
@@ -37,7 +37,7 @@ def test_the_command_line_overrides_the_model(spec):
     run = modelcheck("check", path, "--model", "m", "--const", "Values={v1, v2}", "--inv", "Inv",
                      "--max-states", "200", "--json")
     obj = run.json()
-    assert obj["constants"]["Values"] == {"#set": ["v1", "v2"]}
+    assert obj["constants"]["Values"] == {"#set": [{"#model": "v1"}, {"#model": "v2"}]}
     assert obj["stopped_because"] == "max states 200"
     assert "invariants: Inv;" in run.stderr
 
