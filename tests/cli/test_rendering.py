@@ -72,3 +72,24 @@ def test_the_conformance_diff_names_a_python_value(tmp_path):
     assert run.returncode == 1, run.stdout + run.stderr
     assert ("q: spec << <<c1, 0>> >>, implementation << <<c1, 0>> >> (the implementation gave a sequence "
             "(a list) where the spec has a tuple (tuple_of(...)))") in run.stdout
+
+
+def test_sequence_chart_has_a_lane_for_global_variables_and_arrows_in_gutters(tmp_path):
+    import re
+    from conftest import REPO, SPECS
+    out = tmp_path / "msc.dot"
+    run = modelcheck("replay", SPECS / "raft_restart_forgets_vote.spec",
+                     REPO / "docs" / "pictures" / "raft_restart_forgets_vote.itf.json", "--msc", out)
+    assert run.returncode == 0, run.out
+    dot = out.read_text()
+    assert "global variables" in dot and "elections + {" in dot   # elections: owned by no process
+    pos = {name: float(x) for name, x in re.findall(r'^\s*"?(\w+)"? \[.*?pos="(-?[\d.]+),', dot, re.M)}
+    lanes = {pos[n] for n in pos if n.startswith("head_")}
+    steps = {n for n in pos if n.startswith("step")}
+    edges = re.findall(r'^\s*"?(\w+)"? -> "?(\w+)"?', dot, re.M)
+    assert edges
+    for a, b in edges:
+        assert not (a in steps and b in steps), f"{a} -> {b} crosses the lanes between them"
+        for point in (a, b):
+            if re.fullmatch(r"r\d+_\d", point):  # a waypoint: in a gutter, away from every lane's boxes
+                assert min(abs(pos[point] - lane) for lane in lanes) >= 100, point
