@@ -49,9 +49,11 @@ def models_path(spec: str | Path) -> Path:
     return Path(spec).with_suffix(".models")
 
 
-def _error(path: Path, text: str, line: int, message: str, hint: str = "", col: int = 1) -> SpecError:
-    width = len(text.splitlines()[line - 1]) + 1 if 0 < line <= len(text.splitlines()) else col + 1
-    err = SpecError(message, Span(str(path), line, col, line, max(width, col + 1)), hint)
+def fail(message: str, path: Path, text: str, line: int, hint: str = "") -> SpecError:
+    """The error for line `line` of a models file (its text), underlined."""
+    lines = text.splitlines()
+    width = len(lines[line - 1]) + 1 if 0 < line <= len(lines) else 2
+    err = SpecError(message, Span(str(path), line, 1, line, max(width, 2)), hint)
     return attach_source(err, {str(path): text})
 
 
@@ -77,13 +79,13 @@ def read_models(path: Path) -> ModelsFile:
         if line.startswith("["):
             name = line[1:-1].strip() if line.endswith("]") else ""
             if not MODEL_NAME.match(name):
-                raise _error(path, text, number, f"expected a model name in brackets, e.g. [three_servers], got {line!r}")
+                raise fail(f"expected a model name in brackets, e.g. [three_servers], got {line!r}", path, text, number)
             if name in models:
-                raise _error(path, text, number, f"model '{name}' is defined twice", "give each model its own name")
+                raise fail(f"model '{name}' is defined twice", path, text, number, "give each model its own name")
             current = models[name] = []
             continue
         if current is None:
-            raise _error(path, text, number, "a setting before the first model",
+            raise fail("a setting before the first model", path, text, number,
                          hint="start a model with a line [NAME], then its settings")
         key, _, rest = line.partition(" ")
         rest = rest.strip()
@@ -97,11 +99,11 @@ def read_models(path: Path) -> ModelsFile:
 def _const_entry(path: Path, text: str, number: int, line: str, entries: list[Entry]) -> Entry:
     m = re.match(r"const\s+([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(\S.*)$", line)
     if m is None:
-        raise _error(path, text, number, f"expected const NAME = VALUE, got {line!r}",
+        raise fail(f"expected const NAME = VALUE, got {line!r}", path, text, number,
                      hint="e.g. const Servers = {s1, s2, s3}; VALUE is a spec expression, as for --const")
     name, value = m.group(1), m.group(2).strip()
     if any(e.key == "const" and e.value.partition("=")[0] == name for e in entries):
-        raise _error(path, text, number, f"constant {name} is set twice in this model")
+        raise fail(f"constant {name} is set twice in this model", path, text, number)
     return Entry(number, "const", f"{name}={value}")
 
 
@@ -122,16 +124,16 @@ def command_line(model_files: ModelsFile, name: str, parser: argparse.ArgumentPa
         option = f"--{e.key}"
         if e.key in ("model", "const", "help", "resume") or option not in all_options:
             known = sorted(o[2:] for o in all_options if o not in ("--model", "--help", "--resume"))
-            raise _error(mf.path, mf.text, e.line, f"unknown setting '{e.key}' in model '{name}'",
+            raise fail(f"unknown setting '{e.key}' in model '{name}'", mf.path, mf.text, e.line,
                          hint="a setting is const NAME = VALUE or an option without its dashes: " + ", ".join(known))
         action = actions.get(option)
         if action is None:
             continue  # an option of another command (e.g. simulate's runs): not for this one
         takes_value = action.nargs != 0
         if takes_value and e.value is None:
-            raise _error(mf.path, mf.text, e.line, f"'{e.key}' needs a value", hint=f"write {e.key} VALUE, as --{e.key} VALUE")
+            raise fail(f"'{e.key}' needs a value", mf.path, mf.text, e.line, hint=f"write {e.key} VALUE, as --{e.key} VALUE")
         if not takes_value and e.value is not None:
-            raise _error(mf.path, mf.text, e.line, f"'{e.key}' is a flag and takes no value", hint=f"write {e.key} alone")
+            raise fail(f"'{e.key}' is a flag and takes no value", mf.path, mf.text, e.line, hint=f"write {e.key} alone")
         if takes_value:
             _check_value(mf, e, action)
         if isinstance(action, argparse._AppendAction) and getattr(given, action.dest) not in (None, []):
@@ -144,9 +146,9 @@ def _check_value(mf: ModelsFile, e: Entry, action: argparse.Action) -> None:
     try:
         value = action.type(e.value) if action.type is not None else e.value
     except (argparse.ArgumentTypeError, ValueError, TypeError) as err:
-        raise _error(mf.path, mf.text, e.line, f"bad value for '{e.key}': {err}") from None
+        raise fail(f"bad value for '{e.key}': {err}", mf.path, mf.text, e.line) from None
     if action.choices is not None and value not in action.choices:
-        raise _error(mf.path, mf.text, e.line, f"bad value for '{e.key}': {e.value!r}",
+        raise fail(f"bad value for '{e.key}': {e.value!r}", mf.path, mf.text, e.line,
                      hint="one of " + ", ".join(map(str, action.choices)))
 
 

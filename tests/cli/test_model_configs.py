@@ -84,3 +84,13 @@ def test_the_shipped_models_file_of_raft():
     run = modelcheck("check", SPECS / "raft.spec", "--model", "one_message", "--json")
     assert run.returncode == 0, run.out
     assert run.json()["distinct_states"] == 1760
+
+
+def test_every_model_the_readme_uses_exists():
+    import re
+    from conftest import REPO
+    from modelcheck.model_config import models_path, read_models
+    uses = re.findall(r"modelcheck \w+ (specs/\S+\.spec) .*?--model (\w+)", (REPO / "README.md").read_text())
+    assert len(uses) >= 3
+    for spec, name in uses:
+        assert name in read_models(models_path(REPO / spec)).models, (spec, name)
