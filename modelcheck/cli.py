@@ -164,6 +164,7 @@ def add_spec_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("spec", help="the spec file, e.g. specs/paxos.spec")
     parser.add_argument("--const", action="append", type=_const, default=[], metavar="NAME=VALUE",
                         help="override a constant; VALUE is a spec expression, e.g. Ballots=0..2, Values={v1}")
+    parser.set_defaults(reads_models_file=True)  # --model names a model of SPEC.models (model_config.py)
     parser.add_argument("--model", metavar="NAME",
                         help="take constants, invariants and options from model NAME of SPEC.models "
                              "beside the spec (the command line overrides them)")
@@ -236,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.started = time.perf_counter()
     try:
-        if getattr(args, "model", None):
+        if getattr(args, "reads_models_file", False) and args.model:
             args = parser.parse_args(model_config.expand(argv, args, parser.commands))
             args.started = time.perf_counter()
         args.argv = list(argv)

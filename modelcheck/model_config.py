@@ -163,7 +163,7 @@ def expand(argv: list[str], args: argparse.Namespace, parsers: dict[str, argpars
         mf = read_models(path)
     except (OSError, UnicodeDecodeError) as e:
         raise SpecError(f"cannot read {path}: {e}") from None
-    all_options = {opt for p in parsers.values() if any("--model" in a.option_strings for a in p._actions)
+    all_options = {opt for p in parsers.values() if p.get_default("reads_models_file")
                    for a in p._actions for opt in a.option_strings if opt.startswith("--")}
     words = command_line(mf, args.model, parsers[args.command], args, all_options)
     return argv[:1] + words + argv[1:]
