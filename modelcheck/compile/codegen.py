@@ -407,6 +407,9 @@ class _Codegen:
                 at_load += ["try:", f"    CHECK_{check.name} = not ({tests})",
                             "except Exception:  # a constant not computable here (guarded in the spec?)",
                             f"    CHECK_{check.name} = True"]
+        if all(not check.always for check in checks):  # every doubt decided at load: maybe no check at all
+            flags = " or ".join(f"CHECK_{check.name}" for check in checks)
+            at_load += [f"if not ({flags}):", "    type_check = None  # every constant assigned is in type"]
         return lines + ["    return None", ""], at_load + [""]
 
     def _stmts(self, stmts: list, assigned: dict[str, str], binders: list, indent: int, loops: int) -> list[str]:
