@@ -134,3 +134,12 @@ def test_the_shipped_specs_stay_in_their_types():
     assert run.returncode == 0 and run.json()["distinct_states"] == 3921
     run = modelcheck("check", SPECS / "two_phase.spec", "--json")
     assert run.returncode == 0, run.out
+
+
+def test_the_z3_crosscheck_reports_the_type_violation_first(tmp_path):
+    # Z3's encoding of 0..3 cannot hold 4: the type check, run before the invariants, stops first
+    spec = write(tmp_path, COUNTER + "invariant NonNegative: x >= 0\n")
+    run = modelcheck("check", spec, "--no-deadlock", "--z3")
+    assert run.returncode == 1, run.out
+    assert "x = 4 is outside its declared type 0..3" in run.stdout
+    assert "0 disagreements" in run.stderr
