@@ -197,7 +197,7 @@ class TypeGuard:
     def _shown_call(self, e: A.Call, t: A.TypeExpr, env: _Env) -> Obligations | None:
         a = e.args
         if e.func == "put" and isinstance(t, A.FnType):
-            return _all([lambda: self.shown(a[0], t, env), lambda: self.key_in(a[1], t.domain, env),
+            return _all([lambda: self.shown(a[0], t, env), lambda: self.shown(a[1], t.domain, env),
                          lambda: self.shown(a[2], t.codomain, env)])
         if e.func == "append" and isinstance(t, A.SeqType) and t.max_len is None:
             return _all([lambda: self.shown(a[0], t, env), lambda: self.shown(a[1], t.elem, env)])
@@ -234,9 +234,6 @@ class TypeGuard:
             return then(info.decl.body, inner)
         finally:
             self.depth -= 1
-
-    def key_in(self, k: A.Expr, dom: A.TypeExpr, env: _Env) -> Obligations | None:
-        return self.shown(k, dom, env)
 
     def elements_in(self, s: A.Expr, elem: A.TypeExpr, env: _Env) -> Obligations | None:
         """Every element of the set s is in elem."""
