@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -22,6 +23,12 @@ from .history import cli as history_cli
 
 EXIT = {Outcome.OK: 0, Outcome.VIOLATION: 1, Outcome.DEADLOCK: 1, Outcome.ERROR: 2, Outcome.INCOMPLETE: 3}
 EXIT_INTERRUPTED = 130
+EXIT_CODES_HELP = """exit codes:
+  0    every invariant holds (and no deadlock, unless --no-deadlock)
+  1    an invariant is violated, a variable left its declared type, or a deadlock was reached
+  2    bad input or usage (the message names file:line:col), or the spec failed while being evaluated
+  3    stopped early by --max-states, --max-depth, --timeout or --memory (statistics so far printed)
+  130  interrupted with Ctrl-C (statistics so far printed)"""
 
 
 class TerminalProgress:
@@ -41,12 +48,37 @@ class TerminalProgress:
             sys.stderr.write("\n")
 
 
+class LogProgress:
+    """A progress line on stderr every `every` seconds, for logs and CI (stderr not a terminal)."""
+
+    def __init__(self, every: float) -> None:
+        self.every = every  # the explorer reports at least this often (bfs.Reporter)
+        self.last = time.perf_counter()
+
+    def progress(self, stats: Stats) -> None:
+        now = time.perf_counter()
+        if now - self.last >= self.every:
+            self.last = now
+            from .report.text import render_progress_line
+            print(render_progress_line(stats), file=sys.stderr, flush=True)
+
+    def clear(self) -> None:
+        pass
+
+
 class Silent:
     def progress(self, stats: Stats) -> None:
         pass
 
     def clear(self) -> None:
         pass
+
+
+def progress_reporter(args: argparse.Namespace):
+    """A live line on a terminal; a line every --progress seconds (default 60) otherwise."""
+    if sys.stderr.isatty():
+        return Silent() if args.json else TerminalProgress()
+    return LogProgress(args.progress)
 
 
 def _const(text: str) -> tuple[str, str]:
@@ -90,7 +122,8 @@ def build_parser() -> argparse.ArgumentParser:
     from .z3 import cli as z3_cli
     parser = argparse.ArgumentParser(prog="modelcheck", description="Model checker for distributed protocols.")
     sub = parser.add_subparsers(dest="command", required=True)
-    check = sub.add_parser("check", help="explore every reachable state and check the invariants")
+    check = sub.add_parser("check", help="explore every reachable state and check the invariants",
+                           epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_spec_arguments(check)
     check.add_argument("--inv", action="append", default=None, metavar="NAME",
                        help="check only this invariant (repeatable); default: all")
@@ -113,6 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="seconds between checkpoints (default 300)")
     check.add_argument("--resume", metavar="DIR", help="continue the search saved in DIR")
     check.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    check.add_argument("--progress", type=_seconds, default=60.0, metavar="SECONDS",
+                       help="when stderr is not a terminal, print a progress line every SECONDS (default 60)")
     check.add_argument("--dump-code", metavar="FILE", help="write the generated Python module to FILE")
     trace_cli.add_trace_arguments(check)  # --out-itf, --dot, --svg, --png, --msc, --html
     z3_cli.add_check_arguments(check, _positive)
@@ -125,6 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     lsp = sub.add_parser("lsp", help="run the language server for editors (LSP on stdin/stdout; needs pygls)")
     lsp.add_argument("--stdio", action="store_true", help="accepted for editors that pass it; stdio is the only transport")
     lsp.set_defaults(run=lambda args: run_server())
+    parser.commands = sub.choices  # for --model: each command's options (model_config.py)
     return parser
 
 
@@ -133,6 +169,10 @@ def add_spec_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("spec", help="the spec file, e.g. specs/paxos.spec")
     parser.add_argument("--const", action="append", type=_const, default=[], metavar="NAME=VALUE",
                         help="override a constant; VALUE is a spec expression, e.g. Ballots=0..2, Values={v1}")
+    parser.set_defaults(reads_models_file=True)  # --model names a model of SPEC.models (model_config.py)
+    parser.add_argument("--model", metavar="NAME",
+                        help="take constants, invariants and options from model NAME of SPEC.models "
+                             "beside the spec (the command line overrides them)")
 
 
 def load_spec(args: argparse.Namespace):
@@ -148,13 +188,16 @@ def run_check(args: argparse.Namespace) -> int:
     from .explore.bfs import Limits
     from .explore.checkpoint import Checkpointer
     from .report.json_out import result_json
-    from .report.text import render_result
+    from .report.text import render_header, render_result
     from .z3 import cli as z3_cli
     compiled = load_spec(args)
     trace_cli.check_trace_outputs(args, compiled)  # fail before the search, not after it
     if args.dump_code:
         Path(args.dump_code).write_text(compiled.source)
-    reporter = TerminalProgress() if sys.stderr.isatty() and not args.json else Silent()
+    reporter = progress_reporter(args)
+    invariants = list(args.inv or compiled.model.invariant_names)
+    print(render_header(compiled.checked.spec.name, args.spec, compiled.model.describe_constants(), invariants,
+                        args.workers, not args.no_deadlock), file=sys.stderr, flush=True)
     limits = Limits(args.max_states, args.max_depth, not args.no_deadlock, memory=args.memory,
                     timeout=args.timeout, timeout_from=args.started)  # loading counts
     checkpoint = Checkpointer(args.checkpoint, args.checkpoint_every) if args.checkpoint else None
@@ -165,9 +208,11 @@ def run_check(args: argparse.Namespace) -> int:
     result = pipeline.check(compiled, args.inv, limits, reporter, args.workers, checkpoint, args.resume,
                             args.engine, args.ray_address)
     reporter.clear()
+    if result.stopped_because == "interrupted" and checkpoint is not None and checkpoint.written:
+        print(f"A checkpoint of the search is saved in {args.checkpoint}; continue it with:\n"
+              f"  {resume_command(args)}", file=sys.stderr)
     if z3_run is not None:
         z3_run.finish(result)
-    invariants = list(args.inv or compiled.model.invariant_names)
     spec_name = compiled.checked.spec.name
     if args.json:
         print(json.dumps(result_json(spec_name, result, compiled.model.describe_constants())))
@@ -176,6 +221,20 @@ def run_check(args: argparse.Namespace) -> int:
     for note in trace_cli.write_trace_outputs(args, compiled, result.violation):
         print(note, file=sys.stderr)
     return _exit_code(result)
+
+
+def resume_command(args: argparse.Namespace) -> str:
+    """The command line that continues an interrupted check from its checkpoint: this one,
+    with --resume DIR (and --checkpoint DIR, to keep saving)."""
+    words, skip = [], False
+    for word in args.argv:
+        if skip:
+            skip = False
+        elif word in ("--resume",):
+            skip = True
+        elif not word.startswith("--resume="):
+            words.append(word)
+    return shlex.join(["modelcheck", *words, "--resume", args.checkpoint])
 
 
 def _exit_code(result: CheckResult) -> int:
@@ -189,9 +248,15 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["history"]:  # its own parser: the others' would import the spec machinery
         args = history_cli.parse_args(argv[1:], _seconds)
     else:
-        args = build_parser().parse_args(argv)
+        parser = build_parser()
+        args = parser.parse_args(argv)
     args.started = time.perf_counter()
     try:
+        if getattr(args, "reads_models_file", False) and args.model:
+            from . import model_config
+            args = parser.parse_args(model_config.expand(argv, args, parser.commands))
+            args.started = time.perf_counter()
+        args.argv = list(argv)
         return args.run(args)
     except (SpecError, SpecErrors) as e:
         print(e.render(), file=sys.stderr)

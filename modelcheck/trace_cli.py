@@ -307,8 +307,9 @@ def run_replay(args: argparse.Namespace, load_spec: Callable) -> int:
     print(render_replay(compiled.checked.spec.name, args.trace, result, len(trace)))
     if result.ok:
         last = len(result.trace) - 1
-        broken = [name for i, name in result.violations if i == last]
-        violation = Violation("invariant", broken[0], result.trace) if broken else None
+        broken = [("type", problem) for i, problem in result.outside_types if i == last] + [
+            ("invariant", name) for i, name in result.violations if i == last]
+        violation = Violation(*broken[0], result.trace) if broken else None
         for note in write_trace_outputs(args, compiled, violation, result.trace, f"replayed from {args.trace}", loop):
             print(note, file=sys.stderr)
         return EXIT_OK

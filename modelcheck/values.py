@@ -343,6 +343,13 @@ def to_itf(v: Any, k: Kind, symbols: tuple[str, ...], layouts: tuple[tuple[str, 
     return repr(v)
 
 
+def angle_brackets(parts: list[str]) -> str:
+    """A tuple or sequence from its elements' text: <<a, b>>, spaced inside where an element
+    itself starts or ends with angle brackets: << <<c2, 2>>, 3 >>, not <<<<c2, 2>>, 3>>."""
+    inner = ", ".join(parts)
+    return "<<" + (" " if inner.startswith("<") else "") + inner + (" " if inner.endswith(">") else "") + ">>"
+
+
 def show(v: Any, record: Callable[[dict], str] | None = None) -> str:
     """An ITF value as text in the spec language's notation; `record` may write records
     differently (pictures write messages as constructors: 1b(acc: a1, ...))."""
@@ -356,7 +363,7 @@ def show(v: Any, record: Callable[[dict], str] | None = None) -> str:
         if isinstance(x, int):
             return str(x)
         if isinstance(x, list):
-            return "<<" + ", ".join(go(y) for y in x) + ">>"
+            return angle_brackets([go(y) for y in x])
         if isinstance(x, dict):
             if "#bigint" in x:
                 return str(x["#bigint"])
@@ -365,7 +372,7 @@ def show(v: Any, record: Callable[[dict], str] | None = None) -> str:
             if "#map" in x:
                 return "[" + ", ".join(f"{go(k)} -> {go(y)}" for k, y in x["#map"]) + "]"
             if "#tup" in x:
-                return "<<" + ", ".join(go(y) for y in x["#tup"]) + ">>"
+                return angle_brackets([go(y) for y in x["#tup"]])
             if "#unserializable" in x:
                 return str(x["#unserializable"])
             if record is not None:

@@ -3,6 +3,7 @@ spec writers and evaluators, and builders for ITF values (the encoding of report
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +20,10 @@ PAXOS = SPECS / "paxos.spec"
 PAXOS_BUGGY = SPECS / "paxos_buggy.spec"
 
 NO_DEADLOCK = Limits(check_deadlock=False)
+# Tests that render .svg/.png pictures need graphviz's programs (dot for traces and graphs,
+# neato for sequence charts and history timelines); without them they skip, saying why.
+HAVE_GRAPHVIZ = shutil.which("dot") is not None and shutil.which("neato") is not None
+needs_graphviz = pytest.mark.skipif(not HAVE_GRAPHVIZ, reason="graphviz's dot/neato are not installed (apt-get install graphviz)")
 CLI_TIMEOUT = 300  # seconds; generous, so that a slow machine fails on a result, not a timeout
 
 
@@ -27,6 +32,11 @@ CLI_TIMEOUT = 300  # seconds; generous, so that a slow machine fails on a result
 def I(n: int) -> dict:
     """An ITF integer."""
     return {"#bigint": str(n)}
+
+
+def MV(name: str) -> dict:
+    """A model value as --json writes it (ITF files write a plain string)."""
+    return {"#model": name}
 
 
 def S(*elems) -> dict:

@@ -29,8 +29,8 @@ DOC = REPO / "docs" / "errors.md"
 
 # Where messages come from: the checker and the readers of its input files.
 SOURCES = ["modelcheck/lang/*.py", "modelcheck/compile/*.py", "modelcheck/values.py", "modelcheck/pipeline.py",
-           "modelcheck/cli.py", "modelcheck/explore/*.py", "modelcheck/report/itf.py", "modelcheck/evaluate.py",
-           "modelcheck/repl.py"]
+           "modelcheck/cli.py", "modelcheck/model_config.py", "modelcheck/explore/*.py", "modelcheck/report/itf.py",
+           "modelcheck/evaluate.py", "modelcheck/repl.py"]
 RAISERS = {"SpecError", "fail", "EvalError", "ItfError", "CheckpointError", "ArgumentTypeError"}
 # Messages no input can trigger; each says why.
 UNREACHABLE = {

@@ -12,11 +12,12 @@ from ..lang.errors import Span, SpecError, attach_source
 from ..lang.kinds import Kind
 from ..lang.typecheck import CheckedSpec
 from ..values import EvalError, explain, show, to_itf
-from .codegen import GeneratedModule, generate
+from .codegen import GeneratedModule, ModuleCode, generate, source_text
 from .explain import GuardWatch
 from .loader import TooComplex, failing_line, failing_locals, failing_module_line, load, spec_location
 from .fingerprint import fingerprint_function
 from .packing import StateCodec, state_codec
+from .typeguard import TypeGuard, locate
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,9 @@ class CompiledModel:
         self._var_kinds = [checked.var_kinds[v] for v in self.var_names]
         self._arg_kinds = [_binder_kinds(checked, d) for d in checked.spec.of(A.ActionDecl)]
         self._invariants = dict(zip(gen.invariant_names, ns["INVARIANTS"]))
+        # None, or a function of the state: None if it is in its declared types, else a message
+        self.type_check = ns["type_check"]
+        ns["TYPE_ERROR"] = self.type_error
         self.fingerprint = fingerprint_function(
             self._var_kinds, gen.layouts, ns["INT_DOMAINS"],
             [sorted(ns[f"C_{name}"]) for name in checked.symmetry], len(gen.symbols))
@@ -164,9 +168,50 @@ class CompiledModel:
                 message = f"record has no field '{missing[0]}'" + message[len("record has no such field"):]
         return message + (f" ({context})" if context else "")
 
+    def type_error(self, st, index: int) -> str:
+        """What is outside its declared type in variable `index` of the state: the innermost
+        part found, where it is, and the type it is not in."""
+        decl = self.checked.vars[index]
+        code = ModuleCode(self.checked, self.gen)
+        tests: dict[int, Callable[[Any], bool]] = {}
+
+        def in_type(t: A.TypeExpr, value) -> bool:
+            if id(t) not in tests:
+                tests[id(t)] = eval(f"lambda x: {code.type_pred(t, 'x', 0, False, partial=True)}", self.ns)
+            return tests[id(t)](value)
+
+        guard = TypeGuard(self.checked, code._constant)
+        misfit = locate(guard, in_type, decl.type, st[index], self._var_kinds[index], layouts=self.gen.layouts)
+        where = decl.name
+        for step, part, kind in misfit.steps:
+            if step == "element":
+                where = f"element {self._show(part, kind)} of {where}"
+            elif step == "key":
+                where = f"{_parenthesized(where)}[{self._show(part, kind)}]"
+            elif step == "index":
+                where = f"{_parenthesized(where)}[{part}]"
+            else:
+                where = f"{_parenthesized(where)}.{part}"
+        place = f"{decl.span.file.rsplit('/', 1)[-1]}:{decl.span.line}"
+        declared = f"var {decl.name} : {source_text(self.checked.spec, decl.type)}, {place}" if misfit.steps else place
+        reason = f": {misfit.reason}" if misfit.reason else ""
+        if misfit.steps and misfit.steps[-1][0] == "key" and misfit.reason:
+            return (f"{where}: {_parenthesized(where.rsplit('[', 1)[0])} has a key outside the domain "
+                    f"{source_text(self.checked.spec, misfit.type)} ({declared})")
+        return (f"{where} = {self._show(misfit.value, misfit.kind)} is outside "
+                f"{'its declared type ' if not misfit.steps else ''}{source_text(self.checked.spec, misfit.type)}"
+                f"{reason} ({declared})")
+
+    def _show(self, value, kind: Kind) -> str:
+        return show(to_itf(value, kind, self.gen.symbols, self.gen.layouts))
+
     def describe_constants(self) -> dict[str, Any]:
         return {d.name: to_itf(self.ns[f"C_{d.name}"], self.checked.const_kinds[d.name],
                                self.gen.symbols, self.gen.layouts) for d in self.checked.consts}
+
+
+def _parenthesized(where: str) -> str:
+    return f"({where})" if " " in where else where
 
 
 def _binder_kinds(checked: CheckedSpec, action: A.ActionDecl) -> dict[str, Kind]:

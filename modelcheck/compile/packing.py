@@ -38,7 +38,7 @@ from ..lang.kinds import (BoolK, FnK, IntK, Kind, ModelK, RecK, SeqK, SetK, StrK
                           UnionK)
 from ..lang.typecheck import CheckedSpec
 from ..values import canon
-from .codegen import GeneratedModule, _Codegen
+from .codegen import GeneratedModule, ModuleCode
 from .packing_parts import (SIGNED, UNENCODABLE, AnyMap, Collection, Enumerated, Fields, FiniteSet,
                             Flagged, IntFrom, KeyedMap, Memoized, Part, Union, codec_functions)
 
@@ -62,14 +62,6 @@ def state_codec(checked: CheckedSpec, gen: GeneratedModule, ns: dict) -> StateCo
 
 # ---------------------------------------------------------------- from types to parts
 
-class _DomainCode(_Codegen):
-    """The generator of the spec's code, for the set expressions of types: every
-    subexpression is computed where it is written (the K_ names belong to the module)."""
-
-    def _hoist(self, code: str) -> str:
-        return f"({code})"
-
-
 class _Types:
     """The parts of a spec's declared types, and of its kinds for values outside them."""
 
@@ -77,12 +69,7 @@ class _Types:
         self.c = checked
         self.ns = ns
         self.tags = {names: tag for tag, names in enumerate(gen.layouts)}
-        self.code = _DomainCode(checked)
-        # the module's ids of strings and record layouts, so that literals in types get the same
-        n_models = len(checked.model_values)
-        self.code.symbols = list(gen.symbols)
-        self.code.string_ids = {s: i for i, s in enumerate(gen.symbols[n_models:], n_models)}
-        self.code.layouts = dict(self.tags)
+        self.code = ModuleCode(checked, gen)
         self.general_parts: dict[Kind, Part] = {}
 
     def variable(self, t: A.TypeExpr, k: Kind) -> Part:

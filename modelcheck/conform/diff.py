@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..itfvalue import canonical, order_key
-from ..values import show
+from ..values import ModelValue, show
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,37 @@ def explain(path: str, a: Any, b: Any) -> list[str]:
         special = ("#bigint", "#set", "#map", "#tup")
         if not any(k in a for k in special) and not any(k in b for k in special) and set(a) == set(b):
             return [line for f in a for line in explain(f"{path}.{f}", a[f], b[f])]
-    return [f"{path}: spec {show(a)}, implementation {show(b)}"]
+    note = python_value_note(a, b)
+    return [f"{path}: spec {show(a)}, implementation {show(b)}" + (f" ({note})" if note else "")]
+
+
+def python_value_note(spec: Any, impl: Any) -> str | None:
+    """Why two values that may print alike differ: the implementation's side holds a Python
+    value, or the wrong ITF form, where the spec has a value of another kind. None if it
+    does not; the first such place inside sequences and tuples is named."""
+    if isinstance(spec, list) and isinstance(impl, list) and len(spec) == len(impl):
+        return next((n for n in map(python_value_note, spec, impl) if n), None)
+    if isinstance(spec, dict) and isinstance(impl, dict) and "#tup" in spec and "#tup" in impl:
+        return python_value_note(spec["#tup"], impl["#tup"])
+    forms = {"#tup": "a tuple (tuple_of(...))", "#set": "a set (set_of(...))", "#map": "a map (map_of(...))"}
+    wanted = next((text for key, text in forms.items() if isinstance(spec, dict) and key in spec), None)
+    if isinstance(spec, list):
+        wanted = "a sequence (a list)"
+    if isinstance(impl, ModelValue) and isinstance(spec, str) and not isinstance(spec, ModelValue) and impl == spec:
+        return f'the implementation gave the model value {impl} where the spec has the string "{spec}"'
+    if isinstance(spec, ModelValue) and isinstance(impl, str) and not isinstance(impl, ModelValue) and impl == spec:
+        return (f'the implementation gave the string "{impl}" where the spec has the model value {spec}: '
+                f'write model_value("{impl}")')
+    if isinstance(impl, (tuple, set, frozenset)) or impl is None:
+        return (f"the implementation gave a Python {type(impl).__name__}, not an ITF value"
+                + (f", where the spec has {wanted}" if wanted else ""))
+    if wanted and isinstance(impl, list):
+        return f"the implementation gave a sequence (a list) where the spec has {wanted}"
+    if wanted and isinstance(impl, dict) and not any(k in impl for k in forms):
+        return f"the implementation gave a record (a dict) where the spec has {wanted}"
+    if isinstance(spec, list) and isinstance(impl, dict) and "#tup" in impl:
+        return "the implementation gave a tuple (tuple_of(...)) where the spec has a sequence (a list)"
+    return None
 
 
 def _key(k: Any) -> str:

@@ -15,12 +15,12 @@ import functools
 import time
 from array import array
 from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol, Sequence
+from typing import Any, Protocol, Sequence
 
 from .checkpoint import Checkpointer, Snapshot, arrays_from, check_against
 from .checkpoint import load as checkpoint_load
 from .frontier import Frontier, MarshalCodec
-from .model import Codec, Model
+from .model import Codec, Model, StateChecks
 from .resources import TIMEOUT_GRACE, OutOfTime, describe_bytes, few_full_collections, rss_bytes, time_limit
 from .result import CheckResult, Outcome, Stats, Trace, Violation
 from .trace import rebuild_trace
@@ -38,6 +38,8 @@ class Limits:
 
 
 class Reporter(Protocol):
+    """Told the statistics every PROGRESS_EVERY seconds, or every `every` seconds if the
+    reporter has that attribute and it is shorter."""
     def progress(self, stats: Stats) -> None: ...
 
 
@@ -141,7 +143,7 @@ def bfs(model: Model, invariants: Sequence[str] | None = None, limits: Limits = 
 class Search:
     def __init__(self, model: Model, invariants: list[str], limits: Limits, reporter: Reporter):
         self.model = model
-        self.invariants: list[tuple[str, Callable[[Any], bool]]] = [(n, model.invariant(n)) for n in invariants]
+        self.checks = StateChecks(model, invariants)
         self.limits = limits
         self.reporter = reporter
         self.constraint = model.constraint()
@@ -150,9 +152,11 @@ class Search:
         self.stats = Stats(action_counts={a: 0 for a in model.action_names})
         self.started = time.perf_counter()
         self.last_report = self.started
+        self.report_every = min(PROGRESS_EVERY, getattr(reporter, "every", PROGRESS_EVERY))
         self.bounded = limits.timeout is not None or limits.memory is not None
         self.deadline = None if limits.timeout is None else (
             (self.started if limits.timeout_from is None else limits.timeout_from) + limits.timeout)
+        self.unexpanded = 0  # states found but not expanded, besides a batch being admitted
         self.frontier_depth = 0  # depth of the states being expanded; initial states have depth 1
         self.outside_checked = CheckedOnce()
         self.codec = ModelCodec(model)
@@ -295,7 +299,9 @@ class Search:
         next_level = self.new_frontier()
         size = len(level)
         batch_size = BATCH_SIZE if self.limits.memory is None else BATCH_SIZE_UNDER_BUDGET
+        self.unexpanded = size
         for n, (index, s) in enumerate(level.drain()):
+            self.unexpanded = size - n + len(next_level)
             if len(fps) >= batch_size:  # admit in slices: memory holds no level's duplicates
                 next_level.extend(self._admit(batch))
                 batch = _Batch()
@@ -335,6 +341,7 @@ class Search:
             if n % 512 == 0:
                 self._maybe_report(size - n)
         self._record_counts(counts)
+        self.unexpanded = len(next_level)
         next_level.extend(self._admit(batch))
         return next_level
 
@@ -365,7 +372,8 @@ class Search:
         base = len(self.visited)
         # Candidates after a reportable state outside the constraint come after the end.
         end = batch.outside[0] if batch.outside is not None else len(batch)
-        new_positions = self.visited.add_batch(batch.fps[:end], batch.parents[:end], batch.actions[:end])
+        room = None if self.limits.max_states is None else max(0, self.limits.max_states - base)
+        new_positions = self.visited.add_batch(batch.fps[:end], batch.parents[:end], batch.actions[:end], room)
         self.stats.distinct = len(self.visited)
         if new_positions or batch.outside is not None:  # depth: that of the deepest state found
             self.stats.depth = max(self.stats.depth, self.frontier_depth + 1)
@@ -376,28 +384,30 @@ class Search:
             if broken is not None:
                 self._violation(broken, base + k)
             new_states.append((base + k, t))
-        if batch.outside is not None:
+        full = room is not None and len(new_positions) == room
+        if batch.outside is not None and not full:  # beyond the last state admitted: not reached
             _, broken, parent, action, t = batch.outside
             self._violation(broken, parent, (action, t))
         if self.limits.max_states is not None and self.stats.distinct >= self.limits.max_states:
-            self.stats.queue = len(new_states)
+            # left to explore: the rest of this level, what the next one has so far, and these
+            self.stats.queue = self.unexpanded + len(new_states)
             raise Found(self._result(Outcome.INCOMPLETE, stopped=f"max states {self.limits.max_states}"))
         return new_states
 
-    def _broken_invariant(self, t, index: int, last=None) -> str | None:
+    def _broken_invariant(self, t, index: int, last=None) -> tuple[str, str] | None:
+        """(kind, name) of the first check t fails: "type" or "invariant" (StateChecks)."""
         try:  # not _guarded: this runs for every new state and invariant
-            for name, holds in self.invariants:
-                if not holds(t):
-                    return name
+            return self.checks.first_broken(t)
         except (Found, KeyboardInterrupt, MemoryError):
             raise
         except Exception as e:
             self._spec_error(e, index, last)
         return None
 
-    def _violation(self, name: str, index: int, last=None):
+    def _violation(self, broken: tuple[str, str], index: int, last=None):
+        kind, name = broken
         trace = rebuild_trace(self.model, self.visited, index, last)
-        raise Found(self._result(Outcome.VIOLATION, Violation("invariant", name, trace)))
+        raise Found(self._result(Outcome.VIOLATION, Violation(kind, name, trace)))
 
     def _guarded(self, fn, index: int, last=None):
         """Run spec code; an error in it ends the search with the trace to where it happened."""
@@ -420,7 +430,7 @@ class Search:
         now = time.perf_counter()
         if self.bounded:
             self._check_resources(now, remaining)
-        if now - self.last_report >= PROGRESS_EVERY:
+        if now - self.last_report >= self.report_every:
             self.last_report = now
             self.stats.seconds = now - self.started
             self.stats.queue = remaining

@@ -46,7 +46,30 @@ class Model(Protocol):
     def explain_error(self, e: Exception) -> str:
         """An exception raised by the model's code, as a message for the user."""
 
+    # Optional: `type_check`, None or a function of a state returning None when every
+    # variable is within its declared type, else a message saying what is outside.
     # Optional: `codec: Codec`, compact bytes for the states of this model (the compiled spec
     # derives them from the declared types). Without it the queue marshals states.
     # Optional: `describe_aliases(s) -> dict[str, Any]`, values computed for reports only
     # (the spec's `alias` declarations), shown beside the state in traces.
+
+
+class StateChecks:
+    """What every state the explorers meet must satisfy: its variables within their declared
+    types (if the model checks them), then the chosen invariants, in order. A type
+    violation comes first: invariants need not make sense of values outside the types."""
+
+    def __init__(self, model: Model, invariants: Sequence[str]):
+        self.type_check: Callable[[State], str | None] | None = getattr(model, "type_check", None)
+        self.invariants = [(n, model.invariant(n)) for n in invariants]
+
+    def first_broken(self, s: State) -> tuple[str, str] | None:
+        """None, or (kind, name): ("type", the message) or ("invariant", its name)."""
+        if self.type_check is not None:
+            problem = self.type_check(s)
+            if problem is not None:
+                return "type", problem
+        for name, holds in self.invariants:
+            if not holds(s):
+                return "invariant", name
+        return None

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 from .bfs import CheckedOnce, Found, Limits, NullReporter, Reporter, Search, explain_error
-from .model import Model
+from .model import Model, StateChecks
 from .resources import few_full_collections, rss_bytes
 from .result import CheckResult, Outcome, Stats, Trace, Violation
 from .trace import rebuild_trace
@@ -49,17 +49,18 @@ class _Event:
     position: int             # candidate position (within the worker, then made global)
     kind: str                 # "outside" (a state outside the constraint breaks an invariant),
                               # "deadlock", "error"
-    name: str                 # invariant name or error message
+    name: str                 # invariant name, type violation or error message
     parent: int               # global index of the state being expanded
     action: int = -1
     state: bytes | None = None  # marshalled unstored state, for "outside" and constraint errors
+    violation: str = "invariant"  # for "outside": the kind of check broken ("invariant", "type")
 
 
 class _Worker:
     def __init__(self, model: Model, invariants: list[str], check_deadlock: bool):
         self.model = model
         self.actions = list(enumerate(model.actions()))
-        self.invariants = [(n, model.invariant(n)) for n in invariants]
+        self.checks = StateChecks(model, invariants)
         self.constraint = model.constraint()
         self.check_deadlock = check_deadlock
         self.outside_checked = CheckedOnce()
@@ -92,9 +93,10 @@ class _Worker:
                             continue
                         if constraint is not None and not constraint(t):
                             if event is None and self.outside_checked.first_time(fingerprint(t)):
-                                broken = self._broken(t)
+                                broken = self.checks.first_broken(t)
                                 if broken is not None:
-                                    event = _Event(len(fps), "outside", broken, index, a, marshal.dumps(t))
+                                    event = _Event(len(fps), "outside", broken[1], index, a, marshal.dumps(t),
+                                                   broken[0])
                             continue
                         f = fingerprint(t)
                         if f in seen:  # a repeat within the slice: the coordinator keeps the first
@@ -117,23 +119,17 @@ class _Worker:
                 break
         return fps.tobytes(), parents.tobytes(), acts.tobytes(), counts, event
 
-    def _broken(self, t) -> str | None:
-        for name, holds in self.invariants:
-            if not holds(t):
-                return name
-        return None
-
     def keep(self, positions: list[int]):
         """Keep the new states among the candidates; return the first broken invariant."""
         self.new = [self.candidates[j] for j in positions]
         self.candidates = []
         for k, t in enumerate(self.new):
             try:
-                broken = self._broken(t)
+                broken = self.checks.first_broken(t)
             except Exception as e:
                 return k, "error", explain_error(self.model, e)
             if broken is not None:
-                return k, "invariant", broken
+                return (k, *broken)
         return None
 
     def rebalance(self, mine: tuple[int, int], give: list[tuple[int, int, int]]):
@@ -268,8 +264,12 @@ class _Coordinator(Search):
         first_event = min(events, key=lambda e: e.position) if events else None
         limit = first_event.position if first_event is not None else len(fps)
         index0 = len(self.visited)
+        room = None if self.limits.max_states is None else max(0, self.limits.max_states - index0)
         new_positions = self.visited.add_batch(fps[:limit].tolist(), parents[:limit].tolist(),
-                                               actions[:limit].tolist())
+                                               actions[:limit].tolist(), room)
+        if room is not None and len(new_positions) == room and first_event is not None \
+                and new_positions and first_event.position > new_positions[-1]:
+            first_event = None  # after the last state --max-states lets in: never reached
         self.stats.distinct = len(self.visited)
         if new_positions or first_event is not None:
             self.stats.depth = max(self.stats.depth, self.frontier_depth + 1)
@@ -283,6 +283,7 @@ class _Coordinator(Search):
         checks = self._call_all("keep", [(positions,) for positions in per_worker])
         self._first_violation(checks, per_worker, offsets, new_positions, index0, first_event)
         if self.limits.max_states is not None and self.stats.distinct >= self.limits.max_states:
+            self.stats.queue = len(new_positions)  # the level is expanded: what is left is the next one
             raise Found(self._result(Outcome.INCOMPLETE, stopped=f"max states {self.limits.max_states}"))
         return self._rebalance([len(p) for p in per_worker])
 
@@ -302,7 +303,7 @@ class _Coordinator(Search):
             trace = rebuild_trace(self.model, self.visited, index)
             if kind == "error":
                 raise Found(self._result(Outcome.ERROR, Violation("error", name, trace)))
-            raise Found(self._result(Outcome.VIOLATION, Violation("invariant", name, trace)))
+            raise Found(self._result(Outcome.VIOLATION, Violation(kind, name, trace)))
 
     def _stop_at_event(self, e: _Event) -> None:
         last = (e.action, marshal.loads(e.state)) if e.state is not None else None
@@ -314,7 +315,7 @@ class _Coordinator(Search):
             raise Found(self._result(Outcome.DEADLOCK, Violation("deadlock", "deadlock", trace)))
         if e.kind == "error":
             raise Found(self._result(Outcome.ERROR, Violation("error", e.name, trace)))
-        raise Found(self._result(Outcome.VIOLATION, Violation("invariant", e.name, trace)))
+        raise Found(self._result(Outcome.VIOLATION, Violation(e.violation, e.name, trace)))
 
     def _rebalance(self, counts: list[int]) -> list[int]:
         """Move states between neighbours so that each worker owns an equal contiguous slice."""

@@ -16,7 +16,7 @@ from typing import Any, Callable, Sequence
 
 from ..itfvalue import canonical
 from ..values import EvalError
-from .model import Model, State
+from .model import Model, State, StateChecks
 from .result import Trace, TraceStep
 from .trace import aliases_of
 
@@ -66,6 +66,7 @@ class ReplayResult:
     rejection: Rejection | None = None
     violations: tuple[tuple[int, str], ...] = ()  # (state index, invariant) of states breaking one
     states: tuple[State, ...] = ()             # the model's states of the steps accepted
+    outside_types: tuple[tuple[int, str], ...] = ()  # (state index, what is outside its declared type)
 
     @property
     def ok(self) -> bool:
@@ -81,14 +82,16 @@ class _Replay:
     def __init__(self, model: Model, trace: Trace, invariants: list[str], explain: Explainer | None):
         self.model = model
         self.trace = trace
-        self.invariants = [(n, model.invariant(n)) for n in invariants]
+        self.checks = StateChecks(model, invariants)
         self.explain = explain
         self.accepted: list[TraceStep] = []
         self.violations: list[tuple[int, str]] = []
         self.states: list[State] = []
+        self.outside_types: list[tuple[int, str]] = []
 
     def done(self, rejection: Rejection | None = None) -> ReplayResult:
-        return ReplayResult(Trace(tuple(self.accepted)), rejection, tuple(self.violations), tuple(self.states))
+        return ReplayResult(Trace(tuple(self.accepted)), rejection, tuple(self.violations),
+                            states=tuple(self.states), outside_types=tuple(self.outside_types))
 
     def run(self) -> ReplayResult:
         steps = self.trace.steps
@@ -196,7 +199,11 @@ class _Replay:
     def _accept(self, i: int, step: TraceStep, s: State) -> None:
         self.accepted.append(step)
         self.states.append(s)
-        for name, holds in self.invariants:
+        if self.checks.type_check is not None:
+            problem = self.checks.type_check(s)
+            if problem is not None:
+                self.outside_types.append((i, problem))
+        for name, holds in self.checks.invariants:
             try:
                 ok = holds(s)
             except Exception:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 from ..values import EvalError
-from .model import Model
+from .model import Model, StateChecks
 from .result import Outcome, Trace, Violation
 from .trace import trace_of
 
@@ -59,7 +59,7 @@ TraceSink = Callable[[int, Trace], None]
 def simulate(model: Model, invariants: Sequence[str] | None = None, runs: int = 1000, depth: int = 100,
              seed: int = 0, check_deadlock: bool = True, on_trace: TraceSink | None = None) -> SimResult:
     names = list(model.invariant_names if invariants is None else invariants)
-    checks = [(n, model.invariant(n)) for n in names]
+    checks = StateChecks(model, names)
     constraint = model.constraint()
     actions = list(enumerate(model.actions()))
     action_names = list(model.action_names)
@@ -79,7 +79,7 @@ def simulate(model: Model, invariants: Sequence[str] | None = None, runs: int = 
                 inits = list(model.init_states())
                 names0, args0, s = inits[rng.randrange(len(inits))]
                 path.append((-1, names0, args0, s))
-                found = _broken(checks, s)
+                found = checks.first_broken(s)
                 for _ in range(depth):
                     if found is not None:
                         break
@@ -93,7 +93,7 @@ def simulate(model: Model, invariants: Sequence[str] | None = None, runs: int = 
                             if t is s or t == s:  # a step that changes nothing is never taken
                                 continue
                             if constraint is not None and not constraint(t):
-                                broken = _broken(checks, t)  # checked, never extended (as in bfs.py)
+                                broken = checks.first_broken(t)  # checked, never extended (as in bfs.py)
                                 if broken is not None and found is None:
                                     found = broken
                                     path.append((a, step_names, step_args, t))
@@ -119,7 +119,7 @@ def simulate(model: Model, invariants: Sequence[str] | None = None, runs: int = 
                     path.append((a, step_names, step_args, s))
                     stats.taken[action_names[a]] += 1
                     stats.steps += 1
-                    found = _broken(checks, s)
+                    found = checks.first_broken(s)
             except KeyboardInterrupt:
                 raise
             except Exception as e:
@@ -131,19 +131,12 @@ def simulate(model: Model, invariants: Sequence[str] | None = None, runs: int = 
                     on_trace(run, trace)
                 if found is not None:
                     kind, name = found
-                    outcome = {"invariant": Outcome.VIOLATION, "deadlock": Outcome.DEADLOCK,
+                    outcome = {"invariant": Outcome.VIOLATION, "type": Outcome.VIOLATION, "deadlock": Outcome.DEADLOCK,
                                "error": Outcome.ERROR}[kind]
                     return finish(outcome, Violation(kind, name, trace), run)
     except KeyboardInterrupt:
         return finish(Outcome.INCOMPLETE)
     return finish(Outcome.OK)
-
-
-def _broken(checks, s) -> tuple[str, str] | None:
-    for name, holds in checks:
-        if not holds(s):
-            return ("invariant", name)
-    return None
 
 
 def _trace(model: Model, path) -> Trace:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-from .model import Model
+from .model import Model, StateChecks
 
 
 class TooManyStates(Exception):
@@ -27,7 +27,7 @@ class GraphNode:
     depth: int                     # 1 for initial states (TLC's convention)
     state: dict[str, Any]          # described (ITF)
     initial: bool = False
-    broken: tuple[str, ...] = ()   # invariants this state violates
+    broken: tuple[str, ...] = ()   # invariants this state violates ("type: ..." if outside the types)
     deadlock: bool = False
     outside: bool = False          # outside the state constraint: not explored
 
@@ -49,7 +49,7 @@ class StateGraph:
 
 def state_graph(model: Model, invariants: Sequence[str] | None = None, max_states: int = 500) -> StateGraph:
     names = tuple(model.invariant_names if invariants is None else invariants)
-    checks = [(n, model.invariant(n)) for n in names]
+    checks = StateChecks(model, names)
     constraint = model.constraint()
     graph = StateGraph(invariants=names)
     ids: dict[int, int] = {}
@@ -62,7 +62,9 @@ def state_graph(model: Model, invariants: Sequence[str] | None = None, max_state
         if len(graph.nodes) >= max_states:
             raise TooManyStates(max_states)
         n = GraphNode(len(graph.nodes), depth, model.describe(s))
-        n.broken = tuple(name for name, holds in checks if not holds(s))
+        problem = checks.type_check(s) if checks.type_check is not None else None
+        n.broken = (() if problem is None else (f"type: {problem}",)) + tuple(
+            name for name, holds in checks.invariants if not holds(s))
         n.outside = constraint is not None and not constraint(s)
         ids[fp] = n.id
         graph.nodes.append(n)

@@ -23,25 +23,29 @@ class VisitedStates:
     def __len__(self) -> int:
         return len(self.fps)
 
-    def add_batch(self, fps: list[int], parents: list[int], actions: list[int]) -> list[int]:
+    def add_batch(self, fps: list[int], parents: list[int], actions: list[int], limit: int | None = None) -> list[int]:
         """Add the candidates that are new; return their positions in the batch, in order.
 
         A candidate is new if its fingerprint is neither visited nor equal to that of an
         earlier candidate in the batch, so the first occurrence wins, as in a sequential BFS.
+        With `limit`, only the first `limit` new candidates are added (--max-states).
         """
-        if not fps:
+        if not fps or limit == 0:
             return []
         batch = np.fromiter(fps, dtype=np.int64, count=len(fps))
         unique, first = np.unique(batch, return_index=True)
         if len(self._sorted):
             pos = np.searchsorted(self._sorted, unique)
             seen = self._sorted[np.minimum(pos, len(self._sorted) - 1)] == unique
-            unique, first = unique[~seen], first[~seen]
-        if not len(unique):
+            first = first[~seen]
+        if not len(first):
             return []
-        self._sorted = np.concatenate((self._sorted, unique))
+        new_positions = np.sort(first)
+        if limit is not None:
+            new_positions = new_positions[:limit]
+        self._sorted = np.concatenate((self._sorted, batch[new_positions]))
         self._sorted.sort(kind="stable")
-        new = np.sort(first).tolist()
+        new = new_positions.tolist()
         for j in new:
             self.fps.append(fps[j])
             self.parents.append(parents[j])

@@ -10,7 +10,7 @@ short line.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from ..explore.result import TraceStep
 from ..values import ModelValue, show
@@ -49,43 +49,52 @@ def record(r: dict, fields: MessageFields | None = None, endpoints: bool = True)
     return f"{head}({body})" if tag is not None else "{" + body + "}"
 
 
-def call(action: str, args: dict[str, Any], fields: MessageFields | None = None) -> str:
-    return f"{action}(" + ", ".join(f"{k} = {compact(x, fields)}" for k, x in args.items()) + ")"
+def call(action: str, args: dict[str, Any], fields: MessageFields | None = None,
+         text: Callable[[Any], str] | None = None) -> str:
+    """An action and its arguments; `text` writes the values (default: compact, for pictures)."""
+    text = text or (lambda x: compact(x, fields))
+    return f"{action}(" + ", ".join(f"{k} = {text(x)}" for k, x in args.items()) + ")"
 
 
-def state_lines(step: TraceStep, previous: TraceStep | None, fields: MessageFields | None = None) -> list[str]:
+def state_lines(step: TraceStep, previous: TraceStep | None, fields: MessageFields | None = None,
+                text: Callable[[Any], str] | None = None) -> list[str]:
     """What a trace shows of one state: every variable of the first state, what the step
-    changed in the others; then the spec's aliases (computed columns) the same way."""
+    changed in the others; then the spec's aliases (computed columns) the same way. `text`
+    writes the values, as for changes."""
+    write = text or (lambda x: compact(x, fields))
     if previous is None:
-        return ([f"{name} = {compact(value, fields)}" for name, value in step.state.items()]
-                + [f"alias {name} = {compact(value, fields)}" for name, value in step.aliases.items()])
+        return ([f"{name} = {write(value)}" for name, value in step.state.items()]
+                + [f"alias {name} = {write(value)}" for name, value in step.aliases.items()])
     return ([line for name, value in step.state.items()
-             for line in changes(name, previous.state[name], value, fields)]
+             for line in changes(name, previous.state[name], value, fields, text)]
             + [line for name, value in step.aliases.items()
-               for line in changes(f"alias {name}", previous.aliases.get(name), value, fields)])
+               for line in changes(f"alias {name}", previous.aliases.get(name), value, fields, text)])
 
 
-def changes(name: str, old: Any, new: Any, fields: MessageFields | None = None) -> list[str]:
-    """How a variable changed: one short line per changed entry."""
+def changes(name: str, old: Any, new: Any, fields: MessageFields | None = None,
+            text: Callable[[Any], str] | None = None) -> list[str]:
+    """How a variable changed: one short line per changed entry. `text` writes the values:
+    show for text reports (the spec's notation, as everywhere else), compact (the default)
+    for pictures, which have less room."""
     if old == new:
         return []
+    text = text or (lambda x: compact(x, fields))
     bag = fields is not None and name == fields.var
     if isinstance(old, dict) and isinstance(new, dict):
         if "#set" in old and "#set" in new:
             added = [x for x in new["#set"] if x not in old["#set"]]
             removed = [x for x in old["#set"] if x not in new["#set"]]
-            return ([f"{name} + {compact(x, fields)}" for x in added]
-                    + [f"{name} − {compact(x, fields)}" for x in removed])
+            return [f"{name} + {text(x)}" for x in added] + [f"{name} − {text(x)}" for x in removed]
         if "#map" in old and "#map" in new:
-            return _map_changes(name, old["#map"], new["#map"], fields, bag)
+            return _map_changes(name, old["#map"], new["#map"], fields, bag, text)
         if not any(k.startswith("#") for k in (*old, *new)) and old.keys() == new.keys():
-            return [line for k in new for line in changes(f"{name}.{k}", old[k], new[k], fields)]
+            return [line for k in new for line in changes(f"{name}.{k}", old[k], new[k], fields, text)]
     if isinstance(old, list) and isinstance(new, list) and len(new) > len(old) and new[:len(old)] == old:
-        return [f"{name} ++ {compact(new[len(old):], fields)}"]
-    return [f"{name}: {compact(old, fields)} → {compact(new, fields)}"]
+        return [f"{name} ++ {text(new[len(old):])}"]
+    return [f"{name}: {text(old)} → {text(new)}"]
 
 
-def _map_changes(name: str, old: list, new: list, fields, bag: bool) -> list[str]:
+def _map_changes(name: str, old: list, new: list, fields, bag: bool, text: Callable[[Any], str]) -> list[str]:
     before = [(k, x) for k, x in old]
     after = [(k, x) for k, x in new]
     keys_before = [k for k, _ in before]
@@ -95,17 +104,17 @@ def _map_changes(name: str, old: list, new: list, fields, bag: bool) -> list[str
         if k in keys_before:
             y = before[keys_before.index(k)][1]
             if bag and y != x:
-                lines.append(f"{name}: {compact(k, fields)} ×{compact(y)} → ×{compact(x)}")
+                lines.append(f"{name}: {text(k)} ×{text(y)} → ×{text(x)}")
             else:
-                lines += changes(f"{name}[{compact(k, fields)}]", y, x, fields)
+                lines += changes(f"{name}[{text(k)}]", y, x, fields, text)
         elif bag:
-            count = compact(x)
-            lines.append(f"{name} + {compact(k, fields)}" + ("" if count == "1" else f" ×{count}"))
+            count = text(x)
+            lines.append(f"{name} + {text(k)}" + ("" if count == "1" else f" ×{count}"))
         else:
-            lines.append(f"{name}[{compact(k, fields)}] = {compact(x, fields)}  (new key)")
+            lines.append(f"{name}[{text(k)}] = {text(x)}  (new key)")
     for k, x in before:
         if k not in keys_after:
-            lines.append(f"{name} − {compact(k, fields)}" if bag else f"{name}[{compact(k, fields)}] removed")
+            lines.append(f"{name} − {text(k)}" if bag else f"{name}[{text(k)}] removed")
     return lines
 
 

@@ -27,7 +27,7 @@ WIDTH = 64              # characters per label line
 def verdict(v: Violation | None) -> str:
     if v is None:
         return ""
-    return {"invariant": f"violates {v.name}", "deadlock": "deadlock: no successor",
+    return {"invariant": f"violates {v.name}", "type": f"outside its type: {v.name}", "deadlock": "deadlock: no successor",
             "error": f"cannot be evaluated: {v.name}"}.get(v.kind, v.name)
 
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from ..explore.result import Trace, TraceStep
 from ..itfvalue import canonical, mark_model_values, model_values_in
-from ..values import ModelValue
+from ..values import ModelValue, angle_brackets
 
 FORMAT_DESCRIPTION = "https://apalache-mc.org/docs/adr/015adr-trace.html"
 ACTION_TAKEN = "mbt::actionTaken"
@@ -202,14 +202,14 @@ def itf_to_expression(v: Any) -> str:
     if isinstance(v, int):
         return str(v)
     if isinstance(v, list):
-        return "<<" + ", ".join(itf_to_expression(x) for x in v) + ">>"
+        return angle_brackets([itf_to_expression(x) for x in v])
     if isinstance(v, dict):
         if "#bigint" in v:
             return str(int(v["#bigint"]))
         if "#set" in v:
             return "{" + ", ".join(itf_to_expression(x) for x in v["#set"]) + "}"
         if "#tup" in v:
-            return "<<" + ", ".join(itf_to_expression(x) for x in v["#tup"]) + ">>"
+            return angle_brackets([itf_to_expression(x) for x in v["#tup"]])
         if "#map" in v:
             out = "[x in {} -> 0]"
             for k, x in v["#map"]:

@@ -1,10 +1,20 @@
-"""CheckResult -> the one JSON object that `modelcheck check --json` prints."""
+"""CheckResult -> the one JSON object that `modelcheck check --json` prints.
+
+Values are ITF values ({"#bigint": "3"}, {"#set": [...]}, {"#map": [...]}, {"#tup": [...]},
+records as objects, sequences as arrays, strings as strings) except model values, which ITF
+lacks: they are written {"#model": "a1"}, so that the model value a1 and the string "a1"
+never look alike. (ITF files, --out-itf, write model values as strings and list them in
+#meta.modelValues, as Apalache and Quint read them.)
+"""
 from __future__ import annotations
 
 from typing import Any
 
 from ..explore.result import CheckResult, Outcome, Trace
+from ..values import ModelValue
 from .text import never_enabled
+
+MODEL_VALUE = "#model"
 
 
 def result_json(spec: str, result: CheckResult, constants: dict[str, Any]) -> dict[str, Any]:
@@ -16,7 +26,7 @@ def result_json(spec: str, result: CheckResult, constants: dict[str, Any]) -> di
         "states_generated": result.stats.generated,
         "depth": result.stats.depth,
         "seconds": round(result.stats.seconds, 3),
-        "constants": constants,
+        "constants": json_value(constants),
         "stopped_because": result.stopped_because,
         "action_counts": result.stats.action_counts,
         # as the text report's "Warning: never enabled: A, B", after a complete search only
@@ -28,5 +38,16 @@ def result_json(spec: str, result: CheckResult, constants: dict[str, Any]) -> di
 
 
 def trace_json(trace: Trace) -> list[dict[str, Any]]:
-    return [{"action": s.action, "args": s.args, "state": s.state, **({"aliases": s.aliases} if s.aliases else {})}
-            for s in trace.steps]
+    return [{"action": s.action, "args": json_value(s.args), "state": json_value(s.state),
+             **({"aliases": json_value(s.aliases)} if s.aliases else {})} for s in trace.steps]
+
+
+def json_value(v: Any) -> Any:
+    """An ITF value (or a dict of them) with model values tagged {"#model": name}."""
+    if isinstance(v, ModelValue):
+        return {MODEL_VALUE: str(v)}
+    if isinstance(v, list):
+        return [json_value(x) for x in v]
+    if isinstance(v, dict):
+        return {k: json_value(x) for k, x in v.items()}
+    return v

@@ -41,12 +41,13 @@ from .compact import MessageFields, changes, compact, record, tag_key, wrap
 from .dot import BAD, BAD_HEADER, FONT, verdict
 
 ENGINE = "neato"
-COLUMN = 230.0      # points between lifelines
+COLUMN = 270.0      # points between lifelines: boxes (at most about 210 wide) leave a gutter for arrows
 BOX_WIDTH = 40      # characters per line in a box
 LINE = 13.0         # points per text line in a box
 TOP = 40.0          # header height
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
 ENVIRONMENT = "environment"
+GLOBALS = "global variables"  # the lane of changes to state owned by no process
 
 
 @dataclass
@@ -57,6 +58,7 @@ class _Step:
     lines: list[tuple[str, Any]] = field(default_factory=list)  # (text, the message it shows or None)
     sends: list[Any] = field(default_factory=list)
     receives: list[Any] = field(default_factory=list)
+    global_lines: list[str] = field(default_factory=list)  # changes to state owned by no process
 
 
 def messages_in(value: Any) -> dict[tuple, tuple[Any, int]]:
@@ -88,7 +90,8 @@ def sequence_chart(trace: Trace, fields: MessageFields, title: str = "",
     found = set(processes or ()) | _endpoints(trace, fields)
     steps, initial = _analyse(trace, fields, found)
     lifelines = _lifelines(steps, found)
-    x = {name: 80.0 + COLUMN * i for i, name in enumerate(lifelines)}
+    lanes = lifelines + ([GLOBALS] if any(s.global_lines for s in steps) else [])
+    x = {name: 80.0 + COLUMN * i for i, name in enumerate(lanes)}
     g = graphviz.Digraph("sequence_chart", engine=ENGINE)
     g.attr("graph", splines="line", outputorder="edgesfirst", fontname=FONT, fontsize="14",
            labelloc="t", label=title, tooltip=title or "message sequence chart", pad="0.3")
@@ -99,11 +102,11 @@ def sequence_chart(trace: Trace, fields: MessageFields, title: str = "",
     y = {0: TOP}
     cursor = TOP + 20
     for s in steps:
-        height = LINE * (1 + len(s.lines)) + 10
+        height = LINE * (1 + max(len(s.lines), len(s.global_lines))) + 10
         y[s.index] = cursor + height / 2
         cursor += height + 22
     bottom = cursor + 30
-    for name in lifelines:
+    for name in lanes:
         g.node(f"head_{_id(name)}", label=name, shape="box", style="filled,bold", fillcolor="#e4e9f2",
                color="#44546a", pos=f"{x[name]:.0f},{-y[0]:.0f}!", width="1.2")
         g.node(f"foot_{_id(name)}", label="", shape="point", width="0.03", color="#9aa5b5",
@@ -117,6 +120,9 @@ def sequence_chart(trace: Trace, fields: MessageFields, title: str = "",
         label = _box(s, bad, verdict(violation) if bad else "", colors)
         g.node(f"step{s.index}", label=label, shape="plain", pos=f"{x[s.lifeline]:.0f},{-y[s.index]:.0f}!",
                tooltip=f"{s.index}. {s.action}", id=f"step{s.index}")
+        if s.global_lines:
+            g.node(f"globals{s.index}", label=_globals_box(s), shape="plain", id=f"globals{s.index}",
+                   pos=f"{x[GLOBALS]:.0f},{-y[s.index]:.0f}!", tooltip=f"{s.index}. {s.action}: global variables")
 
     sent: dict[tuple, list[int]] = {}     # message -> the steps that sent it (0: initial state)
     for m in initial:
@@ -138,15 +144,9 @@ def sequence_chart(trace: Trace, fields: MessageFields, title: str = "",
             head = f"step{s.index}"
             color = _color(m, colors)
             text = compact(m, fields)
-            if origin_line == s.lifeline:  # to itself: around a waypoint to the right
-                stub += 1
-                mid = (y[origin] + y[s.index]) / 2
-                g.node(f"via{stub}", label="", shape="point", width="0.01", color=color,
-                       pos=f"{x[s.lifeline] + COLUMN * 0.42:.0f},{-mid:.0f}!")
-                g.edge(tail, f"via{stub}", arrowhead="none", color=color, tooltip=text)
-                g.edge(f"via{stub}", head, color=color, tooltip=text)
-            else:
-                g.edge(tail, head, color=color, tooltip=text)
+            stub += 1
+            _route(g, f"r{stub}", tail, (x[origin_line], y[origin]), head, (x[s.lifeline], y[s.index]),
+                   stub, color=color, tooltip=text)
         for m in s.sends:
             sent.setdefault(order_key(m), []).append(s.index)
     # messages never received
@@ -164,7 +164,8 @@ def sequence_chart(trace: Trace, fields: MessageFields, title: str = "",
             if receiver is not None and str(receiver) in x:
                 g.node(f"lost{stub}", label="", shape="point", width="0.06", color=color,
                        pos=f"{x[str(receiver)]:.0f},{-(bottom - 12):.0f}!")
-                g.edge(f"step{origin}", f"lost{stub}", color=color, style="dashed",
+                _route(g, f"r{stub}", f"step{origin}", (x[s.lifeline], y[origin]), f"lost{stub}",
+                       (x[str(receiver)], bottom - 12), stub, color=color, style="dashed",
                        tooltip=compact(m, fields) + " (not received)")
             else:
                 g.node(f"lost{stub}", label="", shape="point", width="0.04", color=color,
@@ -172,6 +173,23 @@ def sequence_chart(trace: Trace, fields: MessageFields, title: str = "",
                 g.edge(f"step{origin}", f"lost{stub}", color=color, style="dashed",
                        tooltip=compact(m, fields) + " (not received)")
     return g
+
+
+def _route(g: graphviz.Digraph, name: str, tail: str, start: tuple[float, float], head: str,
+           end: tuple[float, float], n: int, **attrs) -> None:
+    """An arrow from the box at `start` to the one at `end` that crosses no other box: across
+    its own row to the gutter beside its lane (rows hold one box each, and lanes are wider
+    than boxes), down the gutter to the row of `end`, then across into it. Arrows in one
+    gutter are set a few points apart."""
+    (x0, y0), (x1, y1) = start, end
+    side = 1 if x1 >= x0 else -1
+    gutter = x0 + side * (COLUMN / 2 - 12 + 4 * (n % 6))
+    for k, (px, py) in enumerate(((gutter, y0), (gutter, y1))):
+        g.node(f"{name}_{k}", label="", shape="point", width="0.01", color=attrs.get("color", "black"),
+               pos=f"{px:.0f},{-py:.0f}!")
+    g.edge(tail, f"{name}_0", arrowhead="none", **attrs)
+    g.edge(f"{name}_0", f"{name}_1", arrowhead="none", **attrs)
+    g.edge(f"{name}_1", head, **attrs)
 
 
 def _message_by_key(steps: list[_Step], k: tuple):
@@ -201,7 +219,8 @@ def _analyse(trace: Trace, fields: MessageFields, processes: set[str]) -> tuple[
         receives += removed
         lifeline = _lifeline(step.args, receives, sends, fields, processes)
         lines = _box_lines(step, trace.steps[i - 1].state, lifeline, receives, sends, fields)
-        steps.append(_Step(i, lifeline, step.action or "?", lines, sends, receives))
+        owned = _global_lines(step, trace.steps[i - 1].state, processes, fields)
+        steps.append(_Step(i, lifeline, step.action or "?", lines, sends, receives, owned))
         before = after
     return steps, initial
 
@@ -244,6 +263,26 @@ def _box_lines(step, previous: dict, lifeline: str, receives: list, sends: list,
             if line.startswith(f"{name}[{lifeline}]"):
                 lines += [(text, None) for text in wrap(name + line[len(name) + len(lifeline) + 2:], BOX_WIDTH, 2)]
     return lines
+
+
+def _global_lines(step, previous: dict, processes: set[str], fields: MessageFields) -> list[str]:
+    """Changes to the state owned by no process: variables other than the messages that are
+    not maps keyed by processes (and keys of such maps that are not processes)."""
+    out = []
+    for name, value in step.state.items():
+        if name == fields.var:
+            continue
+        for line in changes(name, previous[name], value, fields):
+            if not any(line.startswith(f"{name}[{p}]") for p in processes):
+                out += wrap(line, BOX_WIDTH, 2)
+    return out
+
+
+def _globals_box(s: _Step) -> str:
+    rows = [f'<TR><TD ALIGN="LEFT" BGCOLOR="#f7f3e8"><B>{s.index}. {escape(s.action)}</B></TD></TR>']
+    rows += [f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="9">{escape(line)}</FONT></TD></TR>' for line in s.global_lines]
+    return ('<<TABLE BORDER="1" COLOR="#8c7a4b" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2" '
+            'STYLE="ROUNDED" BGCOLOR="white">' + "".join(rows) + "</TABLE>>")
 
 
 def _box(s: _Step, bad: bool, why: str, colors: dict[str, str]) -> str:

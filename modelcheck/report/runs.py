@@ -6,7 +6,7 @@ from dataclasses import replace
 from ..explore.replay import ReplayResult
 from ..explore.result import Outcome
 from ..explore.simulate import SimResult
-from .json_out import trace_json
+from .json_out import json_value, trace_json
 from ..values import show
 from .text import VERDICTS, last_state, render_trace, steps
 
@@ -45,7 +45,7 @@ def simulation_json(spec_name: str, result: SimResult, constants: dict) -> dict:
     s = result.stats
     return {"spec": spec_name, "result": result.outcome.value, "seed": result.seed, "runs": s.runs,
             "steps": s.steps, "seconds": round(s.seconds, 3), "traces_per_second": round(s.traces_per_second, 1),
-            "constants": constants, "steps_taken": s.taken, "enabled": s.enabled,
+            "constants": json_value(constants), "steps_taken": s.taken, "enabled": s.enabled,
             "violation": None if v is None else {"kind": v.kind, "name": v.name, "run": result.run + 1,
                                                  "shortest": False, "trace": trace_json(v.trace)}}
 
@@ -79,6 +79,8 @@ def render_replay(spec_name: str, source: str, result: ReplayResult, states: int
         lines += [f"    {line}" for line in out[:MAX_DIFF_LINES]]
         if len(out) > MAX_DIFF_LINES:
             lines.append(f"    ... and {len(out) - MAX_DIFF_LINES} more differences")
+    for i, problem in result.outside_types:
+        lines.append(f"Note: state {i + 1} of the trace is outside the declared types: {problem}")
     broken: dict[str, list[int]] = {}
     for i, name in result.violations:
         broken.setdefault(name, []).append(i + 1)

@@ -1,7 +1,11 @@
 """CheckResult -> the text `modelcheck check` prints: the verdict, the trace, the statistics."""
 from __future__ import annotations
 
+import time
+from typing import Any
+
 from ..explore.result import CheckResult, Outcome, Stats, Trace, Violation
+from ..values import show
 from .compact import call, state_lines
 
 VERDICTS = {
@@ -12,11 +16,14 @@ VERDICTS = {
     Outcome.INCOMPLETE: "Stopped before the end ({stopped}): no error found so far.",
 }
 
+TYPE_VERDICT = "Error: a variable is outside its declared type: {name}"
+
 
 def render_result(spec_name: str, result: CheckResult, invariants: list[str]) -> str:
     v = result.violation
     lines = [f"Model checking {spec_name}; invariants: {', '.join(invariants) or 'none'}", ""]
-    lines.append(VERDICTS[result.outcome].format(name=v.name if v else "", stopped=result.stopped_because))
+    verdict = TYPE_VERDICT if v is not None and v.kind == "type" else VERDICTS[result.outcome]
+    lines.append(verdict.format(name=v.name if v else "", stopped=result.stopped_because))
     if v is not None and v.trace.steps:
         lines += ["", f"Shortest trace ({steps(len(v.trace) - 1)}; the last state {last_state(v)}):", ""]
         lines += render_trace(v.trace)
@@ -30,7 +37,7 @@ def steps(n: int) -> str:
 
 def last_state(v: Violation) -> str:
     """What is wrong with the last state of a violation's trace."""
-    return {"invariant": f"violates {v.name}", "deadlock": "has no successor",
+    return {"invariant": f"violates {v.name}", "type": "is outside the declared types", "deadlock": "has no successor",
             "error": "cannot be evaluated"}[v.kind]
 
 
@@ -38,8 +45,9 @@ def render_trace(trace: Trace) -> list[str]:
     lines = []
     previous = None
     for i, step in enumerate(trace.steps):
-        lines.append("State 1: initial state" if step.action is None else f"State {i + 1}: {call(step.action, step.args)}")
-        lines += [f"    {line}" for line in state_lines(step, previous)] or ["    (no variable changed)"]
+        lines.append("State 1: initial state" if step.action is None
+                     else f"State {i + 1}: {call(step.action, step.args, text=show)}")
+        lines += [f"    {line}" for line in state_lines(step, previous, text=show)] or ["    (no variable changed)"]
         previous = step
     return lines
 
@@ -73,3 +81,20 @@ def render_progress(stats: Stats) -> str:
     return (f"{stats.seconds:6.1f} s  depth {stats.depth:3d}  {stats.distinct:>11,} distinct  "
             f"{stats.generated:>12,} generated  {stats.queue:>9,} queued  "
             f"{stats.states_per_second:>8,.0f} states/s")
+
+
+def render_header(spec_name: str, path: str, constants: dict[str, Any], invariants: list[str],
+                  workers: int, check_deadlock: bool) -> str:
+    """What a check is about to do, printed before it starts (as TLC does)."""
+    consts = ", ".join(f"{n} = {show(v)}" for n, v in constants.items()) or "none"
+    return "\n".join([
+        f"Checking {spec_name} ({path}) with {workers} worker{'s' if workers != 1 else ''}",
+        f"  constants: {consts}",
+        f"  invariants: {', '.join(invariants) or 'none'}; deadlocks {'checked' if check_deadlock else 'not checked'}"])
+
+
+def render_progress_line(stats: Stats) -> str:
+    """One progress line for a log (stderr not a terminal): the wall-clock time, then as TLC."""
+    return (f"{time.strftime('%Y-%m-%d %H:%M:%S')} progress after {stats.seconds:.1f} s: depth {stats.depth}, "
+            f"{stats.generated:,} states generated, {stats.distinct:,} distinct, {stats.queue:,} on queue, "
+            f"{stats.states_per_second:,.0f} distinct states/s")

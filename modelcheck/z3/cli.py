@@ -108,7 +108,7 @@ class CrossCheck:
 
 def run_prove(args) -> int:
     from ..cli import load_spec
-    from ..report.json_out import trace_json
+    from ..report.json_out import json_value, trace_json
     from ..lang import ast as A
     from .prove import Prover
     compiled = load_spec(args)
@@ -132,7 +132,7 @@ def run_prove(args) -> int:
             "mode": "induction" if args.depth is None else "bmc",
             "invariants": names,
             "result": _verdict(result),
-            "constants": constants,
+            "constants": json_value(constants),
             "seconds": round(result.seconds, 3),
             "steps": [{"name": s.name, "holds": s.holds, "seconds": round(s.seconds, 3)} for s in result.steps],
             "depth": result.depth,

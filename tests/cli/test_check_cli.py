@@ -7,7 +7,8 @@ import re
 
 import pytest
 
-from conftest import PAXOS, PAXOS_BUGGY, S, I, run_modelcheck
+from conftest import MV, PAXOS, PAXOS_BUGGY, S, I, run_modelcheck
+from inprocess import modelcheck
 
 JSON_KEYS = {"spec", "result", "distinct_states", "states_generated", "depth", "seconds", "constants",
              "violation"}
@@ -90,7 +91,8 @@ def test_paxos_json(paxos_json):
 
 def test_paxos_json_constants_are_itf(paxos_json):
     consts = single_json_object(paxos_json)["constants"]
-    assert consts == {"Acceptors": S("a1", "a2", "a3"), "Values": S("v1", "v2"), "Ballots": S(I(0), I(1))}
+    assert consts == {"Acceptors": S(MV("a1"), MV("a2"), MV("a3")), "Values": S(MV("v1"), MV("v2")),
+                      "Ballots": S(I(0), I(1))}
 
 
 def test_json_and_text_agree(paxos_text, paxos_json):
@@ -115,7 +117,7 @@ def test_buggy_paxos_breaks_agreement_json(buggy_agreement_json):
     assert all(step["action"] in {"Phase1a", "Phase1b", "Phase2a", "Phase2b"} for step in trace[1:])
     assert all(set(step["state"]) == {"maxBal", "maxVBal", "maxVal", "msgs"} for step in trace)
     assert all(is_itf(step["state"]) and is_itf(step["args"]) for step in trace), "values must be ITF-encoded"
-    assert trace[0]["state"]["maxBal"] == {"#map": [["a1", I(-1)], ["a2", I(-1)], ["a3", I(-1)]]}
+    assert trace[0]["state"]["maxBal"] == {"#map": [[MV("a1"), I(-1)], [MV("a2"), I(-1)], [MV("a3"), I(-1)]]}
     assert trace[0]["state"]["msgs"] == S()
     assert trace[1]["args"] in ({"b": I(0)}, {"b": I(1)})
 
@@ -156,7 +158,7 @@ def test_const_in_json(run_cli):
     proc = run_cli("check", PAXOS, "--const", "Values={v1}", "--json")
     obj = single_json_object(proc)
     assert obj["distinct_states"] == 1681
-    assert obj["constants"]["Values"] == S("v1")
+    assert obj["constants"]["Values"] == S(MV("v1"))
 
 
 def test_dump_code(run_cli, tmp_path):
@@ -183,3 +185,10 @@ def test_itf_checker_rejects_bare_numbers():
     assert not is_itf({"#map": [["a1", -1]]})
     assert not is_itf([1])
     assert not is_itf({"#bigint": "1.5"})
+
+
+def test_check_help_lists_the_exit_codes():
+    run = modelcheck("check", "--help")
+    assert run.returncode == 0
+    codes = {int(m) for m in re.findall(r"^\s+(\d+)\s{2,}\S", run.stdout.split("exit codes:")[1], re.M)}
+    assert codes == {0, 1, 2, 3, 130}

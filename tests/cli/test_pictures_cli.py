@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 
 import pytest
 
-from conftest import PAXOS_BUGGY
+from conftest import HAVE_GRAPHVIZ, PAXOS_BUGGY, needs_graphviz
 
-needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz is not installed")
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +20,7 @@ def outputs(tmp_path_factory):
     files = {"itf": d / "cex.itf.json", "dot": d / "cex.dot", "svg": d / "cex.svg", "png": d / "cex.png",
              "msc": d / "cex_msc.svg"}
     args = [PAXOS_BUGGY, "--inv", "Agreement", "--out-itf", files["itf"], "--dot", files["dot"]]
-    if shutil.which("dot"):
+    if HAVE_GRAPHVIZ:
         args += ["--svg", files["svg"], "--png", files["png"], "--msc", files["msc"]]
     proc = run_modelcheck("check", *args)
     return proc, files
@@ -42,7 +40,7 @@ def test_check_writes_itf_and_pictures(outputs):
     assert f"Wrote the trace (12 steps) as ITF to {files['itf']}" in proc.stderr
 
 
-@needs_dot
+@needs_graphviz
 def test_svg_png_and_chart_are_rendered(outputs):
     proc, files = outputs
     svg = files["svg"].read_text()

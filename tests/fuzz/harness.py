@@ -109,7 +109,9 @@ def classify(ran: Ran, json_out: bool) -> tuple[str, str]:
             return "bad_output", f"exit 2 without an error message: {text[:500]!r}"
         if ran.stdout.strip():
             return "bad_output", f"exit 2 with a report on stdout: {ran.stdout[:300]!r}"
-        return "spec_error", ran.stderr.splitlines()[0][:300]
+        # the first error line: `check` may have printed its header (spec, constants) before it
+        lines = ran.stderr.splitlines()
+        return "spec_error", next((line for line in lines if "error" in line), lines[0])[:300]
     if ran.code in (0, 1, 3):
         if json_out and ran.stdout.strip():
             try:
@@ -122,6 +124,7 @@ def classify(ran: Ran, json_out: bool) -> tuple[str, str]:
         else:
             first = ran.stdout.split("\n", 3)[2] if ran.stdout.count("\n") >= 2 else ""
             result = ("ok" if first.startswith("No error") else "violation" if "is violated" in first
+                      or "outside its declared type" in first
                       else "deadlock" if "deadlock" in first else "incomplete" if first.startswith("Stopped")
                       else None)
         expected = {0: ("ok",), 1: ("violation", "deadlock"), 3: ("incomplete",)}[ran.code]
@@ -173,11 +176,11 @@ def itf_expected(kind: str, value: Any) -> Any:
     if kind == "seq":
         return [{"#bigint": str(x)} for x in value]
     if kind == "map":
-        return {"#map": [[k, {"#bigint": str(x)}] for k, x in value]}
+        return {"#map": [[{"#model": k}, {"#bigint": str(x)}] for k, x in value]}  # --json tags model values
     if kind == "rec":
         return {"a": {"#bigint": str(value[0])}, "b": value[1]}
     if kind == "proc":
-        return value
+        return {"#model": value}
     if kind == "msg":
         return ({"kind": "a", "x": {"#bigint": str(value[1])}} if value[0] == "a" else
                 {"kind": "b", "x": {"#bigint": str(value[1])}, "y": {"#bigint": str(value[2])}})
@@ -231,7 +234,9 @@ def run_replay(spec_text: str, trace: bytes) -> tuple[str, str]:
     if ran.code == 2:
         if "error: " not in ran.stderr:
             return "bad_output", f"exit 2 without an error message: {text[:500]!r}"
-        return "spec_error", ran.stderr.splitlines()[0][:300]
+        # the first error line: `check` may have printed its header (spec, constants) before it
+        lines = ran.stderr.splitlines()
+        return "spec_error", next((line for line in lines if "error" in line), lines[0])[:300]
     if ran.code in (0, 1):
         if not ran.stdout.strip():
             return "bad_output", f"exit {ran.code} without a report"

@@ -49,7 +49,42 @@ def successors(gs: GenSpec, state: tuple) -> list[tuple[str, tuple]]:
     return out
 
 
+def _in_type(kind: str, x: Any, env: dict) -> bool:
+    """Whether a value is in its variable's declared type (specgen.VARS: `x : 0..N`, ...):
+    the reference's own reading of the types, to compare with our type violations."""
+    small = range(0, 4)
+    if kind == "int":  # x : 0..N and y : -3..3: by name, in _out_of_type
+        return True
+    if kind == "iset":
+        return all(e in small for e in x)
+    if kind == "seq":
+        return len(x) <= 3 and all(e in small for e in x)
+    if kind == "map":
+        return all(k in env["Procs"] and v in small for k, v in x)
+    if kind == "rec":
+        return x[0] in small
+    if kind == "proc":
+        return x in env["Procs"]
+    if kind == "msgset":
+        return all(all(e in small for e in m[1:]) for m in x)
+    return True
+
+
+def _out_of_type(gs: GenSpec, state: tuple) -> bool:
+    env = _env(gs, state)
+    for v, x in zip(gs.vars, state):
+        if v.name == "x" and not 0 <= x <= env["N"]:
+            return True
+        if v.name == "y" and not -3 <= x <= 3:
+            return True
+        if not _in_type(v.kind, x, env):
+            return True
+    return False
+
+
 def _broken(gs: GenSpec, state: tuple) -> str | None:
+    if _out_of_type(gs, state):
+        return "type"
     env = _env(gs, state)
     for name, holds in gs.invariants:
         if not holds(env):
@@ -139,6 +174,11 @@ def _explore(gs: GenSpec, max_states: int) -> RefResult:
 
 # ---------------------------------------------------------------- our results, read back
 
+def _model_value(v: Any) -> str:
+    """A model value's name: --json writes {"#model": name}, ITF files a string."""
+    return v["#model"] if isinstance(v, dict) else str(v)
+
+
 def from_itf(v: Any, kind: str) -> Any:
     if kind == "int":
         return int(v["#bigint"])
@@ -149,11 +189,11 @@ def from_itf(v: Any, kind: str) -> Any:
     if kind == "seq":
         return tuple(int(x["#bigint"]) for x in v)
     if kind == "map":
-        return tuple(sorted((str(k), int(x["#bigint"])) for k, x in v["#map"]))
+        return tuple(sorted((_model_value(k), int(x["#bigint"])) for k, x in v["#map"]))
     if kind == "rec":
         return (int(v["a"]["#bigint"]), bool(v["b"]))
     if kind == "proc":
-        return str(v)
+        return _model_value(v)
     if kind == "msg":
         if v["kind"] == "a":
             return ("a", int(v["x"]["#bigint"]))
@@ -178,7 +218,7 @@ def compare(gs: GenSpec, ref: RefResult, ours: dict) -> str | None:
     if result == "ok":
         return f"reference: {sorted(ref.events)}; ours: ok"
     v = ours["violation"]
-    kind = {"invariant": "violation", "deadlock": "deadlock", "error": "error"}[v["kind"]]
+    kind = {"invariant": "violation", "type": "violation", "deadlock": "deadlock", "error": "error"}[v["kind"]]
     length = len(v["trace"])
     allowed = {(k, n) for k, n in ref.events}
     if kind == "error":
@@ -213,6 +253,8 @@ def check_trace(gs: GenSpec, v: dict) -> str | None:
             holds = dict(gs.invariants)[v["name"]]
             if holds(last):
                 return f"invariant {v['name']} holds in the last state of our trace"
+        if v["kind"] == "type" and not _out_of_type(gs, states[-1]):
+            return "the last state of our type violation trace is within the types in the reference"
         if v["kind"] == "deadlock" and successors(gs, states[-1]):
             return "the last state of our deadlock trace has successors in the reference"
     except (Undefined, Unknown):

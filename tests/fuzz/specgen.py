@@ -793,7 +793,7 @@ def specs(draw, huge: bool = False) -> GenSpec:
     n_value = draw(st.integers(0, 3))
     vars_ = [v for v in VARS if draw(st.booleans())] or [VARS[0]]
     g = Gen(draw, procs, huge)
-    consts_env = {"N": n_value}
+    consts_env = {"N": n_value, "Procs": frozenset(procs)}  # Procs: for the reference's type check
     const_sc = Scope(procs, {"int": [("N", lambda env: env["N"])]})
     # init: no state reads
     init_gen = StmtGen(g, vars_, in_init=True)

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from conftest import REPO, run_modelcheck
+from conftest import REPO, needs_graphviz, run_modelcheck
 
 from histories import history
 
@@ -31,6 +31,7 @@ def test_valid_is_exit_0(write):
     assert "h.json: sequentially consistent" in run.stdout
 
 
+@needs_graphviz
 def test_invalid_is_exit_1_with_the_operations_and_pictures(write, tmp_path):
     svg, dot, out = tmp_path / "t.svg", tmp_path / "t.dot", tmp_path / "small.json"
     run = run_modelcheck("history", write(STALE), "--svg", svg, "--dot", dot, "--out", out)

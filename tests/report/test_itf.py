@@ -166,7 +166,7 @@ def test_what_is_not_itf_is_rejected_with_a_reason(doc, message):
 def test_constants_become_spec_expressions():
     assert itf_to_expression(S(ModelValue("a1"), ModelValue("a2"))) == "{a1, a2}"
     assert itf_to_expression(S(I(0), I(1))) == "{0, 1}"
-    assert itf_to_expression({"k": "x", "n": I(3), "t": T(True, [I(1)])}) == '{k: "x", n: 3, t: <<true, <<1>>>>}'
+    assert itf_to_expression({"k": "x", "n": I(3), "t": T(True, [I(1)])}) == '{k: "x", n: 3, t: <<true, <<1>> >>}'
     expr = itf_to_expression(M([ModelValue("a"), I(1)]))
     assert expr == "put([x in {} -> 0], a, 1)"
     from conftest import evaluate
