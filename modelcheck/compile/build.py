@@ -93,6 +93,13 @@ class CompiledModel:
         self._var_kinds = [checked.var_kinds[v] for v in self.var_names]
         self._arg_kinds = [_binder_kinds(checked, d) for d in checked.spec.of(A.ActionDecl)]
         self._invariants = dict(zip(gen.invariant_names, ns["INVARIANTS"]))
+        # Temporal properties as (name, shape, P, Q or None); fairness and parameter counts
+        # per action, which say what an action instance is (explore/liveness.py).
+        self.properties = ns["PROPERTIES"]
+        self.property_names = gen.property_names
+        actions = checked.spec.of(A.ActionDecl)
+        self.fairness = tuple(checked.fairness.get(d.name) for d in actions)
+        self.action_params = tuple(len(d.params) for d in actions)
         self.fingerprint = fingerprint_function(
             self._var_kinds, gen.layouts, ns["INT_DOMAINS"],
             [sorted(ns[f"C_{name}"]) for name in checked.symmetry], len(gen.symbols))

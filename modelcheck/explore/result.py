@@ -28,6 +28,11 @@ class TraceStep:
 @dataclass(frozen=True)
 class Trace:
     steps: tuple[TraceStep, ...]
+    # A lasso (a counterexample to a temporal property): after the last state the behaviour
+    # goes back to steps[loop] and repeats from there, for ever. `back` is that step (its
+    # action and arguments; None when the last state stutters, i.e. loop is the last index).
+    loop: int | None = None
+    back: TraceStep | None = None
 
     def __len__(self) -> int:
         return len(self.steps)
@@ -39,8 +44,8 @@ class Trace:
 
 @dataclass(frozen=True)
 class Violation:
-    kind: str                   # "invariant" | "deadlock" | "error"
-    name: str                   # the invariant's name; "deadlock"; or the error message
+    kind: str                   # "invariant" | "deadlock" | "error" | "property"
+    name: str                   # the invariant's or property's name; "deadlock"; or the error message
     trace: Trace
 
 
@@ -52,6 +57,8 @@ class Stats:
     depth: int = 0              # longest shortest path; the initial states have depth 1 (TLC)
     seconds: float = 0.0
     action_counts: dict[str, int] = field(default_factory=dict)  # successors per action
+    edges: int = 0              # steps recorded in the behaviour graph (temporal properties)
+    edge_bytes: int = 0         # the memory they took while recorded
 
     @property
     def states_per_second(self) -> float:

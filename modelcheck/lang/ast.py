@@ -361,8 +361,31 @@ class ChartDecl:
     receiver: str | None
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class PropertyDecl:
+    """`property NAME: <formula>`: a temporal property of every fair behaviour, of one of
+    the shapes SHAPES (TLA+'s []P, <>P, []<>P, <>[]P, P ~> Q) over state predicates."""
+    span: Span
+    name: str
+    shape: str          # one of SHAPES
+    left: Expr          # P
+    right: Expr | None  # Q, for "leadsto" only
+
+
+SHAPES = ("always", "eventually", "always eventually", "eventually always", "leadsto")
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class FairnessDecl:
+    """`fairness weak A, B` / `fairness strong A` / `fairness weak all`: TLA+'s
+    \\A params: WF_vars(A(params)) (or SF_vars) for each named action, or for every action."""
+    span: Span
+    kind: str                      # "weak" | "strong"
+    actions: tuple[str, ...] | None  # None: every action
+
+
 Decl = (ConstDecl | ModelDecl | SymmetryDecl | DefDecl | TypeDecl | VarDecl | InitDecl
-        | ActionDecl | InvariantDecl | ConstraintDecl | ChartDecl)
+        | ActionDecl | InvariantDecl | ConstraintDecl | ChartDecl | PropertyDecl | FairnessDecl)
 
 
 @dataclass(frozen=True, slots=True, eq=False)

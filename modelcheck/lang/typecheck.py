@@ -53,6 +53,8 @@ class CheckedSpec:
     binder_kinds: dict[str, tuple[str, Kind]]  # Python name -> (spec name, kind) of bound names
     overridden: tuple[str, ...] = field(default=())
     chart: A.ChartDecl | None = None         # `chart msgs from acc to dest`, if declared
+    properties: tuple[A.PropertyDecl, ...] = ()  # temporal properties, in source order
+    fairness: dict[str, str] = field(default_factory=dict)  # action -> "weak" | "strong"
 
     def kind(self, e: A.Expr) -> Kind:
         return self.kinds[id(e)]
@@ -117,6 +119,9 @@ class _Checker:
         for d in spec.of(A.DefDecl):
             if self.defs[d.name].param_kinds is None:
                 self._guard(lambda d=d: self._use_def(d.name, tuple(AnyK() for _ in d.params or ()), d.span))
+        for d in spec.of(A.PropertyDecl):
+            self._guard(lambda d=d: self._property(d))
+        fairness = self._fairness()
         symmetry = self._symmetry()
         chart = self._chart()
         if self.errors:
@@ -124,7 +129,8 @@ class _Checker:
         return CheckedSpec(spec, tuple(consts), self.const_kinds, tuple(self.model_values),
                            tuple(spec.of(A.VarDecl)), self.var_kinds, self.types, self.defs,
                            self.kinds, self.refs, self.binder_names, symmetry,
-                           self.binder_kinds, tuple(self.overrides), chart=chart)
+                           self.binder_kinds, tuple(self.overrides), chart=chart,
+                           properties=tuple(spec.of(A.PropertyDecl)), fairness=fairness)
 
     def _guard(self, fn) -> None:
         try:
@@ -231,6 +237,25 @@ class _Checker:
                                              "the messages' fields are " + ", ".join(fields)))
                 return None
         return d
+
+    def _property(self, d: A.PropertyDecl) -> None:
+        for e in (d.left, d.right):
+            if e is not None:
+                self._expect(e, {}, BoolK(), f"a state predicate of property {d.name}")
+
+    def _fairness(self) -> dict[str, str]:
+        """Action -> "weak" or "strong"; strong fairness implies weak, so it wins."""
+        actions = [d.name for d in self.spec.of(A.ActionDecl)]
+        out: dict[str, str] = {}
+        for d in self.spec.of(A.FairnessDecl):
+            for name in actions if d.actions is None else d.actions:
+                if name not in actions:
+                    self.errors.append(SpecError(
+                        f"fairness {d.kind} {name}: the spec has no action '{name}'", d.span,
+                        "actions of this spec: " + (", ".join(actions) or "none")))
+                elif out.get(name) != "strong":
+                    out[name] = d.kind
+        return out
 
     def _symmetry(self) -> tuple[str, ...]:
         out = []

@@ -21,8 +21,20 @@ def result_json(spec: str, result: CheckResult, constants: dict[str, Any]) -> di
         # as the text report's "Warning: never enabled: A, B"
         "never_enabled": (never := [a for a, n in result.stats.action_counts.items() if n == 0]),
         "warnings": [f"never enabled: {a}" for a in never],
-        "violation": None if v is None else {"kind": v.kind, "name": v.name, "trace": trace_json(v.trace)},
+        "violation": None if v is None else {"kind": v.kind, "name": v.name, "trace": trace_json(v.trace),
+                                             **lasso_json(v.trace)},
+        **({"behaviour_graph_steps": result.stats.edges} if result.stats.edges else {}),
     }
+
+
+def lasso_json(trace: Trace) -> dict[str, Any]:
+    """For a lasso: `loop`, the index in `trace` of the state the last state goes back to
+    (as ITF's loop), and `back`, the step that does (null: the last state stutters)."""
+    if trace.loop is None:
+        return {}
+    back = trace.back
+    return {"loop": trace.loop,
+            "back": None if back is None else {"action": back.action, "args": back.args}}
 
 
 def trace_json(trace: Trace) -> list[dict[str, Any]]:
