@@ -122,8 +122,8 @@ class _Replay:
         closed = self._step(len(steps), last, TraceStep(back.action, back.args, steps[loop].state))
         if isinstance(closed, Rejection):
             return self.done(replace(closed, reason="loop", message=(
-                f"the loop does not close: no step from the last state (state {len(steps) - 1}) "
-                f"back to state {loop}: {closed.message}")))
+                f"the loop does not close: no step from the last state (state {len(steps)}) "
+                f"back to state {loop + 1} (ITF loop {loop}): {closed.message}")))
         back_step = self.accepted.pop()
         self.violations = [v for v in self.violations if v[0] != len(steps)]
         return ReplayResult(Trace(tuple(self.accepted), loop=loop, back=back_step), None, tuple(self.violations))
