@@ -162,3 +162,21 @@ def test_symmetry_of_servers_reduces_raft_and_keeps_the_verdicts():
                                {"Servers": "{s1, s2, s3}", "MaxLogLen": "0", "MaxMsgs": "1"})
     result = pipeline.check(buggy, ["ElectionSafety"])
     assert result.outcome.value == "violation" and result.violation.name == "ElectionSafety"
+
+
+def test_a_winning_candidate_takes_office_under_weak_fairness():
+    # The default run checks WinnerTakesOffice too (the behaviour graph is recorded).
+    proc, obj = check_json(RAFT)
+    assert obj["result"] == "ok" and obj["behaviour_graph_steps"] > 0, proc.stderr
+
+
+def test_without_fairness_a_winner_may_stay_a_candidate(tmp_path):
+    spec = tmp_path / "raft.spec"
+    spec.write_text(RAFT.read_text().replace("fairness weak BecomeLeader", ""))
+    proc, obj = check_json(spec, "--const", "MaxMsgs=1", "--no-deadlock")
+    v = obj["violation"]
+    assert (v["kind"], v["name"]) == ("property", "WinnerTakesOffice")
+    last = v["trace"][-1]["state"]
+    assert v["loop"] == len(v["trace"]) - 1  # it stutters there
+    winner = [s for s, role in last["state"]["#map"] if role == "Candidate"]
+    assert winner and len(dict(map(tuple, last["votesGranted"]["#map"]))[winner[0]]["#set"]) == 2
