@@ -2,7 +2,7 @@
 
 While the search expands a state it records every step that changes the state as an edge:
 the expanded state's index, the successor's fingerprint and a label saying which action
-instance took it. Packed arrays, 16 bytes per edge (int64 source, int64 fingerprint, int32
+instance took it. Packed arrays, 16 bytes per edge (int32 source, int64 fingerprint, int32
 label); after the search the fingerprints are turned into state indices at once
 (`resolve`, numpy). Steps to states outside the constraint are recorded too: they are not
 edges of the graph (TLC does not explore those states) but they make the instance enabled
@@ -55,7 +55,7 @@ class EdgeRecorder:
         for a in range(len(self.kinds)):
             self._intern((a, None), ())
         self.sent = 0  # labels already reported to the coordinator (parallel search)
-        self.sources = array("q")
+        self.sources = array("i")  # a search holds far fewer than 2**31 states
         self.targets = array("q")
         self.labels = array("i")
 
@@ -83,7 +83,7 @@ class EdgeRecorder:
         out = (self.sources.tobytes(), self.targets.tobytes(), self.labels.tobytes(),
                [(self.keys[i], self.arg_names[i]) for i in range(self.sent, len(self.keys))])
         self.sent = len(self.keys)
-        self.sources, self.targets, self.labels = array("q"), array("q"), array("i")
+        self.sources, self.targets, self.labels = array("i"), array("q"), array("i")
         return out
 
     def merge(self, recorded: tuple[bytes, bytes, bytes, list], mapping: list[int]) -> None:
@@ -146,8 +146,7 @@ def resolve(recorder: EdgeRecorder, fps: array, parents: array) -> BehaviourGrap
     order = np.argsort(by_fp, kind="stable")
     ordered = by_fp[order]
     targets = np.frombuffer(recorder.targets, dtype=np.int64) if len(recorder.targets) else np.empty(0, np.int64)
-    src = (np.frombuffer(recorder.sources, dtype=np.int64) if len(recorder.sources)
-           else np.empty(0, np.int64)).astype(np.int32)
+    src = np.frombuffer(recorder.sources, dtype=np.int32) if len(recorder.sources) else np.empty(0, np.int32)
     labels = np.frombuffer(recorder.labels, dtype=np.int32) if len(recorder.labels) else np.empty(0, np.int32)
     if n:
         pos = np.minimum(np.searchsorted(ordered, targets), n - 1)
@@ -159,5 +158,5 @@ def resolve(recorder: EdgeRecorder, fps: array, parents: array) -> BehaviourGrap
     kinds = np.array([kind_code[recorder.kinds[a]] if args is not None else 0 for a, args in recorder.keys],
                      dtype=np.int8)
     initial = np.flatnonzero(np.frombuffer(parents, dtype=np.int64) < 0) if n else np.empty(0, np.int64)
-    return BehaviourGraph(n, src[keep], dst[keep], labels[keep].copy(), initial, kinds,
+    return BehaviourGraph(n, src[keep].copy(), dst[keep], labels[keep].copy(), initial, kinds,
                           list(recorder.keys), list(recorder.arg_names))
