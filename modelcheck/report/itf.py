@@ -134,7 +134,7 @@ def _back_of(meta: dict, names: frozenset[str]) -> TraceStep | None:
     if step is None:
         return None
     if not (isinstance(step, dict) and isinstance(step.get("action"), str) and isinstance(step.get("args", {}), dict)):
-        raise ItfError("'#meta'.'loopStep' must be {\"action\": name, \"args\": {...}}")
+        raise ItfError("'#meta'.'loopStep' must be a record with a string 'action' and a record 'args'")
     args = {k: mark_model_values(canonical(_checked(v, f"loopStep, {k}")), names) for k, v in step.get("args", {}).items()}
     return TraceStep(step["action"], args, {})
 
