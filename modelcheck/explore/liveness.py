@@ -153,7 +153,7 @@ def _fair_component(g: BehaviourGraph, src, dst, lab, accept, alive) -> np.ndarr
 
 
 def _lasso(g: BehaviourGraph, src, dst, lab, tab: Tableau, good: np.ndarray) -> Lasso:
-    entry_path, entry_labels = _prefix(g, src, dst, lab, tab, good >= 0)
+    entry_path, entry_labels = _prefix(g, src, dst, tab, good >= 0)
     entry = entry_path[-1]
     members = good == good[entry]
     cycle, cycle_labels = _cycle(g, src, dst, lab, tab.accept, members, entry)
@@ -164,7 +164,7 @@ def _lasso(g: BehaviourGraph, src, dst, lab, tab: Tableau, good: np.ndarray) -> 
     return Lasso(tuple(states), tuple(labels), len(entry_path) - 1, cycle_labels[-1])
 
 
-def _prefix(g: BehaviourGraph, src, dst, lab, tab: Tableau, members):
+def _prefix(g: BehaviourGraph, src, dst, tab: Tableau, members):
     """A shortest path in the product from an initial state to a member state in phase 1.
     Product node s (phase 0: before the trigger) and n + s (phase 1: after it)."""
     n = g.states
@@ -184,7 +184,8 @@ def _prefix(g: BehaviourGraph, src, dst, lab, tab: Tableau, members):
     graph = _csr(2 * n + 1, np.concatenate(e_src + [np.full(len(all_roots), root)]),
                  np.concatenate(e_dst + [all_roots]))
     order, pred = breadth_first_order(graph, root, directed=True, return_predecessors=True)
-    target = next(int(v) for v in order if v >= n and v < 2 * n and members[v - n])
+    after = order[(order >= n) & (order < 2 * n)]
+    target = int(after[members[after - n]][0])  # the first member reached, in BFS order
     path = []
     v = target
     while v != root:

@@ -4,9 +4,7 @@ a deadlock is stuttering for ever, weak and strong fairness per action instance,
 outside the constraint are not explored. Checked through pipeline.check and the CLI."""
 from __future__ import annotations
 
-import json
 
-import pytest
 
 from modelcheck import pipeline
 from modelcheck.explore.bfs import Limits
@@ -196,7 +194,7 @@ def test_an_error_in_a_property_is_reported_with_a_trace():
     assert len(result.violation.trace) == 3
 
 
-def test_workers_give_the_same_verdict_and_lasso(tmp_path):
+def test_workers_give_the_same_verdict_and_lasso():
     text = MUTEX + "fairness weak Enter, Leave\n"
     one, two = check(text), check(text, workers=2)
     assert one.violation.trace == two.violation.trace
