@@ -4,8 +4,6 @@ a deadlock is stuttering for ever, weak and strong fairness per action instance,
 outside the constraint are not explored. Checked through pipeline.check and the CLI."""
 from __future__ import annotations
 
-
-
 from modelcheck import pipeline
 from modelcheck.explore.bfs import Limits
 from modelcheck.explore.result import Outcome
