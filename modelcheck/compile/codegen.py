@@ -392,15 +392,21 @@ class _Codegen:
         """A property's state predicates, compiled as a constraint is: one function each."""
         lines = []
         for side, e in (("left", d.left), ("right", d.right)):
-            if e is not None:
+            if e is not None and A.taken_action(e) is None:
                 lines += [f"def L_{d.name}_{side}(st):  # {self._where(d.span)} property {d.name}",
                           f"    {self._unpack()}", f"    return {self.ex(e)}", ""]
         return lines
 
-    @staticmethod
-    def _property_entry(d: A.PropertyDecl) -> str:
-        right = f"L_{d.name}_right" if d.right is not None else "None"
-        return f"({d.name!r}, {d.shape!r}, L_{d.name}_left, {right}), "
+    def _property_entry(self, d: A.PropertyDecl) -> str:
+        """(name, shape, P, Q): each a predicate function, None (no Q), or for taken(A) the
+        index of the action A."""
+        actions = [a.name for a in self.spec.of(A.ActionDecl)]
+
+        def side(e: A.Expr | None, name: str) -> str:
+            taken = A.taken_action(e)
+            return "None" if e is None else repr(actions.index(taken)) if taken is not None else name
+        return (f"({d.name!r}, {d.shape!r}, {side(d.left, f'L_{d.name}_left')}, "
+                f"{side(d.right, f'L_{d.name}_right')}), ")
 
     def _stmts(self, stmts: list, assigned: dict[str, str], binders: list, indent: int, loops: int) -> list[str]:
         """Statements as nested Python blocks; `assigned` maps variables to their new values."""

@@ -29,10 +29,20 @@ Instance = tuple[int, tuple | None]  # (action index, parameter values; None: th
 
 @dataclass(frozen=True)
 class TemporalProperty:
+    """P and Q are state predicates, or (what eventually happens) an action's index for
+    the action predicate taken(A)."""
     name: str
-    shape: str                              # "always", "eventually", "always eventually", ...
-    left: Callable[[Any], bool]             # P
-    right: Callable[[Any], bool] | None     # Q, for "leadsto"
+    shape: str                                  # "always", "eventually", "always eventually", ...
+    left: Callable[[Any], bool] | int           # P
+    right: Callable[[Any], bool] | int | None   # Q, for "leadsto"
+
+    @property
+    def predicates(self) -> list[Callable[[Any], bool]]:
+        return [f for f in (self.left, self.right) if callable(f)]
+
+    @property
+    def taken(self) -> int | None:
+        return next((f for f in (self.left, self.right) if isinstance(f, int)), None)
 
 
 def properties_of(model: Model, names: Sequence[str] | None = None) -> list[TemporalProperty]:
@@ -105,7 +115,7 @@ class PredicateValues:
     """The value of every property's state predicates in every stored state, a byte each."""
 
     def __init__(self, properties: Sequence[TemporalProperty]):
-        self.functions = [f for p in properties for f in (p.left, p.right) if f is not None]
+        self.functions = [f for p in properties for f in p.predicates]
         self.values = [bytearray() for _ in self.functions]
 
     def evaluate(self, state) -> bytes:

@@ -390,10 +390,11 @@ class Search:
         self.recorder = None  # the resolved graph holds what is needed
         column = 0
         for prop in self.temporal:
-            p = self.predicates.column(column)
-            q = self.predicates.column(column + 1) if prop.right is not None else None
-            column += 1 if prop.right is None else 2
-            lasso = find_lasso(graph, tableau(prop.shape, p, q))
+            values = [self.predicates.column(column + i) for i in range(len(prop.predicates))]
+            column += len(values)
+            p = values[0] if callable(prop.left) else None
+            q = values[-1] if callable(prop.right) else None
+            lasso = find_lasso(graph, tableau(prop.shape, p, q, prop.taken, graph.states))
             if lasso is not None:
                 trace = lasso_trace(self.model, self.visited.fps, lasso, graph.keys)
                 raise Found(self._result(Outcome.VIOLATION, Violation("property", prop.name, trace)))

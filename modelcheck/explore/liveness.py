@@ -11,6 +11,9 @@ counterexample is a path that
       always eventually P eventually never P     T = R = not P
       eventually always P not P infinitely often T = R = all, accept = not P
       P leadsto Q         P, then never Q        T = P and not Q, R = not Q
+With the action predicate taken(A) (some step of A) as what eventually happens, the region
+is in the steps instead: after the trigger, no step of A (T = initial states for
+`eventually taken(A)`, every state for `always eventually`, P for `P leadsto taken(A)`).
 Every state may stutter (TLA+): a single state is a cycle. A loop over a set C is fair
 iff for every weakly fair instance, some state of C disables it or some step of C inside C
 takes it; for every strongly fair instance enabled somewhere in C, a step inside C takes it.
@@ -42,10 +45,17 @@ class Tableau:
     region: np.ndarray       # bool per state
     accept: np.ndarray       # bool per state
     from_start: bool         # the trigger must be an initial state
+    avoid: int | None = None  # after the trigger, no step of this action (index)
 
 
-def tableau(shape: str, p: np.ndarray, q: np.ndarray | None) -> Tableau:
-    every = np.ones(len(p), dtype=bool)
+def tableau(shape: str, p: np.ndarray | None, q: np.ndarray | None, taken: int | None = None,
+            states: int | None = None) -> Tableau:
+    """p, q: the state predicates' values per state (None where the property has taken(A)
+    instead; `taken` is then A's index and `states` the number of states)."""
+    every = np.ones(states if p is None else len(p), dtype=bool)
+    if taken is not None:
+        trigger = p if shape == "leadsto" else every
+        return Tableau(trigger, every, every, shape == "eventually", taken)
     if shape == "always":
         return Tableau(~p, every, every, False)
     if shape == "eventually":
@@ -74,17 +84,20 @@ def find_lasso(g: BehaviourGraph, tab: Tableau) -> Lasso | None:
         return None
     inner = g.dst >= 0
     src, dst, lab = g.src[inner], g.dst[inner], g.label[inner]
-    in_region = tab.region[src] & tab.region[dst]
+    # the steps allowed after the trigger
+    after = tab.region[src] & tab.region[dst]
+    if tab.avoid is not None:
+        after &= np.array([a for a, _ in g.keys], dtype=np.int64)[lab] != tab.avoid
     starts = tab.trigger & tab.region
     if tab.from_start:
         starts &= _mask(n, g.initial)
     else:
         starts &= _reachable(n, src, dst, g.initial)
-    candidates = _reachable(n, src[in_region], dst[in_region], np.flatnonzero(starts))
-    found = _fair_component(g, src, dst, lab, tab.accept, candidates)
+    candidates = _reachable(n, src[after], dst[after], np.flatnonzero(starts))
+    found = _fair_component(g, src[after], dst[after], lab[after], tab.accept, candidates)
     if found is None:
         return None
-    return _lasso(g, src, dst, lab, tab, found)
+    return _lasso(g, (src, dst, lab), after, tab, found)
 
 
 def _mask(n: int, indices) -> np.ndarray:
@@ -152,11 +165,12 @@ def _fair_component(g: BehaviourGraph, src, dst, lab, accept, alive) -> np.ndarr
     return None
 
 
-def _lasso(g: BehaviourGraph, src, dst, lab, tab: Tableau, good: np.ndarray) -> Lasso:
-    entry_path, entry_labels = _prefix(g, src, dst, tab, good >= 0)
+def _lasso(g: BehaviourGraph, edges, after: np.ndarray, tab: Tableau, good: np.ndarray) -> Lasso:
+    src, dst, lab = edges
+    entry_path, entry_labels = _prefix(g, src, dst, lab, after, tab, good >= 0)
     entry = entry_path[-1]
     members = good == good[entry]
-    cycle, cycle_labels = _cycle(g, src, dst, lab, tab.accept, members, entry)
+    cycle, cycle_labels = _cycle(g, src[after], dst[after], lab[after], tab.accept, members, entry)
     if not cycle:  # stuttering in the entry state is fair
         return Lasso(tuple(entry_path), tuple(entry_labels), len(entry_path) - 1, None)
     states = entry_path + cycle[:-1]
@@ -164,9 +178,10 @@ def _lasso(g: BehaviourGraph, src, dst, lab, tab: Tableau, good: np.ndarray) -> 
     return Lasso(tuple(states), tuple(labels), len(entry_path) - 1, cycle_labels[-1])
 
 
-def _prefix(g: BehaviourGraph, src, dst, tab: Tableau, members):
+def _prefix(g: BehaviourGraph, src, dst, lab, after, tab: Tableau, members):
     """A shortest path in the product from an initial state to a member state in phase 1.
-    Product node s (phase 0: before the trigger) and n + s (phase 1: after it)."""
+    Product node s (phase 0: before the trigger) and n + s (phase 1: after it); `after`:
+    the steps allowed in phase 1."""
     n = g.states
     region = tab.region
     starts = tab.trigger & region
@@ -174,9 +189,8 @@ def _prefix(g: BehaviourGraph, src, dst, tab: Tableau, members):
     if not tab.from_start:
         e_src += [src, src[starts[dst]]]
         e_dst += [dst, n + dst[starts[dst]]]
-    stay = region[src] & region[dst]
-    e_src.append(n + src[stay])
-    e_dst.append(n + dst[stay])
+    e_src.append(n + src[after])
+    e_dst.append(n + dst[after])
     root = 2 * n
     init = np.asarray(g.initial, dtype=np.int64)
     roots = [init[starts[init]] + n] + ([] if tab.from_start else [init])
@@ -184,23 +198,27 @@ def _prefix(g: BehaviourGraph, src, dst, tab: Tableau, members):
     graph = _csr(2 * n + 1, np.concatenate(e_src + [np.full(len(all_roots), root)]),
                  np.concatenate(e_dst + [all_roots]))
     order, pred = breadth_first_order(graph, root, directed=True, return_predecessors=True)
-    after = order[(order >= n) & (order < 2 * n)]
-    target = int(after[members[after - n]][0])  # the first member reached, in BFS order
-    path = []
+    phase1 = order[(order >= n) & (order < 2 * n)]
+    target = int(phase1[members[phase1 - n]][0])  # the first member reached, in BFS order
+    nodes = []
     v = target
     while v != root:
-        path.append(v % n if v < 2 * n else v)
+        nodes.append(int(v))
         v = pred[v]
-    path.reverse()
-    return [int(s) for s in path], [None] * (len(path) - 1)
+    nodes.reverse()
+    # a step after the trigger is one allowed there (not any step between the two states)
+    allowed = (src[after], dst[after], lab[after])
+    labels = [_label_of(allowed, u - n, v - n) if u >= n else None for u, v in zip(nodes, nodes[1:])]
+    return [v % n for v in nodes], labels
 
 
 def _cycle(g: BehaviourGraph, src, dst, lab, accept, members, entry: int):
     """A cycle from `entry` through the component meeting every condition, as the states
-    after entry (ending in entry) and the label of each step (None: any). [] if staying
-    in entry forever is fair and accepting."""
+    after entry (ending in entry) and the label of each step. [] if staying in entry
+    forever is fair and accepting."""
     keep = members[src] & members[dst]
     c_src, c_dst, c_lab = src[keep], dst[keep], lab[keep]
+    inside = (c_src, c_dst, c_lab)
     graph = _csr(g.states, c_src, c_dst)
     kinds = g.kinds
     fair = (kinds[g.label] > 0) & members[g.src]
@@ -223,25 +241,27 @@ def _cycle(g: BehaviourGraph, src, dst, lab, accept, members, entry: int):
     for targets in wanted_states:
         if visited & set(targets.tolist()):
             continue
-        current = _walk(graph, current, lambda dist: targets[np.argmin(dist[targets])], path, labels)
+        current = _walk(graph, inside, current, lambda dist: targets[np.argmin(dist[targets])], path, labels)
         visited.update(path)
     for label in wanted_edges:
         if label in labels:
             continue
         step = np.flatnonzero(c_lab == label)
-        current = _walk(graph, current, lambda dist: c_src[step][np.argmin(dist[c_src[step]])], path, labels)
+        current = _walk(graph, inside, current, lambda dist: c_src[step][np.argmin(dist[c_src[step]])],
+                        path, labels)
         options = step[c_src[step] == current]
         current = int(c_dst[options[0]])
         path.append(current)
         labels.append(label)
     if not path:
         return [], []
-    _walk(graph, current, lambda dist: entry, path, labels)
+    _walk(graph, inside, current, lambda dist: entry, path, labels)
     return path, labels
 
 
-def _walk(graph: csr_matrix, start: int, choose, path: list, labels: list) -> int:
-    """Extend `path` by a shortest path from start to the state `choose(distances)` picks."""
+def _walk(graph: csr_matrix, edges, start: int, choose, path: list, labels: list) -> int:
+    """Extend `path` by a shortest path from start to the state `choose(distances)` picks,
+    and `labels` by the label of an edge (of `edges`) for each step."""
     dist, pred = shortest_path(graph, method="D", directed=True, unweighted=True, indices=start,
                                return_predecessors=True)
     goal = int(choose(dist))
@@ -251,6 +271,12 @@ def _walk(graph: csr_matrix, start: int, choose, path: list, labels: list) -> in
         hops.append(int(v))
         v = pred[v]
     hops.reverse()
+    labels += [_label_of(edges, u, v) for u, v in zip([start] + hops, hops)]
     path += hops
-    labels += [None] * len(hops)
     return goal
+
+
+def _label_of(edges, u: int, v: int) -> int:
+    """The label of one of `edges` (src, dst, label arrays) from u to v."""
+    src, dst, lab = edges
+    return int(lab[np.flatnonzero((src == u) & (dst == v))[0]])

@@ -239,9 +239,26 @@ class _Checker:
         return d
 
     def _property(self, d: A.PropertyDecl) -> None:
+        target = d.right if d.shape == "leadsto" else d.left if d.shape in ("eventually", "always eventually") else None
         for e in (d.left, d.right):
-            if e is not None:
+            if isinstance(e, A.Call) and e.func == "taken":
+                self._taken(d, e, e is target)
+            elif e is not None:
                 self._expect(e, {}, BoolK(), f"a state predicate of property {d.name}")
+
+    def _taken(self, d: A.PropertyDecl, e: A.Call, is_target: bool) -> None:
+        """`taken(A)`: A names an action, and the step is what eventually happens."""
+        name = A.taken_action(e)
+        if name is None:
+            self.fail(f"taken(...) in property {d.name}: expected the name of an action", e.span,
+                      "write e.g. taken(Send): some step of the action Send")
+        actions = [a.name for a in self.spec.of(A.ActionDecl)]
+        if name not in actions:
+            self.fail(f"taken({name}): the spec has no action '{name}'", e.span,
+                      "actions of this spec: " + (", ".join(actions) or "none"))
+        if not is_target:
+            self.fail(f"taken({name}) in property {d.name}: a step can only be what eventually happens", e.span,
+                      "write eventually taken(A), always eventually taken(A) or P leadsto taken(A)")
 
     def _fairness(self) -> dict[str, str]:
         """Action -> "weak" or "strong"; strong fairness implies weak, so it wins."""

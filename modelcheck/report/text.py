@@ -27,8 +27,8 @@ def render_result(spec_name: str, result: CheckResult, invariants: list[str],
         verdict += " Every property holds in every fair behaviour."
     lines.append(verdict.format(name=v.name if v else "", stopped=result.stopped_because))
     if v is not None and v.trace.loop is not None:
-        lines += ["", f"Shortest lasso ({len(v.trace)} states; then back to state {v.trace.loop + 1}, "
-                      "for ever):", ""]
+        count = f"{len(v.trace)} state" + ("s" if len(v.trace) > 1 else "")
+        lines += ["", f"Shortest lasso ({count}; then back to state {v.trace.loop + 1}, for ever):", ""]
         lines += render_trace(v.trace)
     elif v is not None and v.trace.steps:
         lines += ["", f"Shortest trace ({steps(len(v.trace) - 1)}; the last state {last_state(v)}):", ""]

@@ -4,6 +4,8 @@ a deadlock is stuttering for ever, weak and strong fairness per action instance,
 outside the constraint are not explored. Checked through pipeline.check and the CLI."""
 from __future__ import annotations
 
+import pytest
+
 from modelcheck import pipeline
 from modelcheck.explore.bfs import Limits
 from modelcheck.explore.result import Outcome
@@ -227,3 +229,46 @@ def test_fairness_of_an_unknown_action_is_an_error(tmp_path):
     spec.write_text(MUTEX + "fairness weak Exit\n")
     run = modelcheck("check", spec)
     assert run.returncode == 2 and "fairness weak Exit: the spec has no action 'Exit'" in run.stderr
+
+
+UP_DOWN_STEPS = """spec Steps
+var x : 0..2
+init { x := 0 }
+action Up {
+  require x < 2
+  x := x + 1
+}
+action Down {
+  require x > 0
+  x := x - 1
+}
+"""
+
+
+def test_taken_action_predicates():
+    text = UP_DOWN_STEPS + "property DownAgain: always eventually taken(Down)\nfairness weak Up\n"
+    states, loop = lasso(check(text))  # Down is not fair: up to 2, then stutter
+    assert states[-1] == {"x": {"#bigint": "2"}} and loop == len(states) - 1
+    assert check(text.replace("fairness weak Up", "fairness weak all")).outcome is Outcome.OK
+    starts = UP_DOWN_STEPS + "property Starts: eventually taken(Up)\n"
+    states, loop = lasso(check(starts))
+    assert states == [{"x": {"#bigint": "0"}}] and loop == 0
+    assert check(starts + "fairness weak Up\n").outcome is Outcome.OK
+    # x == 2 leadsto a Down step: under weak fairness of Up only, the loop 1 -> 2 -> ... cannot
+    # avoid Down, but stopping at 2 can
+    after_two = UP_DOWN_STEPS + "property Back: x == 2 leadsto taken(Down)\nfairness weak Up\n"
+    states, loop = lasso(check(after_two))
+    assert states[loop:] == [{"x": {"#bigint": "2"}}]
+
+
+@pytest.mark.parametrize("prop, message", [
+    ("always taken(Up)", "taken(Up) in property P: a step can only be what eventually happens"),
+    ("taken(Up) leadsto x == 0", "taken(Up) in property P: a step can only be what eventually happens"),
+    ("eventually taken(Jump)", "taken(Jump): the spec has no action 'Jump'"),
+    ("eventually taken(x + 1)", "taken(...) in property P: expected the name of an action"),
+])
+def test_taken_errors(tmp_path, prop, message):
+    spec = tmp_path / "s.spec"
+    spec.write_text(UP_DOWN_STEPS + f"property P: {prop}\n")
+    run = modelcheck("check", spec)
+    assert run.returncode == 2 and message in run.stderr, run.stderr

@@ -4,7 +4,7 @@ The brute force knows nothing of SCCs, pruning or tableaux: it enumerates every 
 states and every set of edges inside C that is strongly connected (together with stuttering
 on every state, these are exactly the sets a lasso's loop can visit infinitely often) and
 decides fairness and the property on that loop directly from the definitions (TLA+'s WF/SF,
-[], <>, ~> on an ultimately periodic behaviour). Every lasso the checker returns is also
+[], <>, ~> on an ultimately periodic behaviour; taken(A) as "a step of A"). Every lasso the checker returns is also
 checked step by step: each step is an edge, and the behaviour it stands for violates the
 property and is fair.
 """
@@ -20,6 +20,8 @@ from modelcheck.explore.liveness import find_lasso, tableau
 
 SHAPES = ("always", "eventually", "always eventually", "eventually always", "leadsto")
 KINDS = (0, 1, 2)  # no fairness, weak, strong
+# what eventually happens is taken(A) for A = action 0 (here labels are actions)
+TAKEN_SHAPES = ("eventually taken", "always eventually taken", "leadsto taken")
 
 
 @st.composite
@@ -33,7 +35,7 @@ def graphs(draw):
     initial = sorted(draw(st.sets(st.integers(0, n - 1), min_size=1, max_size=2)))
     p = draw(st.lists(st.booleans(), min_size=n, max_size=n))
     q = draw(st.lists(st.booleans(), min_size=n, max_size=n))
-    shape = draw(st.sampled_from(SHAPES))
+    shape = draw(st.sampled_from(SHAPES + TAKEN_SHAPES))
     return n, kinds, edges, initial, np.array(p), np.array(q), shape
 
 
@@ -90,6 +92,8 @@ def brute_force_violated(n, kinds, edges, initial, p, q, shape) -> bool:
     everything = np.ones(n, dtype=bool)
     reachable = reach(n, edges, initial, everything)
     inner = [e for e in edges if e[1] >= 0]
+    if shape.endswith("taken"):  # the loop takes no step of action 0
+        inner = [e for e in inner if e[2] != 0]
     for size in range(1, n + 1):
         for states in map(set, itertools.combinations(range(n), size)):
             if not states <= reachable:
@@ -108,6 +112,13 @@ def brute_force_violated(n, kinds, edges, initial, p, q, shape) -> bool:
 
 def _violates(n, edges, initial, p, q, shape, loop: set[int], reachable: set[int]) -> bool:
     """Some behaviour ending in a loop over exactly `loop` violates the property."""
+    if shape.endswith("taken"):  # from the trigger on, no step of action 0
+        others = [e for e in edges if e[2] != 0]
+        if shape == "eventually taken":
+            return bool(loop & reach(n, others, initial, np.ones(n, bool)))
+        if shape == "always eventually taken":
+            return True
+        return any(p[x] and loop & reach(n, others, [x], np.ones(n, bool)) for x in reachable)
     if shape == "always":  # a reachable not-P state from which the loop is reachable
         return any(not p[x] and loop & reach(n, edges, [x], np.ones(n, bool)) for x in reachable)
     if shape == "eventually":  # never P, from the start
@@ -150,7 +161,14 @@ def check_lasso(lasso, n, kinds, edges, initial, p, q, shape) -> None:
     # the behaviour violates the property, by the semantics on the sequence itself
     seq = states
     loop_at = lasso.loop
-    if shape == "always":
+    if shape.endswith("taken"):
+        # from some trigger position on, every step (the loop repeating) is one of another action
+        steps_from = list(lasso.labels) + ([lasso.back_label] if lasso.loop < len(seq) - 1 else [])
+        triggers = [0] if shape == "eventually taken" else [
+            i for i in range(len(seq)) if shape == "always eventually taken" or p[seq[i]]]
+        assert any(all(label is not None and label != 0 for label in steps_from[min(i, loop_at):])
+                   for i in triggers)
+    elif shape == "always":
         assert any(not p[s] for s in seq)
     elif shape == "eventually":
         assert all(not p[s] for s in seq)
@@ -188,7 +206,11 @@ STRONG_NOT_MET = (2, [0, 2], [(0, 1, 0), (1, 0, 0), (0, -1, 1)], [0],
 @example(STRONG_NOT_MET)
 def test_scc_checker_agrees_with_brute_force(case):
     n, kinds, edges, initial, p, q, shape = case
-    lasso = find_lasso(behaviour_graph(n, kinds, edges, initial), tableau(shape, p, q if shape == "leadsto" else None))
+    if shape.endswith("taken"):
+        tab = tableau(shape.removesuffix(" taken"), p if shape == "leadsto taken" else None, None, 0, n)
+    else:
+        tab = tableau(shape, p, q if shape == "leadsto" else None)
+    lasso = find_lasso(behaviour_graph(n, kinds, edges, initial), tab)
     expected = brute_force_violated(n, kinds, edges, initial, p, q, shape)
     assert (lasso is not None) == expected
     if lasso is not None:
