@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+import pytest
 from hypothesis import example, given, settings, strategies as st
 
 from modelcheck.explore.behaviour import BehaviourGraph
@@ -200,11 +201,22 @@ STRONG_NOT_MET = (2, [0, 2], [(0, 1, 0), (1, 0, 0), (0, -1, 1)], [0],
                   np.array([False, True]), np.array([False, False]), "eventually always")
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(graphs())
 @example(WEAK_MET_BY_DISABLING)
 @example(STRONG_NOT_MET)
 def test_scc_checker_agrees_with_brute_force(case):
+    agrees(case)
+
+
+@pytest.mark.slow
+@settings(max_examples=3000, deadline=None)
+@given(graphs())
+def test_scc_checker_agrees_with_brute_force_many(case):
+    agrees(case)
+
+
+def agrees(case) -> None:
     n, kinds, edges, initial, p, q, shape = case
     if shape.endswith("taken"):
         tab = tableau(shape.removesuffix(" taken"), p if shape == "leadsto taken" else None, None, 0, n)

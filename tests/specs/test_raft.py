@@ -45,6 +45,7 @@ def test_raft_state_counts_match_tlc(max_msgs, distinct, depth):
     assert proc.returncode == 0, proc.stderr
     assert obj["violation"] is None
     assert (obj["distinct_states"], obj["depth"]) == (distinct, depth)
+    assert obj["behaviour_graph_steps"] > 0  # the property WinnerTakesOffice was checked and holds
 
 
 def test_restart_forgets_vote_breaks_election_safety():
@@ -162,12 +163,6 @@ def test_symmetry_of_servers_reduces_raft_and_keeps_the_verdicts():
                                {"Servers": "{s1, s2, s3}", "MaxLogLen": "0", "MaxMsgs": "1"})
     result = pipeline.check(buggy, ["ElectionSafety"])
     assert result.outcome.value == "violation" and result.violation.name == "ElectionSafety"
-
-
-def test_a_winning_candidate_takes_office_under_weak_fairness():
-    # The default run checks WinnerTakesOffice too (the behaviour graph is recorded).
-    proc, obj = check_json(RAFT)
-    assert obj["result"] == "ok" and obj["behaviour_graph_steps"] > 0, proc.stderr
 
 
 def test_without_fairness_a_winner_may_stay_a_candidate(tmp_path):
