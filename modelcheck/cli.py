@@ -127,6 +127,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_spec_arguments(check)
     check.add_argument("--inv", action="append", default=None, metavar="NAME",
                        help="check only this invariant (repeatable); default: all")
+    check.add_argument("--prop", action="append", default=None, metavar="NAME",
+                       help="check only this temporal property (repeatable); default: all")
+    check.add_argument("--no-props", action="store_true",
+                       help="check no temporal property (the search then records no behaviour graph)")
     check.add_argument("--no-deadlock", action="store_true", help="do not report states without successors")
     check.add_argument("--max-states", type=_positive, metavar="N", help="stop after N distinct states")
     check.add_argument("--max-depth", type=_positive, metavar="N", help="do not explore beyond depth N")
@@ -205,8 +209,9 @@ def run_check(args: argparse.Namespace) -> int:
     if args.z3 or args.z3_sample:  # a second engine decides the invariants too (modelcheck/z3)
         z3_run = z3_cli.CrossCheck(compiled, args, reporter)
         compiled, reporter = z3_run.compiled, z3_run.reporter
+    properties = [] if args.no_props else args.prop
     result = pipeline.check(compiled, args.inv, limits, reporter, args.workers, checkpoint, args.resume,
-                            args.engine, args.ray_address)
+                            args.engine, args.ray_address, properties)
     reporter.clear()
     if result.stopped_because == "interrupted" and checkpoint is not None and checkpoint.written:
         print(f"A checkpoint of the search is saved in {args.checkpoint}; continue it with:\n"
@@ -217,7 +222,8 @@ def run_check(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result_json(spec_name, result, compiled.model.describe_constants())))
     else:
-        print(render_result(spec_name, result, invariants))
+        print(render_result(spec_name, result, invariants,
+                            list(compiled.model.property_names if properties is None else properties)))
     for note in trace_cli.write_trace_outputs(args, compiled, result.violation):
         print(note, file=sys.stderr)
     return _exit_code(result)

@@ -49,12 +49,16 @@ def compile_parsed(parsed, consts: dict[str, str] | None) -> compile_stage.Compi
 def check(compiled: compile_stage.CompiledSpec, invariants: Sequence[str] | None = None,
           limits: Limits = Limits(), reporter: Reporter = NullReporter(), workers: int = 1,
           checkpoint: Checkpointer | None = None, resume: str | None = None,
-          engine: str = "local", ray_address: str | None = None) -> CheckResult:
+          engine: str = "local", ray_address: str | None = None,
+          properties: Sequence[str] | None = ()) -> CheckResult:
+    """`properties`: the temporal properties to check (None: every declared one; by default
+    none, so that a caller asking for invariants, such as bench/run, gets a safety check)."""
     known = compiled.model.invariant_names
     for name in invariants or ():
         if name not in known:
             raise SpecError(f"--inv {name}: the spec has no invariant '{name}'",
                             hint="invariants of this spec: " + (", ".join(known) or "none"))
+    properties = _temporal(compiled, properties, workers, checkpoint, resume, engine)
     if engine == "ray":
         try:
             return ray_bfs(compiled.model, workers, compiled.recipe, invariants, limits, reporter, ray_address)
@@ -64,9 +68,37 @@ def check(compiled: compile_stage.CompiledSpec, invariants: Sequence[str] | None
         if checkpoint is not None or resume is not None:
             raise SpecError("checkpoints are written by the one-process search for now",
                             hint="drop --workers, or drop --checkpoint/--resume")
-        return parallel_bfs(compiled.model, workers, invariants, limits, reporter)
+        return parallel_bfs(compiled.model, workers, invariants, limits, reporter, properties)
     try:
-        return bfs(compiled.model, invariants, limits, reporter, checkpoint, resume)
+        return bfs(compiled.model, invariants, limits, reporter, checkpoint, resume, properties)
     except CheckpointError as e:
         raise SpecError(str(e), hint="start without --resume, or point it at the directory "
                                      "given to --checkpoint by the same command line") from None
+
+
+def _temporal(compiled: compile_stage.CompiledSpec, names: Sequence[str] | None, workers: int,
+              checkpoint, resume, engine: str) -> list[str]:
+    """The temporal properties to check, after refusing what cannot check them soundly."""
+    declared = compiled.model.property_names
+    for name in names or ():
+        if name not in declared:
+            raise SpecError(f"--prop {name}: the spec has no property '{name}'",
+                            hint="properties of this spec: " + (", ".join(declared) or "none"))
+    chosen = list(declared if names is None else names)
+    if not chosen:
+        return []
+    listed = ", ".join(chosen)
+    if compiled.checked.symmetry:
+        raise SpecError(f"temporal properties ({listed}) cannot be checked with symmetry "
+                        f"({', '.join(compiled.checked.symmetry)}): a cycle among symmetric states is not "
+                        "a cycle of the spec's behaviours",
+                        hint="check them on a copy of the spec without the symmetry declaration, "
+                             "or leave them out with --no-props")
+    if checkpoint is not None or resume is not None:
+        raise SpecError(f"temporal properties ({listed}) are not checked with --checkpoint/--resume: "
+                        "checkpoints do not hold the behaviour graph",
+                        hint="drop --checkpoint/--resume, or leave the properties out with --no-props")
+    if engine == "ray":
+        raise SpecError(f"temporal properties ({listed}) are not checked with --engine ray",
+                        hint="use --engine local (with --workers), or leave them out with --no-props")
+    return chosen

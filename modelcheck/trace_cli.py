@@ -184,7 +184,8 @@ def _headline(v: Violation | None) -> str:
     if v is None:
         return ""
     return {"invariant": f"invariant {v.name} is violated", "deadlock": "deadlock",
-            "error": f"evaluation error: {v.name}"}.get(v.kind, v.name)
+            "error": f"evaluation error: {v.name}",
+            "property": f"property {v.name} is violated"}.get(v.kind, v.name)
 
 
 def _suffix(path: str, expected: str, option: str) -> None:

@@ -101,6 +101,13 @@ class CompiledModel:
         # None, or a function of the state: None if it is in its declared types, else a message
         self.type_check = ns["type_check"]
         ns["TYPE_ERROR"] = self.type_error
+        # Temporal properties as (name, shape, P, Q or None); fairness and parameter counts
+        # per action, which say what an action instance is (explore/liveness.py).
+        self.properties = ns["PROPERTIES"]
+        self.property_names = gen.property_names
+        actions = checked.spec.of(A.ActionDecl)
+        self.fairness = tuple(checked.fairness.get(d.name) for d in actions)
+        self.action_params = tuple(len(d.params) for d in actions)
         self.fingerprint = fingerprint_function(
             self._var_kinds, gen.layouts, ns["INT_DOMAINS"],
             [sorted(ns[f"C_{name}"]) for name in checked.symmetry], len(gen.symbols))

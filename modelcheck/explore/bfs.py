@@ -15,15 +15,17 @@ import functools
 import time
 from array import array
 from dataclasses import dataclass, field
-from typing import Any, Protocol, Sequence
+from typing import Any, Callable, Protocol, Sequence
 
+from .behaviour import EdgeRecorder, PredicateValues, TemporalProperty, properties_of, resolve
 from .checkpoint import Checkpointer, Snapshot, arrays_from, check_against
 from .checkpoint import load as checkpoint_load
 from .frontier import Frontier, MarshalCodec
 from .model import Codec, Model, StateChecks
 from .resources import TIMEOUT_GRACE, OutOfTime, describe_bytes, few_full_collections, rss_bytes, time_limit
 from .result import CheckResult, Outcome, Stats, Trace, Violation
-from .trace import rebuild_trace
+from .liveness import find_lasso, tableau
+from .trace import lasso_trace, rebuild_trace
 from .visited import VisitedStates
 
 
@@ -128,11 +130,13 @@ class Found(Exception):
 
 def bfs(model: Model, invariants: Sequence[str] | None = None, limits: Limits = Limits(),
         reporter: Reporter = NullReporter(), checkpoint: Checkpointer | None = None,
-        resume: str | None = None) -> CheckResult:
+        resume: str | None = None, properties: Sequence[str] | None = ()) -> CheckResult:
     """Explore every reachable state. `checkpoint` writes the search state at level
-    boundaries (and on Ctrl-C); `resume` names a checkpoint directory to continue from."""
+    boundaries (and on Ctrl-C); `resume` names a checkpoint directory to continue from.
+    `properties`: the temporal properties to check after the search (None: all declared);
+    the search then records the behaviour graph (behaviour.py)."""
     search = Search(model, list(model.invariant_names if invariants is None else invariants),
-                    limits, reporter)
+                    limits, reporter, properties)
     search.checkpointer = checkpoint
     if resume is not None:
         search.resume_from = checkpoint_load(resume, search.identity)
@@ -141,9 +145,13 @@ def bfs(model: Model, invariants: Sequence[str] | None = None, limits: Limits = 
 
 
 class Search:
-    def __init__(self, model: Model, invariants: list[str], limits: Limits, reporter: Reporter):
+    def __init__(self, model: Model, invariants: list[str], limits: Limits, reporter: Reporter,
+                 properties: Sequence[str] | None = ()):
         self.model = model
         self.checks = StateChecks(model, invariants)
+        self.temporal: list[TemporalProperty] = properties_of(model, properties)
+        self.recorder = EdgeRecorder(model) if self.temporal else None
+        self.predicates = PredicateValues(self.temporal)
         self.limits = limits
         self.reporter = reporter
         self.constraint = model.constraint()
@@ -174,6 +182,7 @@ class Search:
             # time_limit: one evaluation that never ends is stopped too
             with time_limit(backstop), few_full_collections():
                 self._explore()
+                self._check_properties()
             self._name_false_guards()
             return self._result(Outcome.OK)
         except Found as found:
@@ -294,6 +303,7 @@ class Search:
         actions = [(a, self._watched(a, fn)) for a, fn in enumerate(self.model.actions())]
         counts = [0] * len(actions)
         fingerprint, constraint = self.fingerprint, self.constraint
+        record = self.recorder.record if self.recorder is not None else None
         # The hot loop: local names only, one append per list per successor.
         fps, seen, states, parents, acts = batch.fps, batch.seen, batch.states, batch.parents, batch.actions
         next_level = self.new_frontier()
@@ -316,8 +326,12 @@ class Search:
                             continue
                         if constraint is not None and not constraint(t):
                             self._outside(batch, t, index, a)
+                            if record is not None:  # not an edge, but the instance is enabled
+                                record(index, fingerprint(t), a, _names, _args)
                             continue
                         f = fingerprint(t)
+                        if record is not None:
+                            record(index, f, a, _names, _args)
                         if f in seen:  # the first occurrence is the one a sequential BFS keeps
                             continue
                         seen.add(f)
@@ -383,6 +397,8 @@ class Search:
             broken = self._broken_invariant(t, base + k)
             if broken is not None:
                 self._violation(broken, base + k)
+            if self.temporal:
+                self.predicates.append(self._guarded(lambda: self.predicates.evaluate(t), base + k))
             new_states.append((base + k, t))
         full = room is not None and len(new_positions) == room
         if batch.outside is not None and not full:  # beyond the last state admitted: not reached
@@ -393,6 +409,26 @@ class Search:
             self.stats.queue = self.unexpanded + len(new_states)
             raise Found(self._result(Outcome.INCOMPLETE, stopped=f"max states {self.limits.max_states}"))
         return new_states
+
+    def _check_properties(self) -> None:
+        """After a complete search: each temporal property on the behaviour graph, in
+        declaration order; the first violated one ends the check with its lasso."""
+        if not self.temporal:
+            return
+        graph = resolve(self.recorder, self.visited.fps, self.visited.parents)
+        self.stats.edges = len(graph.src)
+        self.stats.edge_bytes = self.recorder.nbytes
+        self.recorder = None  # the resolved graph holds what is needed
+        column = 0
+        for prop in self.temporal:
+            values = [self.predicates.column(column + i) for i in range(len(prop.predicates))]
+            column += len(values)
+            p = values[0] if callable(prop.left) else None
+            q = values[-1] if callable(prop.right) else None
+            lasso = find_lasso(graph, tableau(prop.shape, p, q, prop.taken, graph.states))
+            if lasso is not None:
+                trace = lasso_trace(self.model, self.visited.fps, lasso, graph.keys)
+                raise Found(self._result(Outcome.VIOLATION, Violation("property", prop.name, trace)))
 
     def _broken_invariant(self, t, index: int, last=None) -> tuple[str, str] | None:
         """(kind, name) of the first check t fails: "type" or "invariant" (StateChecks)."""

@@ -27,6 +27,7 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from typing import Any, Sequence
 
+from .behaviour import EdgeRecorder, PredicateValues, properties_of
 from .bfs import CheckedOnce, Found, Limits, NullReporter, Reporter, Search, explain_error
 from .model import Model, StateChecks
 from .resources import few_full_collections, rss_bytes
@@ -36,9 +37,13 @@ from .visited import VisitedStates
 
 
 def parallel_bfs(model: Model, workers: int, invariants: Sequence[str] | None = None,
-                 limits: Limits = Limits(), reporter: Reporter = NullReporter()) -> CheckResult:
+                 limits: Limits = Limits(), reporter: Reporter = NullReporter(),
+                 properties: Sequence[str] | None = ()) -> CheckResult:
+    """`properties` as for bfs(): each worker records the steps of its slice (edges and
+    action instances) and the state predicates of its new states; the coordinator merges
+    them into one behaviour graph and checks the properties after the search."""
     names = list(model.invariant_names if invariants is None else invariants)
-    return _Coordinator(model, workers, names, limits, reporter).run()
+    return _Coordinator(model, workers, names, limits, reporter, properties).run()
 
 
 # ---------------------------------------------------------------- worker side
@@ -57,8 +62,11 @@ class _Event:
 
 
 class _Worker:
-    def __init__(self, model: Model, invariants: list[str], check_deadlock: bool):
+    def __init__(self, model: Model, invariants: list[str], check_deadlock: bool, properties: list[str]):
         self.model = model
+        temporal = properties_of(model, properties)
+        self.recorder = EdgeRecorder(model) if temporal else None
+        self.predicates = PredicateValues(temporal)
         self.actions = list(enumerate(model.actions()))
         self.checks = StateChecks(model, invariants)
         self.constraint = model.constraint()
@@ -80,6 +88,7 @@ class _Worker:
         counts = [0] * len(self.actions)
         event = None
         fingerprint, constraint = self.model.fingerprint, self.constraint
+        record = self.recorder.record if self.recorder is not None else None
         for offset, s in enumerate(self.frontier):
             index = base + offset
             produced_here = 0
@@ -97,8 +106,12 @@ class _Worker:
                                 if broken is not None:
                                     event = _Event(len(fps), "outside", broken[1], index, a, marshal.dumps(t),
                                                    broken[0])
+                            if record is not None:  # not an edge, but the instance is enabled
+                                record(index, fingerprint(t), a, _n, _a)
                             continue
                         f = fingerprint(t)
+                        if record is not None:
+                            record(index, f, a, _n, _a)
                         if f in seen:  # a repeat within the slice: the coordinator keeps the first
                             continue
                         seen.add(f)
@@ -117,20 +130,26 @@ class _Worker:
             if produced_here == 0 and self.check_deadlock:
                 event = event or _Event(len(fps), "deadlock", "deadlock", index)
                 break
-        return fps.tobytes(), parents.tobytes(), acts.tobytes(), counts, event
+        edges = self.recorder.take() if self.recorder is not None else None
+        return fps.tobytes(), parents.tobytes(), acts.tobytes(), counts, event, edges
 
     def keep(self, positions: list[int]):
-        """Keep the new states among the candidates; return the first broken invariant."""
+        """Keep the new states among the candidates; return the first broken invariant
+        and the values of the properties' state predicates in the new states."""
         self.new = [self.candidates[j] for j in positions]
         self.candidates = []
+        rows = bytearray()
+        temporal = bool(self.predicates.functions)
         for k, t in enumerate(self.new):
             try:
                 broken = self.checks.first_broken(t)
+                if broken is None and temporal:
+                    rows += self.predicates.evaluate(t)
             except Exception as e:
-                return k, "error", explain_error(self.model, e)
+                return (k, "error", explain_error(self.model, e)), bytes(rows)
             if broken is not None:
-                return (k, *broken)
-        return None
+                return (k, *broken), bytes(rows)
+        return None, bytes(rows)
 
     def rebalance(self, mine: tuple[int, int], give: list[tuple[int, int, int]]):
         """Keep new[mine] as the next frontier; return {worker: marshalled slice} to give away."""
@@ -149,9 +168,9 @@ class _Worker:
         return len(self.frontier)
 
 
-def _serve(conn, model: Model, invariants: list[str], check_deadlock: bool) -> None:
+def _serve(conn, model: Model, invariants: list[str], check_deadlock: bool, properties: list[str]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the coordinator's to handle
-    worker = _Worker(model, invariants, check_deadlock)
+    worker = _Worker(model, invariants, check_deadlock, properties)
     while True:
         request = conn.recv()
         if request is None:
@@ -170,8 +189,11 @@ def _serve(conn, model: Model, invariants: list[str], check_deadlock: bool) -> N
 class _Coordinator(Search):
     """The sequential search's bookkeeping, with expansion and invariant checks in workers."""
 
-    def __init__(self, model: Model, workers: int, invariants: list[str], limits: Limits, reporter: Reporter):
-        super().__init__(model, invariants, limits, reporter)
+    def __init__(self, model: Model, workers: int, invariants: list[str], limits: Limits, reporter: Reporter,
+                 properties: Sequence[str] | None = ()):
+        super().__init__(model, invariants, limits, reporter, properties)
+        self.property_names = [p.name for p in self.temporal]
+        self.label_maps: list[list[int]] = [[] for _ in range(workers)]  # worker label -> ours
         self.n = workers
         self.invariant_names = invariants
         self.conns: list = []
@@ -183,7 +205,7 @@ class _Coordinator(Search):
         for _ in range(self.n):
             ours, theirs = ctx.Pipe()
             p = ctx.Process(target=_serve, args=(theirs, self.model, self.invariant_names,
-                                                self.limits.check_deadlock), daemon=True)
+                                                self.limits.check_deadlock, self.property_names), daemon=True)
             p.start()
             self.conns.append(ours)
             self.procs.append(p)
@@ -250,8 +272,10 @@ class _Coordinator(Search):
         starts = [base + sum(sizes[:w]) for w in range(self.n)]
         replies = self._call_all("expand", [(start,) for start in starts])
         fps, parents, actions, events, offsets = array("q"), array("q"), array("h"), [], []
-        for w, (f, p, a, counts, event) in enumerate(replies):
+        for w, (f, p, a, counts, event, edges) in enumerate(replies):
             offsets.append(len(fps))
+            if edges is not None:
+                self.recorder.merge(edges, self.label_maps[w])
             if event is not None:
                 event.position += len(fps)
                 events.append(event)
@@ -280,7 +304,11 @@ class _Coordinator(Search):
             while j >= bounds[w + 1]:
                 w += 1
             per_worker[w].append(j - offsets[w])
-        checks = self._call_all("keep", [(positions,) for positions in per_worker])
+        kept = self._call_all("keep", [(positions,) for positions in per_worker])
+        checks = [check for check, _ in kept]
+        if self.temporal:
+            for _, rows in kept:
+                self.predicates.extend(rows)
         self._first_violation(checks, per_worker, offsets, new_positions, index0, first_event)
         if self.limits.max_states is not None and self.stats.distinct >= self.limits.max_states:
             self.stats.queue = len(new_positions)  # the level is expanded: what is left is the next one

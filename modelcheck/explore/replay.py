@@ -11,7 +11,7 @@ against the closest successor).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Sequence
 
 from ..itfvalue import canonical
@@ -52,7 +52,8 @@ class Rejection:
     action: str | None              # the action the trace names for that step (None: initial)
     args: dict[str, Any]
     reason: str                     # "no states", "variables", "initial state", "unknown action",
-                                    # "not enabled", "arguments", "state differs", "error"
+                                    # "not enabled", "arguments", "state differs", "error",
+                                    # "loop" (a lasso's last state does not lead back to its loop)
     message: str                    # one line saying why
     why: tuple[Why, ...] = ()       # failed guards, for "not enabled" and "arguments"
     diffs: tuple[VarDiff, ...] = ()  # against the closest state, for "state differs", "initial state"
@@ -113,7 +114,25 @@ class _Replay:
             state = self._step(i, state, steps[i])
             if isinstance(state, Rejection):
                 return self.done(state)
+        if self.trace.loop is not None:
+            return self._loop(state)
         return self.done()
+
+    def _loop(self, last: State) -> ReplayResult:
+        """A lasso closes: the last state's successor is the state at `loop` (a stutter if
+        the loop is the last state itself, which every state allows)."""
+        steps, loop = self.trace.steps, self.trace.loop
+        if loop == len(steps) - 1:
+            return ReplayResult(Trace(tuple(self.accepted), loop=loop), None, tuple(self.violations))
+        back = self.trace.back or TraceStep("", {}, {})
+        closed = self._step(len(steps), last, TraceStep(back.action, back.args, steps[loop].state))
+        if isinstance(closed, Rejection):
+            return self.done(replace(closed, reason="loop", message=(
+                f"the loop does not close: no step from the last state (state {len(steps)}) "
+                f"back to state {loop + 1} (ITF loop {loop}): {closed.message}")))
+        back_step = self.accepted.pop()
+        self.violations = [v for v in self.violations if v[0] != len(steps)]
+        return ReplayResult(Trace(tuple(self.accepted), loop=loop, back=back_step), None, tuple(self.violations))
 
     # ------------------------------------------------------------ the checks
     def _variables(self, described: dict, first: dict) -> Rejection | None:

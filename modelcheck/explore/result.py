@@ -29,6 +29,11 @@ class TraceStep:
 @dataclass(frozen=True)
 class Trace:
     steps: tuple[TraceStep, ...]
+    # A lasso (a counterexample to a temporal property): after the last state the behaviour
+    # goes back to steps[loop] and repeats from there, for ever. `back` is that step (its
+    # action and arguments; None when the last state stutters, i.e. loop is the last index).
+    loop: int | None = None
+    back: TraceStep | None = None
 
     def __len__(self) -> int:
         return len(self.steps)
@@ -40,8 +45,8 @@ class Trace:
 
 @dataclass(frozen=True)
 class Violation:
-    kind: str                   # "invariant" | "deadlock" | "error"
-    name: str                   # the invariant's name; "deadlock"; or the error message
+    kind: str                   # "invariant" | "deadlock" | "error" | "property"
+    name: str                   # the invariant's or property's name; "deadlock"; or the error message
     trace: Trace
 
 
@@ -55,6 +60,8 @@ class Stats:
     action_counts: dict[str, int] = field(default_factory=dict)  # successors per action
     # after a complete search: never-enabled action -> its guard never true ("text at file:line")
     never_true: dict[str, str] = field(default_factory=dict)
+    edges: int = 0              # steps recorded in the behaviour graph (temporal properties)
+    edge_bytes: int = 0         # the memory they took while recorded
 
     @property
     def states_per_second(self) -> float:

@@ -30,6 +30,39 @@ def rebuild_trace(model: Model, visited: VisitedStates, index: int,
     return Trace(tuple(steps))
 
 
+def lasso_trace(model: Model, fps, lasso, keys) -> Trace:
+    """A lasso of state indices (liveness.Lasso) as a trace, by re-execution: each step is
+    a successor with the recorded fingerprint, by the step's action instance if it has one
+    (keys: label -> (action, parameter values or None))."""
+    steps: list[TraceStep] = []
+    state = None
+    for i, index in enumerate(lasso.states):
+        label = lasso.labels[i - 1] if i else None
+        action, names, args, state = _successor(model, state, fps[index], keys[label] if label is not None else None)
+        steps.append(_step(model, action, names, args, state))
+    back = None
+    if lasso.loop != len(lasso.states) - 1:
+        key = keys[lasso.back_label] if lasso.back_label is not None else None
+        action, names, args, target = _successor(model, state, fps[lasso.states[lasso.loop]], key)
+        back = _step(model, action, names, args, target)
+    return Trace(tuple(steps), loop=lasso.loop, back=back)
+
+
+def _successor(model: Model, state, fp: int, key):
+    """(action, arg names, arg values, successor) of a step from `state` (None: an initial
+    state) to the state with fingerprint fp, by the instance `key` if given."""
+    if state is None:
+        return next((-1, n, a, s) for n, a, s in model.init_states() if model.fingerprint(s) == fp)
+    for action, successors in enumerate(model.actions()):
+        if key is not None and key[0] != action:
+            continue
+        for names, args, t in successors(state):
+            if t is not state and model.fingerprint(t) == fp and (
+                    key is None or key[1] is None or tuple(args[:len(key[1])]) == key[1]):
+                return action, names, args, t
+    raise AssertionError("a recorded step could not be repeated")
+
+
 def trace_of(model: Model, steps) -> Trace:
     """A trace from runtime steps (action index, -1 for the initial state; arg names; arg
     values; state), described for reports: what random walks and replay record."""

@@ -399,8 +399,41 @@ class Override:
     decl: "Decl"
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class PropertyDecl:
+    """`property NAME: <formula>`: a temporal property of every fair behaviour, of one of
+    the shapes SHAPES (TLA+'s []P, <>P, []<>P, <>[]P, P ~> Q) over state predicates; what
+    eventually happens (P of eventually and always eventually, Q of leadsto) may instead be
+    the action predicate `taken(A)`."""
+    span: Span
+    name: str
+    shape: str          # one of SHAPES
+    left: Expr          # P
+    right: Expr | None  # Q, for "leadsto" only
+
+
+SHAPES = ("always", "eventually", "always eventually", "eventually always", "leadsto")
+
+
+def taken_action(e: Expr | None) -> str | None:
+    """The action A of `taken(A)` (an action predicate: some step of A, one that changes
+    the state, is taken: TLA+'s <<A>>_vars), where a property has it; else None."""
+    if isinstance(e, Call) and e.func == "taken" and len(e.args) == 1 and isinstance(e.args[0], Name):
+        return e.args[0].id
+    return None
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class FairnessDecl:
+    """`fairness weak A, B` / `fairness strong A` / `fairness weak all`: TLA+'s
+    \\A params: WF_vars(A(params)) (or SF_vars) for each named action, or for every action."""
+    span: Span
+    kind: str                      # "weak" | "strong"
+    actions: tuple[str, ...] | None  # None: every action
+
+
 Decl = (ConstDecl | ModelDecl | SymmetryDecl | DefDecl | TypeDecl | VarDecl | InitDecl
-        | ActionDecl | InvariantDecl | ConstraintDecl | ChartDecl | AliasDecl)
+        | ActionDecl | InvariantDecl | ConstraintDecl | ChartDecl | AliasDecl | PropertyDecl | FairnessDecl)
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -305,6 +305,34 @@ class _Builder(Transformer):
     def alias_decl(self, meta, name, e):
         return A.AliasDecl(self._s(meta), str(name), _as_expr(e))
 
+    def _property(shape):
+        def build(self, meta, left, right=None):
+            return (shape, _as_expr(left), None if right is None else _as_expr(right))
+        return build
+
+    always = _property("always")
+    eventually = _property("eventually")
+    always_eventually = _property("always eventually")
+    eventually_always = _property("eventually always")
+    leadsto = _property("leadsto")
+    del _property
+
+    def property_decl(self, meta, name, formula):
+        shape, left, right = formula
+        return A.PropertyDecl(self._s(meta), str(name), shape, left, right)
+
+    def fair_all(self, meta):
+        return None
+
+    def fair_named(self, meta, *names):
+        return tuple(str(n) for n in names)
+
+    def weak_fairness(self, meta, actions):
+        return A.FairnessDecl(self._s(meta), "weak", actions)
+
+    def strong_fairness(self, meta, actions):
+        return A.FairnessDecl(self._s(meta), "strong", actions)
+
     def chart_decl(self, meta, var, *parts):
         given = dict(parts)
         return A.ChartDecl(self._s(meta), str(var), given.get("from"), given.get("to"))

@@ -60,6 +60,8 @@ class CheckedSpec:
     overridden: tuple[str, ...] = field(default=())
     chart: A.ChartDecl | None = None         # `chart msgs from acc to dest`, if declared
     call_targets: dict[int, str] = field(default_factory=dict)  # id(Call) -> operator copy (see target)
+    properties: tuple[A.PropertyDecl, ...] = ()  # temporal properties, in source order
+    fairness: dict[str, str] = field(default_factory=dict)  # action -> "weak" | "strong"
 
     def kind(self, e: A.Expr) -> Kind:
         return self.kinds[id(e)]
@@ -117,6 +119,7 @@ class _Checker:
         self.consts: list[A.ConstDecl] = []
         self.symmetry: tuple[str, ...] = ()
         self.chart: A.ChartDecl | None = None
+        self.fairness: dict[str, str] = {}
 
     # ------------------------------------------------------------ driver
     def run(self) -> CheckedSpec:
@@ -154,6 +157,9 @@ class _Checker:
         for d in spec.of(A.DefDecl):
             if self.defs[d.name].param_kinds is None:
                 self._guard(lambda d=d: self._use_def(d.name, tuple(AnyK() for _ in d.params or ()), d.span))
+        for d in spec.of(A.PropertyDecl):
+            self._guard(lambda d=d: self._property(d))
+        self.fairness = self._fairness()
         self._recheck_recursive()
         self.symmetry = self._symmetry()
         self.chart = self._chart()
@@ -166,7 +172,8 @@ class _Checker:
                            tuple(self.spec.of(A.VarDecl)), self.var_kinds, self.types, self.defs,
                            self.kinds, self.refs, self.binder_names, self.symmetry,
                            self.binder_kinds, tuple(self.overrides), chart=self.chart,
-                           call_targets=self.call_targets)
+                           call_targets=self.call_targets, properties=tuple(self.spec.of(A.PropertyDecl)),
+                           fairness=self.fairness)
 
     def _guard(self, fn, declares: str | None = None) -> None:
         """Run one declaration's check; its error is kept, and the name it declares marked
@@ -293,6 +300,42 @@ class _Checker:
                                              "the messages' fields are " + ", ".join(fields)))
                 return None
         return d
+
+    def _property(self, d: A.PropertyDecl) -> None:
+        target = d.right if d.shape == "leadsto" else d.left if d.shape in ("eventually", "always eventually") else None
+        for e in (d.left, d.right):
+            if isinstance(e, A.Call) and e.func == "taken":
+                self._taken(d, e, e is target)
+            elif e is not None:
+                self._expect(e, {}, BoolK(), f"a state predicate of property {d.name}")
+
+    def _taken(self, d: A.PropertyDecl, e: A.Call, is_target: bool) -> None:
+        """`taken(A)`: A names an action, and the step is what eventually happens."""
+        name = A.taken_action(e)
+        if name is None:
+            self.fail(f"taken(...) in property {d.name}: expected the name of an action", e.span,
+                      "write e.g. taken(Send): some step of the action Send")
+        actions = [a.name for a in self.spec.of(A.ActionDecl)]
+        if name not in actions:
+            self.fail(f"taken({name}): the spec has no action '{name}'", e.span,
+                      "actions of this spec: " + (", ".join(actions) or "none"))
+        if not is_target:
+            self.fail(f"taken({name}) in property {d.name}: a step can only be what eventually happens", e.span,
+                      "write eventually taken(A), always eventually taken(A) or P leadsto taken(A)")
+
+    def _fairness(self) -> dict[str, str]:
+        """Action -> "weak" or "strong"; strong fairness implies weak, so it wins."""
+        actions = [d.name for d in self.spec.of(A.ActionDecl)]
+        out: dict[str, str] = {}
+        for d in self.spec.of(A.FairnessDecl):
+            for name in actions if d.actions is None else d.actions:
+                if name not in actions:
+                    self.errors.append(SpecError(
+                        f"fairness {d.kind} {name}: the spec has no action '{name}'", d.span,
+                        "actions of this spec: " + (", ".join(actions) or "none")))
+                elif out.get(name) != "strong":
+                    out[name] = d.kind
+        return out
 
     def _symmetry(self) -> tuple[str, ...]:
         out = []

@@ -341,8 +341,8 @@ class _SymbolTable:
             return
         if isinstance(d, A.ChartDecl):
             return  # a use of a variable (and of two field names), see _uses
-        if isinstance(d, A.SymmetryDecl):
-            return  # a use of a constant
+        if isinstance(d, (A.SymmetryDecl, A.FairnessDecl)):
+            return  # uses of a constant, of actions
         if isinstance(d, A.ModelDecl):
             at = self._start(d.span)
             for i, n in enumerate(d.names):
@@ -457,6 +457,14 @@ class _SymbolTable:
         if isinstance(d, A.ChartDecl):
             self._use_name_after(self._start(d.span), d.var, "var")
             return
+        if isinstance(d, A.FairnessDecl):  # `fairness weak A, B`: uses of actions
+            at = self._start(d.span)
+            for name in d.actions or ():
+                rng, at = self._name_after(at, name)
+                sym = self.globals.get(name)
+                if sym is not None and sym.kind == "action":
+                    self.occurrences.append(Occurrence(rng, sym, False, sym.type))
+            return
         params = self.params.get(id(d), {})
         for node in _expression_nodes(d):
             if isinstance(node, A.Name):
@@ -488,7 +496,7 @@ class _SymbolTable:
 
 _DECL_KINDS = {A.ConstDecl: "const", A.DefDecl: "def", A.TypeDecl: "type", A.VarDecl: "var",
                A.ActionDecl: "action", A.InvariantDecl: "invariant", A.ConstraintDecl: "constraint",
-               A.AliasDecl: "alias"}
+               A.AliasDecl: "alias", A.PropertyDecl: "property"}
 
 
 def _def_type(c: CheckedSpec, name: str) -> str | None:
@@ -530,8 +538,10 @@ def _decl_roots(d) -> tuple[list, list]:
     """The expression trees and the statement lists of a declaration."""
     if isinstance(d, (A.ConstDecl, A.DefDecl)):
         return [d.value if isinstance(d, A.ConstDecl) else d.body], []
-    if isinstance(d, (A.InvariantDecl, A.ConstraintDecl)):
+    if isinstance(d, (A.InvariantDecl, A.ConstraintDecl, A.AliasDecl)):
         return [d.expr], []
+    if isinstance(d, A.PropertyDecl):
+        return [e for e in (d.left, d.right) if e is not None], []
     if isinstance(d, (A.TypeDecl, A.VarDecl)):
         return [d.type], []
     if isinstance(d, A.ActionDecl):

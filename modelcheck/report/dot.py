@@ -5,7 +5,9 @@ record field or set element; the initial state shows every variable. The full st
 node's tooltip (shown on hover in SVG). Edges carry the step number, the action and its
 arguments. The last state of a violation is drawn in red with the broken invariant (or
 "deadlock", or the evaluation error) in its header. The layout is one column, top to
-bottom, so a 30-step trace reads like the text report.
+bottom, so a 30-step trace reads like the text report. A lasso (a counterexample to a
+temporal property) has a dashed back edge from its last state to the state its loop
+returns to (a loop on the last state when it stutters for ever).
 """
 from __future__ import annotations
 
@@ -28,7 +30,8 @@ def verdict(v: Violation | None) -> str:
     if v is None:
         return ""
     return {"invariant": f"violates {v.name}", "type": f"outside its type: {v.name}", "deadlock": "deadlock: no successor",
-            "error": f"cannot be evaluated: {v.name}"}.get(v.kind, v.name)
+            "error": f"cannot be evaluated: {v.name}",
+            "property": f"loops for ever, violating {v.name}"}.get(v.kind, v.name)
 
 
 def trace_graph(trace: Trace, title: str = "", violation: Violation | None = None,
@@ -55,7 +58,20 @@ def trace_graph(trace: Trace, title: str = "", violation: Violation | None = Non
             g.edge(f"s{i - 1}", f"s{i}", label=label.replace("\n", "\\l") + "\\l", tooltip=text,
                    id=f"step{i}")
         previous = step
+    if trace.loop is not None:
+        _back_edge(g, trace, messages)
     return g
+
+
+def _back_edge(g: graphviz.Digraph, trace: Trace, messages: MessageFields | None) -> None:
+    last = len(trace.steps) - 1
+    if trace.back is None:
+        text = "stutters for ever"
+    else:
+        text = f"back to state {trace.loop + 1}: {call(trace.back.action or '?', trace.back.args, messages)}"
+    label = "\n".join(wrap(f"{last + 1}. {text}", WIDTH, 3))
+    g.edge(f"s{last}", f"s{trace.loop}", label=label.replace("\n", "\\l") + "\\l", tooltip=text,
+           id="loop", style="dashed", color=BAD, fontcolor=BAD, constraint="false")
 
 
 def _table(header: str, rows: list[str], changed: bool, bad: bool, why: str) -> str:

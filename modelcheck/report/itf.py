@@ -11,6 +11,11 @@ step that produced it: `mbt::actionTaken` (the action's name; "init" for the fir
 "value": v} for the arguments of this step, {"tag": "None", "value": {"#tup": []}} for the
 others), so that Quint-style test drivers can replay our traces against an implementation.
 
+A lasso (a counterexample to a temporal property) has ITF's `loop`: the index of the state
+that starts the loop, which ends in the last state (the last state's successor is
+states[loop]; loop = the last index when the last state stutters for ever). Our `#meta`
+also names the step that goes back, as `loopStep` {"action", "args"}.
+
 Values are written canonically (itfvalue.canonical): ints always as #bigint, set elements and
 map entries sorted. Both functions are pure: no file I/O.
 """
@@ -60,8 +65,13 @@ def trace_to_itf(trace: Trace, meta: dict[str, Any] | None = None) -> dict[str, 
         picks.update((name, NONE) for name in arg_names if name not in picks)
         state[NONDET_PICKS] = picks
         states.append(state)
-    return {"#meta": head, "params": [], "vars": variables + [ACTION_TAKEN, NONDET_PICKS],
-            "states": states}
+    if trace.loop is not None and trace.back is not None:
+        head["loopStep"] = {"action": trace.back.action,
+                            "args": {k: canonical(v) for k, v in trace.back.args.items()}}
+    out = {"#meta": head, "params": [], "vars": variables + [ACTION_TAKEN, NONDET_PICKS], "states": states}
+    if trace.loop is not None:
+        out["loop"] = trace.loop
+    return out
 
 
 def itf_text(itf: dict[str, Any]) -> str:
@@ -108,7 +118,18 @@ def itf_to_trace(itf: Any) -> Trace:
                   for v in variables}
         action, args = _step_of(state, i, names)
         steps.append(TraceStep(action, args, values, _aliases_of(state, i, names)))
-    return Trace(tuple(steps))
+    return Trace(tuple(steps), loop=itf_loop(itf), back=_back_of(meta, names))
+
+
+def _back_of(meta: dict, names: frozenset[str]) -> TraceStep | None:
+    """Our `#meta`.`loopStep`: the action and arguments of the step back to the loop."""
+    step = meta.get("loopStep")
+    if step is None:
+        return None
+    if not (isinstance(step, dict) and isinstance(step.get("action"), str) and isinstance(step.get("args", {}), dict)):
+        raise ItfError("'#meta'.'loopStep' must be a record with a string 'action' and a record 'args'")
+    args = {k: mark_model_values(canonical(_checked(v, f"loopStep, {k}")), names) for k, v in step.get("args", {}).items()}
+    return TraceStep(step["action"], args, {})
 
 
 def _aliases_of(state: dict, i: int, names: frozenset[str]) -> dict[str, Any]:

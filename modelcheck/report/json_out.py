@@ -33,8 +33,20 @@ def result_json(spec: str, result: CheckResult, constants: dict[str, Any]) -> di
         "never_enabled": (never := never_enabled(result.stats) if result.outcome is Outcome.OK else []),
         "warnings": [f"never enabled: {a}" for a in never],
         "never_true_guards": {a: result.stats.never_true[a] for a in never if a in result.stats.never_true},
-        "violation": None if v is None else {"kind": v.kind, "name": v.name, "trace": trace_json(v.trace)},
+        "violation": None if v is None else {"kind": v.kind, "name": v.name, "trace": trace_json(v.trace),
+                                             **lasso_json(v.trace)},
+        **({"behaviour_graph_steps": result.stats.edges} if result.stats.edges else {}),
     }
+
+
+def lasso_json(trace: Trace) -> dict[str, Any]:
+    """For a lasso: `loop`, the index in `trace` of the state the last state goes back to
+    (as ITF's loop), and `back`, the step that does (null: the last state stutters)."""
+    if trace.loop is None:
+        return {}
+    back = trace.back
+    return {"loop": trace.loop,
+            "back": None if back is None else {"action": back.action, "args": back.args}}
 
 
 def trace_json(trace: Trace) -> list[dict[str, Any]]:

@@ -172,6 +172,8 @@ def sequence_chart(trace: Trace, fields: MessageFields, title: str = "",
                        pos=f"{x[s.lifeline] + COLUMN * 0.45:.0f},{-(y[origin] + 16):.0f}!")
                 g.edge(f"step{origin}", f"lost{stub}", color=color, style="dashed",
                        tooltip=compact(m, fields) + " (not received)")
+    if trace.loop is not None and steps:
+        _loop_back(g, trace, steps[-1], by_index, x, y)
     return g
 
 
@@ -190,6 +192,22 @@ def _route(g: graphviz.Digraph, name: str, tail: str, start: tuple[float, float]
     g.edge(tail, f"{name}_0", arrowhead="none", **attrs)
     g.edge(f"{name}_0", f"{name}_1", arrowhead="none", **attrs)
     g.edge(f"{name}_1", head, **attrs)
+
+
+def _loop_back(g: graphviz.Digraph, trace: Trace, last: _Step, by_index: dict, x: dict, y: dict) -> None:
+    """A lasso's step back: a dashed red arrow from the last step up to the step its loop
+    returns to (the top of the chart for the initial state), or a note that it stutters."""
+    if trace.back is None:
+        text = f"state {len(trace.steps)} stutters for ever"
+        g.node("loop", label=text, shape="plaintext", fontcolor=BAD, id="loop",
+               pos=f"{x[last.lifeline]:.0f},{-(y[last.index] + 2.2 * LINE):.0f}!")
+        return
+    text = f"back to state {trace.loop + 1}: {trace.back.action}"
+    target = f"step{trace.loop}" if trace.loop in by_index else f"head_{_id(last.lifeline)}"
+    g.node("loop_via", label="", shape="point", width="0.01", color=BAD,
+           pos=f"{x[last.lifeline] - COLUMN * 0.45:.0f},{-(y[last.index] + y.get(trace.loop, y[0])) / 2:.0f}!")
+    g.edge(f"step{last.index}", "loop_via", arrowhead="none", color=BAD, style="dashed", tooltip=text)
+    g.edge("loop_via", target, color=BAD, style="dashed", label=text, fontcolor=BAD, id="loop", tooltip=text)
 
 
 def _message_by_key(steps: list[_Step], k: tuple):

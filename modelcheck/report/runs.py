@@ -55,6 +55,11 @@ def render_replay(spec_name: str, source: str, result: ReplayResult, states: int
     if r is None:
         lines = [f"Trace accepted: each of its {states - 1} steps is a transition of {spec_name}, "
                  "and its first state is an initial state."]
+        loop = result.trace.loop
+        if loop is not None:
+            lines.append(f"It is a lasso and its loop closes: after state {states} comes state {loop + 1} "
+                         + ("again (the last state stutters)." if loop == states - 1 else
+                            f"(by {result.trace.back.action}), and the loop repeats for ever."))
     else:
         lines = [f"Trace rejected: {_where(r)} is not {'an initial state' if r.step == 0 else 'a transition'} "
                  f"of {spec_name}: {r.message}."]
@@ -120,6 +125,8 @@ def diff_lines(name: str, spec, trace) -> list[str]:
 
 
 def _where(r) -> str:
+    if r.reason == "loop":
+        return f"the step back from state {r.step} to the loop"
     return "its first state" if r.step == 0 else f"step {r.step} (from state {r.step} to state {r.step + 1})"
 
 

@@ -19,12 +19,24 @@ VERDICTS = {
 TYPE_VERDICT = "Error: a variable is outside its declared type: {name}"
 
 
-def render_result(spec_name: str, result: CheckResult, invariants: list[str]) -> str:
+def render_result(spec_name: str, result: CheckResult, invariants: list[str],
+                  properties: list[str] | None = None) -> str:
     v = result.violation
-    lines = [f"Model checking {spec_name}; invariants: {', '.join(invariants) or 'none'}", ""]
+    head = f"Model checking {spec_name}; invariants: {', '.join(invariants) or 'none'}"
+    if properties:
+        head += f"; properties: {', '.join(properties)}"
+    lines = [head, ""]
     verdict = TYPE_VERDICT if v is not None and v.kind == "type" else VERDICTS[result.outcome]
+    if v is not None and v.kind == "property":
+        verdict = "Error: property {name} is violated."
+    elif result.outcome is Outcome.OK and properties:
+        verdict += " Every property holds in every fair behaviour."
     lines.append(verdict.format(name=v.name if v else "", stopped=result.stopped_because))
-    if v is not None and v.trace.steps:
+    if v is not None and v.trace.loop is not None:
+        count = f"{len(v.trace)} state" + ("s" if len(v.trace) > 1 else "")
+        lines += ["", f"Shortest lasso ({count}; then back to state {v.trace.loop + 1}, for ever):", ""]
+        lines += render_trace(v.trace)
+    elif v is not None and v.trace.steps:
         lines += ["", f"Shortest trace ({steps(len(v.trace) - 1)}; the last state {last_state(v)}):", ""]
         lines += render_trace(v.trace)
     lines += ["", *render_stats(result.stats, complete=result.outcome is Outcome.OK)]
@@ -38,7 +50,7 @@ def steps(n: int) -> str:
 def last_state(v: Violation) -> str:
     """What is wrong with the last state of a violation's trace."""
     return {"invariant": f"violates {v.name}", "type": "is outside the declared types", "deadlock": "has no successor",
-            "error": "cannot be evaluated"}[v.kind]
+            "error": "cannot be evaluated", "property": f"loops back, violating {v.name}"}[v.kind]
 
 
 def render_trace(trace: Trace) -> list[str]:
@@ -49,7 +61,18 @@ def render_trace(trace: Trace) -> list[str]:
                      else f"State {i + 1}: {call(step.action, step.args, text=show)}")
         lines += [f"    {line}" for line in state_lines(step, previous, text=show)] or ["    (no variable changed)"]
         previous = step
+    if trace.loop is not None:
+        lines += render_back_edge(trace)
     return lines
+
+
+def render_back_edge(trace: Trace) -> list[str]:
+    """The step closing a lasso: from the last state back to state loop + 1."""
+    last, target = len(trace), trace.loop + 1
+    if trace.back is None:
+        return [f"State {last} stutters for ever (back to state {target}: no variable changes again)."]
+    return [f"Back to state {target}: {call(trace.back.action, trace.back.args, text=show)}",
+            f"    (the step from state {last} reaches state {target} again; the loop repeats for ever)"]
 
 
 def render_stats(stats: Stats, complete: bool = False) -> list[str]:
@@ -61,6 +84,9 @@ def render_stats(stats: Stats, complete: bool = False) -> list[str]:
              f"The depth of the complete state graph search is {stats.depth}.",
              f"Finished in {stats.seconds:.2f} s ({stats.states_per_second:,.0f} distinct states/s).",
              f"Fingerprint collision probability (optimistic): {stats.collision_probability:.1e}"]
+    if stats.edges:
+        lines.append(f"Behaviour graph: {stats.edges:,} steps recorded "
+                     f"({stats.edge_bytes / max(stats.edges, 1):.1f} bytes per step while recorded).")
     if stats.action_counts:
         width = max(len(a) for a in stats.action_counts)
         lines.append("Coverage (successors generated per action):")

@@ -45,6 +45,7 @@ def test_raft_state_counts_match_tlc(max_msgs, distinct, depth):
     assert proc.returncode == 0, proc.stderr
     assert obj["violation"] is None
     assert (obj["distinct_states"], obj["depth"]) == (distinct, depth)
+    assert obj["behaviour_graph_steps"] > 0  # the property WinnerTakesOffice was checked and holds
 
 
 def test_restart_forgets_vote_breaks_election_safety():
@@ -163,3 +164,15 @@ def test_symmetry_of_servers_reduces_raft_and_keeps_the_verdicts():
                                filename=str(RAFT_RESTART_FORGETS_VOTE))  # beside raft.spec, which it imports
     result = pipeline.check(buggy, ["ElectionSafety"])
     assert result.outcome.value == "violation" and result.violation.name == "ElectionSafety"
+
+
+def test_without_fairness_a_winner_may_stay_a_candidate(tmp_path):
+    spec = tmp_path / "raft.spec"
+    spec.write_text(RAFT.read_text().replace("fairness weak BecomeLeader", ""))
+    proc, obj = check_json(spec, "--const", "MaxMsgs=1", "--no-deadlock")
+    v = obj["violation"]
+    assert (v["kind"], v["name"]) == ("property", "WinnerTakesOffice")
+    last = v["trace"][-1]["state"]
+    assert v["loop"] == len(v["trace"]) - 1  # it stutters there
+    winner = [s for s, role in last["state"]["#map"] if role == "Candidate"]
+    assert winner and len(dict(map(tuple, last["votesGranted"]["#map"]))[winner[0]]["#set"]) == 2
