@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import pipeline, repl, trace_cli
+from . import pipeline, repl, search_cli, trace_cli
 from .explore.bfs import Limits
 from .explore.checkpoint import Checkpointer
 from .explore.resources import OutOfTime, describe_bytes, parse_size, time_limit
@@ -121,6 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     z3_cli.add_prove_parser(sub, add_spec_arguments, _positive)
     trace_cli.add_parsers(sub, add_spec_arguments, load_spec, _positive)  # simulate, replay, view, graph
     conform_cli.add_parsers(sub, add_spec_arguments, load_spec, _positive)  # traces, conform
+    search_cli.add_parser(sub, add_spec_arguments, load_spec, _positive, _seconds)  # search: swarm, guided
     history_cli.add_parser(sub, _seconds)  # history: client histories of a key-value store
     repl.add_parsers(sub, add_spec_arguments)  # eval, repl: expressions in states of the spec
     lsp = sub.add_parser("lsp", help="run the language server for editors (LSP on stdin/stdout; needs pygls)")

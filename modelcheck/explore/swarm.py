@@ -6,7 +6,8 @@ A *member* of the swarm is fixed by the run's seed and its index: member i draws
 random.Random(f"{seed}:{i}") its depth bound (between half the maximum and the maximum)
 and a weight per action, each one of: disabled, rare (0.1), normal (1) or favoured (3);
 member 0 is unbiased (every weight 1, the full depth). A member takes walks from the
-initial states until it has taken its budget of steps. Each step picks an action with
+initial states until it has spent its budget of steps (each walk costs one step more than it
+takes, so that a member whose weights leave nothing enabled ends too). Each step picks an action with
 probability proportional to its weight among the actions that have a successor (within the
 state constraint, changing something), preferring actions whose successors the member has
 not visited yet, then one such successor uniformly. The member's visited table is a bitstate
@@ -112,7 +113,7 @@ def run_member(model: Model, member: Member, invariants: Sequence[str], steps: i
     taken = [0] * len(member.weights)
     inits = list(model.init_states())
     done = walks = states = 0
-    while done < steps:
+    while done + walks < steps:   # a walk costs one more step: members stuck at the start end too
         walks += 1
         _, _, s = inits[rng.randrange(len(inits))]
         fp = fingerprint(s)
@@ -121,7 +122,7 @@ def run_member(model: Model, member: Member, invariants: Sequence[str], steps: i
         try:
             found = _broken(checks, s)
             for _ in range(member.depth):
-                if found is not None or done >= steps:
+                if found is not None or done + walks >= steps:
                     break
                 enabled = []   # (weight, action, successors inside the constraint)
                 for a, fn in actions:
