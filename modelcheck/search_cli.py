@@ -90,9 +90,11 @@ def run_search(args: argparse.Namespace, load_spec: Callable) -> int:
         description = (f"modelcheck search --strategy swarm --seed {seed}: member {found.found_by.index}"
                        if found.found_by is not None else "")
     else:
-        result = guided(model, milestones, invariants, args.max_states or 1_000_000,
-                        0.5 if args.novelty is None else args.novelty, args.timeout)
-        lines, extra = _guided_lines(result, args.target), {"targets": args.target}
+        searched = guided(model, milestones, invariants, args.max_states or 1_000_000,
+                          0.5 if args.novelty is None else args.novelty, args.timeout)
+        result = searched.result
+        lines = [f"Targets passed: {searched.passed}/{len(args.target)} ({'; '.join(args.target)})."]
+        extra = {"targets": args.target, "targets_passed": searched.passed}
         description = "modelcheck search --strategy guided"
     if args.json:
         print(json.dumps({**result_json(spec_name, result, model.describe_constants()),
@@ -222,7 +224,3 @@ def _swarm_json(found: SwarmResult) -> dict:
             "steps_before_shortening": found.steps_before_shortening,
             "shortest_guaranteed": False,
             "actions_taken": found.taken}
-
-
-def _guided_lines(result: CheckResult, targets: list[str]) -> list[str]:
-    return [f"Targets, in order: {'; '.join(targets)}"]

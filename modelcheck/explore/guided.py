@@ -31,6 +31,12 @@ from .trace import trace_of
 
 
 @dataclass(frozen=True)
+class GuidedResult:
+    result: CheckResult
+    passed: int            # the most milestones any path found has passed
+
+
+@dataclass(frozen=True)
 class Milestone:
     name: str                                   # reported when the last one is reached
     reached: Callable[[State], bool]
@@ -38,7 +44,7 @@ class Milestone:
 
 
 def guided(model: Model, milestones: Sequence[Milestone], invariants: Sequence[str] | None = None,
-           max_states: int = 1_000_000, novelty: float = 0.5, timeout: float | None = None) -> CheckResult:
+           max_states: int = 1_000_000, novelty: float = 0.5, timeout: float | None = None) -> GuidedResult:
     names = list(model.invariant_names if invariants is None else invariants)
     checks = [(n, model.invariant(n)) for n in names]
     constraint = model.constraint()
@@ -58,13 +64,16 @@ def guided(model: Model, milestones: Sequence[Milestone], invariants: Sequence[s
             m += 1
         return m, (float(sum(1 for part in milestones[m].parts if part(s))) if m < len(milestones) else 0.0)
 
-    def finish(outcome: Outcome, violation: Violation | None = None, why: str = "finished") -> CheckResult:
+    def finish(outcome: Outcome, violation: Violation | None = None, why: str = "finished") -> GuidedResult:
         stats.seconds = time.perf_counter() - started
         stats.distinct = len(parent)
         stats.queue = len(heap)
         if violation is not None:
             stats.depth = len(violation.trace)
-        return CheckResult(outcome, stats, violation, why)
+        best = max(passed.values(), default=0)
+        if violation is not None and violation.name == milestones[-1].name:
+            best = len(milestones)
+        return GuidedResult(CheckResult(outcome, stats, violation, why), best)
 
     def path(fp: int) -> list:
         steps = []

@@ -68,6 +68,7 @@ def test_guided_search_passes_the_milestones_in_order():
                      "--target", "dial == 2 and pos >= 3", "--target", "dial == 1 and pos >= 9", "--json")
     obj = run.json()
     assert run.returncode == 1 and obj["violation"]["name"] == "SearchTarget"
+    assert obj["targets_passed"] == 2
     trace = obj["violation"]["trace"]
     first = next(i for i, s in enumerate(trace)
                  if int(s["state"]["dial"]["#bigint"]) == 2 and pos(s) >= 3)
