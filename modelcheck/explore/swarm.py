@@ -14,7 +14,9 @@ not visited yet, then one such successor uniformly. The member's visited table i
 array (two bits per fingerprint, Holzmann's bitstate hashing): small and of fixed size, it
 may wrongly take a state for visited, which only makes the member skip it as a fresh
 choice. So walks of one member spread out instead of repeating each other, and different
-members favour different interleavings.
+members favour different interleavings. Half of a member's walks (RESUME) do not start from
+an initial state but continue from where one of its earlier walks ended (kept in a small
+archive, as in Go-Explore): depth accumulates over walks, up to MAX_PATH times the bound.
 
 Members are independent, so they run on `workers` processes; results are consumed in
 member order and the first member (lowest index) that finds a violation is the one
@@ -41,6 +43,9 @@ from .trace import trace_of
 
 WEIGHTS = (0.0, 0.1, 1.0, 3.0)          # disabled, rare, normal, favoured
 BITSTATE_BITS = 1 << 22                 # 512 KiB per member
+RESUME = 0.5        # the chance that a walk continues from where an earlier walk ended
+ARCHIVE = 1_000     # walk ends a member keeps (a random one is replaced when full)
+MAX_PATH = 4        # a walk end is kept only if its path is shorter than MAX_PATH * depth bound
 
 
 @dataclass(frozen=True)
@@ -112,13 +117,19 @@ def run_member(model: Model, member: Member, invariants: Sequence[str], steps: i
     visited = _Bitstate()
     taken = [0] * len(member.weights)
     inits = list(model.init_states())
+    archive: list[tuple[State, tuple]] = []   # (state, its path): where earlier walks ended
     done = walks = states = 0
     while done + walks < steps:   # a walk costs one more step: members stuck at the start end too
         walks += 1
-        _, _, s = inits[rng.randrange(len(inits))]
-        fp = fingerprint(s)
-        states += visited.add(fp)
-        path = [(-1, fp)]
+        if archive and rng.random() < RESUME:
+            s, prefix = archive[rng.randrange(len(archive))]
+            path = list(prefix)
+        else:
+            _, _, s = inits[rng.randrange(len(inits))]
+            fp = fingerprint(s)
+            states += visited.add(fp)
+            path = [(-1, fp)]
+        start = len(path)
         try:
             found = _broken(checks, s)
             for _ in range(member.depth):
@@ -153,7 +164,16 @@ def run_member(model: Model, member: Member, invariants: Sequence[str], steps: i
             found = ("error", model.explain_error(e) if not isinstance(e, EvalError) else str(e))
         if found is not None:
             return MemberResult(member, done, walks, states, tuple(taken), found, tuple(path))
+        if start < len(path) < MAX_PATH * member.depth:
+            _archive(rng, archive, (s, tuple(path)))
     return MemberResult(member, done, walks, states, tuple(taken))
+
+
+def _archive(rng: random.Random, archive: list, entry: tuple) -> None:
+    if len(archive) < ARCHIVE:
+        archive.append(entry)
+    else:
+        archive[rng.randrange(ARCHIVE)] = entry
 
 
 def _choose(rng: random.Random, enabled: list, visited: _Bitstate, fingerprint) -> tuple[int, int, State]:
