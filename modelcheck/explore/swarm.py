@@ -319,7 +319,10 @@ def shorten(model: Model, steps: list[Step], bad: Callable[[State], bool], budge
     while i < len(steps) - 1:
         position = {model.fingerprint(s[3]): j for j, s in enumerate(steps) if j > i}
         last = len(steps) - 1
-        shortcut = _shortcut(model, actions, constraint, steps[i][3], position, last, last - i, bad, budget)
+        try:
+            shortcut = _shortcut(model, actions, constraint, steps[i][3], position, last, last - i, bad, budget)
+        except Exception:  # the spec fails to evaluate somewhere around: no shortcut from here
+            shortcut = None
         if shortcut is not None:
             j, middle = shortcut
             steps = steps[:i + 1] + middle + steps[j + 1:]
