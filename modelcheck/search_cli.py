@@ -34,7 +34,7 @@ from .report.text import VERDICTS, render_trace, steps
 
 EXIT = {Outcome.OK: 0, Outcome.VIOLATION: 1, Outcome.DEADLOCK: 1, Outcome.ERROR: 2, Outcome.INCOMPLETE: 3}
 TARGET = "SearchTarget"          # the invariant `not (last target)`: broken where the search ends
-SWARM_ONLY = ("seed", "members", "depth", "member_steps", "workers", "shorten_states")
+SWARM_ONLY = ("seed", "first_member", "members", "depth", "member_steps", "workers", "shorten_states")
 GUIDED_ONLY = ("target", "max_states", "novelty")
 
 
@@ -53,6 +53,8 @@ def add_parser(sub, add_spec_arguments: Callable, load_spec: Callable, positive:
     s = p.add_argument_group("swarm")
     s.add_argument("--seed", type=int, metavar="S", help="the run's seed (default: a new one, printed); "
                    "member i draws from random.Random('S:i')")
+    s.add_argument("--first-member", type=int, metavar="I",
+                   help="start at member I (default 0): --first-member I --members 1 runs member I alone")
     s.add_argument("--members", type=positive, metavar="N", help="run members 0..N-1 at most (default 100000)")
     s.add_argument("--depth", type=positive, metavar="D",
                    help="longest walk; each member takes its bound between D/2 and D (default 100)")
@@ -85,7 +87,8 @@ def run_search(args: argparse.Namespace, load_spec: Callable) -> int:
     if args.strategy == "swarm":
         seed = args.seed if args.seed is not None else random.SystemRandom().randrange(10 ** 6)
         found = swarm(model, invariants, seed, args.members or 100_000, args.depth or 100,
-                      args.member_steps or 20_000, args.workers or 1, args.timeout, args.shorten_states or 5_000)
+                      args.member_steps or 20_000, args.workers or 1, args.timeout, args.shorten_states or 5_000,
+                      first_member=args.first_member or 0)
         result, lines, extra = found.result, _swarm_lines(found, spec_name), _swarm_json(found)
         description = (f"modelcheck search --strategy swarm --seed {seed}: member {found.found_by.index}"
                        if found.found_by is not None else "")
@@ -113,10 +116,12 @@ def _check_options(args: argparse.Namespace) -> None:
     given = [o for o in other if getattr(args, o) is not None]
     if given:
         raise SpecError(f"--{given[0].replace('_', '-')} does not go with --strategy {wrong}",
-                        hint="swarm takes --seed, --members, --depth, --member-steps, --workers, --shorten-states; "
+                        hint="swarm takes --seed, --first-member, --members, --depth, --member-steps, --workers, --shorten-states; "
                              "guided takes --target, --max-states, --novelty")
     if args.strategy == "guided" and not args.target:
         raise SpecError("--strategy guided needs a goal: --target EXPR (repeatable, for milestones in order)")
+    if args.first_member is not None and args.first_member < 0:
+        raise SpecError(f"--first-member {args.first_member}: expected a member number, 0 or more")
     if args.novelty is not None and not 0 <= args.novelty < 1:
         raise SpecError(f"--novelty {args.novelty:g}: expected a weight in [0, 1)",
                         hint="below 1, so that the bonus never outweighs one more part of the target")
@@ -206,6 +211,8 @@ def _swarm_lines(found: SwarmResult, spec_name: str) -> list[str]:
         out.append(f"Found by member {m.index} (seed '{m.seed}', depth bound {m.depth}"
                    + (f"; disabled: {', '.join(off)}" if off else "")
                    + (f"; rare: {', '.join(rare)}" if rare else "") + ").")
+        out.append(f"Run it alone: --seed {found.seed} --first-member {m.index} --members 1 "
+                   "(with the same --depth and --member-steps).")
         length = len(found.result.violation.trace) - 1
         out.append(f"Its trace of {steps(found.steps_before_shortening)} was shortened to {steps(length)} "
                    "by shortcut searches; a shorter one may exist.")

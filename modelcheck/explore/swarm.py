@@ -220,9 +220,12 @@ def _run_forked(index: int) -> MemberResult:
 
 def swarm(model: Model, invariants: Sequence[str] | None = None, seed: int = 0, members: int = 1000,
           depth: int = 100, member_steps: int = 20_000, workers: int = 1, timeout: float | None = None,
-          shorten_states: int = 5_000, on_member: Callable[[MemberResult], None] | None = None) -> SwarmResult:
-    """Run members 0, 1, ... until one finds a violation, `members` have run, or `timeout`
-    seconds have passed; shorten the violation's trace (see the module docstring)."""
+          shorten_states: int = 5_000, on_member: Callable[[MemberResult], None] | None = None,
+          first_member: int = 0) -> SwarmResult:
+    """Run members first_member, first_member + 1, ... until one finds a violation, `members`
+    have run, or `timeout` seconds have passed; shorten the violation's trace (see the module
+    docstring). A member found by one run is run alone by first_member=index, members=1."""
+    indexes = range(first_member, first_member + members)
     names = list(model.invariant_names if invariants is None else invariants)
     started = time.perf_counter()
     done: list[MemberResult] = []
@@ -230,11 +233,11 @@ def swarm(model: Model, invariants: Sequence[str] | None = None, seed: int = 0, 
     if workers > 1:
         _FORKED.update(model=model, seed=seed, depth=depth, invariants=names, steps=member_steps)
         pool = mp.get_context("fork").Pool(workers)
-        results = pool.imap(_run_forked, range(members))
+        results = pool.imap(_run_forked, indexes)
     else:
         pool = None
         results = (run_member(model, plan_member(seed, i, len(model.action_names), depth), names, member_steps)
-                   for i in range(members))
+                   for i in indexes)
     try:
         while True:
             remaining = None if timeout is None else timeout - (time.perf_counter() - started)

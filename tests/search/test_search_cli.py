@@ -53,6 +53,14 @@ def test_a_seed_names_the_same_search_with_any_number_of_workers(seed):
         assert one[key] == again[key] == two[key], key
 
 
+def test_the_member_that_found_it_runs_alone_with_the_same_result():
+    swarm = modelcheck(*SWARM, "--seed", "11", "--depth", "30", "--json").json()
+    alone = modelcheck(*SWARM, "--seed", "11", "--depth", "30", "--json", "--first-member", swarm["found_by"],
+                       "--members", "1").json()
+    assert [m["index"] for m in alone["members"]] == [swarm["found_by"]] == [alone["found_by"]]
+    assert alone["violation"] == swarm["violation"]
+
+
 def test_the_found_trace_replays(tmp_path):
     itf, dot = tmp_path / "lock.itf.json", tmp_path / "lock.dot"
     run = modelcheck(*SWARM, "--seed", "5", "--out-itf", itf, "--dot", dot)
@@ -104,6 +112,7 @@ def test_target_parts_are_conjuncts_and_growing_prefixes_of_an_exists():
     (("--strategy", "guided", "--target", "nope > 1"), "unknown name 'nope'"),
     (("--strategy", "swarm", "--inv", "Nope"), "the spec has no invariant 'Nope'"),
     (("--strategy", "swarm", "--members", "0"), "expected a positive integer"),
+    (("--strategy", "swarm", "--first-member", "-1"), "--first-member -1: expected a member number, 0 or more"),
     (("--strategy", "dfs",), "invalid choice: 'dfs'"),
     ((), "--strategy"),
 ])
