@@ -116,7 +116,7 @@ def _size(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import repl, trace_cli
+    from . import repl, search_cli, trace_cli
     from .conform import cli as conform_cli
     from .lsp import run_server
     from .z3 import cli as z3_cli
@@ -159,6 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     z3_cli.add_prove_parser(sub, add_spec_arguments, _positive)
     trace_cli.add_parsers(sub, add_spec_arguments, load_spec, _positive)  # simulate, replay, view, graph
     conform_cli.add_parsers(sub, add_spec_arguments, load_spec, _positive)  # traces, conform
+    search_cli.add_parser(sub, add_spec_arguments, load_spec, _positive, _seconds)  # search: swarm, guided
     history_cli.add_parser(sub, _seconds)  # history: client histories of a key-value store
     repl.add_parsers(sub, add_spec_arguments)  # eval, repl: expressions in states of the spec
     lsp = sub.add_parser("lsp", help="run the language server for editors (LSP on stdin/stdout; needs pygls)")

@@ -32,11 +32,18 @@ TARGET = "TraceTarget"
 def _with_target(args: argparse.Namespace):
     """The spec with one more invariant, `not (TARGET EXPR)`: the states where it fails are
     the ones the trace must reach."""
+    return with_invariants(args.spec, dict(args.const), {TARGET: f"not ({args.target})"})
+
+
+def with_invariants(spec: str, consts: dict[str, str], invariants: dict[str, str]):
+    """The spec file compiled with more invariants (name -> expression text) appended: how
+    a target expression given on the command line becomes a predicate on states."""
     from pathlib import Path
 
     from .. import pipeline
-    text = Path(args.spec).read_text(encoding="utf-8")
-    return pipeline.load_text(f"{text}\ninvariant {TARGET}: not ({args.target})\n", dict(args.const), args.spec)
+    text = Path(spec).read_text(encoding="utf-8")
+    extra = "".join(f"\ninvariant {name}: {expr}\n" for name, expr in invariants.items())
+    return pipeline.load_text(text + extra, consts, spec)
 
 
 def add_parsers(sub, add_spec_arguments: Callable, load_spec: Callable, positive: Callable) -> None:
