@@ -459,10 +459,10 @@ class _Codegen:
         """e's code with probes on the operands of its and/or chains and on its integer
         comparisons; other subexpressions (quantifiers, operators, lets) are single values."""
         if isinstance(e, A.Binary) and e.op in ("and", "or"):
-            operands = _chain(e, e.op)
+            chain = operands(e, e.op)
             parts = []
-            for i, x in enumerate(operands):
-                pid = self._site("operand", x, binders, chain=e.op, index=i, last=i == len(operands) - 1,
+            for i, x in enumerate(chain):
+                pid = self._site("operand", x, binders, chain=e.op, index=i, last=i == len(chain) - 1,
                                  decision=decision)
                 parts.append(f"PR({pid}, {self._probed(x, binders, decision)}, {self._binds(binders)})")
             return "(" + f" {e.op} ".join(parts) + ")"
@@ -996,9 +996,9 @@ class _Codegen:
         if implication:
             if not (isinstance(cond, A.Binary) and cond.op == "=>"):
                 return self._domain(b.domain, h), self.ex(cond, h)
-            conjuncts = _chain(cond.left, "and")   # `x.f == key and g => p`: g => p on the index
+            conjuncts = operands(cond.left, "and")   # `x.f == key and g => p`: g => p on the index
         else:
-            conjuncts = _chain(cond, "and")
+            conjuncts = operands(cond, "and")
         lookup = self._index_lookup(b, conjuncts[0], h)
         if lookup is None:
             return self._domain(b.domain, h), self.ex(cond, h)
@@ -1182,9 +1182,9 @@ class _Codegen:
         if not all(self._constant(b.domain) for b in e.binders):
             return None
         if e.kind == "forall" and isinstance(e.body, A.Binary) and e.body.op == "=>":
-            parts, last = _chain(e.body.left, "and"), e.body.right
+            parts, last = operands(e.body.left, "and"), e.body.right
         elif e.kind == "exists":
-            *parts, last = _chain(e.body, "and")
+            *parts, last = operands(e.body, "and")
         else:
             return None
         names = [self.c.binder_names[id(b)] for b in e.binders]
@@ -1309,10 +1309,10 @@ def _indent(lines: list[str]) -> list[str]:
     return ["    " + line for line in lines]
 
 
-def _chain(e: A.Expr, op: str) -> list[A.Expr]:
+def operands(e: A.Expr, op: str) -> list[A.Expr]:
     """`a and b and c` (op "and") as [a, b, c]; likewise for "or"."""
     if isinstance(e, A.Binary) and e.op == op:
-        return _chain(e.left, op) + _chain(e.right, op)
+        return operands(e.left, op) + operands(e.right, op)
     return [e]
 
 

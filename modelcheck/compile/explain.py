@@ -46,7 +46,7 @@ def explain_disabled(compiled: CompiledSpec, action: int, state: Any, args: dict
     known = [b.name for b in binders]
     strangers = [name for name in args if name not in known]
     if strangers:  # the trace names arguments the action does not have
-        return [{"what": "argument", "text": ", ".join(dict.fromkeys(known)) or "none", "where": _where(decl),
+        return [{"what": "argument", "text": ", ".join(dict.fromkeys(known)) or "none", "where": file_line(decl),
                  "binder": name, "value": args[name]} for name in strangers]
     py_names = {compiled.checked.binder_names[id(b)]: b for b in binders}
     lines = _analyse(compiled.source.splitlines(), fn.__code__.co_firstlineno, py_names)
@@ -114,7 +114,7 @@ def explain_disabled(compiled: CompiledSpec, action: int, state: Any, args: dict
     for ln, err in errors:
         g = lines[ln].guard
         node = _node_at(decl, g[1], A.Require if g[0] == "require" else A.Pick)
-        out.append({"what": "error", "text": _text(spec, node), "where": _where(node),
+        out.append({"what": "error", "text": source_line(spec, node), "where": file_line(node),
                     "error": f"{type(err).__name__}: {err}", "reads": reads(node)})
     for ln, local_vars in failed:
         g = lines[ln].guard
@@ -123,11 +123,11 @@ def explain_disabled(compiled: CompiledSpec, action: int, state: Any, args: dict
         seen.add(g)
         if g[0] == "require":
             node = _node_at(decl, g[1], A.Require)
-            out.append({"what": "require", "text": _text(spec, node), "where": _where(node), "reads": reads(node)})
+            out.append({"what": "require", "text": source_line(spec, node), "where": file_line(node), "reads": reads(node)})
         else:
             node = _node_at(decl, g[1], A.Pick)
             b = py_names.get(g[2])
-            out.append({"what": "condition", "text": _text(spec, node), "where": _where(node),
+            out.append({"what": "condition", "text": source_line(spec, node), "where": file_line(node),
                         "binder": b.name if b else None, "value": args.get(b.name) if b else None,
                         "reads": reads(node.cond) if node is not None and node.cond is not None else {}})
     if out:
@@ -139,11 +139,11 @@ def explain_disabled(compiled: CompiledSpec, action: int, state: Any, args: dict
             continue
         if not any(py in info.scope for ln, info in lines.items() if ln in reached):
             is_param = b in decl.params
-            pick = None if is_param else next((s for s in _stmts(decl.body) if isinstance(s, A.Pick)
+            pick = None if is_param else next((s for s in all_statements(decl.body) if isinstance(s, A.Pick)
                                                and s.binder is b), None)
             node = b if is_param else pick
-            out.append({"what": "param" if is_param else "pick", "text": _text(spec, node) if node else b.name,
-                        "where": _where(node) if node else "", "binder": b.name, "value": args[b.name],
+            out.append({"what": "param" if is_param else "pick", "text": source_line(spec, node) if node else b.name,
+                        "where": file_line(node) if node else "", "binder": b.name, "value": args[b.name],
                         "reads": reads(node) if node else {}})
             break
     return out
@@ -194,7 +194,7 @@ class GuardWatch:
             g = self.guards[ln]
             node = _node_at(self.decl, g[1], A.Require if g[0] == "require" else A.Pick)
             if node is not None and node.cond is not None:
-                return f"{_text(self.spec, node.cond)} ({_where(node)})"
+                return f"{source_line(self.spec, node.cond)} ({file_line(node)})"
         return None
 
 
@@ -235,28 +235,28 @@ def _analyse(src: list[str], first: int, py_names: dict) -> dict[int, _Line]:
     return out
 
 
-def _stmts(body):
+def all_statements(body):
     for s in body:
         yield s
         if isinstance(s, A.If):
-            yield from _stmts(s.then)
-            yield from _stmts(s.orelse)
+            yield from all_statements(s.then)
+            yield from all_statements(s.orelse)
         elif isinstance(s, A.Either):
             for branch in s.branches:
-                yield from _stmts(branch)
+                yield from all_statements(branch)
 
 
 def _node_at(decl: A.ActionDecl, line: int, kind: type):
-    return next((s for s in _stmts(decl.body) if isinstance(s, kind) and s.span.line == line), None)
+    return next((s for s in all_statements(decl.body) if isinstance(s, kind) and s.span.line == line), None)
 
 
-def _where(node) -> str:
+def file_line(node) -> str:
     if node is None:
         return ""
     return f"{node.span.file.rsplit('/', 1)[-1]}:{node.span.line}"
 
 
-def _text(spec: A.Spec, node) -> str:
+def source_line(spec: A.Spec, node) -> str:
     """A node's source, on one line, without comments."""
     if node is None:
         return "?"

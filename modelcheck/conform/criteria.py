@@ -46,8 +46,8 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Optional
 
 from ..compile import CompiledSpec, build
-from ..compile.codegen import ProbeSite, _chain
-from ..compile.explain import _stmts, _text, _where
+from ..compile.codegen import ProbeSite, operands
+from ..compile.explain import all_statements, file_line, source_line
 from ..explore.trace import trace_of
 from ..lang import ast as A
 from ..lang.errors import SpecError
@@ -163,13 +163,13 @@ class _Goals:
             if not (isinstance(node, A.Binary) and node.op in ("and", "or")):
                 for value in (True, False):
                     self.by_probe[(s.pid, value)] = self._add(
-                        "guards", f"{s.action}: `{_text(self.spec, node)}` ({_where(node)}) {str(value).lower()}")
+                        "guards", f"{s.action}: `{source_line(self.spec, node)}` ({file_line(node)}) {str(value).lower()}")
         elif s.kind == "operand" and "guards" in self.criteria:
-            whole = _text(self.spec, self.sites[s.decision].node)
-            at = f"{s.action}: in `{whole}` ({_where(node)}), "
+            whole = source_line(self.spec, self.sites[s.decision].node)
+            at = f"{s.action}: in `{whole}` ({file_line(node)}), "
             deciding = s.chain == "or"     # `or`: the first true operand decides; `and`: the first false
             self.by_probe[(s.pid, deciding)] = self._add(
-                "guards", at + f"operand {s.index + 1} `{_text(self.spec, node)}` decides "
+                "guards", at + f"operand {s.index + 1} `{source_line(self.spec, node)}` decides "
                 f"({'true, the ones before it false' if deciding else 'false, the ones before it true'})")
             if s.last:
                 self.by_probe[(s.pid, not deciding)] = self._add(
@@ -177,13 +177,13 @@ class _Goals:
         elif s.kind == "compare" and "boundaries" in self.criteria:
             for sign, word in SIGNS.items():
                 self.by_probe[(s.pid, sign)] = self._add(
-                    "boundaries", f"{s.action}: `{_text(self.spec, node)}` ({_where(node)}) with left {word}"
+                    "boundaries", f"{s.action}: `{source_line(self.spec, node)}` ({file_line(node)}) with left {word}"
                     + ("" if sign == 0 else " than") + (" right" if sign else " to right"))
         elif s.kind == "branch" and "branches" in self.criteria:
             if isinstance(node, A.If):
-                which = f"`if {_text(self.spec, node.cond)}` ({_where(node)}) {'then' if s.index == 0 else 'else'} branch"
+                which = f"`if {source_line(self.spec, node.cond)}` ({file_line(node)}) {'then' if s.index == 0 else 'else'} branch"
             else:
-                which = f"either ({_where(node)}) branch {s.index + 1} of {len(node.branches)}"
+                which = f"either ({file_line(node)}) branch {s.index + 1} of {len(node.branches)}"
             self.branch[s.pid] = self._add("branches", f"{s.action}: {which}")
 
     # ---- messages
@@ -191,7 +191,7 @@ class _Goals:
         out = {}
         chart = self.checked.chart
         for d in self.spec.of(A.ActionDecl):
-            for s in _stmts(d.body):
+            for s in all_statements(d.body):
                 if not isinstance(s, A.Pick) or s.cond is None:
                     continue
                 kind = self.checked.binder_kinds.get(self.checked.binder_names[id(s.binder)], ("", None))[1]
@@ -287,7 +287,7 @@ def _required_tags(cond: A.Expr, binder: str, tag: str) -> Optional[set[str]]:
             return {e.right.value}
         return None
 
-    for c in _chain(cond, "and"):
+    for c in operands(cond, "and"):
         found = literals(c)
         if found is not None:
             return found
