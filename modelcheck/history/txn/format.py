@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Literal, Union
 
-from ..format import HistoryError
+from ..format import HistoryError, _is_number, _kind  # the same JSON checks as register histories
 
 FORMAT = "modelcheck-txn/1"
 LIST_APPEND, RW_REGISTER = "list-append", "rw-register"
@@ -324,15 +324,6 @@ def _empty_reads(t: Txn) -> Txn:
 
 def _is_int(x: Any) -> bool:
     return type(x) is int
-
-
-def _is_number(x: Any) -> bool:
-    return (_is_int(x) or isinstance(x, float)) and math.isfinite(x)
-
-
-def _kind(x: Any) -> str:
-    return {dict: "an object", list: "a list", str: "a string", type(None): "null",
-            bool: "a boolean"}.get(type(x), "a number")
 
 
 def _short(x: Any) -> str:

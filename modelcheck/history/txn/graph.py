@@ -145,31 +145,10 @@ def cyclic_components(nodes: Iterable[int], successors: Callable[[int], list[int
 
 # ---------------------------------------------------------------- shortest paths
 
-def reachable(start: int, successors: Callable[[int], list[int]], deadline: Deadline) -> dict[int, int | None]:
-    """Every node reachable from `start`, each with the node before it on a shortest path."""
-    parent: dict[int, int | None] = {start: None}
-    queue = deque([start])
-    steps = 0
-    while queue:
-        steps += 1
-        if steps % CHECK_EVERY == 0:
-            deadline.check()
-        a = queue.popleft()
-        for b in successors(a):
-            if b not in parent:
-                parent[b] = a
-                queue.append(b)
-    return parent
-
-
-def path_to(parent: dict, end) -> list:
-    path = [end]
-    while parent[path[-1]] is not None:
-        path.append(parent[path[-1]])
-    return path[::-1]
-
-
-def shortest_path(start: int, goal: int, successors: Callable[[int], list[int]], deadline: Deadline) -> list[int] | None:
+def reachable(start: int, successors: Callable[[int], list[int]], deadline: Deadline,
+              goal: int | None = None) -> dict[int, int | None]:
+    """Every node reachable from `start` (up to `goal`, if given), each with the node before
+    it on a shortest path."""
     parent: dict[int, int | None] = {start: None}
     queue = deque([start])
     steps = 0
@@ -182,6 +161,18 @@ def shortest_path(start: int, goal: int, successors: Callable[[int], list[int]],
             if b not in parent:
                 parent[b] = a
                 if b == goal:
-                    return path_to(parent, goal)
+                    return parent
                 queue.append(b)
-    return None
+    return parent
+
+
+def path_to(parent: dict, end) -> list:
+    path = [end]
+    while parent[path[-1]] is not None:
+        path.append(parent[path[-1]])
+    return path[::-1]
+
+
+def shortest_path(start: int, goal: int, successors: Callable[[int], list[int]], deadline: Deadline) -> list[int] | None:
+    parent = reachable(start, successors, deadline, goal)
+    return path_to(parent, goal) if goal in parent and goal != start else None
