@@ -12,7 +12,6 @@ value written to a key at most once), so a problem is a `HistoryError` naming th
 from __future__ import annotations
 
 import json
-import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
