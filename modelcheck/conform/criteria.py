@@ -421,11 +421,7 @@ def _explore(probe: _Probe, max_states: int) -> tuple[_Graph, dict[Goal, tuple]]
     g = _Graph()
     constraint = model.constraint()
     queue: deque[int] = deque()
-    for names, args, s in model.init_states():
-        fp = model.fingerprint(s)
-        if fp not in g.states and (constraint is None or constraint(s)):
-            g.states[fp], g.parent[fp], g.depth[fp] = s, (None, -1, names, args), 1
-            queue.append(fp)
+    g.seed(model, constraint, queue)
     steps: dict[Goal, tuple] = {}
     actions = list(enumerate(model.actions()))
     while queue:

@@ -151,6 +151,14 @@ class _Graph:
     in_edges: dict[int, dict[TransitionClass, tuple]] = field(default_factory=dict)  # fp -> class -> (fp, a, names, args)
     out_edges: dict[int, list[tuple]] = field(default_factory=dict)   # fp -> [(class, a, names, args, target fp)]
 
+    def seed(self, model: Model, constraint, queue: deque) -> None:
+        """Record the initial states (those within the constraint) and queue them."""
+        for names, args, s in model.init_states():
+            fp = model.fingerprint(s)
+            if fp not in self.states and (constraint is None or constraint(s)):
+                self.states[fp], self.parent[fp], self.depth[fp] = s, (None, -1, names, args), 1
+                queue.append(fp)
+
 
 def _explore(model: Model, respect_constraint: bool, max_states: int,
              wanted_actions: set[str] | None = None, edges: bool = False) -> _Graph:
@@ -162,11 +170,7 @@ def _explore(model: Model, respect_constraint: bool, max_states: int,
     constraint = model.constraint() if respect_constraint else None
     actions = list(enumerate(model.actions()))
     queue: deque[int] = deque()
-    for names, args, s in model.init_states():
-        fp = model.fingerprint(s)
-        if fp not in g.states and (constraint is None or constraint(s)):
-            g.states[fp], g.parent[fp], g.depth[fp] = s, (None, -1, names, args), 1
-            queue.append(fp)
+    g.seed(model, constraint, queue)
     wanted = set(wanted_actions or ())
     while queue:
         fp = queue.popleft()

@@ -100,13 +100,17 @@ def show(v: Value) -> str:
 def read_history(path: str | Path, conventions: "Conventions | None" = None) -> History:
     """The history in the file: modelcheck's JSON format, or Jepsen's EDN or log lines
     (jepsen.py, read with `conventions`)."""
+    return parse_history(read_text(path), str(path), conventions)
+
+
+def read_text(path: str | Path) -> str:
+    """A history file's text; HistoryError (exit 2) if it cannot be read as UTF-8."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        return Path(path).read_text(encoding="utf-8")
     except OSError as e:
         raise HistoryError(f"cannot read {path}: {e.strerror or e}") from None
     except UnicodeDecodeError:
         raise HistoryError(f"{path} is not a text file (not UTF-8)") from None
-    return parse_history(text, str(path), conventions)
 
 
 def parse_history(text: str, source: str = "<history>", conventions: "Conventions | None" = None) -> History:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Literal, Union
 
-from ..format import HistoryError, _is_number, _kind  # the same JSON checks as register histories
+from ..format import HistoryError, _is_number, _kind, read_text  # the same JSON checks as register histories
 
 FORMAT = "modelcheck-txn/1"
 LIST_APPEND, RW_REGISTER = "list-append", "rw-register"
@@ -103,13 +103,7 @@ class TxnHistory:
 
 
 def read_txn_history(path: str | Path) -> TxnHistory:
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as e:
-        raise HistoryError(f"cannot read {path}: {e.strerror or e}") from None
-    except UnicodeDecodeError:
-        raise HistoryError(f"{path} is not a text file (not UTF-8)") from None
-    return parse_txn_history(text, str(path))
+    return parse_txn_history(read_text(path), str(path))
 
 
 def parse_txn_history(text: str, source: str = "<history>") -> TxnHistory:
