@@ -3,9 +3,12 @@ calls, and the conversion of runtime values into ITF-shaped values for reports.
 
 Representation (chosen so that hashing is fast, C-level and the same in every process):
   int, bool        -> int, bool
-  model value, str -> int id into the spec's symbol table (never a Python str: str hashes
-                      change with PYTHONHASHSEED, which would make set iteration order and
-                      thus exploration order differ between runs)
+  model value, str -> the float i + 0.5, i its index in the spec's symbol table (`symbol`):
+                      never a Python str, whose hash changes with PYTHONHASHSEED (set
+                      iteration order, thus exploration order, would differ between runs);
+                      never equal to an int, so `0..3 | None` and `{1, "a"}` hold both kinds
+                      without the model value numbered 3 being the int 3. A float hashes in
+                      C, the same in every process, and orders among ints.
   set              -> frozenset
   map (function)   -> (keys, values): two tuples, keys sorted canonically
   record           -> (layout tag, field values in field-name order)
@@ -18,8 +21,8 @@ from __future__ import annotations
 from itertools import chain, combinations, product
 from typing import Any, Callable
 
-from .lang.kinds import (AnyK, BoolK, FnK, IntK, Kind, ModelK, RecK, SeqK, SetK, StrK, SymK, TupleK,
-                         UnionK)
+from .lang.kinds import (AnyK, BoolK, FnK, IntK, Kind, MixK, ModelK, RecK, SeqK, SetK, StrK, SymK,
+                         TupleK, UnionK)
 
 EMPTY: frozenset = frozenset()
 ONCE = (None,)
@@ -45,6 +48,23 @@ def explain(e: Exception) -> str:
     if isinstance(e, RecursionError):
         return "evaluation recursed too deeply"
     return f"{type(e).__name__}: {text}"
+
+
+# ---------------------------------------------------------------- symbols
+
+def symbol(index: int) -> float:
+    """The runtime value of the string or model value at `index` in the symbol table."""
+    return index + 0.5
+
+
+def symbol_index(v: float) -> int:
+    """The symbol table index of a string's or model value's runtime value."""
+    return int(v)
+
+
+def is_symbol(v: Any) -> bool:
+    """Whether a runtime scalar is a string or model value (else it is an int or a bool)."""
+    return type(v) is float
 
 
 # ---------------------------------------------------------------- ordering
@@ -312,7 +332,7 @@ def _display_order(values, k: Kind, symbols: tuple[str, ...]) -> list:
     """Canonical order for reports: strings alphabetically, everything else by value
     (model values in declaration order)."""
     if isinstance(k, StrK):
-        return sorted(values, key=lambda v: symbols[v])
+        return sorted(values, key=lambda v: symbols[symbol_index(v)])
     return sorted(values, key=canon)
 
 
@@ -320,12 +340,12 @@ def to_itf(v: Any, k: Kind, symbols: tuple[str, ...], layouts: tuple[tuple[str, 
     """A runtime value as an ITF JSON value (ints as {"#bigint": ...}, sets as {"#set": ...})."""
     if isinstance(k, BoolK):
         return bool(v)
-    if isinstance(k, IntK) or (isinstance(k, AnyK) and isinstance(v, int)):
-        return {"#bigint": int_text(v)}
     if isinstance(k, ModelK):
-        return ModelValue(symbols[v])
-    if isinstance(k, (StrK, SymK)):
-        return symbols[v]  # a model value's entry is a ModelValue (codegen's symbol table)
+        return ModelValue(symbols[symbol_index(v)])
+    if isinstance(k, (StrK, SymK, MixK, AnyK)) and is_symbol(v):
+        return symbols[symbol_index(v)]  # a model value's entry is a ModelValue (codegen's symbol table)
+    if isinstance(k, (IntK, MixK, AnyK)) and isinstance(v, int):
+        return {"#bigint": int_text(v)}
     if isinstance(k, SetK):
         return {"#set": [to_itf(x, k.elem, symbols, layouts) for x in _display_order(v, k.elem, symbols)]}
     if isinstance(k, FnK):

@@ -22,7 +22,7 @@ from typing import NamedTuple
 from ..lang import ast as A
 from ..lang.kinds import BoolK, FnK, IntK, Kind, RecK, SeqK, SetK, TupleK, UnionK, contains, record_field
 from ..lang.typecheck import CheckedSpec, Ref
-from ..values import ModelValue
+from ..values import ModelValue, symbol
 from .typeguard import TypeGuard
 
 HELPERS = ("EMPTY", "EMPTY_MAP", "ONCE", "MISSING", "EvalError", "ap", "except_", "mk_map", "map_put", "bag_add",
@@ -205,14 +205,16 @@ class _Codegen:
         return f"{span.file.rsplit('/', 1)[-1]}:{span.line}"
 
     # ------------------------------------------------------------ symbols and layouts
-    def model_id(self, name: str) -> int:
-        return self.c.model_values.index(name)
+    def model_symbol(self, name: str) -> float:
+        """The runtime value of a model value (values.symbol)."""
+        return symbol(self.c.model_values.index(name))
 
-    def string_id(self, s: str) -> int:
+    def string_symbol(self, s: str) -> float:
+        """The runtime value of a string literal, entered in the symbol table on first use."""
         if s not in self.string_ids:
             self.string_ids[s] = len(self.symbols)
             self.symbols.append(s)
-        return self.string_ids[s]
+        return symbol(self.string_ids[s])
 
     def layout(self, names: tuple[str, ...]) -> int:
         if names not in self.layouts:
@@ -708,7 +710,7 @@ class _Codegen:
         return repr(e.value)
 
     def _x_StrLit(self, e, h):
-        return str(self.string_id(e.value))
+        return repr(self.string_symbol(e.value))
 
     def _x_Name(self, e: A.Name, h):
         ref: Ref = self.c.refs[id(e)]
@@ -719,7 +721,7 @@ class _Codegen:
         if ref.kind == "const":
             return f"C_{ref.name}"
         if ref.kind == "model":
-            return str(self.model_id(ref.name))
+            return repr(self.model_symbol(ref.name))
         if ref.kind == "def":
             info = self.c.defs[ref.name]
             if info.state_dependent:
@@ -1140,9 +1142,9 @@ class _Codegen:
             const = self._const_value(ref)
             return None if const is None else self._static_elements(const)
         if isinstance(dom, A.SetLit):
-            values = [self._static_int(x) for x in dom.elems]
+            values = [self._static_scalar(x) for x in dom.elems]
         elif isinstance(dom, A.Binary) and dom.op == "..":
-            lo, hi = self._static_int(dom.left), self._static_int(dom.right)
+            lo, hi = self._static_scalar(dom.left), self._static_scalar(dom.right)
             if lo is None or hi is None or hi - lo >= UNROLL_LIMIT:
                 return None
             values = list(range(lo, hi + 1))
@@ -1152,8 +1154,8 @@ class _Codegen:
             return None
         return [str(v) if v >= 0 else f"({v})" for v in sorted(set(values))]
 
-    def _static_int(self, e: A.Expr) -> int | None:
-        """An int literal, a model value's number, or a constant that is one of these."""
+    def _static_scalar(self, e: A.Expr) -> int | float | None:
+        """An int literal, a model value (its runtime value), or a constant that is one of these."""
         if isinstance(e, A.IntLit):
             return e.value
         if isinstance(e, A.Unary) and e.op == "-" and isinstance(e.operand, A.IntLit):
@@ -1161,9 +1163,9 @@ class _Codegen:
         if isinstance(e, A.Name):
             ref = self.c.refs.get(id(e))
             if ref is not None and ref.kind == "model":
-                return self.model_id(ref.name)
+                return self.model_symbol(ref.name)
             const = self._const_value(ref)
-            return None if const is None else self._static_int(const)
+            return None if const is None else self._static_scalar(const)
         return None
 
     def _const_value(self, ref: Ref | None) -> A.Expr | None:

@@ -7,6 +7,9 @@ symmetric sets, so every state of an orbit gets the same fingerprint (TLC does t
 one of them would never be explored. When a variable's declared type allows both, -1 is
 replaced by a value no spec uses before hashing.
 
+A model value or string is a float (values.symbol), so it never hashes like a small int: 3
+and the model value numbered 3 get different fingerprints.
+
 Where model values and integers sit inside a state follows from the variables' kinds, so
 the functions that rewrite states are built once per kind, here, at compile time.
 """
@@ -15,23 +18,30 @@ from __future__ import annotations
 from itertools import permutations, product
 from typing import Any, Callable
 
-from ..lang.kinds import FnK, IntK, Kind, ModelK, RecK, SeqK, SetK, SymK, TupleK, UnionK
-from ..values import canon
+from ..lang.kinds import FnK, IntK, Kind, MixK, ModelK, RecK, SeqK, SetK, SymK, TupleK, UnionK
+from ..values import canon, symbol
 
-Permuter = Callable[[Any, tuple], Any]  # (value, P) -> value with every model id m replaced by P[m]
+Permuter = Callable[[Any, dict], Any]  # (value, P) -> value with every model value m replaced by P[m]
 
 MINUS_ONE_STANDIN = 2 ** 61 - 2  # hashes to itself; far outside any spec's integers
 
 
-def fingerprint_function(kinds: list[Kind], layouts, int_domains, symmetric_groups: list[list[int]],
+def fingerprint_function(kinds: list[Kind], layouts, int_domains, symmetric_groups: list[list[float]],
                          n_symbols: int) -> Callable[[Any], int]:
-    """The fingerprint of a state whose variables have these kinds."""
+    """The fingerprint of a state whose variables have these kinds (symmetric_groups: the
+    runtime values of the model values of each symmetric set)."""
     fix_minus_one = any(d is None or (-1 in d and -2 in d) for d in int_domains)
     leaves: dict[type, Permuter] = {}
     if symmetric_groups:
         leaves[ModelK] = leaves[SymK] = lambda v, t: t[v]  # strings are their own images
     if fix_minus_one:
         leaves[IntK] = lambda v, t: MINUS_ONE_STANDIN if v == -1 else v
+    if symmetric_groups and fix_minus_one:
+        leaves[MixK] = lambda v, t: t.get(v, MINUS_ONE_STANDIN if v == -1 else v)
+    elif symmetric_groups:
+        leaves[MixK] = lambda v, t: t.get(v, v)  # ints are their own images
+    elif fix_minus_one:
+        leaves[MixK] = leaves[IntK]
     if not leaves:
         return hash
     rewrite = state_permuter(kinds, layouts, leaves)
@@ -42,15 +52,16 @@ def fingerprint_function(kinds: list[Kind], layouts, int_domains, symmetric_grou
     return fingerprint
 
 
-def permutation_tables(groups: list[list[int]], n_symbols: int) -> list[tuple[int, ...]]:
-    """Every combination of permutations of each group, as id -> id tables."""
+def permutation_tables(groups: list[list[float]], n_symbols: int) -> list[dict[float, float]]:
+    """Every combination of permutations of each group, as tables from every symbol (model
+    value or string) to its image."""
     tables = []
     for choice in product(*(permutations(g) for g in groups)):
-        table = list(range(n_symbols))
+        table = {symbol(i): symbol(i) for i in range(n_symbols)}
         for group, image in zip(groups, choice):
             for src, dst in zip(group, image):
                 table[src] = dst
-        tables.append(tuple(table))
+        tables.append(table)
     return tables
 
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 from . import ast as A
 from .errors import Span, SpecError, SpecErrors, attach_source
-from .kinds import (SYMBOLIC, AnyK, BoolK, FnK, IntK, Kind, KindMismatch, ModelK, RecK, SeqK, SetK, StrK,
-                    TupleK, UnionK, join, rec, record_field)
+from .kinds import (SCALAR_MIX, AnyK, BoolK, FnK, IntK, Kind, KindMismatch, MixK, ModelK, RecK, SeqK, SetK,
+                    StrK, TupleK, UnionK, contains, join, rec, record_field)
 
 INFINITE_SETS = {"Nat": "the natural numbers", "Int": "the integers"}
 BUILTIN_SETS = {"bool": SetK(BoolK()), "Nat": SetK(IntK()), "Int": SetK(IntK())}
@@ -536,10 +536,10 @@ class _Checker:
             return join(a, b)
         except KindMismatch:
             scalars = {type(a), type(b)}
-            if scalars & {IntK, BoolK} and scalars & set(SYMBOLIC):
-                hint = ("strings and model values mix in one type, ints and bools do not (their values "
-                        "would collide): write the other alternatives as model values or strings, e.g. "
-                        "model None, or tag them in records: {kind: \"n\", n: 0..3} | {kind: \"none\"}")
+            if BoolK in scalars and scalars & set(SCALAR_MIX):
+                hint = ("ints, strings and model values mix in one type, bools do not: write the other "
+                        "alternatives as model values, e.g. model Unknown, or tag them in records: "
+                        "{kind: \"b\", b: bool} | {kind: \"none\"}")
             else:
                 hint = ("both must have the same type; sets join with sets, records with records, "
                         "and '+', '-', '&' take two ints or two sets")
@@ -1056,11 +1056,14 @@ def _as_map(k: Kind) -> FnK:
 
 
 def _compatible(want: Kind, got: Kind) -> bool:
+    """Whether a value of kind `got` may be used where `want` is expected: their kinds join,
+    and not only by mixing ints with strings or model values where want has just one of them
+    (an int | None is no operand of '+')."""
     try:
-        join(want, got)
-        return True
+        joined = join(want, got)
     except KindMismatch:
         return False
+    return not (contains(joined, MixK) and not contains(want, MixK) and contains(want, SCALAR_MIX))
 
 
 def _names(e) -> list[A.Name]:
