@@ -19,7 +19,7 @@ from typing import Any, Iterator
 from ..lang import ast as A
 from ..lang.kinds import AnyK, FnK, IntK, Kind, RecK, SeqK, SetK, TupleK, join, record_field
 from ..lang.typecheck import CheckedSpec
-from ..values import MAX_RECURSION, canon, sort_keys
+from ..values import MAX_RECURSION, canon, sort_keys, symbol
 from .builtins import POWERSET_LIMIT, Builtins, expand
 from .scalars import (AND, AND2, ARITH, CMP, EncodeError, IEQ, IFF, IMP, NEG, NOT, OR, OR2,
                       Unbounded, bounds, is_sym)
@@ -57,7 +57,7 @@ class Encoder(Builtins):
         self.symbols = list(symbols)
         self.layouts = list(layouts)
         self.activate()
-        self.model_ids = {n: i for i, n in enumerate(checked.model_values)}
+        self.model_symbols = {n: symbol(i) for i, n in enumerate(checked.model_values)}
         self.const_memo: dict = {}
         self.recursion: dict[str, int] = {}  # recursive operator -> calls being unfolded
         self.consts: dict[str, Any] = {}
@@ -71,10 +71,13 @@ class Encoder(Builtins):
         set_layouts(self.layouts)
 
     # ------------------------------------------------------------ tables
-    def string_id(self, s: str) -> int:
-        if s not in self.symbols:
+    def string_symbol(self, s: str) -> float:
+        """A string literal's runtime value: its entry among the strings of the symbol table
+        (a model value of the same name is another entry: "a1" is not a1)."""
+        first = len(self.c.model_values)  # model values come first (codegen)
+        if s not in self.symbols[first:]:
             self.symbols.append(s)
-        return self.symbols.index(s)
+        return symbol(self.symbols.index(s, first))
 
     def layout(self, names: tuple[str, ...]) -> int:
         names = tuple(names)
@@ -110,7 +113,7 @@ class Encoder(Builtins):
         return e.value
 
     def _x_StrLit(self, e, env, fr):
-        return self.string_id(e.value)
+        return self.string_symbol(e.value)
 
     def _x_TypeOnly(self, e, env, fr):
         raise EncodeError("a type is written where a value is expected")
@@ -126,7 +129,7 @@ class Encoder(Builtins):
         if ref.kind == "const":
             return self.consts[ref.name]
         if ref.kind == "model":
-            return self.model_ids[ref.name]
+            return self.model_symbols[ref.name]
         if ref.kind == "def":
             return self.call_def(ref.name, (), fr)
         if ref.name == "bool":

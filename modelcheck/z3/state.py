@@ -25,8 +25,8 @@ from typing import Any
 import z3
 
 from ..lang import ast as A
-from ..lang.kinds import BoolK, FnK, Kind, RecK, SeqK, SetK, TupleK, UnionK
-from ..values import canon
+from ..lang.kinds import SYMBOLIC, BoolK, FnK, IntK, Kind, MixK, RecK, SeqK, SetK, TupleK, UnionK
+from ..values import canon, symbol
 from .encode import Encoder, Frame, NotInType
 from .scalars import AND, AND2, CMP, EncodeError, IMP, NOT, Sc, Unbounded, is_sym
 from .symbolic import (SFun, SSeq, SSet, SSlots, alts, chain, concretize, eq, fun_slots, is_scalar,
@@ -65,20 +65,26 @@ class VarEnc:
 
 
 class VNat(VarEnc):
-    """An int of an infinite type (Nat, int, string ids): one unbounded Z3 Int."""
+    """A scalar of an infinite type (Nat, int: one unbounded Z3 Int; string, or ints mixed with
+    strings or model values: a Real, constrained to ints and the floats of symbols)."""
 
-    def __init__(self, name, lo: int | None):
+    def __init__(self, name, lo: int | None, k: Kind):
         super().__init__()
-        x = z3.Int(name)
+        self.ints, self.symbols = not isinstance(k, SYMBOLIC), isinstance(k, SYMBOLIC + (MixK,))
+        x = z3.Real(name) if self.symbols else z3.Int(name)
         self.lo = lo
         self.sym = Sc(x, None, lo, None)
         self.lits: dict = {}            # value -> term x == value, shared with the encoder's cache
         self.sym.eqs = self.lits
         self.cons = [] if lo is None else [x >= lo]
-        self.some = lo or 0
+        if self.symbols:
+            symbol_values = z3.And(z3.IsInt(x - z3.RealVal(symbol(0))), x >= symbol(0))
+            self.cons.append(z3.Or(z3.IsInt(x), symbol_values) if self.ints else symbol_values)
+        self.some = (lo or 0) if self.ints else symbol(0)
 
     def bind(self, v, out):
-        if isinstance(v, bool) or not isinstance(v, int) or (self.lo is not None and v < self.lo):
+        allowed = (int,) * self.ints + (float,) * self.symbols
+        if isinstance(v, bool) or not isinstance(v, allowed) or (self.lo is not None and v < self.lo):
             raise NotInType(v)
         lit = self.lits.get(v)
         if lit is None:
@@ -203,7 +209,8 @@ class VBool(VarEnc):
 class VInt(VarEnc):
     def __init__(self, name, universe):
         super().__init__()
-        x = z3.Int(name)
+        ints = all(isinstance(u, int) for u in universe)
+        x = z3.Int(name) if ints else z3.Real(name)  # a model value or string is a float (scalars.py)
         self.sym = Sc(x, frozenset(universe))
         # One Bool per value, defined as x == u: the encoding tests equality through them, and
         # a concrete state is fixed by assuming Bools only, which Z3 propagates much faster
@@ -212,7 +219,7 @@ class VInt(VarEnc):
         self.sym.eqs = self.lits
         self.cons = [b == (x == u) for u, b in self.lits.items()]
         lo, hi = min(universe), max(universe)
-        if len(universe) == hi - lo + 1:
+        if ints and len(universe) == hi - lo + 1:
             self.cons += [x >= lo, x <= hi]
         else:
             self.cons += [z3.Or(list(self.lits.values()))]
@@ -220,7 +227,7 @@ class VInt(VarEnc):
         self.raw = {u: raw(b) for u, b in self.lits.items()}
 
     def bind(self, v, out):
-        lit = self.raw.get(v) if not isinstance(v, bool) and isinstance(v, int) else None
+        lit = self.raw.get(v) if not isinstance(v, bool) and isinstance(v, (int, float)) else None
         if lit is None:
             raise NotInType(v)
         out.append(lit)
@@ -514,7 +521,7 @@ def _scalar_var(enc: Encoder, t: A.TypeExpr, k: Kind, name: str) -> VarEnc:
         universe = enc.universe(t, k)
     except Unbounded:
         nat = isinstance(t, A.SetOfValues) and isinstance(t.expr, A.Name) and t.expr.id == "Nat"
-        return VNat(name, 0 if nat else None)
+        return VNat(name, 0 if nat else None, k)
     if not universe:
         raise NotInType(f"type of {name} is empty")
     if len(universe) == 1:
@@ -529,7 +536,7 @@ def _scalar_var(enc: Encoder, t: A.TypeExpr, k: Kind, name: str) -> VarEnc:
 def _fun_slots(enc: Encoder, dom: A.TypeExpr, cod: A.TypeExpr | None, k: FnK, name: str, cap: Cap,
                bag: bool) -> VarEnc:
     keys = [make_var(enc, dom, k.dom, f"{name}.key[{i}]", cap) for i in range(cap[0])]
-    vals = [VNat(f"{name}.count[{i}]", 0) if bag else make_var(enc, cod, k.cod, f"{name}.val[{i}]", cap)
+    vals = [VNat(f"{name}.count[{i}]", 0, IntK()) if bag else make_var(enc, cod, k.cod, f"{name}.val[{i}]", cap)
             for i in range(cap[0])]
     return VFunSlots(name, keys, vals, k, bag)
 

@@ -16,9 +16,9 @@ from conftest import PAXOS, REPO, SPECS
 from modelcheck import pipeline
 from modelcheck.compile.packing_parts import SIGNED, FiniteSet, IntFrom, KeyedMap, functions
 from modelcheck.lang.errors import SpecError, SpecErrors
-from modelcheck.lang.kinds import (BoolK, FnK, IntK, Kind, ModelK, RecK, SeqK, SetK, StrK, TupleK,
-                                   UnionK)
-from modelcheck.values import canon
+from modelcheck.lang.kinds import (BoolK, FnK, IntK, Kind, MixK, ModelK, RecK, SeqK, SetK, StrK, SymK,
+                                   TupleK, UnionK)
+from modelcheck.values import canon, symbol
 from samples import reachable, walks
 
 for _folder in ("z3", "fuzz"):  # the strategies of the Z3 differential tests and of the fuzzer
@@ -110,8 +110,10 @@ def values_of(k: Kind, layouts, n_symbols: int) -> st.SearchStrategy:
         return st.booleans()
     if isinstance(k, IntK):
         return st.one_of(st.integers(-3, 3), st.integers(), st.integers(-2 ** 200, 2 ** 200))
-    if isinstance(k, (ModelK, StrK)):
-        return st.integers(0, n_symbols + 2)
+    if isinstance(k, (ModelK, StrK, SymK)):
+        return st.integers(0, n_symbols + 2).map(symbol)
+    if isinstance(k, MixK):
+        return st.one_of(of(IntK()), of(ModelK()))
     if isinstance(k, SetK):
         return st.frozensets(of(k.elem), max_size=6)
     if isinstance(k, SeqK):
