@@ -208,6 +208,27 @@ def in_range(x: int, lo: int, hi: int) -> bool:
     return lo <= x <= hi
 
 
+# A value of a type mixing ints with strings or model values (`0..3 | None`) is used as an int
+# only after a test at run time, as TLC does: `None + 1` is an error, `None in 0..3` false.
+
+def as_int(x: int | float) -> int:
+    """x where an int is needed (arithmetic, order, an index)."""
+    if x.__class__ is float:
+        raise EvalError("a string or model value is used as an int (in arithmetic, a comparison "
+                        "or an index): test that the value is an int first, e.g. x != None")
+    return x
+
+
+def mixed_in_range(x: int | float, lo: int, hi: int) -> bool:
+    """x in lo..hi where x may be a string or model value."""
+    return x.__class__ is not float and lo <= x <= hi
+
+
+def mixed_in_nat(x: int | float) -> bool:
+    """x in Nat where x may be a string or model value."""
+    return x.__class__ is not float and x >= 0
+
+
 SET_BOUND = 1_000_000  # elements of a set built at once from a..b or subsets(S), as TLC's bound
 INT_DIGITS = 4000      # digits of a product; Python converts at most 4300 digits to text
 
@@ -330,9 +351,11 @@ class ModelValue(str):
 
 def _display_order(values, k: Kind, symbols: tuple[str, ...]) -> list:
     """Canonical order for reports: strings alphabetically, everything else by value
-    (model values in declaration order)."""
+    (model values in declaration order), ints before strings and model values."""
     if isinstance(k, StrK):
         return sorted(values, key=lambda v: symbols[symbol_index(v)])
+    if isinstance(k, MixK):
+        return sorted(values, key=lambda v: (is_symbol(v), v))
     return sorted(values, key=canon)
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from ..lang import ast as A
-from ..lang.kinds import BoolK, FnK, IntK, Kind, RecK, SeqK, SetK, TupleK, UnionK, contains, record_field
+from ..lang.kinds import BoolK, FnK, IntK, Kind, MixK, RecK, SeqK, SetK, TupleK, UnionK, contains, record_field
 from ..lang.typecheck import CheckedSpec, Ref
 from ..values import ModelValue, symbol
 from .typeguard import TypeGuard
@@ -28,7 +28,8 @@ from .typeguard import TypeGuard
 HELPERS = ("EMPTY", "EMPTY_MAP", "ONCE", "MISSING", "EvalError", "ap", "except_", "mk_map", "map_put", "bag_add",
            "bag_remove", "bag_count", "seq_at", "seq_set", "head", "tail", "getf", "setf", "powerset",
            "choose", "index_by", "map_domain", "in_range", "set_add", "set_min", "set_max", "int_div", "int_mod", "sort_keys", "canon",
-           "int_range", "int_mul", "MAX_RECURSION", "recursion_too_deep", "fn_set", "in_fn_set")
+           "int_range", "int_mul", "MAX_RECURSION", "recursion_too_deep", "fn_set", "in_fn_set",
+           "as_int", "mixed_in_range", "mixed_in_nat")
 
 
 # Values an operator remembers, by the values of what it reads. Few: the answers that pay
@@ -473,7 +474,7 @@ class _Codegen:
         if (isinstance(e, A.Binary) and e.op in ("==", "!=", "<", "<=", ">", ">=")
                 and isinstance(self.kind(e.left), IntK) and isinstance(self.kind(e.right), IntK)):
             pid = self._site("compare", e, binders, decision=decision)
-            return f"(CMP({pid}, {self.ex(e.left)}, {self.ex(e.right)}, {self._binds(binders)}) {e.op} 0)"
+            return f"(CMP({pid}, {self._int_ex(e.left, True)}, {self._int_ex(e.right, True)}, {self._binds(binders)}) {e.op} 0)"
         return self.ex(e)
 
     def _constraint(self) -> list[str]:
@@ -631,7 +632,7 @@ class _Codegen:
             return value
         sel, more = path[0], path[1:]
         if isinstance(sel, A.IndexSel):
-            key = self.ex(sel.key, h)
+            key = self._int_ex(sel.key, h) if isinstance(k, SeqK) else self.ex(sel.key, h)
             get, put, sub = ("seq_at", "seq_set", k.elem) if isinstance(k, SeqK) else ("ap", "except_", k.cod)
             if not more:
                 return f"{put}({base}, {key}, {value})"
@@ -843,7 +844,7 @@ class _Codegen:
     def _x_Unary(self, e: A.Unary, h):
         if e.op == "not":
             return f"(not {self.ex(e.operand, h)})"
-        return f"(-{self.ex(e.operand, h)})"
+        return f"(-{self._int_ex(e.operand, h)})"
 
     _SIMPLE = {"and": "and", "or": "or", "==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">",
                ">=": ">=", "*": "*", "subseteq": "<=", "++": "+"}
@@ -853,7 +854,10 @@ class _Codegen:
         if op in ("in", "not in"):
             code = self._member(e.left, e.right, h)
             return code if op == "in" else f"(not {code})"
-        left, right = self.ex(e.left, h), self.ex(e.right, h)
+        if op in ("==", "!="):
+            left, right = self.ex(e.left, h), self.ex(e.right, h)
+        else:  # the other operators that take scalars take ints
+            left, right = self._int_ex(e.left, h), self._int_ex(e.right, h)
         if op == "=>":
             return f"((not {left}) or {right})"
         if op == "<=>":
@@ -877,11 +881,20 @@ class _Codegen:
             return f"int_mul({left}, {right})"  # bounded: x := x * x would grow without end
         return f"({left} {self._SIMPLE[op]} {right})"
 
+    def _int_ex(self, e: A.Expr, h) -> str:
+        """Code for an expression used as an int: tested to be one if its type mixes ints
+        with strings or model values (values.as_int)."""
+        code = self.ex(e, h)
+        return f"as_int({code})" if isinstance(self.kind(e), MixK) else code
+
     def _member(self, x: A.Expr, s: A.Expr, h) -> str:
         xs = self.ex(x, h)
+        mixed = isinstance(self.kind(x), MixK)  # x may be a string or model value, never in a set of ints
         if isinstance(s, A.Binary) and s.op == "..":
-            return self._member_code(xs, s, h)
+            return self._member_code(xs, s, h, mixed)
         if isinstance(s, A.Name) and self.c.refs[id(s)].kind == "builtin":
+            if mixed:
+                return {"Nat": f"mixed_in_nat({xs})", "Int": f"({xs}.__class__ is not float)"}[s.id]
             return {"Nat": f"({xs} >= 0)", "Int": "True", "bool": "True"}[s.id]
         if isinstance(s, A.Call) and s.func == "subsets" and s.func not in self.c.defs:
             return f"({xs} <= {self.ex(s.args[0], h)})"
@@ -892,21 +905,26 @@ class _Codegen:
     def _x_Is(self, e: A.Is, h):
         return f"(lambda x: {self.type_pred(e.type, 'x', 0, h)})({self.ex(e.value, h)})"
 
-    def type_pred(self, t: A.TypeExpr, x: str, depth: int, h: bool, partial: bool = False) -> str:
+    def type_pred(self, t: A.TypeExpr, x: str, depth: int, h: bool, partial: bool = False,
+                  alternative: bool = False) -> str:
         """Code testing whether the value named x belongs to type t (no enumeration).
         `partial`: a map of type A -> B may lack keys of A (declared types of variables:
-        specs build maps key by key); `x is A -> B` wants every key."""
+        specs build maps key by key); `x is A -> B` wants every key. `alternative`: t is an
+        alternative of a union, whose values may be ints, strings or model values."""
         y = f"y{depth}"
         if isinstance(t, A.SetOfValues):
             e = t.expr
             if isinstance(e, A.Name) and e.id in self.c.types:
-                return self.type_pred(self.c.types[e.id], x, depth, h, partial)
+                return self.type_pred(self.c.types[e.id], x, depth, h, partial, alternative)
+            if alternative and isinstance(e, A.Name) and e.id in ("int", "Int", "string", "Nat"):
+                return {"int": f"({x}.__class__ is int)", "Int": f"({x}.__class__ is int)",
+                        "string": f"({x}.__class__ is float)", "Nat": f"mixed_in_nat({x})"}[e.id]
             if isinstance(e, A.Name) and e.id in ("int", "Int", "string"):
                 return "True"
             if isinstance(e, A.Name) and e.id == "Nat":
                 return f"({x} >= 0)"
             if isinstance(self.c.kinds.get(id(e)), SetK):
-                return self._member_code(x, e, h)
+                return self._member_code(x, e, h, alternative)
             return f"({x} == {self.ex(e, h)})"
         if isinstance(t, A.SetType):
             return f"all({self.type_pred(t.elem, y, depth + 1, h, partial)} for {y} in {x})"
@@ -927,7 +945,7 @@ class _Codegen:
                 self.type_pred(types[f], f"{x}[{i + 1}]", depth + 1, h, partial) for i, f in enumerate(names)]
             return "(" + " and ".join(parts) + ")"
         if isinstance(t, A.UnionType):
-            return "(" + " or ".join(self.type_pred(a, x, depth, h, partial) for a in t.alts) + ")"
+            return "(" + " or ".join(self.type_pred(a, x, depth, h, partial, True) for a in t.alts) + ")"
         if isinstance(t, A.FnType):
             dom = t.domain
             cod = f"all({self.type_pred(t.codomain, y, depth + 1, h, partial)} for {y} in {x}[1])"
@@ -939,9 +957,12 @@ class _Codegen:
             return f"(all({self.type_pred(dom, y, depth + 1, h, partial)} for {y} in {x}[0]) and {cod})"
         raise AssertionError(f"unknown type {t!r}")
 
-    def _member_code(self, x: str, s: A.Expr, h: bool) -> str:
+    def _member_code(self, x: str, s: A.Expr, h: bool, mixed: bool = False) -> str:
+        """Code for x in s; `mixed`: x may be a string or model value, outside any lo..hi."""
         if isinstance(s, A.Binary) and s.op == "..":
             lo, hi = self.ex(s.left, h), self.ex(s.right, h)
+            if mixed:
+                return f"mixed_in_range({x}, {lo}, {hi})"
             if _simple(hi):
                 return f"({lo} <= {x} <= {hi})"
             # a chained comparison would skip hi when x < lo, and hi may fail (N / 0)
@@ -956,7 +977,7 @@ class _Codegen:
         if isinstance(bk, TupleK) and isinstance(e.key, A.IntLit):
             return f"{base}[{e.key.value - 1}]"
         if isinstance(bk, (SeqK, TupleK)):  # a tuple indexed by a computed int is a sequence
-            return f"seq_at({base}, {key})"
+            return f"seq_at({base}, {self._int_ex(e.key, h)})"
         if base.isidentifier():  # inlined ap(): this is the hottest operation of most specs
             return f"{base}[1][{base}[0].index({key})]"
         return f"ap({base}, {key})"

@@ -863,7 +863,11 @@ class _Checker:
     def _e_Unary(self, e: A.Unary, env):
         if e.op == "not":
             return self._expect(e.operand, env, BoolK(), "the operand of 'not'")
-        return self._expect(e.operand, env, IntK(), "the operand of unary '-'")
+        k = self.expr(e.operand, env)
+        if not _int_operand(k):
+            self.fail(f"the operand of unary '-' must be int, got {k.show()}", e.operand.span,
+                      "write an expression of type int here")
+        return IntK()
 
     def _e_Binary(self, e: A.Binary, env):
         op = e.op
@@ -911,7 +915,7 @@ class _Checker:
 
     def _int_operands(self, e: A.Binary, lk: Kind, rk: Kind) -> None:
         for side, k in (("left", lk), ("right", rk)):
-            if not _compatible(IntK(), k):
+            if not _int_operand(k):
                 node = e.left if side == "left" else e.right
                 hint = "use '+', '-' and '&' on two sets, '++' on sequences" if isinstance(k, SetK) else None
                 self.fail(f"the {side} side of '{e.op}' must be int, got {k.show()}", node.span, hint)
@@ -1064,6 +1068,13 @@ def _compatible(want: Kind, got: Kind) -> bool:
     except KindMismatch:
         return False
     return not (contains(joined, MixK) and not contains(want, MixK) and contains(want, SCALAR_MIX))
+
+
+def _int_operand(k: Kind) -> bool:
+    """Whether a value of kind k may be an operand of arithmetic or order: an int, or a value of
+    a type mixing ints with strings or model values, tested at run time (TLC: `None + 1` is an
+    error), so that `x != None and x < 3` reads as in TLA+."""
+    return _compatible(IntK(), k) or isinstance(k, MixK)
 
 
 def _names(e) -> list[A.Name]:

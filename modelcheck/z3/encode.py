@@ -17,12 +17,12 @@ from itertools import combinations, product
 from typing import Any, Iterator
 
 from ..lang import ast as A
-from ..lang.kinds import AnyK, FnK, IntK, Kind, RecK, SeqK, SetK, TupleK, join, record_field
+from ..lang.kinds import AnyK, FnK, IntK, Kind, MixK, RecK, SeqK, SetK, TupleK, join, record_field
 from ..lang.typecheck import CheckedSpec
 from ..values import MAX_RECURSION, canon, sort_keys, symbol
 from .builtins import POWERSET_LIMIT, Builtins, expand
-from .scalars import (AND, AND2, ARITH, CMP, EncodeError, IEQ, IFF, IMP, NEG, NOT, OR, OR2,
-                      Unbounded, bounds, is_sym)
+from .scalars import (AND, AND2, ARITH, AS_INT, CMP, EncodeError, IEQ, IFF, IMP, IS_INT, NEG, NOT, OR,
+                      OR2, Unbounded, bounds, is_sym)
 from .symbolic import (SFun, SSlots, alts, chain, default_value, distinct, entries, eq, fun_get,
                        fun_slots, items, member, merge, mk_fun, mk_rec, mk_seq, mk_set, mk_slots,
                        mk_tup, mk_union, rec_fields, rec_tag, seq_parts, set_layouts, set_op,
@@ -186,7 +186,11 @@ class Encoder(Builtins):
 
     def _x_Unary(self, e: A.Unary, env, fr):
         v = self.expr(e.operand, env, fr)
-        return NOT(v) if e.op == "not" else NEG(v)
+        return NOT(v) if e.op == "not" else NEG(self.as_int(v, e.operand))
+
+    def as_int(self, v, e: A.Expr):
+        """v, the value of e, used as an int (the compiled code's values.as_int)."""
+        return AS_INT(v) if isinstance(self.kind(e), MixK) else v
 
     def _x_Binary(self, e: A.Binary, env, fr):
         op = e.op
@@ -214,6 +218,7 @@ class Encoder(Builtins):
             if op == "<":
                 return AND2(sub, NOT(eq(left, right, join(lk, rk))))
             return sub
+        left, right = self.as_int(left, e.left), self.as_int(right, e.right)  # the other operators take ints
         if op == "..":
             return self.int_range(left, right)
         if is_set and op in ("+", "-", "&"):
@@ -230,14 +235,21 @@ class Encoder(Builtins):
         x = self.expr(x_e, env, fr)
         if isinstance(s_e, A.Binary) and s_e.op == "..":
             lo, hi = self.expr(s_e.left, env, fr), self.expr(s_e.right, env, fr)
-            return AND2(CMP("<=", lo, x), CMP("<=", x, hi))
+            return self.in_ints(x, self.kind(x_e), lambda n: AND2(CMP("<=", lo, n), CMP("<=", n, hi)))
         if isinstance(s_e, A.Name) and self.c.refs[id(s_e)].kind == "builtin":
-            return CMP(">=", x, 0) if s_e.id == "Nat" else True
+            return self.in_ints(x, self.kind(x_e), lambda n: CMP(">=", n, 0) if s_e.id == "Nat" else True)
         if isinstance(s_e, A.Call) and s_e.func == "subsets" and s_e.func not in self.c.defs:
             return subset(x, self.expr(s_e.args[0], env, fr), self.kind(x_e).elem)
         s = self.expr(s_e, env, fr)
         sk = self.kind(s_e)
         return member(x, s, sk.elem if isinstance(sk, SetK) else self.kind(x_e))
+
+    @staticmethod
+    def in_ints(x, k: Kind, test):
+        """x is an int and test(x) holds (x of kind k, which may mix ints with symbols)."""
+        if isinstance(k, MixK):
+            return AND2(IS_INT(x), test(AS_INT(x)))
+        return test(x)
 
     def int_range(self, lo, hi):
         if isinstance(lo, int) and isinstance(hi, int):
@@ -257,6 +269,8 @@ class Encoder(Builtins):
         if isinstance(bk, TupleK) and isinstance(e.key, A.IntLit):
             return tup_elems(base)[e.key.value - 1]
         key = self.expr(e.key, env, fr)
+        if isinstance(bk, (TupleK, SeqK)):
+            key = self.as_int(key, e.key)
         if isinstance(bk, TupleK):  # indexed by a computed int: a sequence of known length
             return self.seq_items_at(tup_elems(base), key, self.kind(e))
         if isinstance(bk, SeqK):
@@ -506,14 +520,16 @@ class Encoder(Builtins):
             if isinstance(e, A.Name) and e.id in self.c.types:
                 return self.in_type(v, self.c.types[e.id], k, partial)
             if isinstance(e, A.Name) and e.id in ("int", "Int", "string"):
+                if isinstance(k, MixK):
+                    return IS_INT(v) if e.id != "string" else NOT(IS_INT(v))
                 return True
             if isinstance(e, A.Name) and e.id == "Nat":
-                return CMP(">=", v, 0)
+                return self.in_ints(v, k, lambda n: CMP(">=", n, 0))
             ek = self.c.kinds.get(id(e))
             if isinstance(ek, SetK):
                 if isinstance(e, A.Binary) and e.op == "..":
                     lo, hi = self.const_value(e.left), self.const_value(e.right)
-                    return AND2(CMP("<=", lo, v), CMP("<=", v, hi))
+                    return self.in_ints(v, k, lambda n: AND2(CMP("<=", lo, n), CMP("<=", n, hi)))
                 return member(v, self.const_value(e), k)
             return eq(v, self.const_value(e), k)
         if isinstance(t, A.SetType):

@@ -251,6 +251,30 @@ def ARITH(op: str, a, b):
     return mk_int(ta - tb * q, _combine(idom(a), idom(b), lambda x, y: x % y))
 
 
+def IS_INT(v):
+    """Whether a value of a type mixing ints with strings or model values is an int."""
+    if isinstance(v, CONCRETE):
+        return isinstance(v, int)
+    if v.dom is not None:
+        kinds = {isinstance(x, int) for x in v.dom}
+        if len(kinds) == 1:
+            return kinds.pop()
+    return z3.IsInt(v.t) if z3.is_real(v.t) else True
+
+
+def AS_INT(v):
+    """A value of a type mixing ints with strings or model values, used as an int: where it is
+    not one the compiled code raises an error (values.as_int), and any int will do here."""
+    if isinstance(v, CONCRETE):
+        return v if isinstance(v, int) else 0
+    if not z3.is_real(v.t):
+        return v
+    ints = None if v.dom is None else frozenset(x for x in v.dom if isinstance(x, int))
+    if ints is not None and not ints:
+        return 0
+    return mk_int(z3.ToInt(v.t), ints, v.lo, v.hi)
+
+
 def NEG(a):
     if isinstance(a, int):
         return -a
