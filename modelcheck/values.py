@@ -214,8 +214,8 @@ def in_range(x: int, lo: int, hi: int) -> bool:
 def as_int(x: int | float) -> int:
     """x where an int is needed (arithmetic, order, an index)."""
     if x.__class__ is float:
-        raise EvalError("a string or model value is used as an int (in arithmetic, a comparison "
-                        "or an index): test that the value is an int first, e.g. x != None")
+        raise EvalError("a string or model value is used as an int (in arithmetic, an order or an "
+                        "index): test first that the value is one, e.g. x in Int")
     return x
 
 

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from ..lang import ast as A
-from ..lang.kinds import BoolK, FnK, IntK, Kind, MixK, RecK, SeqK, SetK, TupleK, UnionK, contains, record_field
+from ..lang.kinds import (MAY_BE_SYMBOL, BoolK, FnK, IntK, Kind, MixK, RecK, SeqK, SetK, TupleK, UnionK,
+                         contains, record_field)
 from ..lang.typecheck import CheckedSpec, Ref
 from ..values import ModelValue, symbol
 from .typeguard import TypeGuard
@@ -889,7 +890,7 @@ class _Codegen:
 
     def _member(self, x: A.Expr, s: A.Expr, h) -> str:
         xs = self.ex(x, h)
-        mixed = isinstance(self.kind(x), MixK)  # x may be a string or model value, never in a set of ints
+        mixed = isinstance(self.kind(x), MAY_BE_SYMBOL)  # x may be a string or model value, in no set of ints
         if isinstance(s, A.Binary) and s.op == "..":
             return self._member_code(xs, s, h, mixed)
         if isinstance(s, A.Name) and self.c.refs[id(s)].kind == "builtin":

@@ -37,7 +37,7 @@ from itertools import chain, product
 
 from ..lang import ast as A
 from ..lang.kinds import (BoolK, FnK, IntK, Kind, MixK, ModelK, RecK, SeqK, SetK, StrK, SymK, TupleK,
-                          UnionK)
+                          UnionK, elem_kinds)
 from ..lang.typecheck import CheckedSpec
 from ..values import canon
 from .codegen import GeneratedModule, ModuleCode
@@ -119,7 +119,7 @@ class _Types:
                 return None
             return [tuple(p) for i in range(m + 1) for p in product(elems, repeat=i)]
         if isinstance(t, A.TupleType):
-            return _product([self.universe(e, ek) for e, ek in zip(t.elems, _elem_kinds(t, k))], ())
+            return _product([self.universe(e, ek) for e, ek in zip(t.elems, elem_kinds(k, len(t.elems)))], ())
         if isinstance(t, A.RecordType):
             names, field_types, variant = self.record(t, k)
             if names not in self.tags:
@@ -165,7 +165,7 @@ class _Types:
         if isinstance(t, A.SeqType):
             return Collection(self.typed(t.elem, k.elem), "tuple")
         if isinstance(t, A.TupleType):
-            return Fields([self.typed(e, ek) for e, ek in zip(t.elems, _elem_kinds(t, k))], None)
+            return Fields([self.typed(e, ek) for e, ek in zip(t.elems, elem_kinds(k, len(t.elems)))], None)
         if isinstance(t, A.RecordType):
             names, field_types, variant = self.record(t, k)
             if names not in self.tags:
@@ -262,12 +262,6 @@ class _Types:
             return Union({self.tags[v.names]: [self.general(f) for _, f in v.fields]
                           for v in k.variants if v.names in self.tags})
         return UNENCODABLE  # AnyK: no value of it is ever stored
-
-
-def _elem_kinds(t: A.TupleType, k: Kind) -> tuple[Kind, ...]:
-    """The kinds of a tuple type's elements; a union of tuples of different lengths has a
-    sequence kind (kinds.join)."""
-    return k.elems if isinstance(k, TupleK) else (k.elem,) * len(t.elems)
 
 
 def _sequences(n_elems: int, max_len: int) -> int:

@@ -71,7 +71,8 @@ class MixK(Kind):
 
 
 SYMBOLIC = (StrK, ModelK, SymK)
-SCALAR_MIX = (IntK, StrK, ModelK, SymK, MixK)  # kinds whose join is MixK when they differ in kind
+MAY_BE_SYMBOL = (StrK, ModelK, SymK, MixK)  # kinds whose values may be strings or model values
+SCALAR_MIX = (IntK,) + MAY_BE_SYMBOL          # kinds whose join is MixK when they differ in kind
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +174,12 @@ def join(a: Kind, b: Kind) -> Kind:
 
 def _seq_elems(k: Kind) -> tuple[Kind, ...]:
     return k.elems if isinstance(k, TupleK) else (k.elem,)
+
+
+def elem_kinds(k: Kind, n: int) -> tuple[Kind, ...]:
+    """The kinds of the n elements of a tuple type's values: a union of tuples of different
+    lengths has a sequence kind (join), whose every element has its element kind."""
+    return k.elems if isinstance(k, TupleK) else (k.elem,) * n
 
 
 def _join_records(a: RecK | UnionK, b: RecK | UnionK) -> Kind:

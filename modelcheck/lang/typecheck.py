@@ -524,9 +524,11 @@ class _Checker:
                       dom.span, "quantify over a finite set such as 0..N")
 
     # ------------------------------------------------------------ expressions
-    def _expect(self, e: A.Expr, env, want: Kind, what: str) -> Kind:
+    def _expect(self, e: A.Expr, env, want: Kind, what: str, int_operand: bool = False) -> Kind:
+        """The kind of e, which must be usable as `want` (with int_operand, also an operand of
+        arithmetic: see _int_operand)."""
         got = self.expr(e, env)
-        if not _compatible(want, got):
+        if not (_int_operand(got) if int_operand else _compatible(want, got)):
             self.fail(f"{what} must be {want.show()}, got {got.show()}", e.span,
                       f"write an expression of type {want.show()} here")
         return got
@@ -863,10 +865,7 @@ class _Checker:
     def _e_Unary(self, e: A.Unary, env):
         if e.op == "not":
             return self._expect(e.operand, env, BoolK(), "the operand of 'not'")
-        k = self.expr(e.operand, env)
-        if not _int_operand(k):
-            self.fail(f"the operand of unary '-' must be int, got {k.show()}", e.operand.span,
-                      "write an expression of type int here")
+        self._expect(e.operand, env, IntK(), "the operand of unary '-'", int_operand=True)
         return IntK()
 
     def _e_Binary(self, e: A.Binary, env):

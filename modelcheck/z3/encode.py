@@ -17,7 +17,8 @@ from itertools import combinations, product
 from typing import Any, Iterator
 
 from ..lang import ast as A
-from ..lang.kinds import AnyK, FnK, IntK, Kind, MixK, RecK, SeqK, SetK, TupleK, join, record_field
+from ..lang.kinds import (MAY_BE_SYMBOL, AnyK, FnK, IntK, Kind, MixK, RecK, SeqK, SetK, TupleK, elem_kinds, join,
+                          record_field)
 from ..lang.typecheck import CheckedSpec
 from ..values import MAX_RECURSION, canon, sort_keys, symbol
 from .builtins import POWERSET_LIMIT, Builtins, expand
@@ -246,8 +247,8 @@ class Encoder(Builtins):
 
     @staticmethod
     def in_ints(x, k: Kind, test):
-        """x is an int and test(x) holds (x of kind k, which may mix ints with symbols)."""
-        if isinstance(k, MixK):
+        """x is an int and test(x) holds (x of kind k, which may be a string or model value)."""
+        if isinstance(k, MAY_BE_SYMBOL):
             return AND2(IS_INT(x), test(AS_INT(x)))
         return test(x)
 
@@ -625,7 +626,8 @@ class Encoder(Builtins):
             parts = [self.universe(types[f], fk) for f, fk in vk.fields]
             return sorted(((tag,) + c for c in _prod(parts)), key=canon)
         if isinstance(t, A.TupleType):
-            return sorted(_prod([self.universe(et, ek) for et, ek in zip(t.elems, k.elems)]), key=canon)
+            return sorted(_prod([self.universe(et, ek) for et, ek in zip(t.elems, elem_kinds(k, len(t.elems)))]),
+                          key=canon)
         if isinstance(t, A.UnionType):
             out: dict = {}
             for alt in t.alts:

@@ -507,6 +507,8 @@ def make_var(enc: Encoder, t: A.TypeExpr, k: Kind, name: str, cap: Cap = DEFAULT
         types = dict(t.fields)
         vk = variant(k, names)
         return VRec(enc.layout(names), [make_var(enc, types[f], fk, f"{name}.{f}", cap) for f, fk in vk.fields])
+    if isinstance(t, A.UnionType) and isinstance(k, SeqK):
+        return _tuples(enc, t, k, name, cap)
     if isinstance(t, A.UnionType):
         alternatives = []
         for i, alt in enumerate(t.alts):
@@ -514,6 +516,26 @@ def make_var(enc: Encoder, t: A.TypeExpr, k: Kind, name: str, cap: Cap = DEFAULT
             alternatives += a.alternatives if isinstance(a, VUnion) else [a]
         return VUnion(f"{name}.tag", alternatives, k)
     raise EncodeError("unknown type", t.span)
+
+
+def _tuples(enc: Encoder, t: A.UnionType, k: SeqK, name: str, cap: Cap) -> VarEnc:
+    """A union of tuple types of different lengths (kind: a sequence): a sequence as long as
+    the longest, each position of the union of the types the alternatives have there."""
+    alternatives = _alternatives(enc, t)
+    if not all(isinstance(a, A.TupleType) for a in alternatives):
+        raise EncodeError("cannot encode a union of tuples with other sequence types", t.span)
+    longest = max(len(a.elems) for a in alternatives)
+    elems = []
+    for i in range(longest):
+        types = tuple(a.elems[i] for a in alternatives if len(a.elems) > i)
+        elems.append(make_var(enc, types[0] if len(types) == 1 else A.UnionType(t.span, types), k.elem,
+                              f"{name}[{i + 1}]", cap))
+    return VSeq(name, longest, elems)
+
+
+def _alternatives(enc: Encoder, t: A.TypeExpr) -> list[A.TypeExpr]:
+    t = enc.resolve(t)
+    return [x for a in t.alts for x in _alternatives(enc, a)] if isinstance(t, A.UnionType) else [t]
 
 
 def _scalar_var(enc: Encoder, t: A.TypeExpr, k: Kind, name: str) -> VarEnc:
