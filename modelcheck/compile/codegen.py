@@ -475,7 +475,7 @@ class _Codegen:
         if (isinstance(e, A.Binary) and e.op in ("==", "!=", "<", "<=", ">", ">=")
                 and isinstance(self.kind(e.left), IntK) and isinstance(self.kind(e.right), IntK)):
             pid = self._site("compare", e, binders, decision=decision)
-            return f"(CMP({pid}, {self._int_ex(e.left, True)}, {self._int_ex(e.right, True)}, {self._binds(binders)}) {e.op} 0)"
+            return f"(CMP({pid}, {self.ex(e.left)}, {self.ex(e.right)}, {self._binds(binders)}) {e.op} 0)"
         return self.ex(e)
 
     def _constraint(self) -> list[str]:
@@ -918,8 +918,9 @@ class _Codegen:
             if isinstance(e, A.Name) and e.id in self.c.types:
                 return self.type_pred(self.c.types[e.id], x, depth, h, partial, alternative)
             if alternative and isinstance(e, A.Name) and e.id in ("int", "Int", "string", "Nat"):
-                return {"int": f"({x}.__class__ is int)", "Int": f"({x}.__class__ is int)",
-                        "string": f"({x}.__class__ is float)", "Nat": f"mixed_in_nat({x})"}[e.id]
+                is_int = f"({x}.__class__ is not float)"
+                return {"int": is_int, "Int": is_int, "string": f"({x}.__class__ is float)",
+                        "Nat": f"mixed_in_nat({x})"}[e.id]
             if isinstance(e, A.Name) and e.id in ("int", "Int", "string"):
                 return "True"
             if isinstance(e, A.Name) and e.id == "Nat":

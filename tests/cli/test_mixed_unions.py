@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 
-from conftest import run_modelcheck
 from inprocess import modelcheck
 
 MIXED = """spec Mixed
@@ -130,7 +129,8 @@ def test_eval_keeps_ints_strings_and_model_values_apart(tmp_path):
 
 
 def test_the_repl_steps_through_a_mixed_type(tmp_path):
-    out = run_modelcheck("repl", write(tmp_path, MIXED), input=":step Answer\n:step 1\n:state\nreply[p1] == 0\n").stdout
+    commands = write(tmp_path, ":step Answer\n:step 1\n:state\nreply[p1] == 0\n", "commands.txt")
+    out = modelcheck("repl", write(tmp_path, MIXED), "--input", commands).stdout
     assert "reply = [p1 -> 0, p2 -> None]" in out, out
     assert "true" in out.split("reply = [p1 -> 0, p2 -> None]")[-1]
 
