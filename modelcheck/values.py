@@ -3,12 +3,14 @@ calls, and the conversion of runtime values into ITF-shaped values for reports.
 
 Representation (chosen so that hashing is fast, C-level and the same in every process):
   int, bool        -> int, bool
-  model value, str -> the float i + 0.5, i its index in the spec's symbol table (`symbol`):
-                      never a Python str, whose hash changes with PYTHONHASHSEED (set
-                      iteration order, thus exploration order, would differ between runs);
-                      never equal to an int, so `0..3 | None` and `{1, "a"}` hold both kinds
-                      without the model value numbered 3 being the int 3. A float hashes in
-                      C, the same in every process, and orders among ints.
+  model value, str -> its index i in the spec's symbol table (`symbol`), never a Python str:
+                      str hashes change with PYTHONHASHSEED, which would make set iteration
+                      order, thus exploration order, differ between runs. In a spec where a
+                      value may be an int or a symbol (`0..3 | None`, `x == None` for an int
+                      x: CheckedSpec.mixes_ints_and_symbols) it is the float i + 0.5 instead,
+                      never equal to an int, so that the model value numbered 3 is not 3;
+                      floats hash in C, the same in every process, and order among ints, but
+                      hash slower than small ints, so the other specs keep ints.
   set              -> frozenset
   map (function)   -> (keys, values): two tuples, keys sorted canonically
   record           -> (layout tag, field values in field-name order)
@@ -52,18 +54,20 @@ def explain(e: Exception) -> str:
 
 # ---------------------------------------------------------------- symbols
 
-def symbol(index: int) -> float:
-    """The runtime value of the string or model value at `index` in the symbol table."""
-    return index + 0.5
+def symbol(index: int, mixed: bool) -> int | float:
+    """The runtime value of the string or model value at `index` in the symbol table, in a
+    spec that mixes ints with strings or model values (`mixed`) or not."""
+    return index + 0.5 if mixed else index
 
 
-def symbol_index(v: float) -> int:
+def symbol_index(v: int | float) -> int:
     """The symbol table index of a string's or model value's runtime value."""
     return int(v)
 
 
 def is_symbol(v: Any) -> bool:
-    """Whether a runtime scalar is a string or model value (else it is an int or a bool)."""
+    """Whether a runtime value of a type mixing ints with strings or model values is a string
+    or model value."""
     return type(v) is float
 
 
@@ -374,7 +378,7 @@ def to_itf(v: Any, k: Kind, symbols: tuple[str, ...], layouts: tuple[tuple[str, 
         return bool(v)
     if isinstance(k, ModelK):
         return ModelValue(symbols[symbol_index(v)])
-    if isinstance(k, (StrK, SymK, MixK, AnyK)) and is_symbol(v):
+    if isinstance(k, (StrK, SymK)) or (isinstance(k, (MixK, AnyK)) and is_symbol(v)):
         return symbols[symbol_index(v)]  # a model value's entry is a ModelValue (codegen's symbol table)
     if isinstance(k, (IntK, MixK, AnyK)) and isinstance(v, int):
         return {"#bigint": int_text(v)}

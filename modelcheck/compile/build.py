@@ -110,7 +110,7 @@ class CompiledModel:
         self.action_params = tuple(len(d.params) for d in actions)
         self.fingerprint = fingerprint_function(
             self._var_kinds, gen.layouts, ns["INT_DOMAINS"],
-            [sorted(ns[f"C_{name}"]) for name in checked.symmetry], len(gen.symbols))
+            [sorted(ns[f"C_{name}"]) for name in checked.symmetry], len(gen.symbols), checked.mixes_ints_and_symbols)
 
     @cached_property
     def codec(self) -> StateCodec:

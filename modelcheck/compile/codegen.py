@@ -209,14 +209,14 @@ class _Codegen:
     # ------------------------------------------------------------ symbols and layouts
     def model_symbol(self, name: str) -> float:
         """The runtime value of a model value (values.symbol)."""
-        return symbol(self.c.model_values.index(name))
+        return symbol(self.c.model_values.index(name), self.c.mixes_ints_and_symbols)
 
     def string_symbol(self, s: str) -> float:
         """The runtime value of a string literal, entered in the symbol table on first use."""
         if s not in self.string_ids:
             self.string_ids[s] = len(self.symbols)
             self.symbols.append(s)
-        return symbol(self.string_ids[s])
+        return symbol(self.string_ids[s], self.c.mixes_ints_and_symbols)
 
     def layout(self, names: tuple[str, ...]) -> int:
         if names not in self.layouts:
@@ -890,7 +890,8 @@ class _Codegen:
 
     def _member(self, x: A.Expr, s: A.Expr, h) -> str:
         xs = self.ex(x, h)
-        mixed = isinstance(self.kind(x), MAY_BE_SYMBOL)  # x may be a string or model value, in no set of ints
+        # x may be a string or model value (a float), in no set of ints
+        mixed = self.c.mixes_ints_and_symbols and isinstance(self.kind(x), MAY_BE_SYMBOL)
         if isinstance(s, A.Binary) and s.op == "..":
             return self._member_code(xs, s, h, mixed)
         if isinstance(s, A.Name) and self.c.refs[id(s)].kind == "builtin":
@@ -911,7 +912,7 @@ class _Codegen:
         """Code testing whether the value named x belongs to type t (no enumeration).
         `partial`: a map of type A -> B may lack keys of A (declared types of variables:
         specs build maps key by key); `x is A -> B` wants every key. `alternative`: t is an
-        alternative of a union, whose values may be ints, strings or model values."""
+        alternative of a union whose values may be ints, strings or model values (floats)."""
         y = f"y{depth}"
         if isinstance(t, A.SetOfValues):
             e = t.expr
@@ -947,7 +948,8 @@ class _Codegen:
                 self.type_pred(types[f], f"{x}[{i + 1}]", depth + 1, h, partial) for i, f in enumerate(names)]
             return "(" + " and ".join(parts) + ")"
         if isinstance(t, A.UnionType):
-            return "(" + " or ".join(self.type_pred(a, x, depth, h, partial, True) for a in t.alts) + ")"
+            mixed = self.c.mixes_ints_and_symbols
+            return "(" + " or ".join(self.type_pred(a, x, depth, h, partial, mixed) for a in t.alts) + ")"
         if isinstance(t, A.FnType):
             dom = t.domain
             cod = f"all({self.type_pred(t.codomain, y, depth + 1, h, partial)} for {y} in {x}[1])"

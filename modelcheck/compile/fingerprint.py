@@ -7,8 +7,8 @@ symmetric sets, so every state of an orbit gets the same fingerprint (TLC does t
 one of them would never be explored. When a variable's declared type allows both, -1 is
 replaced by a value no spec uses before hashing.
 
-A model value or string is a float (values.symbol), so it never hashes like a small int: 3
-and the model value numbered 3 get different fingerprints.
+Where ints and model values mix, a model value or string is a float (values.symbol), which
+never hashes like a small int: 3 and the model value numbered 3 get different fingerprints.
 
 Where model values and integers sit inside a state follows from the variables' kinds, so
 the functions that rewrite states are built once per kind, here, at compile time.
@@ -26,10 +26,11 @@ Permuter = Callable[[Any, dict], Any]  # (value, P) -> value with every model va
 MINUS_ONE_STANDIN = 2 ** 61 - 2  # hashes to itself; far outside any spec's integers
 
 
-def fingerprint_function(kinds: list[Kind], layouts, int_domains, symmetric_groups: list[list[float]],
-                         n_symbols: int) -> Callable[[Any], int]:
+def fingerprint_function(kinds: list[Kind], layouts, int_domains, symmetric_groups: list[list],
+                         n_symbols: int, mixed: bool) -> Callable[[Any], int]:
     """The fingerprint of a state whose variables have these kinds (symmetric_groups: the
-    runtime values of the model values of each symmetric set)."""
+    runtime values of the model values of each symmetric set; mixed: whether they are
+    floats, values.symbol)."""
     fix_minus_one = any(d is None or (-1 in d and -2 in d) for d in int_domains)
     leaves: dict[type, Permuter] = {}
     if symmetric_groups:
@@ -45,19 +46,19 @@ def fingerprint_function(kinds: list[Kind], layouts, int_domains, symmetric_grou
     if not leaves:
         return hash
     rewrite = state_permuter(kinds, layouts, leaves)
-    tables = permutation_tables(symmetric_groups, n_symbols)
+    tables = permutation_tables(symmetric_groups, n_symbols, mixed)
 
     def fingerprint(s) -> int:
         return min(hash(rewrite(s, t)) for t in tables)
     return fingerprint
 
 
-def permutation_tables(groups: list[list[float]], n_symbols: int) -> list[dict[float, float]]:
+def permutation_tables(groups: list[list], n_symbols: int, mixed: bool) -> list[dict]:
     """Every combination of permutations of each group, as tables from every symbol (model
     value or string) to its image."""
     tables = []
     for choice in product(*(permutations(g) for g in groups)):
-        table = {symbol(i): symbol(i) for i in range(n_symbols)}
+        table = {symbol(i, mixed): symbol(i, mixed) for i in range(n_symbols)}
         for group, image in zip(groups, choice):
             for src, dst in zip(group, image):
                 table[src] = dst

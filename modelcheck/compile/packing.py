@@ -12,7 +12,7 @@ after another, each the way its declared type allows:
   Nat, bag counts                                            Elias gamma code (small is short)
   int, unbounded sequences, sets over big or infinite types,
       maps with other keys                                   zigzag ints, lengths, elements
-  strings and model values                                   their symbol table index
+  strings and model values                                   their symbol table index, gamma coded
   ints mixed with strings or model values                    a flag, then either
 
 Declared domains are not enforced at run time (a map may lose keys, a spec without a
@@ -243,7 +243,7 @@ class _Types:
         if isinstance(k, IntK):
             return SIGNED
         if isinstance(k, (ModelK, StrK, SymK)):
-            return SYMBOL
+            return SYMBOL if self.c.mixes_ints_and_symbols else IntFrom(0)  # values.symbol
         if isinstance(k, MixK):
             return SCALAR
         if isinstance(k, SetK):

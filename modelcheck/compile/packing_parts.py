@@ -265,7 +265,8 @@ class Signed(Part):
 
 
 class Symbol(Part):
-    """A string or model value (a float, values.symbol): its index, gamma coded."""
+    """A string or model value of a spec mixing them with ints (a float, values.symbol): its
+    index, gamma coded. (Elsewhere a symbol is its index: IntFrom(0).)"""
 
     def write(self, code, v):
         v = code.local(v)
@@ -273,7 +274,7 @@ class Symbol(Part):
         code.put_gamma(f"int({v})")
 
     def read(self, code):
-        return f"{code.const(symbol)}({code.get_gamma()})"
+        return f"({code.get_gamma()} + {symbol(0, True)})"
 
 
 class Scalar(Part):

@@ -62,6 +62,9 @@ class CheckedSpec:
     call_targets: dict[int, str] = field(default_factory=dict)  # id(Call) -> operator copy (see target)
     properties: tuple[A.PropertyDecl, ...] = ()  # temporal properties, in source order
     fairness: dict[str, str] = field(default_factory=dict)  # action -> "weak" | "strong"
+    # Some value may be an int or a string or model value (a type such as `0..3 | None`, or
+    # `x == None` for an int x): strings and model values are then floats at run time (values.symbol).
+    mixes_ints_and_symbols: bool = False
 
     def kind(self, e: A.Expr) -> Kind:
         return self.kinds[id(e)]
@@ -113,6 +116,7 @@ class _Checker:
         self.spec_models: set[str] = set()
         self.def_stack: list[str] = []
         self.counter = 0
+        self.mixes_ints_and_symbols = False  # set by _kind_join
         self.in_const = False
         self.in_init = False
         self.state_read = False
@@ -168,12 +172,14 @@ class _Checker:
         return self.result()
 
     def result(self) -> CheckedSpec:
+        # a kind built without a join of the checker's (a field shared by records of a union)
+        self.mixes_ints_and_symbols |= any(contains(k, MixK) for k in self.kinds.values())
         return CheckedSpec(self.spec, tuple(self.consts), self.const_kinds, tuple(self.model_values),
                            tuple(self.spec.of(A.VarDecl)), self.var_kinds, self.types, self.defs,
                            self.kinds, self.refs, self.binder_names, self.symmetry,
                            self.binder_kinds, tuple(self.overrides), chart=self.chart,
                            call_targets=self.call_targets, properties=tuple(self.spec.of(A.PropertyDecl)),
-                           fairness=self.fairness)
+                           fairness=self.fairness, mixes_ints_and_symbols=self.mixes_ints_and_symbols)
 
     def _guard(self, fn, declares: str | None = None) -> None:
         """Run one declaration's check; its error is kept, and the name it declares marked
@@ -214,7 +220,7 @@ class _Checker:
                         f"constant {d.name} expects {default_kind.show()} (like its default in the spec), "
                         f"got {k.show()}", given.span, f"the spec declares it at {d.span}{braces}"))
                 elif default_kind is not None and k is not None:
-                    k = join(default_kind, k)  # {} for a set of model values is still one
+                    k = self._kind_join(default_kind, k)  # {} for a set of model values is still one
                 d = A.ConstDecl(d.span, d.name, given)
                 default_kind = k
             if default_kind is not None:
@@ -533,9 +539,16 @@ class _Checker:
                       f"write an expression of type {want.show()} here")
         return got
 
+    def _kind_join(self, a: Kind, b: Kind) -> Kind:
+        """join(a, b), noting whether ints and strings or model values met (CheckedSpec)."""
+        k = join(a, b)
+        if contains(k, MixK):
+            self.mixes_ints_and_symbols = True
+        return k
+
     def _join(self, a: Kind, b: Kind, span: Span, what: str) -> Kind:
         try:
-            return join(a, b)
+            return self._kind_join(a, b)
         except KindMismatch:
             scalars = {type(a), type(b)}
             if BoolK in scalars and scalars & set(SCALAR_MIX):
@@ -889,7 +902,7 @@ class _Checker:
             return BoolK()
         if op == "subseteq" or (op in ("<=", "<") and (isinstance(lk, SetK) or isinstance(rk, SetK))):
             self._join(lk, rk, e.span, f"'{op}'")
-            if not isinstance(join(lk, rk), SetK):
+            if not isinstance(self._kind_join(lk, rk), SetK):
                 self.fail(f"'{op}' compares two sets, got {lk.show()}", e.span)
             return BoolK()
         if op == "..":
@@ -903,7 +916,7 @@ class _Checker:
         if op == "++":
             k = self._join(lk, rk, e.span, "'++'")
             if isinstance(k, TupleK):
-                k = join(SeqK(AnyK()), k)
+                k = self._kind_join(SeqK(AnyK()), k)
             if not isinstance(k, SeqK):
                 self.fail(f"'++' concatenates sequences, got {k.show()}", e.span)
             return k
@@ -942,7 +955,7 @@ class _Checker:
             if not isinstance(e.key, A.IntLit) and _compatible(SeqK(AnyK()), bk):
                 # <<a, b>>[i]: a tuple whose elements have one type is a sequence
                 self._join(IntK(), kk, e.key.span, "a sequence index")
-                return join(SeqK(AnyK()), bk).elem
+                return self._kind_join(SeqK(AnyK()), bk).elem
             self.fail(f"a tuple of {len(bk.elems)} elements is indexed by a literal 1..{len(bk.elems)}",
                       e.key.span, "a tuple whose elements are all of one type is also a sequence, indexed by "
                       "any int; this one mixes " + ", ".join(dict.fromkeys(k.show() for k in bk.elems))
@@ -1015,7 +1028,7 @@ class _Checker:
         b = e.binder
         k = self.expr(b.domain, env)
         if isinstance(k, TupleK) and _compatible(SeqK(AnyK()), k):
-            k = join(SeqK(AnyK()), k)
+            k = self._kind_join(SeqK(AnyK()), k)
         if not isinstance(k, (SeqK, AnyK)):
             hint = f"a set is filtered with {{{b.name} in S | p}}" if isinstance(k, SetK) else \
                 "filter a sequence, e.g. [m in queue | m.kind == \"req\"]"

@@ -58,7 +58,8 @@ class Encoder(Builtins):
         self.symbols = list(symbols)
         self.layouts = list(layouts)
         self.activate()
-        self.model_symbols = {n: symbol(i) for i, n in enumerate(checked.model_values)}
+        self.mixed = checked.mixes_ints_and_symbols  # symbols are floats (values.symbol)
+        self.model_symbols = {n: symbol(i, self.mixed) for i, n in enumerate(checked.model_values)}
         self.const_memo: dict = {}
         self.recursion: dict[str, int] = {}  # recursive operator -> calls being unfolded
         self.consts: dict[str, Any] = {}
@@ -78,7 +79,7 @@ class Encoder(Builtins):
         first = len(self.c.model_values)  # model values come first (codegen)
         if s not in self.symbols[first:]:
             self.symbols.append(s)
-        return symbol(self.symbols.index(s, first))
+        return symbol(self.symbols.index(s, first), self.mixed)
 
     def layout(self, names: tuple[str, ...]) -> int:
         names = tuple(names)
@@ -245,10 +246,9 @@ class Encoder(Builtins):
         sk = self.kind(s_e)
         return member(x, s, sk.elem if isinstance(sk, SetK) else self.kind(x_e))
 
-    @staticmethod
-    def in_ints(x, k: Kind, test):
+    def in_ints(self, x, k: Kind, test):
         """x is an int and test(x) holds (x of kind k, which may be a string or model value)."""
-        if isinstance(k, MAY_BE_SYMBOL):
+        if self.mixed and isinstance(k, MAY_BE_SYMBOL):
             return AND2(IS_INT(x), test(AS_INT(x)))
         return test(x)
 

@@ -68,9 +68,11 @@ class VNat(VarEnc):
     """A scalar of an infinite type (Nat, int: one unbounded Z3 Int; string, or ints mixed with
     strings or model values: a Real, constrained to ints and the floats of symbols)."""
 
-    def __init__(self, name, lo: int | None, k: Kind):
+    def __init__(self, name, lo: int | None, k: Kind, mixed: bool = False):
         super().__init__()
-        self.ints, self.symbols = not isinstance(k, SYMBOLIC), isinstance(k, SYMBOLIC + (MixK,))
+        # where ints and symbols mix, symbols are floats (values.symbol); else ints like the rest
+        self.ints = not (mixed and isinstance(k, SYMBOLIC))
+        self.symbols = mixed and isinstance(k, SYMBOLIC + (MixK,))
         x = z3.Real(name) if self.symbols else z3.Int(name)
         self.lo = lo
         self.sym = Sc(x, None, lo, None)
@@ -78,9 +80,9 @@ class VNat(VarEnc):
         self.sym.eqs = self.lits
         self.cons = [] if lo is None else [x >= lo]
         if self.symbols:
-            symbol_values = z3.And(z3.IsInt(x - z3.RealVal(symbol(0))), x >= symbol(0))
+            symbol_values = z3.And(z3.IsInt(x - z3.RealVal(symbol(0, True))), x >= symbol(0, True))
             self.cons.append(z3.Or(z3.IsInt(x), symbol_values) if self.ints else symbol_values)
-        self.some = (lo or 0) if self.ints else symbol(0)
+        self.some = (lo or 0) if self.ints else symbol(0, True)
 
     def bind(self, v, out):
         allowed = (int,) * self.ints + (float,) * self.symbols
@@ -543,7 +545,7 @@ def _scalar_var(enc: Encoder, t: A.TypeExpr, k: Kind, name: str) -> VarEnc:
         universe = enc.universe(t, k)
     except Unbounded:
         nat = isinstance(t, A.SetOfValues) and isinstance(t.expr, A.Name) and t.expr.id == "Nat"
-        return VNat(name, 0 if nat else None, k)
+        return VNat(name, 0 if nat else None, k, enc.mixed)
     if not universe:
         raise NotInType(f"type of {name} is empty")
     if len(universe) == 1:

@@ -8,6 +8,7 @@ ints are 0..2: every model value's number is also an int of the type."""
 from __future__ import annotations
 
 import json
+import re
 
 from inprocess import modelcheck
 
@@ -189,7 +190,7 @@ def test_z3_agrees_on_mixed_types_and_proves_and_refutes(tmp_path):
     proved = modelcheck("prove", spec, "--inv", "Typed")
     assert proved.returncode == 0 and "Proved: Typed is inductive" in proved.stdout, proved.out
     bmc = modelcheck("prove", spec, "--inv", "NeverTwo", "--depth", "2")
-    assert bmc.returncode == 1 and "reply[p1]: None → 2" in bmc.stdout, bmc.out
+    assert bmc.returncode == 1 and re.search(r"reply\[p[12]\]: None → 2", bmc.stdout), bmc.out  # Z3 picks either
 
 
 def test_tuples_of_different_lengths_in_one_type(tmp_path):
