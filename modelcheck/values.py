@@ -350,16 +350,7 @@ def int_mod(a: int, b: int) -> int:
 # ---------------------------------------------------------------- values for people
 
 class ModelValue(str):
-    """A model value in a report: printed bare (a1), where a string prints quoted ("1a").
-    It is never equal to the string of its name: "a1" is not a1."""
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, ModelValue) and str.__eq__(self, other)
-
-    def __ne__(self, other: object) -> bool:
-        return not self.__eq__(other)
-
-    __hash__ = str.__hash__
+    """A model value in a report: printed bare (a1), where a string prints quoted ("1a")."""
 
 
 def _display_order(values, k: Kind, symbols: tuple[str, ...]) -> list:

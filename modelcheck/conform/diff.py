@@ -77,9 +77,9 @@ def python_value_note(spec: Any, impl: Any) -> str | None:
     wanted = next((text for key, text in forms.items() if isinstance(spec, dict) and key in spec), None)
     if isinstance(spec, list):
         wanted = "a sequence (a list)"
-    if isinstance(impl, ModelValue) and isinstance(spec, str) and not isinstance(spec, ModelValue) and str(impl) == spec:
+    if isinstance(impl, ModelValue) and isinstance(spec, str) and not isinstance(spec, ModelValue) and impl == spec:
         return f'the implementation gave the model value {impl} where the spec has the string "{spec}"'
-    if isinstance(spec, ModelValue) and isinstance(impl, str) and not isinstance(impl, ModelValue) and impl == str(spec):
+    if isinstance(spec, ModelValue) and isinstance(impl, str) and not isinstance(impl, ModelValue) and impl == spec:
         return (f'the implementation gave the string "{impl}" where the spec has the model value {spec}: '
                 f'write model_value("{impl}")')
     if isinstance(impl, (tuple, set, frozenset)) or impl is None:

@@ -106,10 +106,11 @@ def test_json_itf_and_replay_keep_ints_strings_and_model_values_apart(tmp_path):
     assert set(written["#meta"]["modelValues"]) == {"None", "p1", "p2"}
     replayed = modelcheck("replay", spec, itf)
     assert replayed.returncode == 0 and "Trace accepted" in replayed.stdout, replayed.out
-    # the string "None" is not the model value None: the same trace with it is refused
-    written["#meta"]["modelValues"] = ["p1", "p2"]
+    # the int 0 is not None, whose number is 0
+    written["states"][0]["reply"] = {"#map": [["p1", {"#bigint": "0"}], ["p2", "None"]]}
     itf.write_text(json.dumps(written))
-    assert modelcheck("replay", spec, itf).returncode == 1
+    refused = modelcheck("replay", spec, itf)
+    assert refused.returncode == 1 and "the first state is not an initial state" in refused.out, refused.out
 
 
 def test_eval_keeps_ints_strings_and_model_values_apart(tmp_path):
