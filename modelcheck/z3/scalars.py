@@ -1,9 +1,10 @@
 """Scalars of the Z3 encoding: booleans and ints (also model values and strings), each
 either a concrete Python value or a Z3 term, with operations that fold constants.
 
-Model values and strings are floats i + 0.5, as at run time (values.symbol); a term that
-may hold one is a Z3 Real, so that it never equals an int, as in the compiled model (ints
-and symbols mix in one type: `0..3 | None`). Only ints take part in arithmetic and order.
+Model values and strings are their symbol ids, as at run time; in a spec that mixes them
+with ints (`0..3 | None`) they are floats i + 0.5 (values.symbol), and a term that may hold
+one is a Z3 Real, so that it never equals an int, as in the compiled model. Only ints take
+part in arithmetic and order.
 
 An int term is an Sc: its Z3 Int term and what is known of its values, a finite domain or,
 for ints of infinite types (Nat), bounds, so that comparisons fold and `1..n` expands where

@@ -65,8 +65,9 @@ class VarEnc:
 
 
 class VNat(VarEnc):
-    """A scalar of an infinite type (Nat, int: one unbounded Z3 Int; string, or ints mixed with
-    strings or model values: a Real, constrained to ints and the floats of symbols)."""
+    """A scalar of an infinite type (Nat, int, string): one unbounded Z3 Int; in a spec mixing
+    ints with strings or model values (mixed), where it may hold a symbol, a Real constrained
+    to ints and the floats of symbols (values.symbol)."""
 
     def __init__(self, name, lo: int | None, k: Kind, mixed: bool = False):
         super().__init__()
