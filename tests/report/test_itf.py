@@ -25,10 +25,10 @@ def paxos_trace() -> Trace:
 
 @pytest.fixture(scope="module")
 def raft_trace() -> Trace:
-    """The longest of 40 random walks of Raft: bags of messages, nested maps, sequences of records."""
+    """The longest of 20 random walks of Raft: bags of messages, nested maps, sequences of records."""
     compiled = pipeline.load(RAFT)
     traces = []
-    simulate(compiled.model, [], runs=40, depth=40, seed=4, on_trace=lambda run, t: traces.append(t))
+    simulate(compiled.model, [], runs=20, depth=40, seed=1, on_trace=lambda run, t: traces.append(t))
     longest = max(traces, key=len)
     assert len(longest) > 20
     return longest
