@@ -82,22 +82,28 @@ def find_lasso(g: BehaviourGraph, tab: Tableau) -> Lasso | None:
     n = g.states
     if n == 0:
         return None
-    inner = g.dst >= 0
-    src, dst, lab = g.src[inner], g.dst[inner], g.label[inner]
+    src, dst, lab = _select(g.dst >= 0, g.src, g.dst, g.label)
     # the steps allowed after the trigger
     after = tab.region[src] & tab.region[dst]
     if tab.avoid is not None:
         after &= np.array([a for a, _ in g.keys], dtype=np.int64)[lab] != tab.avoid
+    allowed = _select(after, src, dst, lab)
     starts = tab.trigger & tab.region
     if tab.from_start:
         starts &= _mask(n, g.initial)
     else:
         starts &= _reachable(n, src, dst, g.initial)
-    candidates = _reachable(n, src[after], dst[after], np.flatnonzero(starts))
-    found = _fair_component(g, src[after], dst[after], lab[after], tab.accept, candidates)
+    candidates = _reachable(n, allowed[0], allowed[1], np.flatnonzero(starts))
+    found = _fair_component(g, *allowed, tab.accept, candidates)
     if found is None:
         return None
-    return _lasso(g, (src, dst, lab), after, tab, found)
+    return _lasso(g, (src, dst), allowed, tab, found)
+
+
+def _select(keep: np.ndarray, *columns: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The edges where `keep` holds; the columns themselves when it always does (most
+    graphs have no steps leaving the constraint, most regions are everything): no copy."""
+    return columns if keep.all() else tuple(c[keep] for c in columns)
 
 
 def _mask(n: int, indices) -> np.ndarray:
@@ -165,12 +171,14 @@ def _fair_component(g: BehaviourGraph, src, dst, lab, accept, alive) -> np.ndarr
     return None
 
 
-def _lasso(g: BehaviourGraph, edges, after: np.ndarray, tab: Tableau, good: np.ndarray) -> Lasso:
-    src, dst, lab = edges
-    entry_path, entry_labels = _prefix(g, src, dst, lab, after, tab, good >= 0)
+def _lasso(g: BehaviourGraph, edges, allowed, tab: Tableau, good: np.ndarray) -> Lasso:
+    """edges: the edges inside the constraint (src, dst); allowed: those allowed after the
+    trigger (src, dst, label)."""
+    src, dst = edges
+    entry_path, entry_labels = _prefix(g, src, dst, allowed, tab, good >= 0)
     entry = entry_path[-1]
     members = good == good[entry]
-    cycle, cycle_labels = _cycle(g, src[after], dst[after], lab[after], tab.accept, members, entry)
+    cycle, cycle_labels = _cycle(g, *allowed, tab.accept, members, entry)
     if not cycle:  # stuttering in the entry state is fair
         return Lasso(tuple(entry_path), tuple(entry_labels), len(entry_path) - 1, None)
     states = entry_path + cycle[:-1]
@@ -178,10 +186,10 @@ def _lasso(g: BehaviourGraph, edges, after: np.ndarray, tab: Tableau, good: np.n
     return Lasso(tuple(states), tuple(labels), len(entry_path) - 1, cycle_labels[-1])
 
 
-def _prefix(g: BehaviourGraph, src, dst, lab, after, tab: Tableau, members):
+def _prefix(g: BehaviourGraph, src, dst, allowed, tab: Tableau, members):
     """A shortest path in the product from an initial state to a member state in phase 1.
-    Product node s (phase 0: before the trigger) and n + s (phase 1: after it); `after`:
-    the steps allowed in phase 1."""
+    Product node s (phase 0: before the trigger) and n + s (phase 1: after it); `allowed`:
+    the steps allowed in phase 1 (src, dst, label)."""
     n = g.states
     region = tab.region
     starts = tab.trigger & region
@@ -189,8 +197,8 @@ def _prefix(g: BehaviourGraph, src, dst, lab, after, tab: Tableau, members):
     if not tab.from_start:
         e_src += [src, src[starts[dst]]]
         e_dst += [dst, n + dst[starts[dst]]]
-    e_src.append(n + src[after])
-    e_dst.append(n + dst[after])
+    e_src.append(n + allowed[0])
+    e_dst.append(n + allowed[1])
     root = 2 * n
     init = np.asarray(g.initial, dtype=np.int64)
     roots = [init[starts[init]] + n] + ([] if tab.from_start else [init])
@@ -207,7 +215,6 @@ def _prefix(g: BehaviourGraph, src, dst, lab, after, tab: Tableau, members):
         v = pred[v]
     nodes.reverse()
     # a step after the trigger is one allowed there (not any step between the two states)
-    allowed = (src[after], dst[after], lab[after])
     labels = [_label_of(allowed, u - n, v - n) if u >= n else None for u, v in zip(nodes, nodes[1:])]
     return [v % n for v in nodes], labels
 
