@@ -150,7 +150,9 @@ class Search:
         self.model = model
         self.checks = StateChecks(model, invariants)
         self.temporal: list[TemporalProperty] = properties_of(model, properties)
-        self.recorder = EdgeRecorder(model) if self.temporal else None
+        # with --memory, recorded edges beyond a quarter of it go to disk (as levels do)
+        self.recorder = EdgeRecorder(model, None if limits.memory is None else limits.memory // 4) \
+            if self.temporal else None
         self.predicates = PredicateValues(self.temporal)
         self.limits = limits
         self.reporter = reporter
@@ -203,6 +205,8 @@ class Search:
         """--timeout and --memory: stop with the statistics so far. Called once per level and
         every few hundred states, never per successor."""
         limits = self.limits
+        if self.recorder is not None:
+            self.recorder.spill_over_budget()
         if self.deadline is not None and now >= self.deadline:
             self.stats.queue = queue
             raise Found(self._result(Outcome.INCOMPLETE, stopped=self._timeout_reason()))
@@ -418,6 +422,8 @@ class Search:
         graph = resolve(self.recorder, self.visited.fps, self.visited.parents)
         self.stats.edges = len(graph.src)
         self.stats.edge_bytes = self.recorder.nbytes
+        self.stats.edge_bytes_on_disk = self.recorder.spilled_bytes
+        self.recorder.close()
         self.recorder = None  # the resolved graph holds what is needed
         column = 0
         for prop in self.temporal:

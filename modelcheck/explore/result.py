@@ -61,7 +61,8 @@ class Stats:
     # after a complete search: never-enabled action -> its guard never true ("text at file:line")
     never_true: dict[str, str] = field(default_factory=dict)
     edges: int = 0              # steps recorded in the behaviour graph (temporal properties)
-    edge_bytes: int = 0         # the memory they took while recorded
+    edge_bytes: int = 0         # the memory they took while recorded (or the disk, see below)
+    edge_bytes_on_disk: int = 0  # of those bytes, the ones written to disk under --memory
 
     @property
     def states_per_second(self) -> float:
