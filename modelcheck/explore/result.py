@@ -62,6 +62,9 @@ class Stats:
     never_true: dict[str, str] = field(default_factory=dict)
     edges: int = 0              # steps recorded in the behaviour graph (temporal properties)
     edge_bytes: int = 0         # the memory they took while recorded
+    # partial-order reduction (explore/por.py): None without it; else the states expanded by
+    # an ample set smaller than all their steps (the others were expanded fully)
+    reduced_states: int | None = None
 
     @property
     def states_per_second(self) -> float:

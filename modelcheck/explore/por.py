@@ -1,0 +1,175 @@
+"""Partial-order reduction for safety: expand a state by an ample set of its steps, not all.
+
+The model gives, per action, the places its instances may read and write (a variable, or the
+key of a map named by a parameter: compile/independence.py). At a state s the search
+computes every step, groups the steps by action instance (action and parameter values),
+and looks for an ample set: the instances enabled at s inside a stubborn set T, where
+
+  C0  T holds an enabled instance (the seed), so a state with steps keeps one;
+  C1  T is closed under dependency: every instance, enabled or not, that may write a place
+      an instance of T reads or writes, or read a place it writes, is in T. So no sequence
+      of steps outside T can enable, disable or change an instance of T, and each step of T
+      commutes with such a sequence (Valmari's stubborn sets; it implies Peled's C1);
+  C2  no enabled instance of T writes a variable that a chosen invariant, the state
+      constraint or the run-time type check reads: the steps left for later cannot change
+      a check's verdict, so a violating state reached by the full search has a counterpart
+      in the reduced one that violates the same way;
+  C3  (the BFS cycle proviso) every successor by the ample set is a state not visited yet;
+      otherwise s is expanded fully. A cycle of the reduced graph returns to a state
+      expanded before; its last-expanded state saw that state visited and was expanded
+      fully, so no step is ignored for ever around a cycle.
+
+T is built from patterns: an action with some parameters fixed (the rest any value). The
+dependents of a pattern are computed once from the footprints and remembered, so a state
+costs one lookup per seed. If no seed gives a valid ample set smaller than all enabled
+instances, s is expanded fully. Deadlocks are kept (C0, C1).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator, Protocol, Sequence
+
+ANY = object()  # a pattern's parameter that is not fixed
+
+
+class Place(Protocol):
+    var: int
+    param: int | None
+
+
+class ActionFootprint(Protocol):
+    params: tuple[str, ...]
+    reads: frozenset
+    writes: frozenset
+
+
+class Footprints(Protocol):
+    actions: Sequence[ActionFootprint]
+
+    def visible(self, invariants: Sequence[str]) -> frozenset[int]: ...
+
+
+Pattern = tuple[int, tuple]  # (action, a value or ANY per parameter)
+Instance = tuple[int, tuple]  # (action, parameter values)
+
+
+@dataclass
+class Reduction:
+    """The ample-set chooser of one search, and what it did."""
+    footprints: Footprints
+    invariants: Sequence[str]
+    visited: Callable[[Any], bool]    # whether a state was visited before (C3)
+    reduced: int = 0                  # states expanded by an ample set smaller than all
+
+    def __post_init__(self) -> None:
+        visible = self.footprints.visible(self.invariants)
+        self.visible_action = [any(w.var in visible for w in fp.writes) for fp in self.footprints.actions]
+        self._closures: dict[Instance, frozenset[Pattern]] = {}
+        self._dependents: dict[Pattern, frozenset[Pattern]] = {}
+
+    def expand(self, s, actions: Sequence[Callable], pruned: list[int]) -> list[list]:
+        """Every action's steps of s to explore, per action: those of the ample set, or all.
+        The steps computed but left out are added to `pruned`, per action."""
+        steps: list[list] = [list(fn(s)) for fn in actions]
+        by_instance: dict[Instance, int] = {}
+        for a, found in enumerate(steps):
+            n = len(self.footprints.actions[a].params)
+            for _names, values, _t in found:
+                key = (a, tuple(values[:n]))
+                by_instance[key] = by_instance.get(key, 0) + 1
+        ample = self._ample(s, by_instance, steps)
+        if ample is None:
+            return steps
+        self.reduced += 1
+        chosen: list[list] = []
+        for a, found in enumerate(steps):
+            n = len(self.footprints.actions[a].params)
+            kept = [step for step in found if (a, tuple(step[1][:n])) in ample]
+            pruned[a] += len(found) - len(kept)
+            chosen.append(kept)
+        return chosen
+
+    def _ample(self, s, enabled: dict[Instance, int], steps: list[list]) -> set[Instance] | None:
+        """The smallest valid ample set over the seeds (C0-C2), if it passes C3; None: all."""
+        if len(enabled) < 2:
+            return None
+        best: set[Instance] | None = None
+        best_size = sum(enabled.values())
+        for seed in enabled:
+            if self.visible_action[seed[0]]:
+                continue
+            closure = self._closure(seed)
+            ample = {i for i in enabled if _covered(i, closure)}
+            if any(self.visible_action[a] for a, _ in ample):  # C2
+                continue
+            size = sum(enabled[i] for i in ample)
+            if size < best_size and len(ample) < len(enabled):
+                best, best_size = ample, size
+        if best is None or not self._proviso(s, best, steps):
+            return None
+        return best
+
+    def _proviso(self, s, ample: set[Instance], steps: list[list]) -> bool:
+        """C3: no step of the ample set leads back to a state visited already (s included)."""
+        for a, found in enumerate(steps):
+            n = len(self.footprints.actions[a].params)
+            for _names, values, t in found:
+                if (a, tuple(values[:n])) in ample and (t is s or self.visited(t)):
+                    return False
+        return True
+
+    def _closure(self, seed: Instance) -> frozenset[Pattern]:
+        """The stubborn set grown from one instance (C1); it depends on the instance only."""
+        if seed not in self._closures:
+            self._closures[seed] = self._grow(seed)
+        return self._closures[seed]
+
+    def _grow(self, seed: Instance) -> frozenset[Pattern]:
+        patterns: set[Pattern] = {seed}
+        todo = [seed]
+        while todo:
+            p = todo.pop()
+            for q in self._dependents_of(p):
+                if q not in patterns and not _subsumed(q, patterns):
+                    patterns.add(q)
+                    todo.append(q)
+        return frozenset(patterns)
+
+    def _dependents_of(self, p: Pattern) -> frozenset[Pattern]:
+        if p not in self._dependents:
+            self._dependents[p] = frozenset(self._find_dependents(p))
+        return self._dependents[p]
+
+    def _find_dependents(self, p: Pattern) -> Iterator[Pattern]:
+        """The patterns covering every instance that conflicts with one of p's: it writes
+        a place p reads or writes, or reads a place p writes."""
+        mine = self.footprints.actions[p[0]]
+        my_reads = [_concrete(x, p[1]) for x in mine.reads]
+        my_writes = [_concrete(x, p[1]) for x in mine.writes]
+        for b, other in enumerate(self.footprints.actions):
+            arity = len(other.params)
+            pairs = [(w, x) for w in my_writes for x in (*other.reads, *other.writes)]
+            pairs += [(r, x) for r in my_reads for x in other.writes]
+            for (var, key), x in pairs:
+                if var != x.var:
+                    continue
+                if key is ANY or x.param is None:
+                    yield b, (ANY,) * arity
+                else:
+                    yield b, tuple(key if k == x.param else ANY for k in range(arity))
+
+
+def _concrete(place: Place, values: tuple) -> tuple[int, Any]:
+    """(variable, key value or ANY) of a place under a pattern's parameter values."""
+    return place.var, ANY if place.param is None else values[place.param]
+
+
+def _covered(instance: Instance, patterns: frozenset[Pattern]) -> bool:
+    a, values = instance
+    return any(b == a and all(v is ANY or v == x for v, x in zip(fixed, values)) for b, fixed in patterns)
+
+
+def _subsumed(q: Pattern, patterns: set[Pattern]) -> bool:
+    """Whether a pattern already in the set covers every instance q covers."""
+    b, fixed = q
+    return any(c == b and all(v is ANY or v == x for v, x in zip(other, fixed)) for c, other in patterns)
