@@ -335,7 +335,7 @@ class Search:
                 fps, seen, states, parents, acts = batch.fps, batch.seen, batch.states, batch.parents, batch.actions
             found_any = False
             chosen = None  # with reduction: per action, the steps of s to explore
-            if self.reduction is not None:
+            if self.reduction is not None and self.reduction.possible:
                 try:  # the steps left out count as generated, like those outside the constraint
                     chosen = self.reduction.expand(s, functions, counts)
                 except (Found, KeyboardInterrupt, MemoryError):

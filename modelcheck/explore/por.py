@@ -64,6 +64,8 @@ class Reduction:
     def __post_init__(self) -> None:
         visible = self.footprints.visible(self.invariants)
         self.visible_action = [any(w.var in visible for w in fp.writes) for fp in self.footprints.actions]
+        # every action visible: no state can have an ample set, so none is looked for
+        self.possible = not all(self.visible_action)
         self._closures: dict[Instance, frozenset[Pattern]] = {}
         self._dependents: dict[Pattern, frozenset[Pattern]] = {}
 

@@ -111,7 +111,7 @@ def compare(tmp_path, text: str, consts: dict[str, str], check_deadlock: bool) -
 
 
 @pytest.mark.parametrize("examples", [
-    pytest.param(100, id="quick"), pytest.param(2_000, id="many", marks=pytest.mark.slow)])
+    pytest.param(100, id="quick"), pytest.param(1_000, id="many", marks=pytest.mark.slow)])
 def test_process_specs_get_the_verdict_of_the_full_search(tmp_path, examples):
     reduced = []
 
