@@ -6,10 +6,11 @@ computes every step, groups the steps by action instance (action and parameter v
 and looks for an ample set: the instances enabled at s inside a stubborn set T, where
 
   C0  T holds an enabled instance (the seed), so a state with steps keeps one;
-  C1  T is closed under dependency: every instance, enabled or not, that may write a place
-      an instance of T reads or writes, or read a place it writes, is in T. So no sequence
-      of steps outside T can enable, disable or change an instance of T, and each step of T
-      commutes with such a sequence (Valmari's stubborn sets; it implies Peled's C1);
+  C1  for an instance of T enabled at s, every instance (enabled or not) that may write a
+      place it reads or writes, or read a place it writes, is in T; for one disabled at s,
+      every instance that may write a place it reads (what could enable it) is in T. So no
+      sequence of steps outside T can enable a disabled instance of T, and each enabled one
+      commutes with such a sequence (Valmari's strong stubborn sets; they imply Peled's C1);
   C2  no enabled instance of T writes a variable that a chosen invariant, the state
       constraint or the run-time type check reads: the steps left for later cannot change
       a check's verdict, so a violating state reached by the full search has a counterpart
@@ -20,9 +21,10 @@ and looks for an ample set: the instances enabled at s inside a stubborn set T, 
       fully, so no step is ignored for ever around a cycle.
 
 T is built from patterns: an action with some parameters fixed (the rest any value). The
-dependents of a pattern are computed once from the footprints and remembered, so a state
-costs one lookup per seed. If no seed gives a valid ample set smaller than all enabled
-instances, s is expanded fully. Deadlocks are kept (C0, C1).
+patterns related to a pattern are computed once from the footprints, and T is remembered by
+its seed and the set of instances enabled at s, which is all it depends on. If no seed
+gives a valid ample set smaller than all enabled instances, s is expanded fully. Deadlocks
+are kept (C0, C1).
 """
 from __future__ import annotations
 
@@ -30,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Protocol, Sequence
 
 ANY = object()  # a pattern's parameter that is not fixed
+CLOSURES_KEPT = 100_000  # stubborn sets remembered, by seed and enabled instances
 
 
 class Place(Protocol):
@@ -66,8 +69,8 @@ class Reduction:
         self.visible_action = [any(w.var in visible for w in fp.writes) for fp in self.footprints.actions]
         # every action visible: no state can have an ample set, so none is looked for
         self.possible = not all(self.visible_action)
-        self._closures: dict[Instance, frozenset[Pattern]] = {}
-        self._dependents: dict[Pattern, frozenset[Pattern]] = {}
+        self._closures: dict[tuple, frozenset[Pattern] | None] = {}
+        self._related_patterns: dict[tuple[Pattern, bool], frozenset[Pattern]] = {}
 
     def expand(self, s, actions: Sequence[Callable], pruned: list[int]) -> list[list]:
         """Every action's steps of s to explore, per action: those of the ample set, or all.
@@ -97,13 +100,14 @@ class Reduction:
             return None
         best: set[Instance] | None = None
         best_size = sum(enabled.values())
+        live = frozenset(enabled)
         for seed in enabled:
             if self.visible_action[seed[0]]:
                 continue
-            closure = self._closure(seed)
-            ample = {i for i in enabled if _covered(i, closure)}
-            if any(self.visible_action[a] for a, _ in ample):  # C2
+            closure = self._closure(seed, live)
+            if closure is None:
                 continue
+            ample = {i for i in enabled if _covered(i, closure)}
             size = sum(enabled[i] for i in ample)
             if size < best_size and len(ample) < len(enabled):
                 best, best_size = ample, size
@@ -120,34 +124,46 @@ class Reduction:
                     return False
         return True
 
-    def _closure(self, seed: Instance) -> frozenset[Pattern]:
-        """The stubborn set grown from one instance (C1); it depends on the instance only."""
-        if seed not in self._closures:
-            self._closures[seed] = self._grow(seed)
-        return self._closures[seed]
+    def _closure(self, seed: Instance, live: frozenset[Instance]) -> frozenset[Pattern] | None:
+        """The stubborn set grown from one instance, given the instances enabled at the state
+        (it depends on nothing else, so it is remembered); None if it would take in an enabled
+        visible instance (C2)."""
+        key = (seed, live)
+        if key not in self._closures:
+            if len(self._closures) >= CLOSURES_KEPT:
+                self._closures.clear()
+            self._closures[key] = self._grow(seed, live)
+        return self._closures[key]
 
-    def _grow(self, seed: Instance) -> frozenset[Pattern]:
+    def _grow(self, seed: Instance, live: frozenset[Instance]) -> frozenset[Pattern] | None:
+        """C1: a pattern covering an enabled instance brings in every pattern it conflicts
+        with; one covering only disabled instances brings in those that may enable it (that
+        write a place it reads: its enabledness is a function of what it reads)."""
         patterns: set[Pattern] = {seed}
         todo = [seed]
         while todo:
             p = todo.pop()
-            for q in self._dependents_of(p):
+            enabled = any(_covered(i, (p,)) for i in live)
+            if enabled and self.visible_action[p[0]]:
+                return None
+            for q in self._related(p, conflicts=enabled):
                 if q not in patterns and not _subsumed(q, patterns):
                     patterns.add(q)
                     todo.append(q)
         return frozenset(patterns)
 
-    def _dependents_of(self, p: Pattern) -> frozenset[Pattern]:
-        if p not in self._dependents:
-            self._dependents[p] = frozenset(self._find_dependents(p))
-        return self._dependents[p]
+    def _related(self, p: Pattern, conflicts: bool) -> frozenset[Pattern]:
+        key = (p, conflicts)
+        if key not in self._related_patterns:
+            self._related_patterns[key] = frozenset(self._find_related(p, conflicts))
+        return self._related_patterns[key]
 
-    def _find_dependents(self, p: Pattern) -> Iterator[Pattern]:
-        """The patterns covering every instance that conflicts with one of p's: it writes
-        a place p reads or writes, or reads a place p writes."""
+    def _find_related(self, p: Pattern, conflicts: bool) -> Iterator[Pattern]:
+        """The patterns covering every instance that writes a place p reads, and with
+        `conflicts` also every instance that reads or writes a place p writes."""
         mine = self.footprints.actions[p[0]]
         my_reads = [_concrete(x, p[1]) for x in mine.reads]
-        my_writes = [_concrete(x, p[1]) for x in mine.writes]
+        my_writes = [_concrete(x, p[1]) for x in mine.writes] if conflicts else []
         for b, other in enumerate(self.footprints.actions):
             arity = len(other.params)
             pairs = [(w, x) for w in my_writes for x in (*other.reads, *other.writes)]
@@ -166,7 +182,7 @@ def _concrete(place: Place, values: tuple) -> tuple[int, Any]:
     return place.var, ANY if place.param is None else values[place.param]
 
 
-def _covered(instance: Instance, patterns: frozenset[Pattern]) -> bool:
+def _covered(instance: Instance, patterns) -> bool:
     a, values = instance
     return any(b == a and all(v is ANY or v == x for v, x in zip(fixed, values)) for b, fixed in patterns)
 
