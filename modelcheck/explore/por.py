@@ -147,7 +147,7 @@ class Reduction:
             if enabled and self.visible_action[p[0]]:
                 return None
             for q in self._related(p, conflicts=enabled):
-                if q not in patterns and not _subsumed(q, patterns):
+                if not _covered(q, patterns):
                     patterns.add(q)
                     todo.append(q)
         return frozenset(patterns)
@@ -182,12 +182,8 @@ def _concrete(place: Place, values: tuple) -> tuple[int, Any]:
     return place.var, ANY if place.param is None else values[place.param]
 
 
-def _covered(instance: Instance, patterns) -> bool:
+def _covered(instance: Instance | Pattern, patterns) -> bool:
+    """Whether one of the patterns covers the instance (or every instance of a pattern: its
+    ANY parameters are covered only by ANY)."""
     a, values = instance
     return any(b == a and all(v is ANY or v == x for v, x in zip(fixed, values)) for b, fixed in patterns)
-
-
-def _subsumed(q: Pattern, patterns: set[Pattern]) -> bool:
-    """Whether a pattern already in the set covers every instance q covers."""
-    b, fixed = q
-    return any(c == b and all(v is ANY or v == x for v, x in zip(other, fixed)) for c, other in patterns)
