@@ -132,6 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--no-props", action="store_true",
                        help="check no temporal property (the search then records no behaviour graph)")
     check.add_argument("--no-deadlock", action="store_true", help="do not report states without successors")
+    check.add_argument("--por", action="store_true",
+                       help="partial-order reduction: expand states by ample sets of independent, invisible "
+                            "steps (invariants and deadlocks are kept; see docs/partial-order.md)")
     check.add_argument("--max-states", type=_positive, metavar="N", help="stop after N distinct states")
     check.add_argument("--max-depth", type=_positive, metavar="N", help="do not explore beyond depth N")
     check.add_argument("--memory", type=_size, metavar="SIZE",
@@ -212,7 +215,7 @@ def run_check(args: argparse.Namespace) -> int:
         compiled, reporter = z3_run.compiled, z3_run.reporter
     properties = [] if args.no_props else args.prop
     result = pipeline.check(compiled, args.inv, limits, reporter, args.workers, checkpoint, args.resume,
-                            args.engine, args.ray_address, properties)
+                            args.engine, args.ray_address, properties, args.por)
     reporter.clear()
     if result.stopped_because == "interrupted" and checkpoint is not None and checkpoint.written:
         print(f"A checkpoint of the search is saved in {args.checkpoint}; continue it with:\n"

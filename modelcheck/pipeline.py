@@ -50,15 +50,18 @@ def check(compiled: compile_stage.CompiledSpec, invariants: Sequence[str] | None
           limits: Limits = Limits(), reporter: Reporter = NullReporter(), workers: int = 1,
           checkpoint: Checkpointer | None = None, resume: str | None = None,
           engine: str = "local", ray_address: str | None = None,
-          properties: Sequence[str] | None = ()) -> CheckResult:
+          properties: Sequence[str] | None = (), partial_order: bool = False) -> CheckResult:
     """`properties`: the temporal properties to check (None: every declared one; by default
-    none, so that a caller asking for invariants, such as bench/run, gets a safety check)."""
+    none, so that a caller asking for invariants, such as bench/run, gets a safety check).
+    `partial_order`: expand states by ample sets (explore/por.py)."""
     known = compiled.model.invariant_names
     for name in invariants or ():
         if name not in known:
             raise SpecError(f"--inv {name}: the spec has no invariant '{name}'",
                             hint="invariants of this spec: " + (", ".join(known) or "none"))
     properties = _temporal(compiled, properties, workers, checkpoint, resume, engine)
+    if partial_order:
+        _refuse_with_reduction(compiled, properties, workers, engine)
     if engine == "ray":
         try:
             return ray_bfs(compiled.model, workers, compiled.recipe, invariants, limits, reporter, ray_address)
@@ -70,10 +73,26 @@ def check(compiled: compile_stage.CompiledSpec, invariants: Sequence[str] | None
                             hint="drop --workers, or drop --checkpoint/--resume")
         return parallel_bfs(compiled.model, workers, invariants, limits, reporter, properties)
     try:
-        return bfs(compiled.model, invariants, limits, reporter, checkpoint, resume, properties)
+        return bfs(compiled.model, invariants, limits, reporter, checkpoint, resume, properties, partial_order)
     except CheckpointError as e:
         raise SpecError(str(e), hint="start without --resume, or point it at the directory "
                                      "given to --checkpoint by the same command line") from None
+
+
+def _refuse_with_reduction(compiled: compile_stage.CompiledSpec, properties: Sequence[str], workers: int,
+                           engine: str) -> None:
+    """Partial-order reduction keeps invariant violations and deadlocks, and nothing else;
+    it is built into the one-process search."""
+    if properties:
+        raise SpecError(f"temporal properties ({', '.join(properties)}) are not checked with --por: "
+                        "the reduction keeps invariant violations and deadlocks only",
+                        hint="leave the properties out with --no-props, or check them without --por")
+    if compiled.checked.symmetry:
+        raise SpecError(f"--por is not combined with symmetry ({', '.join(compiled.checked.symmetry)}) yet",
+                        hint="drop --por, or check a copy of the spec without the symmetry declaration")
+    if workers > 1 or engine == "ray":
+        raise SpecError("--por runs in the one-process search only",
+                        hint="drop --workers and --engine ray, or drop --por")
 
 
 def _temporal(compiled: compile_stage.CompiledSpec, names: Sequence[str] | None, workers: int,

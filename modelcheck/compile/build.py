@@ -16,6 +16,7 @@ from .codegen import GeneratedModule, ModuleCode, generate, source_text
 from .explain import GuardWatch
 from .loader import TooComplex, failing_line, failing_locals, failing_module_line, load, spec_location
 from .fingerprint import fingerprint_function
+from .independence import Footprints, footprints
 from .packing import StateCodec, state_codec
 from .typeguard import TypeGuard, locate
 
@@ -116,6 +117,19 @@ class CompiledModel:
     def codec(self) -> StateCodec:
         """Compact bytes for states waiting in the search's queue (packing.py)."""
         return state_codec(self.checked, self.gen, self.ns)
+
+    @cached_property
+    def footprints(self) -> Footprints:
+        """What each action reads and writes, and each check reads (partial-order reduction)."""
+        return footprints(self.checked, self._type_checked())
+
+    def _type_checked(self) -> frozenset[str]:
+        """The variables type_check tests: none without it; one whose only doubtful values
+        are constants only if the module found one outside its type when loaded."""
+        if self.type_check is None:
+            return frozenset()
+        checks = TypeGuard(self.checked, ModuleCode(self.checked, self.gen)._constant).variable_checks()
+        return frozenset(c.name for c in checks if c.always or self.ns[f"CHECK_{c.name}"])
 
     def init_states(self):
         return self.ns["init_states"]()

@@ -85,6 +85,9 @@ def render_stats(stats: Stats, complete: bool = False) -> list[str]:
              f"The depth of the complete state graph search is {stats.depth}.",
              f"Finished in {stats.seconds:.2f} s ({stats.states_per_second:,.0f} distinct states/s).",
              f"Fingerprint collision probability (optimistic): {stats.collision_probability:.1e}"]
+    if stats.reduced_states is not None:
+        lines.append(f"Explored {stats.distinct:,} states with partial-order reduction: "
+                     f"{stats.reduced_states:,} of them expanded by an ample set, the others fully.")
     if stats.edges:
         on_disk = f", {describe_bytes(stats.edge_bytes_on_disk)} of them written to disk under --memory" \
             if stats.edge_bytes_on_disk else ""
