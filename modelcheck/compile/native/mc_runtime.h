@@ -35,8 +35,10 @@ struct V {
     uint8_t tag;
     uint32_t n;       /* elements (tuple, set), fields (record), pairs (map) */
     uint32_t layout;  /* record */
+    uint32_t srclen;
     int64_t i;        /* int, bool (0/1), symbol id */
     V **a;            /* elements; a map's n keys then its n values */
+    const uint8_t *src;  /* a collection read from a state: its bytes there (encoding copies them) */
 };
 
 /* ---------------------------------------------------------------- arenas */
@@ -160,6 +162,7 @@ static inline V *mk_node(mc_ctx *X, uint8_t tag, uint32_t n, uint32_t slots) {
     v->layout = 0;
     v->i = 0;
     v->a = slots ? NEW(X, V *, slots) : NULL;
+    v->src = NULL;
     return v;
 }
 
@@ -590,6 +593,12 @@ static inline void put_varint(Buf *b, uint64_t x) {
 }
 
 static void encode_value(Buf *b, const V *v) {
+    if (v->src) {
+        buf_reserve(b, v->srclen);
+        memcpy(b->p + b->len, v->src, v->srclen);
+        b->len += v->srclen;
+        return;
+    }
     buf_reserve(b, 1);
     b->p[b->len++] = v->tag;
     switch (v->tag) {
@@ -623,9 +632,18 @@ static uint64_t get_varint(mc_ctx *X, Reader *r) {
     mc_fail(X, "malformed state: a number of more than 64 bits");
 }
 
+static V *decode_collection(mc_ctx *X, Reader *r, uint8_t tag);
+
 static V *decode_value(mc_ctx *X, Reader *r) {
     if (r->p >= r->end) mc_fail(X, "malformed state: it ends inside a value");
+    const uint8_t *start = r->p;
     uint8_t tag = *r->p++;
+    if (tag >= T_TUP && tag <= T_MAP) {
+        V *v = decode_collection(X, r, tag);
+        v->src = start;
+        v->srclen = (uint32_t)(r->p - start);
+        return v;
+    }
     switch (tag) {
     case T_INT: {
         uint64_t z = get_varint(X, r);
@@ -634,6 +652,13 @@ static V *decode_value(mc_ctx *X, Reader *r) {
     case T_FALSE: return mk_bool(0);
     case T_TRUE: return mk_bool(1);
     case T_SYM: return mk_sym(X, (int64_t)get_varint(X, r));
+    default:
+        mc_fail(X, "malformed state: unknown value tag %u", tag);
+    }
+}
+
+static V *decode_collection(mc_ctx *X, Reader *r, uint8_t tag) {
+    switch (tag) {
     case T_TUP: case T_SET: {
         uint64_t n = get_varint(X, r);
         if (n > (uint64_t)(r->end - r->p)) mc_fail(X, "malformed state: a collection longer than the state");
@@ -656,9 +681,8 @@ static V *decode_value(mc_ctx *X, Reader *r) {
         for (uint32_t k = 0; k < n; k++) { v->a[k] = decode_value(X, r); v->a[n + k] = decode_value(X, r); }
         return v;
     }
-    default:
-        mc_fail(X, "malformed state: unknown value tag %u", tag);
     }
+    mc_fail(X, "malformed state: unknown value tag %u", tag);
 }
 
 /* Past one value without building it (the offsets of a state's variables). */
