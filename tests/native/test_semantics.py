@@ -4,8 +4,7 @@ errors (MC_ERROR where the Python backend raises), constructs outside the native
 from __future__ import annotations
 
 import pytest
-from conftest import needs_native
-from harness import Native, NativeError, compare, python_successors
+from native_harness import Native, NativeError, compare, needs_native, python_successors
 
 from modelcheck import pipeline
 from modelcheck.compile.native import NativeUnsupported, build_native, native_subset_problem
