@@ -46,8 +46,7 @@ struct V {
 typedef struct Block { struct Block *next; size_t cap, used; char data[]; } Block;
 typedef struct { Block *first, *cur; } Arena;
 
-static void *ar_alloc(Arena *ar, size_t n) {
-    n = (n + 15) & ~(size_t)15;
+static void *ar_grow(Arena *ar, size_t n) {
     Block *b = ar->cur;
     while (b == NULL || b->used + n > b->cap) {
         Block *next = b ? b->next : ar->first;
@@ -65,6 +64,17 @@ static void *ar_alloc(Arena *ar, size_t n) {
     void *p = b->data + b->used;
     b->used += n;
     return p;
+}
+
+static inline void *ar_alloc(Arena *ar, size_t n) {
+    n = (n + 15) & ~(size_t)15;
+    Block *b = ar->cur;
+    if (__builtin_expect(b != NULL && b->used + n <= b->cap, 1)) {
+        void *p = b->data + b->used;
+        b->used += n;
+        return p;
+    }
+    return ar_grow(ar, n);
 }
 
 static void ar_reset(Arena *ar) {
@@ -588,6 +598,7 @@ static inline void buf_reserve(Buf *b, size_t more) {
 
 static inline void put_varint(Buf *b, uint64_t x) {
     buf_reserve(b, 10);
+    if (x < 0x80) { b->p[b->len++] = (uint8_t)x; return; }
     while (x >= 0x80) { b->p[b->len++] = (uint8_t)(x | 0x80); x >>= 7; }
     b->p[b->len++] = (uint8_t)x;
 }
@@ -621,7 +632,7 @@ static void encode_value(Buf *b, const V *v) {
 
 typedef struct { const uint8_t *p, *end; } Reader;
 
-static uint64_t get_varint(mc_ctx *X, Reader *r) {
+static uint64_t get_varint_slow(mc_ctx *X, Reader *r) {
     uint64_t x = 0;
     for (int shift = 0; shift < 64; shift += 7) {
         if (r->p >= r->end) mc_fail(X, "malformed state: it ends inside a number");
@@ -630,6 +641,11 @@ static uint64_t get_varint(mc_ctx *X, Reader *r) {
         if (!(byte & 0x80)) return x;
     }
     mc_fail(X, "malformed state: a number of more than 64 bits");
+}
+
+static inline uint64_t get_varint(mc_ctx *X, Reader *r) {
+    if (__builtin_expect(r->p < r->end && *r->p < 0x80, 1)) return *r->p++;
+    return get_varint_slow(X, r);
 }
 
 static V *decode_collection(mc_ctx *X, Reader *r, uint8_t tag);
@@ -726,14 +742,17 @@ static inline V *ST(mc_ctx *X, int k) {
 static void mc_out(mc_ctx *X, int action, V **nv) {
     Buf *b = &X->out;
     b->len = 0;
-    for (int k = 0; k < MC_NVARS; k++) {
+    for (int k = 0; k < MC_NVARS;) {
         if (action >= 0 && (nv[k] == NULL || nv[k] == X->st[k])) {
-            size_t n = X->slice[k + 1] - X->slice[k];
+            int end = k + 1;  /* a run of unchanged variables: one copy */
+            while (end < MC_NVARS && (nv[end] == NULL || nv[end] == X->st[end])) end++;
+            size_t n = X->slice[end] - X->slice[k];
             buf_reserve(b, n);
             memcpy(b->p + b->len, X->raw + X->slice[k], n);
             b->len += n;
+            k = end;
         } else {
-            encode_value(b, nv[k]);
+            encode_value(b, nv[k++]);
         }
     }
     if (X->emit(X->user, action, b->p, b->len)) longjmp(X->jb, JUMP_STOPPED);
