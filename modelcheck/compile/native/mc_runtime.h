@@ -1,6 +1,6 @@
 /* mc_runtime.h: the values of a spec compiled to C, and the operations its generated code
  * calls. Included once, by the generated file, after it has defined the sizes of its tables:
- *   MC_NVARS, MC_NCONSTS, MC_NCACHE, MC_NSYMS, MC_NLAYOUTS and LAYOUT_SIZES (fields per layout)
+ *   MC_NVARS, MC_NCONSTS, MC_NCACHE, MC_NDEPTH, MC_NSYMS, MC_NLAYOUTS and LAYOUT_SIZES (fields per layout)
  *
  * A value is a tagged struct allocated from the context's scratch arena, which is reset at
  * every entry point (one state expanded, one invariant checked): nothing is freed one by one.
@@ -103,6 +103,7 @@ struct mc_ctx {
     V *cache[MC_NCACHE + 1]; /* parameterless operators, computed once per state */
     uint64_t cache_gen[MC_NCACHE + 1];
     uint64_t gen;
+    int depth[MC_NDEPTH];    /* nested calls of each recursive operator */
     volatile int checking;   /* the variable mc_type_check is testing */
     Buf out, best;
     mc_emit_fn emit;
@@ -581,6 +582,13 @@ static V *rec_set(mc_ctx *X, V *r, int pos, V *v) {
     memcpy(c->a, r->a, sizeof(V *) * r->n);
     c->a[pos] = v;
     return c;
+}
+
+#define MAX_RECURSION 100
+
+static void recursion_too_deep(mc_ctx *X, const char *name) {
+    mc_fail(X, "operator '%s' recursed %d calls deep: its recursion does not end, or needs more than %d "
+            "nested calls", name, MAX_RECURSION, MAX_RECURSION);
 }
 
 static V *choose_none(mc_ctx *X) { mc_fail(X, "'choose' found no element satisfying its condition"); }
