@@ -82,20 +82,30 @@ def test_recursive_operators_and_their_depth_bound(native_cache):
         Native(native).successors(native.codec.encode((11,)))
 
 
-REFUSED = {
-    "function set built": ("var x : set[0..1 -> 0..1]\ninit { x := [0..1 -> 0..1] }\naction A { x := x }",
-                           "FnSet"),
-}
+@needs_native
+def test_function_sets(native_cache):
+    text = ("var x : set[0..1 -> 0..2]\nvar n : 0..30\ninit { x := {}  n := 0 }\n"
+            "action Build { x := [0..1 -> 0..2]  n := size([0..2 -> 0..1]) + size([{} -> 0..1]) }\n"
+            "action Drop { pick f in x where f[0] == 1  x := x - {f} }\n"
+            "action TooMany { require n == 9  n := size([0..30 -> 0..1]) }")
+    compiled, native = build(text, native_cache)
+    compare(compiled, native)
 
 
-@pytest.mark.parametrize("name", list(REFUSED))
-def test_constructs_outside_the_subset_are_refused_with_the_reason(name):
-    text, reason = REFUSED[name]
-    compiled = pipeline.load_text("spec T\n" + text + "\n")
-    problem = native_subset_problem(compiled.checked)
-    assert problem is not None and reason in problem and problem.startswith("the native backend does not compile")
+def test_an_integer_literal_past_64_bits_is_refused_with_the_reason():
+    compiled = pipeline.load_text("spec T\nvar x : int\ninit { x := 0 }\naction A { x := 100000000000000000000 }\n")
+    for spec in (compiled.checked, compiled):
+        assert native_subset_problem(spec) == ("the native backend does not compile the integer 100000000000000000000 "
+                                               "at <spec>:4:17 (64 bits at most)")
     with pytest.raises(NativeUnsupported):
         build_native(compiled)
+
+
+def test_a_constant_past_64_bits_is_refused_given_the_compiled_spec():
+    compiled = pipeline.load_text("spec T\nconst N = 3\nvar x : int\ninit { x := N }\naction A { x := x }\n",
+                                  {"N": "2 * 9000000000000000000"})
+    assert native_subset_problem(compiled) == ("the native backend does not compile constant N: the integer "
+                                               "18000000000000000000 does not fit in the native engine's 64 bits")
 
 
 SYMMETRIC = """spec Pairs

@@ -327,7 +327,7 @@ class _Emitter:
 
     def _x_IntLit(self, e):
         if not -2 ** 63 < e.value < 2 ** 63:
-            raise NativeUnsupported(f"the integer {e.value} at {_where(e.span)} does not fit in 64 bits")
+            raise NativeUnsupported(f"the integer {e.value} at {_where(e.span)} (64 bits at most)")
         return f"INT64_C({e.value})", True
 
     def _x_BoolLit(self, e):
@@ -651,6 +651,9 @@ class _Emitter:
         return (f"({{ V *{d} = {self.set_val(e.binder.domain)}; V *{m} = mk_map(X, {d}); "
                 f"for (uint32_t {k} = 0; {k} < {d}->n; {k}++) {{ V *{py} = {d}->a[{k}]; "
                 f"{m}->a[{m}->n + {k}] = {self.val(e.body)}; }} {m}; }})"), False
+
+    def _x_FnSet(self, e: A.FnSet):
+        return f"fn_set(X, {self.set_val(e.domain)}, {self.set_val(e.codomain)})", False
 
     def _x_SeqFilter(self, e: A.SeqFilter):
         s, v, k = self._tmp(), self._tmp(), self._tmp()

@@ -475,6 +475,27 @@ static inline V *mk_map(mc_ctx *X, V *keys) {
     return r;
 }
 
+/* [S -> T]: every map with the keys of S and values in T (values.fn_set) */
+static V *fn_set(mc_ctx *X, V *keys, V *values) {
+    double count = 1;
+    for (uint32_t k = 0; k < keys->n; k++) count *= values->n;
+    if (count > SET_BOUND)
+        mc_fail(X, "[S -> T] with %u keys and %u values has more than 1,000,000 maps", keys->n, values->n);
+    Vec out = {0};
+    uint32_t n = keys->n, *digit = NEW(X, uint32_t, n + 1);
+    memset(digit, 0, sizeof(uint32_t) * (n + 1));
+    if (values->n == 0 && n > 0) return vec_set(X, &out);
+    for (;;) {
+        V *m = mk_map(X, keys);
+        for (uint32_t k = 0; k < n; k++) m->a[n + k] = values->a[digit[k]];
+        vec_push(X, &out, m);
+        uint32_t k = n;
+        while (k > 0 && ++digit[k - 1] == values->n) digit[--k] = 0;
+        if (k == 0) break;
+    }
+    return vec_set(X, &out);
+}
+
 static V *bag_add(mc_ctx *X, V *b, V *x) {
     long i = bsearch_v(b->a, b->n, x);
     if (i >= 0) return map_with(X, b, i, mk_int(X, add_i(X, b->a[b->n + i]->i, 1)));
