@@ -2,6 +2,7 @@
 state, through the native library's mc_model.h functions (no search engine needed)."""
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 
@@ -134,7 +135,11 @@ def _agree_on_checks(compiled, c: Native, s, data: bytes, constraint, type_check
     """Whether a check failed with a runtime error (in both backends: else AssertionError)."""
     model = compiled.model
     if type_check is not None:
-        assert (c.type_check(data) == -1) == (type_check(s) is None), f"the type check differs in {s}"
+        outside, message = c.type_check(data), type_check(s)
+        assert (outside == -1) == (message is None), f"the type check differs in {s}"
+        if message is not None:  # the same variable: Python's message names it before "is outside"
+            name = model.var_names[outside]
+            assert re.search(rf"(^|\W){re.escape(name)}(\W|$)", message.split(" is outside")[0]), (name, message)
     else:
         assert c.type_check(data) == -1, f"the native type check fails in {s}"
     for k, name in enumerate(model.invariant_names):

@@ -157,3 +157,16 @@ def test_the_shared_object_is_cached_by_its_source(native_cache):
     _, first = build(text + "\n// first", native_cache)
     _, again = build(text + "\n// first", native_cache)
     assert again.cached and again.path == first.path and again.compile_seconds == 0.0
+
+
+@needs_native
+def test_the_type_check_names_the_same_variable(native_cache):
+    text = ("var x : 0..9\nvar f : 0..1 -> 0..2\nvar s : set[0..1]\n"
+            "init { x := 0  f := [i in 0..1 -> 0]  s := {} }\n"
+            "action A { require x < 4  x := x + 1  f[x % 2] := x  s := s + {x % 3} }")
+    compiled, native = build(text, native_cache)
+    c, codec = Native(native), native.codec
+    assert c.type_check(codec.encode((3, ((0, 1), (0, 3)), frozenset()))) == 1
+    assert c.type_check(codec.encode((3, ((0, 1), (0, 1)), frozenset({2})))) == 2
+    assert c.type_check(codec.encode((3, ((0, 1), (0, 1)), frozenset({1})))) == -1
+    compare(compiled, native)
