@@ -170,3 +170,22 @@ def test_the_type_check_names_the_same_variable(native_cache):
     assert c.type_check(codec.encode((3, ((0, 1), (0, 1)), frozenset({2})))) == 2
     assert c.type_check(codec.encode((3, ((0, 1), (0, 1)), frozenset({1})))) == -1
     compare(compiled, native)
+
+
+@needs_native
+def test_extra_sources_are_compiled_in_and_their_headers_hashed(native_cache, tmp_path):
+    """The search in C comes as extra sources calling mc_model.h; a header beside them is part
+    of the cache key."""
+    (tmp_path / "helper.h").write_text("#define BASE 40\n")
+    (tmp_path / "helper.c").write_text('#include "mc_model.h"\n#include "helper.h"\n'
+                                       "int answer(void) { return BASE + mc_action_count(); }\n")
+    compiled = pipeline.load_text("spec T\nvar x : 0..3\ninit { x := 0 }\naction A { x := 1 }\naction B { x := 2 }\n")
+
+    def built():
+        return build_native(compiled, extra_sources=[tmp_path / "helper.c"], extra_cdef="int answer(void);",
+                            cache_dir=native_cache, optimize=False)
+    first = built()
+    assert first.lib.answer() == 42
+    (tmp_path / "helper.h").write_text("#define BASE 50\n")
+    second = built()
+    assert second.path != first.path and second.lib.answer() == 52
