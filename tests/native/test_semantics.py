@@ -3,6 +3,8 @@ errors (MC_ERROR where the Python backend raises), constructs outside the native
 (refused with the reason, never compiled), symmetry, constants from --const, and the cache."""
 from __future__ import annotations
 
+import threading
+
 import pytest
 from native_harness import Native, NativeError, compare, needs_native, python_successors
 
@@ -189,3 +191,37 @@ def test_extra_sources_are_compiled_in_and_their_headers_hashed(native_cache, tm
     (tmp_path / "helper.h").write_text("#define BASE 50\n")
     second = built()
     assert second.path != first.path and second.lib.answer() == 52
+
+
+@needs_native
+def test_contexts_are_independent_across_threads(native_cache):
+    """Each search thread owns a context: two threads expanding states at once (cffi releases
+    the GIL during the calls) get what one thread gets."""
+    compiled = pipeline.load("specs/paxos.spec")
+    native = build_native(compiled, cache_dir=native_cache, optimize=False)
+    states = [native.codec.encode(s) for s in _reachable(compiled, 300)]
+    expected = [Native(native).successors(s) for s in states]
+    results: dict[int, list] = {}
+
+    def work(k: int) -> None:
+        c = Native(native)
+        results[k] = [c.successors(s) for s in states for _ in range(3)][::3]
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results[0] == expected and results[1] == expected
+
+
+def _reachable(compiled, limit: int) -> list:
+    start = [s for _, _, s in compiled.model.init_states()]
+    seen, queue = set(start), list(start)
+    for s in queue:
+        if len(seen) >= limit:
+            break
+        for _, t in python_successors(compiled, s):
+            if t not in seen:
+                seen.add(t)
+                queue.append(t)
+    return queue[:limit]
