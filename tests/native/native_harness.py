@@ -153,3 +153,36 @@ def _agree_on_checks(compiled, c: Native, s, data: bytes, constraint, type_check
             return True
         assert native == bool(py), f"the constraint differs in {s}"
     return False
+
+
+@dataclass
+class Counts:
+    distinct: int
+    generated: int
+    depth: int
+    action_counts: dict[str, int]
+
+
+def native_bfs(native: NativeSpec) -> Counts:
+    """A breadth-first search driven from Python over the C code alone (its bytes, its
+    constraint), counting as explore/bfs.py does: a successor outside the constraint is
+    generated but not distinct, a step that changes nothing is no new state."""
+    c = Native(native)
+    names = [native.ffi.string(native.lib.mc_action_name(a)).decode() for a in range(native.lib.mc_action_count())]
+    counts = dict.fromkeys(names, 0)
+    inits = c.init()
+    generated = len(inits)
+    level = [s for s in dict.fromkeys(inits) if c.constraint(s)]
+    seen, depth = set(level), 0
+    while level:
+        depth += 1
+        following = []
+        for s in level:
+            for a, t in c.successors(s):
+                generated += 1
+                counts[names[a]] += 1
+                if t != s and t not in seen and c.constraint(t):
+                    seen.add(t)
+                    following.append(t)
+        level = following
+    return Counts(len(seen), generated, depth, counts)
