@@ -163,7 +163,7 @@ static inline V *mk_sym(mc_ctx *X, int64_t id) {
     return v;
 }
 
-static inline V *mk_node(mc_ctx *X, uint8_t tag, uint32_t n, uint32_t slots) {
+static inline __attribute__((always_inline)) V *mk_node(mc_ctx *X, uint8_t tag, uint32_t n, uint32_t slots) {
     V *v = NEW(X, V, 1);
     v->tag = tag;
     v->n = n;
@@ -266,6 +266,16 @@ static int vcmp_qsort(const void *x, const void *y) { return vcmp(*(V *const *)x
 /* index of x in sorted a[0..n), or -(insertion point) - 1 */
 static long bsearch_v(V *const *a, uint32_t n, const V *x) {
     long lo = 0, hi = (long)n - 1;
+    if (x->tag <= T_SYM) {  /* ints, bools, ids: the elements are of the same kind */
+        int64_t key = x->i;
+        while (lo <= hi) {
+            long mid = (lo + hi) >> 1;
+            int64_t m = a[mid]->i;
+            if (m == key) return mid;
+            if (m < key) lo = mid + 1; else hi = mid - 1;
+        }
+        return -lo - 1;
+    }
     while (lo <= hi) {
         long mid = (lo + hi) >> 1;
         int c = vcmp(a[mid], x);
