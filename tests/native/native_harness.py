@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -14,6 +15,16 @@ from modelcheck.values import EvalError
 
 PROBLEM = native_problem()
 needs_native = pytest.mark.skipif(PROBLEM is not None, reason=f"no native builds here: {PROBLEM}")
+_CACHE: list[Path] = []
+
+
+@pytest.fixture
+def native_cache(tmp_path_factory) -> Path:
+    """One build cache for the whole session (the test modules import this fixture; no
+    conftest.py here, whose module name would shadow tests/conftest.py)."""
+    if not _CACHE:
+        _CACHE.append(tmp_path_factory.mktemp("native-cache"))
+    return _CACHE[0]
 
 MC_OK, MC_ERROR, MC_STOPPED = 0, -1, -2
 

@@ -4,7 +4,7 @@ trip, over the states the Python backend reaches (harness.compare)."""
 from __future__ import annotations
 
 import pytest
-from native_harness import compare, native_bfs, needs_native
+from native_harness import compare, native_bfs, native_cache, needs_native  # noqa: F401 (a fixture)
 
 from modelcheck import pipeline
 from modelcheck.explore.bfs import Limits

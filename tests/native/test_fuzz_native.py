@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from native_harness import compare, needs_native
+from native_harness import compare, native_cache, needs_native  # noqa: F401 (a fixture)
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "fuzz"))
 import specgen  # noqa: E402

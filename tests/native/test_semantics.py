@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from native_harness import Native, NativeError, compare, needs_native, python_successors
+from native_harness import Native, NativeError, compare, native_cache, needs_native, python_successors  # noqa: F401 (a fixture)
 
 from modelcheck import pipeline
 from modelcheck.compile.native import NativeUnsupported, build_native, native_subset_problem
