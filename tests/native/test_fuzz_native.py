@@ -32,7 +32,7 @@ def agrees(gs, cache) -> None:
 
 @needs_native
 def test_generated_specs_agree(native_cache):
-    @settings(max_examples=12, deadline=None, database=None, derandomize=True,
+    @settings(max_examples=6, deadline=None, database=None, derandomize=True,
               suppress_health_check=list(HealthCheck))
     @given(specgen.specs())
     def run(gs):
