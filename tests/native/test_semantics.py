@@ -6,6 +6,8 @@ from __future__ import annotations
 import threading
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from native_harness import Native, NativeError, compare, native_cache, needs_native, python_successors  # noqa: F401 (a fixture)
 
 from modelcheck import pipeline
@@ -225,3 +227,26 @@ def _reachable(compiled, limit: int) -> list:
                 seen.add(t)
                 queue.append(t)
     return queue[:limit]
+
+
+@needs_native
+def test_malformed_states_are_errors_not_crashes(native_cache):
+    """Bytes that are no state of the spec (cut short, flipped) give MC_ERROR or some answer,
+    never a crash: the C code reads states only through the generated decoders."""
+    compiled = pipeline.load("specs/raft.spec", {"MaxMsgs": "1"})
+    native = build_native(compiled, cache_dir=native_cache, optimize=False)
+    c = Native(native)
+    good = [native.codec.encode(s) for s in _reachable(compiled, 40)]
+
+    @settings(max_examples=300, deadline=None, database=None)
+    @given(st.sampled_from(good), st.integers(0, 400), st.integers(0, 255), st.booleans())
+    def run(state, at, byte, cut):
+        at %= len(state)
+        bad = state[:at] if cut else state[:at] + bytes([byte]) + state[at + 1:]
+        for call in (lambda: c.successors(bad), lambda: c.invariant(0, bad), lambda: c.constraint(bad)):
+            try:
+                call()
+            except NativeError:
+                pass
+        c.type_check(bad)
+    run()
