@@ -579,14 +579,17 @@ static void stop_at(mcs_search *s, uint64_t key, int outcome, int which, int sit
     mcs_result *r = &s->result;
     uint64_t parent = key >> ORDINAL_BITS, ordinal = key & ORDINAL_MASK;
     uint64_t width = s->nact + 1, first = parent / CHUNK * CHUNK, initial = 0;
-    for (uint64_t c = 0; c < parent / CHUNK; c++) {
-        for (int a = 0; a < s->nact; a++) s->action_counts[a] += s->chunk_counts[c * width + a];
-        initial += s->chunk_counts[c * width + s->nact];
-    }
-    for (uint64_t i = first; i < parent; i++) recount(s, i, NO_KEY, s->action_counts, &initial);
+    uint64_t *before = s->chunk_counts + s->nchunks * width;  /* the spare row */
+    memset(before, 0, width * sizeof *before);
+    for (uint64_t c = 0; c < parent / CHUNK; c++)
+        for (uint64_t a = 0; a < width; a++) before[a] += s->chunk_counts[c * width + a];
+    for (uint64_t i = first; i < parent; i++) recount(s, i, NO_KEY, before, &before[s->nact]);
     recount(s, parent, ordinal + (is_state ? 1 : 0), s->stop_parent_counts, &initial);
-    s->generated += initial;
-    for (int a = 0; a < s->nact; a++) s->generated += s->action_counts[a] + s->stop_parent_counts[a];
+    s->generated += initial + before[s->nact];
+    for (int a = 0; a < s->nact; a++) {
+        s->action_counts[a] += before[a];
+        s->generated += before[a] + s->stop_parent_counts[a];
+    }
     uint64_t found = survivors_before(s, key) + (new_index >= 0 ? 1 : 0);
     if (new_index >= 0) write_links(s, found);
     s->distinct += found;
@@ -664,7 +667,7 @@ static int expand_level(mcs_search *s) {
     reset_level_scratch(s);
     s->nchunks = (s->level_n + CHUNK - 1) / CHUNK;
     free(s->chunk_counts);
-    s->chunk_counts = calloc(s->nchunks * width + 1, sizeof *s->chunk_counts);
+    s->chunk_counts = calloc((s->nchunks + 1) * width, sizeof *s->chunk_counts);  /* + a spare row */
     if (!s->chunk_counts) { fail(s, "out of memory"); return 1; }
     run_workers(s, expand_worker);
     if (s->abort || merge(s)) return 1;
