@@ -1,35 +1,24 @@
 /* A hand-written model behind mc_model.h, the twin of toy.py: three counters a, b, c in
- * 0..K, one byte each. The parameters are macros, so that one file gives every variant the
- * tests need (a broken invariant, a constraint, a runtime error, a deadlock, symmetry). */
+ * 0..K, one byte each, with parameters (below) that give every variant the tests need
+ * (a broken invariant, a constraint, a runtime error, a deadlock, symmetry). */
 #include "mc_model.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#ifndef K
-#define K 12
-#endif
-#ifndef INV_SUM      /* invariant SumBelow: a + b + c < INV_SUM (0: always holds) */
-#define INV_SUM 0
-#endif
-#ifndef CMAX         /* constraint: a <= CMAX */
-#define CMAX 255
-#endif
-#ifndef ERR_C        /* Div fails when c == ERR_C */
-#define ERR_C 255
-#endif
-#ifndef TYPE_MAX     /* b's declared type is 0..TYPE_MAX */
-#define TYPE_MAX 255
-#endif
-#ifndef INV_ERR_B    /* invariant BNotErr fails to evaluate when b == INV_ERR_B */
-#define INV_ERR_B 255
-#endif
-#ifndef SYM          /* a and b are interchangeable */
-#define SYM 0
-#endif
+/* The parameters, read from the environment when a context is made (TOY_K=12 ...), so that
+ * one build serves every variant: K; INV_SUM (invariant SumBelow: a + b + c < INV_SUM, 0:
+ * always holds); CMAX (constraint a <= CMAX); ERR_C (Div fails when c == ERR_C); TYPE_MAX
+ * (b's type is 0..TYPE_MAX); INV_ERR_B (invariant BNotErr fails to evaluate when b == it);
+ * SYM (a and b are interchangeable). */
+static int param(const char *name, int otherwise) {
+    const char *v = getenv(name);
+    return v ? atoi(v) : otherwise;
+}
 
 struct mc_ctx {
+    int K, INV_SUM, CMAX, ERR_C, TYPE_MAX, INV_ERR_B, SYM;
     uint8_t canon[3];
     char error[128];
 };
@@ -42,7 +31,18 @@ const char *mc_action_name(int a) { return actions[a]; }
 int mc_invariant_count(void) { return 2; }
 const char *mc_invariant_name(int k) { return invariants[k]; }
 
-mc_ctx *mc_ctx_new(void) { return calloc(1, sizeof(mc_ctx)); }
+mc_ctx *mc_ctx_new(void) {
+    mc_ctx *X = calloc(1, sizeof(mc_ctx));
+    if (!X) return NULL;
+    X->K = param("TOY_K", 12);
+    X->INV_SUM = param("TOY_INV_SUM", 0);
+    X->CMAX = param("TOY_CMAX", 255);
+    X->ERR_C = param("TOY_ERR_C", 255);
+    X->TYPE_MAX = param("TOY_TYPE_MAX", 255);
+    X->INV_ERR_B = param("TOY_INV_ERR_B", 255);
+    X->SYM = param("TOY_SYM", 0);
+    return X;
+}
 void mc_ctx_free(mc_ctx *ctx) { free(ctx); }
 const char *mc_error(mc_ctx *ctx) { return ctx->error; }
 
@@ -60,12 +60,12 @@ int mc_init(mc_ctx *ctx, mc_emit_fn emit, void *user) {
 int mc_successors(mc_ctx *ctx, const uint8_t *s, size_t len, mc_emit_fn emit, void *user) {
     (void)len;
     uint8_t a = s[0], b = s[1], c = s[2];
-    if (a < K) EMIT(0, a + 1, b, c);
+    if (a < ctx->K) EMIT(0, a + 1, b, c);
     for (int d = 1; d <= 2; d++)
-        if (b + d <= K) EMIT(1, a, b + d, c);
-    if (c < K) EMIT(2, a, b, c + 1);
+        if (b + d <= ctx->K) EMIT(1, a, b + d, c);
+    if (c < ctx->K) EMIT(2, a, b, c + 1);
     if (a < b) EMIT(3, b, a, c);
-    if (c == ERR_C) {
+    if (c == ctx->ERR_C) {
         snprintf(ctx->error, sizeof ctx->error, "division by zero");
         return MC_ERROR;
     }
@@ -75,8 +75,8 @@ int mc_successors(mc_ctx *ctx, const uint8_t *s, size_t len, mc_emit_fn emit, vo
 
 int mc_invariant(mc_ctx *ctx, int k, const uint8_t *s, size_t len) {
     (void)len;
-    if (k == 0) return INV_SUM == 0 || s[0] + s[1] + s[2] < INV_SUM;
-    if (s[1] == INV_ERR_B) {
+    if (k == 0) return ctx->INV_SUM == 0 || s[0] + s[1] + s[2] < ctx->INV_SUM;
+    if (s[1] == ctx->INV_ERR_B) {
         snprintf(ctx->error, sizeof ctx->error, "map outside its domain");
         return MC_ERROR;
     }
@@ -85,17 +85,17 @@ int mc_invariant(mc_ctx *ctx, int k, const uint8_t *s, size_t len) {
 
 int mc_constraint(mc_ctx *ctx, const uint8_t *s, size_t len) {
     (void)ctx; (void)len;
-    return s[0] <= CMAX;
+    return s[0] <= ctx->CMAX;
 }
 
 int mc_type_check(mc_ctx *ctx, const uint8_t *s, size_t len) {
     (void)ctx; (void)len;
-    return s[1] <= TYPE_MAX ? -1 : 1;
+    return s[1] <= ctx->TYPE_MAX ? -1 : 1;
 }
 
 int mc_canonical(mc_ctx *ctx, const uint8_t *s, size_t len, const uint8_t **out, size_t *out_len) {
     memcpy(ctx->canon, s, 3);
-    if (SYM && s[0] > s[1]) {
+    if (ctx->SYM && s[0] > s[1]) {
         ctx->canon[0] = s[1];
         ctx->canon[1] = s[0];
     }
