@@ -106,11 +106,3 @@ def test_symmetry_counts_match_python():
     for workers in (1, 2):
         assert summary(native_bfs(native, limits=Limits(check_deadlock=False), workers=workers)) == summary(python)
 
-
-def test_a_second_build_comes_from_the_cache(tmp_path):
-    from modelcheck.explore.native.build import build_search
-    from toy_build import HERE, MODEL_HEADER_DIR
-    source = (HERE / "toy.c").read_text()
-    first = build_search(source, [MODEL_HEADER_DIR], cache=tmp_path)
-    second = build_search(source, [MODEL_HEADER_DIR], cache=tmp_path)
-    assert (first.cached, second.cached) == (False, True) and first.path == second.path

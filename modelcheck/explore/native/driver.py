@@ -36,15 +36,10 @@ SITE_NONE, SITE_INIT, SITE_SUCCESSORS, SITE_CONSTRAINT, SITE_CHECKS = range(5)
 
 
 def search_cdef() -> str:
-    """What Python calls: search.h and the names of mc_model.h, for cffi's cdef."""
+    """search.h for cffi's cdef (which takes no preprocessor lines); the library also needs
+    mc_model.h's declarations, which the compiler half provides."""
     header = (HERE / "search.h").read_text()
-    lines = [line for line in header.splitlines() if not line.lstrip().startswith("#")]
-    return "\n".join(lines) + """
-int mc_action_count(void);
-const char *mc_action_name(int action);
-int mc_invariant_count(void);
-const char *mc_invariant_name(int k);
-"""
+    return "\n".join(line for line in header.splitlines() if not line.lstrip().startswith("#")) + "\n"
 
 
 class NativeMismatch(AssertionError):
