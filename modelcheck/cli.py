@@ -139,7 +139,11 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--timeout", type=_seconds, metavar="SECONDS",
                        help="stop after SECONDS of wall time, loading the spec included")
     check.add_argument("--workers", type=_positive, default=1, metavar="N",
-                       help="explore with N processes (same counts and counterexamples as one)")
+                       help="explore with N processes, or N threads with --backend native "
+                            "(same counts and counterexamples as one)")
+    check.add_argument("--backend", choices=["auto", "native", "python"], default="auto",
+                       help="native: the spec and the search compiled to C (needs a C compiler); python: "
+                            "the spec compiled to Python; auto (default): native when it can run the check")
     check.add_argument("--engine", choices=["local", "ray"], default="local",
                        help="where the --workers run: local processes, or Ray actors (pip install '.[ray]')")
     check.add_argument("--ray-address", metavar="ADDR",
@@ -211,8 +215,11 @@ def run_check(args: argparse.Namespace) -> int:
         z3_run = z3_cli.CrossCheck(compiled, args, reporter)
         compiled, reporter = z3_run.compiled, z3_run.reporter
     properties = [] if args.no_props else args.prop
+    backend = pipeline.choose_backend(compiled, args.backend, properties, checkpoint, args.resume, args.engine,
+                                      z3_run is not None)
+    print(f"  backend: {backend.name} ({backend.reason})", file=sys.stderr, flush=True)
     result = pipeline.check(compiled, args.inv, limits, reporter, args.workers, checkpoint, args.resume,
-                            args.engine, args.ray_address, properties)
+                            args.engine, args.ray_address, properties, backend)
     reporter.clear()
     if result.stopped_because == "interrupted" and checkpoint is not None and checkpoint.written:
         print(f"A checkpoint of the search is saved in {args.checkpoint}; continue it with:\n"

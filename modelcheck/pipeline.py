@@ -5,13 +5,14 @@ A newcomer reads this file first; each line is one stage, each stage one package
 from __future__ import annotations
 
 import functools
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence
 
 from . import compile as compile_stage
 from .explore.bfs import Limits, NullReporter, Reporter, bfs
 from .explore.checkpoint import CheckpointError, Checkpointer
+from .explore.native.driver import SEARCH_SOURCES, NativeSearch, native_bfs, search_cdef
 from .explore.parallel import parallel_bfs
 from .explore.ray_engine import RayUnavailable, ray_bfs
 from .explore.result import CheckResult
@@ -50,15 +51,18 @@ def check(compiled: compile_stage.CompiledSpec, invariants: Sequence[str] | None
           limits: Limits = Limits(), reporter: Reporter = NullReporter(), workers: int = 1,
           checkpoint: Checkpointer | None = None, resume: str | None = None,
           engine: str = "local", ray_address: str | None = None,
-          properties: Sequence[str] | None = ()) -> CheckResult:
+          properties: Sequence[str] | None = (), backend: "Backend | None" = None) -> CheckResult:
     """`properties`: the temporal properties to check (None: every declared one; by default
-    none, so that a caller asking for invariants, such as bench/run, gets a safety check)."""
+    none, so that a caller asking for invariants, such as bench/run, gets a safety check).
+    `backend`: what choose_backend chose (None: the Python explorer)."""
     known = compiled.model.invariant_names
     for name in invariants or ():
         if name not in known:
             raise SpecError(f"--inv {name}: the spec has no invariant '{name}'",
                             hint="invariants of this spec: " + (", ".join(known) or "none"))
     properties = _temporal(compiled, properties, workers, checkpoint, resume, engine)
+    if backend is not None and backend.native is not None:
+        return native_bfs(backend.native, invariants, limits, reporter, workers)
     if engine == "ray":
         try:
             return ray_bfs(compiled.model, workers, compiled.recipe, invariants, limits, reporter, ray_address)
@@ -102,3 +106,63 @@ def _temporal(compiled: compile_stage.CompiledSpec, names: Sequence[str] | None,
         raise SpecError(f"temporal properties ({listed}) are not checked with --engine ray",
                         hint="use --engine local (with --workers), or leave them out with --no-props")
     return chosen
+
+
+@dataclass(frozen=True)
+class Backend:
+    """The explorer that runs a check and why, in words for one line of output."""
+    name: str                          # "native" or "python"
+    reason: str
+    native: NativeSearch | None = None
+
+
+def choose_backend(compiled: compile_stage.CompiledSpec, requested: str, properties: Sequence[str] | None = (),
+                   checkpoint: Checkpointer | None = None, resume: str | None = None, engine: str = "local",
+                   z3: bool = False) -> Backend:
+    """`requested`: "native", "python" or "auto" (native when it can run this check, else
+    python). Asking for native when it cannot run the check is an error that says why."""
+    if requested == "python":
+        return Backend("python", "--backend python")
+    problem = _native_unsupported(compiled, properties, checkpoint, resume, engine, z3)
+    if problem is None:
+        from .compile import native as native_compile
+        problem = native_compile.native_problem() or native_compile.native_subset_problem(compiled.checked)
+    built = None
+    if problem is None:
+        built, problem = _build_native(compiled)
+    if problem is not None:
+        if requested == "native":
+            raise SpecError(f"--backend native cannot run this check: {problem}",
+                            hint="use --backend python, or --backend auto, which falls back to it")
+        return Backend("python", problem)
+    spec, search = built
+    how = "loaded from the cache" if spec.cached else f"C compiled in {spec.compile_seconds:.2f} s"
+    why = "--backend native" if requested == "native" else "a C compiler is there and the spec is in the native subset"
+    return Backend("native", f"{why}; {how}", search)
+
+
+def _native_unsupported(compiled: compile_stage.CompiledSpec, properties: Sequence[str] | None, checkpoint,
+                        resume, engine: str, z3: bool) -> str | None:
+    """What this check asks that the native explorer does not do yet, if anything."""
+    chosen = list(compiled.model.property_names if properties is None else properties)
+    if chosen:
+        return f"the native explorer does not check temporal properties yet ({', '.join(chosen)}; --no-props leaves them out)"
+    if checkpoint is not None or resume is not None:
+        return "the native explorer does not write or resume checkpoints yet (--checkpoint, --resume)"
+    if engine != "local":
+        return f"the native explorer runs on this machine's threads (--workers N), not on --engine {engine}"
+    if z3:
+        return "the native explorer does not cross-check invariants with Z3 (--z3, --z3-sample)"
+    return None
+
+
+def _build_native(compiled: compile_stage.CompiledSpec):
+    """((the native spec, the search over it), None), or (None, why it cannot be built)."""
+    from .compile import native as native_compile
+    try:
+        spec = native_compile.build_native(compiled, SEARCH_SOURCES, search_cdef())
+    except native_compile.NativeUnsupported as e:
+        return None, f"the native backend does not compile {e}"
+    except native_compile.NativeBuildError as e:
+        return None, str(e)
+    return (spec, NativeSearch(spec.ffi, spec.lib, compiled.model, spec.codec)), None

@@ -136,7 +136,9 @@ typedef struct {
 typedef struct worker {
     struct mcs_search *s;
     int id;
-    mc_ctx *ctx;
+    mc_ctx *ctx;           /* for mc_init / mc_successors */
+    mc_ctx *check_ctx;     /* for what runs inside their emit callback: a model may reuse a
+                              context's scratch memory on each call, so a nested call gets its own */
     arena arenas[2];       /* [gen]: states of the level being expanded; [!gen]: the next */
     candvec cands[2];
     uint64_t *seen;        /* fingerprints this thread met in the level: first copies only */
@@ -265,12 +267,12 @@ static const uint8_t *cand_bytes(mcs_search *s, const cand *c, int gen) {
  * in the order of explore/model.py StateChecks: the type check, then the invariants. */
 static int check_state(worker *w, const uint8_t *state, size_t len, int *which, char *message) {
     mcs_search *s = w->s;
-    int var = mc_type_check(w->ctx, state, len);
+    int var = mc_type_check(w->check_ctx, state, len);
     if (var >= 0) { *which = var; return MCS_TYPE; }
     for (int k = 0; k < s->opt.invariant_count; k++) {
-        int r = mc_invariant(w->ctx, s->invariants[k], state, len);
+        int r = mc_invariant(w->check_ctx, s->invariants[k], state, len);
         if (r == MC_ERROR) {
-            snprintf(message, MESSAGE_SIZE, "%s", mc_error(w->ctx));
+            snprintf(message, MESSAGE_SIZE, "%s", mc_error(w->check_ctx));
             *which = k;
             return MCS_ERROR;
         }
@@ -306,9 +308,9 @@ static int on_successor(void *user, int action, const uint8_t *state, size_t len
     uint64_t key = w->parent << ORDINAL_BITS | j;
     int initial = s->level == NULL;
     w->counts[initial ? s->nact : action]++;
-    int within = mc_constraint(w->ctx, state, len);
+    int within = mc_constraint(w->check_ctx, state, len);
     if (within == MC_ERROR) {
-        note_event(w, key, MCS_ERROR, 0, MCS_SITE_CONSTRAINT, action, state, len, mc_error(w->ctx));
+        note_event(w, key, MCS_ERROR, 0, MCS_SITE_CONSTRAINT, action, state, len, mc_error(w->check_ctx));
         return 1;
     }
     if (within == 0) {  /* checked, never stored; a state found fine is not checked again */
@@ -325,8 +327,8 @@ static int on_successor(void *user, int action, const uint8_t *state, size_t len
     if (!initial && len == w->parent_len && memcmp(state, w->parent_bytes, len) == 0) return 0;
     const uint8_t *canon;
     size_t canon_len;
-    if (mc_canonical(w->ctx, state, len, &canon, &canon_len) == MC_ERROR) {
-        fail(s, mc_error(w->ctx));
+    if (mc_canonical(w->check_ctx, state, len, &canon, &canon_len) == MC_ERROR) {
+        fail(s, mc_error(w->check_ctx));
         return 1;
     }
     uint64_t fp = fingerprint(canon, canon_len);
@@ -729,8 +731,9 @@ mcs_search *mcs_new(const mcs_options *options) {
         s->w[i].s = s;
         s->w[i].id = i;
         s->w[i].ctx = mc_ctx_new();
+        s->w[i].check_ctx = mc_ctx_new();
         s->w[i].ev.key = NO_KEY;
-        if (!s->w[i].ctx) { mcs_free(s); return NULL; }
+        if (!s->w[i].ctx || !s->w[i].check_ctx) { mcs_free(s); return NULL; }
     }
     if (fpset_reserve(&s->visited, 0)) { mcs_free(s); return NULL; }
     s->result.state = -1;
@@ -830,7 +833,7 @@ int mcs_build_trace(mcs_search *s) {
     mc_ctx *ctx = s->w[0].ctx;
     for (int k = 0; k < n; k++) {  /* forward: the first successor with the recorded fingerprint */
         const uint64_t *link = path[n - 1 - k];
-        finder f = {.s = s, .ctx = ctx, .action = (int)(link[1] & 0xffff) - 1, .fp = link[0]};
+        finder f = {.s = s, .ctx = s->w[0].check_ctx, .action = (int)(link[1] & 0xffff) - 1, .fp = link[0]};
         if (k == 0) mc_init(ctx, find_successor, &f);
         else mc_successors(ctx, s->trace_bytes[k - 1], s->trace_lens[k - 1], find_successor, &f);
         if (!f.found) { free(path); return -1; }
@@ -863,6 +866,7 @@ void mcs_free(mcs_search *s) {
     for (int i = 0; s->w && i < s->opt.workers; i++) {
         worker *w = &s->w[i];
         if (w->ctx) mc_ctx_free(w->ctx);
+        if (w->check_ctx) mc_ctx_free(w->check_ctx);
         for (int g = 0; g < 2; g++) {
             free(w->arenas[g].data);
             free(w->cands[g].v);
