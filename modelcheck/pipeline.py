@@ -118,11 +118,13 @@ class Backend:
 
 def choose_backend(compiled: compile_stage.CompiledSpec, requested: str, properties: Sequence[str] | None = (),
                    checkpoint: Checkpointer | None = None, resume: str | None = None, engine: str = "local",
-                   z3: bool = False) -> Backend:
+                   z3: bool = False, asked_by: str | None = None) -> Backend:
     """`requested`: "native", "python" or "auto" (native when it can run this check, else
-    python). Asking for native when it cannot run the check is an error that says why."""
+    python), as `asked_by` says (default: --backend REQUESTED). Asking for native when it
+    cannot run the check is an error that says why."""
+    asked_by = asked_by or f"--backend {requested}"
     if requested == "python":
-        return Backend("python", "--backend python")
+        return Backend("python", asked_by)
     problem = _native_unsupported(compiled, properties, checkpoint, resume, engine, z3)
     if problem is None:
         from .compile import native as native_compile
@@ -137,7 +139,7 @@ def choose_backend(compiled: compile_stage.CompiledSpec, requested: str, propert
         return Backend("python", problem)
     spec, search = built
     how = "loaded from the cache" if spec.cached else f"C compiled in {spec.compile_seconds:.2f} s"
-    why = "--backend native" if requested == "native" else "a C compiler is there and the spec is in the native subset"
+    why = asked_by if requested == "native" else "a C compiler is there and the spec is in the native subset"
     return Backend("native", f"{why}; {how}", search)
 
 

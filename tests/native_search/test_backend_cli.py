@@ -1,0 +1,61 @@
+"""`modelcheck check --backend native|python|auto` as a user types it: the line that says
+which backend runs and why, the same report from both, and the errors."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from cli.inprocess import modelcheck
+from conftest import SPECS
+from modelcheck.compile.native import native_problem
+
+needs_native = pytest.mark.skipif(native_problem() is not None, reason=f"no native build here: {native_problem()}")
+PAXOS_BUGGY = str(SPECS / "paxos_buggy.spec")
+
+
+def backend_line(stderr: str) -> str:
+    return next(line.strip() for line in stderr.splitlines() if line.strip().startswith("backend:"))
+
+
+@needs_native
+def test_auto_chooses_native_and_says_why(monkeypatch):
+    monkeypatch.delenv("MODELCHECK_BACKEND")
+    run = modelcheck("check", PAXOS_BUGGY)
+    assert run.returncode == 1
+    assert backend_line(run.stderr).startswith(
+        "backend: native (a C compiler is there and the spec is in the native subset; ")
+
+
+@needs_native
+def test_auto_falls_back_to_python_for_temporal_properties(monkeypatch):
+    monkeypatch.delenv("MODELCHECK_BACKEND")
+    run = modelcheck("check", str(SPECS / "two_phase.spec"))
+    assert run.returncode == 0
+    assert backend_line(run.stderr) == ("backend: python (the native explorer does not check temporal properties yet "
+                                     "(Terminates; --no-props leaves them out))")
+
+
+@needs_native
+def test_native_and_python_print_the_same_report():
+    native = modelcheck("check", PAXOS_BUGGY, "--backend", "native", "--workers", "2", "--json")
+    python = modelcheck("check", PAXOS_BUGGY, "--backend", "python", "--json")
+    assert native.returncode == python.returncode == 1
+    got, expected = json.loads(native.stdout), json.loads(python.stdout)
+    assert [got[k] for k in ("result", "depth", "violation")] == [expected[k] for k in ("result", "depth", "violation")]
+
+
+def test_the_environment_chooses_the_default(monkeypatch):
+    monkeypatch.setenv("MODELCHECK_BACKEND", "python")
+    assert backend_line(modelcheck("check", PAXOS_BUGGY).stderr) == "backend: python (MODELCHECK_BACKEND=python)"
+    monkeypatch.setenv("MODELCHECK_BACKEND", "fast")
+    run = modelcheck("check", PAXOS_BUGGY)
+    assert run.returncode == 2 and "MODELCHECK_BACKEND=fast is not a backend" in run.stderr
+
+
+def test_native_without_a_compiler_is_an_error(monkeypatch):
+    monkeypatch.setenv("CC", "no-such-compiler")
+    monkeypatch.setenv("PATH", "/nonexistent")
+    run = modelcheck("check", PAXOS_BUGGY, "--backend", "native")
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert "--backend native cannot run this check: no C compiler found" in run.stderr
