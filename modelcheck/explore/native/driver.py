@@ -62,6 +62,12 @@ class NativeSearch:
 def native_bfs(native: NativeSearch, invariants: Sequence[str] | None = None, limits: Limits = Limits(),
                reporter: Reporter = NullReporter(), workers: int = 1) -> CheckResult:
     """The search of bfs.bfs, in C on `workers` threads, with the same result."""
+    return native_bfs_measured(native, invariants, limits, reporter, workers)[0]
+
+
+def native_bfs_measured(native: NativeSearch, invariants: Sequence[str] | None = None, limits: Limits = Limits(),
+                        reporter: Reporter = NullReporter(), workers: int = 1) -> tuple[CheckResult, int]:
+    """native_bfs, and the bytes its visited set took at the end (for benchmarks)."""
     model, lib, ffi = native.model, native.lib, native.ffi
     chosen = list(model.invariant_names if invariants is None else invariants)
     _check_contract(native)
@@ -78,20 +84,8 @@ def native_bfs(native: NativeSearch, invariants: Sequence[str] | None = None, li
     try:
         started = time.perf_counter()
         aborted = _run(native, search, limits, reporter, started)
-        return _result(native, search, chosen, limits, aborted, time.perf_counter() - started)
-    finally:
-        lib.mcs_free(search)
-
-
-def visited_bytes_per_state(native: NativeSearch, workers: int = 1) -> float:
-    """Bytes of the visited set per distinct state after a whole search (for benchmarks)."""
-    lib, ffi = native.lib, native.ffi
-    indices = ffi.new("int[]", [0])
-    search = lib.mcs_new(ffi.new("mcs_options *", {"workers": workers, "check_deadlock": 0, "max_states": -1,
-                                                    "max_depth": -1, "invariants": indices, "invariant_count": 0}))
-    try:
-        lib.mcs_run(search)
-        return lib.mcs_visited_bytes(search) / max(1, lib.mcs_result_of(search).distinct)
+        result = _result(native, search, chosen, limits, aborted, time.perf_counter() - started)
+        return result, lib.mcs_visited_bytes(search)
     finally:
         lib.mcs_free(search)
 
