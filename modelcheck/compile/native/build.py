@@ -21,7 +21,7 @@ from .emit import NativeUnsupported, Tables, check_subset, generate_c
 
 HERE = Path(__file__).parent
 HEADERS = ("mc_model.h", "mc_runtime.h", "mc_entry.h")
-CFLAGS = ("-O2", "-shared", "-fPIC", "-std=gnu11", "-pthread")
+CFLAGS = ("-shared", "-fPIC", "-std=gnu11", "-pthread")
 
 # mc_model.h's functions, as cffi reads them (it takes no preprocessor lines)
 CDEF = """
@@ -130,10 +130,11 @@ def cache_root() -> Path:
 
 
 def build_native(compiled: CompiledSpec, extra_sources: Sequence[str | Path] = (), extra_cdef: str = "",
-                 cache_dir: Path | None = None) -> NativeSpec:
+                 cache_dir: Path | None = None, optimize: bool = True) -> NativeSpec:
     """Compile the spec's C (and `extra_sources`, e.g. the search in C, which may include
-    mc_model.h) into a shared object, or take it from the cache, and load it. Raises
-    NativeUnsupported (outside the subset) or NativeBuildError (nothing to compile with)."""
+    mc_model.h) into a shared object, or take it from the cache, and load it. `optimize`:
+    -O2 (else -O0, five times quicker to compile: for tests). Raises NativeUnsupported
+    (outside the subset) or NativeBuildError (nothing to compile with)."""
     problem = native_problem()
     if problem is not None:
         raise NativeBuildError(problem)
@@ -142,8 +143,9 @@ def build_native(compiled: CompiledSpec, extra_sources: Sequence[str | Path] = (
     source = c_source(compiled)
     extras = [(Path(p).name, Path(p).read_text()) for p in extra_sources]
     compiler = find_compiler()
+    flags = ("-O2" if optimize else "-O0", *CFLAGS)
     digest = hashlib.sha256()
-    for part in [source, compiler, " ".join(CFLAGS), *(HERE.joinpath(h).read_text() for h in HEADERS),
+    for part in [source, compiler, " ".join(flags), *(HERE.joinpath(h).read_text() for h in HEADERS),
                  *(f"{name}\n{text}" for name, text in extras)]:
         digest.update(part.encode())
         digest.update(b"\0")
@@ -152,7 +154,7 @@ def build_native(compiled: CompiledSpec, extra_sources: Sequence[str | Path] = (
     started = time.perf_counter()
     cached = so.exists()
     if not cached:
-        _compile(compiler, folder, source, extra_sources, so)
+        _compile([compiler, *flags], folder, source, extra_sources, so)
     seconds = 0.0 if cached else time.perf_counter() - started
     ffi = cffi.FFI()
     ffi.cdef(CDEF + extra_cdef)
@@ -160,13 +162,13 @@ def build_native(compiled: CompiledSpec, extra_sources: Sequence[str | Path] = (
     return NativeSpec(ffi, lib, codec(compiled), source, so, seconds, cached)
 
 
-def _compile(compiler: str, folder: Path, source: str, extra_sources, so: Path) -> None:
+def _compile(compiler: list[str], folder: Path, source: str, extra_sources, so: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "model.c").write_text(source)
     # compiled under a temporary name and renamed: another process may build the same object
     fd, tmp = tempfile.mkstemp(suffix=".so", dir=folder)
     os.close(fd)
-    cmd = [compiler, *CFLAGS, f"-I{HERE}", "-o", tmp, str(folder / "model.c"), *map(str, extra_sources)]
+    cmd = [*compiler, f"-I{HERE}", "-o", tmp, str(folder / "model.c"), *map(str, extra_sources)]
     done = subprocess.run(cmd, capture_output=True, text=True)
     if done.returncode != 0:
         os.unlink(tmp)

@@ -97,7 +97,7 @@ class _Emitter:
                             for k, d in enumerate(invariants))
         constraint = " && ".join(f"({self.raw(d.expr)})" for d in spec.of(A.ConstraintDecl)) or "1"
         type_checks = "".join(
-            f"    X->checking = {k};\n    if (!({self.type_pred(v.type, f'X->st[{k}]', partial=True)})) return {k}; /* {v.name} */\n"
+            f"    X->checking = {k};\n    if (!({self.type_pred(v.type, f'ST(X, {k})', partial=True)})) return {k}; /* {v.name} */\n"
             for k, v in enumerate(self.c.vars))
         out = [self._header(actions, invariants)]
         out += [p + ";\n" for p in self.prototypes]
@@ -203,7 +203,7 @@ class _Emitter:
             else:
                 if self.in_init and s.path:
                     raise NativeUnsupported(f"an assignment to part of a variable in init ({_where(s.span)})")
-                current = assigned.get(s.target, f"X->st[{self.var_index[s.target]}]")
+                current = assigned.get(s.target, f"ST(X, {self.var_index[s.target]})")
                 name = self._tmp()
                 value = self._update(current, self.c.var_kinds[s.target], s.path, self.val(s.value))
                 lines.append(f"V *{name} = {value}; /* {_where(s.span)} */")
@@ -212,7 +212,7 @@ class _Emitter:
             if self.in_init and len(assigned) != len(self.c.vars):
                 missing = [v.name for v in self.c.vars if v.name not in assigned]
                 raise NativeUnsupported(f"init leaves {', '.join(missing)} unassigned on some path")
-            state = ", ".join(assigned.get(v.name, f"X->st[{k}]") for k, v in enumerate(self.c.vars))
+            state = ", ".join(assigned.get(v.name, "NULL") for v in self.c.vars)
             return lines + [f"{{ V *nv[] = {{{state}, NULL}}; mc_out(X, {index}, nv); }}"]
         s, rest = stmts[0], stmts[1:]
         due, lets = self._due_lets(lets, _read_by(s))
@@ -344,7 +344,7 @@ class _Emitter:
         if ref.kind == "var":
             if self.in_init:
                 raise NativeUnsupported(f"init reads variable {ref.name} ({_where(e.span)})")
-            return f"X->st[{self.var_index[ref.name]}]", False
+            return f"ST(X, {self.var_index[ref.name]})", False
         if ref.kind == "const":
             return f"X->consts[{self.const_index[ref.name]}]", False
         if ref.kind == "model":

@@ -51,7 +51,8 @@ static void read_state(mc_ctx *X, const uint8_t *state, size_t len) {
     X->raw = state;
     for (int k = 0; k < MC_NVARS; k++) {
         X->slice[k] = (uint32_t)(r.p - state);
-        X->st[k] = decode_value(X, &r);
+        X->st[k] = NULL;  /* decoded when read: ST() */
+        skip_value(X, &r);
     }
     X->slice[MC_NVARS] = (uint32_t)(r.p - state);
     if (r.p != r.end) mc_fail(X, "malformed state: %zu bytes after the last variable", (size_t)(r.end - r.p));
@@ -152,7 +153,7 @@ int mc_canonical(mc_ctx *X, const uint8_t *state, size_t len, const uint8_t **ou
     for (int p = 0; p < MC_NPERMS; p++) {
         Buf *b = &X->out;
         b->len = 0;
-        for (int k = 0; k < MC_NVARS; k++) encode_value(b, permuted(X, X->st[k], PERMS[p]));
+        for (int k = 0; k < MC_NVARS; k++) encode_value(b, permuted(X, ST(X, k), PERMS[p]));
         size_t n = b->len < best->len ? b->len : best->len;
         int c = memcmp(b->p, best->p, n);
         if (c < 0 || (c == 0 && b->len < best->len)) {

@@ -323,6 +323,7 @@ static V *set_union(mc_ctx *X, V *a, V *b) {
     }
     while (i < a->n) r->a[m++] = a->a[i++];
     while (j < b->n) r->a[m++] = b->a[j++];
+    if (m == a->n) return a;  /* nothing new: the same object, so the variable is seen unchanged */
     r->n = m;
     return r;
 }
@@ -660,15 +661,49 @@ static V *decode_value(mc_ctx *X, Reader *r) {
     }
 }
 
+/* Past one value without building it (the offsets of a state's variables). */
+static void skip_value(mc_ctx *X, Reader *r) {
+    if (r->p >= r->end) mc_fail(X, "malformed state: it ends inside a value");
+    uint8_t tag = *r->p++;
+    switch (tag) {
+    case T_INT: case T_SYM: get_varint(X, r); return;
+    case T_FALSE: case T_TRUE: return;
+    case T_TUP: case T_SET: case T_MAP: {
+        uint64_t n = get_varint(X, r);
+        if (n > (uint64_t)(r->end - r->p)) mc_fail(X, "malformed state: a collection longer than the state");
+        for (uint64_t k = 0; k < (tag == T_MAP ? 2 * n : n); k++) skip_value(X, r);
+        return;
+    }
+    case T_REC: {
+        uint64_t layout = get_varint(X, r);
+        if (layout >= MC_NLAYOUTS) mc_fail(X, "malformed state: unknown record layout %llu", (unsigned long long)layout);
+        for (uint32_t k = 0; k < LAYOUT_SIZES[layout]; k++) skip_value(X, r);
+        return;
+    }
+    default:
+        mc_fail(X, "malformed state: unknown value tag %u", tag);
+    }
+}
+
+/* Variable k of the state being read, decoded when first read. */
+static inline V *ST(mc_ctx *X, int k) {
+    V *v = X->st[k];
+    if (v == NULL) {
+        Reader r = {X->raw + X->slice[k], X->raw + X->slice[k + 1]};
+        v = X->st[k] = decode_value(X, &r);
+    }
+    return v;
+}
+
 /* ---------------------------------------------------------------- emitting */
 
-/* Emit the state whose variables are nv: a variable still holding the value read is copied
- * from the state's bytes, only the others are encoded. */
+/* Emit the state whose variables are nv: a variable not assigned (NULL) or still holding the
+ * value read is copied from the state's bytes, only the others are encoded. */
 static void mc_out(mc_ctx *X, int action, V **nv) {
     Buf *b = &X->out;
     b->len = 0;
     for (int k = 0; k < MC_NVARS; k++) {
-        if (action >= 0 && nv[k] == X->st[k]) {
+        if (action >= 0 && (nv[k] == NULL || nv[k] == X->st[k])) {
             size_t n = X->slice[k + 1] - X->slice[k];
             buf_reserve(b, n);
             memcpy(b->p + b->len, X->raw + X->slice[k], n);

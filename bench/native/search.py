@@ -1,11 +1,10 @@
-#!/usr/bin/env python3
 """Benchmarks of the native backend (issue 13): Python backend vs native on 1 and 2 threads,
 side by side, one table.
 
-    bench/native                    # the rows of issue 13 (see ROWS); Python on each too
-    bench/native --rows paxos       # the rows whose label contains the text
-    bench/native --no-python        # native only (the Python side of the big rows takes minutes)
-    bench/native --python-max-states 200000   # Python stops there; its states/s stand for it
+    python bench/native/search.py                  # the rows of issue 13 (see ROWS); Python on each too
+    python bench/native/search.py --rows paxos     # the rows whose label contains the text
+    python bench/native/search.py --no-python      # native only (Python takes minutes on the big rows)
+    python bench/native/search.py --python-max-states 200000   # Python stops there; its rate stands for it
 
 Columns: model; backend and threads; distinct states; depth; wall seconds of the search (the
 C compilation is not in it: it is cached, and printed once per model); distinct states/s;
@@ -23,7 +22,7 @@ import time
 from pathlib import Path
 from typing import NamedTuple
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parent.parent.parent
 sys.path.insert(0, str(REPO))
 
 

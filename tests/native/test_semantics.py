@@ -1,0 +1,139 @@
+"""Small specs that pin down what the C code must do where it is easy to get wrong: runtime
+errors (MC_ERROR where the Python backend raises), constructs outside the native subset
+(refused with the reason, never compiled), symmetry, constants from --const, and the cache."""
+from __future__ import annotations
+
+import pytest
+from conftest import needs_native
+from harness import Native, NativeError, compare, python_successors
+
+from modelcheck import pipeline
+from modelcheck.compile.native import NativeUnsupported, build_native, native_subset_problem
+from modelcheck.values import EvalError
+
+ERRORS = {
+    "division by zero": ("var x : 0..3\ninit { x := 0 }\naction A { x := 1 / x }", "division by zero"),
+    "modulo by zero": ("var x : 0..3\ninit { x := 0 }\naction A { x := 1 % x }", "modulo by zero"),
+    "map outside its domain": (
+        "var f : 0..2 -> 0..1\nvar x : 0..1\ninit { f := [i in 0..1 -> 0]  x := 0 }\naction A { x := f[2] }",
+        "map applied outside its domain"),
+    "with outside the domain": (
+        "var f : 0..2 -> 0..1\ninit { f := [i in 0..1 -> 0] }\naction A { f[2] := 1 }",
+        "'with' updates a key outside the map's domain"),
+    "field of another variant": (
+        'type M = {t: "a", x: 0..1} | {t: "b"}\nvar m : M\ninit { m := {t: "b"} }\n'
+        'action A { m := {t: "a", x: m.x} }', "record has no such field"),
+    "sequence index": ("var q : seq[0..3]\ninit { q := <<1>> }\naction A { q := <<q[2]>> }",
+                       "sequence index 2 out of range 1..1"),
+    "head of empty": ("var q : seq[0..3]\ninit { q := <<>> }\naction A { q := <<head(q)>> }",
+                      "head of an empty sequence"),
+    "choose of nothing": ("var x : 0..3\ninit { x := 0 }\naction A { x := choose i in 0..3: i > 5 }",
+                          "'choose' found no element"),
+    "min of empty": ("var x : 0..3\nvar s : set[0..3]\ninit { x := 0  s := {} }\naction A { x := min(s) }",
+                     "min of an empty set"),
+}
+
+
+def build(text: str, cache, consts=None):
+    compiled = pipeline.load_text("spec T\n" + text + "\n", consts)
+    return compiled, build_native(compiled, cache_dir=cache, optimize=False)
+
+
+@needs_native
+@pytest.mark.parametrize("name", list(ERRORS))
+def test_runtime_errors_are_mc_error_where_python_raises(name, native_cache):
+    text, message = ERRORS[name]
+    compiled, native = build(text, native_cache)
+    [init] = [s for _, _, s in compiled.model.init_states()]
+    with pytest.raises((EvalError, ArithmeticError, ValueError, TypeError, IndexError)):
+        python_successors(compiled, init)
+    with pytest.raises(NativeError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        Native(native).successors(native.codec.encode(init))
+
+
+@needs_native
+def test_an_error_in_an_invariant_is_mc_error(native_cache):
+    compiled, native = build("var x : 0..3\ninit { x := 0 }\naction A { x := 1 }\ninvariant Div: 3 / x > 0",
+                             native_cache)
+    with pytest.raises(NativeError, match="division by zero"):
+        Native(native).invariant(0, native.codec.encode((0,)))
+
+
+@needs_native
+def test_an_error_on_a_path_not_taken_is_no_error(native_cache):
+    """A let read only on a branch that is not taken, and the right side of a false `and`,
+    are never evaluated, as in the Python backend."""
+    text = ("var x : 0..3\ninit { x := 0 }\n"
+            "action A { let d = 1 / x\n if x > 0 { x := d } else { x := 1 } }\n"
+            "action B { require x > 0 and 1 / x == 1\n x := 2 }")
+    compiled, native = build(text, native_cache)
+    compare(compiled, native)
+
+
+REFUSED = {
+    "recursive operator": ("def F(n) = if n <= 0 then 0 else F(n - 1)\nvar x : 0..3\ninit { x := 0 }\n"
+                           "action A { x := F(2) }", "recursive operator F"),
+    "function set built": ("var x : set[0..1 -> 0..1]\ninit { x := [0..1 -> 0..1] }\naction A { x := x }",
+                           "FnSet"),
+}
+
+
+@pytest.mark.parametrize("name", list(REFUSED))
+def test_constructs_outside_the_subset_are_refused_with_the_reason(name):
+    text, reason = REFUSED[name]
+    compiled = pipeline.load_text("spec T\n" + text + "\n")
+    problem = native_subset_problem(compiled.checked)
+    assert problem is not None and reason in problem and problem.startswith("the native backend does not compile")
+    with pytest.raises(NativeUnsupported):
+        build_native(compiled)
+
+
+SYMMETRIC = """spec Pairs
+const P = {p1, p2, p3}
+symmetry P
+var f : P -> -2..0
+var s : set[-2..0]
+var owner : P | None
+model None
+init { f := [p in P -> 0]  s := {}  owner := None }
+action Down(p in P) { require f[p] > -2  f[p] := f[p] - 1  s := s + {f[p] - 1} }
+action Own(p in P) { require owner == None  owner := p }
+"""
+
+
+@needs_native
+def test_symmetry_canonical_forms_count_the_orbits(native_cache):
+    compiled = pipeline.load_text(SYMMETRIC)
+    native = build_native(compiled, cache_dir=native_cache, optimize=False)
+    c, codec = Native(native), native.codec
+    # every state reachable without symmetry, by the Python backend
+    start = [s for _, _, s in compiled.model.init_states()]
+    seen, todo = set(start), list(start)
+    while todo:
+        for _, t in python_successors(compiled, todo.pop()):
+            if t not in seen:
+                seen.add(t)
+                todo.append(t)
+    forms = {c.canonical(codec.encode(s)) for s in seen}
+    assert len(seen) > len(forms)
+    assert len(forms) == pipeline.check(compiled).stats.distinct
+    for form in forms:  # a canonical form is its own canonical form
+        assert c.canonical(form) == form
+
+
+@needs_native
+def test_constants_given_on_the_command_line_are_baked_in(native_cache):
+    text = "const N = 2\nvar x : 0..9\ninit { x := N }\naction A { require x < N + 2  x := x + 1 }"
+    two, native_two = build(text, native_cache)
+    five, native_five = build(text, native_cache, {"N": "5"})
+    assert native_two.path != native_five.path
+    assert [native_five.codec.decode(s) for s in Native(native_five).init()] == [(5,)]
+    compare(five, native_five)
+
+
+@needs_native
+def test_the_shared_object_is_cached_by_its_source(native_cache):
+    text = "var x : 0..3\ninit { x := 0 }\naction A { require x < 3  x := x + 1 }"
+    _, first = build(text + "\n// first", native_cache)
+    _, again = build(text + "\n// first", native_cache)
+    assert again.cached and again.path == first.path and again.compile_seconds == 0.0
