@@ -59,3 +59,11 @@ def test_native_without_a_compiler_is_an_error(monkeypatch):
     run = modelcheck("check", PAXOS_BUGGY, "--backend", "native")
     assert run.returncode == 2 and "Traceback" not in run.stderr
     assert "--backend native cannot run this check: no C compiler found" in run.stderr
+
+
+@needs_native
+def test_timeout_stops_the_native_search():
+    run = modelcheck("check", str(SPECS / "paxos.spec"), "--const", "Ballots=0..3", "--backend", "native",
+                     "--workers", "2", "--timeout", "2")
+    assert run.returncode == 3, run.stdout + run.stderr
+    assert "Stopped before the end (timeout 2 s)" in run.stdout

@@ -101,9 +101,18 @@ def _check_contract(native: NativeSearch) -> None:
 
 def _run(native: NativeSearch, search, limits: Limits, reporter: Reporter, started: float) -> str | None:
     """Runs the search in a thread (cffi releases the GIL), watching the clock, the memory and
-    Ctrl-C from here. Returns why it was aborted, or None."""
+    Ctrl-C from here. Returns why it was aborted, or None. Returns only once the C search has
+    returned (an Event, not Thread.join: a join interrupted by Ctrl-C may return early)."""
     lib = native.lib
-    runner = threading.Thread(target=lib.mcs_run, args=(search,), name="native search", daemon=True)
+    done = threading.Event()
+
+    def search_then_signal() -> None:
+        try:
+            lib.mcs_run(search)
+        finally:
+            done.set()
+
+    runner = threading.Thread(target=search_then_signal, name="native search", daemon=True)
     deadline = None if limits.timeout is None else (
         (started if limits.timeout_from is None else limits.timeout_from) + limits.timeout)
     every = min(PROGRESS_EVERY, getattr(reporter, "every", PROGRESS_EVERY))
@@ -111,8 +120,7 @@ def _run(native: NativeSearch, search, limits: Limits, reporter: Reporter, start
     progress = native.ffi.new("uint64_t[4]")
     runner.start()
     try:
-        while runner.is_alive():
-            runner.join(POLL_SECONDS)
+        while not done.wait(POLL_SECONDS):
             now = time.perf_counter()
             if reason is None:
                 reason = _limit_reached(limits, deadline, now)
@@ -125,9 +133,20 @@ def _run(native: NativeSearch, search, limits: Limits, reporter: Reporter, start
                                         depth=progress[3], seconds=now - started))
     except KeyboardInterrupt:
         lib.mcs_abort(search)
-        runner.join()
+        _wait_through_interrupts(done)
         return "interrupted"
     return reason
+
+
+def _wait_through_interrupts(done: threading.Event) -> None:
+    """Waits for the aborted search to return; a second Ctrl-C does not cut the wait short
+    (the search's memory is freed after it)."""
+    while True:
+        try:
+            if done.wait(POLL_SECONDS):
+                return
+        except KeyboardInterrupt:
+            continue
 
 
 def _limit_reached(limits: Limits, deadline: float | None, now: float) -> str | None:

@@ -658,6 +658,7 @@ static void reset_level_scratch(mcs_search *s) {
         w->arenas[!s->gen].len = 0;
     }
     s->next_chunk = 0;
+    s->progress_generated = 0;
     s->stop_parent = NO_KEY;
     s->next_check = 0;
     s->first_bad = NO_KEY;
