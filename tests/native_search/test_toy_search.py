@@ -42,7 +42,7 @@ def stop_of(result):
     dict(K=12, INV_SUM=20, SYM=1),               # symmetry: the first copy met is kept
 ], ids=["invariant", "constraint", "outside", "type", "symmetry"])
 def test_a_violation_stops_where_a_sequential_search_stops(params):
-    from reference import sequential_stop
+    from sequential_reference import sequential_stop
     native = toy(**params)
     expected = sequential_stop(native.model)
     assert expected[0] is Outcome.VIOLATION
@@ -57,7 +57,7 @@ def test_a_violation_stops_where_a_sequential_search_stops(params):
 
 
 def test_max_states_stops_at_that_many_states():
-    from reference import sequential_stop
+    from sequential_reference import sequential_stop
     native = toy(K=12)
     expected = sequential_stop(native.model, max_states=777)
     for workers in (1, 2):
