@@ -136,7 +136,7 @@ def choose_backend(compiled: compile_stage.CompiledSpec, requested: str, propert
         if requested == "native":
             raise SpecError(f"--backend native cannot run this check: {problem}",
                             hint="use --backend python, or --backend auto, which falls back to it")
-        return Backend("python", problem)
+        return Backend("python", problem.splitlines()[0])  # one line: a compiler's output follows the first
     spec, search = built
     how = "loaded from the cache" if spec.cached else f"C compiled in {spec.compile_seconds:.2f} s"
     why = asked_by if requested == "native" else "a C compiler is there and the spec is in the native subset"

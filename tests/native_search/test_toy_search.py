@@ -3,6 +3,8 @@ its twin toy.py), and one thread against two: counts, depth, verdicts, traces.""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from modelcheck.explore.bfs import Limits, bfs
 from modelcheck.explore.native.driver import native_bfs
@@ -106,3 +108,15 @@ def test_symmetry_counts_match_python():
     for workers in (1, 2):
         assert summary(native_bfs(native, limits=Limits(check_deadlock=False), workers=workers)) == summary(python)
 
+
+
+@settings(max_examples=40, deadline=None, database=None, derandomize=True)
+@given(k=st.integers(1, 25), inv_sum=st.integers(0, 60), cmax=st.sampled_from([255, 0, 2, 5]),
+       type_max=st.sampled_from([255, 3, 7]), sym=st.integers(0, 1), max_states=st.sampled_from([None, 1, 17, 90]))
+def test_any_stop_is_where_a_sequential_search_stops(k, inv_sum, cmax, type_max, sym, max_states):
+    from sequential_reference import sequential_stop
+    native = toy(K=k, INV_SUM=inv_sum, CMAX=cmax, TYPE_MAX=type_max, SYM=sym)
+    expected = sequential_stop(native.model, max_states=max_states)
+    limits = Limits(max_states=max_states, check_deadlock=False)
+    for workers in (1, 2, 3):
+        assert stop_of(native_bfs(native, limits=limits, workers=workers)) == expected
