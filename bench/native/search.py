@@ -5,6 +5,7 @@ side by side, one table.
     python bench/native/search.py --rows paxos     # the rows whose label contains the text
     python bench/native/search.py --no-python      # native only (Python takes minutes on the big rows)
     python bench/native/search.py --python-max-states 200000   # Python stops there; its rate stands for it
+    python bench/native/search.py --max-states 100000          # every backend stops there (a busy machine)
 
 Columns: model; backend and threads; distinct states; depth; wall seconds of the search (the
 C compilation is not in it: it is cached, and printed once per model); distinct states/s;
@@ -89,6 +90,7 @@ def main() -> None:
     parser.add_argument("--no-python", action="store_true", help="do not run the Python backend")
     parser.add_argument("--python-max-states", type=int, metavar="N",
                         help="stop the Python backend at N distinct states (its rate stands for the whole run)")
+    parser.add_argument("--max-states", type=int, metavar="N", help="stop every backend at N distinct states")
     args = parser.parse_args()
     if args.child:
         print(json.dumps(measure(*json.loads(args.child))))
@@ -98,13 +100,13 @@ def main() -> None:
     for row in [r for r in ROWS if args.rows in r.label]:
         python = None
         if not args.no_python:
-            python = _child("python", row.spec, row.model, row.consts, 1, args.python_max_states)
+            python = _child("python", row.spec, row.model, row.consts, 1, args.python_max_states or args.max_states)
             _print(row.label, "python", python, None)
         for workers in (1, 2):
-            native = _child("native", row.spec, row.model, row.consts, workers, None)
+            native = _child("native", row.spec, row.model, row.consts, workers, args.max_states)
             if workers == 1:
                 print(f"  ({native['build']})")
-            if python is not None and python["stopped"] == "finished":
+            if python is not None and python["stopped"] == native["stopped"] == "finished":
                 assert (native["distinct"], native["generated"], native["depth"]) == \
                        (python["distinct"], python["generated"], python["depth"]), (native, python)
             _print(row.label, f"native {workers}t", native, python)

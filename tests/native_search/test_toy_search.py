@@ -120,3 +120,13 @@ def test_any_stop_is_where_a_sequential_search_stops(k, inv_sum, cmax, type_max,
     limits = Limits(max_states=max_states, check_deadlock=False)
     for workers in (1, 2, 3):
         assert stop_of(native_bfs(native, limits=limits, workers=workers)) == expected
+
+
+@pytest.mark.parametrize("params", [dict(K=14), dict(K=14, INV_SUM=30), dict(K=14, ERR_C=9)],
+                         ids=["whole", "violation", "error"])
+def test_levels_spilled_to_disk_give_the_same_result(params):
+    native = toy(**params)
+    limits = Limits(check_deadlock=False)
+    in_memory = summary(native_bfs(native, limits=limits))
+    for workers in (1, 2):  # a few hundred bytes in memory: nearly every state goes to disk
+        assert summary(native_bfs(native, limits=limits, workers=workers, queue_memory=600)) == in_memory

@@ -60,14 +60,19 @@ class NativeSearch:
 
 
 def native_bfs(native: NativeSearch, invariants: Sequence[str] | None = None, limits: Limits = Limits(),
-               reporter: Reporter = NullReporter(), workers: int = 1) -> CheckResult:
-    """The search of bfs.bfs, in C on `workers` threads, with the same result."""
-    return native_bfs_measured(native, invariants, limits, reporter, workers)[0]
+               reporter: Reporter = NullReporter(), workers: int = 1, queue_memory: int | None = None) -> CheckResult:
+    """The search of bfs.bfs, in C on `workers` threads, with the same result. States of the
+    levels beyond `queue_memory` bytes go to temporary files (default: with --memory, a
+    quarter of it, as the Python explorer's levels; else none)."""
+    return native_bfs_measured(native, invariants, limits, reporter, workers, queue_memory)[0]
 
 
 def native_bfs_measured(native: NativeSearch, invariants: Sequence[str] | None = None, limits: Limits = Limits(),
-                        reporter: Reporter = NullReporter(), workers: int = 1) -> tuple[CheckResult, int]:
+                        reporter: Reporter = NullReporter(), workers: int = 1,
+                        queue_memory: int | None = None) -> tuple[CheckResult, int]:
     """native_bfs, and the bytes its visited set took at the end (for benchmarks)."""
+    if queue_memory is None and limits.memory is not None:
+        queue_memory = limits.memory // 4
     model, lib, ffi = native.model, native.lib, native.ffi
     chosen = list(model.invariant_names if invariants is None else invariants)
     _check_contract(native)
@@ -77,6 +82,7 @@ def native_bfs_measured(native: NativeSearch, invariants: Sequence[str] | None =
         "workers": workers, "check_deadlock": int(limits.check_deadlock),
         "max_states": -1 if limits.max_states is None else limits.max_states,
         "max_depth": -1 if limits.max_depth is None else limits.max_depth,
+        "queue_memory": -1 if queue_memory is None else queue_memory,
         "invariants": indices, "invariant_count": len(chosen)})
     search = lib.mcs_new(options)
     if search == ffi.NULL:

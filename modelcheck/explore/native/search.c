@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define CHUNK 32                       /* parents per unit of work */
 #define ORDINAL_BITS 24                /* successors per state: fewer than 2^24 */
@@ -122,7 +123,15 @@ typedef struct {
     uint8_t survives;
 } cand;
 
-typedef struct { uint8_t *data; size_t len, cap; } arena;
+/* States of a level: in memory up to `limit` bytes, then appended to a temporary file
+ * (--memory); an offset with SPILLED set is one in the file. */
+typedef struct {
+    uint8_t *data;
+    size_t len, cap, limit;
+    FILE *file;
+    uint64_t file_len;
+} arena;
+#define SPILLED (1ULL << 63)
 typedef struct { cand *v; size_t n, cap; } candvec;
 
 typedef struct {
@@ -144,6 +153,8 @@ typedef struct worker {
     uint64_t *seen;        /* fingerprints this thread met in the level: first copies only */
     uint64_t seen_cap, seen_n;
     uint64_t passed[PASSED_SLOTS];
+    uint8_t *read_buf;     /* a state read back from a spilled arena */
+    size_t read_cap;
     /* the parent being expanded */
     uint64_t parent;
     uint32_t ordinal;
@@ -205,6 +216,16 @@ static void fail(mcs_search *s, const char *what) {
 }
 
 static int arena_push(mcs_search *s, arena *a, const uint8_t *p, size_t n, uint64_t *off) {
+    if (a->len + n > a->limit) {
+        if (!a->file && !(a->file = tmpfile())) { fail(s, "cannot create a file for the queue of states"); return -1; }
+        if (fwrite(p, 1, n, a->file) != n) {  /* only appends: the position is file_len */
+            fail(s, "cannot write the queue of states to disk");
+            return -1;
+        }
+        *off = SPILLED | a->file_len;
+        a->file_len += n;
+        return 0;
+    }
     if (a->len + n > a->cap) {
         size_t cap = a->cap ? a->cap : 1 << 16;
         while (cap < a->len + n) cap *= 2;
@@ -257,8 +278,21 @@ static int seen_first(worker *w, uint64_t fp) {
     }
 }
 
-static const uint8_t *cand_bytes(mcs_search *s, const cand *c, int gen) {
-    return s->w[c->worker].arenas[gen].data + c->off;
+/* The state's bytes: in its arena, or read from its file into the reader's buffer. */
+static const uint8_t *cand_bytes(mcs_search *s, const cand *c, int gen, worker *reader) {
+    arena *a = &s->w[c->worker].arenas[gen];
+    if (!(c->off & SPILLED)) return a->data + c->off;
+    if (reader->read_cap < c->len) {
+        uint8_t *buf = realloc(reader->read_buf, c->len);
+        if (!buf) { fail(s, "out of memory"); return NULL; }
+        reader->read_buf = buf;
+        reader->read_cap = c->len;
+    }
+    if (pread(fileno(a->file), reader->read_buf, c->len, (off_t)(c->off & ~SPILLED)) != (ssize_t)c->len) {
+        fail(s, "cannot read the queue of states from disk");
+        return NULL;
+    }
+    return reader->read_buf;
 }
 
 /* ------------------------------------------------------------------ checks of one state */
@@ -351,8 +385,9 @@ static void expand_parent(worker *w, uint64_t i) {
         rc = mc_init(w->ctx, on_successor, w);
     } else {
         const cand *p = s->level[i];
-        w->parent_bytes = cand_bytes(s, p, s->gen);
+        w->parent_bytes = cand_bytes(s, p, s->gen, w);
         w->parent_len = p->len;
+        if (!w->parent_bytes) return;
         rc = mc_successors(w->ctx, w->parent_bytes, w->parent_len, on_successor, w);
     }
     uint64_t key = i << ORDINAL_BITS | w->ordinal;
@@ -496,7 +531,9 @@ static void *check_worker(void *arg) {
             const cand *c = s->next[k];
             int which;
             char message[MESSAGE_SIZE];
-            int outcome = check_state(w, cand_bytes(s, c, ng), c->len, &which, message);
+            const uint8_t *bytes = cand_bytes(s, c, ng, w);
+            if (!bytes) return NULL;
+            int outcome = check_state(w, bytes, c->len, &which, message);
             if (outcome == MCS_FINISHED) continue;
             if (k < w->bad_index) {
                 w->bad_index = k;
@@ -561,7 +598,10 @@ static void recount(mcs_search *s, uint64_t i, uint64_t limit, uint64_t *counts,
     counter c = {.limit = limit, .counts = counts, .nact = s->nact};
     mc_ctx *ctx = s->w[0].ctx;
     if (s->level == NULL) mc_init(ctx, count_successor, &c);
-    else mc_successors(ctx, cand_bytes(s, s->level[i], s->gen), s->level[i]->len, count_successor, &c);
+    else {
+        const uint8_t *bytes = cand_bytes(s, s->level[i], s->gen, &s->w[0]);
+        if (bytes) mc_successors(ctx, bytes, s->level[i]->len, count_successor, &c);
+    }
     *initial += c.initial;
 }
 
@@ -656,6 +696,8 @@ static void reset_level_scratch(mcs_search *s) {
         w->seen_n = 0;
         w->cands[!s->gen].n = 0;
         w->arenas[!s->gen].len = 0;
+        w->arenas[!s->gen].file_len = 0;
+        if (w->arenas[!s->gen].file) rewind(w->arenas[!s->gen].file);
     }
     s->next_chunk = 0;
     s->progress_generated = 0;
@@ -673,6 +715,8 @@ static int expand_level(mcs_search *s) {
     s->chunk_counts = calloc((s->nchunks + 1) * width, sizeof *s->chunk_counts);  /* + a spare row */
     if (!s->chunk_counts) { fail(s, "out of memory"); return 1; }
     run_workers(s, expand_worker);
+    for (int i = 0; i < s->opt.workers; i++)  /* spilled states are read back with pread */
+        if (s->w[i].arenas[!s->gen].file && fflush(s->w[i].arenas[!s->gen].file)) fail(s, "cannot write the queue of states to disk");
     if (s->abort || merge(s)) return 1;
     uint64_t stop_key = NO_KEY;
     for (int i = 0; i < s->opt.workers; i++)
@@ -734,6 +778,9 @@ mcs_search *mcs_new(const mcs_options *options) {
         s->w[i].ctx = mc_ctx_new();
         s->w[i].check_ctx = mc_ctx_new();
         s->w[i].ev.key = NO_KEY;
+        for (int g = 0; g < 2; g++)  /* a level's states in memory: a share of the budget */
+            s->w[i].arenas[g].limit = options->queue_memory < 0 ? SIZE_MAX
+                                      : (size_t)options->queue_memory / 2 / (size_t)s->opt.workers;
         if (!s->w[i].ctx || !s->w[i].check_ctx) { mcs_free(s); return NULL; }
     }
     if (fpset_reserve(&s->visited, 0)) { mcs_free(s); return NULL; }
@@ -870,9 +917,11 @@ void mcs_free(mcs_search *s) {
         if (w->check_ctx) mc_ctx_free(w->check_ctx);
         for (int g = 0; g < 2; g++) {
             free(w->arenas[g].data);
+            if (w->arenas[g].file) fclose(w->arenas[g].file);
             free(w->cands[g].v);
         }
         free(w->seen);
+        free(w->read_buf);
         free(w->ev.bytes);
     }
     for (int k = 0; k < s->trace_n; k++) free(s->trace_bytes[k]);

@@ -18,6 +18,7 @@ typedef struct {
     int check_deadlock;     /* a state without successor stops the search */
     int64_t max_states;     /* stop at this many distinct states; -1: no limit */
     int64_t max_depth;      /* do not expand states of this depth; -1: no limit */
+    int64_t queue_memory;   /* bytes of states kept in memory, the rest in temporary files; -1: all */
     const int *invariants;  /* mc_invariant indices to check, in order */
     int invariant_count;
 } mcs_options;
