@@ -61,19 +61,20 @@ def check(compiled: compile_stage.CompiledSpec, invariants: Sequence[str] | None
             raise SpecError(f"--inv {name}: the spec has no invariant '{name}'",
                             hint="invariants of this spec: " + (", ".join(known) or "none"))
     properties = _temporal(compiled, properties, workers, checkpoint, resume, engine)
-    if backend is not None and backend.native is not None:
-        return native_bfs(backend.native, invariants, limits, reporter, workers)
     if engine == "ray":
         try:
             return ray_bfs(compiled.model, workers, compiled.recipe, invariants, limits, reporter, ray_address)
         except RayUnavailable as e:
             raise SpecError(str(e), hint="install the extra with pip install '.[ray]', or use --engine local") from None
-    if workers > 1:
+    if workers > 1 and (backend is None or backend.native is None):
         if checkpoint is not None or resume is not None:
             raise SpecError("checkpoints are written by the one-process search for now",
                             hint="drop --workers, or drop --checkpoint/--resume")
         return parallel_bfs(compiled.model, workers, invariants, limits, reporter, properties)
     try:
+        if backend is not None and backend.native is not None:
+            return native_bfs(backend.native, invariants, limits, reporter, workers, checkpoint=checkpoint,
+                              resume=resume)
         return bfs(compiled.model, invariants, limits, reporter, checkpoint, resume, properties)
     except CheckpointError as e:
         raise SpecError(str(e), hint="start without --resume, or point it at the directory "
@@ -117,15 +118,14 @@ class Backend:
 
 
 def choose_backend(compiled: compile_stage.CompiledSpec, requested: str, properties: Sequence[str] | None = (),
-                   checkpoint: Checkpointer | None = None, resume: str | None = None, engine: str = "local",
-                   z3: bool = False, asked_by: str | None = None) -> Backend:
+                   engine: str = "local", z3: bool = False, asked_by: str | None = None) -> Backend:
     """`requested`: "native", "python" or "auto" (native when it can run this check, else
     python), as `asked_by` says (default: --backend REQUESTED). Asking for native when it
     cannot run the check is an error that says why."""
     asked_by = asked_by or f"--backend {requested}"
     if requested == "python":
         return Backend("python", asked_by)
-    problem = _native_unsupported(compiled, properties, checkpoint, resume, engine, z3)
+    problem = _native_unsupported(compiled, properties, engine, z3)
     if problem is None:
         from .compile import native as native_compile
         problem = native_compile.native_problem() or native_compile.native_subset_problem(compiled.checked)
@@ -143,14 +143,12 @@ def choose_backend(compiled: compile_stage.CompiledSpec, requested: str, propert
     return Backend("native", f"{why}; {how}", search)
 
 
-def _native_unsupported(compiled: compile_stage.CompiledSpec, properties: Sequence[str] | None, checkpoint,
-                        resume, engine: str, z3: bool) -> str | None:
+def _native_unsupported(compiled: compile_stage.CompiledSpec, properties: Sequence[str] | None, engine: str,
+                        z3: bool) -> str | None:
     """What this check asks that the native explorer does not do yet, if anything."""
     chosen = list(compiled.model.property_names if properties is None else properties)
     if chosen:
         return f"the native explorer does not check temporal properties yet ({', '.join(chosen)}; --no-props leaves them out)"
-    if checkpoint is not None or resume is not None:
-        return "the native explorer does not write or resume checkpoints yet (--checkpoint, --resume)"
     if engine != "local":
         return f"the native explorer runs on this machine's threads (--workers N), not on --engine {engine}"
     if z3:

@@ -21,10 +21,12 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ..bfs import PROGRESS_EVERY, Limits, NullReporter, Reporter, explain_error
+from ..checkpoint import Checkpointer
 from ..model import Codec, Model, StateChecks
 from ..resources import describe_bytes, rss_bytes
 from ..result import CheckResult, Outcome, Stats, Trace, Violation
 from ..trace import trace_of
+from .checkpoints import NativeCheckpoints, identity
 
 HERE = Path(__file__).parent
 SEARCH_SOURCES = (HERE / "search.c",)
@@ -60,16 +62,19 @@ class NativeSearch:
 
 
 def native_bfs(native: NativeSearch, invariants: Sequence[str] | None = None, limits: Limits = Limits(),
-               reporter: Reporter = NullReporter(), workers: int = 1, queue_memory: int | None = None) -> CheckResult:
+               reporter: Reporter = NullReporter(), workers: int = 1, queue_memory: int | None = None,
+               checkpoint: Checkpointer | None = None, resume: str | None = None) -> CheckResult:
     """The search of bfs.bfs, in C on `workers` threads, with the same result. States of the
     levels beyond `queue_memory` bytes go to temporary files (default: with --memory, a
-    quarter of it, as the Python explorer's levels; else none)."""
-    return native_bfs_measured(native, invariants, limits, reporter, workers, queue_memory)[0]
+    quarter of it, as the Python explorer's levels; else none). `checkpoint` and `resume` as
+    for bfs.bfs (checkpoints.py)."""
+    return native_bfs_measured(native, invariants, limits, reporter, workers, queue_memory, checkpoint, resume)[0]
 
 
 def native_bfs_measured(native: NativeSearch, invariants: Sequence[str] | None = None, limits: Limits = Limits(),
-                        reporter: Reporter = NullReporter(), workers: int = 1,
-                        queue_memory: int | None = None) -> tuple[CheckResult, int]:
+                        reporter: Reporter = NullReporter(), workers: int = 1, queue_memory: int | None = None,
+                        checkpoint: Checkpointer | None = None,
+                        resume: str | None = None) -> tuple[CheckResult, int]:
     """native_bfs, and the bytes its visited set took at the end (for benchmarks)."""
     if queue_memory is None and limits.memory is not None:
         queue_memory = limits.memory // 4
@@ -78,7 +83,10 @@ def native_bfs_measured(native: NativeSearch, invariants: Sequence[str] | None =
     _check_contract(native)
     c_invariants = native.names(lib.mc_invariant_count, lib.mc_invariant_name)
     indices = ffi.new("int[]", [c_invariants.index(n) for n in chosen] or [0])
+    keeper = NativeCheckpoints(native, None, identity(native, chosen, limits.check_deadlock), checkpoint, 0.0)
+    level_started = ffi.callback("void(void *)", keeper.level_started) if checkpoint is not None else ffi.NULL
     options = ffi.new("mcs_options *", {
+        "level_started": level_started,
         "workers": workers, "check_deadlock": int(limits.check_deadlock),
         "max_states": -1 if limits.max_states is None else limits.max_states,
         "max_depth": -1 if limits.max_depth is None else limits.max_depth,
@@ -88,8 +96,14 @@ def native_bfs_measured(native: NativeSearch, invariants: Sequence[str] | None =
     if search == ffi.NULL:
         raise MemoryError("cannot start the native search")
     try:
-        started = time.perf_counter()
+        keeper.search = search
+        earlier = keeper.restore(resume) if resume is not None else 0.0
+        keeper.started = started = time.perf_counter() - earlier
         aborted = _run(native, search, limits, reporter, started)
+        if keeper.failure is not None:
+            raise keeper.failure
+        if aborted == "interrupted" and checkpoint is not None:
+            keeper.write()  # the level it was in is done again on resuming
         result = _result(native, search, chosen, limits, aborted, time.perf_counter() - started)
         return result, lib.mcs_visited_bytes(search)
     finally:

@@ -179,6 +179,7 @@ struct mcs_search {
     char failure[MESSAGE_SIZE];
     int failed;
     volatile int abort;
+    int restored;          /* mcs_restore gave the level to start from */
 
     int gen;               /* arenas[gen] hold the level being expanded */
     cand **level;          /* its states in sequential order; NULL for the initial pseudo-level */
@@ -754,6 +755,76 @@ static int expand_level(mcs_search *s) {
     return 0;
 }
 
+/* ------------------------------------------------------------------ checkpoints */
+
+void mcs_where(mcs_search *s, mcs_position *out) {
+    out->depth_of_level = s->level ? s->level_depth : 0;
+    out->level_base = s->level ? s->level_base : 0;
+    out->level_size = s->level ? s->level_n : 0;
+    out->stored = s->links_written;
+    out->generated = s->generated;
+    out->depth = s->depth;
+    out->action_counts = s->action_counts;
+}
+
+int mcs_links(mcs_search *s, uint64_t *fps, int64_t *parents, int16_t *actions) {
+    if (fflush(s->links) || fseeko(s->links, 0, SEEK_SET)) return -1;
+    for (uint64_t i = 0; i < s->links_written; i++) {
+        uint64_t rec[2];
+        if (fread(rec, sizeof rec, 1, s->links) != 1) return -1;
+        fps[i] = rec[0];
+        parents[i] = (int64_t)(rec[1] >> 16) - 1;
+        actions[i] = (int16_t)((int)(rec[1] & 0xffff) - 1);
+    }
+    return fseeko(s->links, 0, SEEK_END) ? -1 : 0;
+}
+
+int mcs_level_state(mcs_search *s, uint64_t i, const uint8_t **state, size_t *len) {
+    if (!s->level || i >= s->level_n) return -1;
+    *state = cand_bytes(s, s->level[i], s->gen, &s->w[0]);
+    *len = s->level[i]->len;
+    return *state ? 0 : -1;
+}
+
+uint64_t mcs_fingerprint(mcs_search *s, const uint8_t *state, size_t len) {
+    const uint8_t *canon;
+    size_t canon_len;
+    if (mc_canonical(s->w[0].check_ctx, state, len, &canon, &canon_len) == MC_ERROR) return 0;
+    return fingerprint(canon, canon_len);
+}
+
+int mcs_restore(mcs_search *s, uint64_t n, const uint64_t *fps, const int64_t *parents, const int16_t *actions,
+                uint64_t level_size, const uint8_t *states, const uint32_t *lens, uint64_t depth_of_level,
+                uint64_t generated, uint64_t depth, const uint64_t *action_counts) {
+    if (level_size > n || fpset_reserve(&s->visited, n)) return -1;
+    for (uint64_t i = 0; i < n; i++) fpset_insert(&s->visited, fps[i]);
+    s->visited.count = n;
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t rec[2] = {fps[i], (uint64_t)(parents[i] + 1) << 16 | (uint64_t)(uint16_t)(actions[i] + 1)};
+        if (fwrite(rec, sizeof rec, 1, s->links) != 1) return -1;
+    }
+    s->links_written = n;
+    worker *w = &s->w[0];
+    s->level = malloc((level_size ? level_size : 1) * sizeof *s->level);
+    if (!s->level) return -1;
+    for (uint64_t i = 0, at = 0; i < level_size; at += lens[i], i++) {
+        cand *c = cand_push(s, &w->cands[s->gen]);
+        if (!c) return -1;
+        *c = (cand){.fp = fps[n - level_size + i], .len = lens[i], .action = actions[n - level_size + i]};
+        if (arena_push(s, &w->arenas[s->gen], states + at, lens[i], &c->off)) return -1;
+    }
+    for (uint64_t i = 0; i < level_size; i++) s->level[i] = &w->cands[s->gen].v[i];  /* after the last realloc */
+    s->level_n = level_size;
+    s->level_base = n - level_size;
+    s->level_depth = depth_of_level;
+    s->distinct = n;
+    s->generated = generated;
+    s->depth = depth;
+    memcpy(s->action_counts, action_counts, sizeof *s->action_counts * (size_t)s->nact);
+    s->restored = 1;
+    return 0;
+}
+
 mcs_search *mcs_new(const mcs_options *options) {
     mcs_search *s = calloc(1, sizeof *s);
     if (!s) return NULL;
@@ -792,11 +863,14 @@ mcs_search *mcs_new(const mcs_options *options) {
 
 void mcs_run(mcs_search *s) {
     mcs_result *r = &s->result;
-    s->level = NULL;  /* the initial pseudo-level: one parent, mc_init */
-    s->level_n = 1;
-    s->level_depth = 0;
+    if (!s->restored) {
+        s->level = NULL;  /* the initial pseudo-level: one parent, mc_init */
+        s->level_n = 1;
+        s->level_depth = 0;
+    }
     int stopped = 0;
     while (s->level_n > 0) {
+        if (s->level && s->opt.level_started) s->opt.level_started(s->opt.user);
         if (s->opt.max_depth >= 0 && s->level && s->level_depth >= (uint64_t)s->opt.max_depth) {
             r->outcome = MCS_MAX_DEPTH;
             r->queue = s->level_n;

@@ -13,6 +13,11 @@
 
 typedef struct mcs_search mcs_search;
 
+/* Called at the start of every level but the first, from the thread running mcs_run, with
+ * every worker idle: the search can be read there (mcs_where, mcs_links, mcs_level_state)
+ * to write a checkpoint. */
+typedef void (*mcs_level_fn)(void *user);
+
 typedef struct {
     int workers;            /* threads, >= 1 */
     int check_deadlock;     /* a state without successor stops the search */
@@ -21,7 +26,20 @@ typedef struct {
     int64_t queue_memory;   /* bytes of states kept in memory, the rest in temporary files; -1: all */
     const int *invariants;  /* mc_invariant indices to check, in order */
     int invariant_count;
+    mcs_level_fn level_started;  /* or NULL */
+    void *user;
 } mcs_options;
+
+/* Where the search is: at the start of a level (in the callback, or after an abort). */
+typedef struct {
+    uint64_t depth_of_level;  /* the depth of its states; 0: the initial states are not found yet */
+    uint64_t level_base;      /* index of its first state in discovery order */
+    uint64_t level_size;
+    uint64_t stored;          /* states with parent links: level_base + level_size */
+    uint64_t generated;
+    uint64_t depth;
+    const uint64_t *action_counts;
+} mcs_position;
 
 /* How the search ended. */
 enum {
@@ -80,6 +98,18 @@ uint64_t mcs_visited_bytes(mcs_search *s);
 /* The counterexample: rebuilt by replay from the initial states following the recorded
  * fingerprints. 0 on success; then mcs_trace_step gives step k's action (-1 for the
  * initial state) and state bytes (valid until mcs_free). */
+void mcs_where(mcs_search *s, mcs_position *out);
+/* The parent links of the `stored` states: fingerprint, parent index (-1: none), action. */
+int mcs_links(mcs_search *s, uint64_t *fps, int64_t *parents, int16_t *actions);
+int mcs_level_state(mcs_search *s, uint64_t i, const uint8_t **state, size_t *len);
+/* The fingerprint the search gives a state (of its canonical form). */
+uint64_t mcs_fingerprint(mcs_search *s, const uint8_t *state, size_t len);
+/* Before mcs_run: continue from a level start (a checkpoint): `n` stored states' links, then
+ * the states of the level (the last `level_size` of them), concatenated, with their lengths. */
+int mcs_restore(mcs_search *s, uint64_t n, const uint64_t *fps, const int64_t *parents, const int16_t *actions,
+                uint64_t level_size, const uint8_t *states, const uint32_t *lens, uint64_t depth_of_level,
+                uint64_t generated, uint64_t depth, const uint64_t *action_counts);
+
 int mcs_build_trace(mcs_search *s);
 int mcs_trace_length(mcs_search *s);
 int mcs_trace_step(mcs_search *s, int k, const uint8_t **state, size_t *len);
