@@ -128,7 +128,7 @@ def choose_backend(compiled: compile_stage.CompiledSpec, requested: str, propert
     problem = _native_unsupported(compiled, properties, engine, z3)
     if problem is None:
         from .compile import native as native_compile
-        problem = native_compile.native_problem() or native_compile.native_subset_problem(compiled.checked)
+        problem = native_compile.native_problem() or native_compile.native_subset_problem(compiled)
     built = None
     if problem is None:
         built, problem = _build_native(compiled)

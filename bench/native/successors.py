@@ -3,7 +3,9 @@
 For each model: the first N states the Python backend reaches breadth-first are expanded
 (every action, every successor) once by the Python backend's generated code and once by the
 C code (a loop in C over the encoded states, bench/native/count_successors.c), and the
-successors per second of each are printed. The full search's speed is bench/search's job.
+successors per second of each are printed, in CPU time of this process (the machine is
+shared: wall time would measure the other processes too). The full search's speed is
+bench/search's job.
 
     PYTHONPATH=. python bench/native/successors.py [--states N]
 """
@@ -48,9 +50,9 @@ def best_of(runs: int, measure) -> tuple[int, float]:
 
 def python_rate(compiled, states) -> tuple[int, float]:
     actions = compiled.model.actions()
-    started = time.perf_counter()
+    started = time.process_time()
     total = sum(1 for s in states for action in actions for _ in action(s))
-    return total, time.perf_counter() - started
+    return total, time.process_time() - started
 
 
 def native_rate(native, states) -> tuple[int, float]:
@@ -61,9 +63,9 @@ def native_rate(native, states) -> tuple[int, float]:
     ffi = native.ffi
     data = ffi.from_buffer(b"".join(blobs))
     offs = ffi.new("size_t[]", offsets)
-    started = time.perf_counter()
+    started = time.process_time()
     total = native.lib.bench_successors(data, offs, len(blobs))
-    return total, time.perf_counter() - started
+    return total, time.process_time() - started
 
 
 def main() -> None:

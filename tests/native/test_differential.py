@@ -4,8 +4,7 @@ trip, over the states the Python backend reaches (harness.compare)."""
 from __future__ import annotations
 
 import pytest
-from conftest import needs_native
-from harness import compare
+from native_harness import compare, needs_native
 
 from modelcheck import pipeline
 from modelcheck.compile.native import build_native, native_subset_problem

@@ -4,8 +4,7 @@ errors (MC_ERROR where the Python backend raises), constructs outside the native
 from __future__ import annotations
 
 import pytest
-from conftest import needs_native
-from harness import Native, NativeError, compare, python_successors
+from native_harness import Native, NativeError, compare, needs_native, python_successors
 
 from modelcheck import pipeline
 from modelcheck.compile.native import NativeUnsupported, build_native, native_subset_problem
@@ -70,22 +69,43 @@ def test_an_error_on_a_path_not_taken_is_no_error(native_cache):
     compare(compiled, native)
 
 
-REFUSED = {
-    "recursive operator": ("def F(n) = if n <= 0 then 0 else F(n - 1)\nvar x : 0..3\ninit { x := 0 }\n"
-                           "action A { x := F(2) }", "recursive operator F"),
-    "function set built": ("var x : set[0..1 -> 0..1]\ninit { x := [0..1 -> 0..1] }\naction A { x := x }",
-                           "FnSet"),
-}
+@needs_native
+def test_recursive_operators_and_their_depth_bound(native_cache):
+    text = ("def Sum(n) = if n <= 0 then 0 else n + Sum(n - 1)\n"
+            "def Loop(n) = Loop(n + 1)\n"
+            "var x : 0..20\ninit { x := 0 }\n"
+            "action A { require x < 6  x := Sum(x) + 1 }\n"
+            "action B { require x == 11  x := Loop(0) }")
+    compiled, native = build(text, native_cache)
+    compare(compiled, native)
+    with pytest.raises(NativeError, match="operator 'Loop' recursed 100 calls deep"):
+        Native(native).successors(native.codec.encode((11,)))
 
 
-@pytest.mark.parametrize("name", list(REFUSED))
-def test_constructs_outside_the_subset_are_refused_with_the_reason(name):
-    text, reason = REFUSED[name]
-    compiled = pipeline.load_text("spec T\n" + text + "\n")
-    problem = native_subset_problem(compiled.checked)
-    assert problem is not None and reason in problem and problem.startswith("the native backend does not compile")
+@needs_native
+def test_function_sets(native_cache):
+    text = ("var x : set[0..1 -> 0..2]\nvar n : 0..30\ninit { x := {}  n := 0 }\n"
+            "action Build { x := [0..1 -> 0..2]  n := size([0..2 -> 0..1]) + size([{} -> 0..1]) }\n"
+            "action Drop { pick f in x where f[0] == 1  x := x - {f} }\n"
+            "action TooMany { require n == 9  n := size([0..30 -> 0..1]) }")
+    compiled, native = build(text, native_cache)
+    compare(compiled, native)
+
+
+def test_an_integer_literal_past_64_bits_is_refused_with_the_reason():
+    compiled = pipeline.load_text("spec T\nvar x : int\ninit { x := 0 }\naction A { x := 100000000000000000000 }\n")
+    for spec in (compiled.checked, compiled):
+        assert native_subset_problem(spec) == ("the native backend does not compile the integer 100000000000000000000 "
+                                               "at <spec>:4:17 (64 bits at most)")
     with pytest.raises(NativeUnsupported):
         build_native(compiled)
+
+
+def test_a_constant_past_64_bits_is_refused_given_the_compiled_spec():
+    compiled = pipeline.load_text("spec T\nconst N = 3\nvar x : int\ninit { x := N }\naction A { x := x }\n",
+                                  {"N": "2 * 9000000000000000000"})
+    assert native_subset_problem(compiled) == ("the native backend does not compile constant N: the integer "
+                                               "18000000000000000000 does not fit in the native engine's 64 bits")
 
 
 SYMMETRIC = """spec Pairs

@@ -60,10 +60,14 @@ class NativeSpec:
     cached: bool
 
 
-def native_subset_problem(checked: CheckedSpec) -> str | None:
-    """None if the whole spec compiles to C, else one sentence saying why not."""
+def native_subset_problem(spec: CheckedSpec | CompiledSpec) -> str | None:
+    """None if the whole spec compiles to C, else one sentence saying why not. Given the
+    CompiledSpec, the constants' values are checked too (an integer past 64 bits)."""
     try:
-        check_subset(checked)
+        if isinstance(spec, CompiledSpec):
+            generate_c(spec.checked, tables(spec))
+        else:
+            check_subset(spec)
     except NativeUnsupported as e:
         return f"the native backend does not compile {e}"
     return None

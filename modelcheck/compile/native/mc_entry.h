@@ -44,6 +44,7 @@ static void begin(mc_ctx *X) {
     X->ar = &X->tmp;
     X->gen++;
     X->err[0] = 0;
+    memset(X->depth, 0, sizeof X->depth);  /* an error may have left a recursion mid-way */
 }
 
 static void read_state(mc_ctx *X, const uint8_t *state, size_t len) {

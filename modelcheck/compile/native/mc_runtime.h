@@ -1,6 +1,6 @@
 /* mc_runtime.h: the values of a spec compiled to C, and the operations its generated code
  * calls. Included once, by the generated file, after it has defined the sizes of its tables:
- *   MC_NVARS, MC_NCONSTS, MC_NCACHE, MC_NSYMS, MC_NLAYOUTS and LAYOUT_SIZES (fields per layout)
+ *   MC_NVARS, MC_NCONSTS, MC_NCACHE, MC_NDEPTH, MC_NSYMS, MC_NLAYOUTS and LAYOUT_SIZES (fields per layout)
  *
  * A value is a tagged struct allocated from the context's scratch arena, which is reset at
  * every entry point (one state expanded, one invariant checked): nothing is freed one by one.
@@ -35,8 +35,10 @@ struct V {
     uint8_t tag;
     uint32_t n;       /* elements (tuple, set), fields (record), pairs (map) */
     uint32_t layout;  /* record */
+    uint32_t srclen;
     int64_t i;        /* int, bool (0/1), symbol id */
     V **a;            /* elements; a map's n keys then its n values */
+    const uint8_t *src;  /* a collection read from a state: its bytes there (encoding copies them) */
 };
 
 /* ---------------------------------------------------------------- arenas */
@@ -44,8 +46,7 @@ struct V {
 typedef struct Block { struct Block *next; size_t cap, used; char data[]; } Block;
 typedef struct { Block *first, *cur; } Arena;
 
-static void *ar_alloc(Arena *ar, size_t n) {
-    n = (n + 15) & ~(size_t)15;
+static void *ar_grow(Arena *ar, size_t n) {
     Block *b = ar->cur;
     while (b == NULL || b->used + n > b->cap) {
         Block *next = b ? b->next : ar->first;
@@ -63,6 +64,17 @@ static void *ar_alloc(Arena *ar, size_t n) {
     void *p = b->data + b->used;
     b->used += n;
     return p;
+}
+
+static inline void *ar_alloc(Arena *ar, size_t n) {
+    n = (n + 15) & ~(size_t)15;
+    Block *b = ar->cur;
+    if (__builtin_expect(b != NULL && b->used + n <= b->cap, 1)) {
+        void *p = b->data + b->used;
+        b->used += n;
+        return p;
+    }
+    return ar_grow(ar, n);
 }
 
 static void ar_reset(Arena *ar) {
@@ -91,6 +103,7 @@ struct mc_ctx {
     V *cache[MC_NCACHE + 1]; /* parameterless operators, computed once per state */
     uint64_t cache_gen[MC_NCACHE + 1];
     uint64_t gen;
+    int depth[MC_NDEPTH];    /* nested calls of each recursive operator */
     volatile int checking;   /* the variable mc_type_check is testing */
     Buf out, best;
     mc_emit_fn emit;
@@ -160,6 +173,7 @@ static inline V *mk_node(mc_ctx *X, uint8_t tag, uint32_t n, uint32_t slots) {
     v->layout = 0;
     v->i = 0;
     v->a = slots ? NEW(X, V *, slots) : NULL;
+    v->src = NULL;
     return v;
 }
 
@@ -461,6 +475,27 @@ static inline V *mk_map(mc_ctx *X, V *keys) {
     return r;
 }
 
+/* [S -> T]: every map with the keys of S and values in T (values.fn_set) */
+static V *fn_set(mc_ctx *X, V *keys, V *values) {
+    double count = 1;
+    for (uint32_t k = 0; k < keys->n; k++) count *= values->n;
+    if (count > SET_BOUND)
+        mc_fail(X, "[S -> T] with %u keys and %u values has more than 1,000,000 maps", keys->n, values->n);
+    Vec out = {0};
+    uint32_t n = keys->n, *digit = NEW(X, uint32_t, n + 1);
+    memset(digit, 0, sizeof(uint32_t) * (n + 1));
+    if (values->n == 0 && n > 0) return vec_set(X, &out);
+    for (;;) {
+        V *m = mk_map(X, keys);
+        for (uint32_t k = 0; k < n; k++) m->a[n + k] = values->a[digit[k]];
+        vec_push(X, &out, m);
+        uint32_t k = n;
+        while (k > 0 && ++digit[k - 1] == values->n) digit[--k] = 0;
+        if (k == 0) break;
+    }
+    return vec_set(X, &out);
+}
+
 static V *bag_add(mc_ctx *X, V *b, V *x) {
     long i = bsearch_v(b->a, b->n, x);
     if (i >= 0) return map_with(X, b, i, mk_int(X, add_i(X, b->a[b->n + i]->i, 1)));
@@ -570,6 +605,13 @@ static V *rec_set(mc_ctx *X, V *r, int pos, V *v) {
     return c;
 }
 
+#define MAX_RECURSION 100
+
+static void recursion_too_deep(mc_ctx *X, const char *name) {
+    mc_fail(X, "operator '%s' recursed %d calls deep: its recursion does not end, or needs more than %d "
+            "nested calls", name, MAX_RECURSION, MAX_RECURSION);
+}
+
 static V *choose_none(mc_ctx *X) { mc_fail(X, "'choose' found no element satisfying its condition"); }
 
 /* ---------------------------------------------------------------- bytes */
@@ -585,11 +627,18 @@ static inline void buf_reserve(Buf *b, size_t more) {
 
 static inline void put_varint(Buf *b, uint64_t x) {
     buf_reserve(b, 10);
+    if (x < 0x80) { b->p[b->len++] = (uint8_t)x; return; }
     while (x >= 0x80) { b->p[b->len++] = (uint8_t)(x | 0x80); x >>= 7; }
     b->p[b->len++] = (uint8_t)x;
 }
 
 static void encode_value(Buf *b, const V *v) {
+    if (v->src) {
+        buf_reserve(b, v->srclen);
+        memcpy(b->p + b->len, v->src, v->srclen);
+        b->len += v->srclen;
+        return;
+    }
     buf_reserve(b, 1);
     b->p[b->len++] = v->tag;
     switch (v->tag) {
@@ -612,7 +661,7 @@ static void encode_value(Buf *b, const V *v) {
 
 typedef struct { const uint8_t *p, *end; } Reader;
 
-static uint64_t get_varint(mc_ctx *X, Reader *r) {
+static uint64_t get_varint_slow(mc_ctx *X, Reader *r) {
     uint64_t x = 0;
     for (int shift = 0; shift < 64; shift += 7) {
         if (r->p >= r->end) mc_fail(X, "malformed state: it ends inside a number");
@@ -623,9 +672,23 @@ static uint64_t get_varint(mc_ctx *X, Reader *r) {
     mc_fail(X, "malformed state: a number of more than 64 bits");
 }
 
+static inline uint64_t get_varint(mc_ctx *X, Reader *r) {
+    if (__builtin_expect(r->p < r->end && *r->p < 0x80, 1)) return *r->p++;
+    return get_varint_slow(X, r);
+}
+
+static V *decode_collection(mc_ctx *X, Reader *r, uint8_t tag);
+
 static V *decode_value(mc_ctx *X, Reader *r) {
     if (r->p >= r->end) mc_fail(X, "malformed state: it ends inside a value");
+    const uint8_t *start = r->p;
     uint8_t tag = *r->p++;
+    if (tag >= T_TUP && tag <= T_MAP) {
+        V *v = decode_collection(X, r, tag);
+        v->src = start;
+        v->srclen = (uint32_t)(r->p - start);
+        return v;
+    }
     switch (tag) {
     case T_INT: {
         uint64_t z = get_varint(X, r);
@@ -634,6 +697,13 @@ static V *decode_value(mc_ctx *X, Reader *r) {
     case T_FALSE: return mk_bool(0);
     case T_TRUE: return mk_bool(1);
     case T_SYM: return mk_sym(X, (int64_t)get_varint(X, r));
+    default:
+        mc_fail(X, "malformed state: unknown value tag %u", tag);
+    }
+}
+
+static V *decode_collection(mc_ctx *X, Reader *r, uint8_t tag) {
+    switch (tag) {
     case T_TUP: case T_SET: {
         uint64_t n = get_varint(X, r);
         if (n > (uint64_t)(r->end - r->p)) mc_fail(X, "malformed state: a collection longer than the state");
@@ -656,9 +726,8 @@ static V *decode_value(mc_ctx *X, Reader *r) {
         for (uint32_t k = 0; k < n; k++) { v->a[k] = decode_value(X, r); v->a[n + k] = decode_value(X, r); }
         return v;
     }
-    default:
-        mc_fail(X, "malformed state: unknown value tag %u", tag);
     }
+    mc_fail(X, "malformed state: unknown value tag %u", tag);
 }
 
 /* Past one value without building it (the offsets of a state's variables). */
@@ -702,14 +771,17 @@ static inline V *ST(mc_ctx *X, int k) {
 static void mc_out(mc_ctx *X, int action, V **nv) {
     Buf *b = &X->out;
     b->len = 0;
-    for (int k = 0; k < MC_NVARS; k++) {
+    for (int k = 0; k < MC_NVARS;) {
         if (action >= 0 && (nv[k] == NULL || nv[k] == X->st[k])) {
-            size_t n = X->slice[k + 1] - X->slice[k];
+            int end = k + 1;  /* a run of unchanged variables: one copy */
+            while (end < MC_NVARS && (nv[end] == NULL || nv[end] == X->st[end])) end++;
+            size_t n = X->slice[end] - X->slice[k];
             buf_reserve(b, n);
             memcpy(b->p + b->len, X->raw + X->slice[k], n);
             b->len += n;
+            k = end;
         } else {
-            encode_value(b, nv[k]);
+            encode_value(b, nv[k++]);
         }
     }
     if (X->emit(X->user, action, b->p, b->len)) longjmp(X->jb, JUMP_STOPPED);

@@ -5,8 +5,14 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+import pytest
+
 from modelcheck.compile.build import CompiledSpec
-from modelcheck.compile.native import NativeSpec
+from modelcheck.compile.native import NativeSpec, native_problem
+from modelcheck.values import EvalError
+
+PROBLEM = native_problem()
+needs_native = pytest.mark.skipif(PROBLEM is not None, reason=f"no native builds here: {PROBLEM}")
 
 MC_OK, MC_ERROR, MC_STOPPED = 0, -1, -2
 
@@ -71,14 +77,31 @@ def python_successors(compiled: CompiledSpec, state) -> list[tuple[int, tuple]]:
     return [(k, succ) for k, action in enumerate(compiled.model.actions()) for _, _, succ in action(state)]
 
 
+EVAL_ERRORS = (EvalError, ArithmeticError, ValueError, TypeError, IndexError, RecursionError)
+
+
+def _both_fail(python, native) -> tuple[bool, object, object]:
+    """(failed, Python's answer, C's answer): a runtime error must be one in both."""
+    try:
+        py = python()
+    except EVAL_ERRORS as e:
+        with pytest.raises(NativeError):
+            native()
+        return True, e, None
+    return False, py, native()
+
+
 def compare(compiled: CompiledSpec, native: NativeSpec, max_states: int = 3000) -> Report:
     """BFS over the Python backend's model; at every state reached (up to max_states), the
-    native library must agree on everything. Raises AssertionError naming what differs."""
+    native library must agree on everything, runtime errors included (the search stops at
+    one, so does this comparison). Raises AssertionError naming what differs."""
     model, codec, c = compiled.model, native.codec, Native(native)
-    py_inits = [s for _, _, s in model.init_states()]
-    c_inits = [codec.decode(b) for b in c.init()]
-    assert Counter(c_inits) == Counter(py_inits), "initial states differ"
+    failed, py_inits, c_inits = _both_fail(lambda: [s for _, _, s in model.init_states()], c.init)
     report = Report()
+    if failed:
+        return report
+    c_inits = [codec.decode(b) for b in c_inits]
+    assert Counter(c_inits) == Counter(py_inits), "initial states differ"
     seen = set(py_inits)
     queue = list(dict.fromkeys(py_inits))
     constraint = model.constraint()
@@ -88,11 +111,13 @@ def compare(compiled: CompiledSpec, native: NativeSpec, max_states: int = 3000) 
         report.states += 1
         data = codec.encode(s)
         assert codec.decode(data) == s, f"decode(encode(s)) != s for {s}"
-        _agree_on_checks(compiled, c, s, data, constraint, type_check)
+        if _agree_on_checks(compiled, c, s, data, constraint, type_check):
+            break
         if constraint is not None and not constraint(s):
             continue
-        py = python_successors(compiled, s)
-        native_found = c.successors(data)
+        failed, py, native_found = _both_fail(lambda: python_successors(compiled, s), lambda: c.successors(data))
+        if failed:
+            break
         for k in range(len(model.action_names)):
             want = Counter(codec.encode(t) for a, t in py if a == k)
             got = Counter(b for a, b in native_found if a == k)
@@ -105,13 +130,21 @@ def compare(compiled: CompiledSpec, native: NativeSpec, max_states: int = 3000) 
     return report
 
 
-def _agree_on_checks(compiled, c: Native, s, data: bytes, constraint, type_check) -> None:
+def _agree_on_checks(compiled, c: Native, s, data: bytes, constraint, type_check) -> bool:
+    """Whether a check failed with a runtime error (in both backends: else AssertionError)."""
     model = compiled.model
-    for k, name in enumerate(model.invariant_names):
-        assert c.invariant(k, data) == bool(model.invariant(name)(s)), f"invariant {name} differs in {s}"
-    if constraint is not None:
-        assert c.constraint(data) == bool(constraint(s)), f"the constraint differs in {s}"
     if type_check is not None:
         assert (c.type_check(data) == -1) == (type_check(s) is None), f"the type check differs in {s}"
     else:
         assert c.type_check(data) == -1, f"the native type check fails in {s}"
+    for k, name in enumerate(model.invariant_names):
+        failed, py, native = _both_fail(lambda: model.invariant(name)(s), lambda: c.invariant(k, data))
+        if failed:
+            return True
+        assert native == bool(py), f"invariant {name} differs in {s}"
+    if constraint is not None:
+        failed, py, native = _both_fail(lambda: constraint(s), lambda: c.constraint(data))
+        if failed:
+            return True
+        assert native == bool(py), f"the constraint differs in {s}"
+    return False
