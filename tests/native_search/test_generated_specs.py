@@ -32,7 +32,7 @@ def test_native_as_python_on_generated_specs(spec):
         compiled = pipeline.load_text(spec.text, spec.consts)
     except (SpecError, SpecErrors):
         return  # the generator's rare spec the checker refuses: not this test's subject
-    if native_subset_problem(compiled.checked) is not None:
+    if native_subset_problem(compiled) is not None:
         return
     limits = Limits(max_states=LIMITS_CAP, check_deadlock=spec.check_deadlock)
     backend = pipeline.choose_backend(compiled, "native")
