@@ -8,7 +8,9 @@ side by side, one table.
     python bench/native/search.py --max-states 100000          # every backend stops there (a busy machine)
 
 Columns: model; backend and threads; distinct states; depth; wall seconds of the search (the
-C compilation is not in it: it is cached, and printed once per model); distinct states/s;
+C compilation is not in it: it is cached, and printed once per model); CPU seconds of the
+search, all threads together (on a busy machine the fairer figure: wall time then says more
+about the other processes than about this one); distinct states/s (wall);
 speed-up over the Python backend's states/s; bytes of the visited set per distinct state
 (native only: its fingerprint table). Every measurement runs in a fresh process. Counts of
 the native rows must equal the Python row's when it ran the whole search (checked).
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import subprocess
 import sys
 import time
@@ -59,6 +62,7 @@ def measure(backend: str, spec: str, model: str | None, consts: dict, workers: i
     compiled = load(spec, model, consts)
     limits = Limits(max_states=max_states, check_deadlock=True)
     out: dict = {}
+    cpu_before = _cpu()
     if backend == "python":
         started = time.perf_counter()
         result = pipeline.check(compiled, None, limits)
@@ -70,9 +74,14 @@ def measure(backend: str, spec: str, model: str | None, consts: dict, workers: i
         result, visited = native_bfs_measured(chosen.native, None, limits, workers=workers)
         seconds = time.perf_counter() - started
         out["bytes_per_state"] = visited / max(1, result.stats.distinct)
-    return {**out, "distinct": result.stats.distinct, "generated": result.stats.generated,
+    return {**out, "cpu": _cpu() - cpu_before, "distinct": result.stats.distinct, "generated": result.stats.generated,
             "depth": result.stats.depth, "seconds": seconds, "outcome": result.outcome.value,
             "stopped": result.stopped_because}
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _child(*args) -> dict:
@@ -95,7 +104,7 @@ def main() -> None:
     if args.child:
         print(json.dumps(measure(*json.loads(args.child))))
         return
-    print(f"{'model':<50}{'backend':>12}{'distinct':>11}{'depth':>6}{'seconds':>9}{'states/s':>10}"
+    print(f"{'model':<50}{'backend':>12}{'distinct':>11}{'depth':>6}{'seconds':>9}{'cpu s':>8}{'states/s':>10}"
           f"{'speed-up':>9}{'B/state':>8}")
     for row in [r for r in ROWS if args.rows in r.label]:
         python = None
@@ -117,7 +126,7 @@ def _print(label: str, backend: str, m: dict, python: dict | None) -> None:
     speedup = f"{rate / (python['distinct'] / python['seconds']):>8.1f}x" if python else f"{'-':>9}"
     per_state = f"{m['bytes_per_state']:>8.1f}" if "bytes_per_state" in m else f"{'-':>8}"
     note = "" if m["stopped"] == "finished" else f"  (stopped: {m['stopped']})"
-    print(f"{label:<50}{backend:>12}{m['distinct']:>11,}{m['depth']:>6}{m['seconds']:>9.2f}{rate:>10,.0f}"
+    print(f"{label:<50}{backend:>12}{m['distinct']:>11,}{m['depth']:>6}{m['seconds']:>9.2f}{m['cpu']:>8.2f}{rate:>10,.0f}"
           f"{speedup}{per_state}{note}", flush=True)
 
 
