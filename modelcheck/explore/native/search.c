@@ -21,7 +21,11 @@
  * Memory per distinct state: the visited table (8-byte fingerprints, load 1/2..3/4) and a
  * 16-byte parent link written to a temporary file (fingerprint, parent index, action): a
  * trace is rebuilt by replaying from an initial state the successors with the recorded
- * fingerprints. States themselves live only in the current and the next level.
+ * fingerprints. States themselves live only in the current and the next level, each in
+ * per-thread arenas that go on in temporary files past options.queue_memory (--memory).
+ * Between levels the search is exactly "a level start": the callback options.level_started
+ * reads it there for a checkpoint (mcs_where, mcs_links, mcs_level_state), and mcs_restore
+ * puts one back.
  */
 #include "mc_model.h"
 #include "search.h"
