@@ -118,10 +118,12 @@ class Backend:
 
 
 def choose_backend(compiled: compile_stage.CompiledSpec, requested: str, properties: Sequence[str] | None = (),
-                   engine: str = "local", z3: bool = False, asked_by: str | None = None) -> Backend:
+                   engine: str = "local", z3: bool = False, asked_by: str | None = None,
+                   optimize: bool = True) -> Backend:
     """`requested`: "native", "python" or "auto" (native when it can run this check, else
     python), as `asked_by` says (default: --backend REQUESTED). Asking for native when it
-    cannot run the check is an error that says why."""
+    cannot run the check is an error that says why. `optimize`: compile the C with -O2 (else
+    -O0, quicker to compile, slower to run: for tests)."""
     asked_by = asked_by or f"--backend {requested}"
     if requested == "python":
         return Backend("python", asked_by)
@@ -131,7 +133,7 @@ def choose_backend(compiled: compile_stage.CompiledSpec, requested: str, propert
         problem = native_compile.native_problem() or native_compile.native_subset_problem(compiled)
     built = None
     if problem is None:
-        built, problem = _build_native(compiled)
+        built, problem = _build_native(compiled, optimize)
     if problem is not None:
         if requested == "native":
             raise SpecError(f"--backend native cannot run this check: {problem}",
@@ -156,11 +158,11 @@ def _native_unsupported(compiled: compile_stage.CompiledSpec, properties: Sequen
     return None
 
 
-def _build_native(compiled: compile_stage.CompiledSpec):
+def _build_native(compiled: compile_stage.CompiledSpec, optimize: bool):
     """((the native spec, the search over it), None), or (None, why it cannot be built)."""
     from .compile import native as native_compile
     try:
-        spec = native_compile.build_native(compiled, SEARCH_SOURCES, search_cdef())
+        spec = native_compile.build_native(compiled, SEARCH_SOURCES, search_cdef(), optimize=optimize)
     except native_compile.NativeUnsupported as e:
         return None, f"the native backend does not compile {e}"
     except native_compile.NativeBuildError as e:

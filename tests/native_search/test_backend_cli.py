@@ -61,6 +61,7 @@ def test_native_without_a_compiler_is_an_error(monkeypatch):
     assert "--backend native cannot run this check: no C compiler found" in run.stderr
 
 
+@pytest.mark.slow  # compiles a model of its own at -O2, as the command does
 @needs_native
 def test_timeout_stops_the_native_search():
     run = modelcheck("check", str(SPECS / "paxos.spec"), "--const", "Ballots=0..3", "--backend", "native",

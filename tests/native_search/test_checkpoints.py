@@ -23,7 +23,7 @@ def counts(result):
 @pytest.fixture(scope="module")
 def paxos():
     compiled = pipeline.load(SPECS / "paxos.spec", {"Ballots": "0..1"})
-    return compiled, pipeline.choose_backend(compiled, "native")
+    return compiled, pipeline.choose_backend(compiled, "native", optimize=False)
 
 
 @pytest.mark.parametrize("workers", [1, 2])
@@ -39,7 +39,7 @@ def test_a_stopped_search_resumes_to_the_same_counts(paxos, tmp_path, workers):
 
 def test_a_violation_found_after_resuming_has_its_whole_trace(tmp_path):
     compiled = pipeline.load(SPECS / "paxos_buggy.spec")
-    native = pipeline.choose_backend(compiled, "native").native
+    native = pipeline.choose_backend(compiled, "native", optimize=False).native
     whole = native_bfs(native)
     native_bfs(native, limits=Limits(max_depth=5), checkpoint=Checkpointer(tmp_path, 0))
     assert counts(native_bfs(native, resume=str(tmp_path))) == counts(whole)

@@ -35,7 +35,7 @@ def test_native_as_python_on_generated_specs(spec):
     if native_subset_problem(compiled) is not None:
         return
     limits = Limits(max_states=LIMITS_CAP, check_deadlock=spec.check_deadlock)
-    backend = pipeline.choose_backend(compiled, "native")
+    backend = pipeline.choose_backend(compiled, "native", optimize=False)
     python = pipeline.check(compiled, None, limits)
     native = [pipeline.check(compiled, None, limits, workers=w, backend=backend) for w in (1, 2)]
     assert summary(native[0]) == summary(native[1])

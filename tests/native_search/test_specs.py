@@ -26,7 +26,7 @@ def compare(spec: str, consts: dict[str, str] | None = None, invariants=None, li
 
 
 def compare_compiled(compiled, invariants=None, limits: Limits = Limits()):
-    backend = pipeline.choose_backend(compiled, "native")
+    backend = pipeline.choose_backend(compiled, "native", optimize=False)
     python = pipeline.check(compiled, invariants, limits)
     native = [pipeline.check(compiled, invariants, limits, workers=w, backend=backend) for w in (1, 2)]
     assert summary(native[0]) == summary(native[1])
