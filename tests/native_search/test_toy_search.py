@@ -130,3 +130,10 @@ def test_levels_spilled_to_disk_give_the_same_result(params):
     in_memory = summary(native_bfs(native, limits=limits))
     for workers in (1, 2):  # a few hundred bytes in memory: nearly every state goes to disk
         assert summary(native_bfs(native, limits=limits, workers=workers, queue_memory=600)) == in_memory
+
+
+def test_the_visited_set_takes_at_most_16_bytes_per_state():
+    from modelcheck.explore.native.driver import native_bfs_measured
+    result, visited = native_bfs_measured(toy(K=40), limits=Limits(check_deadlock=False), workers=2)
+    assert result.stats.distinct == 41 ** 3
+    assert 8 < visited / result.stats.distinct <= 16
