@@ -29,7 +29,7 @@ from ..trace import trace_of
 from .checkpoints import NativeCheckpoints, identity
 
 HERE = Path(__file__).parent
-SEARCH_SOURCES = (HERE / "search.c",)
+SEARCH_SOURCES = (HERE / "search.c", HERE / "store.c", HERE / "replay.c")
 POLL_SECONDS = 0.05
 
 # Status codes of search.h

@@ -27,278 +27,8 @@
  * reads it there for a checkpoint (mcs_where, mcs_links, mcs_level_state), and mcs_restore
  * puts one back.
  */
-#include "mc_model.h"
-#include "search.h"
 
-#include <pthread.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-
-#define CHUNK 32                       /* parents per unit of work */
-#define ORDINAL_BITS 24                /* successors per state: fewer than 2^24 */
-#define ORDINAL_MASK ((1ULL << ORDINAL_BITS) - 1)
-#define NO_KEY UINT64_MAX
-#define PASSED_SLOTS 4096              /* per thread: states outside the constraint found fine */
-#define MESSAGE_SIZE 512
-
-/* ------------------------------------------------------------------ fingerprints */
-
-static inline uint64_t mix64(uint64_t x) {
-    x ^= x >> 32;
-    x *= 0xd6e8feb86659fd93ULL;
-    x ^= x >> 32;
-    x *= 0xd6e8feb86659fd93ULL;
-    x ^= x >> 32;
-    return x;
-}
-
-/* 64 bits of the bytes; never 0, which marks an empty slot. */
-static uint64_t fingerprint(const uint8_t *p, size_t n) {
-    uint64_t h = 0x9e3779b97f4a7c15ULL ^ ((uint64_t)n * 0xff51afd7ed558ccdULL);
-    while (n >= 8) {
-        uint64_t w;
-        memcpy(&w, p, 8);
-        h = (h ^ mix64(w + 0x632be59bd9b4e019ULL)) * 0x9e3779b97f4a7c15ULL;
-        h = (h << 29) | (h >> 35);
-        p += 8;
-        n -= 8;
-    }
-    uint64_t tail = 0;
-    memcpy(&tail, p, n);
-    h = mix64(h ^ mix64(tail + n + 1));
-    return h ? h : 1;
-}
-
-static inline uint64_t home(uint64_t fp, uint64_t cap) {
-    return (uint64_t)(((unsigned __int128)fp * cap) >> 64);
-}
-
-/* ------------------------------------------------------------------ the visited set */
-
-typedef struct {
-    uint64_t *slot;   /* 0: empty */
-    uint64_t cap;
-    uint64_t count;
-} fpset;
-
-static int fpset_contains(const fpset *t, uint64_t fp) {
-    for (uint64_t i = home(fp, t->cap);; i = i + 1 == t->cap ? 0 : i + 1) {
-        uint64_t v = t->slot[i];
-        if (v == fp) return 1;
-        if (v == 0) return 0;
-    }
-}
-
-/* Lock-free: threads insert their survivors at once. The fingerprint is new. */
-static void fpset_insert(fpset *t, uint64_t fp) {
-    for (uint64_t i = home(fp, t->cap);; i = i + 1 == t->cap ? 0 : i + 1) {
-        uint64_t expected = 0;
-        if (__atomic_compare_exchange_n(&t->slot[i], &expected, fp, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
-            return;
-    }
-}
-
-/* Room for `more`: grow past a load of 3/4 to one of 1/2 (10.7 to 16 bytes per state). */
-static int fpset_reserve(fpset *t, uint64_t more) {
-    uint64_t need = t->count + more;
-    if (t->slot && need * 4 <= t->cap * 3) return 0;
-    uint64_t cap = need * 2 < 1024 ? 1024 : need * 2;
-    uint64_t *slot = calloc(cap, sizeof *slot);
-    if (!slot) return -1;
-    fpset bigger = {slot, cap, t->count};
-    for (uint64_t i = 0; i < t->cap; i++)
-        if (t->slot[i]) fpset_insert(&bigger, t->slot[i]);
-    free(t->slot);
-    *t = bigger;
-    return 0;
-}
-
-/* ------------------------------------------------------------------ per-thread storage */
-
-typedef struct {
-    uint64_t fp;
-    uint64_t key;
-    uint64_t off;      /* of the state's bytes in its thread's arena */
-    uint32_t len;
-    int16_t action;
-    uint8_t worker;
-    uint8_t survives;
-} cand;
-
-/* States of a level: in memory up to `limit` bytes, then appended to a temporary file
- * (--memory); an offset with SPILLED set is one in the file. */
-typedef struct {
-    uint8_t *data;
-    size_t len, cap, limit;
-    FILE *file;
-    uint64_t file_len;
-} arena;
-#define SPILLED (1ULL << 63)
-typedef struct { cand *v; size_t n, cap; } candvec;
-
-typedef struct {
-    uint64_t key;      /* NO_KEY: none */
-    int outcome, which, site, action;
-    uint8_t *bytes;    /* the state concerned when it is not stored: outside the constraint */
-    size_t len;
-    char message[MESSAGE_SIZE];
-} event;
-
-typedef struct worker {
-    struct mcs_search *s;
-    int id;
-    mc_ctx *ctx;           /* for mc_init / mc_successors */
-    mc_ctx *check_ctx;     /* for what runs inside their emit callback: a model may reuse a
-                              context's scratch memory on each call, so a nested call gets its own */
-    arena arenas[2];       /* [gen]: states of the level being expanded; [!gen]: the next */
-    candvec cands[2];
-    uint64_t *seen;        /* fingerprints this thread met in the level: first copies only */
-    uint64_t seen_cap, seen_n;
-    uint64_t passed[PASSED_SLOTS];
-    uint8_t *read_buf;     /* a state read back from a spilled arena */
-    size_t read_cap;
-    /* the parent being expanded */
-    uint64_t parent;
-    uint32_t ordinal;
-    const uint8_t *parent_bytes;
-    size_t parent_len;
-    uint64_t *counts;      /* this chunk's successors per action */
-    event ev;              /* the least-key event this thread met in the level */
-    uint64_t bad_index;    /* phase C: least index of a broken survivor, its outcome below */
-    int bad_outcome, bad_which;
-    char bad_message[MESSAGE_SIZE];
-    int failed;
-} worker;
-
-struct mcs_search {
-    mcs_options opt;
-    int *invariants;
-    int nact;
-    worker *w;
-    fpset visited;
-    FILE *links;
-    uint64_t links_written;
-    char failure[MESSAGE_SIZE];
-    int failed;
-    volatile int abort;
-    int restored;          /* mcs_restore gave the level to start from */
-
-    int gen;               /* arenas[gen] hold the level being expanded */
-    cand **level;          /* its states in sequential order; NULL for the initial pseudo-level */
-    uint64_t level_n;
-    uint64_t level_base;   /* index of level[0] in discovery order */
-    uint64_t level_depth;  /* 0: the pseudo-level whose one "parent" yields the initial states */
-
-    uint64_t next_chunk, nchunks, stop_parent;
-    uint64_t *chunk_counts;   /* [chunk][action]; [chunk][nact] = initial states emitted */
-    uint64_t *lt;             /* merge table: pairs (fingerprint, ~least key) */
-    uint64_t lt_cap;
-    cand **next;
-    uint64_t next_n;
-    uint64_t before_event;    /* survivors with a key below the least event's */
-    uint64_t check_limit, next_check, first_bad;
-
-    uint64_t generated, distinct, depth;
-    uint64_t *action_counts, *stop_parent_counts;
-    uint64_t progress_generated;
-    mcs_result result;
-
-    /* the trace */
-    int trace_n;
-    int *trace_actions;
-    uint8_t **trace_bytes;
-    size_t *trace_lens;
-    uint8_t *last_bytes;
-    size_t last_len;
-};
-
-static void fail(mcs_search *s, const char *what) {
-    if (!__atomic_exchange_n(&s->failed, 1, __ATOMIC_ACQ_REL))
-        snprintf(s->failure, sizeof s->failure, "%s", what);
-    s->abort = 1;
-}
-
-static int arena_push(mcs_search *s, arena *a, const uint8_t *p, size_t n, uint64_t *off) {
-    if (a->len + n > a->limit) {
-        if (!a->file && !(a->file = tmpfile())) { fail(s, "cannot create a file for the queue of states"); return -1; }
-        if (fwrite(p, 1, n, a->file) != n) {  /* only appends: the position is file_len */
-            fail(s, "cannot write the queue of states to disk");
-            return -1;
-        }
-        *off = SPILLED | a->file_len;
-        a->file_len += n;
-        return 0;
-    }
-    if (a->len + n > a->cap) {
-        size_t cap = a->cap ? a->cap : 1 << 16;
-        while (cap < a->len + n) cap *= 2;
-        uint8_t *data = realloc(a->data, cap);
-        if (!data) { fail(s, "out of memory for the queue of states"); return -1; }
-        a->data = data;
-        a->cap = cap;
-    }
-    memcpy(a->data + a->len, p, n);
-    *off = a->len;
-    a->len += n;
-    return 0;
-}
-
-static cand *cand_push(mcs_search *s, candvec *v) {
-    if (v->n == v->cap) {
-        size_t cap = v->cap ? v->cap * 2 : 1024;
-        cand *grown = realloc(v->v, cap * sizeof *grown);
-        if (!grown) { fail(s, "out of memory for the queue of states"); return NULL; }
-        v->v = grown;
-        v->cap = cap;
-    }
-    return &v->v[v->n++];
-}
-
-/* 1 if the thread met fp first in this level (and remembers it), else 0; -1 out of memory */
-static int seen_first(worker *w, uint64_t fp) {
-    if ((w->seen_n + 1) * 4 > w->seen_cap * 3) {
-        uint64_t cap = w->seen_cap ? w->seen_cap * 2 : 4096;
-        uint64_t *slot = calloc(cap, sizeof *slot);
-        if (!slot) { fail(w->s, "out of memory for the states of a level"); return -1; }
-        for (uint64_t i = 0; i < w->seen_cap; i++) {
-            uint64_t v = w->seen[i];
-            if (!v) continue;
-            uint64_t j = home(v, cap);
-            while (slot[j]) j = j + 1 == cap ? 0 : j + 1;
-            slot[j] = v;
-        }
-        free(w->seen);
-        w->seen = slot;
-        w->seen_cap = cap;
-    }
-    for (uint64_t i = home(fp, w->seen_cap);; i = i + 1 == w->seen_cap ? 0 : i + 1) {
-        if (w->seen[i] == fp) return 0;
-        if (!w->seen[i]) {
-            w->seen[i] = fp;
-            w->seen_n++;
-            return 1;
-        }
-    }
-}
-
-/* The state's bytes: in its arena, or read from its file into the reader's buffer. */
-static const uint8_t *cand_bytes(mcs_search *s, const cand *c, int gen, worker *reader) {
-    arena *a = &s->w[c->worker].arenas[gen];
-    if (!(c->off & SPILLED)) return a->data + c->off;
-    if (reader->read_cap < c->len) {
-        uint8_t *buf = realloc(reader->read_buf, c->len);
-        if (!buf) { fail(s, "out of memory"); return NULL; }
-        reader->read_buf = buf;
-        reader->read_cap = c->len;
-    }
-    if (pread(fileno(a->file), reader->read_buf, c->len, (off_t)(c->off & ~SPILLED)) != (ssize_t)c->len) {
-        fail(s, "cannot read the queue of states from disk");
-        return NULL;
-    }
-    return reader->read_buf;
-}
+#include "search_parts.h"
 
 /* ------------------------------------------------------------------ checks of one state */
 
@@ -327,7 +57,7 @@ static void note_event(worker *w, uint64_t key, int outcome, int which, int site
     w->ev = (event){.key = key, .outcome = outcome, .which = which, .site = site, .action = action};
     if (bytes) {
         w->ev.bytes = malloc(len ? len : 1);
-        if (!w->ev.bytes) { fail(w->s, "out of memory"); return; }
+        if (!w->ev.bytes) { mcs_fail(w->s, "out of memory"); return; }
         memcpy(w->ev.bytes, bytes, len);
         w->ev.len = len;
     }
@@ -343,7 +73,7 @@ static int on_successor(void *user, int action, const uint8_t *state, size_t len
     worker *w = user;
     mcs_search *s = w->s;
     uint32_t j = w->ordinal++;
-    if (j > ORDINAL_MASK) { fail(s, "a state has more than 16 million successors"); return 1; }
+    if (j > ORDINAL_MASK) { mcs_fail(s, "a state has more than 16 million successors"); return 1; }
     uint64_t key = w->parent << ORDINAL_BITS | j;
     int initial = s->level == NULL;
     w->counts[initial ? s->nact : action]++;
@@ -353,7 +83,7 @@ static int on_successor(void *user, int action, const uint8_t *state, size_t len
         return 1;
     }
     if (within == 0) {  /* checked, never stored; a state found fine is not checked again */
-        uint64_t fp = fingerprint(state, len);
+        uint64_t fp = mcs_hash_bytes(state, len);
         uint64_t *slot = &w->passed[fp % PASSED_SLOTS];
         if (*slot == fp) return 0;
         int which;
@@ -367,18 +97,18 @@ static int on_successor(void *user, int action, const uint8_t *state, size_t len
     const uint8_t *canon;
     size_t canon_len;
     if (mc_canonical(w->check_ctx, state, len, &canon, &canon_len) == MC_ERROR) {
-        fail(s, mc_error(w->check_ctx));
+        mcs_fail(s, mc_error(w->check_ctx));
         return 1;
     }
-    uint64_t fp = fingerprint(canon, canon_len);
-    if (fpset_contains(&s->visited, fp)) return 0;
-    int first = seen_first(w, fp);
+    uint64_t fp = mcs_hash_bytes(canon, canon_len);
+    if (mcs_fpset_contains(&s->visited, fp)) return 0;
+    int first = mcs_seen_first(w, fp);
     if (first <= 0) return first < 0;
     int ng = !s->gen;
-    cand *c = cand_push(s, &w->cands[ng]);
+    cand *c = mcs_cand_push(s, &w->cands[ng]);
     if (!c) return 1;
     *c = (cand){.fp = fp, .key = key, .len = (uint32_t)len, .action = (int16_t)action, .worker = (uint8_t)w->id};
-    return arena_push(s, &w->arenas[ng], state, len, &c->off) ? 1 : 0;
+    return mcs_arena_push(s, &w->arenas[ng], state, len, &c->off) ? 1 : 0;
 }
 
 static void expand_parent(worker *w, uint64_t i) {
@@ -390,7 +120,7 @@ static void expand_parent(worker *w, uint64_t i) {
         rc = mc_init(w->ctx, on_successor, w);
     } else {
         const cand *p = s->level[i];
-        w->parent_bytes = cand_bytes(s, p, s->gen, w);
+        w->parent_bytes = mcs_cand_bytes(s, p, s->gen, w);
         w->parent_len = p->len;
         if (!w->parent_bytes) return;
         rc = mc_successors(w->ctx, w->parent_bytes, w->parent_len, on_successor, w);
@@ -492,7 +222,7 @@ static int merge(mcs_search *s) {
             free(s->lt);
             s->lt = malloc(cap * 2 * sizeof *s->lt);
             s->lt_cap = s->lt ? cap : 0;
-            if (!s->lt) { fail(s, "out of memory for merging a level"); return -1; }
+            if (!s->lt) { mcs_fail(s, "out of memory for merging a level"); return -1; }
         }
         s->lt_cap = cap;
         memset(s->lt, 0, cap * 2 * sizeof *s->lt);
@@ -501,9 +231,9 @@ static int merge(mcs_search *s) {
     }
     free(s->next);
     s->next = malloc((total ? total : 1) * sizeof *s->next);
-    if (!s->next) { fail(s, "out of memory for merging a level"); return -1; }
+    if (!s->next) { mcs_fail(s, "out of memory for merging a level"); return -1; }
     size_t *at = calloc((size_t)n, sizeof *at);
-    if (!at) { fail(s, "out of memory for merging a level"); return -1; }
+    if (!at) { mcs_fail(s, "out of memory for merging a level"); return -1; }
     uint64_t m = 0;
     for (;;) {  /* each thread's candidates are in key order: a merge of n sorted lists */
         cand *best = NULL;
@@ -536,7 +266,7 @@ static void *check_worker(void *arg) {
             const cand *c = s->next[k];
             int which;
             char message[MESSAGE_SIZE];
-            const uint8_t *bytes = cand_bytes(s, c, ng, w);
+            const uint8_t *bytes = mcs_cand_bytes(s, c, ng, w);
             if (!bytes) return NULL;
             int outcome = check_state(w, bytes, c->len, &which, message);
             if (outcome == MCS_FINISHED) continue;
@@ -562,7 +292,7 @@ static void *commit_worker(void *arg) {
     mcs_search *s = w->s;
     candvec *v = &w->cands[!s->gen];
     for (size_t k = 0; k < v->n; k++)
-        if (v->v[k].survives) fpset_insert(&s->visited, v->v[k].fp);
+        if (v->v[k].survives) mcs_fpset_insert(&s->visited, v->v[k].fp);
     return NULL;
 }
 
@@ -572,7 +302,7 @@ static int write_links(mcs_search *s, uint64_t n) {
         const cand *c = s->next[k];
         uint64_t parent = s->level ? s->level_base + (c->key >> ORDINAL_BITS) + 1 : 0;
         uint64_t rec[2] = {c->fp, parent << 16 | (uint64_t)(uint16_t)(c->action + 1)};
-        if (fwrite(rec, sizeof rec, 1, s->links) != 1) { fail(s, "cannot write the parent links"); return -1; }
+        if (fwrite(rec, sizeof rec, 1, s->links) != 1) { mcs_fail(s, "cannot write the parent links"); return -1; }
     }
     s->links_written += n;
     return 0;
@@ -604,7 +334,7 @@ static void recount(mcs_search *s, uint64_t i, uint64_t limit, uint64_t *counts,
     mc_ctx *ctx = s->w[0].ctx;
     if (s->level == NULL) mc_init(ctx, count_successor, &c);
     else {
-        const uint8_t *bytes = cand_bytes(s, s->level[i], s->gen, &s->w[0]);
+        const uint8_t *bytes = mcs_cand_bytes(s, s->level[i], s->gen, &s->w[0]);
         if (bytes) mc_successors(ctx, bytes, s->level[i]->len, count_successor, &c);
     }
     *initial += c.initial;
@@ -718,10 +448,10 @@ static int expand_level(mcs_search *s) {
     s->nchunks = (s->level_n + CHUNK - 1) / CHUNK;
     free(s->chunk_counts);
     s->chunk_counts = calloc((s->nchunks + 1) * width, sizeof *s->chunk_counts);  /* + a spare row */
-    if (!s->chunk_counts) { fail(s, "out of memory"); return 1; }
+    if (!s->chunk_counts) { mcs_fail(s, "out of memory"); return 1; }
     run_workers(s, expand_worker);
     for (int i = 0; i < s->opt.workers; i++)  /* spilled states are read back with pread */
-        if (s->w[i].arenas[!s->gen].file && fflush(s->w[i].arenas[!s->gen].file)) fail(s, "cannot write the queue of states to disk");
+        if (s->w[i].arenas[!s->gen].file && fflush(s->w[i].arenas[!s->gen].file)) mcs_fail(s, "cannot write the queue of states to disk");
     if (s->abort || merge(s)) return 1;
     uint64_t stop_key = NO_KEY;
     for (int i = 0; i < s->opt.workers; i++)
@@ -741,7 +471,7 @@ static int expand_level(mcs_search *s) {
     s->generated += initial;
     for (uint64_t c = 0; c < s->nchunks; c++)
         for (int a = 0; a < s->nact; a++) s->generated += s->chunk_counts[c * width + a];
-    if (fpset_reserve(&s->visited, s->next_n)) { fail(s, "out of memory for the visited set"); return 1; }
+    if (mcs_fpset_reserve(&s->visited, s->next_n)) { mcs_fail(s, "out of memory for the visited set"); return 1; }
     run_workers(s, commit_worker);
     s->visited.count += s->next_n;
     uint64_t base = s->links_written;
@@ -756,76 +486,6 @@ static int expand_level(mcs_search *s) {
     s->level_base = base;
     s->level_depth++;
     s->gen = !s->gen;
-    return 0;
-}
-
-/* ------------------------------------------------------------------ checkpoints */
-
-void mcs_where(mcs_search *s, mcs_position *out) {
-    out->depth_of_level = s->level ? s->level_depth : 0;
-    out->level_base = s->level ? s->level_base : 0;
-    out->level_size = s->level ? s->level_n : 0;
-    out->stored = s->links_written;
-    out->generated = s->generated;
-    out->depth = s->depth;
-    out->action_counts = s->action_counts;
-}
-
-int mcs_links(mcs_search *s, uint64_t *fps, int64_t *parents, int16_t *actions) {
-    if (fflush(s->links) || fseeko(s->links, 0, SEEK_SET)) return -1;
-    for (uint64_t i = 0; i < s->links_written; i++) {
-        uint64_t rec[2];
-        if (fread(rec, sizeof rec, 1, s->links) != 1) return -1;
-        fps[i] = rec[0];
-        parents[i] = (int64_t)(rec[1] >> 16) - 1;
-        actions[i] = (int16_t)((int)(rec[1] & 0xffff) - 1);
-    }
-    return fseeko(s->links, 0, SEEK_END) ? -1 : 0;
-}
-
-int mcs_level_state(mcs_search *s, uint64_t i, const uint8_t **state, size_t *len) {
-    if (!s->level || i >= s->level_n) return -1;
-    *state = cand_bytes(s, s->level[i], s->gen, &s->w[0]);
-    *len = s->level[i]->len;
-    return *state ? 0 : -1;
-}
-
-uint64_t mcs_fingerprint(mcs_search *s, const uint8_t *state, size_t len) {
-    const uint8_t *canon;
-    size_t canon_len;
-    if (mc_canonical(s->w[0].check_ctx, state, len, &canon, &canon_len) == MC_ERROR) return 0;
-    return fingerprint(canon, canon_len);
-}
-
-int mcs_restore(mcs_search *s, uint64_t n, const uint64_t *fps, const int64_t *parents, const int16_t *actions,
-                uint64_t level_size, const uint8_t *states, const uint32_t *lens, uint64_t depth_of_level,
-                uint64_t generated, uint64_t depth, const uint64_t *action_counts) {
-    if (level_size > n || fpset_reserve(&s->visited, n)) return -1;
-    for (uint64_t i = 0; i < n; i++) fpset_insert(&s->visited, fps[i]);
-    s->visited.count = n;
-    for (uint64_t i = 0; i < n; i++) {
-        uint64_t rec[2] = {fps[i], (uint64_t)(parents[i] + 1) << 16 | (uint64_t)(uint16_t)(actions[i] + 1)};
-        if (fwrite(rec, sizeof rec, 1, s->links) != 1) return -1;
-    }
-    s->links_written = n;
-    worker *w = &s->w[0];
-    s->level = malloc((level_size ? level_size : 1) * sizeof *s->level);
-    if (!s->level) return -1;
-    for (uint64_t i = 0, at = 0; i < level_size; at += lens[i], i++) {
-        cand *c = cand_push(s, &w->cands[s->gen]);
-        if (!c) return -1;
-        *c = (cand){.fp = fps[n - level_size + i], .len = lens[i], .action = actions[n - level_size + i]};
-        if (arena_push(s, &w->arenas[s->gen], states + at, lens[i], &c->off)) return -1;
-    }
-    for (uint64_t i = 0; i < level_size; i++) s->level[i] = &w->cands[s->gen].v[i];  /* after the last realloc */
-    s->level_n = level_size;
-    s->level_base = n - level_size;
-    s->level_depth = depth_of_level;
-    s->distinct = n;
-    s->generated = generated;
-    s->depth = depth;
-    memcpy(s->action_counts, action_counts, sizeof *s->action_counts * (size_t)s->nact);
-    s->restored = 1;
     return 0;
 }
 
@@ -858,7 +518,7 @@ mcs_search *mcs_new(const mcs_options *options) {
                                       : (size_t)options->queue_memory / 2 / (size_t)s->opt.workers;
         if (!s->w[i].ctx || !s->w[i].check_ctx) { mcs_free(s); return NULL; }
     }
-    if (fpset_reserve(&s->visited, 0)) { mcs_free(s); return NULL; }
+    if (mcs_fpset_reserve(&s->visited, 0)) { mcs_free(s); return NULL; }
     s->result.state = -1;
     s->result.last_action = -1;
     s->result.error_action = -1;
@@ -908,84 +568,6 @@ void mcs_progress(mcs_search *s, uint64_t out[4]) {
 const mcs_result *mcs_result_of(mcs_search *s) { return &s->result; }
 
 uint64_t mcs_visited_bytes(mcs_search *s) { return s->visited.cap * sizeof *s->visited.slot; }
-
-/* ------------------------------------------------------------------ the trace */
-
-typedef struct {
-    mcs_search *s;
-    mc_ctx *ctx;
-    int action;
-    uint64_t fp;
-    uint8_t *found;
-    size_t len;
-} finder;
-
-static int find_successor(void *user, int action, const uint8_t *state, size_t len) {
-    finder *f = user;
-    if (action != f->action) return 0;
-    const uint8_t *canon;
-    size_t canon_len;
-    if (mc_canonical(f->ctx, state, len, &canon, &canon_len) == MC_ERROR) return 0;
-    if (fingerprint(canon, canon_len) != f->fp) return 0;
-    f->found = malloc(len ? len : 1);
-    if (f->found) memcpy(f->found, state, len);
-    f->len = len;
-    return 1;
-}
-
-int mcs_build_trace(mcs_search *s) {
-    int64_t index = s->result.state;
-    int n = 0, cap = 16;
-    uint64_t (*path)[2] = malloc(sizeof *path * (size_t)cap);
-    if (!path) return -1;
-    while (index >= 0) {  /* back to an initial state */
-        if (n == cap) {
-            cap *= 2;
-            void *grown = realloc(path, sizeof *path * (size_t)cap);
-            if (!grown) { free(path); return -1; }
-            path = grown;
-        }
-        if (fseeko(s->links, (off_t)index * 16, SEEK_SET) || fread(path[n], 16, 1, s->links) != 1) {
-            free(path);
-            return -1;
-        }
-        index = (int64_t)(path[n][1] >> 16) - 1;
-        n++;
-    }
-    s->trace_actions = calloc((size_t)n + 1, sizeof *s->trace_actions);
-    s->trace_bytes = calloc((size_t)n + 1, sizeof *s->trace_bytes);
-    s->trace_lens = calloc((size_t)n + 1, sizeof *s->trace_lens);
-    if (!s->trace_actions || !s->trace_bytes || !s->trace_lens) { free(path); return -1; }
-    mc_ctx *ctx = s->w[0].ctx;
-    for (int k = 0; k < n; k++) {  /* forward: the first successor with the recorded fingerprint */
-        const uint64_t *link = path[n - 1 - k];
-        finder f = {.s = s, .ctx = s->w[0].check_ctx, .action = (int)(link[1] & 0xffff) - 1, .fp = link[0]};
-        if (k == 0) mc_init(ctx, find_successor, &f);
-        else mc_successors(ctx, s->trace_bytes[k - 1], s->trace_lens[k - 1], find_successor, &f);
-        if (!f.found) { free(path); return -1; }
-        s->trace_actions[k] = f.action;
-        s->trace_bytes[k] = f.found;
-        s->trace_lens[k] = f.len;
-        s->trace_n = k + 1;
-    }
-    free(path);
-    return 0;
-}
-
-int mcs_trace_length(mcs_search *s) { return s->trace_n; }
-
-int mcs_trace_step(mcs_search *s, int k, const uint8_t **state, size_t *len) {
-    *state = s->trace_bytes[k];
-    *len = s->trace_lens[k];
-    return s->trace_actions[k];
-}
-
-int mcs_last(mcs_search *s, const uint8_t **state, size_t *len) {
-    if (!s->result.has_last) return -1;
-    *state = s->last_bytes;
-    *len = s->last_len;
-    return 0;
-}
 
 void mcs_free(mcs_search *s) {
     if (!s) return;
