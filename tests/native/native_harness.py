@@ -2,8 +2,10 @@
 state, through the native library's mc_model.h functions (no search engine needed)."""
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +15,16 @@ from modelcheck.values import EvalError
 
 PROBLEM = native_problem()
 needs_native = pytest.mark.skipif(PROBLEM is not None, reason=f"no native builds here: {PROBLEM}")
+_CACHE: list[Path] = []
+
+
+@pytest.fixture
+def native_cache(tmp_path_factory) -> Path:
+    """One build cache for the whole session (the test modules import this fixture; no
+    conftest.py here, whose module name would shadow tests/conftest.py)."""
+    if not _CACHE:
+        _CACHE.append(tmp_path_factory.mktemp("native-cache"))
+    return _CACHE[0]
 
 MC_OK, MC_ERROR, MC_STOPPED = 0, -1, -2
 
@@ -134,7 +146,11 @@ def _agree_on_checks(compiled, c: Native, s, data: bytes, constraint, type_check
     """Whether a check failed with a runtime error (in both backends: else AssertionError)."""
     model = compiled.model
     if type_check is not None:
-        assert (c.type_check(data) == -1) == (type_check(s) is None), f"the type check differs in {s}"
+        outside, message = c.type_check(data), type_check(s)
+        assert (outside == -1) == (message is None), f"the type check differs in {s}"
+        if message is not None:  # the same variable: Python's message names it before "is outside"
+            name = model.var_names[outside]
+            assert re.search(rf"(^|\W){re.escape(name)}(\W|$)", message.split(" is outside")[0]), (name, message)
     else:
         assert c.type_check(data) == -1, f"the native type check fails in {s}"
     for k, name in enumerate(model.invariant_names):
@@ -148,3 +164,36 @@ def _agree_on_checks(compiled, c: Native, s, data: bytes, constraint, type_check
             return True
         assert native == bool(py), f"the constraint differs in {s}"
     return False
+
+
+@dataclass
+class Counts:
+    distinct: int
+    generated: int
+    depth: int
+    action_counts: dict[str, int]
+
+
+def native_bfs(native: NativeSpec) -> Counts:
+    """A breadth-first search driven from Python over the C code alone (its bytes, its
+    constraint), counting as explore/bfs.py does: a successor outside the constraint is
+    generated but not distinct, a step that changes nothing is no new state."""
+    c = Native(native)
+    names = [native.ffi.string(native.lib.mc_action_name(a)).decode() for a in range(native.lib.mc_action_count())]
+    counts = dict.fromkeys(names, 0)
+    inits = c.init()
+    generated = len(inits)
+    level = [s for s in dict.fromkeys(inits) if c.constraint(s)]
+    seen, depth = set(level), 0
+    while level:
+        depth += 1
+        following = []
+        for s in level:
+            for a, t in c.successors(s):
+                generated += 1
+                counts[names[a]] += 1
+                if t != s and t not in seen and c.constraint(t):
+                    seen.add(t)
+                    following.append(t)
+        level = following
+    return Counts(len(seen), generated, depth, counts)

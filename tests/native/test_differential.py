@@ -4,9 +4,10 @@ trip, over the states the Python backend reaches (harness.compare)."""
 from __future__ import annotations
 
 import pytest
-from native_harness import compare, needs_native
+from native_harness import compare, native_bfs, native_cache, needs_native  # noqa: F401 (a fixture)
 
 from modelcheck import pipeline
+from modelcheck.explore.bfs import Limits
 from modelcheck.compile.native import build_native, native_subset_problem
 
 SPECS = "specs"
@@ -46,3 +47,25 @@ SLOW_CASES = [
 def test_whole_state_spaces_agree(name, consts, native_cache):
     compiled = pipeline.load(f"{SPECS}/{name}.spec", consts)
     compare(compiled, build_native(compiled, cache_dir=native_cache), max_states=8000)
+
+
+BFS_CASES = [("two_phase", {}), ("paxos", {}), ("raft", {"MaxMsgs": "1"})]
+
+
+@needs_native
+@pytest.mark.parametrize("name,consts", BFS_CASES, ids=[c[0] for c in BFS_CASES])
+def test_a_search_over_the_c_code_counts_what_the_explorer_counts(name, consts, native_cache):
+    compiled = pipeline.load(f"{SPECS}/{name}.spec", consts)
+    ours = native_bfs(build_native(compiled, cache_dir=native_cache, optimize=False))
+    stats = pipeline.check(compiled, limits=Limits(check_deadlock=False)).stats
+    assert (ours.distinct, ours.generated, ours.depth) == (stats.distinct, stats.generated, stats.depth)
+    assert ours.action_counts == stats.action_counts
+
+
+@pytest.mark.slow
+@needs_native
+def test_paxos_0_2_searched_over_the_c_code(native_cache):
+    """185,369 states, depth 25 (TLC's numbers, in paxos.spec)."""
+    compiled = pipeline.load(f"{SPECS}/paxos.spec", {"Ballots": "0..2"})
+    ours = native_bfs(build_native(compiled, cache_dir=native_cache))
+    assert (ours.distinct, ours.depth) == (185_369, 25)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from native_harness import compare, needs_native
+from native_harness import compare, native_cache, needs_native  # noqa: F401 (a fixture)
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "fuzz"))
 import specgen  # noqa: E402
@@ -32,7 +32,7 @@ def agrees(gs, cache) -> None:
 
 @needs_native
 def test_generated_specs_agree(native_cache):
-    @settings(max_examples=12, deadline=None, database=None, derandomize=True,
+    @settings(max_examples=6, deadline=None, database=None, derandomize=True,
               suppress_health_check=list(HealthCheck))
     @given(specgen.specs())
     def run(gs):

@@ -3,8 +3,10 @@ errors (MC_ERROR where the Python backend raises), constructs outside the native
 (refused with the reason, never compiled), symmetry, constants from --const, and the cache."""
 from __future__ import annotations
 
+import threading
+
 import pytest
-from native_harness import Native, NativeError, compare, needs_native, python_successors
+from native_harness import Native, NativeError, compare, native_cache, needs_native, python_successors  # noqa: F401 (a fixture)
 
 from modelcheck import pipeline
 from modelcheck.compile.native import NativeUnsupported, build_native, native_subset_problem
@@ -157,3 +159,69 @@ def test_the_shared_object_is_cached_by_its_source(native_cache):
     _, first = build(text + "\n// first", native_cache)
     _, again = build(text + "\n// first", native_cache)
     assert again.cached and again.path == first.path and again.compile_seconds == 0.0
+
+
+@needs_native
+def test_the_type_check_names_the_same_variable(native_cache):
+    text = ("var x : 0..9\nvar f : 0..1 -> 0..2\nvar s : set[0..1]\n"
+            "init { x := 0  f := [i in 0..1 -> 0]  s := {} }\n"
+            "action A { require x < 4  x := x + 1  f[x % 2] := x  s := s + {x % 3} }")
+    compiled, native = build(text, native_cache)
+    c, codec = Native(native), native.codec
+    assert c.type_check(codec.encode((3, ((0, 1), (0, 3)), frozenset()))) == 1
+    assert c.type_check(codec.encode((3, ((0, 1), (0, 1)), frozenset({2})))) == 2
+    assert c.type_check(codec.encode((3, ((0, 1), (0, 1)), frozenset({1})))) == -1
+    compare(compiled, native)
+
+
+@needs_native
+def test_extra_sources_are_compiled_in_and_their_headers_hashed(native_cache, tmp_path):
+    """The search in C comes as extra sources calling mc_model.h; a header beside them is part
+    of the cache key."""
+    (tmp_path / "helper.h").write_text("#define BASE 40\n")
+    (tmp_path / "helper.c").write_text('#include "mc_model.h"\n#include "helper.h"\n'
+                                       "int answer(void) { return BASE + mc_action_count(); }\n")
+    compiled = pipeline.load_text("spec T\nvar x : 0..3\ninit { x := 0 }\naction A { x := 1 }\naction B { x := 2 }\n")
+
+    def built():
+        return build_native(compiled, extra_sources=[tmp_path / "helper.c"], extra_cdef="int answer(void);",
+                            cache_dir=native_cache, optimize=False)
+    first = built()
+    assert first.lib.answer() == 42
+    (tmp_path / "helper.h").write_text("#define BASE 50\n")
+    second = built()
+    assert second.path != first.path and second.lib.answer() == 52
+
+
+@needs_native
+def test_contexts_are_independent_across_threads(native_cache):
+    """Each search thread owns a context: two threads expanding states at once (cffi releases
+    the GIL during the calls) get what one thread gets."""
+    compiled = pipeline.load("specs/paxos.spec")
+    native = build_native(compiled, cache_dir=native_cache, optimize=False)
+    states = [native.codec.encode(s) for s in _reachable(compiled, 300)]
+    expected = [Native(native).successors(s) for s in states]
+    results: dict[int, list] = {}
+
+    def work(k: int) -> None:
+        c = Native(native)
+        results[k] = [c.successors(s) for s in states for _ in range(3)][::3]
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results[0] == expected and results[1] == expected
+
+
+def _reachable(compiled, limit: int) -> list:
+    start = [s for _, _, s in compiled.model.init_states()]
+    seen, queue = set(start), list(start)
+    for s in queue:
+        if len(seen) >= limit:
+            break
+        for _, t in python_successors(compiled, s):
+            if t not in seen:
+                seen.add(t)
+                queue.append(t)
+    return queue[:limit]

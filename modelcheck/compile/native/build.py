@@ -145,7 +145,10 @@ def build_native(compiled: CompiledSpec, extra_sources: Sequence[str | Path] = (
     import cffi
 
     source = c_source(compiled)
-    extras = [(Path(p).name, Path(p).read_text()) for p in extra_sources]
+    # the extra sources and the headers beside them (which they may include) are hashed too
+    folders = dict.fromkeys(Path(p).resolve().parent for p in extra_sources)
+    extras = [(str(p), Path(p).read_text()) for p in
+              [*extra_sources, *(h for d in folders for h in sorted(d.glob("*.h")))]]
     compiler = find_compiler()
     flags = ("-O2" if optimize else "-O0", *CFLAGS)
     digest = hashlib.sha256()
@@ -172,7 +175,9 @@ def _compile(compiler: list[str], folder: Path, source: str, extra_sources, so: 
     # compiled under a temporary name and renamed: another process may build the same object
     fd, tmp = tempfile.mkstemp(suffix=".so", dir=folder)
     os.close(fd)
-    cmd = [*compiler, f"-I{HERE}", "-o", tmp, str(folder / "model.c"), *map(str, extra_sources)]
+    # the extra sources may include mc_model.h, and headers of their own beside them
+    includes = dict.fromkeys(f"-I{d}" for d in [HERE, *(Path(p).resolve().parent for p in extra_sources)])
+    cmd = [*compiler, *includes, "-o", tmp, str(folder / "model.c"), *map(str, extra_sources), "-lm"]
     done = subprocess.run(cmd, capture_output=True, text=True)
     if done.returncode != 0:
         os.unlink(tmp)

@@ -1,14 +1,24 @@
-"""The native backend's state bytes (mc_runtime.h describes them) from and to the Python
-backend's runtime values (values.py): a state encoded here is the state the C code emits."""
+"""The native backend's state bytes from and to the Python backend's runtime values
+(values.py): a state encoded here is the state the C code emits (emit.py's codec functions
+write the same bytes).
+
+A value's bytes are directed by its kind, without tags:
+  int     zigzag varint          bool    one byte, 0 or 1      string, model value  varint id
+  set, sequence   varint n, then n values (a set's in canonical order)
+  tuple           its values          record   its fields in name order
+  union           varint layout, then that record's fields
+  map (and bag)   varint n, then n (key, value) pairs in key order
+A state is its variables' bytes in declaration order. Equal values have equal bytes.
+"""
 from __future__ import annotations
 
 from typing import Any
 
-from ...lang.kinds import AnyK, BoolK, FnK, IntK, Kind, ModelK, RecK, SeqK, SetK, StrK, SymK, TupleK, UnionK
+from ...lang.kinds import BoolK, FnK, IntK, Kind, ModelK, RecK, SeqK, SetK, StrK, SymK, TupleK, UnionK
 from ...values import canon
 
-T_INT, T_FALSE, T_TRUE, T_SYM, T_TUP, T_REC, T_SET, T_MAP = range(8)
 INT64 = 2 ** 63
+SYMBOLIC = (ModelK, StrK, SymK)
 
 
 class NativeCodec:
@@ -28,8 +38,8 @@ class NativeCodec:
     def decode(self, data: bytes) -> tuple:
         values = []
         pos = 0
-        for _ in self.var_kinds:
-            v, pos = decode_value(data, pos, self.layouts)
+        for k in self.var_kinds:
+            v, pos = decode_value(data, pos, k, self.layouts)
             values.append(v)
         if pos != len(data):
             raise ValueError(f"malformed native state: {len(data) - pos} bytes after the last variable")
@@ -45,49 +55,41 @@ def _varint(out: bytearray, x: int) -> None:
 
 def encode_value(out: bytearray, v: Any, k: Kind, layouts) -> None:
     if isinstance(k, BoolK):
-        out.append(T_TRUE if v else T_FALSE)
-    elif isinstance(k, IntK) or (isinstance(k, AnyK) and isinstance(v, int)):
+        out.append(1 if v else 0)
+    elif isinstance(k, IntK):
         if not -INT64 <= v < INT64:
             raise ValueError(f"the integer {v} does not fit in the native engine's 64 bits")
-        out.append(T_INT)
         _varint(out, 2 * v if v >= 0 else -2 * v - 1)  # zigzag
-    elif isinstance(k, (ModelK, StrK, SymK)):
-        out.append(T_SYM)
+    elif isinstance(k, SYMBOLIC):
         _varint(out, v)
     elif isinstance(k, SetK):
-        out.append(T_SET)
         _varint(out, len(v))
         for x in sorted(v, key=canon):
             encode_value(out, x, k.elem, layouts)
-    elif isinstance(k, FnK) or (isinstance(k, AnyK) and _empty_map(v)):
+    elif isinstance(k, FnK):
         keys, vals = v
-        dom, cod = (k.dom, k.cod) if isinstance(k, FnK) else (AnyK(), AnyK())
-        out.append(T_MAP)
         _varint(out, len(keys))
         for i in sorted(range(len(keys)), key=lambda i: canon(keys[i])):
-            encode_value(out, keys[i], dom, layouts)
-            encode_value(out, vals[i], cod, layouts)
-    elif isinstance(k, (SeqK, TupleK)):
-        out.append(T_TUP)
+            encode_value(out, keys[i], k.dom, layouts)
+            encode_value(out, vals[i], k.cod, layouts)
+    elif isinstance(k, SeqK):
         _varint(out, len(v))
-        kinds = k.elems if isinstance(k, TupleK) else (k.elem,) * len(v)
-        for x, xk in zip(v, kinds, strict=True):
+        for x in v:
+            encode_value(out, x, k.elem, layouts)
+    elif isinstance(k, TupleK):
+        for x, xk in zip(v, k.elems, strict=True):
             encode_value(out, x, xk, layouts)
     elif isinstance(k, (RecK, UnionK)):
         names = layouts[v[0]]
         shape = k if isinstance(k, RecK) else k.variant(names)
         if shape is None or shape.names != names:
             raise ValueError(f"a record with fields {names} where {k.show()} is expected")
-        out.append(T_REC)
-        _varint(out, v[0])
+        if isinstance(k, UnionK):
+            _varint(out, v[0])
         for x, (_, fk) in zip(v[1:], shape.fields, strict=True):
             encode_value(out, x, fk, layouts)
     else:
         raise ValueError(f"cannot encode {v!r} as a value of kind {k.show()}")
-
-
-def _empty_map(v: Any) -> bool:
-    return v == ((), ())
 
 
 def _read_varint(data: bytes, pos: int) -> tuple[int, int]:
@@ -101,37 +103,45 @@ def _read_varint(data: bytes, pos: int) -> tuple[int, int]:
         shift += 7
 
 
-def decode_value(data: bytes, pos: int, layouts) -> tuple[Any, int]:
-    tag = data[pos]
-    pos += 1
-    if tag == T_INT:
+def decode_value(data: bytes, pos: int, k: Kind, layouts) -> tuple[Any, int]:
+    if isinstance(k, BoolK):
+        return data[pos] == 1, pos + 1
+    if isinstance(k, IntK):
         z, pos = _read_varint(data, pos)
         return (z >> 1) ^ -(z & 1), pos
-    if tag in (T_FALSE, T_TRUE):
-        return tag == T_TRUE, pos
-    if tag == T_SYM:
+    if isinstance(k, SYMBOLIC):
         return _read_varint(data, pos)
-    if tag in (T_TUP, T_SET):
+    if isinstance(k, (SetK, SeqK)):
         n, pos = _read_varint(data, pos)
         items = []
         for _ in range(n):
-            x, pos = decode_value(data, pos, layouts)
+            x, pos = decode_value(data, pos, k.elem, layouts)
             items.append(x)
-        return (tuple(items) if tag == T_TUP else frozenset(items)), pos
-    if tag == T_REC:
-        layout, pos = _read_varint(data, pos)
-        fields = [layout]
-        for _ in layouts[layout]:
-            x, pos = decode_value(data, pos, layouts)
-            fields.append(x)
-        return tuple(fields), pos
-    if tag == T_MAP:
+        return (frozenset(items) if isinstance(k, SetK) else tuple(items)), pos
+    if isinstance(k, FnK):
         n, pos = _read_varint(data, pos)
         keys, vals = [], []
         for _ in range(n):
-            key, pos = decode_value(data, pos, layouts)
-            val, pos = decode_value(data, pos, layouts)
+            key, pos = decode_value(data, pos, k.dom, layouts)
+            val, pos = decode_value(data, pos, k.cod, layouts)
             keys.append(key)
             vals.append(val)
         return (tuple(keys), tuple(vals)), pos
-    raise ValueError(f"malformed native state: unknown value tag {tag} at byte {pos - 1}")
+    if isinstance(k, TupleK):
+        items = []
+        for xk in k.elems:
+            x, pos = decode_value(data, pos, xk, layouts)
+            items.append(x)
+        return tuple(items), pos
+    if isinstance(k, (RecK, UnionK)):
+        if isinstance(k, UnionK):
+            layout, pos = _read_varint(data, pos)
+            shape = k.variant(layouts[layout])
+        else:
+            layout, shape = layouts.index(k.names), k
+        fields = [layout]
+        for _, fk in shape.fields:
+            x, pos = decode_value(data, pos, fk, layouts)
+            fields.append(x)
+        return tuple(fields), pos
+    raise ValueError(f"cannot decode a value of kind {k.show()}")

@@ -101,6 +101,7 @@ class _Emitter:
             f"    X->checking = {k};\n    if (!({self.type_pred(v.type, f'ST(X, {k})', partial=True)})) return {k}; /* {v.name} */\n"
             for k, v in enumerate(self.c.vars))
         out = [self._header(actions, invariants)]
+        out += self._codecs()
         out += [p + ";\n" for p in self.prototypes]
         out += self.functions
         out.append(f"static void gen_init(mc_ctx *X) {{\n{init_body}}}\n")
@@ -145,6 +146,105 @@ class _Emitter:
                  + ",".join("{" + ",".join(map(str, p)) + "}" for p in perms) + ("" if perms else "{0}") + "};",
                  "/* field tables */", ""]
         return "\n".join(lines)
+
+    # ------------------------------------------------------------ state bytes
+    def _codecs(self) -> list[str]:
+        """Encoder, decoder and skipper of every kind a variable or constant has (codec.py
+        describes the bytes), and var_encode / var_decode / var_skip / consts_decode."""
+        self.codec_ids: dict[Kind, int] = {}
+        self.codec_fns: list[str] = []
+        var_ids = [self._codec(self.c.var_kinds[v.name]) for v in self.c.vars]
+        const_ids = [self._codec(self.c.const_kinds[d.name]) for d in self.c.consts]
+        protos = []
+        for n in range(len(self.codec_ids)):
+            protos += [f"static void enc_{n}(Buf *b, const V *v);", f"static V *dec_{n}(mc_ctx *X, Reader *r);",
+                       f"static void skip_{n}(mc_ctx *X, Reader *r);"]
+        cases = "".join(f"    case {k}: enc_{n}(b, v); return;\n" for k, n in enumerate(var_ids))
+        decs = "".join(f"    case {k}: return dec_{n}(X, r);\n" for k, n in enumerate(var_ids))
+        skips = "".join(f"    case {k}: skip_{n}(X, r); return;\n" for k, n in enumerate(var_ids))
+        consts = "".join(f"    X->consts[{k}] = dec_{n}(X, r);\n" for k, n in enumerate(const_ids))
+        return ["\n".join(protos) + "\n", *self.codec_fns,
+                f"static void var_encode(Buf *b, int k, const V *v) {{\n    switch (k) {{\n{cases}    }}\n}}\n",
+                f"static V *var_decode(mc_ctx *X, Reader *r, int k) {{\n    switch (k) {{\n{decs}    }}\n"
+                "    mc_fail(X, \"no variable %d\", k);\n}\n",
+                f"static void var_skip(mc_ctx *X, Reader *r, int k) {{\n    switch (k) {{\n{skips}    }}\n}}\n",
+                f"static void consts_decode(mc_ctx *X, Reader *r) {{\n    (void)X; (void)r;\n{consts}}}\n"]
+
+    def _codec(self, k: Kind) -> int:
+        if k in self.codec_ids:
+            return self.codec_ids[k]
+        n = self.codec_ids[k] = len(self.codec_ids)
+        enc, dec, skip = self._codec_bodies(k, n)
+        self.codec_fns.append(f"static void enc_{n}(Buf *b, const V *v) {{ /* {k.show()} */\n{enc}}}\n"
+                              f"static V *dec_{n}(mc_ctx *X, Reader *r) {{\n{dec}}}\n"
+                              f"static void skip_{n}(mc_ctx *X, Reader *r) {{\n{skip}}}\n")
+        return n
+
+    def _codec_bodies(self, k: Kind, n: int) -> tuple[str, str, str]:
+        if isinstance(k, IntK):
+            return ("    put_varint(b, zigzag(v->i));\n", "    return mk_int(X, unzigzag(get_varint(X, r)));\n",
+                    "    get_varint(X, r);\n")
+        if isinstance(k, BoolK):
+            return ("    buf_reserve(b, 1);\n    b->p[b->len++] = (uint8_t)(v->i != 0);\n",
+                    "    uint8_t c = get_byte(X, r);\n"
+                    "    if (c > 1) mc_fail(X, \"malformed state: %u is no bool\", c);\n    return mk_bool(c);\n",
+                    "    get_byte(X, r);\n")
+        if isinstance(k, SCALAR):
+            return ("    put_varint(b, (uint64_t)v->i);\n", "    return mk_sym(X, (int64_t)get_varint(X, r));\n",
+                    "    get_varint(X, r);\n")
+        copy = f"    if (v->src && v->srckind == {n}) {{ copy_src(b, v); return; }}\n"
+        start = "    const uint8_t *start = r->p;\n"
+        done = f"    v->src = start;\n    v->srclen = (uint32_t)(r->p - start);\n    v->srckind = {n};\n    return v;\n"
+        if isinstance(k, (SetK, SeqK)):
+            e = self._codec(k.elem)
+            tag = "T_SET" if isinstance(k, SetK) else "T_TUP"
+            return (copy + f"    put_varint(b, v->n);\n    for (uint32_t k = 0; k < v->n; k++) enc_{e}(b, v->a[k]);\n",
+                    start + f"    uint32_t n = (uint32_t)get_count(X, r);\n    V *v = mk_node(X, {tag}, n, n);\n"
+                    f"    for (uint32_t k = 0; k < n; k++) v->a[k] = dec_{e}(X, r);\n" + done,
+                    f"    uint64_t n = get_count(X, r);\n    for (uint64_t k = 0; k < n; k++) skip_{e}(X, r);\n")
+        if isinstance(k, FnK):
+            d, c = self._codec(k.dom), self._codec(k.cod)
+            return (copy + f"    put_varint(b, v->n);\n    for (uint32_t k = 0; k < v->n; k++) "
+                    f"{{ enc_{d}(b, v->a[k]); enc_{c}(b, v->a[v->n + k]); }}\n",
+                    start + "    uint32_t n = (uint32_t)get_count(X, r);\n    V *v = mk_node(X, T_MAP, n, 2 * n);\n"
+                    f"    for (uint32_t k = 0; k < n; k++) {{ v->a[k] = dec_{d}(X, r); v->a[n + k] = dec_{c}(X, r); }}\n"
+                    + done,
+                    f"    uint64_t n = get_count(X, r);\n    for (uint64_t k = 0; k < n; k++) "
+                    f"{{ skip_{d}(X, r); skip_{c}(X, r); }}\n")
+        if isinstance(k, TupleK):
+            ids = [self._codec(e) for e in k.elems]
+            return (copy + "".join(f"    enc_{e}(b, v->a[{i}]);\n" for i, e in enumerate(ids)),
+                    start + f"    V *v = mk_tup(X, {len(ids)});\n"
+                    + "".join(f"    v->a[{i}] = dec_{e}(X, r);\n" for i, e in enumerate(ids)) + done,
+                    "".join(f"    skip_{e}(X, r);\n" for e in ids) or "    (void)X; (void)r;\n")
+        if isinstance(k, RecK):
+            enc, dec, skip = self._record_codec(k)
+            return copy + enc, start + dec + done, skip or "    (void)X; (void)r;\n"
+        if isinstance(k, UnionK):
+            encs, decs, skips = [], [], []
+            for variant in k.variants:
+                layout = self.layout(variant.names, None)
+                enc, dec, skip = self._record_codec(variant)
+                encs.append(f"    case {layout}:\n{enc}        return;\n")
+                decs.append(f"    case {layout}: {{\n{dec}{done}    }}\n")
+                skips.append(f"    case {layout}:\n{skip}        return;\n")
+            bad = "    mc_fail(X, \"malformed state: record layout %llu is not in its union\", (unsigned long long)layout);\n"
+            return (copy + "    put_varint(b, v->layout);\n    switch (v->layout) {\n" + "".join(encs) + "    }\n",
+                    start + "    uint64_t layout = get_varint(X, r);\n    switch (layout) {\n" + "".join(decs)
+                    + "    }\n" + bad,
+                    "    uint64_t layout = get_varint(X, r);\n    switch (layout) {\n" + "".join(skips) + "    }\n" + bad)
+        # the element of an empty collection whose kind is never known: never encoded
+        return ("    (void)b; (void)v;\n    abort();\n",
+                "    (void)r;\n    mc_fail(X, \"malformed state: a value of unknown kind\");\n",
+                "    (void)r;\n    mc_fail(X, \"malformed state: a value of unknown kind\");\n")
+
+    def _record_codec(self, k: RecK) -> tuple[str, str, str]:
+        ids = [self._codec(f) for _, f in k.fields]
+        layout = self.layout(k.names, None)
+        return ("".join(f"        enc_{e}(b, v->a[{i}]);\n" for i, e in enumerate(ids)),
+                f"        V *v = mk_rec(X, {layout}, {len(ids)});\n"
+                + "".join(f"        v->a[{i}] = dec_{e}(X, r);\n" for i, e in enumerate(ids)),
+                "".join(f"        skip_{e}(X, r);\n" for e in ids))
 
     def _field_table(self, name: str) -> str:
         layouts = self.t.layouts if self.t else ()

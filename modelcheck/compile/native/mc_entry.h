@@ -2,7 +2,7 @@
  * Included at the end of the generated file, which defines before it:
  *   MC_NACTIONS, ACTION_NAMES, GEN_ACTIONS, MC_NINVARIANTS, INVARIANT_NAMES,
  *   gen_init, gen_invariant, gen_constraint, gen_type_check,
- *   CONST_BYTES (the constants' canonical bytes, in declaration order),
+ *   CONST_BYTES (the constants' canonical bytes, in declaration order) and consts_decode,
  *   MC_NPERMS and PERMS (symbol id -> symbol id, one row per symmetry permutation).
  */
 #ifndef MC_ENTRY_H
@@ -24,7 +24,7 @@ mc_ctx *mc_ctx_new(void) {
         abort();
     }
     Reader r = {CONST_BYTES, CONST_BYTES + sizeof CONST_BYTES};
-    for (int k = 0; k < MC_NCONSTS; k++) X->consts[k] = decode_value(X, &r);
+    consts_decode(X, &r);
     X->ar = &X->tmp;
     return X;
 }
@@ -53,7 +53,7 @@ static void read_state(mc_ctx *X, const uint8_t *state, size_t len) {
     for (int k = 0; k < MC_NVARS; k++) {
         X->slice[k] = (uint32_t)(r.p - state);
         X->st[k] = NULL;  /* decoded when read: ST() */
-        skip_value(X, &r);
+        var_skip(X, &r, k);
     }
     X->slice[MC_NVARS] = (uint32_t)(r.p - state);
     if (r.p != r.end) mc_fail(X, "malformed state: %zu bytes after the last variable", (size_t)(r.end - r.p));
@@ -154,7 +154,7 @@ int mc_canonical(mc_ctx *X, const uint8_t *state, size_t len, const uint8_t **ou
     for (int p = 0; p < MC_NPERMS; p++) {
         Buf *b = &X->out;
         b->len = 0;
-        for (int k = 0; k < MC_NVARS; k++) encode_value(b, permuted(X, ST(X, k), PERMS[p]));
+        for (int k = 0; k < MC_NVARS; k++) var_encode(b, k, permuted(X, ST(X, k), PERMS[p]));
         size_t n = b->len < best->len ? b->len : best->len;
         int c = memcmp(b->p, best->p, n);
         if (c < 0 || (c == 0 && b->len < best->len)) {

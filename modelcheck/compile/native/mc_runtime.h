@@ -8,13 +8,9 @@
  * values, all under one total order (vcmp), the same as the Python backend's canon(): so
  * equal values have equal canonical bytes, and `choose` and sorted map keys agree with it.
  *
- * The canonical bytes of a value (also read and written by native/codec.py):
- *   int    T_INT, zigzag varint      bool   T_FALSE or T_TRUE      symbol  T_SYM, varint id
- *   tuple or sequence  T_TUP, varint n, n values
- *   record             T_REC, varint layout, the layout's fields in name order
- *   set                T_SET, varint n, n values in order
- *   map (and bag)      T_MAP, varint n, n (key, value) pairs in key order
- * A state is its variables' bytes in declaration order.
+ * The bytes of a value are directed by its kind, without tags (native/codec.py describes
+ * them and writes the same): the generated file has one encoder, decoder and skipper per
+ * kind, and var_encode / var_decode / var_skip / consts_decode over them.
  */
 #ifndef MC_RUNTIME_H
 #define MC_RUNTIME_H
@@ -28,7 +24,7 @@
 
 #include "mc_model.h"
 
-enum { T_INT = 0, T_FALSE = 1, T_TRUE = 2, T_SYM = 3, T_TUP = 4, T_REC = 5, T_SET = 6, T_MAP = 7 };
+enum { T_INT = 0, T_FALSE = 1, T_TRUE = 2, T_SYM = 3, T_TUP = 4, T_REC = 5, T_SET = 6, T_MAP = 7 };  /* in memory only */
 
 typedef struct V V;
 struct V {
@@ -36,6 +32,7 @@ struct V {
     uint32_t n;       /* elements (tuple, set), fields (record), pairs (map) */
     uint32_t layout;  /* record */
     uint32_t srclen;
+    int32_t srckind;  /* the kind whose encoding src is */
     int64_t i;        /* int, bool (0/1), symbol id */
     V **a;            /* elements; a map's n keys then its n values */
     const uint8_t *src;  /* a collection read from a state: its bytes there (encoding copies them) */
@@ -166,7 +163,7 @@ static inline V *mk_sym(mc_ctx *X, int64_t id) {
     return v;
 }
 
-static inline V *mk_node(mc_ctx *X, uint8_t tag, uint32_t n, uint32_t slots) {
+static inline __attribute__((always_inline)) V *mk_node(mc_ctx *X, uint8_t tag, uint32_t n, uint32_t slots) {
     V *v = NEW(X, V, 1);
     v->tag = tag;
     v->n = n;
@@ -269,6 +266,16 @@ static int vcmp_qsort(const void *x, const void *y) { return vcmp(*(V *const *)x
 /* index of x in sorted a[0..n), or -(insertion point) - 1 */
 static long bsearch_v(V *const *a, uint32_t n, const V *x) {
     long lo = 0, hi = (long)n - 1;
+    if (x->tag <= T_SYM) {  /* ints, bools, ids: the elements are of the same kind */
+        int64_t key = x->i;
+        while (lo <= hi) {
+            long mid = (lo + hi) >> 1;
+            int64_t m = a[mid]->i;
+            if (m == key) return mid;
+            if (m < key) lo = mid + 1; else hi = mid - 1;
+        }
+        return -lo - 1;
+    }
     while (lo <= hi) {
         long mid = (lo + hi) >> 1;
         int c = vcmp(a[mid], x);
@@ -632,33 +639,6 @@ static inline void put_varint(Buf *b, uint64_t x) {
     b->p[b->len++] = (uint8_t)x;
 }
 
-static void encode_value(Buf *b, const V *v) {
-    if (v->src) {
-        buf_reserve(b, v->srclen);
-        memcpy(b->p + b->len, v->src, v->srclen);
-        b->len += v->srclen;
-        return;
-    }
-    buf_reserve(b, 1);
-    b->p[b->len++] = v->tag;
-    switch (v->tag) {
-    case T_INT: put_varint(b, ((uint64_t)v->i << 1) ^ (uint64_t)(v->i >> 63)); break;
-    case T_FALSE: case T_TRUE: break;
-    case T_SYM: put_varint(b, (uint64_t)v->i); break;
-    case T_TUP: case T_SET:
-        put_varint(b, v->n);
-        for (uint32_t k = 0; k < v->n; k++) encode_value(b, v->a[k]);
-        break;
-    case T_REC:
-        put_varint(b, v->layout);
-        for (uint32_t k = 0; k < v->n; k++) encode_value(b, v->a[k]);
-        break;
-    default:  /* T_MAP */
-        put_varint(b, v->n);
-        for (uint32_t k = 0; k < v->n; k++) { encode_value(b, v->a[k]); encode_value(b, v->a[v->n + k]); }
-    }
-}
-
 typedef struct { const uint8_t *p, *end; } Reader;
 
 static uint64_t get_varint_slow(mc_ctx *X, Reader *r) {
@@ -677,89 +657,38 @@ static inline uint64_t get_varint(mc_ctx *X, Reader *r) {
     return get_varint_slow(X, r);
 }
 
-static V *decode_collection(mc_ctx *X, Reader *r, uint8_t tag);
+/* Bytes read back as they were written: copied when the same kind is encoded again. */
+static inline void copy_src(Buf *b, const V *v) {
+    buf_reserve(b, v->srclen);
+    memcpy(b->p + b->len, v->src, v->srclen);
+    b->len += v->srclen;
+}
 
-static V *decode_value(mc_ctx *X, Reader *r) {
+static inline uint64_t zigzag(int64_t i) { return ((uint64_t)i << 1) ^ (uint64_t)(i >> 63); }
+static inline int64_t unzigzag(uint64_t z) { return (int64_t)(z >> 1) ^ -(int64_t)(z & 1); }
+
+static inline uint8_t get_byte(mc_ctx *X, Reader *r) {
     if (r->p >= r->end) mc_fail(X, "malformed state: it ends inside a value");
-    const uint8_t *start = r->p;
-    uint8_t tag = *r->p++;
-    if (tag >= T_TUP && tag <= T_MAP) {
-        V *v = decode_collection(X, r, tag);
-        v->src = start;
-        v->srclen = (uint32_t)(r->p - start);
-        return v;
-    }
-    switch (tag) {
-    case T_INT: {
-        uint64_t z = get_varint(X, r);
-        return mk_int(X, (int64_t)(z >> 1) ^ -(int64_t)(z & 1));
-    }
-    case T_FALSE: return mk_bool(0);
-    case T_TRUE: return mk_bool(1);
-    case T_SYM: return mk_sym(X, (int64_t)get_varint(X, r));
-    default:
-        mc_fail(X, "malformed state: unknown value tag %u", tag);
-    }
+    return *r->p++;
 }
 
-static V *decode_collection(mc_ctx *X, Reader *r, uint8_t tag) {
-    switch (tag) {
-    case T_TUP: case T_SET: {
-        uint64_t n = get_varint(X, r);
-        if (n > (uint64_t)(r->end - r->p)) mc_fail(X, "malformed state: a collection longer than the state");
-        V *v = mk_node(X, tag, (uint32_t)n, (uint32_t)n);
-        for (uint32_t k = 0; k < n; k++) v->a[k] = decode_value(X, r);
-        return v;
-    }
-    case T_REC: {
-        uint64_t layout = get_varint(X, r);
-        if (layout >= MC_NLAYOUTS) mc_fail(X, "malformed state: unknown record layout %llu", (unsigned long long)layout);
-        uint32_t n = LAYOUT_SIZES[layout];
-        V *v = mk_rec(X, (uint32_t)layout, n);
-        for (uint32_t k = 0; k < n; k++) v->a[k] = decode_value(X, r);
-        return v;
-    }
-    case T_MAP: {
-        uint64_t n = get_varint(X, r);
-        if (n > (uint64_t)(r->end - r->p)) mc_fail(X, "malformed state: a map longer than the state");
-        V *v = mk_node(X, T_MAP, (uint32_t)n, 2 * (uint32_t)n);
-        for (uint32_t k = 0; k < n; k++) { v->a[k] = decode_value(X, r); v->a[n + k] = decode_value(X, r); }
-        return v;
-    }
-    }
-    mc_fail(X, "malformed state: unknown value tag %u", tag);
+static inline uint64_t get_count(mc_ctx *X, Reader *r) {
+    uint64_t n = get_varint(X, r);
+    if (n > (uint64_t)(r->end - r->p)) mc_fail(X, "malformed state: a collection longer than the state");
+    return n;
 }
 
-/* Past one value without building it (the offsets of a state's variables). */
-static void skip_value(mc_ctx *X, Reader *r) {
-    if (r->p >= r->end) mc_fail(X, "malformed state: it ends inside a value");
-    uint8_t tag = *r->p++;
-    switch (tag) {
-    case T_INT: case T_SYM: get_varint(X, r); return;
-    case T_FALSE: case T_TRUE: return;
-    case T_TUP: case T_SET: case T_MAP: {
-        uint64_t n = get_varint(X, r);
-        if (n > (uint64_t)(r->end - r->p)) mc_fail(X, "malformed state: a collection longer than the state");
-        for (uint64_t k = 0; k < (tag == T_MAP ? 2 * n : n); k++) skip_value(X, r);
-        return;
-    }
-    case T_REC: {
-        uint64_t layout = get_varint(X, r);
-        if (layout >= MC_NLAYOUTS) mc_fail(X, "malformed state: unknown record layout %llu", (unsigned long long)layout);
-        for (uint32_t k = 0; k < LAYOUT_SIZES[layout]; k++) skip_value(X, r);
-        return;
-    }
-    default:
-        mc_fail(X, "malformed state: unknown value tag %u", tag);
-    }
-}
+/* defined by the generated file, over its kinds */
+static void var_encode(Buf *b, int k, const V *v);
+static V *var_decode(mc_ctx *X, Reader *r, int k);
+static void var_skip(mc_ctx *X, Reader *r, int k);
 
 /* Variable k of the state being read, decoded when first read. */
 static inline V *ST(mc_ctx *X, int k) {
     V *v = X->st[k];
     if (v == NULL) {
         Reader r = {X->raw + X->slice[k], X->raw + X->slice[k + 1]};
-        v = X->st[k] = decode_value(X, &r);
+        v = X->st[k] = var_decode(X, &r, k);
     }
     return v;
 }
@@ -781,7 +710,8 @@ static void mc_out(mc_ctx *X, int action, V **nv) {
             b->len += n;
             k = end;
         } else {
-            encode_value(b, nv[k++]);
+            var_encode(b, k, nv[k]);
+            k++;
         }
     }
     if (X->emit(X->user, action, b->p, b->len)) longjmp(X->jb, JUMP_STOPPED);
