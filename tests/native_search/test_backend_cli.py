@@ -68,3 +68,34 @@ def test_timeout_stops_the_native_search():
                      "--workers", "2", "--timeout", "2")
     assert run.returncode == 3, run.stdout + run.stderr
     assert "Stopped before the end (timeout 2 s)" in run.stdout
+
+
+@pytest.mark.slow
+@needs_native
+def test_ctrl_c_saves_a_checkpoint_that_resumes_to_the_whole_count(tmp_path):
+    import re
+    import shlex
+    import signal
+    import subprocess
+    import sys
+    import time
+    from conftest import REPO, run_modelcheck
+    cp = tmp_path / "cp"
+    command = ["check", str(SPECS / "paxos.spec"), "--const", "Ballots=0..2", "--backend", "native", "--workers", "2"]
+    proc = subprocess.Popen([sys.executable, "-m", "modelcheck.cli", *command, "--checkpoint", str(cp)], cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        while "backend:" not in proc.stderr.readline():  # the search starts after this line
+            pass
+        time.sleep(2)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, out + err
+    words = shlex.split(err.split("continue it with:\n", 1)[1].splitlines()[0])
+    resumed, whole = run_modelcheck(*words[1:]), run_modelcheck(*command)
+    assert resumed.returncode == whole.returncode == 0, resumed.stderr
+    found = [re.search(r"([\d,]+) states generated, ([\d,]+) distinct", r.stdout).groups() for r in (resumed, whole)]
+    assert found[0] == found[1]
