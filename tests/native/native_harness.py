@@ -2,7 +2,10 @@
 state, through the native library's mc_model.h functions (no search engine needed)."""
 from __future__ import annotations
 
+import atexit
 import re
+import shutil
+import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,18 +18,12 @@ from modelcheck.values import EvalError
 
 PROBLEM = native_problem()
 needs_native = pytest.mark.skipif(PROBLEM is not None, reason=f"no native builds here: {PROBLEM}")
-_CACHE: list[Path] = []
+# One build cache for the session's tests, removed at exit (a fixture imported into each
+# test module would do, but reads as an unused import).
+CACHE = Path(tempfile.mkdtemp(prefix="modelcheck-native-tests-"))
+atexit.register(shutil.rmtree, CACHE, ignore_errors=True)
 
-
-@pytest.fixture
-def native_cache(tmp_path_factory) -> Path:
-    """One build cache for the whole session (the test modules import this fixture; no
-    conftest.py here, whose module name would shadow tests/conftest.py)."""
-    if not _CACHE:
-        _CACHE.append(tmp_path_factory.mktemp("native-cache"))
-    return _CACHE[0]
-
-MC_OK, MC_ERROR, MC_STOPPED = 0, -1, -2
+MC_ERROR = -1  # mc_model.h
 
 
 class NativeError(Exception):

@@ -4,7 +4,7 @@ trip, over the states the Python backend reaches (harness.compare)."""
 from __future__ import annotations
 
 import pytest
-from native_harness import compare, native_bfs, native_cache, needs_native  # noqa: F401 (a fixture)
+from native_harness import CACHE, compare, native_bfs, needs_native
 
 from modelcheck import pipeline
 from modelcheck.explore.bfs import Limits
@@ -26,10 +26,10 @@ CASES = [
 
 @needs_native
 @pytest.mark.parametrize("name,consts,limit", CASES, ids=[c[0] for c in CASES])
-def test_every_spec_agrees_with_the_python_backend(name, consts, limit, native_cache):
+def test_every_spec_agrees_with_the_python_backend(name, consts, limit):
     compiled = pipeline.load(f"{SPECS}/{name}.spec", consts)
     assert native_subset_problem(compiled.checked) is None
-    report = compare(compiled, build_native(compiled, cache_dir=native_cache, optimize=False), max_states=limit)
+    report = compare(compiled, build_native(compiled, cache_dir=CACHE, optimize=False), max_states=limit)
     assert report.states == limit or report.states > 50
 
 
@@ -44,9 +44,9 @@ SLOW_CASES = [
 @pytest.mark.slow
 @needs_native
 @pytest.mark.parametrize("name,consts", SLOW_CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(SLOW_CASES)])
-def test_whole_state_spaces_agree(name, consts, native_cache):
+def test_whole_state_spaces_agree(name, consts):
     compiled = pipeline.load(f"{SPECS}/{name}.spec", consts)
-    compare(compiled, build_native(compiled, cache_dir=native_cache), max_states=8000)
+    compare(compiled, build_native(compiled, cache_dir=CACHE), max_states=8000)
 
 
 BFS_CASES = [("two_phase", {}), ("paxos", {}), ("raft", {"MaxMsgs": "1"})]
@@ -54,9 +54,9 @@ BFS_CASES = [("two_phase", {}), ("paxos", {}), ("raft", {"MaxMsgs": "1"})]
 
 @needs_native
 @pytest.mark.parametrize("name,consts", BFS_CASES, ids=[c[0] for c in BFS_CASES])
-def test_a_search_over_the_c_code_counts_what_the_explorer_counts(name, consts, native_cache):
+def test_a_search_over_the_c_code_counts_what_the_explorer_counts(name, consts):
     compiled = pipeline.load(f"{SPECS}/{name}.spec", consts)
-    ours = native_bfs(build_native(compiled, cache_dir=native_cache, optimize=False))
+    ours = native_bfs(build_native(compiled, cache_dir=CACHE, optimize=False))
     stats = pipeline.check(compiled, limits=Limits(check_deadlock=False)).stats
     assert (ours.distinct, ours.generated, ours.depth) == (stats.distinct, stats.generated, stats.depth)
     assert ours.action_counts == stats.action_counts
@@ -64,8 +64,8 @@ def test_a_search_over_the_c_code_counts_what_the_explorer_counts(name, consts, 
 
 @pytest.mark.slow
 @needs_native
-def test_paxos_0_2_searched_over_the_c_code(native_cache):
+def test_paxos_0_2_searched_over_the_c_code():
     """185,369 states, depth 25 (TLC's numbers, in paxos.spec)."""
     compiled = pipeline.load(f"{SPECS}/paxos.spec", {"Ballots": "0..2"})
-    ours = native_bfs(build_native(compiled, cache_dir=native_cache))
+    ours = native_bfs(build_native(compiled, cache_dir=CACHE))
     assert (ours.distinct, ours.depth) == (185_369, 25)

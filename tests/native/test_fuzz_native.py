@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from native_harness import compare, native_cache, needs_native  # noqa: F401 (a fixture)
+from native_harness import CACHE, compare, needs_native
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "fuzz"))
 import specgen  # noqa: E402
@@ -18,7 +18,7 @@ from modelcheck.compile.native import build_native, native_subset_problem  # noq
 from modelcheck.lang.errors import SpecError, SpecErrors  # noqa: E402
 
 
-def agrees(gs, cache) -> None:
+def agrees(gs) -> None:
     try:
         compiled = pipeline.load_text(gs.text, gs.consts)
     except (SpecError, SpecErrors):
@@ -27,24 +27,24 @@ def agrees(gs, cache) -> None:
     if problem is not None:
         assert problem.startswith("the native backend does not compile")
         return
-    compare(compiled, build_native(compiled, cache_dir=cache, optimize=False), max_states=300)
+    compare(compiled, build_native(compiled, cache_dir=CACHE, optimize=False), max_states=300)
 
 
 @needs_native
-def test_generated_specs_agree(native_cache):
+def test_generated_specs_agree():
     @settings(max_examples=6, deadline=None, database=None, derandomize=True,
               suppress_health_check=list(HealthCheck))
     @given(specgen.specs())
     def run(gs):
-        agrees(gs, native_cache)
+        agrees(gs)
     run()
 
 
 @pytest.mark.slow
 @needs_native
-def test_many_generated_specs_agree(native_cache):
+def test_many_generated_specs_agree():
     @settings(max_examples=300, deadline=None, database=None, suppress_health_check=list(HealthCheck))
     @given(specgen.specs())
     def run(gs):
-        agrees(gs, native_cache)
+        agrees(gs)
     run()

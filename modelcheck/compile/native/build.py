@@ -4,6 +4,7 @@ loaded through cffi; plus the codec between its state bytes and the Python backe
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import itertools
 import os
 import shutil
@@ -82,9 +83,7 @@ def find_compiler() -> str | None:
 
 def native_problem() -> str | None:
     """None if native builds can be made here, else why not."""
-    try:
-        import cffi  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("cffi") is None:
         return "cffi is not installed (pip install cffi)"
     if find_compiler() is None:
         return "no C compiler found (install gcc or clang, or set CC)"
