@@ -12,7 +12,10 @@ from ..lang.errors import Span, SpecError, attach_source
 from ..lang.kinds import Kind
 from ..lang.typecheck import CheckedSpec
 from ..values import EvalError, explain, show, to_itf
-from .codegen import GeneratedModule, ModuleCode, generate, source_text
+from .analysis import source_text
+from .emit_python import CompileOptions, GeneratedModule, generate, module_code
+from .lower_expr import Ctx
+from .optimise import ALL_PASSES
 from .explain import GuardWatch
 from .loader import TooComplex, failing_line, failing_locals, failing_module_line, load, spec_location
 from .fingerprint import fingerprint_function
@@ -34,12 +37,13 @@ class CompiledSpec:
         return self.generated.source
 
 
-def build(checked: CheckedSpec, probes: bool = False) -> CompiledSpec:
-    """`probes`: generate the actions with probes (codegen.ProbeSite), for coverage measurement."""
+def build(checked: CheckedSpec, probes: bool = False, passes: frozenset[str] = ALL_PASSES) -> CompiledSpec:
+    """`probes`: generate the actions with probes (lower_stmt.ProbeSite), for coverage
+    measurement. `passes`: the optimisations to apply (optimise.PASSES; none for --no-opt)."""
     no_hoist: set[str] = set()
     while True:
         try:
-            gen = generate(checked, frozenset(no_hoist), probes)
+            gen = generate(checked, CompileOptions(passes, frozenset(no_hoist), probes))
             # A module with probes is another module: its lines must not be taken for the plain one's
             ns = load(gen.source, checked.spec.path + (" with probes" if probes else ""))
             break
@@ -179,15 +183,15 @@ class CompiledModel:
         """What is outside its declared type in variable `index` of the state: the innermost
         part found, where it is, and the type it is not in."""
         decl = self.checked.vars[index]
-        code = ModuleCode(self.checked, self.gen)
+        code = module_code(self.checked, self.gen)
         tests: dict[int, Callable[[Any], bool]] = {}
 
         def in_type(t: A.TypeExpr, value) -> bool:
             if id(t) not in tests:
-                tests[id(t)] = eval(f"lambda x: {code.type_pred(t, 'x', 0, False, partial=True)}", self.ns)
+                tests[id(t)] = eval(f"lambda x: {code.type_pred(t, 'x', 0, Ctx(hoist=False), partial=True)}", self.ns)
             return tests[id(t)](value)
 
-        guard = TypeGuard(self.checked, code._constant)
+        guard = TypeGuard(self.checked, code.an.constant)
         misfit = locate(guard, in_type, decl.type, st[index], self._var_kinds[index], layouts=self.gen.layouts)
         where = decl.name
         for step, part, kind in misfit.steps:
