@@ -31,8 +31,8 @@ from .typeguard import TypeGuard
 
 HELPERS = ("EMPTY", "EMPTY_MAP", "ONCE", "MISSING", "EvalError", "ap", "except_", "mk_map", "map_put", "bag_add",
            "bag_remove", "bag_count", "seq_at", "seq_set", "head", "tail", "getf", "setf", "powerset",
-           "choose", "index_by", "map_domain", "in_range", "set_add", "set_min", "set_max", "int_div", "int_mod", "sort_keys", "canon",
-           "int_range", "int_mul", "MAX_RECURSION", "recursion_too_deep", "fn_set", "in_fn_set")
+           "choose", "index_by", "map_domain", "in_range", "set_add", "set_min", "set_max", "int_div", "int_mod",
+           "sort_keys", "canon", "int_range", "int_mul", "MAX_RECURSION", "recursion_too_deep", "fn_set", "in_fn_set")
 
 # Values an operator remembers, by the values of what it reads. Few: the answers that pay
 # are those of few distinct values (logs, votes), and each entry keeps its values alive.

@@ -21,11 +21,13 @@ from .analysis import Analysis, operands
 @dataclass(frozen=True)
 class Ctx:
     """Where an expression is being lowered."""
-    hoist: bool = True                           # constant subexpressions may become K_ names
-    subst: Mapping[str, str] = field(default_factory=dict)        # parameter -> argument code, in an inlined body
-    copies: int = 1                              # copies written out by enclosing unrolled quantifiers
-    values_of: Mapping[int, str] = field(default_factory=dict)    # id(f[k] node) -> the name of f's value at k, in a loop
-    prologue: dict[str, str] | None = None       # an action's code computed once per state -> S_ name
+    hoist: bool = True              # constant subexpressions may become K_ names
+    # parameter -> argument code, in an inlined body (or its value, in an unrolled copy)
+    subst: Mapping[str, str] = field(default_factory=dict)
+    copies: int = 1                 # copies written out by enclosing unrolled quantifiers
+    # id(f[k] node) -> the name of f's value at k, in a loop over f's values
+    values_of: Mapping[int, str] = field(default_factory=dict)
+    prologue: dict[str, str] | None = None   # an action's code computed once per state -> its S_ name
 
 
 class ModuleTables:

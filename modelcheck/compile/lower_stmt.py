@@ -180,7 +180,7 @@ class StmtLowering:
                 lines.append(pad + f"{name} = {self._decision(s.cond, block)}")
                 cond = name
             for index, branch, test in ((0, s.then, cond), (1, s.orelse, f"not ({cond})")):
-                path = block.branch_path + (self._site("branch", s, block, index=index),) if probing else block.branch_path
+                path = self._branch_path(s, index, block) if probing else block.branch_path
                 lines += [pad + f"if {test}:", pad + "    for _ in ONCE:"]
                 inner = replace(block, indent=block.indent + 2, loops=block.loops + 1, branch_path=path)
                 lines += self._stmts(list(branch) + rest, inner)
@@ -188,17 +188,22 @@ class StmtLowering:
         if isinstance(s, A.Either):
             lines = []
             for i, branch in enumerate(s.branches):
-                path = block.branch_path + (self._site("branch", s, block, index=i),) if probing else block.branch_path
+                path = self._branch_path(s, i, block) if probing else block.branch_path
                 lines.append(pad + f"for _ in ONCE:  # {where(s.span)} either, branch {i + 1}")
                 lines += self._stmts(list(branch) + rest, block.nested(branch_path=path))
             return lines
         raise AssertionError(f"unknown statement {s!r}")
 
+    def _branch_path(self, s: A.If | A.Either, index: int, block: Block) -> tuple[int, ...]:
+        """The branches taken inside branch `index` of s: a new probe site for it."""
+        return block.branch_path + (self._site("branch", s, block, index=index),)
+
     def _assign(self, s: A.Assign, block: Block) -> tuple[str, Block]:
         current = block.assigned.get(s.target, f"V_{s.target}")
         value = self.x.update(current, self.c.var_kinds[s.target], s.path, self.x.ex(s.value, block.ctx), block.ctx)
         py = f"n_{s.target}_{block.indent}_{len(block.assigned)}"
-        return block.pad + f"{py} = {value}  # {where(s.span)}", replace(block, assigned={**block.assigned, s.target: py})
+        line = block.pad + f"{py} = {value}  # {where(s.span)}"
+        return line, replace(block, assigned={**block.assigned, s.target: py})
 
     def _yield(self, block: Block) -> str:
         assigned = block.assigned
