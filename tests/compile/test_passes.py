@@ -60,6 +60,7 @@ def summary(result) -> tuple:
     return result.outcome, s.distinct, s.generated, s.depth, dict(s.action_counts), violation
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("off", [p.name for p in PASSES])
 def test_each_pass_alone_off_gives_the_same_states(off):
     for spec, consts in (("paxos.spec", {}), ("raft.spec", {"MaxMsgs": "1"})):
@@ -78,8 +79,8 @@ def test_each_pass_changes_the_code_of_a_shipped_spec():
 
 def test_no_opt_reaches_the_compiler(tmp_path):
     plain = tmp_path / "plain.py"
-    run = modelcheck("check", SPECS / "paxos.spec", "--no-opt", "--dump-code", plain)
-    assert run.returncode == 0, run.out
+    run = modelcheck("check", SPECS / "paxos.spec", "--no-opt", "--max-depth", "1", "--dump-code", plain)
+    assert run.returncode == 3, run.out  # stopped at depth 1: the code is all this test wants
     code = plain.read_text()
     assert "index_by(" not in code and "_cache_" not in code and "K_0 =" not in code
     assert code == build(checked("paxos.spec"), passes=NO_PASSES).source
