@@ -14,11 +14,11 @@ from ..lang.typecheck import CheckedSpec
 from ..values import EvalError, explain, show, to_itf
 from .analysis import source_text
 from .emit_python import CompileOptions, GeneratedModule, generate, module_code
+from .explain import GuardWatch
+from .fingerprint import fingerprint_function
+from .loader import TooComplex, failing_line, failing_locals, failing_module_line, load, spec_location
 from .lower_expr import Ctx
 from .optimise import ALL_PASSES
-from .explain import GuardWatch
-from .loader import TooComplex, failing_line, failing_locals, failing_module_line, load, spec_location
-from .fingerprint import fingerprint_function
 from .packing import StateCodec, state_codec
 from .typeguard import TypeGuard, locate
 
@@ -188,7 +188,8 @@ class CompiledModel:
 
         def in_type(t: A.TypeExpr, value) -> bool:
             if id(t) not in tests:
-                tests[id(t)] = eval(f"lambda x: {code.type_pred(t, 'x', 0, Ctx(hoist=False), partial=True)}", self.ns)
+                test = code.type_pred(t, "x", 0, Ctx(hoist=False), partial=True)
+                tests[id(t)] = eval(f"lambda x: {test}", self.ns)
             return tests[id(t)](value)
 
         guard = TypeGuard(self.checked, code.an.constant)
