@@ -183,6 +183,9 @@ def add_spec_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("spec", help="the spec file, e.g. specs/paxos.spec")
     parser.add_argument("--const", action="append", type=_const, default=[], metavar="NAME=VALUE",
                         help="override a constant; VALUE is a spec expression, e.g. Ballots=0..2, Values={v1}")
+    parser.add_argument("--no-opt", action="store_true",
+                        help="compile the spec without the compiler's optimisations (same results, slower; "
+                             "for checking the optimiser)")
     parser.set_defaults(reads_models_file=True)  # --model names a model of SPEC.models (model_config.py)
     parser.add_argument("--model", metavar="NAME",
                         help="take constants, invariants and options from model NAME of SPEC.models "
@@ -194,7 +197,7 @@ def load_spec(args: argparse.Namespace):
     evaluating the constants can take long too."""
     from . import pipeline
     with time_limit(getattr(args, "timeout", None)):
-        return pipeline.load(args.spec, dict(args.const))
+        return pipeline.load(args.spec, dict(args.const), optimise=not args.no_opt)
 
 
 def run_check(args: argparse.Namespace) -> int:

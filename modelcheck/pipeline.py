@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Sequence
 
 from . import compile as compile_stage
+from .compile.optimise import ALL_PASSES, NO_PASSES
 from .explore.bfs import Limits, NullReporter, Reporter, bfs
 from .explore.checkpoint import CheckpointError, Checkpointer
 from .explore.native.driver import SEARCH_SOURCES, NativeSearch, native_bfs, search_cdef
@@ -21,19 +22,21 @@ from .lang.parser import parse_expr, parse_file, parse_text
 from .lang.typecheck import typecheck
 
 
-def load(path: str | Path, consts: dict[str, str] | None = None) -> compile_stage.CompiledSpec:
-    """Parse, check and compile a spec file; consts maps constant names to expression texts."""
-    compiled = compile_parsed(parse_file(path), consts)
-    return replace(compiled, recipe=functools.partial(load, str(path), dict(consts or {})))
+def load(path: str | Path, consts: dict[str, str] | None = None, optimise: bool = True) -> compile_stage.CompiledSpec:
+    """Parse, check and compile a spec file; consts maps constant names to expression texts.
+    `optimise`: apply the compiler's optimisations (False: --no-opt)."""
+    compiled = compile_parsed(parse_file(path), consts, optimise)
+    return replace(compiled, recipe=functools.partial(load, str(path), dict(consts or {}), optimise))
 
 
-def load_text(text: str, consts: dict[str, str] | None = None, filename: str = "<spec>") -> compile_stage.CompiledSpec:
+def load_text(text: str, consts: dict[str, str] | None = None, filename: str = "<spec>",
+              optimise: bool = True) -> compile_stage.CompiledSpec:
     """The same for a spec given as text (tests, notebooks)."""
-    compiled = compile_parsed(parse_text(text, filename), consts)
-    return replace(compiled, recipe=functools.partial(load_text, text, dict(consts or {}), filename))
+    compiled = compile_parsed(parse_text(text, filename), consts, optimise)
+    return replace(compiled, recipe=functools.partial(load_text, text, dict(consts or {}), filename, optimise))
 
 
-def compile_parsed(parsed, consts: dict[str, str] | None) -> compile_stage.CompiledSpec:
+def compile_parsed(parsed, consts: dict[str, str] | None, optimise: bool = True) -> compile_stage.CompiledSpec:
     """Check and compile a parsed spec (one that a tool may have extended, as evaluate.py
     does with an expression)."""
     texts = {f"--const {name}": text for name, text in (consts or {}).items()}
@@ -44,7 +47,7 @@ def compile_parsed(parsed, consts: dict[str, str] | None) -> compile_stage.Compi
         for err in e.errors:
             attach_source(err, texts)
         raise
-    return compile_stage.build(checked)
+    return compile_stage.build(checked, passes=ALL_PASSES if optimise else NO_PASSES)
 
 
 def check(compiled: compile_stage.CompiledSpec, invariants: Sequence[str] | None = None,

@@ -325,7 +325,7 @@ def to_itf(v: Any, k: Kind, symbols: tuple[str, ...], layouts: tuple[tuple[str, 
     if isinstance(k, ModelK):
         return ModelValue(symbols[v])
     if isinstance(k, (StrK, SymK)):
-        return symbols[v]  # a model value's entry is a ModelValue (codegen's symbol table)
+        return symbols[v]  # a model value's entry is a ModelValue (the compiler's symbol table, lower_expr.ModuleTables)
     if isinstance(k, SetK):
         return {"#set": [to_itf(x, k.elem, symbols, layouts) for x in _display_order(v, k.elem, symbols)]}
     if isinstance(k, FnK):

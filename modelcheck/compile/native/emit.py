@@ -3,7 +3,7 @@
 The generated file defines its tables, includes mc_runtime.h (values and their operations),
 then one C function per action, operator, invariant, the constraint and the type check, and
 includes mc_entry.h, which implements mc_model.h over them. Semantics follow the Python
-backend's generated code (codegen.py) construct by construct: variables read the state
+backend's generated code (lower_expr.py, lower_stmt.py) construct by construct: variables read the state
 before the step, `let`s are computed just before the first statement that reads them, if and
 either run the rest of the action after each branch, iteration is in canonical order.
 
@@ -34,7 +34,7 @@ class NativeUnsupported(Exception):
 
 @dataclass(frozen=True)
 class Tables:
-    """The ids the Python backend gives strings and record layouts (codegen's GeneratedModule),
+    """The ids the Python backend gives strings and record layouts (emit_python's GeneratedModule),
     which the C code and the codec share, and the constants' runtime values."""
     symbols: tuple[str, ...]
     layouts: tuple[tuple[str, ...], ...]
@@ -342,7 +342,7 @@ class _Emitter:
 
     def _due_lets(self, lets: tuple, exprs: list[A.Expr]) -> tuple[list[str], tuple]:
         """Code computing the lets that `exprs` read (and the earlier lets those read), in
-        their written order, as codegen._due_lets does; and the lets still not computed."""
+        their written order, as lower_stmt._due_lets does; and the lets still not computed."""
         due: list[A.LetStmt] = []
         for let in reversed(lets):
             py = {self.c.binder_names[id(let)]}
@@ -632,7 +632,7 @@ class _Emitter:
         return self.type_pred(e.type, self.val(e.value), partial=False), True
 
     def type_pred(self, t: A.TypeExpr, x: str, partial: bool) -> str:
-        """C testing whether the value x belongs to type t, as codegen.type_pred does."""
+        """C testing whether the value x belongs to type t, as lower_expr.type_pred does."""
         y = self._tmp()
         bind = f"V *{y} = {x};"
         if isinstance(t, A.SetOfValues):
@@ -797,7 +797,7 @@ class _Emitter:
         return self._let(list(e.bindings), e.body)
 
     def _let(self, bindings: list, body: A.Expr) -> tuple[str, bool]:
-        """As codegen._let: bindings in order, each computed only past the operands of an
+        """As lower_expr._let: bindings in order, each computed only past the operands of an
         and/or/=> chain that do not read it."""
         if not bindings:
             return self._ex(body)
@@ -825,7 +825,7 @@ def _uses(checked: CheckedSpec, e: A.Expr, names: set[str]) -> bool:
 
 
 def _read_by(s: A.Stmt) -> list[A.Expr]:
-    """The expressions a statement evaluates where it stands (codegen._read_by)."""
+    """The expressions a statement evaluates where it stands (lower_stmt._read_by)."""
     if isinstance(s, A.Require):
         return [s.cond]
     if isinstance(s, A.Assign):
