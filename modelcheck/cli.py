@@ -23,6 +23,7 @@ from .history import cli as history_cli
 
 EXIT = {Outcome.OK: 0, Outcome.VIOLATION: 1, Outcome.DEADLOCK: 1, Outcome.ERROR: 2, Outcome.INCOMPLETE: 3}
 EXIT_INTERRUPTED = 130
+BACKENDS = ("auto", "native", "python")
 EXIT_CODES_HELP = """exit codes:
   0    every invariant holds (and no deadlock, unless --no-deadlock)
   1    an invariant is violated, a variable left its declared type, or a deadlock was reached
@@ -132,6 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--no-props", action="store_true",
                        help="check no temporal property (the search then records no behaviour graph)")
     check.add_argument("--no-deadlock", action="store_true", help="do not report states without successors")
+    check.add_argument("--por", action="store_true",
+                       help="partial-order reduction: expand states by ample sets of independent, invisible "
+                            "steps (invariants and deadlocks are kept; see docs/partial-order.md)")
     check.add_argument("--max-states", type=_positive, metavar="N", help="stop after N distinct states")
     check.add_argument("--max-depth", type=_positive, metavar="N", help="do not explore beyond depth N")
     check.add_argument("--memory", type=_size, metavar="SIZE",
@@ -139,7 +143,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--timeout", type=_seconds, metavar="SECONDS",
                        help="stop after SECONDS of wall time, loading the spec included")
     check.add_argument("--workers", type=_positive, default=1, metavar="N",
-                       help="explore with N processes (same counts and counterexamples as one)")
+                       help="explore with N processes, or N threads with --backend native "
+                            "(same counts and counterexamples as one)")
+    check.add_argument("--backend", choices=BACKENDS, default=None,
+                       help="native: the spec and the search compiled to C (needs a C compiler); python: "
+                            "the spec compiled to Python; auto: native when it can run the check, else python "
+                            "(default: $MODELCHECK_BACKEND if set, else auto)")
     check.add_argument("--engine", choices=["local", "ray"], default="local",
                        help="where the --workers run: local processes, or Ray actors (pip install '.[ray]')")
     check.add_argument("--ray-address", metavar="ADDR",
@@ -174,6 +183,9 @@ def add_spec_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("spec", help="the spec file, e.g. specs/paxos.spec")
     parser.add_argument("--const", action="append", type=_const, default=[], metavar="NAME=VALUE",
                         help="override a constant; VALUE is a spec expression, e.g. Ballots=0..2, Values={v1}")
+    parser.add_argument("--no-opt", action="store_true",
+                        help="compile the spec without the compiler's optimisations (same results, slower; "
+                             "for checking the optimiser)")
     parser.set_defaults(reads_models_file=True)  # --model names a model of SPEC.models (model_config.py)
     parser.add_argument("--model", metavar="NAME",
                         help="take constants, invariants and options from model NAME of SPEC.models "
@@ -185,7 +197,7 @@ def load_spec(args: argparse.Namespace):
     evaluating the constants can take long too."""
     from . import pipeline
     with time_limit(getattr(args, "timeout", None)):
-        return pipeline.load(args.spec, dict(args.const))
+        return pipeline.load(args.spec, dict(args.const), optimise=not args.no_opt)
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -211,8 +223,12 @@ def run_check(args: argparse.Namespace) -> int:
         z3_run = z3_cli.CrossCheck(compiled, args, reporter)
         compiled, reporter = z3_run.compiled, z3_run.reporter
     properties = [] if args.no_props else args.prop
+    requested, asked_by = requested_backend(args)
+    backend = pipeline.choose_backend(compiled, requested, properties, args.engine, z3_run is not None, asked_by,
+                                      partial_order=args.por)
+    print(f"  backend: {backend.name} ({backend.reason})", file=sys.stderr, flush=True)
     result = pipeline.check(compiled, args.inv, limits, reporter, args.workers, checkpoint, args.resume,
-                            args.engine, args.ray_address, properties)
+                            args.engine, args.ray_address, properties, args.por, backend)
     reporter.clear()
     if result.stopped_because == "interrupted" and checkpoint is not None and checkpoint.written:
         print(f"A checkpoint of the search is saved in {args.checkpoint}; continue it with:\n"
@@ -228,6 +244,18 @@ def run_check(args: argparse.Namespace) -> int:
     for note in trace_cli.write_trace_outputs(args, compiled, result.violation):
         print(note, file=sys.stderr)
     return _exit_code(result)
+
+
+def requested_backend(args: argparse.Namespace) -> tuple[str, str]:
+    """The backend asked for, and by what: --backend, else $MODELCHECK_BACKEND, else auto."""
+    if args.backend is not None:
+        return args.backend, f"--backend {args.backend}"
+    value = os.environ.get("MODELCHECK_BACKEND")
+    if value is None:
+        return "auto", "--backend auto"
+    if value not in BACKENDS:
+        raise SpecError(f"MODELCHECK_BACKEND={value} is not a backend", hint="set it to auto, native or python")
+    return value, f"MODELCHECK_BACKEND={value}"
 
 
 def resume_command(args: argparse.Namespace) -> str:

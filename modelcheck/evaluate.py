@@ -71,10 +71,11 @@ def replayed(model, trace: Trace) -> ReplayResult:
 class Evaluator:
     """A parsed spec with its constants, compiled once as is and once per expression."""
 
-    def __init__(self, spec: A.Spec, consts: dict[str, str]):
+    def __init__(self, spec: A.Spec, consts: dict[str, str], optimise: bool = True):
         self.spec = spec
         self.consts = dict(consts)
-        self.compiled = pipeline.compile_parsed(spec, self.consts)
+        self.optimise = optimise
+        self.compiled = pipeline.compile_parsed(spec, self.consts, optimise)
         self._expressions: dict[str, Expression] = {}
 
     @property
@@ -87,7 +88,7 @@ class Evaluator:
             expr = parse_expr(text, EXPRESSION_FILE)
             extended = replace(self.spec, decls=(*self.spec.decls, A.DefDecl(expr.span, OPERATOR, None, expr)),
                                sources={**self.spec.sources, EXPRESSION_FILE: text})
-            compiled = pipeline.compile_parsed(extended, self.consts)
+            compiled = pipeline.compile_parsed(extended, self.consts, self.optimise)
             self._expressions[text] = Expression(text, compiled, compiled.checked.kind(expr))
         return self._expressions[text]
 

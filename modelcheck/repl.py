@@ -48,11 +48,11 @@ def _evaluator(args: argparse.Namespace) -> tuple[Evaluator, Any]:
     consts = dict(args.const)
     spec = parse_file(args.spec)
     if not args.trace:
-        return Evaluator(spec, consts), None
+        return Evaluator(spec, consts, not args.no_opt), None
     document, trace, _ = read_trace(args.trace)
-    evaluator = Evaluator(spec, consts)
+    evaluator = Evaluator(spec, consts, not args.no_opt)
     taken = trace_constants(document, evaluator.model.describe_constants(), set(consts))
-    return (Evaluator(spec, {**consts, **dict(taken)}) if taken else evaluator), trace
+    return (Evaluator(spec, {**consts, **dict(taken)}, not args.no_opt) if taken else evaluator), trace
 
 
 def run_eval(args: argparse.Namespace) -> int:

@@ -140,7 +140,7 @@ def _with_targets(args: argparse.Namespace):
         extra[name] = f"not ({text})"
         extra.update({part: f"not ({expr})" for part, expr in zip(parts, target_parts(text))})
         plan.append((name, parts))
-    compiled = with_invariants(args.spec, dict(args.const), extra)
+    compiled = with_invariants(args.spec, dict(args.const), extra, not args.no_opt)
     model = compiled.model
 
     def negated(name: str):

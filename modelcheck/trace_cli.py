@@ -231,7 +231,7 @@ def add_parsers(sub, add_spec_arguments: Callable, load_spec: Callable, positive
                       help="where to write the page (default: next to the trace, ending in .html)")
     view.add_argument("--spec", metavar="FILE", help="the spec the trace comes from, for the message sequence "
                       "chart (default: the file the trace's #meta.source names, if there is one)")
-    view.set_defaults(run=lambda args: run_view(args, load_spec), const=[])
+    view.set_defaults(run=lambda args: run_view(args, load_spec), const=[], no_opt=False)
 
     gr = sub.add_parser("graph", help="draw the whole reachable state graph of a small model")
     add_spec_arguments(gr)

@@ -370,7 +370,8 @@ def to_itf(v: Any, k: Kind, symbols: tuple[str, ...], layouts: tuple[tuple[str, 
     if isinstance(k, ModelK):
         return ModelValue(symbols[symbol_index(v)])
     if isinstance(k, (StrK, SymK)) or (isinstance(k, (MixK, AnyK)) and is_symbol(v)):
-        return symbols[symbol_index(v)]  # a model value's entry is a ModelValue (codegen's symbol table)
+        # a model value's entry is a ModelValue (the compiler's symbol table, lower_expr.ModuleTables)
+        return symbols[symbol_index(v)]
     if isinstance(k, (IntK, MixK, AnyK)) and isinstance(v, int):
         return {"#bigint": int_text(v)}
     if isinstance(k, SetK):

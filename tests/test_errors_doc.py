@@ -42,6 +42,8 @@ UNREACHABLE = {
     "the string {} cannot be written in the spec language": "only strings with a double quote or a newline; "
                                                             "the spec language has no way to write them",
     "an unserializable value ({}) cannot be a constant": "a trace's #meta constants written by another tool",
+    "MODELCHECK_BACKEND={} is not a backend": "an environment variable, which the examples cannot set; "
+                                              "tests/native_search/test_backend_cli.py sets it",
 }
 
 

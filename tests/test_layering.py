@@ -56,7 +56,7 @@ def modules_of(stage: str) -> list[Path]:
 def test_import_reader_sees_relative_imports():
     # guards the test below against passing vacuously
     assert "modelcheck.pipeline" in imported_modules(PACKAGE / "cli.py")
-    assert "modelcheck.lang.typecheck" in imported_modules(PACKAGE / "compile" / "codegen.py")
+    assert "modelcheck.lang.typecheck" in imported_modules(PACKAGE / "compile" / "analysis.py")
     assert "modelcheck.explore.model" in imported_modules(PACKAGE / "explore" / "bfs.py")
 
 

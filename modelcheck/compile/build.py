@@ -12,10 +12,14 @@ from ..lang.errors import Span, SpecError, attach_source
 from ..lang.kinds import Kind
 from ..lang.typecheck import CheckedSpec
 from ..values import EvalError, explain, show, to_itf
-from .codegen import GeneratedModule, ModuleCode, generate, source_text
+from .analysis import source_text
+from .emit_python import CompileOptions, GeneratedModule, generate, module_code
 from .explain import GuardWatch
-from .loader import TooComplex, failing_line, failing_locals, failing_module_line, load, spec_location
 from .fingerprint import fingerprint_function
+from .independence import Footprints, footprints
+from .loader import TooComplex, failing_line, failing_locals, failing_module_line, load, spec_location
+from .lower_expr import Ctx
+from .optimise import ALL_PASSES
 from .packing import StateCodec, state_codec
 from .typeguard import TypeGuard, locate
 
@@ -34,12 +38,13 @@ class CompiledSpec:
         return self.generated.source
 
 
-def build(checked: CheckedSpec, probes: bool = False) -> CompiledSpec:
-    """`probes`: generate the actions with probes (codegen.ProbeSite), for coverage measurement."""
+def build(checked: CheckedSpec, probes: bool = False, passes: frozenset[str] = ALL_PASSES) -> CompiledSpec:
+    """`probes`: generate the actions with probes (lower_stmt.ProbeSite), for coverage
+    measurement. `passes`: the optimisations to apply (optimise.PASSES; none for --no-opt)."""
     no_hoist: set[str] = set()
     while True:
         try:
-            gen = generate(checked, frozenset(no_hoist), probes)
+            gen = generate(checked, CompileOptions(passes, frozenset(no_hoist), probes))
             # A module with probes is another module: its lines must not be taken for the plain one's
             ns = load(gen.source, checked.spec.path + (" with probes" if probes else ""))
             break
@@ -117,6 +122,19 @@ class CompiledModel:
         """Compact bytes for states waiting in the search's queue (packing.py)."""
         return state_codec(self.checked, self.gen, self.ns)
 
+    @cached_property
+    def footprints(self) -> Footprints:
+        """What each action reads and writes, and each check reads (partial-order reduction)."""
+        return footprints(self.checked, self._type_checked())
+
+    def _type_checked(self) -> frozenset[str]:
+        """The variables type_check tests: none without it; one whose only doubtful values
+        are constants only if the module found one outside its type when loaded."""
+        if self.type_check is None:
+            return frozenset()
+        checks = TypeGuard(self.checked, module_code(self.checked, self.gen).an.constant).variable_checks()
+        return frozenset(c.name for c in checks if c.always or self.ns[f"CHECK_{c.name}"])
+
     def init_states(self):
         return self.ns["init_states"]()
 
@@ -179,15 +197,16 @@ class CompiledModel:
         """What is outside its declared type in variable `index` of the state: the innermost
         part found, where it is, and the type it is not in."""
         decl = self.checked.vars[index]
-        code = ModuleCode(self.checked, self.gen)
+        code = module_code(self.checked, self.gen)
         tests: dict[int, Callable[[Any], bool]] = {}
 
         def in_type(t: A.TypeExpr, value) -> bool:
             if id(t) not in tests:
-                tests[id(t)] = eval(f"lambda x: {code.type_pred(t, 'x', 0, False, partial=True)}", self.ns)
+                test = code.type_pred(t, "x", 0, Ctx(hoist=False), partial=True)
+                tests[id(t)] = eval(f"lambda x: {test}", self.ns)
             return tests[id(t)](value)
 
-        guard = TypeGuard(self.checked, code._constant)
+        guard = TypeGuard(self.checked, code.an.constant)
         misfit = locate(guard, in_type, decl.type, st[index], self._var_kinds[index], layouts=self.gen.layouts)
         where = decl.name
         for step, part, kind in misfit.steps:

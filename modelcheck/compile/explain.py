@@ -1,6 +1,6 @@
 """Why is an action not enabled with given arguments? Found by watching its generated code run.
 
-The generated function of an action (codegen.py) writes every guard as one line
+The generated function of an action (lower_stmt.py) writes every guard as one line
 `if not (COND): continue  # file:line` (a `require`) or, right after a pick's loop header
 `for b_m in DOMAIN:  # file:line pick`, as `if not (COND): continue` (the rest of the pick's
 where-condition). We run the action on the state under `sys.settrace`, watch only lines

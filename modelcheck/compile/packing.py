@@ -40,7 +40,8 @@ from ..lang.kinds import (BoolK, FnK, IntK, Kind, MixK, ModelK, RecK, SeqK, SetK
                           UnionK, elem_kinds)
 from ..lang.typecheck import CheckedSpec
 from ..values import canon
-from .codegen import GeneratedModule, ModuleCode
+from .emit_python import GeneratedModule, module_code
+from .lower_expr import Ctx
 from .packing_parts import (SCALAR, SIGNED, SYMBOL, UNENCODABLE, AnyMap, Collection, Enumerated, Fields,
                             FiniteSet, Flagged, IntFrom, KeyedMap, Memoized, Part, Union, codec_functions)
 
@@ -71,7 +72,7 @@ class _Types:
         self.c = checked
         self.ns = ns
         self.tags = {names: tag for tag, names in enumerate(gen.layouts)}
-        self.code = ModuleCode(checked, gen)
+        self.code = module_code(checked, gen)
         self.general_parts: dict[Kind, Part] = {}
 
     def variable(self, t: A.TypeExpr, k: Kind) -> Part:
@@ -94,7 +95,7 @@ class _Types:
         if isinstance(e, A.Name) and e.id == "bool":
             return [False, True]
         try:
-            value = eval(self.code.ex(e, False), self.ns)
+            value = eval(self.code.ex(e, Ctx(hoist=False)), self.ns)
         except Exception:  # e.g. a range too big to build: the general encoding will do
             return None
         return sorted(value, key=canon) if isinstance(value, frozenset) else [value]
@@ -141,7 +142,7 @@ class _Types:
 
     def constant(self, e: A.Expr) -> int | None:
         try:
-            return eval(self.code.ex(e, False), self.ns)
+            return eval(self.code.ex(e, Ctx(hoist=False)), self.ns)
         except Exception:
             return None
 

@@ -21,7 +21,7 @@ types compare by structure, a..b by literal bounds.
 
 When a check fails, `locate` finds where in the value the type is broken (a map's key or
 value, a field, a set's element, a sequence's length), using the same type predicates as
-the check (codegen's `type_pred`).
+the check (lower_expr's `type_pred`).
 """
 from __future__ import annotations
 
@@ -63,7 +63,7 @@ class _Env:
 
 class TypeGuard:
     """The static analysis of one spec's assignments against the declared types.
-    `constant(e)` tells constant expressions (codegen's notion: evaluable at load)."""
+    `constant(e)` tells constant expressions (analysis.Analysis.constant: evaluable at load)."""
 
     MAX_INLINE = 8  # operators followed into operators; deeper is "not shown"
 

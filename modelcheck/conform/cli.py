@@ -32,10 +32,10 @@ TARGET = "TraceTarget"
 def _with_target(args: argparse.Namespace):
     """The spec with one more invariant, `not (TARGET EXPR)`: the states where it fails are
     the ones the trace must reach."""
-    return with_invariants(args.spec, dict(args.const), {TARGET: f"not ({args.target})"})
+    return with_invariants(args.spec, dict(args.const), {TARGET: f"not ({args.target})"}, not args.no_opt)
 
 
-def with_invariants(spec: str, consts: dict[str, str], invariants: dict[str, str]):
+def with_invariants(spec: str, consts: dict[str, str], invariants: dict[str, str], optimise: bool = True):
     """The spec file compiled with more invariants (name -> expression text) appended: how
     a target expression given on the command line becomes a predicate on states."""
     from pathlib import Path
@@ -43,7 +43,7 @@ def with_invariants(spec: str, consts: dict[str, str], invariants: dict[str, str
     from .. import pipeline
     text = Path(spec).read_text(encoding="utf-8")
     extra = "".join(f"\ninvariant {name}: {expr}\n" for name, expr in invariants.items())
-    return pipeline.load_text(text + extra, consts, spec)
+    return pipeline.load_text(text + extra, consts, spec, optimise)
 
 
 def add_parsers(sub, add_spec_arguments: Callable, load_spec: Callable, positive: Callable) -> None:
@@ -211,7 +211,7 @@ def run_conform(args: argparse.Namespace) -> int:
         failed = failed or bool(bad)
     if args.runs:
         consts = {**adapter.validation_constants, **dict(args.const)}
-        report = validate(adapter, pipeline.load(args.spec, consts), range(args.seed, args.seed + args.runs),
+        report = validate(adapter, pipeline.load(args.spec, consts, optimise=not args.no_opt), range(args.seed, args.seed + args.runs),
                           args.events)
         print(f"validation of {adapter.__name__} against {spec_name}:")
         for line in report.lines():

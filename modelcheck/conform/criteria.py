@@ -3,7 +3,7 @@
 A suite that takes every (action, changed variables) class can still miss the values that
 decide a guard: a release carrying a stale epoch changes the same variables as a fresh one
 is refused with. These criteria look inside the actions. Each is a set of *goals* found in
-the compiled spec (the actions generated with probes, compile/codegen.py ProbeSite), never
+the compiled spec (the actions generated with probes, compile/lower_stmt.py ProbeSite), never
 written per spec:
 
   classes     each transition class (tracegen.py)
@@ -46,8 +46,9 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Optional
 
 from ..compile import CompiledSpec, build
-from ..compile.codegen import ProbeSite, operands
+from ..compile.analysis import operands
 from ..compile.explain import all_statements, file_line, source_line
+from ..compile.lower_stmt import ProbeSite
 from ..explore.trace import trace_of
 from ..lang import ast as A
 from ..lang.errors import SpecError
@@ -523,7 +524,7 @@ def criteria_suite(compiled: CompiledSpec, criteria: Iterable[str], max_states: 
     if unknown or not criteria:
         raise SpecError(f"--criteria {','.join(criteria)}: " + (f"no criterion {', '.join(unknown)}" if unknown
                         else "no criterion given"), hint="choose from " + ", ".join(CRITERIA))
-    probed = build(compiled.checked, probes=True)
+    probed = build(compiled.checked, probes=True, passes=compiled.generated.options.passes)
     goals = _Goals(compiled, probed, criteria)
     probe = _Probe(goals, probed)
     g, step_first = _explore(probe, max_states)

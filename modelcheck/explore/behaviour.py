@@ -4,7 +4,11 @@ While the search expands a state it records every step that changes the state as
 the expanded state's index, the successor's fingerprint and a label saying which action
 instance took it. Packed arrays, 16 bytes per edge (int32 source, int64 fingerprint, int32
 label); after the search the fingerprints are turned into state indices at once
-(`resolve`, numpy). Steps to states outside the constraint are recorded too: they are not
+(`resolve`, numpy). Under a memory budget (--memory) the recorded edges that exceed it
+go to temporary files, and `resolve` then works through them in pieces and writes the
+resolved graph to temporary files mapped back into memory (numpy memmap): the graph is
+never a Python object per edge, and what the operating system cannot keep in memory stays
+on disk. Steps to states outside the constraint are recorded too: they are not
 edges of the graph (TLC does not explore those states) but they make the instance enabled
 (TLC evaluates ENABLED without the constraint). Steps that change nothing are not recorded:
 they are stuttering, which every state allows, and they do not make <<A>>_vars enabled.
@@ -16,9 +20,10 @@ and kept as one byte per state and predicate.
 """
 from __future__ import annotations
 
+import tempfile
 from array import array
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import IO, Any, Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -50,10 +55,17 @@ def properties_of(model: Model, names: Sequence[str] | None = None) -> list[Temp
     return declared if names is None else [p for p in declared if p.name in names]
 
 
-class EdgeRecorder:
-    """Edges and instance labels of one process's part of the search."""
+COLUMNS = ("i", "q", "i")  # typecodes of an edge's source, successor fingerprint and label
+RESOLVE_PIECE = 1 << 22    # edges resolved at once when they are on disk
 
-    def __init__(self, model: Model):
+
+class EdgeRecorder:
+    """Edges and instance labels of one process's part of the search.
+
+    memory_budget: bytes of edges to hold in memory (None: no limit); beyond it,
+    `spill_over_budget` writes them to temporary files in spill_dir (None: the system's)."""
+
+    def __init__(self, model: Model, memory_budget: int | None = None, spill_dir: str | None = None):
         fairness = getattr(model, "fairness", ())
         params = getattr(model, "action_params", ())
         self.kinds = list(fairness) or [None] * len(model.action_names)
@@ -68,6 +80,10 @@ class EdgeRecorder:
         self.sources = array("i")  # a search holds far fewer than 2**31 states
         self.targets = array("q")
         self.labels = array("i")
+        self._budget = memory_budget
+        self.spill_dir = spill_dir
+        self._files: list[IO[bytes]] = []  # one per column, once edges went to disk
+        self.spilled = 0                     # edges written to disk
 
     def _intern(self, key: Instance, names: tuple[str, ...]) -> int:
         label = self.instances[key] = len(self.keys)
@@ -108,7 +124,50 @@ class EdgeRecorder:
 
     @property
     def nbytes(self) -> int:
-        return sum(a.itemsize * len(a) for a in (self.sources, self.targets, self.labels))
+        """Bytes of the edges recorded so far, in memory and on disk."""
+        return sum(a.itemsize * len(a) for a in self._columns()) + self.spilled_bytes
+
+    @property
+    def spilled_bytes(self) -> int:
+        return self.spilled * sum(np.dtype(t).itemsize for t in COLUMNS)
+
+    def _columns(self) -> tuple[array, array, array]:
+        return self.sources, self.targets, self.labels
+
+    def spill_over_budget(self) -> None:
+        """Write the edges held in memory to disk if they exceed the memory budget. Called
+        where the search checks its resources, never per edge."""
+        if self._budget is not None and sum(a.itemsize * len(a) for a in self._columns()) > self._budget:
+            self._spill()
+
+    def _spill(self) -> None:
+        if not self._files:
+            self._files = [tempfile.TemporaryFile(prefix="modelcheck-edges-", dir=self.spill_dir)
+                           for _ in COLUMNS]
+        for f, column in zip(self._files, self._columns()):
+            column.tofile(f)
+        self.spilled += len(self.sources)
+        self.sources, self.targets, self.labels = (array(t) for t in COLUMNS)
+
+    def pieces(self) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """The edges recorded, as (sources, successor fingerprints, labels) arrays: all at
+        once from memory, or, once some went to disk, in pieces of RESOLVE_PIECE edges read
+        from the files (the edges still in memory are written there first)."""
+        if not self._files:
+            yield tuple(np.frombuffer(a, dtype=np.dtype(a.typecode)) if len(a) else np.empty(0, np.dtype(a.typecode))
+                        for a in self._columns())
+            return
+        if len(self.sources):
+            self._spill()
+        columns = [_mapped(f, np.dtype(t)) for f, t in zip(self._files, COLUMNS)]
+        for start in range(0, self.spilled, RESOLVE_PIECE):
+            yield tuple(np.asarray(c[start:start + RESOLVE_PIECE]) for c in columns)
+
+    def close(self) -> None:
+        """Delete the files of the edges on disk (they vanish with the process anyway)."""
+        for f in self._files:
+            f.close()
+        self._files = []
 
 
 class PredicateValues:
@@ -150,23 +209,59 @@ class BehaviourGraph:
 
 
 def resolve(recorder: EdgeRecorder, fps: array, parents: array) -> BehaviourGraph:
-    """Fingerprints of successors -> state indices (one sort and one binary search)."""
+    """Fingerprints of successors -> state indices (one sort and one binary search per
+    piece). With edges on disk the graph's edge arrays are temporary files, mapped."""
     n = len(fps)
     by_fp = np.frombuffer(fps, dtype=np.int64) if n else np.empty(0, dtype=np.int64)
     order = np.argsort(by_fp, kind="stable")
     ordered = by_fp[order]
-    targets = np.frombuffer(recorder.targets, dtype=np.int64) if len(recorder.targets) else np.empty(0, np.int64)
-    src = np.frombuffer(recorder.sources, dtype=np.int32) if len(recorder.sources) else np.empty(0, np.int32)
-    labels = np.frombuffer(recorder.labels, dtype=np.int32) if len(recorder.labels) else np.empty(0, np.int32)
-    if n:
-        pos = np.minimum(np.searchsorted(ordered, targets), n - 1)
-        dst = np.where(ordered[pos] == targets, order[pos], -1).astype(np.int32)
-    else:
-        dst = np.full(len(targets), -1, dtype=np.int32)
-    keep = src != dst  # a step back to the same state (modulo fingerprint) is stuttering
+    out = _Resolved(recorder.spilled > 0, recorder.spill_dir)
+    for src, targets, labels in recorder.pieces():
+        if n:
+            pos = np.minimum(np.searchsorted(ordered, targets), n - 1)
+            dst = np.where(ordered[pos] == targets, order[pos], -1).astype(np.int32)
+        else:
+            dst = np.full(len(targets), -1, dtype=np.int32)
+        keep = src != dst  # a step back to the same state (modulo fingerprint) is stuttering
+        out.add(src[keep], dst[keep], labels[keep])
+    src, dst, label = out.arrays()
     kind_code = {None: 0, "weak": 1, "strong": 2}
     kinds = np.array([kind_code[recorder.kinds[a]] if args is not None else 0 for a, args in recorder.keys],
                      dtype=np.int8)
     initial = np.flatnonzero(np.frombuffer(parents, dtype=np.int64) < 0) if n else np.empty(0, np.int64)
-    return BehaviourGraph(n, src[keep].copy(), dst[keep], labels[keep].copy(), initial, kinds,
-                          list(recorder.keys), list(recorder.arg_names))
+    return BehaviourGraph(n, src, dst, label, initial, kinds, list(recorder.keys), list(recorder.arg_names))
+
+
+class _Resolved:
+    """The resolved edge columns (source, destination, label; int32 each): in memory, or
+    appended piece by piece to temporary files and mapped back at the end."""
+
+    def __init__(self, on_disk: bool, spill_dir: str | None):
+        self.files = [tempfile.TemporaryFile(prefix="modelcheck-graph-", dir=spill_dir)
+                      for _ in range(3)] if on_disk else []
+        self.pieces: list[tuple[np.ndarray, ...]] = []
+
+    def add(self, *columns: np.ndarray) -> None:
+        if self.files:
+            for f, column in zip(self.files, columns):
+                np.asarray(column, dtype=np.int32).tofile(f)
+        else:
+            self.pieces.append(columns)
+
+    def arrays(self) -> tuple[np.ndarray, ...]:
+        if not self.files:
+            (piece,) = self.pieces  # the recorder gives the edges held in memory as one piece
+            return tuple(np.asarray(c, dtype=np.int32) for c in piece)
+        mapped = tuple(_mapped(f, np.dtype(np.int32)) for f in self.files)
+        for f in self.files:  # the mappings keep the data; the files have no name
+            f.close()
+        return mapped
+
+
+def _mapped(f: IO[bytes], dtype: np.dtype) -> np.ndarray:
+    """A file of `dtype` values, mapped read-only (an empty file: an empty array)."""
+    f.flush()
+    size = f.seek(0, 2)
+    if size == 0:
+        return np.empty(0, dtype)
+    return np.memmap(f, dtype=dtype, mode="r", shape=(size // dtype.itemsize,))

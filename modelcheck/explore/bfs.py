@@ -22,6 +22,7 @@ from .checkpoint import Checkpointer, Snapshot, arrays_from, check_against
 from .checkpoint import load as checkpoint_load
 from .frontier import Frontier, MarshalCodec
 from .model import Codec, Model, StateChecks
+from .por import Reduction
 from .resources import TIMEOUT_GRACE, OutOfTime, describe_bytes, few_full_collections, rss_bytes, time_limit
 from .result import CheckResult, Outcome, Stats, Trace, Violation
 from .liveness import find_lasso, tableau
@@ -130,13 +131,18 @@ class Found(Exception):
 
 def bfs(model: Model, invariants: Sequence[str] | None = None, limits: Limits = Limits(),
         reporter: Reporter = NullReporter(), checkpoint: Checkpointer | None = None,
-        resume: str | None = None, properties: Sequence[str] | None = ()) -> CheckResult:
+        resume: str | None = None, properties: Sequence[str] | None = (),
+        partial_order: bool = False) -> CheckResult:
     """Explore every reachable state. `checkpoint` writes the search state at level
     boundaries (and on Ctrl-C); `resume` names a checkpoint directory to continue from.
     `properties`: the temporal properties to check after the search (None: all declared);
-    the search then records the behaviour graph (behaviour.py)."""
+    the search then records the behaviour graph (behaviour.py). `partial_order`: expand
+    states by ample sets (por.py; the model needs `footprints`), for invariants and
+    deadlocks only: the caller refuses temporal properties with it."""
     search = Search(model, list(model.invariant_names if invariants is None else invariants),
                     limits, reporter, properties)
+    if partial_order:
+        search.use_reduction()
     search.checkpointer = checkpoint
     if resume is not None:
         search.resume_from = checkpoint_load(resume, search.identity)
@@ -150,7 +156,9 @@ class Search:
         self.model = model
         self.checks = StateChecks(model, invariants)
         self.temporal: list[TemporalProperty] = properties_of(model, properties)
-        self.recorder = EdgeRecorder(model) if self.temporal else None
+        # with --memory, recorded edges beyond a quarter of it go to disk (as levels do)
+        self.recorder = EdgeRecorder(model, None if limits.memory is None else limits.memory // 4) \
+            if self.temporal else None
         self.predicates = PredicateValues(self.temporal)
         self.limits = limits
         self.reporter = reporter
@@ -175,6 +183,14 @@ class Search:
         self.watches: dict[int, Any] = {}
         self.level_start: Snapshot | None = None
         self.identity = f"{getattr(model, 'identity', '')}|{','.join(invariants)}|{limits.check_deadlock}"
+        self.reduction: Reduction | None = None
+
+    def use_reduction(self) -> None:
+        """Partial-order reduction for the rest of the search (por.py)."""
+        self.reduction = Reduction(self.model.footprints, [n for n, _ in self.checks.invariants],
+                                   lambda t: self.fingerprint(t) in self.visited)
+        self.stats.reduced_states = 0
+        self.identity += "|partial-order"
 
     def run(self) -> CheckResult:
         backstop = None if self.deadline is None else self.deadline - time.perf_counter() + TIMEOUT_GRACE
@@ -203,6 +219,8 @@ class Search:
         """--timeout and --memory: stop with the statistics so far. Called once per level and
         every few hundred states, never per successor."""
         limits = self.limits
+        if self.recorder is not None:
+            self.recorder.spill_over_budget()
         if self.deadline is not None and now >= self.deadline:
             self.stats.queue = queue
             raise Found(self._result(Outcome.INCOMPLETE, stopped=self._timeout_reason()))
@@ -218,6 +236,8 @@ class Search:
 
     def _result(self, outcome: Outcome, violation: Violation | None = None, stopped: str = "finished"):
         self.stats.seconds = time.perf_counter() - self.started
+        if self.reduction is not None:
+            self.stats.reduced_states = self.reduction.reduced
         return CheckResult(outcome, self.stats, violation, stopped)
 
     # ------------------------------------------------------------ the search
@@ -310,6 +330,7 @@ class Search:
         size = len(level)
         batch_size = BATCH_SIZE if self.limits.memory is None else BATCH_SIZE_UNDER_BUDGET
         self.unexpanded = size
+        functions = [fn for _, fn in actions]
         for n, (index, s) in enumerate(level.drain()):
             self.unexpanded = size - n + len(next_level)
             if len(fps) >= batch_size:  # admit in slices: memory holds no level's duplicates
@@ -317,10 +338,18 @@ class Search:
                 batch = _Batch()
                 fps, seen, states, parents, acts = batch.fps, batch.seen, batch.states, batch.parents, batch.actions
             found_any = False
+            chosen = None  # with reduction: per action, the steps of s to explore
+            if self.reduction is not None and self.reduction.possible:
+                try:  # the steps left out count as generated, like those outside the constraint
+                    chosen = self.reduction.expand(s, functions, counts)
+                except (Found, KeyboardInterrupt, MemoryError):
+                    raise
+                except Exception as e:
+                    self._failed(e, counts, batch, index)
             for a, successors in actions:
                 try:
                     produced = 0
-                    for _names, _args, t in successors(s):
+                    for _names, _args, t in (successors(s) if chosen is None else chosen[a]):
                         produced += 1
                         if t is s:  # the step changed nothing: never a new state
                             continue
@@ -342,9 +371,7 @@ class Search:
                 except (Found, KeyboardInterrupt, MemoryError):
                     raise
                 except Exception as e:
-                    self._record_counts(counts)
-                    self._admit(batch)  # as for a deadlock: what was found before comes first
-                    self._spec_error(e, index)
+                    self._failed(e, counts, batch, index)
                 counts[a] += produced
                 found_any = found_any or produced > 0
             if not found_any and self.limits.check_deadlock:
@@ -358,6 +385,13 @@ class Search:
         self.unexpanded = len(next_level)
         next_level.extend(self._admit(batch))
         return next_level
+
+    def _failed(self, e: Exception, counts: list[int], batch: _Batch, index: int) -> None:
+        """The spec's code failed while expanding state `index`: report it after what the
+        batch found before (as for a deadlock, what was found first comes first)."""
+        self._record_counts(counts)
+        self._admit(batch)
+        self._spec_error(e, index)
 
     def _outside(self, batch: _Batch, t, parent: int, action: int) -> None:
         """A successor outside the constraint: check its invariants, then drop it."""
@@ -418,6 +452,8 @@ class Search:
         graph = resolve(self.recorder, self.visited.fps, self.visited.parents)
         self.stats.edges = len(graph.src)
         self.stats.edge_bytes = self.recorder.nbytes
+        self.stats.edge_bytes_on_disk = self.recorder.spilled_bytes
+        self.recorder.close()
         self.recorder = None  # the resolved graph holds what is needed
         column = 0
         for prop in self.temporal:

@@ -82,22 +82,28 @@ def find_lasso(g: BehaviourGraph, tab: Tableau) -> Lasso | None:
     n = g.states
     if n == 0:
         return None
-    inner = g.dst >= 0
-    src, dst, lab = g.src[inner], g.dst[inner], g.label[inner]
+    src, dst, lab = _select(g.dst >= 0, g.src, g.dst, g.label)
     # the steps allowed after the trigger
     after = tab.region[src] & tab.region[dst]
     if tab.avoid is not None:
         after &= np.array([a for a, _ in g.keys], dtype=np.int64)[lab] != tab.avoid
+    allowed = _select(after, src, dst, lab)
     starts = tab.trigger & tab.region
     if tab.from_start:
         starts &= _mask(n, g.initial)
     else:
         starts &= _reachable(n, src, dst, g.initial)
-    candidates = _reachable(n, src[after], dst[after], np.flatnonzero(starts))
-    found = _fair_component(g, src[after], dst[after], lab[after], tab.accept, candidates)
+    candidates = _reachable(n, allowed[0], allowed[1], np.flatnonzero(starts))
+    found = _fair_component(g, *allowed, tab.accept, candidates)
     if found is None:
         return None
-    return _lasso(g, (src, dst, lab), after, tab, found)
+    return _lasso(g, (src, dst), allowed, tab, found)
+
+
+def _select(keep: np.ndarray, *columns: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The edges where `keep` holds; the columns themselves when it always does (most
+    graphs have no steps leaving the constraint, most regions are everything): no copy."""
+    return columns if keep.all() else tuple(c[keep] for c in columns)
 
 
 def _mask(n: int, indices) -> np.ndarray:
@@ -165,12 +171,14 @@ def _fair_component(g: BehaviourGraph, src, dst, lab, accept, alive) -> np.ndarr
     return None
 
 
-def _lasso(g: BehaviourGraph, edges, after: np.ndarray, tab: Tableau, good: np.ndarray) -> Lasso:
-    src, dst, lab = edges
-    entry_path, entry_labels = _prefix(g, src, dst, lab, after, tab, good >= 0)
+def _lasso(g: BehaviourGraph, edges, allowed, tab: Tableau, good: np.ndarray) -> Lasso:
+    """edges: the edges inside the constraint (src, dst); allowed: those allowed after the
+    trigger (src, dst, label)."""
+    src, dst = edges
+    entry_path, entry_labels = _prefix(g, src, dst, allowed, tab, good >= 0)
     entry = entry_path[-1]
     members = good == good[entry]
-    cycle, cycle_labels = _cycle(g, src[after], dst[after], lab[after], tab.accept, members, entry)
+    cycle, cycle_labels = _cycle(g, *allowed, tab.accept, members, entry)
     if not cycle:  # stuttering in the entry state is fair
         return Lasso(tuple(entry_path), tuple(entry_labels), len(entry_path) - 1, None)
     states = entry_path + cycle[:-1]
@@ -178,10 +186,10 @@ def _lasso(g: BehaviourGraph, edges, after: np.ndarray, tab: Tableau, good: np.n
     return Lasso(tuple(states), tuple(labels), len(entry_path) - 1, cycle_labels[-1])
 
 
-def _prefix(g: BehaviourGraph, src, dst, lab, after, tab: Tableau, members):
+def _prefix(g: BehaviourGraph, src, dst, allowed, tab: Tableau, members):
     """A shortest path in the product from an initial state to a member state in phase 1.
-    Product node s (phase 0: before the trigger) and n + s (phase 1: after it); `after`:
-    the steps allowed in phase 1."""
+    Product node s (phase 0: before the trigger) and n + s (phase 1: after it); `allowed`:
+    the steps allowed in phase 1 (src, dst, label)."""
     n = g.states
     region = tab.region
     starts = tab.trigger & region
@@ -189,8 +197,8 @@ def _prefix(g: BehaviourGraph, src, dst, lab, after, tab: Tableau, members):
     if not tab.from_start:
         e_src += [src, src[starts[dst]]]
         e_dst += [dst, n + dst[starts[dst]]]
-    e_src.append(n + src[after])
-    e_dst.append(n + dst[after])
+    e_src.append(n + allowed[0])
+    e_dst.append(n + allowed[1])
     root = 2 * n
     init = np.asarray(g.initial, dtype=np.int64)
     roots = [init[starts[init]] + n] + ([] if tab.from_start else [init])
@@ -207,23 +215,134 @@ def _prefix(g: BehaviourGraph, src, dst, lab, after, tab: Tableau, members):
         v = pred[v]
     nodes.reverse()
     # a step after the trigger is one allowed there (not any step between the two states)
-    allowed = (src[after], dst[after], lab[after])
     labels = [_label_of(allowed, u - n, v - n) if u >= n else None for u, v in zip(nodes, nodes[1:])]
     return [v % n for v in nodes], labels
+
+
+# (state, conditions met) pairs the exact cycle search may visit; beyond, the greedy walk
+CYCLE_SEARCH_NODES = 1 << 21
 
 
 def _cycle(g: BehaviourGraph, src, dst, lab, accept, members, entry: int):
     """A cycle from `entry` through the component meeting every condition, as the states
     after entry (ending in entry) and the label of each step. [] if staying in entry
-    forever is fair and accepting."""
+    forever is fair and accepting. The shortest such cycle (`_shortest_cycle`) unless the
+    search for it would be too large; then a walk to each condition in turn."""
     keep = members[src] & members[dst]
-    c_src, c_dst, c_lab = src[keep], dst[keep], lab[keep]
-    inside = (c_src, c_dst, c_lab)
-    graph = _csr(g.states, c_src, c_dst)
+    inside = (src[keep], dst[keep], lab[keep])
     kinds = g.kinds
     fair = (kinds[g.label] > 0) & members[g.src]
     enabled = np.unique(g.src[fair].astype(np.int64) * len(kinds) + g.label[fair])
     en_state, en_label = enabled // len(kinds), enabled % len(kinds)
+    conditions = _Conditions.of(kinds, accept, members, entry, en_state, en_label)
+    if int(members.sum()) << conditions.bits <= CYCLE_SEARCH_NODES:
+        return _shortest_cycle(inside, members, entry, conditions)
+    return _greedy_cycle(g.states, inside, kinds, accept, members, entry, en_state, en_label)
+
+
+@dataclass(frozen=True)
+class _Conditions:
+    """What a loop from `entry` within the component must do to be fair and accepting, as
+    bits set by visiting a state or taking a step; a loop meets them iff the bits it sets
+    make `met` true. Bits for what the entry state itself does are left out:
+      - accept: visit an accepting state;
+      - a weakly fair instance: visit a state of the component disabling it, or take it;
+      - a strongly fair instance: take it, if the loop visits a state enabling it (one bit
+        "enabled seen" and one "taken"; just "taken" when the entry enables it)."""
+    bits: int
+    state_bits: np.ndarray    # per state: the bits visiting it sets (int64)
+    label_bits: np.ndarray    # per label: the bits taking a step of it sets (int64)
+    met: np.ndarray           # per combination of bits: all conditions met (bool)
+
+    @staticmethod
+    def of(kinds, accept, members, entry: int, en_state, en_label) -> "_Conditions":
+        state_bits = np.zeros(len(members), dtype=np.int64)
+        label_bits = np.zeros(len(kinds), dtype=np.int64)
+        required, implications, bit = 0, [], 0
+        if not accept[entry]:
+            state_bits[accept & members] |= 1 << bit
+            required, bit = required | 1 << bit, bit + 1
+        for label in np.unique(en_label):
+            enabling = _mask(len(members), en_state[en_label == label])
+            if kinds[label] == WEAK and not enabling[entry]:
+                continue  # the entry disables it: met
+            label_bits[label] |= 1 << bit
+            if kinds[label] == WEAK:
+                state_bits[members & ~enabling] |= 1 << bit
+            elif not enabling[entry]:  # strong, and the loop may avoid the states enabling it
+                state_bits[members & enabling] |= 1 << (bit + 1)
+                implications.append((bit + 1, bit))
+                bit += 2
+                continue
+            required, bit = required | 1 << bit, bit + 1
+        masks = np.arange(1 << bit, dtype=np.int64)
+        met = (masks & required) == required
+        for seen, taken in implications:
+            met &= ((masks >> seen) & 1) <= ((masks >> taken) & 1)
+        return _Conditions(bit, state_bits, label_bits, met)
+
+
+def _shortest_cycle(inside, members, entry: int, conditions: _Conditions):
+    """A shortest cycle through `entry` meeting the conditions: breadth-first search over
+    (state, bits set so far) from (entry, its bits), until a step returns to entry with
+    every condition met. Levels are expanded as whole arrays (CSR rows)."""
+    c_src, c_dst, c_lab = inside
+    width = 1 << conditions.bits
+    start_bits = int(conditions.state_bits[entry])
+    if conditions.met[start_bits]:
+        return [], []
+    local = np.flatnonzero(members)  # product node: local state * width + bits
+    index = np.full(len(members), -1, dtype=np.int64)
+    index[local] = np.arange(len(local))
+    order = np.argsort(index[c_src], kind="stable")
+    e_src, e_dst, e_lab = index[c_src][order], index[c_dst][order], c_lab[order]
+    e_bits = conditions.label_bits[e_lab] | conditions.state_bits[local[e_dst]]
+    row = np.searchsorted(e_src, np.arange(len(local) + 1))
+    goal = index[entry]
+    seen = np.zeros(len(local) * width, dtype=bool)
+    pred = np.full(len(local) * width, -1, dtype=np.int64)     # product node before
+    via = np.full(len(local) * width, -1, dtype=np.int64)      # edge taken to get here
+    frontier = np.array([goal * width + start_bits], dtype=np.int64)
+    seen[frontier] = True
+    while len(frontier):
+        state, bits = frontier // width, frontier % width
+        counts = row[state + 1] - row[state]
+        parent = np.repeat(np.arange(len(frontier)), counts)
+        edge = row[state][parent] + np.arange(len(parent)) - np.repeat(np.cumsum(counts) - counts, counts)
+        node = e_dst[edge] * width + (bits[parent] | e_bits[edge])
+        done = np.flatnonzero((e_dst[edge] == goal) & conditions.met[node % width])
+        if len(done):
+            k = done[0]
+            return _unwind(frontier[parent[k]], edge[k], pred, via, e_dst, e_lab, local, width)
+        node, first = np.unique(node, return_index=True)
+        fresh = ~seen[node]
+        node, first = node[fresh], first[fresh]
+        seen[node] = True
+        pred[node] = frontier[parent[first]]
+        via[node] = edge[first]
+        frontier = node
+    raise AssertionError("a fair component has no fair cycle through its entry")
+
+
+def _unwind(last: int, closing: int, pred, via, e_dst, e_lab, local, width: int):
+    """The states after entry and the labels of the steps: the product path to `last`,
+    then the edge `closing` back to entry."""
+    edges = [int(closing)]
+    v = int(last)
+    while via[v] >= 0:
+        edges.append(int(via[v]))
+        v = int(pred[v])
+    edges.reverse()
+    return [int(local[e_dst[e]]) for e in edges], [int(e_lab[e]) for e in edges]
+
+
+def _greedy_cycle(n: int, inside, kinds, accept, members, entry: int, en_state, en_label):
+    """A cycle meeting the conditions by walking, along shortest paths, to an accepting
+    state, to a state disabling each weakly fair instance not disabled everywhere (or a
+    step of it, if it is enabled everywhere), to a step of each strongly fair instance
+    enabled in the component, and back to entry. Not the shortest in general."""
+    c_src, c_dst, c_lab = inside
+    graph = _csr(n, c_src, c_dst)
     wanted_states: list[np.ndarray] = []   # visit one of these states
     wanted_edges: list[int] = []           # take a step of this label
     if not accept[entry]:

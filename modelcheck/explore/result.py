@@ -61,7 +61,11 @@ class Stats:
     # after a complete search: never-enabled action -> its guard never true ("text at file:line")
     never_true: dict[str, str] = field(default_factory=dict)
     edges: int = 0              # steps recorded in the behaviour graph (temporal properties)
-    edge_bytes: int = 0         # the memory they took while recorded
+    edge_bytes: int = 0         # the memory they took while recorded (or the disk, see below)
+    edge_bytes_on_disk: int = 0  # of those bytes, the ones written to disk under --memory
+    # partial-order reduction (explore/por.py): None without it; else the states expanded by
+    # an ample set smaller than all their steps (the others were expanded fully)
+    reduced_states: int | None = None
 
     @property
     def states_per_second(self) -> float:

@@ -23,6 +23,10 @@ class VisitedStates:
     def __len__(self) -> int:
         return len(self.fps)
 
+    def __contains__(self, fp: int) -> bool:
+        pos = int(np.searchsorted(self._sorted, fp))
+        return pos < len(self._sorted) and int(self._sorted[pos]) == fp
+
     def add_batch(self, fps: list[int], parents: list[int], actions: list[int], limit: int | None = None) -> list[int]:
         """Add the candidates that are new; return their positions in the batch, in order.
 

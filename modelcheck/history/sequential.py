@@ -173,7 +173,7 @@ def key_orders(keys: list[list[Op]], deadline: Deadline, effort: Effort,
                         return keys[i][0].key
                     orders[i] = searches[i].order()
             if smt_after.expired():
-                for i in [i for i in running if smt.encodable(keys[i])]:
+                for i in list(running):
                     del running[i]
                     order = smt.sequential_order(keys[i], deadline)
                     if order is None:
@@ -188,9 +188,8 @@ def key_orders(keys: list[list[Op]], deadline: Deadline, effort: Effort,
 def sequential_order(ops: list[Op], deadline: Deadline, effort: Effort) -> list[Op] | None:
     """A sequentially consistent order of the operations (left-out unknown outcomes not in
     it), or None if there is none: the search's, or, if the search has not finished within
-    SEARCH_BEFORE_SMT seconds, Z3's (smt.py; not for keys with appends, where the search
-    goes on). Raises OutOfTime past the deadline."""
-    budget = deadline.within(SEARCH_BEFORE_SMT) if smt.encodable(ops) else deadline
+    SEARCH_BEFORE_SMT seconds, Z3's (smt.py). Raises OutOfTime past the deadline."""
+    budget = deadline.within(SEARCH_BEFORE_SMT)
     try:
         search = run_search(ops, budget, effort)
         return search.order() if search.found is not None else None

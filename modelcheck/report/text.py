@@ -4,6 +4,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from ..explore.resources import describe_bytes
 from ..explore.result import CheckResult, Outcome, Stats, Trace, Violation
 from ..values import show
 from .compact import call, state_lines
@@ -84,9 +85,14 @@ def render_stats(stats: Stats, complete: bool = False) -> list[str]:
              f"The depth of the complete state graph search is {stats.depth}.",
              f"Finished in {stats.seconds:.2f} s ({stats.states_per_second:,.0f} distinct states/s).",
              f"Fingerprint collision probability (optimistic): {stats.collision_probability:.1e}"]
+    if stats.reduced_states is not None:
+        lines.append(f"Explored {stats.distinct:,} states with partial-order reduction: "
+                     f"{stats.reduced_states:,} of them expanded by an ample set, the others fully.")
     if stats.edges:
+        on_disk = f", {describe_bytes(stats.edge_bytes_on_disk)} of them written to disk under --memory" \
+            if stats.edge_bytes_on_disk else ""
         lines.append(f"Behaviour graph: {stats.edges:,} steps recorded "
-                     f"({stats.edge_bytes / max(stats.edges, 1):.1f} bytes per step while recorded).")
+                     f"({stats.edge_bytes / max(stats.edges, 1):.1f} bytes per step while recorded{on_disk}).")
     if stats.action_counts:
         width = max(len(a) for a in stats.action_counts)
         lines.append("Coverage (successors generated per action):")

@@ -5,9 +5,9 @@ of symbolic values and returns symbolic values, folding everything concrete. Ope
 inlined (memoized per state when their arguments are concrete), quantifiers over finite
 sets are expanded, and a set is one Boolean per element of its finite universe.
 
-Its semantics must agree with compile/codegen.py; where the compiled code raises an error
-(a map applied outside its domain, `choose` with no candidate), the encoding yields some
-fixed value instead. Constructs it cannot encode raise EncodeError with the span of the
+Its semantics must agree with the compiled Python (compile/lower_expr.py); where the compiled
+code raises an error (a map applied outside its domain, `choose` with no candidate), the
+encoding yields some fixed value instead. Constructs it cannot encode raise EncodeError with the span of the
 expression, which the caller reports as file:line:col (never a wrong answer).
 """
 from __future__ import annotations
@@ -509,7 +509,7 @@ class Encoder(Builtins):
         return t
 
     def full_domain(self, t: A.TypeExpr) -> bool:
-        """Whether a map type's domain is a set expression (keys exactly that set), as in codegen."""
+        """Whether a map type's domain is a set expression (keys exactly that set), as in compile/lower_expr.py."""
         infinite = isinstance(t, A.SetOfValues) and isinstance(t.expr, A.Name) and t.expr.id in INFINITE_TYPES
         return isinstance(t, A.SetOfValues) and isinstance(self.c.kinds.get(id(t.expr)), SetK) and not infinite
 

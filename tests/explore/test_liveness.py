@@ -272,3 +272,54 @@ def test_taken_errors(tmp_path, prop, message):
     spec.write_text(UP_DOWN_STEPS + f"property P: {prop}\n")
     run = modelcheck("check", spec)
     assert run.returncode == 2 and message in run.stderr, run.stderr
+
+
+# home -> a -> home and home -> b1 -> b -> a -> home. Leave (to a state outside the
+# constraint) is weakly fair and enabled everywhere but at b, so a fair loop must visit b;
+# the property's violation must visit a. Walking to a first, then to b, then home takes six
+# steps (home a home b1 b a); the shortest fair loop takes four (home b1 b a).
+DETOUR = """spec Detour
+var at : "home" | "a" | "b1" | "b"
+var gone : bool
+init {
+  at := "home"
+  gone := false
+}
+action ToA {
+  require at == "home" or at == "b"
+  at := "a"
+}
+action Home {
+  require at == "a"
+  at := "home"
+}
+action ToB1 {
+  require at == "home"
+  at := "b1"
+}
+action ToB {
+  require at == "b1"
+  at := "b"
+}
+action Leave {
+  require at != "b"
+  gone := true
+}
+constraint Stay: not gone
+property SettlesAwayFromA: eventually always at != "a"
+fairness weak Leave
+"""
+
+
+def test_the_lasso_loop_is_a_shortest_fair_cycle():
+    states, loop = lasso(check(DETOUR))
+    assert [s["at"] for s in states[loop:]] == ["home", "b1", "b", "a"]
+    assert loop == 0
+
+
+def test_cli_prints_the_shortest_fair_cycle(tmp_path):
+    spec = tmp_path / "detour.spec"
+    spec.write_text(DETOUR)
+    out = modelcheck("check", spec, "--no-deadlock")
+    assert out.returncode == 1
+    assert "Back to state 1: Home" in out.stdout and "State 5" not in out.stdout, out.stdout

@@ -143,11 +143,12 @@ def run_spec_text(text: str | bytes, consts: dict[str, str] | None = None, json_
     return classify(ran, json_out)
 
 
-def run_generated(gs, max_states: int = MAX_STATES) -> tuple[str, str]:
-    """A generated spec with its reference model: the outcome, or wrong_answer."""
+def run_generated(gs, max_states: int = MAX_STATES, extra: tuple[str, ...] = ()) -> tuple[str, str]:
+    """A generated spec with its reference model: the outcome, or wrong_answer. `extra`:
+    more options of `check` (e.g. --no-opt)."""
     from reference import NoOracle, compare, explore
     path = workdir().write("fuzz.spec", gs.text)
-    ran = run_main(check_args(path, gs.consts, True, not gs.check_deadlock))
+    ran = run_main(check_args(path, gs.consts, True, not gs.check_deadlock, extra))
     outcome, detail = classify(ran, True)
     if outcome in FAILURES or not gs.oracle or outcome in ("spec_error", "usage_error"):
         return outcome, detail

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 
 import harness
 import hostile
+import specgen
 
 # cases per kind in the default run; the slow kinds (time limits, compiling deep nesting) get fewer
 COUNTS = {"generated": 450, "const_expr": 450, "mutated": 300, "nested": 60, "huge": 30, "unicode": 150,
@@ -43,6 +44,26 @@ def test_hostile_input(kind):
     def run(case):
         check(case)
     run()
+
+
+def check_unoptimised(gs) -> None:
+    """A generated spec compiled with --no-opt agrees with its reference model too."""
+    outcome, detail = harness.run_generated(gs, extra=("--no-opt",))
+    assert outcome not in harness.FAILURES, f"{outcome}: {detail}\n\nspec (--no-opt):\n{gs.text}"
+
+
+@settings(max_examples=150, database=None, deadline=None, derandomize=True,
+          suppress_health_check=list(HealthCheck))
+@given(specgen.specs(huge=False))
+def test_generated_specs_without_optimisations(gs):
+    check_unoptimised(gs)
+
+
+@pytest.mark.slow
+@settings(max_examples=1500, database=None, deadline=None, suppress_health_check=list(HealthCheck))
+@given(specgen.specs(huge=False))
+def test_generated_specs_without_optimisations_more(gs):
+    check_unoptimised(gs)
 
 
 @pytest.mark.slow

@@ -247,3 +247,68 @@ def test_applied_in_another_order_than_real_time_only_strict_serializability_fai
     if list(order) == list(range(n)):
         assert strict.verdict is Verdict.VALID
 
+
+
+# Values that are right in some field and wrong in others, for the reader's property test.
+ANYTHING = st.sampled_from([None, 0, 1, -5, 2 ** 70, 1.5, float("inf"), True, "x", "", "txn", "ok", "invoke",
+                            "info", "fail", "r", "w", "append", "put", [], [1, 2], [1, "a"], [True], {}])
+
+
+@st.composite
+def raw_events(draw) -> dict:
+    """An event in which each field, and each part of a micro-operation, is usually right
+    but may be anything or (a field) missing."""
+    def field(right):
+        return right if draw(st.integers(0, 5)) else draw(ANYTHING)
+
+    kind = field(draw(st.sampled_from(["invoke", "ok", "fail", "info"])))
+    write = draw(st.sampled_from(["append", "w"]))  # one kind of history
+    ops = []
+    for i in range(draw(st.integers(0, 3))):
+        f = draw(st.sampled_from([write, "r"]))
+        right = (i if f != "r" else None if kind != "ok" or draw(st.booleans())
+                 else draw(st.lists(st.integers(0, 9), max_size=3) if write == "append" else st.integers(0, 9)))
+        op = [field(f), field(draw(st.sampled_from(["x", 3]))), field(right)]
+        ops.append(op if draw(st.integers(0, 5)) else draw(st.one_of(st.sampled_from([op[:2], op + [1]]), ANYTHING)))
+    event = {"type": kind, "process": field(0), "f": field("txn"), "value": field(ops),
+             "time": field(draw(st.one_of(st.none(), st.floats(allow_nan=True))))}
+    return {k: v for k, v in event.items() if draw(st.integers(0, 19))}
+
+
+def _valid(event: dict) -> bool:
+    """The format's rules for one event (docs/history.md), written out independently."""
+    def integer(x):
+        return type(x) is int
+
+    def op_ok(op):
+        if type(op) is not list or len(op) != 3 or type(op[1]) not in (str, int):
+            return False
+        f, _, v = op
+        if f in ("append", "w"):
+            return integer(v)
+        return f == "r" and (v is None or event["type"] == "ok" and
+                             (integer(v) or type(v) is list and all(map(integer, v))))
+
+    def one_history(ops):  # one kind, and each value written to a key once
+        shapes = {"list" if f == "append" or type(v) is list else "int" for f, _, v in ops if f != "r" or v is not None}
+        writes = [(k, v) for f, k, v in ops if f != "r"]
+        return len(shapes) < 2 and len(set(writes)) == len(writes)
+
+    time = event.get("time")
+    return (all(k in event for k in ("type", "process", "f", "value")) and event["type"] in ("invoke", "ok", "fail", "info")
+            and integer(event["process"]) and event["f"] == "txn" and type(event["value"]) is list
+            and (time is None or type(time) in (int, float) and abs(time) != float("inf") and time == time)
+            and all(map(op_ok, event["value"])) and one_history(event["value"]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(raw_events())
+def test_an_event_is_read_iff_it_follows_the_rules_and_else_named(event):
+    """The reader validates each event in one quick pass and explains a refusal in a second:
+    both must agree with the rules, on events with any field wrong or missing."""
+    if _valid(event):
+        invocation = {**event, "type": "invoke", "value": [[f, k, None if f == "r" else v] for f, k, v in event["value"]]}
+        history([event] if event["type"] in ("invoke", "info") else [invocation, event])
+    else:
+        with pytest.raises(HistoryError, match="event 0"):
+            history([event])

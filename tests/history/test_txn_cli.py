@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import needs_graphviz, run_modelcheck
+from conftest import REPO, needs_graphviz, run_modelcheck
 
 from cli.inprocess import modelcheck
 from txn_histories import concurrent, document, edn, txn
@@ -116,3 +116,14 @@ def test_svg_pictures_are_drawn_by_graphviz(write, tmp_path):
     run = modelcheck("history", write(document(WRITE_SKEW + [])), "--model", "serializable", "--svg", svg)
     assert run.returncode == 1, run.out
     assert "<svg" in svg.read_text()
+
+
+@pytest.mark.parametrize("model, code, anomaly", [("snapshot-isolation", 0, None), ("repeatable-read", 1, "G2-item"),
+                                                   ("serializable", 1, "G2-item")])
+def test_elle_published_history_gets_elles_verdicts(model, code, anomaly):
+    """Elle's own test expects of this history the anomaly G2-item only: not repeatable read,
+    snapshot isolation holds (tests/history/published/README.md)."""
+    path = REPO / "tests" / "history" / "published" / "si-without-g-single.edn"
+    run = modelcheck("history", path, "--model", model, "--json")
+    assert run.returncode == code, run.out
+    assert [a["name"] for a in json.loads(run.stdout)["anomalies"]] == ([anomaly] if anomaly else [])

@@ -27,11 +27,12 @@ from itertools import islice
 from dataclasses import dataclass
 from typing import Callable, Iterator, Sequence
 
+from ...explore.resources import few_full_collections
 from ..result import Deadline, OutOfTime, Stats, Verdict
 from . import listappend, register
 from .anomalies import CYCLES, FORBIDS, ORDER_EDGES, Anomaly, Step, cycle_name, explain
 from .format import LIST_APPEND, Txn, TxnHistory
-from .graph import (KIND_NAME, PROCESS, REALTIME, RW, WR, WW, Graph, cyclic_components, order_edges,
+from .graph import (KIND_NAME, PROCESS, REALTIME, RW, WR, WW, Graph, Subgraph, cyclic_components, order_edges,
                     path_to, reachable, shortest_path)
 
 SUFFIX = {PROCESS: "process", REALTIME: "realtime"}
@@ -53,6 +54,11 @@ class TxnResult:
 
 
 def check(history: TxnHistory, model: str, timeout: float | None = None) -> TxnResult:
+    with few_full_collections():  # the graph is a million kept containers (see format.py)
+        return _check(history, model, timeout)
+
+
+def _check(history: TxnHistory, model: str, timeout: float | None) -> TxnResult:
     started = time.perf_counter()
     deadline = Deadline(timeout)
     forbidden = FORBIDS[model]
@@ -85,18 +91,18 @@ def find_cycles(graph: Graph, txns: Sequence[Txn], forbidden: frozenset, order: 
         return []
     mask = WW | order | (WR if any(n != "G0" for n, _ in rungs) else 0)
     mask |= RW if any(n in ("G-single", "G-nonadjacent", "G2-item") for n, _ in rungs) else 0
-    nodes = [t.id for t in txns if t.status != "fail"]
+    cyclic = graph.cyclic_subgraph(mask)
     found = []
-    for component in cyclic_components(nodes, graph.successors(mask), deadline):
+    for component in cyclic.components:
         for name, extra in rungs:
-            candidates = list(islice(SEARCHES[name](graph, component, extra, deadline), CANDIDATES))
+            candidates = list(islice(SEARCHES[name](cyclic, component, extra, deadline), CANDIDATES))
             if candidates:
-                found.append(_anomaly(graph, txns, min(candidates, key=len)))
+                found.append(_anomaly(cyclic, txns, min(candidates, key=len)))
                 break
     return found
 
 
-def _g0(graph: Graph, inside: set[int], extra: int, deadline: Deadline) -> Iterator[Cycle]:
+def _g0(graph: Subgraph, inside: set[int], extra: int, deadline: Deadline) -> Iterator[Cycle]:
     mask = WW | extra
     for sub in cyclic_components(sorted(inside), graph.successors(mask, inside), deadline):
         successors = graph.successors(mask, sub)
@@ -106,15 +112,15 @@ def _g0(graph: Graph, inside: set[int], extra: int, deadline: Deadline) -> Itera
             yield _steps(graph, path_to(parent, last) + [start], mask)
 
 
-def _g1c(graph: Graph, inside: set[int], extra: int, deadline: Deadline) -> Iterator[Cycle]:
+def _g1c(graph: Subgraph, inside: set[int], extra: int, deadline: Deadline) -> Iterator[Cycle]:
     return _closed(graph, inside, WR, WW | WR | extra, deadline)
 
 
-def _g2(graph: Graph, inside: set[int], extra: int, deadline: Deadline) -> Iterator[Cycle]:
+def _g2(graph: Subgraph, inside: set[int], extra: int, deadline: Deadline) -> Iterator[Cycle]:
     return _closed(graph, inside, RW, WW | WR | RW | extra, deadline)
 
 
-def _closed(graph: Graph, inside: set[int], closing: int, mask: int, deadline: Deadline) -> Iterator[Cycle]:
+def _closed(graph: Subgraph, inside: set[int], closing: int, mask: int, deadline: Deadline) -> Iterator[Cycle]:
     """A `closing` edge a -> b and the shortest path back from b to a within `mask` (there
     is one: a and b are in one component)."""
     for sub in cyclic_components(sorted(inside), graph.successors(mask, inside), deadline):
@@ -123,7 +129,7 @@ def _closed(graph: Graph, inside: set[int], closing: int, mask: int, deadline: D
             yield [(a, b, closing)] + _steps(graph, shortest_path(b, a, successors, deadline), mask)
 
 
-def _g_single(graph: Graph, inside: set[int], extra: int, deadline: Deadline) -> Iterator[Cycle]:
+def _g_single(graph: Subgraph, inside: set[int], extra: int, deadline: Deadline) -> Iterator[Cycle]:
     """An rw edge a -> b with a path from b back to a without rw edges."""
     mask = WW | WR | extra
     successors = graph.successors(mask, inside)
@@ -136,7 +142,7 @@ def _g_single(graph: Graph, inside: set[int], extra: int, deadline: Deadline) ->
             return  # another head costs another search of the component
 
 
-def _g_nonadjacent(graph: Graph, inside: set[int], extra: int, deadline: Deadline) -> Iterator[Cycle]:
+def _g_nonadjacent(graph: Subgraph, inside: set[int], extra: int, deadline: Deadline) -> Iterator[Cycle]:
     """An rw edge a -> b with a path from b back to a in which no rw edge follows another,
     nor the closing one: a search over (transaction, did an rw edge lead here)."""
     mask = WW | WR | extra
@@ -158,7 +164,7 @@ def _g_nonadjacent(graph: Graph, inside: set[int], extra: int, deadline: Deadlin
             return  # another head costs another search of the component
 
 
-def _anti_dependencies(graph: Graph, inside: set[int]) -> dict[int, list[int]]:
+def _anti_dependencies(graph: Subgraph, inside: set[int]) -> dict[int, list[int]]:
     """The rw edges within `inside`, grouped by their head: one search from each head."""
     heads: dict[int, list[int]] = defaultdict(list)
     for a, b in graph.edges(RW, inside):
@@ -166,23 +172,23 @@ def _anti_dependencies(graph: Graph, inside: set[int]) -> dict[int, list[int]]:
     return heads
 
 
-SEARCHES: dict[str, Callable[[Graph, set[int], int, Deadline], Iterator[Cycle]]] = {
+SEARCHES: dict[str, Callable[[Subgraph, set[int], int, Deadline], Iterator[Cycle]]] = {
     "G0": _g0, "G1c": _g1c, "G-single": _g_single, "G-nonadjacent": _g_nonadjacent, "G2-item": _g2}
 
 
-def _steps(graph: Graph, path: list[int], mask: int) -> Cycle:
+def _steps(graph: Subgraph, path: list[int], mask: int) -> Cycle:
     return [(a, b, graph.step_kind(a, b, mask)) for a, b in zip(path, path[1:])]
 
 
 # ---------------------------------------------------------------- reporting a cycle
 
-def _anomaly(graph: Graph, txns: Sequence[Txn], cycle: Cycle) -> Anomaly:
+def _anomaly(graph: Subgraph, txns: Sequence[Txn], cycle: Cycle) -> Anomaly:
     name = cycle_name([kind for _, _, kind in cycle])
     steps = tuple(_step(graph, txns[a], txns[b], kind) for a, b, kind in cycle)
     return Anomaly(name, tuple(txns[a] for a, _, _ in cycle), explain(name), steps)
 
 
-def _step(graph: Graph, a: Txn, b: Txn, kind: int) -> Step:
+def _step(graph: Subgraph, a: Txn, b: Txn, kind: int) -> Step:
     if kind == PROCESS:
         return Step(a, "process", b, None, None, f"{b.name} is process {a.process}'s next transaction after {a.name}")
     if kind == REALTIME:

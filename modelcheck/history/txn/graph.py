@@ -1,19 +1,24 @@
 """The dependency graph between transactions, and the searches for its cycles.
 
-Nodes are transaction ids; an edge a -> b carries a bit mask of kinds (a and b may be related
-in several ways) and, per kind, the reason it was added (shown only for the edges of a
-reported cycle, so it is kept as data, not text). Kinds: ww (b overwrote a's version), wr
-(b read a's version), rw (b overwrote the version a read), process (b is the next
-transaction of a's process) and realtime (a completed before b was invoked).
+Nodes are transaction ids. Kinds of edges: ww (b overwrote a's version), wr (b read a's
+version), rw (b overwrote the version a read), process (b is the next transaction of a's
+process) and realtime (a completed before b was invoked). Each data edge comes with the
+reason it was added (shown only for the edges of a reported cycle, so it is kept as data,
+not text).
 
-The searches never recurse (a history has 100,000 transactions): Tarjan's strongly
-connected components with an explicit stack, and breadth-first searches for the shortest
-path that closes a cycle.
+A history of 100,000 transactions has about a million edges, and a valid one has no cycle:
+`Graph` keeps the edges as flat lists of ints and finds the strongly connected components
+of the whole graph with scipy. Only the components that hold a cycle become a `Subgraph`
+(a dict of successors per transaction, an edge a -> b carrying a bit mask of its kinds),
+which the cycle searches walk: Tarjan's components with an explicit stack and breadth-first
+searches for the shortest path that closes a cycle (nothing recurses).
 """
 from __future__ import annotations
 
 from collections import deque
 from typing import Callable, Iterable, Sequence
+
+import numpy as np
 
 from ..result import Deadline
 from .format import Txn
@@ -27,31 +32,73 @@ CHECK_EVERY = 4096  # search steps between looks at the clock
 
 
 class Graph:
+    """Every edge as it was added: parallel lists, one entry per edge (repeats and
+    self-edges included; they are dropped when a component is taken out)."""
+
     def __init__(self, size: int) -> None:
-        self.out: list[dict[int, int]] = [{} for _ in range(size)]
-        self.reasons: dict[tuple[int, int, int], tuple] = {}
+        self.size = size
+        self.src: list[int] = []
+        self.dst: list[int] = []
+        self.kind: list[int] = []
+        self.why: list[tuple | None] = []
 
-    def add(self, a: int, b: int, kind: int, reason: tuple = ()) -> None:
-        """An edge a -> b of `kind`; a self-edge says nothing and is not added."""
-        if a == b:
-            return
-        kinds = self.out[a].get(b, 0)
-        if not kinds & kind:
-            self.out[a][b] = kinds | kind
-            self.reasons[(a, b, kind)] = reason
+    def add(self, a: int, b: int, kind: int, reason: tuple) -> None:
+        """A data edge a -> b of `kind`, and why."""
+        self.src.append(a)
+        self.dst.append(b)
+        self.kind.append(kind)
+        self.why.append(reason)
 
-    def kinds(self, a: int, b: int) -> int:
-        return self.out[a].get(b, 0)
+    def add_into(self, sources: Sequence[int], b: int, kind: int) -> None:
+        """Order edges (their reason is their kind) from each of `sources` to b."""
+        n = len(sources)
+        self.src.extend(sources)
+        self.dst.extend([b] * n)
+        self.kind.extend([kind] * n)
+        self.why.extend([None] * n)
+
+    def cyclic_subgraph(self, mask: int) -> Subgraph:
+        """The strongly connected components, within the edges of `mask`, that hold a
+        cycle: each with the edges between its own transactions (of any kind)."""
+        from scipy.sparse import csr_matrix
+        from scipy.sparse.csgraph import connected_components
+
+        src, dst = np.asarray(self.src, dtype=np.int64), np.asarray(self.dst, dtype=np.int64)
+        kind = np.asarray(self.kind, dtype=np.int64)
+        chosen = (kind & mask != 0) & (src != dst)
+        matrix = csr_matrix((np.ones(int(chosen.sum()), dtype=np.int8), (src[chosen], dst[chosen])),
+                            shape=(self.size, self.size))
+        _, label = connected_components(matrix, directed=True, connection="strong")
+        cyclic = np.bincount(label)[label] > 1  # no self-edges, so a cycle needs two transactions
+        groups: dict[int, set[int]] = {}
+        for node in np.flatnonzero(cyclic).tolist():
+            groups.setdefault(int(label[node]), set()).add(node)
+        within = np.flatnonzero(cyclic[src] & (label[src] == label[dst]) & (src != dst))
+        return Subgraph(list(groups.values()),
+                        [(self.src[i], self.dst[i], self.kind[i], self.why[i]) for i in within.tolist()])
+
+
+class Subgraph:
+    """Some components of the graph, as successor dicts: `out[a][b]` is the mask of the
+    kinds of the edges a -> b, `reasons[(a, b, kind)]` why the first such edge was added."""
+
+    def __init__(self, components: list[set[int]], edges: Iterable[tuple[int, int, int, tuple | None]]) -> None:
+        self.components = components
+        self.out: dict[int, dict[int, int]] = {node: {} for c in components for node in c}
+        self.reasons: dict[tuple[int, int, int], tuple | None] = {}
+        for a, b, kind, why in edges:
+            kinds = self.out[a].get(b, 0)
+            if not kinds & kind:
+                self.out[a][b] = kinds | kind
+                self.reasons[(a, b, kind)] = why
 
     def step_kind(self, a: int, b: int, mask: int) -> int:
         """The kind that names the step a -> b of a cycle searched within `mask`."""
         kinds = self.out[a][b] & mask
         return next(k for k in PREFERENCE if kinds & k)
 
-    def successors(self, mask: int, inside: set[int] | None = None) -> Callable[[int], list[int]]:
+    def successors(self, mask: int, inside: set[int]) -> Callable[[int], list[int]]:
         out = self.out
-        if inside is None:
-            return lambda a: [b for b, m in out[a].items() if m & mask]
         return lambda a: [b for b, m in out[a].items() if m & mask and b in inside]
 
     def edges(self, mask: int, inside: set[int]) -> Iterable[tuple[int, int]]:
@@ -72,7 +119,7 @@ def order_edges(graph: Graph, txns: Sequence[Txn]) -> None:
         if t.status == "fail":
             continue
         if t.process in last_of:
-            graph.add(last_of[t.process], t.id, PROCESS)
+            graph.add_into((last_of[t.process],), t.id, PROCESS)
         last_of[t.process] = t.id
         events.append((t.invoke, 0, t.id))
         if t.status == "ok":
@@ -83,8 +130,7 @@ def order_edges(graph: Graph, txns: Sequence[Txn]) -> None:
     for _, what, t in events:
         if what == 0:
             before[t] = tuple(frontier)
-            for a in before[t]:
-                graph.add(a, t, REALTIME)
+            graph.add_into(before[t], t, REALTIME)
         else:
             frontier.difference_update(before.pop(t))
             frontier.add(t)

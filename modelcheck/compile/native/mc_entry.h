@@ -1,0 +1,171 @@
+/* mc_entry.h: the functions of mc_model.h, over the generated functions of one spec.
+ * Included at the end of the generated file, which defines before it:
+ *   MC_NACTIONS, ACTION_NAMES, GEN_ACTIONS, MC_NINVARIANTS, INVARIANT_NAMES,
+ *   gen_init, gen_invariant, gen_constraint, gen_type_check,
+ *   CONST_BYTES (the constants' canonical bytes, in declaration order) and consts_decode,
+ *   MC_NPERMS and PERMS (symbol id -> symbol id, one row per symmetry permutation).
+ */
+#ifndef MC_ENTRY_H
+#define MC_ENTRY_H
+
+int mc_action_count(void) { return MC_NACTIONS; }
+const char *mc_action_name(int action) { return action >= 0 && action < MC_NACTIONS ? ACTION_NAMES[action] : NULL; }
+int mc_invariant_count(void) { return MC_NINVARIANTS; }
+const char *mc_invariant_name(int k) { return k >= 0 && k < MC_NINVARIANTS ? INVARIANT_NAMES[k] : NULL; }
+const char *mc_error(mc_ctx *ctx) { return ctx->err; }
+
+mc_ctx *mc_ctx_new(void) {
+    pthread_once(&scalars_once, init_scalars);
+    mc_ctx *X = calloc(1, sizeof(mc_ctx));
+    if (X == NULL) return NULL;
+    X->ar = &X->perm;
+    if (setjmp(X->jb)) {  /* the constants were written by codec.py: this cannot fail */
+        fprintf(stderr, "modelcheck native: cannot read the constants: %s\n", X->err);
+        abort();
+    }
+    Reader r = {CONST_BYTES, CONST_BYTES + sizeof CONST_BYTES};
+    consts_decode(X, &r);
+    X->ar = &X->tmp;
+    return X;
+}
+
+void mc_ctx_free(mc_ctx *X) {
+    if (X == NULL) return;
+    ar_free(&X->tmp);
+    ar_free(&X->perm);
+    free(X->out.p);
+    free(X->best.p);
+    free(X);
+}
+
+/* a new state to read: scratch memory reset, operator caches invalidated */
+static void begin(mc_ctx *X) {
+    ar_reset(&X->tmp);
+    X->ar = &X->tmp;
+    X->gen++;
+    X->err[0] = 0;
+    memset(X->depth, 0, sizeof X->depth);  /* an error may have left a recursion mid-way */
+}
+
+static void read_state(mc_ctx *X, const uint8_t *state, size_t len) {
+    Reader r = {state, state + len};
+    X->raw = state;
+    for (int k = 0; k < MC_NVARS; k++) {
+        X->slice[k] = (uint32_t)(r.p - state);
+        X->st[k] = NULL;  /* decoded when read: ST() */
+        var_skip(X, &r, k);
+    }
+    X->slice[MC_NVARS] = (uint32_t)(r.p - state);
+    if (r.p != r.end) mc_fail(X, "malformed state: %zu bytes after the last variable", (size_t)(r.end - r.p));
+}
+
+static int outcome(int jumped) { return jumped == JUMP_STOPPED ? MC_STOPPED : MC_ERROR; }
+
+int mc_init(mc_ctx *X, mc_emit_fn emit, void *user) {
+    begin(X);
+    X->emit = emit;
+    X->user = user;
+    int jumped = setjmp(X->jb);
+    if (jumped) return outcome(jumped);
+    gen_init(X);
+    return MC_OK;
+}
+
+int mc_successors(mc_ctx *X, const uint8_t *state, size_t len, mc_emit_fn emit, void *user) {
+    begin(X);
+    X->emit = emit;
+    X->user = user;
+    int jumped = setjmp(X->jb);
+    if (jumped) return outcome(jumped);
+    read_state(X, state, len);
+    for (int a = 0; a < MC_NACTIONS; a++) GEN_ACTIONS[a](X);
+    return MC_OK;
+}
+
+int mc_invariant(mc_ctx *X, int k, const uint8_t *state, size_t len) {
+    if (k < 0 || k >= MC_NINVARIANTS) {
+        snprintf(X->err, sizeof X->err, "no invariant number %d", k);
+        return MC_ERROR;
+    }
+    begin(X);
+    if (setjmp(X->jb)) return MC_ERROR;
+    read_state(X, state, len);
+    return gen_invariant(X, k) ? 1 : 0;
+}
+
+int mc_constraint(mc_ctx *X, const uint8_t *state, size_t len) {
+    begin(X);
+    if (setjmp(X->jb)) return MC_ERROR;
+    read_state(X, state, len);
+    return gen_constraint(X) ? 1 : 0;
+}
+
+/* -1 (which is also MC_ERROR's value) when every variable is in type: a check that fails to
+ * evaluate counts as outside the type, with mc_error saying why; a state that cannot be read
+ * as outside variable 0. */
+int mc_type_check(mc_ctx *X, const uint8_t *state, size_t len) {
+    begin(X);
+    X->checking = 0;
+    if (setjmp(X->jb)) return X->checking;
+    read_state(X, state, len);
+    return gen_type_check(X);
+}
+
+/* ---------------------------------------------------------------- symmetry */
+
+static V *permuted(mc_ctx *X, V *v, const int32_t *perm) {
+    switch (v->tag) {
+    case T_SYM: return mk_sym(X, v->i >= 0 && v->i < MC_NSYMS ? perm[v->i] : v->i);
+    case T_TUP: case T_REC: {
+        V *r = mk_node(X, v->tag, v->n, v->n);
+        r->layout = v->layout;
+        for (uint32_t k = 0; k < v->n; k++) r->a[k] = permuted(X, v->a[k], perm);
+        return r;
+    }
+    case T_SET: {
+        Vec out = {0};
+        for (uint32_t k = 0; k < v->n; k++) vec_push(X, &out, permuted(X, v->a[k], perm));
+        return vec_set(X, &out);
+    }
+    case T_MAP: {
+        V *r = mk_node(X, T_MAP, 0, 2 * v->n);
+        for (uint32_t k = 0; k < v->n; k++)
+            r = map_put(X, r, permuted(X, v->a[k], perm), permuted(X, v->a[v->n + k], perm));
+        return r;
+    }
+    default: return v;
+    }
+}
+
+int mc_canonical(mc_ctx *X, const uint8_t *state, size_t len, const uint8_t **out, size_t *out_len) {
+    if (MC_NPERMS == 0) {
+        *out = state;
+        *out_len = len;
+        return MC_OK;
+    }
+    begin(X);
+    if (setjmp(X->jb)) return MC_ERROR;
+    read_state(X, state, len);
+    Buf *best = &X->best;
+    best->len = 0;
+    buf_reserve(best, len);
+    memcpy(best->p, state, len);
+    best->len = len;
+    for (int p = 0; p < MC_NPERMS; p++) {
+        Buf *b = &X->out;
+        b->len = 0;
+        for (int k = 0; k < MC_NVARS; k++) var_encode(b, k, permuted(X, ST(X, k), PERMS[p]));
+        size_t n = b->len < best->len ? b->len : best->len;
+        int c = memcmp(b->p, best->p, n);
+        if (c < 0 || (c == 0 && b->len < best->len)) {
+            Buf t = *best;
+            *best = *b;
+            *b = t;
+        }
+    }
+    *out = best->p;
+    *out_len = best->len;
+    return MC_OK;
+}
+
+#endif

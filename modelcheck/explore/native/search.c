@@ -1,0 +1,603 @@
+/* search.c: breadth-first search over a model behind mc_model.h, on N threads, with the
+ * result of a sequential search whatever N is.
+ *
+ * One level at a time, in three phases separated by joins:
+ *   A. expand: threads take chunks of the level's states in order; every successor gets a
+ *      key (index of its parent in the level << 24 | its ordinal among the parent's
+ *      successors), which is its position in a sequential search. Successors outside the
+ *      constraint are checked at once; one within it that is not visited yet is kept as a
+ *      candidate (a thread keeps its first copy of a state only). Runtime errors, deadlocks
+ *      and broken states outside the constraint are "events" with the key where they happen.
+ *   B. merge: candidates of all threads meet in a table of fingerprint -> least key; the
+ *      copy with the least key survives (the one a sequential search finds first), and the
+ *      survivors, merged by key, are the next level in sequential order.
+ *   C. check: the survivors' type check and invariants, in parallel; the broken one with
+ *      the least index wins.
+ * The search stops at the least key among the events of phase A, the broken survivor of
+ * phase C and the --max-states'th new state: the point where a sequential search stops.
+ * The counts at that point are recomputed exactly (the stopping state's chunk is expanded
+ * again up to it), so they never depend on how threads shared the work.
+ *
+ * Memory per distinct state: the visited table (8-byte fingerprints, load 1/2..3/4) and a
+ * 16-byte parent link written to a temporary file (fingerprint, parent index, action): a
+ * trace is rebuilt by replaying from an initial state the successors with the recorded
+ * fingerprints. States themselves live only in the current and the next level, each in
+ * per-thread arenas that go on in temporary files past options.queue_memory (--memory).
+ * Between levels the search is exactly "a level start": the callback options.level_started
+ * reads it there for a checkpoint (mcs_where, mcs_links, mcs_level_state), and mcs_restore
+ * puts one back.
+ */
+
+#include "search_parts.h"
+
+/* ------------------------------------------------------------------ checks of one state */
+
+/* MCS_FINISHED if the state passes, else MCS_TYPE / MCS_INVARIANT / MCS_ERROR with `which`,
+ * in the order of explore/model.py StateChecks: the type check, then the invariants. */
+static int check_state(worker *w, const uint8_t *state, size_t len, int *which, char *message) {
+    mcs_search *s = w->s;
+    int var = mc_type_check(w->check_ctx, state, len);
+    if (var >= 0) { *which = var; return MCS_TYPE; }
+    for (int k = 0; k < s->opt.invariant_count; k++) {
+        int r = mc_invariant(w->check_ctx, s->invariants[k], state, len);
+        if (r == MC_ERROR) {
+            snprintf(message, MESSAGE_SIZE, "%s", mc_error(w->check_ctx));
+            *which = k;
+            return MCS_ERROR;
+        }
+        if (r == 0) { *which = k; return MCS_INVARIANT; }
+    }
+    return MCS_FINISHED;
+}
+
+static void note_event(worker *w, uint64_t key, int outcome, int which, int site, int action,
+                       const uint8_t *bytes, size_t len, const char *message) {
+    if (w->ev.key <= key) return;
+    free(w->ev.bytes);
+    w->ev = (event){.key = key, .outcome = outcome, .which = which, .site = site, .action = action};
+    if (bytes) {
+        w->ev.bytes = malloc(len ? len : 1);
+        if (!w->ev.bytes) { mcs_fail(w->s, "out of memory"); return; }
+        memcpy(w->ev.bytes, bytes, len);
+        w->ev.len = len;
+    }
+    if (message) snprintf(w->ev.message, MESSAGE_SIZE, "%s", message);
+    uint64_t parent = key >> ORDINAL_BITS, cur = __atomic_load_n(&w->s->stop_parent, __ATOMIC_RELAXED);
+    while (parent < cur && !__atomic_compare_exchange_n(&w->s->stop_parent, &cur, parent, 0,
+                                                         __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {}
+}
+
+/* ------------------------------------------------------------------ phase A: expand */
+
+static int on_successor(void *user, int action, const uint8_t *state, size_t len) {
+    worker *w = user;
+    mcs_search *s = w->s;
+    uint32_t j = w->ordinal++;
+    if (j > ORDINAL_MASK) { mcs_fail(s, "a state has more than 16 million successors"); return 1; }
+    uint64_t key = w->parent << ORDINAL_BITS | j;
+    int initial = s->level == NULL;
+    w->counts[initial ? s->nact : action]++;
+    int within = mc_constraint(w->check_ctx, state, len);
+    if (within == MC_ERROR) {
+        note_event(w, key, MCS_ERROR, 0, MCS_SITE_CONSTRAINT, action, state, len, mc_error(w->check_ctx));
+        return 1;
+    }
+    if (within == 0) {  /* checked, never stored; a state found fine is not checked again */
+        uint64_t fp = mcs_hash_bytes(state, len);
+        uint64_t *slot = &w->passed[fp % PASSED_SLOTS];
+        if (*slot == fp) return 0;
+        int which;
+        char message[MESSAGE_SIZE];
+        int outcome = check_state(w, state, len, &which, message);
+        if (outcome == MCS_FINISHED) { *slot = fp; return 0; }
+        note_event(w, key, outcome, which, MCS_SITE_CHECKS, action, state, len, message);
+        return 1;
+    }
+    if (!initial && len == w->parent_len && memcmp(state, w->parent_bytes, len) == 0) return 0;
+    const uint8_t *canon;
+    size_t canon_len;
+    if (mc_canonical(w->check_ctx, state, len, &canon, &canon_len) == MC_ERROR) {
+        mcs_fail(s, mc_error(w->check_ctx));
+        return 1;
+    }
+    uint64_t fp = mcs_hash_bytes(canon, canon_len);
+    if (mcs_fpset_contains(&s->visited, fp)) return 0;
+    int first = mcs_seen_first(w, fp);
+    if (first <= 0) return first < 0;
+    int ng = !s->gen;
+    cand *c = mcs_cand_push(s, &w->cands[ng]);
+    if (!c) return 1;
+    *c = (cand){.fp = fp, .key = key, .len = (uint32_t)len, .action = (int16_t)action, .worker = (uint8_t)w->id};
+    return mcs_arena_push(s, &w->arenas[ng], state, len, &c->off) ? 1 : 0;
+}
+
+static void expand_parent(worker *w, uint64_t i) {
+    mcs_search *s = w->s;
+    w->parent = i;
+    w->ordinal = 0;
+    int rc;
+    if (s->level == NULL) {
+        rc = mc_init(w->ctx, on_successor, w);
+    } else {
+        const cand *p = s->level[i];
+        w->parent_bytes = mcs_cand_bytes(s, p, s->gen, w);
+        w->parent_len = p->len;
+        if (!w->parent_bytes) return;
+        rc = mc_successors(w->ctx, w->parent_bytes, w->parent_len, on_successor, w);
+    }
+    uint64_t key = i << ORDINAL_BITS | w->ordinal;
+    if (rc == MC_ERROR)
+        note_event(w, key, MCS_ERROR, 0, s->level ? MCS_SITE_SUCCESSORS : MCS_SITE_INIT, -1, NULL, 0,
+                   mc_error(w->ctx));
+    else if (rc == MC_OK && w->ordinal == 0 && s->level && s->opt.check_deadlock)
+        note_event(w, key, MCS_DEADLOCK, 0, MCS_SITE_NONE, -1, NULL, 0, NULL);
+}
+
+static void *expand_worker(void *arg) {
+    worker *w = arg;
+    mcs_search *s = w->s;
+    uint64_t width = s->nact + 1;
+    while (!s->abort) {
+        uint64_t c = __atomic_fetch_add(&s->next_chunk, 1, __ATOMIC_RELAXED);
+        uint64_t lo = c * CHUNK;
+        /* chunks are taken in order: past the stopping parent, no later chunk matters */
+        if (c >= s->nchunks || lo > __atomic_load_n(&s->stop_parent, __ATOMIC_RELAXED)) break;
+        uint64_t hi = lo + CHUNK < s->level_n ? lo + CHUNK : s->level_n;
+        w->counts = s->chunk_counts + c * width;
+        for (uint64_t i = lo; i < hi && !s->abort; i++) {
+            if (i > __atomic_load_n(&s->stop_parent, __ATOMIC_RELAXED)) break;
+            expand_parent(w, i);
+        }
+        uint64_t made = 0;
+        for (uint64_t a = 0; a < width; a++) made += w->counts[a];
+        __atomic_fetch_add(&s->progress_generated, made, __ATOMIC_RELAXED);
+    }
+    return NULL;
+}
+
+/* ------------------------------------------------------------------ phase B: merge */
+
+static void *merge_insert_worker(void *arg) {
+    worker *w = arg;
+    mcs_search *s = w->s;
+    candvec *v = &w->cands[!s->gen];
+    for (size_t k = 0; k < v->n; k++) {
+        uint64_t fp = v->v[k].fp, inv = ~v->v[k].key;
+        for (uint64_t i = home(fp, s->lt_cap);; i = i + 1 == s->lt_cap ? 0 : i + 1) {
+            uint64_t *slot = &s->lt[2 * i];
+            uint64_t expected = 0;
+            if (__atomic_compare_exchange_n(slot, &expected, fp, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE) ||
+                expected == fp) {
+                uint64_t cur = __atomic_load_n(slot + 1, __ATOMIC_RELAXED);
+                while (inv > cur && !__atomic_compare_exchange_n(slot + 1, &cur, inv, 0,
+                                                                  __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {}
+                break;
+            }
+        }
+    }
+    return NULL;
+}
+
+static void *merge_mark_worker(void *arg) {
+    worker *w = arg;
+    mcs_search *s = w->s;
+    candvec *v = &w->cands[!s->gen];
+    for (size_t k = 0; k < v->n; k++) {
+        cand *c = &v->v[k];
+        for (uint64_t i = home(c->fp, s->lt_cap);; i = i + 1 == s->lt_cap ? 0 : i + 1) {
+            if (s->lt[2 * i] == c->fp) {
+                c->survives = s->lt[2 * i + 1] == ~c->key;
+                break;
+            }
+        }
+    }
+    return NULL;
+}
+
+static void run_workers(mcs_search *s, void *(*fn)(void *)) {
+    int n = s->opt.workers;
+    pthread_t *threads = malloc(sizeof *threads * (size_t)n);
+    int started = 1;
+    if (threads)
+        for (; started < n; started++)
+            if (pthread_create(&threads[started], NULL, fn, &s->w[started])) break;
+    fn(&s->w[0]);
+    for (int i = 1; i < started; i++) pthread_join(threads[i], NULL);
+    /* threads that could not start: their share is done here, in turn */
+    for (int i = started; i < n; i++) fn(&s->w[i]);
+    free(threads);
+}
+
+/* The candidates that survive (least key per fingerprint), merged by key into s->next. */
+static int merge(mcs_search *s) {
+    int ng = !s->gen, n = s->opt.workers;
+    uint64_t total = 0;
+    for (int i = 0; i < n; i++) total += s->w[i].cands[ng].n;
+    if (n == 1) {
+        for (size_t k = 0; k < s->w[0].cands[ng].n; k++) s->w[0].cands[ng].v[k].survives = 1;
+    } else {
+        uint64_t cap = 1024;
+        while (cap < 2 * total) cap *= 2;
+        if (cap > s->lt_cap) {
+            free(s->lt);
+            s->lt = malloc(cap * 2 * sizeof *s->lt);
+            s->lt_cap = s->lt ? cap : 0;
+            if (!s->lt) { mcs_fail(s, "out of memory for merging a level"); return -1; }
+        }
+        s->lt_cap = cap;
+        memset(s->lt, 0, cap * 2 * sizeof *s->lt);
+        run_workers(s, merge_insert_worker);
+        run_workers(s, merge_mark_worker);
+    }
+    free(s->next);
+    s->next = malloc((total ? total : 1) * sizeof *s->next);
+    if (!s->next) { mcs_fail(s, "out of memory for merging a level"); return -1; }
+    size_t *at = calloc((size_t)n, sizeof *at);
+    if (!at) { mcs_fail(s, "out of memory for merging a level"); return -1; }
+    uint64_t m = 0;
+    for (;;) {  /* each thread's candidates are in key order: a merge of n sorted lists */
+        cand *best = NULL;
+        int from = -1;
+        for (int i = 0; i < n; i++) {
+            candvec *v = &s->w[i].cands[ng];
+            while (at[i] < v->n && !v->v[at[i]].survives) at[i]++;
+            if (at[i] < v->n && (!best || v->v[at[i]].key < best->key)) { best = &v->v[at[i]]; from = i; }
+        }
+        if (!best) break;
+        s->next[m++] = best;
+        at[from]++;
+    }
+    free(at);
+    s->next_n = m;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ phase C: check */
+
+static void *check_worker(void *arg) {
+    worker *w = arg;
+    mcs_search *s = w->s;
+    int ng = !s->gen;
+    while (!s->abort) {
+        uint64_t lo = __atomic_fetch_add(&s->next_check, CHUNK, __ATOMIC_RELAXED);
+        if (lo >= s->check_limit || lo > __atomic_load_n(&s->first_bad, __ATOMIC_RELAXED)) break;
+        uint64_t hi = lo + CHUNK < s->check_limit ? lo + CHUNK : s->check_limit;
+        for (uint64_t k = lo; k < hi; k++) {
+            const cand *c = s->next[k];
+            int which;
+            char message[MESSAGE_SIZE];
+            const uint8_t *bytes = mcs_cand_bytes(s, c, ng, w);
+            if (!bytes) return NULL;
+            int outcome = check_state(w, bytes, c->len, &which, message);
+            if (outcome == MCS_FINISHED) continue;
+            if (k < w->bad_index) {
+                w->bad_index = k;
+                w->bad_outcome = outcome;
+                w->bad_which = which;
+                memcpy(w->bad_message, message, MESSAGE_SIZE);
+            }
+            uint64_t cur = __atomic_load_n(&s->first_bad, __ATOMIC_RELAXED);
+            while (k < cur && !__atomic_compare_exchange_n(&s->first_bad, &cur, k, 0,
+                                                            __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {}
+            break;
+        }
+    }
+    return NULL;
+}
+
+/* ------------------------------------------------------------------ committing a level */
+
+static void *commit_worker(void *arg) {
+    worker *w = arg;
+    mcs_search *s = w->s;
+    candvec *v = &w->cands[!s->gen];
+    for (size_t k = 0; k < v->n; k++)
+        if (v->v[k].survives) mcs_fpset_insert(&s->visited, v->v[k].fp);
+    return NULL;
+}
+
+/* Parent links of next[0..n): fingerprint, then (parent index + 1) << 16 | (action + 1). */
+static int write_links(mcs_search *s, uint64_t n) {
+    for (uint64_t k = 0; k < n; k++) {
+        const cand *c = s->next[k];
+        uint64_t parent = s->level ? s->level_base + (c->key >> ORDINAL_BITS) + 1 : 0;
+        uint64_t rec[2] = {c->fp, parent << 16 | (uint64_t)(uint16_t)(c->action + 1)};
+        if (fwrite(rec, sizeof rec, 1, s->links) != 1) { mcs_fail(s, "cannot write the parent links"); return -1; }
+    }
+    s->links_written += n;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ stopping exactly */
+
+typedef struct {
+    uint64_t limit;          /* emissions counted: ordinals below this */
+    uint64_t *counts;        /* per action, or NULL */
+    uint64_t initial;        /* emissions of the initial pseudo-parent */
+    uint64_t seen;
+    int nact;
+} counter;
+
+static int count_successor(void *user, int action, const uint8_t *state, size_t len) {
+    (void)state; (void)len;
+    counter *c = user;
+    if (c->seen >= c->limit) return 1;
+    c->seen++;
+    if (action < 0) c->initial++;
+    else c->counts[action]++;
+    return 0;
+}
+
+/* The successors of parent i with ordinal < limit, counted into counts / initial. */
+static void recount(mcs_search *s, uint64_t i, uint64_t limit, uint64_t *counts, uint64_t *initial) {
+    counter c = {.limit = limit, .counts = counts, .nact = s->nact};
+    mc_ctx *ctx = s->w[0].ctx;
+    if (s->level == NULL) mc_init(ctx, count_successor, &c);
+    else {
+        const uint8_t *bytes = mcs_cand_bytes(s, s->level[i], s->gen, &s->w[0]);
+        if (bytes) mc_successors(ctx, bytes, s->level[i]->len, count_successor, &c);
+    }
+    *initial += c.initial;
+}
+
+static uint64_t survivors_before(mcs_search *s, uint64_t key) {
+    uint64_t lo = 0, hi = s->next_n;
+    while (lo < hi) {
+        uint64_t mid = (lo + hi) / 2;
+        if (s->next[mid]->key < key) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+/* Ends the search at `key` of this level: counts, depth and the trace's end. */
+static void stop_at(mcs_search *s, uint64_t key, int outcome, int which, int site, int action,
+                    int is_state, int64_t new_index, const uint8_t *bytes, size_t len, const char *message) {
+    mcs_result *r = &s->result;
+    uint64_t parent = key >> ORDINAL_BITS, ordinal = key & ORDINAL_MASK;
+    uint64_t width = s->nact + 1, first = parent / CHUNK * CHUNK, initial = 0;
+    uint64_t *before = s->chunk_counts + s->nchunks * width;  /* the spare row */
+    memset(before, 0, width * sizeof *before);
+    for (uint64_t c = 0; c < parent / CHUNK; c++)
+        for (uint64_t a = 0; a < width; a++) before[a] += s->chunk_counts[c * width + a];
+    for (uint64_t i = first; i < parent; i++) recount(s, i, NO_KEY, before, &before[s->nact]);
+    recount(s, parent, ordinal + (is_state ? 1 : 0), s->stop_parent_counts, &initial);
+    s->generated += initial + before[s->nact];
+    for (int a = 0; a < s->nact; a++) {
+        s->action_counts[a] += before[a];
+        s->generated += before[a] + s->stop_parent_counts[a];
+    }
+    uint64_t found = survivors_before(s, key) + (new_index >= 0 ? 1 : 0);
+    if (new_index >= 0) write_links(s, found);
+    s->distinct += found;
+    if (found || is_state) s->depth = s->level_depth + 1;
+    r->outcome = outcome;
+    r->which = which;
+    r->site = site;
+    r->error_action = action;
+    r->queue = (s->level ? s->level_n - parent - 1 : 0) + found;
+    if (new_index >= 0) r->state = (int64_t)(s->links_written - 1);
+    else r->state = s->level ? (int64_t)(s->level_base + parent) : -1;
+    if (bytes) {
+        s->last_bytes = malloc(len ? len : 1);
+        if (s->last_bytes) memcpy(s->last_bytes, bytes, len);
+        s->last_len = len;
+        r->has_last = 1;
+        r->last_action = action;
+    }
+    if (message) snprintf(s->failure, sizeof s->failure, "%s", message);
+}
+
+/* After phases A to C: the stop of this level, if any. 1 if the search stops here. */
+static int decide(mcs_search *s) {
+    const event *ev = NULL;
+    for (int i = 0; i < s->opt.workers; i++)
+        if (s->w[i].ev.key != NO_KEY && (!ev || s->w[i].ev.key < ev->key)) ev = &s->w[i].ev;
+    uint64_t bad = s->first_bad;
+    const worker *bw = NULL;
+    for (int i = 0; i < s->opt.workers; i++)
+        if (s->w[i].bad_index == bad && bad != NO_KEY) bw = &s->w[i];
+    if (bw) {  /* before any event and within --max-states, by the choice of check_limit */
+        const cand *c = s->next[bad];
+        stop_at(s, c->key, bw->bad_outcome, bw->bad_which, bw->bad_outcome == MCS_ERROR ? MCS_SITE_CHECKS : 0,
+                c->action, 1, (int64_t)bad, NULL, 0, bw->bad_message);
+        return 1;
+    }
+    /* the --max-states'th distinct state comes before any event: the search stops there */
+    uint64_t room = s->opt.max_states >= 0 ? (uint64_t)s->opt.max_states - s->distinct : NO_KEY;
+    if (room <= s->before_event) {
+        stop_at(s, s->next[room - 1]->key, MCS_MAX_STATES, 0, 0, -1, 1, (int64_t)(room - 1), NULL, 0, NULL);
+        return 1;
+    }
+    if (ev) {
+        /* a broken state outside the constraint is reached; a deadlock or an error is not a state */
+        stop_at(s, ev->key, ev->outcome, ev->which, ev->site, ev->action,
+                ev->site == MCS_SITE_CHECKS, -1, ev->bytes, ev->len,
+                ev->outcome == MCS_ERROR ? ev->message : NULL);
+        return 1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ the search */
+
+static void reset_level_scratch(mcs_search *s) {
+    for (int i = 0; i < s->opt.workers; i++) {
+        worker *w = &s->w[i];
+        free(w->ev.bytes);
+        w->ev = (event){.key = NO_KEY};
+        w->bad_index = NO_KEY;
+        memset(w->seen, 0, w->seen_cap * sizeof *w->seen);
+        w->seen_n = 0;
+        w->cands[!s->gen].n = 0;
+        w->arenas[!s->gen].len = 0;
+        w->arenas[!s->gen].file_len = 0;
+        if (w->arenas[!s->gen].file) rewind(w->arenas[!s->gen].file);
+    }
+    s->next_chunk = 0;
+    s->progress_generated = 0;
+    s->stop_parent = NO_KEY;
+    s->next_check = 0;
+    s->first_bad = NO_KEY;
+}
+
+/* Expands the current level; 1 if the search stopped in it. */
+static int expand_level(mcs_search *s) {
+    uint64_t width = s->nact + 1;
+    reset_level_scratch(s);
+    s->nchunks = (s->level_n + CHUNK - 1) / CHUNK;
+    free(s->chunk_counts);
+    s->chunk_counts = calloc((s->nchunks + 1) * width, sizeof *s->chunk_counts);  /* + a spare row */
+    if (!s->chunk_counts) { mcs_fail(s, "out of memory"); return 1; }
+    run_workers(s, expand_worker);
+    for (int i = 0; i < s->opt.workers; i++)  /* spilled states are read back with pread */
+        if (s->w[i].arenas[!s->gen].file && fflush(s->w[i].arenas[!s->gen].file)) mcs_fail(s, "cannot write the queue of states to disk");
+    if (s->abort || merge(s)) return 1;
+    uint64_t stop_key = NO_KEY;
+    for (int i = 0; i < s->opt.workers; i++)
+        if (s->w[i].ev.key < stop_key) stop_key = s->w[i].ev.key;
+    s->before_event = s->check_limit = survivors_before(s, stop_key);
+    if (s->opt.max_states >= 0 && (uint64_t)s->opt.max_states - s->distinct < s->check_limit)
+        s->check_limit = (uint64_t)s->opt.max_states - s->distinct;
+    run_workers(s, check_worker);
+    if (s->abort) return 1;
+    if (decide(s)) return 1;
+    /* the whole level is done: it counts, and the next one becomes current */
+    uint64_t initial = 0;
+    for (uint64_t c = 0; c < s->nchunks; c++) {
+        for (int a = 0; a < s->nact; a++) s->action_counts[a] += s->chunk_counts[c * width + a];
+        initial += s->chunk_counts[c * width + s->nact];
+    }
+    s->generated += initial;
+    for (uint64_t c = 0; c < s->nchunks; c++)
+        for (int a = 0; a < s->nact; a++) s->generated += s->chunk_counts[c * width + a];
+    if (mcs_fpset_reserve(&s->visited, s->next_n)) { mcs_fail(s, "out of memory for the visited set"); return 1; }
+    run_workers(s, commit_worker);
+    s->visited.count += s->next_n;
+    uint64_t base = s->links_written;
+    if (write_links(s, s->next_n)) return 1;
+    if (s->next_n) s->depth = s->level_depth + 1;
+    s->distinct += s->next_n;
+    /* the next level becomes current; the old one's storage is reused for the one after */
+    free(s->level);
+    s->level = s->next;
+    s->next = NULL;
+    s->level_n = s->next_n;
+    s->level_base = base;
+    s->level_depth++;
+    s->gen = !s->gen;
+    return 0;
+}
+
+mcs_search *mcs_new(const mcs_options *options) {
+    mcs_search *s = calloc(1, sizeof *s);
+    if (!s) return NULL;
+    s->opt = *options;
+    if (s->opt.workers < 1) s->opt.workers = 1;
+    if (s->opt.workers > 255) s->opt.workers = 255;
+    s->nact = mc_action_count();
+    s->invariants = malloc(sizeof(int) * (size_t)(options->invariant_count + 1));
+    s->w = calloc((size_t)s->opt.workers, sizeof *s->w);
+    s->action_counts = calloc((size_t)s->nact + 1, sizeof *s->action_counts);
+    s->stop_parent_counts = calloc((size_t)s->nact + 1, sizeof *s->stop_parent_counts);
+    s->links = tmpfile();
+    if (!s->invariants || !s->w || !s->action_counts || !s->stop_parent_counts || !s->links) {
+        mcs_free(s);
+        return NULL;
+    }
+    memcpy(s->invariants, options->invariants, sizeof(int) * (size_t)options->invariant_count);
+    s->opt.invariants = s->invariants;
+    for (int i = 0; i < s->opt.workers; i++) {
+        s->w[i].s = s;
+        s->w[i].id = i;
+        s->w[i].ctx = mc_ctx_new();
+        s->w[i].check_ctx = mc_ctx_new();
+        s->w[i].ev.key = NO_KEY;
+        for (int g = 0; g < 2; g++)  /* a level's states in memory: a share of the budget */
+            s->w[i].arenas[g].limit = options->queue_memory < 0 ? SIZE_MAX
+                                      : (size_t)options->queue_memory / 2 / (size_t)s->opt.workers;
+        if (!s->w[i].ctx || !s->w[i].check_ctx) { mcs_free(s); return NULL; }
+    }
+    if (mcs_fpset_reserve(&s->visited, 0)) { mcs_free(s); return NULL; }
+    s->result.state = -1;
+    s->result.last_action = -1;
+    s->result.error_action = -1;
+    return s;
+}
+
+void mcs_run(mcs_search *s) {
+    mcs_result *r = &s->result;
+    if (!s->restored) {
+        s->level = NULL;  /* the initial pseudo-level: one parent, mc_init */
+        s->level_n = 1;
+        s->level_depth = 0;
+    }
+    int stopped = 0;
+    while (s->level_n > 0) {
+        if (s->level && s->opt.level_started) s->opt.level_started(s->opt.user);
+        if (s->opt.max_depth >= 0 && s->level && s->level_depth >= (uint64_t)s->opt.max_depth) {
+            r->outcome = MCS_MAX_DEPTH;
+            r->queue = s->level_n;
+            stopped = 1;
+            break;
+        }
+        if (expand_level(s)) { stopped = 1; break; }
+    }
+    if (s->failed) r->outcome = MCS_FAILED;
+    else if (s->abort && stopped) { r->outcome = MCS_ABORTED; r->queue = s->level ? s->level_n : 0; }
+    else if (!stopped) r->outcome = MCS_FINISHED;
+    r->generated = s->generated;
+    r->distinct = s->distinct;
+    r->depth = s->depth;
+    r->action_counts = s->action_counts;
+    r->stop_parent_counts = s->stop_parent_counts;
+    r->message = s->failure;
+    fflush(s->links);
+}
+
+void mcs_abort(mcs_search *s) { s->abort = 1; }
+
+void mcs_progress(mcs_search *s, uint64_t out[4]) {
+    uint64_t done = __atomic_load_n(&s->next_chunk, __ATOMIC_RELAXED) * CHUNK;
+    out[0] = s->generated + __atomic_load_n(&s->progress_generated, __ATOMIC_RELAXED);
+    out[1] = s->distinct;
+    out[2] = s->level_n > done ? s->level_n - done : 0;
+    out[3] = s->depth;
+}
+
+const mcs_result *mcs_result_of(mcs_search *s) { return &s->result; }
+
+uint64_t mcs_visited_bytes(mcs_search *s) { return s->visited.cap * sizeof *s->visited.slot; }
+
+void mcs_free(mcs_search *s) {
+    if (!s) return;
+    for (int i = 0; s->w && i < s->opt.workers; i++) {
+        worker *w = &s->w[i];
+        if (w->ctx) mc_ctx_free(w->ctx);
+        if (w->check_ctx) mc_ctx_free(w->check_ctx);
+        for (int g = 0; g < 2; g++) {
+            free(w->arenas[g].data);
+            if (w->arenas[g].file) fclose(w->arenas[g].file);
+            free(w->cands[g].v);
+        }
+        free(w->seen);
+        free(w->read_buf);
+        free(w->ev.bytes);
+    }
+    for (int k = 0; k < s->trace_n; k++) free(s->trace_bytes[k]);
+    free(s->trace_bytes);
+    free(s->trace_actions);
+    free(s->trace_lens);
+    free(s->last_bytes);
+    free(s->w);
+    free(s->invariants);
+    free(s->action_counts);
+    free(s->stop_parent_counts);
+    free(s->visited.slot);
+    free(s->level);
+    free(s->next);
+    free(s->lt);
+    free(s->chunk_counts);
+    if (s->links) fclose(s->links);
+    free(s);
+}

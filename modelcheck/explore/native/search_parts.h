@@ -1,0 +1,154 @@
+/* search_parts.h: what the C files of the search share (store.c: fingerprints, the visited
+ * set and the per-thread storage; search.c: the levels; replay.c: checkpoints and traces).
+ * Not an interface: search.h is. The shared functions are hidden: the spec's C is linked
+ * into the same shared object. */
+#ifndef MCS_SEARCH_PARTS_H
+#define MCS_SEARCH_PARTS_H
+
+#include "mc_model.h"
+#include "search.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define HIDDEN __attribute__((visibility("hidden")))
+#define CHUNK 32                       /* parents per unit of work */
+#define ORDINAL_BITS 24                /* successors per state: fewer than 2^24 */
+#define ORDINAL_MASK ((1ULL << ORDINAL_BITS) - 1)
+#define NO_KEY UINT64_MAX
+#define PASSED_SLOTS 4096              /* per thread: states outside the constraint found fine */
+#define MESSAGE_SIZE 512
+
+static inline uint64_t mix64(uint64_t x) {
+    x ^= x >> 32;
+    x *= 0xd6e8feb86659fd93ULL;
+    x ^= x >> 32;
+    x *= 0xd6e8feb86659fd93ULL;
+    x ^= x >> 32;
+    return x;
+}
+
+static inline uint64_t home(uint64_t fp, uint64_t cap) {
+    return (uint64_t)(((unsigned __int128)fp * cap) >> 64);
+}
+
+typedef struct {
+    uint64_t *slot;   /* 0: empty */
+    uint64_t cap;
+    uint64_t count;
+} fpset;
+
+/* ------------------------------------------------------------------ per-thread storage */
+
+typedef struct {
+    uint64_t fp;
+    uint64_t key;
+    uint64_t off;      /* of the state's bytes in its thread's arena */
+    uint32_t len;
+    int16_t action;
+    uint8_t worker;
+    uint8_t survives;
+} cand;
+
+/* States of a level: in memory up to `limit` bytes, then appended to a temporary file
+ * (--memory); an offset with SPILLED set is one in the file. */
+typedef struct {
+    uint8_t *data;
+    size_t len, cap, limit;
+    FILE *file;
+    uint64_t file_len;
+} arena;
+#define SPILLED (1ULL << 63)
+typedef struct { cand *v; size_t n, cap; } candvec;
+
+typedef struct {
+    uint64_t key;      /* NO_KEY: none */
+    int outcome, which, site, action;
+    uint8_t *bytes;    /* the state concerned when it is not stored: outside the constraint */
+    size_t len;
+    char message[MESSAGE_SIZE];
+} event;
+
+typedef struct worker {
+    struct mcs_search *s;
+    int id;
+    mc_ctx *ctx;           /* for mc_init / mc_successors */
+    mc_ctx *check_ctx;     /* for what runs inside their emit callback: a model may reuse a
+                              context's scratch memory on each call, so a nested call gets its own */
+    arena arenas[2];       /* [gen]: states of the level being expanded; [!gen]: the next */
+    candvec cands[2];
+    uint64_t *seen;        /* fingerprints this thread met in the level: first copies only */
+    uint64_t seen_cap, seen_n;
+    uint64_t passed[PASSED_SLOTS];
+    uint8_t *read_buf;     /* a state read back from a spilled arena */
+    size_t read_cap;
+    /* the parent being expanded */
+    uint64_t parent;
+    uint32_t ordinal;
+    const uint8_t *parent_bytes;
+    size_t parent_len;
+    uint64_t *counts;      /* this chunk's successors per action */
+    event ev;              /* the least-key event this thread met in the level */
+    uint64_t bad_index;    /* phase C: least index of a broken survivor, its outcome below */
+    int bad_outcome, bad_which;
+    char bad_message[MESSAGE_SIZE];
+    int failed;
+} worker;
+
+struct mcs_search {
+    mcs_options opt;
+    int *invariants;
+    int nact;
+    worker *w;
+    fpset visited;
+    FILE *links;
+    uint64_t links_written;
+    char failure[MESSAGE_SIZE];
+    int failed;
+    volatile int abort;
+    int restored;          /* mcs_restore gave the level to start from */
+
+    int gen;               /* arenas[gen] hold the level being expanded */
+    cand **level;          /* its states in sequential order; NULL for the initial pseudo-level */
+    uint64_t level_n;
+    uint64_t level_base;   /* index of level[0] in discovery order */
+    uint64_t level_depth;  /* 0: the pseudo-level whose one "parent" yields the initial states */
+
+    uint64_t next_chunk, nchunks, stop_parent;
+    uint64_t *chunk_counts;   /* [chunk][action]; [chunk][nact] = initial states emitted */
+    uint64_t *lt;             /* merge table: pairs (fingerprint, ~least key) */
+    uint64_t lt_cap;
+    cand **next;
+    uint64_t next_n;
+    uint64_t before_event;    /* survivors with a key below the least event's */
+    uint64_t check_limit, next_check, first_bad;
+
+    uint64_t generated, distinct, depth;
+    uint64_t *action_counts, *stop_parent_counts;
+    uint64_t progress_generated;
+    mcs_result result;
+
+    /* the trace */
+    int trace_n;
+    int *trace_actions;
+    uint8_t **trace_bytes;
+    size_t *trace_lens;
+    uint8_t *last_bytes;
+    size_t last_len;
+};
+
+/* store.c */
+HIDDEN uint64_t mcs_hash_bytes(const uint8_t *p, size_t n);
+HIDDEN int mcs_fpset_contains(const fpset *t, uint64_t fp);
+HIDDEN void mcs_fpset_insert(fpset *t, uint64_t fp);
+HIDDEN int mcs_fpset_reserve(fpset *t, uint64_t more);
+HIDDEN void mcs_fail(mcs_search *s, const char *what);
+HIDDEN int mcs_arena_push(mcs_search *s, arena *a, const uint8_t *p, size_t n, uint64_t *off);
+HIDDEN cand *mcs_cand_push(mcs_search *s, candvec *v);
+HIDDEN int mcs_seen_first(worker *w, uint64_t fp);
+HIDDEN const uint8_t *mcs_cand_bytes(mcs_search *s, const cand *c, int gen, worker *reader);
+
+#endif
