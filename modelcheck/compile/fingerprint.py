@@ -91,8 +91,8 @@ class Canonical:
     """Fingerprints up to symmetry: signatures first, then the relabelings they allow.
 
     Both steps work variable by variable and remember their results for the values they
-    saw last: a step changes few variables, so most values of a successor were its
-    parent's, and looking one up (hashed in C) is far cheaper than walking it again."""
+    saw last: a step changes few variables, so most values of a successor are its parent's
+    (the very objects), and looking one up is far cheaper than walking it again."""
 
     def __init__(self, kinds: list[Kind], layouts, groups: list[tuple[int, ...]], n_symbols: int, leaves: dict):
         self.groups = groups
@@ -103,22 +103,43 @@ class Canonical:
             self.slices.append((start, start + len(g)))
             start += len(g)
         members = tuple(m for g in groups for m in g)
-        self.rewrites = [None if p is None else _remembered(p) for p in
-                         (permuter(k, layouts, leaves, groups) for k in kinds)]
-        self.signatures = [(i, _remembered(_columns(w, members))) for i, w in
-                           enumerate(variable_walkers(kinds, layouts, groups, n_symbols)) if w is not None]
+        walkers = variable_walkers(kinds, layouts, groups, n_symbols)
+        permuters = [permuter(k, layouts, leaves, groups) for k in kinds]
+        # per variable that holds model values or rewritten ints: (index, lookup, permute)
+        self.variables = [(i, *_remembered(None if w is None else _columns(w, members)), p)
+                          for i, (w, p) in enumerate(zip(walkers, permuters)) if p is not None]
         # The relabelings allowed by a pattern of signatures: for each group, each member's
         # rank among the distinct signatures of its group. Few patterns occur.
         self.allowed: dict[tuple, list[Relabeling]] = {}
 
     def fingerprint(self, s) -> int:
-        columns = list(zip(*[signature(s[i], None) for i, signature in self.signatures]))
-        pattern = tuple(tuple(_ranks(columns[a:b])) for a, b in self.slices)
+        found = []
+        columns = []
+        for i, by_id, miss, permute in self.variables:
+            v = s[i]
+            seen = by_id.get(id(v))
+            if seen is None or seen.value is not v:
+                seen = miss(v)
+            found.append((i, seen, permute))
+            if seen.columns is not None:
+                columns.append(seen.columns)
+        columns = list(zip(*columns))
+        pattern = tuple([tuple(_ranks(columns[a:b])) for a, b in self.slices])
         relabelings = self.allowed.get(pattern)
         if relabelings is None:
             relabelings = self.allowed[pattern] = self._relabelings(pattern)
-        rewrites = self.rewrites
-        return min(hash(tuple([v if p is None else p(v, r) for p, v in zip(rewrites, s)])) for r in relabelings)
+        least = None
+        for r in relabelings:
+            state = list(s)
+            for i, seen, permute in found:
+                image = seen.images.get(r)
+                if image is None:
+                    image = seen.images[r] = permute(seen.value, r)
+                state[i] = image
+            h = hash(tuple(state))
+            if least is None or h < least:
+                least = h
+        return least
 
     def _relabelings(self, pattern: tuple[tuple[int, ...], ...]) -> list[Relabeling]:
         """Members in the order of their ranks, in every order within equal ranks."""
@@ -129,28 +150,46 @@ class Canonical:
         return [relabeling(self.groups, orders, self.n_symbols) for orders in product(*per_group)]
 
 
-REMEMBERED = 1 << 15  # results kept per variable; forgotten all at once when full
+REMEMBERED = 1 << 15  # values remembered per variable; forgotten all at once when full
 
 
-def _remembered(fn: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
-    """fn(value, r), remembering results by (value, r)."""
-    memo: dict = {}
+class _Seen:
+    """What was computed for one value of a variable: its signature columns (None if it
+    holds no model value) and its images by the relabelings tried so far (shared by the
+    _Seen of equal values)."""
+    __slots__ = ("value", "columns", "images")
 
-    def remembered(v, r):
-        key = (v, r)
-        try:
-            return memo[key]
-        except KeyError:
-            if len(memo) >= REMEMBERED:
-                memo.clear()
-            out = memo[key] = fn(v, r)
-            return out
-    return remembered
+    def __init__(self, value, columns, images: dict):
+        self.value = value
+        self.columns = columns
+        self.images = images
 
 
-def _columns(walk: "Walker", members: tuple[int, ...]) -> Callable[[Any, Any], tuple[int, ...]]:
+def _remembered(columns: Callable[[Any], tuple[int, ...]] | None) -> tuple[dict, Callable[[Any], _Seen]]:
+    """A table from a value's id to its _Seen (which holds the value, so that its id stays
+    its own), and the function filling it for a value not found there: from an equal value
+    seen before (a value rebuilt equal, e.g. a state unpacked from the queue), or anew."""
+    by_id: dict[int, _Seen] = {}
+    by_value: dict[Any, _Seen] = {}
+
+    def miss(v) -> _Seen:
+        known = by_value.get(v)
+        if known is None:
+            if len(by_value) >= REMEMBERED:
+                by_value.clear()
+            seen = by_value[v] = _Seen(v, None if columns is None else columns(v), {})
+        else:
+            seen = _Seen(v, known.columns, known.images)
+        if len(by_id) >= REMEMBERED:
+            by_id.clear()
+        by_id[id(v)] = seen
+        return seen
+    return by_id, miss
+
+
+def _columns(walk: "Walker", members: tuple[int, ...]) -> Callable[[Any], tuple[int, ...]]:
     """The walker's sums for a value, one per member in `members` order."""
-    def columns(v, _unused) -> tuple[int, ...]:
+    def columns(v) -> tuple[int, ...]:
         sums = dict.fromkeys(members, 0)
         walk(v, sums)
         return tuple(sums.values())
