@@ -25,7 +25,7 @@ from .model import Codec, Model, StateChecks
 from .resources import TIMEOUT_GRACE, OutOfTime, describe_bytes, few_full_collections, rss_bytes, time_limit
 from .result import CheckResult, Outcome, Stats, Trace, Violation
 from .liveness import find_lasso, tableau
-from .trace import lasso_trace, rebuild_trace
+from .trace import lasso_trace, rebuild_trace, state_at
 from .visited import VisitedStates
 
 
@@ -71,6 +71,9 @@ class _Batch:
     # The first successor outside the constraint that breaks an invariant:
     # (position in the batch, invariant, parent index, action, state).
     outside: tuple | None = None
+    # Per parent with a successor here: the level's action counts before its expansion, so
+    # that a stop gives the counts of the moment a sequential search meets the stop point.
+    starts: dict[int, tuple[int, ...]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.fps)
@@ -119,6 +122,18 @@ def explain_error(model: Model, e: Exception) -> str:
     """A failure of the model's code as a message; models may word it in their own terms."""
     explain = getattr(model, "explain_error", None)
     return explain(e) if explain is not None else f"{type(e).__name__}: {e}"
+
+
+def counts_through(model: Model, s, action: int, matches: Callable[[Any], bool]) -> list[int]:
+    """Per action, how many successors of s are generated (in the search's order: actions
+    in turn) up to and including the first successor by `action` that `matches`."""
+    counts = [0] * len(model.action_names)
+    for a, successors in enumerate(model.actions()):
+        for _names, _args, t in successors(s):
+            counts[a] += 1
+            if a == action and matches(t):
+                return counts
+    raise AssertionError("a successor of the search could not be generated again")
 
 
 class Found(Exception):
@@ -174,6 +189,7 @@ class Search:
         # in the whole search can name its guard that was never true (compile/explain.py)
         self.watches: dict[int, Any] = {}
         self.level_start: Snapshot | None = None
+        self.level_base: tuple[int, dict[str, int]] = (0, {})  # generated, action counts before the level
         self.identity = f"{getattr(model, 'identity', '')}|{','.join(invariants)}|{limits.check_deadlock}"
 
     def run(self) -> CheckResult:
@@ -300,12 +316,14 @@ class Search:
     def _expand(self, level: Frontier) -> Frontier:
         """Expand every state of one depth; return the new states of the next depth."""
         batch = _Batch()
+        self.level_base = (self.stats.generated, dict(self.stats.action_counts))
         actions = [(a, self._watched(a, fn)) for a, fn in enumerate(self.model.actions())]
         counts = [0] * len(actions)
         fingerprint, constraint = self.fingerprint, self.constraint
         record = self.recorder.record if self.recorder is not None else None
         # The hot loop: local names only, one append per list per successor.
         fps, seen, states, parents, acts = batch.fps, batch.seen, batch.states, batch.parents, batch.actions
+        starts = batch.starts
         next_level = self.new_frontier()
         size = len(level)
         batch_size = BATCH_SIZE if self.limits.memory is None else BATCH_SIZE_UNDER_BUDGET
@@ -316,7 +334,9 @@ class Search:
                 next_level.extend(self._admit(batch))
                 batch = _Batch()
                 fps, seen, states, parents, acts = batch.fps, batch.seen, batch.states, batch.parents, batch.actions
+                starts = batch.starts
             found_any = False
+            before = tuple(counts)
             for a, successors in actions:
                 try:
                     produced = 0
@@ -325,7 +345,7 @@ class Search:
                         if t is s:  # the step changed nothing: never a new state
                             continue
                         if constraint is not None and not constraint(t):
-                            self._outside(batch, t, index, a)
+                            self._outside(batch, t, index, a, before)
                             if record is not None:  # not an edge, but the instance is enabled
                                 record(index, fingerprint(t), a, _names, _args)
                             continue
@@ -335,6 +355,7 @@ class Search:
                         if f in seen:  # the first occurrence is the one a sequential BFS keeps
                             continue
                         seen.add(f)
+                        starts[index] = before
                         fps.append(f)
                         states.append(t)
                         parents.append(index)
@@ -342,6 +363,7 @@ class Search:
                 except (Found, KeyboardInterrupt, MemoryError):
                     raise
                 except Exception as e:
+                    counts[a] += produced  # the successors generated before the failure
                     self._record_counts(counts)
                     self._admit(batch)  # as for a deadlock: what was found before comes first
                     self._spec_error(e, index)
@@ -359,12 +381,13 @@ class Search:
         next_level.extend(self._admit(batch))
         return next_level
 
-    def _outside(self, batch: _Batch, t, parent: int, action: int) -> None:
+    def _outside(self, batch: _Batch, t, parent: int, action: int, start: tuple[int, ...]) -> None:
         """A successor outside the constraint: check its invariants, then drop it."""
         if batch.outside is None and self.outside_checked.first_time(self.fingerprint(t)):
             broken = self._broken_invariant(t, parent, (action, t))
             if broken is not None:
                 batch.outside = (len(batch), broken, parent, action, t)
+                batch.starts[parent] = start
 
     def _record_counts(self, counts: list[int]) -> None:
         for name, c in zip(self.model.action_names, counts):
@@ -396,6 +419,7 @@ class Search:
             t = batch.states[j]
             broken = self._broken_invariant(t, base + k)
             if broken is not None:
+                self._met(base + k + 1, batch, batch.parents[j], batch.actions[j], self._generates(batch.fps[j]))
                 self._violation(broken, base + k)
             if self.temporal:
                 self.predicates.append(self._guarded(lambda: self.predicates.evaluate(t), base + k))
@@ -403,12 +427,33 @@ class Search:
         full = room is not None and len(new_positions) == room
         if batch.outside is not None and not full:  # beyond the last state admitted: not reached
             _, broken, parent, action, t = batch.outside
+            self._met(len(self.visited), batch, parent, action, t.__eq__)
             self._violation(broken, parent, (action, t))
         if self.limits.max_states is not None and self.stats.distinct >= self.limits.max_states:
             # left to explore: the rest of this level, what the next one has so far, and these
             self.stats.queue = self.unexpanded + len(new_states)
             raise Found(self._result(Outcome.INCOMPLETE, stopped=f"max states {self.limits.max_states}"))
         return new_states
+
+    def _generates(self, fp: int) -> Callable[[Any], bool]:
+        """Whether a successor is the new state with fingerprint fp (within the constraint)."""
+        constraint = self.constraint
+        return lambda t: self.fingerprint(t) == fp and (constraint is None or constraint(t))
+
+    def _met(self, distinct: int, batch: _Batch, parent: int, action: int, matches) -> None:
+        """Set the statistics to those of a search meeting states one at a time, at the
+        moment it generates the stop point: the successor by `action` of state `parent`
+        that `matches`. So the counts do not depend on batches, or on --workers."""
+        self.stats.distinct = distinct
+        if parent >= 0:  # initial states are counted as they are generated
+            partial = counts_through(self.model, state_at(self.model, self.visited, parent), action, matches)
+            self._count_level([a + b for a, b in zip(batch.starts[parent], partial)])
+
+    def _count_level(self, level: list[int]) -> None:
+        """The statistics: what was generated before this level, and `level` (per action)."""
+        generated, per_action = self.level_base
+        self.stats.generated = generated + sum(level)
+        self.stats.action_counts = {name: per_action[name] + c for name, c in zip(self.model.action_names, level)}
 
     def _check_properties(self) -> None:
         """After a complete search: each temporal property on the behaviour graph, in
