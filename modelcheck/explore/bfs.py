@@ -21,7 +21,7 @@ from .behaviour import EdgeRecorder, PredicateValues, TemporalProperty, properti
 from .checkpoint import Checkpointer, Snapshot, arrays_from, check_against
 from .checkpoint import load as checkpoint_load
 from .frontier import Frontier, MarshalCodec
-from .model import Codec, Model, StateChecks
+from .model import Codec, Model, StateChecks, exact_fingerprint
 from .resources import TIMEOUT_GRACE, OutOfTime, describe_bytes, few_full_collections, rss_bytes, time_limit
 from .result import CheckResult, Outcome, Stats, Trace, Violation
 from .liveness import find_lasso, tableau
@@ -171,6 +171,7 @@ class Search:
         self.reporter = reporter
         self.constraint = model.constraint()
         self.fingerprint = model.fingerprint
+        self.exact_fingerprint = exact_fingerprint(model)
         self.visited = VisitedStates()
         self.stats = Stats(action_counts={a: 0 for a in model.action_names})
         self.started = time.perf_counter()
@@ -383,7 +384,7 @@ class Search:
 
     def _outside(self, batch: _Batch, t, parent: int, action: int, start: tuple[int, ...]) -> None:
         """A successor outside the constraint: check its invariants, then drop it."""
-        if batch.outside is None and self.outside_checked.first_time(self.fingerprint(t)):
+        if batch.outside is None and self.outside_checked.first_time(self.exact_fingerprint(t)):
             broken = self._broken_invariant(t, parent, (action, t))
             if broken is not None:
                 batch.outside = (len(batch), broken, parent, action, t)

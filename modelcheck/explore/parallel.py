@@ -29,7 +29,7 @@ from typing import Any, Sequence
 
 from .behaviour import EdgeRecorder, PredicateValues, properties_of
 from .bfs import CheckedOnce, Found, Limits, NullReporter, Reporter, Search, counts_through, explain_error
-from .model import Model, StateChecks
+from .model import Model, StateChecks, exact_fingerprint
 from .resources import few_full_collections, rss_bytes
 from .result import CheckResult, Outcome, Stats, Trace, Violation
 from .trace import rebuild_trace
@@ -89,6 +89,7 @@ class _Worker:
         counts = [0] * len(self.actions)
         event = None
         fingerprint, constraint = self.model.fingerprint, self.constraint
+        exact = exact_fingerprint(self.model)
         record = self.recorder.record if self.recorder is not None else None
         for offset, s in enumerate(self.frontier):
             index = base + offset
@@ -102,7 +103,7 @@ class _Worker:
                         if t is s:
                             continue
                         if constraint is not None and not constraint(t):
-                            if event is None and self.outside_checked.first_time(fingerprint(t)):
+                            if event is None and self.outside_checked.first_time(exact(t)):
                                 broken = self.checks.first_broken(t)
                                 if broken is not None:
                                     event = _Event(len(fps), "outside", broken[1], index, a, marshal.dumps(t),
