@@ -385,7 +385,15 @@ class Search:
     def _outside(self, batch: _Batch, t, parent: int, action: int, start: tuple[int, ...]) -> None:
         """A successor outside the constraint: check its invariants, then drop it."""
         if batch.outside is None and self.outside_checked.first_time(self.exact_fingerprint(t)):
-            broken = self._broken_invariant(t, parent, (action, t))
+            try:
+                broken = self.checks.first_broken(t)
+            except (Found, KeyboardInterrupt, MemoryError):
+                raise
+            except Exception as e:
+                batch.starts[parent] = start
+                self._admit(batch)  # a violation met before comes first
+                self._met(len(self.visited), batch, parent, action, t.__eq__)
+                self._spec_error(e, parent, (action, t))
             if broken is not None:
                 batch.outside = (len(batch), broken, parent, action, t)
                 batch.starts[parent] = start
@@ -398,7 +406,7 @@ class Search:
     def _offer_initial(self, batch: _Batch, t) -> None:
         self.stats.generated += 1
         if self.constraint is not None and not self._guarded(lambda: self.constraint(t), -1, (-1, t)):
-            self._outside(batch, t, -1, -1)
+            self._outside(batch, t, -1, -1, ())
             return
         batch.fps.append(self.fingerprint(t))
         batch.states.append(t)
@@ -418,9 +426,9 @@ class Search:
         new_states = []
         for k, j in enumerate(new_positions):
             t = batch.states[j]
-            broken = self._broken_invariant(t, base + k)
+            broken = self._broken_invariant(t, base + k, met=(base + k + 1, batch, j))
             if broken is not None:
-                self._met(base + k + 1, batch, batch.parents[j], batch.actions[j], self._generates(batch.fps[j]))
+                self._met_new(base + k + 1, batch, j)
                 self._violation(broken, base + k)
             if self.temporal:
                 self.predicates.append(self._guarded(lambda: self.predicates.evaluate(t), base + k))
@@ -440,6 +448,10 @@ class Search:
         """Whether a successor is the new state with fingerprint fp (within the constraint)."""
         constraint = self.constraint
         return lambda t: self.fingerprint(t) == fp and (constraint is None or constraint(t))
+
+    def _met_new(self, distinct: int, batch: _Batch, j: int) -> None:
+        """_met at the new state at position j of the batch."""
+        self._met(distinct, batch, batch.parents[j], batch.actions[j], self._generates(batch.fps[j]))
 
     def _met(self, distinct: int, batch: _Batch, parent: int, action: int, matches) -> None:
         """Set the statistics to those of a search meeting states one at a time, at the
@@ -476,14 +488,17 @@ class Search:
                 trace = lasso_trace(self.model, self.visited.fps, lasso, graph.keys)
                 raise Found(self._result(Outcome.VIOLATION, Violation("property", prop.name, trace)))
 
-    def _broken_invariant(self, t, index: int, last=None) -> tuple[str, str] | None:
-        """(kind, name) of the first check t fails: "type" or "invariant" (StateChecks)."""
+    def _broken_invariant(self, t, index: int, met: tuple | None = None) -> tuple[str, str] | None:
+        """(kind, name) of the first check new state t fails: "type" or "invariant"
+        (StateChecks). `met`: _met_new's arguments, for the statistics if a check fails."""
         try:  # not _guarded: this runs for every new state and invariant
             return self.checks.first_broken(t)
         except (Found, KeyboardInterrupt, MemoryError):
             raise
         except Exception as e:
-            self._spec_error(e, index, last)
+            if met is not None:
+                self._met_new(*met)
+            self._spec_error(e, index)
         return None
 
     def _violation(self, broken: tuple[str, str], index: int, last=None):

@@ -323,7 +323,9 @@ class _Coordinator(Search):
                 and new_positions and first_event.position > new_positions[-1]:
             first_event = None  # after the last state --max-states lets in: never reached
         self.stats.distinct = len(self.visited)
-        if new_positions or first_event is not None:
+        if new_positions or (first_event is not None and first_event.kind == "outside"):
+            # a state outside the constraint is one level deeper, as in bfs.py; a deadlock
+            # or an error is at the state being expanded
             self.stats.depth = max(self.stats.depth, self.frontier_depth + 1)
         per_worker = [[] for _ in range(self.n)]
         bounds = offsets + [len(fps)]

@@ -39,6 +39,23 @@ action Bad { require k == 2  k := f[k + 1] }
 """
 
 
+# An invariant that cannot be evaluated: in a new state, and in a state outside the constraint.
+INVARIANT_ERROR = """spec I
+var f : 1..3 -> 0..3
+var k : 1..4
+var n : 0..3
+init { f := [x in 1..3 -> 0]  k := 1  n := 0 }
+action Step { require k < 4  k := k + 1 }
+action Count { require n < 3  n := n + 1 }
+invariant Readable: n < 2 or f[k] >= 0
+"""
+OUTSIDE_ERROR = INVARIANT_ERROR.replace('invariant Readable', 'constraint Small: k <= 3\ninvariant Readable')
+
+SMALL = [COUNTER_WITH_CONSTRAINT, OUTSIDE_VIOLATION, DEADLOCK, RUNTIME_ERROR, INVARIANT_ERROR, OUTSIDE_ERROR]
+SMALL_IDS = ["constraint", "violation-outside-constraint", "deadlock", "runtime-error", "invariant-error",
+             "invariant-error-outside-constraint"]
+
+
 def _summary(result):
     v = result.violation
     return (result.outcome, result.stats.distinct, result.stats.generated, result.stats.action_counts,
@@ -51,11 +68,18 @@ def _both(compiled, invariants=None, limits=Limits()):
     return bfs(compiled.model, invariants, limits), parallel_bfs(compiled.model, 2, invariants, limits)
 
 
-@pytest.mark.parametrize("text", [COUNTER_WITH_CONSTRAINT, OUTSIDE_VIOLATION, DEADLOCK, RUNTIME_ERROR],
-                         ids=["constraint", "violation-outside-constraint", "deadlock", "runtime-error"])
+@pytest.mark.parametrize("text", SMALL, ids=SMALL_IDS)
 def test_small_models_same_result(text):
     sequential, parallel = _both(pipeline.load_text(text))
     assert _summary(parallel) == _summary(sequential)
+
+
+@pytest.mark.parametrize("text", SMALL, ids=SMALL_IDS)
+def test_small_models_same_result_whatever_the_batches(monkeypatch, text):
+    compiled = pipeline.load_text(text)
+    whole = bfs(compiled.model)
+    monkeypatch.setattr(bfs_module, "BATCH_SIZE", 2)  # a batch per state or two
+    assert _summary(bfs(compiled.model)) == _summary(whole) == _summary(parallel_bfs(compiled.model, 3))
 
 
 @pytest.mark.parametrize("spec, invariants", [(PAXOS, None), (PAXOS_BUGGY, None), (PAXOS_BUGGY, ["Agreement"])],
