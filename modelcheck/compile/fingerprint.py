@@ -49,11 +49,8 @@ class Relabeling:
 
     def __init__(self, table: tuple[int, ...], groups: Sequence[tuple[int, ...]]):
         self.table = table
-        self.orders = tuple(itemgetter(*(g.index(_preimage(table, m)) for m in g)) for g in groups)
-
-
-def _preimage(table: tuple[int, ...], image: int) -> int:
-    return table.index(image)
+        # the value at key m comes from the key whose image m is
+        self.orders = tuple(itemgetter(*(g.index(table.index(m)) for m in g)) for g in groups)
 
 
 Permuter = Callable[[Any, Relabeling], Any]  # (value, relabeling) -> the relabeled value
@@ -187,7 +184,7 @@ def _remembered(columns: Callable[[Any], tuple[int, ...]] | None) -> tuple[dict,
     return by_id, miss
 
 
-def _columns(walk: "Walker", members: tuple[int, ...]) -> Callable[[Any], tuple[int, ...]]:
+def _columns(walk: Walker, members: tuple[int, ...]) -> Callable[[Any], tuple[int, ...]]:
     """The walker's sums for a value, one per member in `members` order."""
     def columns(v) -> tuple[int, ...]:
         sums = dict.fromkeys(members, 0)
@@ -205,8 +202,9 @@ def _ranks(values: list) -> list[int]:
 # ---------------------------------------------------------------- rewriting states
 
 def state_permuter(kinds: list[Kind], layouts: tuple[tuple[str, ...], ...], leaves: dict,
-                   groups: Sequence[tuple[int, ...]] = (), blur: bool = False) -> Permuter:
-    parts = [permuter(k, layouts, leaves, groups, blur) for k in kinds]
+                   groups: Sequence[tuple[int, ...]] = ()) -> Permuter:
+    """A function rewriting a whole state (permuter, per variable)."""
+    parts = [permuter(k, layouts, leaves, groups) for k in kinds]
 
     def permute(state: tuple, r) -> tuple:
         return tuple(v if p is None else p(v, r) for p, v in zip(parts, state))

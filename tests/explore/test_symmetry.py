@@ -14,7 +14,6 @@ from conftest import PAXOS, SPECS, check_text
 from modelcheck import pipeline
 from modelcheck.compile.fingerprint import ATOMS, relabeling, state_permuter
 from modelcheck.explore.bfs import Limits
-from modelcheck.lang.kinds import IntK
 
 RAFT = SPECS / "raft.spec"
 
