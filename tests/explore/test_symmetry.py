@@ -17,19 +17,18 @@ from modelcheck.explore.bfs import Limits
 
 RAFT = SPECS / "raft.spec"
 
-# Two symmetric sets, a standalone model value, model values as map keys and values, in
-# nested maps, sets, sequences, tuples, a bag of messages of two shapes.
+# Two symmetric sets, model values as map keys and values (beside a string), in nested
+# maps, sets, sequences, tuples, a bag of messages of two shapes.
 TWO_GROUPS = """spec TwoGroups
 const P = {p1, p2, p3}
 const R = {r1, r2}
-model None
 type Msg = {kind: "ask", from: P, res: R} | {kind: "ack", to: P}
-var owner : R -> P | None
+var owner : R -> P | "free"
 var wants : P -> set[R]
 var seen  : P -> (P -> 0..1)
 var trail : seq[<<P, R>>, 1]
 var inbox : bag[Msg]
-init { owner := [r in R -> None]  wants := [p in P -> {}]  seen := [p in P -> [q in P -> 0]]
+init { owner := [r in R -> "free"]  wants := [p in P -> {}]  seen := [p in P -> [q in P -> 0]]
        trail := <<>>  inbox := [m in {} -> 0] }
 action Ask(p in P, r in R) {
   require size(wants[p]) == 0 and bag_sum(inbox) < 1
@@ -37,7 +36,7 @@ action Ask(p in P, r in R) {
   inbox := bag_add(inbox, {kind: "ask", from: p, res: r})
 }
 action Grant(p in P, r in R) {
-  require owner[r] == None and bag_count(inbox, {kind: "ask", from: p, res: r}) > 0
+  require owner[r] == "free" and bag_count(inbox, {kind: "ask", from: p, res: r}) > 0
   owner := owner with [r] = p
   inbox := bag_add(bag_remove(inbox, {kind: "ask", from: p, res: r}), {kind: "ack", to: p})
   trail := if len(trail) < 1 then append(trail, <<p, r>>) else trail
@@ -48,9 +47,9 @@ action Hear(p in P, q in P) {
   inbox := bag_remove(inbox, {kind: "ack", to: q})
 }
 action Free(r in R) {
-  require owner[r] != None
+  require owner[r] != "free"
   wants := wants with [owner[r]] = wants[owner[r]] - {r}
-  owner := owner with [r] = None
+  owner := owner with [r] = "free"
 }
 """
 
