@@ -94,7 +94,7 @@ RAFT_RESTART_FORGETS_VOTE = PAXOS.parent / "raft_restart_forgets_vote.spec"
 
 @pytest.mark.parametrize("spec, consts, invariants", [
     (PAXOS_BUGGY, {}, ["Agreement"]),
-    (PAXOS_BUGGY, {}, None),
+    pytest.param(PAXOS_BUGGY, {}, None, marks=pytest.mark.slow),
     pytest.param(RAFT_RESTART_FORGETS_VOTE, {"Servers": "{s1, s2, s3}", "MaxLogLen": "0", "MaxMsgs": "1"},
                  ["ElectionSafety"], marks=pytest.mark.slow),  # minutes: four searches of 10^5 states
 ], ids=["paxos-agreement", "paxos-all", "raft-forgets-vote"])
