@@ -116,6 +116,8 @@ class CompiledModel:
         self.fingerprint = fingerprint_function(
             self._var_kinds, gen.layouts, ns["INT_DOMAINS"],
             [sorted(ns[f"C_{name}"]) for name in checked.symmetry], len(gen.symbols))
+        self.exact_fingerprint = self.fingerprint if not checked.symmetry else fingerprint_function(
+            self._var_kinds, gen.layouts, ns["INT_DOMAINS"], [], len(gen.symbols))
 
     @cached_property
     def codec(self) -> StateCodec:
