@@ -21,12 +21,12 @@ from .behaviour import EdgeRecorder, PredicateValues, TemporalProperty, properti
 from .checkpoint import Checkpointer, Snapshot, arrays_from, check_against
 from .checkpoint import load as checkpoint_load
 from .frontier import Frontier, MarshalCodec
-from .model import Codec, Model, StateChecks
+from .model import Codec, Model, StateChecks, exact_fingerprint
 from .por import Reduction
 from .resources import TIMEOUT_GRACE, OutOfTime, describe_bytes, few_full_collections, rss_bytes, time_limit
 from .result import CheckResult, Outcome, Stats, Trace, Violation
 from .liveness import find_lasso, tableau
-from .trace import lasso_trace, rebuild_trace
+from .trace import lasso_trace, rebuild_trace, state_at
 from .visited import VisitedStates
 
 
@@ -72,6 +72,9 @@ class _Batch:
     # The first successor outside the constraint that breaks an invariant:
     # (position in the batch, invariant, parent index, action, state).
     outside: tuple | None = None
+    # Per parent with a successor here: the level's action counts before its expansion, so
+    # that a stop gives the counts of the moment a sequential search meets the stop point.
+    starts: dict[int, tuple[int, ...]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.fps)
@@ -122,6 +125,18 @@ def explain_error(model: Model, e: Exception) -> str:
     return explain(e) if explain is not None else f"{type(e).__name__}: {e}"
 
 
+def counts_through(model: Model, s, action: int, matches: Callable[[Any], bool]) -> list[int]:
+    """Per action, how many successors of s are generated (in the search's order: actions
+    in turn) up to and including the first successor by `action` that `matches`."""
+    counts = [0] * len(model.action_names)
+    for a, successors in enumerate(model.actions()):
+        for _names, _args, t in successors(s):
+            counts[a] += 1
+            if a == action and matches(t):
+                return counts
+    raise AssertionError("a successor of the search could not be generated again")
+
+
 class Found(Exception):
     """Ends the search early with a result."""
 
@@ -164,6 +179,7 @@ class Search:
         self.reporter = reporter
         self.constraint = model.constraint()
         self.fingerprint = model.fingerprint
+        self.exact_fingerprint = exact_fingerprint(model)
         self.visited = VisitedStates()
         self.stats = Stats(action_counts={a: 0 for a in model.action_names})
         self.started = time.perf_counter()
@@ -182,6 +198,7 @@ class Search:
         # in the whole search can name its guard that was never true (compile/explain.py)
         self.watches: dict[int, Any] = {}
         self.level_start: Snapshot | None = None
+        self.level_base: tuple[int, dict[str, int]] = (0, {})  # generated, action counts before the level
         self.identity = f"{getattr(model, 'identity', '')}|{','.join(invariants)}|{limits.check_deadlock}"
         self.reduction: Reduction | None = None
 
@@ -320,12 +337,14 @@ class Search:
     def _expand(self, level: Frontier) -> Frontier:
         """Expand every state of one depth; return the new states of the next depth."""
         batch = _Batch()
+        self.level_base = (self.stats.generated, dict(self.stats.action_counts))
         actions = [(a, self._watched(a, fn)) for a, fn in enumerate(self.model.actions())]
         counts = [0] * len(actions)
         fingerprint, constraint = self.fingerprint, self.constraint
         record = self.recorder.record if self.recorder is not None else None
         # The hot loop: local names only, one append per list per successor.
         fps, seen, states, parents, acts = batch.fps, batch.seen, batch.states, batch.parents, batch.actions
+        starts = batch.starts
         next_level = self.new_frontier()
         size = len(level)
         batch_size = BATCH_SIZE if self.limits.memory is None else BATCH_SIZE_UNDER_BUDGET
@@ -337,7 +356,9 @@ class Search:
                 next_level.extend(self._admit(batch))
                 batch = _Batch()
                 fps, seen, states, parents, acts = batch.fps, batch.seen, batch.states, batch.parents, batch.actions
+                starts = batch.starts
             found_any = False
+            before = tuple(counts)
             chosen = None  # with reduction: per action, the steps of s to explore
             if self.reduction is not None and self.reduction.possible:
                 try:  # the steps left out count as generated, like those outside the constraint
@@ -354,7 +375,7 @@ class Search:
                         if t is s:  # the step changed nothing: never a new state
                             continue
                         if constraint is not None and not constraint(t):
-                            self._outside(batch, t, index, a)
+                            self._outside(batch, t, index, a, before)
                             if record is not None:  # not an edge, but the instance is enabled
                                 record(index, fingerprint(t), a, _names, _args)
                             continue
@@ -364,6 +385,7 @@ class Search:
                         if f in seen:  # the first occurrence is the one a sequential BFS keeps
                             continue
                         seen.add(f)
+                        starts[index] = before
                         fps.append(f)
                         states.append(t)
                         parents.append(index)
@@ -371,6 +393,7 @@ class Search:
                 except (Found, KeyboardInterrupt, MemoryError):
                     raise
                 except Exception as e:
+                    counts[a] += produced  # the successors generated before the failure
                     self._failed(e, counts, batch, index)
                 counts[a] += produced
                 found_any = found_any or produced > 0
@@ -393,12 +416,21 @@ class Search:
         self._admit(batch)
         self._spec_error(e, index)
 
-    def _outside(self, batch: _Batch, t, parent: int, action: int) -> None:
+    def _outside(self, batch: _Batch, t, parent: int, action: int, start: tuple[int, ...]) -> None:
         """A successor outside the constraint: check its invariants, then drop it."""
-        if batch.outside is None and self.outside_checked.first_time(self.fingerprint(t)):
-            broken = self._broken_invariant(t, parent, (action, t))
+        if batch.outside is None and self.outside_checked.first_time(self.exact_fingerprint(t)):
+            try:
+                broken = self.checks.first_broken(t)
+            except (Found, KeyboardInterrupt, MemoryError):
+                raise
+            except Exception as e:
+                batch.starts[parent] = start
+                self._admit(batch)  # a violation met before comes first
+                self._met(len(self.visited), batch, parent, action, t.__eq__)
+                self._spec_error(e, parent, (action, t))
             if broken is not None:
                 batch.outside = (len(batch), broken, parent, action, t)
+                batch.starts[parent] = start
 
     def _record_counts(self, counts: list[int]) -> None:
         for name, c in zip(self.model.action_names, counts):
@@ -408,7 +440,7 @@ class Search:
     def _offer_initial(self, batch: _Batch, t) -> None:
         self.stats.generated += 1
         if self.constraint is not None and not self._guarded(lambda: self.constraint(t), -1, (-1, t)):
-            self._outside(batch, t, -1, -1)
+            self._outside(batch, t, -1, -1, ())
             return
         batch.fps.append(self.fingerprint(t))
         batch.states.append(t)
@@ -428,8 +460,9 @@ class Search:
         new_states = []
         for k, j in enumerate(new_positions):
             t = batch.states[j]
-            broken = self._broken_invariant(t, base + k)
+            broken = self._broken_invariant(t, base + k, met=(base + k + 1, batch, j))
             if broken is not None:
+                self._met_new(base + k + 1, batch, j)
                 self._violation(broken, base + k)
             if self.temporal:
                 self.predicates.append(self._guarded(lambda: self.predicates.evaluate(t), base + k))
@@ -437,12 +470,37 @@ class Search:
         full = room is not None and len(new_positions) == room
         if batch.outside is not None and not full:  # beyond the last state admitted: not reached
             _, broken, parent, action, t = batch.outside
+            self._met(len(self.visited), batch, parent, action, t.__eq__)
             self._violation(broken, parent, (action, t))
         if self.limits.max_states is not None and self.stats.distinct >= self.limits.max_states:
             # left to explore: the rest of this level, what the next one has so far, and these
             self.stats.queue = self.unexpanded + len(new_states)
             raise Found(self._result(Outcome.INCOMPLETE, stopped=f"max states {self.limits.max_states}"))
         return new_states
+
+    def _generates(self, fp: int) -> Callable[[Any], bool]:
+        """Whether a successor is the new state with fingerprint fp (within the constraint)."""
+        constraint = self.constraint
+        return lambda t: self.fingerprint(t) == fp and (constraint is None or constraint(t))
+
+    def _met_new(self, distinct: int, batch: _Batch, j: int) -> None:
+        """_met at the new state at position j of the batch."""
+        self._met(distinct, batch, batch.parents[j], batch.actions[j], self._generates(batch.fps[j]))
+
+    def _met(self, distinct: int, batch: _Batch, parent: int, action: int, matches) -> None:
+        """Set the statistics to those of a search meeting states one at a time, at the
+        moment it generates the stop point: the successor by `action` of state `parent`
+        that `matches`. So the counts do not depend on batches, or on --workers."""
+        self.stats.distinct = distinct
+        if parent >= 0:  # initial states are counted as they are generated
+            partial = counts_through(self.model, state_at(self.model, self.visited, parent), action, matches)
+            self._count_level([a + b for a, b in zip(batch.starts[parent], partial)])
+
+    def _count_level(self, level: list[int]) -> None:
+        """The statistics: what was generated before this level, and `level` (per action)."""
+        generated, per_action = self.level_base
+        self.stats.generated = generated + sum(level)
+        self.stats.action_counts = {name: per_action[name] + c for name, c in zip(self.model.action_names, level)}
 
     def _check_properties(self) -> None:
         """After a complete search: each temporal property on the behaviour graph, in
@@ -466,14 +524,17 @@ class Search:
                 trace = lasso_trace(self.model, self.visited.fps, lasso, graph.keys)
                 raise Found(self._result(Outcome.VIOLATION, Violation("property", prop.name, trace)))
 
-    def _broken_invariant(self, t, index: int, last=None) -> tuple[str, str] | None:
-        """(kind, name) of the first check t fails: "type" or "invariant" (StateChecks)."""
+    def _broken_invariant(self, t, index: int, met: tuple | None = None) -> tuple[str, str] | None:
+        """(kind, name) of the first check new state t fails: "type" or "invariant"
+        (StateChecks). `met`: _met_new's arguments, for the statistics if a check fails."""
         try:  # not _guarded: this runs for every new state and invariant
             return self.checks.first_broken(t)
         except (Found, KeyboardInterrupt, MemoryError):
             raise
         except Exception as e:
-            self._spec_error(e, index, last)
+            if met is not None:
+                self._met_new(*met)
+            self._spec_error(e, index)
         return None
 
     def _violation(self, broken: tuple[str, str], index: int, last=None):

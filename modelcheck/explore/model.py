@@ -52,6 +52,13 @@ class Model(Protocol):
     # derives them from the declared types). Without it the queue marshals states.
     # Optional: `describe_aliases(s) -> dict[str, Any]`, values computed for reports only
     # (the spec's `alias` declarations), shown beside the state in traces.
+    # Optional: `exact_fingerprint(s) -> int`, a fingerprint of the state itself rather than
+    # of its symmetry orbit: cheaper, and enough where a state needs no merging with its
+    # mirror images (remembering which states outside the constraint were checked).
+
+
+def exact_fingerprint(model: Model) -> Callable[[State], int]:
+    return getattr(model, "exact_fingerprint", model.fingerprint)
 
 
 class StateChecks:

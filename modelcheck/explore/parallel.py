@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 from .behaviour import EdgeRecorder, PredicateValues, properties_of
-from .bfs import CheckedOnce, Found, Limits, NullReporter, Reporter, Search, explain_error
-from .model import Model, StateChecks
+from .bfs import CheckedOnce, Found, Limits, NullReporter, Reporter, Search, counts_through, explain_error
+from .model import Model, StateChecks, exact_fingerprint
 from .resources import few_full_collections, rss_bytes
 from .result import CheckResult, Outcome, Stats, Trace, Violation
 from .trace import rebuild_trace
@@ -59,6 +59,7 @@ class _Event:
     action: int = -1
     state: bytes | None = None  # marshalled unstored state, for "outside" and constraint errors
     violation: str = "invariant"  # for "outside": the kind of check broken ("invariant", "type")
+    worker: int = -1          # set by the coordinator: the worker whose slice it is in
 
 
 class _Worker:
@@ -88,6 +89,7 @@ class _Worker:
         counts = [0] * len(self.actions)
         event = None
         fingerprint, constraint = self.model.fingerprint, self.constraint
+        exact = exact_fingerprint(self.model)
         record = self.recorder.record if self.recorder is not None else None
         for offset, s in enumerate(self.frontier):
             index = base + offset
@@ -101,7 +103,7 @@ class _Worker:
                         if t is s:
                             continue
                         if constraint is not None and not constraint(t):
-                            if event is None and self.outside_checked.first_time(fingerprint(t)):
+                            if event is None and self.outside_checked.first_time(exact(t)):
                                 broken = self.checks.first_broken(t)
                                 if broken is not None:
                                     event = _Event(len(fps), "outside", broken[1], index, a, marshal.dumps(t),
@@ -150,6 +152,23 @@ class _Worker:
             if broken is not None:
                 return (k, *broken), bytes(rows)
         return None, bytes(rows)
+
+    def counts_until(self, offset: int, action: int, fp: int, state: bytes | None) -> list[int]:
+        """Per action, the successors this slice generates up to the stop point: the first
+        successor by `action` of its state `offset` that is `state` (unstored), or else the
+        state with fingerprint fp within the constraint."""
+        counts = [0] * len(self.actions)
+        for s in self.frontier[:offset]:
+            for a, successors in self.actions:
+                for _ in successors(s):
+                    counts[a] += 1
+        if state is not None:
+            matches = marshal.loads(state).__eq__
+        else:
+            fingerprint, constraint = self.model.fingerprint, self.constraint
+            matches = lambda t: fingerprint(t) == fp and (constraint is None or constraint(t))  # noqa: E731
+        partial = counts_through(self.model, self.frontier[offset], action, matches)
+        return [a + b for a, b in zip(counts, partial)]
 
     def rebalance(self, mine: tuple[int, int], give: list[tuple[int, int, int]]):
         """Keep new[mine] as the next frontier; return {worker: marshalled slice} to give away."""
@@ -213,15 +232,20 @@ class _Coordinator(Search):
     def _call_all(self, method: str, args_per_worker: list[tuple]) -> list:
         for conn, args in zip(self.conns, args_per_worker):
             conn.send((method, args))
-        replies = []
-        for conn in self.conns:
-            status, value = conn.recv()
-            if status != "ok":
-                if value.startswith("MemoryError"):
-                    raise MemoryError(value)
-                raise RuntimeError(f"worker failed: {value}")
-            replies.append(value)
-        return replies
+        return [self._reply(conn) for conn in self.conns]
+
+    def _call(self, worker: int, method: str, args: tuple):
+        self.conns[worker].send((method, args))
+        return self._reply(self.conns[worker])
+
+    @staticmethod
+    def _reply(conn):
+        status, value = conn.recv()
+        if status != "ok":
+            if value.startswith("MemoryError"):
+                raise MemoryError(value)
+            raise RuntimeError(f"worker failed: {value}")
+        return value
 
     def _memory_used(self) -> int:
         return rss_bytes() + sum(rss_bytes(p.pid) for p in self.procs)
@@ -270,14 +294,18 @@ class _Coordinator(Search):
 
     def _level(self, base: int, sizes: list[int]) -> list[int]:
         starts = [base + sum(sizes[:w]) for w in range(self.n)]
+        self.level_base = (self.stats.generated, dict(self.stats.action_counts))
         replies = self._call_all("expand", [(start,) for start in starts])
         fps, parents, actions, events, offsets = array("q"), array("q"), array("h"), [], []
+        self.slice_counts = [counts for _, _, _, counts, _, _ in replies]
+        self.slice_starts = starts
         for w, (f, p, a, counts, event, edges) in enumerate(replies):
             offsets.append(len(fps))
             if edges is not None:
                 self.recorder.merge(edges, self.label_maps[w])
             if event is not None:
                 event.position += len(fps)
+                event.worker = w
                 events.append(event)
             fps.frombytes(f)
             parents.frombytes(p)
@@ -295,7 +323,9 @@ class _Coordinator(Search):
                 and new_positions and first_event.position > new_positions[-1]:
             first_event = None  # after the last state --max-states lets in: never reached
         self.stats.distinct = len(self.visited)
-        if new_positions or first_event is not None:
+        if new_positions or (first_event is not None and first_event.kind == "outside"):
+            # a state outside the constraint is one level deeper, as in bfs.py; a deadlock
+            # or an error is at the state being expanded
             self.stats.depth = max(self.stats.depth, self.frontier_depth + 1)
         per_worker = [[] for _ in range(self.n)]
         bounds = offsets + [len(fps)]
@@ -327,13 +357,27 @@ class _Coordinator(Search):
         if event is not None and (best is None or event.position <= best[0]):
             self._stop_at_event(event)
         if best is not None:
-            _, kind, name, index = best
+            j, kind, name, index = best
+            w = next(w for w in reversed(range(self.n)) if offsets[w] <= j)
+            self.stats.distinct = index + 1
+            self._count_through(w, self.visited.parents[index], self.visited.actions[index], self.visited.fps[index])
             trace = rebuild_trace(self.model, self.visited, index)
             if kind == "error":
                 raise Found(self._result(Outcome.ERROR, Violation("error", name, trace)))
             raise Found(self._result(Outcome.VIOLATION, Violation(kind, name, trace)))
 
+    def _count_through(self, w: int, parent: int, action: int, fp: int, state: bytes | None = None) -> None:
+        """The statistics of a sequential search at the stop point: every slice before
+        worker w's, and worker w's up to the point (parallel.py's docstring)."""
+        level = [sum(c) for c in zip(*self.slice_counts[:w])] or [0] * len(self.model.action_names)
+        mine = self._call(w, "counts_until", (parent - self.slice_starts[w], action, fp, state))
+        self._count_level([a + b for a, b in zip(level, mine)])
+
     def _stop_at_event(self, e: _Event) -> None:
+        if e.kind == "outside":  # the worker expanded its slice on: count again up to the state
+            self._count_through(e.worker, e.parent, e.action, 0, e.state)
+        else:  # the worker stopped there (a deadlock, an error): slices before it, and its own
+            self._count_level([sum(c) for c in zip(*self.slice_counts[:e.worker + 1])])
         last = (e.action, marshal.loads(e.state)) if e.state is not None else None
         try:
             trace = rebuild_trace(self.model, self.visited, e.parent, last)

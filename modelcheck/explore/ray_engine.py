@@ -69,9 +69,16 @@ class _RayCoordinator(_Coordinator):
                        for _ in range(self.n)]
 
     def _call_all(self, method: str, args_per_worker: list[tuple]) -> list:
+        return self._get([a.call.remote(method, args) for a, args in zip(self.actors, args_per_worker)])
+
+    def _call(self, worker: int, method: str, args: tuple):
+        return self._get(self.actors[worker].call.remote(method, args))
+
+    @staticmethod
+    def _get(refs):
         import ray
         try:
-            return ray.get([a.call.remote(method, args) for a, args in zip(self.actors, args_per_worker)])
+            return ray.get(refs)
         except ray.exceptions.RayError as e:
             raise RuntimeError(f"Ray worker failed: {e}") from None
 

@@ -13,14 +13,9 @@ def rebuild_trace(model: Model, visited: VisitedStates, index: int,
                   last: tuple[int, Any] | None = None) -> Trace:
     """The trace to state `index`; `last` = (action, state) adds one unstored final step
     (a state outside the constraint, which the visited set never holds)."""
-    path = visited.path_to(index) if index >= 0 else []
     steps: list[TraceStep] = []
     state = None
-    for i in path:
-        fp = visited.fps[i]
-        action = visited.actions[i]
-        candidates = model.init_states() if action < 0 else model.actions()[action](state)
-        names, args, state = next((n, a, s) for n, a, s in candidates if model.fingerprint(s) == fp)
+    for action, names, args, state in _replayed(model, visited, index):
         steps.append(_step(model, action, names, args, state))
     if last is not None:
         action, final = last
@@ -28,6 +23,26 @@ def rebuild_trace(model: Model, visited: VisitedStates, index: int,
         names, args, final = next((n, a, s) for n, a, s in candidates if s == final)
         steps.append(_step(model, action, names, args, final))
     return Trace(tuple(steps))
+
+
+def state_at(model: Model, visited: VisitedStates, index: int):
+    """The state `index` of the search, as the search met it, by re-execution."""
+    state = None
+    for _action, _names, _args, state in _replayed(model, visited, index):
+        pass
+    return state
+
+
+def _replayed(model: Model, visited: VisitedStates, index: int):
+    """(action, arg names, arg values, state) of each step from an initial state to state
+    `index` (none if index < 0)."""
+    state = None
+    for i in (visited.path_to(index) if index >= 0 else []):
+        fp = visited.fps[i]
+        action = visited.actions[i]
+        candidates = model.init_states() if action < 0 else model.actions()[action](state)
+        names, args, state = next((n, a, s) for n, a, s in candidates if model.fingerprint(s) == fp)
+        yield action, names, args, state
 
 
 def lasso_trace(model: Model, fps, lasso, keys) -> Trace:

@@ -89,6 +89,33 @@ def test_symmetry_over_a_mixed_type(tmp_path):
     assert run.returncode == 0 and run.json()["distinct_states"] == 15, run.out
 
 
+SYMMETRIC_VOTES = """spec Votes
+symmetry Procs
+const Procs = {p1, p2, p3}
+model None
+var vote : Procs -> Procs | None | 0..1
+init { vote := [p in Procs -> None] }
+action Vote(p in Procs, q in Procs) { require vote[p] == None
+  vote[p] := q }
+action Number(p in Procs, n in 0..1) { require vote[p] == None
+  vote[p] := n }
+"""
+
+
+def test_symmetry_permutes_the_model_values_inside_a_mixed_type(tmp_path):
+    """Each of 3 processes votes None, 0, 1 or a process: 6^3 = 216 states. Orbits under the
+    6 permutations of Procs (Burnside): the identity fixes 216, each of the 3 transpositions
+    24 (the third process's vote is None, 0, 1 or itself; the other two's, one free of 6),
+    each of the 2 three-cycles 6 (the first vote decides the others): (216 + 72 + 12) / 6 = 50."""
+    spec = write(tmp_path, SYMMETRIC_VOTES)
+    for workers in ("1", "2"):
+        run = modelcheck("check", spec, "--no-deadlock", "--workers", workers, "--json")
+        assert run.returncode == 0 and run.json()["distinct_states"] == 50, run.out
+    plain = modelcheck("check", write(tmp_path, SYMMETRIC_VOTES.replace("symmetry Procs\n", "")), "--no-deadlock",
+                       "--json")
+    assert plain.json()["distinct_states"] == 216, plain.out
+
+
 def test_an_int_is_not_the_model_value_with_its_number(tmp_path):
     run = modelcheck("check", write(tmp_path, MIXED), "--inv", "NeverTwo")
     assert run.returncode == 1, run.out

@@ -152,7 +152,7 @@ def test_correct_raft_does_not_commit_on_the_figure_8_schedule():
     assert commit_index(states[len(FIGURE_8_COMMIT) - 1][0], "s1") == 0
 
 
-@pytest.mark.slow  # symmetric fingerprints are slow (permuting maps re-sorts them): minutes
+@pytest.mark.slow  # a 3-server search: a minute
 def test_symmetry_of_servers_reduces_raft_and_keeps_the_verdicts():
     from modelcheck import pipeline
     plain = pipeline.check(pipeline.load(RAFT, {"MaxMsgs": "1"}))
