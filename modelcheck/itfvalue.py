@@ -23,7 +23,7 @@ def order_key(v: Any) -> tuple:
     if isinstance(v, bool):
         return (0, int(v))
     if isinstance(v, str):
-        return (2, str(v))
+        return (2, str(v), isinstance(v, ModelValue))  # "a1" and the model value a1 are two values
     if isinstance(v, int):  # a plain JSON number, as other tools may write small ints
         return (1, v)
     if isinstance(v, list):

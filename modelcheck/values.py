@@ -3,9 +3,14 @@ calls, and the conversion of runtime values into ITF-shaped values for reports.
 
 Representation (chosen so that hashing is fast, C-level and the same in every process):
   int, bool        -> int, bool
-  model value, str -> int id into the spec's symbol table (never a Python str: str hashes
-                      change with PYTHONHASHSEED, which would make set iteration order and
-                      thus exploration order differ between runs)
+  model value, str -> its index i in the spec's symbol table (`symbol`), never a Python str:
+                      str hashes change with PYTHONHASHSEED, which would make set iteration
+                      order, thus exploration order, differ between runs. In a spec where a
+                      value may be an int or a symbol (`0..3 | None`, `x == None` for an int
+                      x: CheckedSpec.mixes_ints_and_symbols) it is the float i + 0.5 instead,
+                      never equal to an int, so that the model value numbered 3 is not 3;
+                      floats hash in C, the same in every process, and order among ints, but
+                      hash slower than small ints, so the other specs keep ints.
   set              -> frozenset
   map (function)   -> (keys, values): two tuples, keys sorted canonically
   record           -> (layout tag, field values in field-name order)
@@ -18,8 +23,8 @@ from __future__ import annotations
 from itertools import chain, combinations, product
 from typing import Any, Callable
 
-from .lang.kinds import (AnyK, BoolK, FnK, IntK, Kind, ModelK, RecK, SeqK, SetK, StrK, SymK, TupleK,
-                         UnionK)
+from .lang.kinds import (AnyK, BoolK, FnK, IntK, Kind, MixK, ModelK, RecK, SeqK, SetK, StrK, SymK,
+                         TupleK, UnionK)
 
 EMPTY: frozenset = frozenset()
 ONCE = (None,)
@@ -45,6 +50,25 @@ def explain(e: Exception) -> str:
     if isinstance(e, RecursionError):
         return "evaluation recursed too deeply"
     return f"{type(e).__name__}: {text}"
+
+
+# ---------------------------------------------------------------- symbols
+
+def symbol(index: int, mixed: bool) -> int | float:
+    """The runtime value of the string or model value at `index` in the symbol table, in a
+    spec that mixes ints with strings or model values (`mixed`) or not."""
+    return index + 0.5 if mixed else index
+
+
+def symbol_index(v: int | float) -> int:
+    """The symbol table index of a string's or model value's runtime value."""
+    return int(v)
+
+
+def is_symbol(v: Any) -> bool:
+    """Whether a runtime value of a type mixing ints with strings or model values is a string
+    or model value."""
+    return type(v) is float
 
 
 # ---------------------------------------------------------------- ordering
@@ -188,6 +212,27 @@ def in_range(x: int, lo: int, hi: int) -> bool:
     return lo <= x <= hi
 
 
+# A value of a type mixing ints with strings or model values (`0..3 | None`) is used as an int
+# only after a test at run time, as TLC does: `None + 1` is an error, `None in 0..3` false.
+
+def as_int(x: int | float) -> int:
+    """x where an int is needed (arithmetic, order, an index)."""
+    if x.__class__ is float:
+        raise EvalError("a string or model value is used as an int (in arithmetic, an order or an "
+                        "index): test first that the value is one, e.g. x in Int")
+    return x
+
+
+def mixed_in_range(x: int | float, lo: int, hi: int) -> bool:
+    """x in lo..hi where x may be a string or model value."""
+    return x.__class__ is not float and lo <= x <= hi
+
+
+def mixed_in_nat(x: int | float) -> bool:
+    """x in Nat where x may be a string or model value."""
+    return x.__class__ is not float and x >= 0
+
+
 SET_BOUND = 1_000_000  # elements of a set built at once from a..b or subsets(S), as TLC's bound
 INT_DIGITS = 4000      # digits of a product; Python converts at most 4300 digits to text
 
@@ -310,9 +355,11 @@ class ModelValue(str):
 
 def _display_order(values, k: Kind, symbols: tuple[str, ...]) -> list:
     """Canonical order for reports: strings alphabetically, everything else by value
-    (model values in declaration order)."""
+    (model values in declaration order), ints before strings and model values."""
     if isinstance(k, StrK):
-        return sorted(values, key=lambda v: symbols[v])
+        return sorted(values, key=lambda v: symbols[symbol_index(v)])
+    if isinstance(k, MixK):
+        return sorted(values, key=lambda v: (is_symbol(v), v))
     return sorted(values, key=canon)
 
 
@@ -320,12 +367,13 @@ def to_itf(v: Any, k: Kind, symbols: tuple[str, ...], layouts: tuple[tuple[str, 
     """A runtime value as an ITF JSON value (ints as {"#bigint": ...}, sets as {"#set": ...})."""
     if isinstance(k, BoolK):
         return bool(v)
-    if isinstance(k, IntK) or (isinstance(k, AnyK) and isinstance(v, int)):
-        return {"#bigint": int_text(v)}
     if isinstance(k, ModelK):
-        return ModelValue(symbols[v])
-    if isinstance(k, (StrK, SymK)):
-        return symbols[v]  # a model value's entry is a ModelValue (the compiler's symbol table, lower_expr.ModuleTables)
+        return ModelValue(symbols[symbol_index(v)])
+    if isinstance(k, (StrK, SymK)) or (isinstance(k, (MixK, AnyK)) and is_symbol(v)):
+        # a model value's entry is a ModelValue (the compiler's symbol table, lower_expr.ModuleTables)
+        return symbols[symbol_index(v)]
+    if isinstance(k, (IntK, MixK, AnyK)) and isinstance(v, int):
+        return {"#bigint": int_text(v)}
     if isinstance(k, SetK):
         return {"#set": [to_itf(x, k.elem, symbols, layouts) for x in _display_order(v, k.elem, symbols)]}
     if isinstance(k, FnK):

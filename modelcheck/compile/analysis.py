@@ -16,6 +16,7 @@ from typing import Mapping, NamedTuple
 
 from ..lang import ast as A
 from ..lang.typecheck import CheckedSpec, Ref
+from ..values import symbol
 
 # A quantifier over domains known when generating code is written out as `and`/`or` of at
 # most this many copies of its body (optimise.unrolled); a range wider is not listed.
@@ -52,8 +53,9 @@ class Analysis:
     load_order: tuple[str, ...]
 
     # ---------------------------------------------------------------- questions about expressions
-    def model_id(self, name: str) -> int:
-        return self.checked.model_values.index(name)
+    def model_symbol(self, name: str) -> int | float:
+        """The runtime value of a model value (values.symbol)."""
+        return symbol(self.checked.model_values.index(name), self.checked.mixes_ints_and_symbols)
 
     def constant(self, e: A.Expr) -> bool:
         """Whether e reads neither the state nor a name bound outside it: `[j in Servers -> 0]`
@@ -106,9 +108,9 @@ class Analysis:
             const = self._const_value(self.checked.refs.get(id(dom)))
             return None if const is None else self.static_elements(const)
         if isinstance(dom, A.SetLit):
-            values = [self._static_int(x) for x in dom.elems]
+            values = [self._static_scalar(x) for x in dom.elems]
         elif isinstance(dom, A.Binary) and dom.op == "..":
-            lo, hi = self._static_int(dom.left), self._static_int(dom.right)
+            lo, hi = self._static_scalar(dom.left), self._static_scalar(dom.right)
             if lo is None or hi is None or hi - lo >= UNROLL_LIMIT:
                 return None
             values = list(range(lo, hi + 1))
@@ -118,8 +120,8 @@ class Analysis:
             return None
         return [str(v) if v >= 0 else f"({v})" for v in sorted(set(values))]
 
-    def _static_int(self, e: A.Expr) -> int | None:
-        """An int literal, a model value's number, or a constant that is one of these."""
+    def _static_scalar(self, e: A.Expr) -> int | float | None:
+        """An int literal, a model value (its runtime value), or a constant that is one of these."""
         if isinstance(e, A.IntLit):
             return e.value
         if isinstance(e, A.Unary) and e.op == "-" and isinstance(e.operand, A.IntLit):
@@ -127,9 +129,9 @@ class Analysis:
         if isinstance(e, A.Name):
             ref = self.checked.refs.get(id(e))
             if ref is not None and ref.kind == "model":
-                return self.model_id(ref.name)
+                return self.model_symbol(ref.name)
             const = self._const_value(ref)
-            return None if const is None else self._static_int(const)
+            return None if const is None else self._static_scalar(const)
         return None
 
     def _const_value(self, ref: Ref | None) -> A.Expr | None:

@@ -113,11 +113,12 @@ class CompiledModel:
         actions = checked.spec.of(A.ActionDecl)
         self.fairness = tuple(checked.fairness.get(d.name) for d in actions)
         self.action_params = tuple(len(d.params) for d in actions)
+        mixed = checked.mixes_ints_and_symbols
         self.fingerprint = fingerprint_function(
             self._var_kinds, gen.layouts, ns["INT_DOMAINS"],
-            [sorted(ns[f"C_{name}"]) for name in checked.symmetry], len(gen.symbols))
+            [sorted(ns[f"C_{name}"]) for name in checked.symmetry], len(gen.symbols), mixed)
         self.exact_fingerprint = self.fingerprint if not checked.symmetry else fingerprint_function(
-            self._var_kinds, gen.layouts, ns["INT_DOMAINS"], [], len(gen.symbols))
+            self._var_kinds, gen.layouts, ns["INT_DOMAINS"], [], len(gen.symbols), mixed)
 
     @cached_property
     def codec(self) -> StateCodec:

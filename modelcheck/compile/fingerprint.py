@@ -25,6 +25,10 @@ apart, so most need one relabeling instead of n!.
 one of them would never be explored. When a variable's declared type allows both, -1 is
 replaced by a value no spec uses before hashing.
 
+Where ints and model values mix, a model value or string is a float (values.symbol), which
+never hashes like a small int: 3 and the model value numbered 3 get different fingerprints.
+The tables below are then dicts from those floats, not tuples indexed by the ids.
+
 Where model values and integers sit inside a state follows from the variables' kinds, so
 the functions that rewrite states are built once per kind, here, at compile time.
 """
@@ -34,31 +38,45 @@ from itertools import permutations, product
 from operator import itemgetter
 from typing import Any, Callable, Sequence
 
-from ..lang.kinds import FnK, IntK, Kind, ModelK, RecK, SeqK, SetK, SymK, TupleK, UnionK, contains
-from ..values import canon
+from ..lang.kinds import FnK, IntK, Kind, MixK, ModelK, RecK, SeqK, SetK, SymK, TupleK, UnionK, contains
+from ..values import canon, symbol, symbol_index
 
 MINUS_ONE_STANDIN = 2 ** 61 - 2  # hashes to itself; far outside any spec's integers
-ATOMS = (ModelK, SymK)           # kinds whose values are ids into the symbol table
+ATOMS = (ModelK, SymK, MixK)     # kinds whose values may be model values
+SymbolTable = tuple | dict       # a symbol's runtime value -> what it maps to (symbol_table)
+
+
+def symbol_table(images: Sequence, mixed: bool) -> SymbolTable:
+    """A table from the runtime value of the symbol at index i to images[i]: a tuple where
+    the runtime values are the indexes, a dict where they are floats (values.symbol)."""
+    return {symbol(i, True): x for i, x in enumerate(images)} if mixed else tuple(images)
+
+
+def _symbols(n_symbols: int, mixed: bool) -> list:
+    return [symbol(i, mixed) for i in range(n_symbols)]
 
 
 class Relabeling:
-    """A permutation of the symbol ids: `table[id]` is the id's image; `orders[g]` reorders
-    the values of a map keyed by exactly the members of group g (ascending) into the order
-    of their images' keys."""
+    """A permutation of the symbols: `table[v]` is the image of the symbol whose runtime
+    value is v (symbol_table); `orders[g]` reorders the values of a map keyed by exactly the
+    members of group g (ascending) into the order of their images' keys."""
     __slots__ = ("table", "orders")
 
-    def __init__(self, table: tuple[int, ...], groups: Sequence[tuple[int, ...]]):
+    def __init__(self, table: SymbolTable, groups: Sequence[tuple]):
         self.table = table
         # the value at key m comes from the key whose image m is
-        self.orders = tuple(itemgetter(*(g.index(table.index(m)) for m in g)) for g in groups)
+        preimage = {image: v for v, image in (table.items() if isinstance(table, dict) else enumerate(table))}
+        self.orders = tuple(itemgetter(*(g.index(preimage[m]) for m in g)) for g in groups)
 
 
 Permuter = Callable[[Any, Relabeling], Any]  # (value, relabeling) -> the relabeled value
 
 
-def fingerprint_function(kinds: list[Kind], layouts, int_domains, symmetric_groups: list[list[int]],
-                         n_symbols: int) -> Callable[[Any], int]:
-    """The fingerprint of a state whose variables have these kinds."""
+def fingerprint_function(kinds: list[Kind], layouts, int_domains, symmetric_groups: list[list],
+                         n_symbols: int, mixed: bool) -> Callable[[Any], int]:
+    """The fingerprint of a state whose variables have these kinds (symmetric_groups: the
+    runtime values of the model values of each symmetric set; mixed: whether those are
+    floats, values.symbol)."""
     groups = [tuple(sorted(g)) for g in symmetric_groups if len(g) > 1]  # one value: nothing to permute
     fix_minus_one = any(d is None or (-1 in d and -2 in d) for d in int_domains)
     leaves: dict[type, Callable] = {}
@@ -66,22 +84,31 @@ def fingerprint_function(kinds: list[Kind], layouts, int_domains, symmetric_grou
         leaves[ModelK] = leaves[SymK] = lambda v, r: r.table[v]  # strings are their own images
     if fix_minus_one:
         leaves[IntK] = lambda v, r: MINUS_ONE_STANDIN if v == -1 else v
+    # MixK occurs in mixed specs only, whose tables are dicts from floats: ints are not keys
+    if groups and fix_minus_one:
+        leaves[MixK] = lambda v, r: r.table.get(v, MINUS_ONE_STANDIN if v == -1 else v)
+    elif groups:
+        leaves[MixK] = lambda v, r: r.table.get(v, v)  # ints are their own images
+    elif fix_minus_one:
+        leaves[MixK] = leaves[IntK]
     if not leaves:
         return hash
     if not groups:
         rewrite = state_permuter(kinds, layouts, leaves)
-        identity = Relabeling(tuple(range(n_symbols)), groups)
+        identity = Relabeling(symbol_table(_symbols(n_symbols, mixed), mixed), groups)
         return lambda s: hash(rewrite(s, identity))
-    return Canonical(kinds, layouts, groups, n_symbols, leaves).fingerprint
+    return Canonical(kinds, layouts, groups, n_symbols, mixed, leaves).fingerprint
 
 
-def relabeling(groups: Sequence[tuple[int, ...]], orders: Sequence[Sequence[int]], n_symbols: int) -> Relabeling:
-    """The relabeling sending the k-th value of orders[g] to the k-th member of groups[g]."""
-    table = list(range(n_symbols))
+def relabeling(groups: Sequence[tuple], orders: Sequence[Sequence], n_symbols: int, mixed: bool = False
+               ) -> Relabeling:
+    """The relabeling sending the k-th value of orders[g] to the k-th member of groups[g]
+    (runtime values of model values; `mixed`: floats, values.symbol)."""
+    images = _symbols(n_symbols, mixed)
     for group, order in zip(groups, orders):
         for src, dst in zip(order, group):
-            table[src] = dst
-    return Relabeling(tuple(table), groups)
+            images[symbol_index(src)] = dst
+    return Relabeling(symbol_table(images, mixed), groups)
 
 
 class Canonical:
@@ -91,16 +118,17 @@ class Canonical:
     saw last: a step changes few variables, so most values of a successor are its parent's
     (the very objects), and looking one up is far cheaper than walking it again."""
 
-    def __init__(self, kinds: list[Kind], layouts, groups: list[tuple[int, ...]], n_symbols: int, leaves: dict):
+    def __init__(self, kinds: list[Kind], layouts, groups: list[tuple], n_symbols: int, mixed: bool, leaves: dict):
         self.groups = groups
         self.n_symbols = n_symbols
+        self.mixed = mixed
         self.slices = []  # where each group's members sit in the signature columns
         start = 0
         for g in groups:
             self.slices.append((start, start + len(g)))
             start += len(g)
         members = tuple(m for g in groups for m in g)
-        walkers = variable_walkers(kinds, layouts, groups, n_symbols)
+        walkers = variable_walkers(kinds, layouts, groups, n_symbols, mixed)
         permuters = [permuter(k, layouts, leaves, groups) for k in kinds]
         # per variable that holds model values or rewritten ints: (index, lookup, permute)
         self.variables = [(i, *_remembered(None if w is None else _columns(w, members)), p)
@@ -144,7 +172,7 @@ class Canonical:
         for group, ranks in zip(self.groups, pattern):
             cells = [[m for m, r in zip(group, ranks) if r == rank] for rank in sorted(set(ranks))]
             per_group.append([sum(choice, ()) for choice in product(*(permutations(c) for c in cells))])
-        return [relabeling(self.groups, orders, self.n_symbols) for orders in product(*per_group)]
+        return [relabeling(self.groups, orders, self.n_symbols, self.mixed) for orders in product(*per_group)]
 
 
 REMEMBERED = 1 << 15  # values remembered per variable; forgotten all at once when full
@@ -300,12 +328,12 @@ def _blurred_map_permuter(dom: Permuter | None, cod: Permuter | None) -> Permute
 Walker = Callable[[Any, dict], None]  # (value, {member: sum so far}) -> None, adds occurrences
 
 
-def variable_walkers(kinds: list[Kind], layouts, groups: Sequence[tuple[int, ...]], n_symbols: int
+def variable_walkers(kinds: list[Kind], layouts, groups: Sequence[tuple], n_symbols: int, mixed: bool
                      ) -> list[Walker | None]:
     """Per variable, a walker adding to sums[m] numbers that permuting the groups' members
     carries along: walking p(v) adds to p(m) what walking v adds to m."""
-    blurs = _blurring_tables(groups, n_symbols)
-    blur_leaves = {ModelK: _blur_atom, SymK: _blur_atom}
+    blurs = _blurring_tables(groups, n_symbols, mixed)
+    blur_leaves = {ModelK: _blur_atom, SymK: _blur_atom, MixK: _blur_mixed}
     places = iter(range(1, 1 << 30))
     return [_walker(k, layouts, places, blurs, blur_leaves) for k in kinds]
 
@@ -314,7 +342,7 @@ class _Blur:
     """Relabeling-like: maps the symbols as seen from one member (see _blurring_tables)."""
     __slots__ = ("table",)
 
-    def __init__(self, table: tuple[int, ...]):
+    def __init__(self, table: SymbolTable):
         self.table = table
 
 
@@ -322,19 +350,24 @@ def _blur_atom(v, b: _Blur):
     return b.table[v]
 
 
-def _blurring_tables(groups: Sequence[tuple[int, ...]], n_symbols: int) -> dict[int, _Blur]:
+def _blur_mixed(v, b: _Blur):
+    return b.table.get(v, v)  # a mixed spec's table (a dict of floats): ints stay
+
+
+def _blurring_tables(groups: Sequence[tuple], n_symbols: int, mixed: bool) -> dict[Any, _Blur]:
     """Per member m: m -> -1 ("self"), the other members of group g -> -2 - g ("another
     one of g"), every other symbol to itself. A value blurred this way is the same from
-    p(m) in p(s) as from m in s."""
+    p(m) in p(s) as from m in s (in a mixed spec an int -1 or -2 - g is left as it is, and
+    permuting leaves ints in place, so that still holds)."""
     out = {}
     for g, group in enumerate(groups):
         for m in group:
-            table = list(range(n_symbols))
+            images = _symbols(n_symbols, mixed)
             for h, other in enumerate(groups):
                 for x in other:
-                    table[x] = -2 - h
-            table[m] = -1
-            out[m] = _Blur(tuple(table))
+                    images[symbol_index(x)] = -2 - h
+            images[symbol_index(m)] = -1
+            out[m] = _Blur(symbol_table(images, mixed))
     return out
 
 

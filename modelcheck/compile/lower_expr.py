@@ -13,8 +13,9 @@ from dataclasses import dataclass, field, replace
 from typing import Mapping
 
 from ..lang import ast as A
-from ..lang.kinds import Kind, RecK, SeqK, SetK, TupleK, contains, record_field
+from ..lang.kinds import MAY_BE_SYMBOL, Kind, MixK, RecK, SeqK, SetK, TupleK, contains, record_field
 from ..lang.typecheck import Ref
+from ..values import symbol
 from . import optimise
 from .analysis import Analysis, operands
 
@@ -125,7 +126,7 @@ class ExprLowering:
         return repr(e.value)
 
     def _x_StrLit(self, e, ctx):
-        return str(self.tables.string_id(e.value))
+        return repr(symbol(self.tables.string_id(e.value), self.c.mixes_ints_and_symbols))
 
     def _x_Name(self, e: A.Name, ctx):
         ref: Ref = self.c.refs[id(e)]
@@ -136,7 +137,7 @@ class ExprLowering:
         if ref.kind == "const":
             return f"C_{ref.name}"
         if ref.kind == "model":
-            return str(self.an.model_id(ref.name))
+            return repr(self.an.model_symbol(ref.name))
         if ref.kind == "def":
             info = self.c.defs[ref.name]
             if info.state_dependent:
@@ -228,7 +229,7 @@ class ExprLowering:
     def _x_Unary(self, e: A.Unary, ctx):
         if e.op == "not":
             return f"(not {self.ex(e.operand, ctx)})"
-        return f"(-{self.ex(e.operand, ctx)})"
+        return f"(-{self._int_ex(e.operand, ctx)})"
 
     _SIMPLE = {"and": "and", "or": "or", "==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">",
                ">=": ">=", "*": "*", "subseteq": "<=", "++": "+"}
@@ -238,7 +239,10 @@ class ExprLowering:
         if op in ("in", "not in"):
             code = self._member(e.left, e.right, ctx)
             return code if op == "in" else f"(not {code})"
-        left, right = self.ex(e.left, ctx), self.ex(e.right, ctx)
+        if op in ("==", "!="):
+            left, right = self.ex(e.left, ctx), self.ex(e.right, ctx)
+        else:  # the other operators that take scalars take ints
+            left, right = self._int_ex(e.left, ctx), self._int_ex(e.right, ctx)
         if op == "=>":
             return f"((not {left}) or {right})"
         if op == "<=>":
@@ -262,11 +266,21 @@ class ExprLowering:
             return f"int_mul({left}, {right})"  # bounded: x := x * x would grow without end
         return f"({left} {self._SIMPLE[op]} {right})"
 
+    def _int_ex(self, e: A.Expr, ctx: Ctx) -> str:
+        """Code for an expression used as an int: tested to be one if its type mixes ints
+        with strings or model values (values.as_int)."""
+        code = self.ex(e, ctx)
+        return f"as_int({code})" if isinstance(self.kind(e), MixK) else code
+
     def _member(self, x: A.Expr, s: A.Expr, ctx: Ctx) -> str:
         xs = self.ex(x, ctx)
+        # x may be a string or model value (a float), in no set of ints
+        mixed = self.c.mixes_ints_and_symbols and isinstance(self.kind(x), MAY_BE_SYMBOL)
         if isinstance(s, A.Binary) and s.op == "..":
-            return self._member_code(xs, s, ctx)
+            return self._member_code(xs, s, ctx, mixed)
         if isinstance(s, A.Name) and self.c.refs[id(s)].kind == "builtin":
+            if mixed:
+                return {"Nat": f"mixed_in_nat({xs})", "Int": f"({xs}.__class__ is not float)"}[s.id]
             return {"Nat": f"({xs} >= 0)", "Int": "True", "bool": "True"}[s.id]
         if isinstance(s, A.Call) and s.func == "subsets" and s.func not in self.c.defs:
             return f"({xs} <= {self.ex(s.args[0], ctx)})"
@@ -277,21 +291,27 @@ class ExprLowering:
     def _x_Is(self, e: A.Is, ctx):
         return f"(lambda x: {self.type_pred(e.type, 'x', 0, ctx)})({self.ex(e.value, ctx)})"
 
-    def type_pred(self, t: A.TypeExpr, x: str, depth: int, ctx: Ctx, partial: bool = False) -> str:
+    def type_pred(self, t: A.TypeExpr, x: str, depth: int, ctx: Ctx, partial: bool = False,
+                  alternative: bool = False) -> str:
         """Code testing whether the value named x belongs to type t (no enumeration).
         `partial`: a map of type A -> B may lack keys of A (declared types of variables:
-        specs build maps key by key); `x is A -> B` wants every key."""
+        specs build maps key by key); `x is A -> B` wants every key. `alternative`: t is an
+        alternative of a union whose values may be ints, strings or model values (floats)."""
         y = f"y{depth}"
         if isinstance(t, A.SetOfValues):
             e = t.expr
             if isinstance(e, A.Name) and e.id in self.c.types:
-                return self.type_pred(self.c.types[e.id], x, depth, ctx, partial)
+                return self.type_pred(self.c.types[e.id], x, depth, ctx, partial, alternative)
+            if alternative and isinstance(e, A.Name) and e.id in ("int", "Int", "string", "Nat"):
+                is_int = f"({x}.__class__ is not float)"
+                return {"int": is_int, "Int": is_int, "string": f"({x}.__class__ is float)",
+                        "Nat": f"mixed_in_nat({x})"}[e.id]
             if isinstance(e, A.Name) and e.id in ("int", "Int", "string"):
                 return "True"
             if isinstance(e, A.Name) and e.id == "Nat":
                 return f"({x} >= 0)"
             if isinstance(self.c.kinds.get(id(e)), SetK):
-                return self._member_code(x, e, ctx)
+                return self._member_code(x, e, ctx, alternative)
             return f"({x} == {self.ex(e, ctx)})"
         if isinstance(t, A.SetType):
             return f"all({self.type_pred(t.elem, y, depth + 1, ctx, partial)} for {y} in {x})"
@@ -312,7 +332,8 @@ class ExprLowering:
                 self.type_pred(types[f], f"{x}[{i + 1}]", depth + 1, ctx, partial) for i, f in enumerate(names)]
             return "(" + " and ".join(parts) + ")"
         if isinstance(t, A.UnionType):
-            return "(" + " or ".join(self.type_pred(a, x, depth, ctx, partial) for a in t.alts) + ")"
+            mixed = self.c.mixes_ints_and_symbols
+            return "(" + " or ".join(self.type_pred(a, x, depth, ctx, partial, mixed) for a in t.alts) + ")"
         if isinstance(t, A.FnType):
             dom = t.domain
             cod = f"all({self.type_pred(t.codomain, y, depth + 1, ctx, partial)} for {y} in {x}[1])"
@@ -324,9 +345,12 @@ class ExprLowering:
             return f"(all({self.type_pred(dom, y, depth + 1, ctx, partial)} for {y} in {x}[0]) and {cod})"
         raise AssertionError(f"unknown type {t!r}")
 
-    def _member_code(self, x: str, s: A.Expr, ctx: Ctx) -> str:
+    def _member_code(self, x: str, s: A.Expr, ctx: Ctx, mixed: bool = False) -> str:
+        """Code for x in s; `mixed`: x may be a string or model value, outside any lo..hi."""
         if isinstance(s, A.Binary) and s.op == "..":
             lo, hi = self.ex(s.left, ctx), self.ex(s.right, ctx)
+            if mixed:
+                return f"mixed_in_range({x}, {lo}, {hi})"
             if optimise.simple(hi):
                 return f"({lo} <= {x} <= {hi})"
             # a chained comparison would skip hi when x < lo, and hi may fail (N / 0)
@@ -341,7 +365,7 @@ class ExprLowering:
         if isinstance(bk, TupleK) and isinstance(e.key, A.IntLit):
             return f"{base}[{e.key.value - 1}]"
         if isinstance(bk, (SeqK, TupleK)):  # a tuple indexed by a computed int is a sequence
-            return f"seq_at({base}, {key})"
+            return f"seq_at({base}, {self._int_ex(e.key, ctx)})"
         if base.isidentifier():  # inlined ap(): this is the hottest operation of most specs
             return f"{base}[1][{base}[0].index({key})]"
         return f"ap({base}, {key})"
@@ -369,7 +393,7 @@ class ExprLowering:
             return value
         sel, more = path[0], path[1:]
         if isinstance(sel, A.IndexSel):
-            key = self.ex(sel.key, ctx)
+            key = self._int_ex(sel.key, ctx) if isinstance(k, SeqK) else self.ex(sel.key, ctx)
             get, put, sub = ("seq_at", "seq_set", k.elem) if isinstance(k, SeqK) else ("ap", "except_", k.cod)
             if not more:
                 return f"{put}({base}, {key}, {value})"

@@ -12,6 +12,8 @@ after another, each the way its declared type allows:
   Nat, bag counts                                            Elias gamma code (small is short)
   int, unbounded sequences, sets over big or infinite types,
       maps with other keys                                   zigzag ints, lengths, elements
+  strings and model values                                   their symbol table index, gamma coded
+  ints mixed with strings or model values                    a flag, then either
 
 Declared domains are not enforced at run time (a map may lose keys, a spec without a
 constraint may count past its range), so a variable whose value falls outside what its type
@@ -34,14 +36,14 @@ from __future__ import annotations
 from itertools import chain, product
 
 from ..lang import ast as A
-from ..lang.kinds import (BoolK, FnK, IntK, Kind, ModelK, RecK, SeqK, SetK, StrK, SymK, TupleK,
-                          UnionK)
+from ..lang.kinds import (BoolK, FnK, IntK, Kind, MixK, ModelK, RecK, SeqK, SetK, StrK, SymK, TupleK,
+                          UnionK, elem_kinds)
 from ..lang.typecheck import CheckedSpec
 from ..values import canon
 from .emit_python import GeneratedModule, module_code
 from .lower_expr import Ctx
-from .packing_parts import (SIGNED, UNENCODABLE, AnyMap, Collection, Enumerated, Fields, FiniteSet,
-                            Flagged, IntFrom, KeyedMap, Memoized, Part, Union, codec_functions)
+from .packing_parts import (SCALAR, SIGNED, SYMBOL, UNENCODABLE, AnyMap, Collection, Enumerated, Fields,
+                            FiniteSet, Flagged, IntFrom, KeyedMap, Memoized, Part, Union, codec_functions)
 
 ENUM_LIMIT = 4096  # a type with at most this many values is written as an index into them
 
@@ -118,7 +120,7 @@ class _Types:
                 return None
             return [tuple(p) for i in range(m + 1) for p in product(elems, repeat=i)]
         if isinstance(t, A.TupleType):
-            return _product([self.universe(e, ek) for e, ek in zip(t.elems, k.elems)], ())
+            return _product([self.universe(e, ek) for e, ek in zip(t.elems, elem_kinds(k, len(t.elems)))], ())
         if isinstance(t, A.RecordType):
             names, field_types, variant = self.record(t, k)
             if names not in self.tags:
@@ -164,7 +166,7 @@ class _Types:
         if isinstance(t, A.SeqType):
             return Collection(self.typed(t.elem, k.elem), "tuple")
         if isinstance(t, A.TupleType):
-            return Fields([self.typed(e, ek) for e, ek in zip(t.elems, k.elems)], None)
+            return Fields([self.typed(e, ek) for e, ek in zip(t.elems, elem_kinds(k, len(t.elems)))], None)
         if isinstance(t, A.RecordType):
             names, field_types, variant = self.record(t, k)
             if names not in self.tags:
@@ -242,7 +244,9 @@ class _Types:
         if isinstance(k, IntK):
             return SIGNED
         if isinstance(k, (ModelK, StrK, SymK)):
-            return IntFrom(0)  # ids into the symbol table
+            return SYMBOL if self.c.mixes_ints_and_symbols else IntFrom(0)  # values.symbol
+        if isinstance(k, MixK):
+            return SCALAR
         if isinstance(k, SetK):
             return Collection(self.general(k.elem), "frozenset")
         if isinstance(k, SeqK):

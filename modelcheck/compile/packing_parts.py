@@ -9,6 +9,9 @@ a state of raft has some fifty parts, and a Python call per part cost more than 
   Enumerated   a value among few, as its index (fixed width)
   IntFrom      an int >= lo (Nat, counts): Elias gamma code of v - lo, so small is short
   Signed       any int: zigzag, then gamma
+  Symbol       a string or model value: its index in the symbol table, gamma coded
+  Scalar       an int, string or model value (`0..9 | None` beyond ENUM_LIMIT): a flag, then
+               Signed or Symbol
   Collection   a sequence or set: its length, then its elements
   Fields       a tuple, or a record of known layout: its fields
   Union        a record of one of several layouts: the layout's number, then its fields
@@ -24,6 +27,8 @@ import marshal
 from itertools import chain
 from operator import getitem
 from typing import Any, Callable
+
+from ..values import symbol
 
 
 class OutsideType(LookupError):
@@ -257,6 +262,35 @@ class Signed(Part):
     def read(self, code):
         g = code.get_gamma()
         return f"(({g} >> 1) ^ -({g} & 1))"
+
+
+class Symbol(Part):
+    """A string or model value of a spec mixing them with ints (a float, values.symbol): its
+    index, gamma coded. (Elsewhere a symbol is its index: IntFrom(0).)"""
+
+    def write(self, code, v):
+        v = code.local(v)
+        code.line(f"if {v}.__class__ is not float: raise OutsideType({v})")
+        code.put_gamma(f"int({v})")
+
+    def read(self, code):
+        return f"({code.get_gamma()} + {symbol(0, True)})"
+
+
+class Scalar(Part):
+    """An int, string or model value: a flag bit (1: a string or model value), then either."""
+
+    def write(self, code, v):
+        v = code.local(v)
+        code.block(f"if {v}.__class__ is float:", lambda: (code.put("1", "1"), code.write(SYMBOL, v)))
+        code.block("else:", lambda: (code.put("0", "1"), code.write(SIGNED, v)))
+
+    def read(self, code):
+        x = code.name("x")
+        code.line("p += 1")
+        code.block("if (n >> (p - 1)) & 1:", lambda: code.line(f"{x} = {code.read(SYMBOL)}"))
+        code.block("else:", lambda: code.line(f"{x} = {code.read(SIGNED)}"))
+        return x
 
 
 class Collection(Part):
@@ -548,4 +582,6 @@ class Unencodable(Part):
 
 
 SIGNED = Signed()
+SYMBOL = Symbol()
+SCALAR = Scalar()
 UNENCODABLE = Unencodable()

@@ -54,14 +54,25 @@ class ModelK(Kind):
 
 @dataclass(frozen=True, slots=True)
 class SymK(Kind):
-    """A string or a model value (`"none" | Servers`): both are ids into one symbol table, so
-    they never collide; an int or a bool could, so neither joins with them."""
+    """A string or a model value (`"none" | Servers`): both are entries of one symbol table."""
 
     def show(self) -> str:
         return "string or model value"
 
 
+@dataclass(frozen=True, slots=True)
+class MixK(Kind):
+    """An int, a string or a model value (`0..3 | None`). Values of it can be compared for
+    equality only: no arithmetic or order. At run time a string or model value is never equal
+    to an int (values.py), so they mix; a bool does not (Python's True == 1)."""
+
+    def show(self) -> str:
+        return "int, string or model value"
+
+
 SYMBOLIC = (StrK, ModelK, SymK)
+MAY_BE_SYMBOL = (StrK, ModelK, SymK, MixK)  # kinds whose values may be strings or model values
+SCALAR_MIX = (IntK,) + MAY_BE_SYMBOL          # kinds whose join is MixK when they differ in kind
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +154,8 @@ def join(a: Kind, b: Kind) -> Kind:
         return a
     if isinstance(a, SYMBOLIC) and isinstance(b, SYMBOLIC):
         return SymK()
+    if isinstance(a, SCALAR_MIX) and isinstance(b, SCALAR_MIX):
+        return MixK()
     if isinstance(a, SetK) and isinstance(b, SetK):
         return SetK(join(a.elem, b.elem))
     if isinstance(a, FnK) and isinstance(b, FnK):
@@ -161,6 +174,12 @@ def join(a: Kind, b: Kind) -> Kind:
 
 def _seq_elems(k: Kind) -> tuple[Kind, ...]:
     return k.elems if isinstance(k, TupleK) else (k.elem,)
+
+
+def elem_kinds(k: Kind, n: int) -> tuple[Kind, ...]:
+    """The kinds of the n elements of a tuple type's values: a union of tuples of different
+    lengths has a sequence kind (join), whose every element has its element kind."""
+    return k.elems if isinstance(k, TupleK) else (k.elem,) * n
 
 
 def _join_records(a: RecK | UnionK, b: RecK | UnionK) -> Kind:

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 from . import ast as A
 from .errors import Span, SpecError, SpecErrors, attach_source
-from .kinds import (SYMBOLIC, AnyK, BoolK, FnK, IntK, Kind, KindMismatch, ModelK, RecK, SeqK, SetK, StrK,
-                    TupleK, UnionK, join, rec, record_field)
+from .kinds import (SCALAR_MIX, AnyK, BoolK, FnK, IntK, Kind, KindMismatch, MixK, ModelK, RecK, SeqK, SetK,
+                    StrK, TupleK, UnionK, contains, join, rec, record_field)
 
 INFINITE_SETS = {"Nat": "the natural numbers", "Int": "the integers"}
 BUILTIN_SETS = {"bool": SetK(BoolK()), "Nat": SetK(IntK()), "Int": SetK(IntK())}
@@ -62,6 +62,9 @@ class CheckedSpec:
     call_targets: dict[int, str] = field(default_factory=dict)  # id(Call) -> operator copy (see target)
     properties: tuple[A.PropertyDecl, ...] = ()  # temporal properties, in source order
     fairness: dict[str, str] = field(default_factory=dict)  # action -> "weak" | "strong"
+    # Some value may be an int or a string or model value (a type such as `0..3 | None`, or
+    # `x == None` for an int x): strings and model values are then floats at run time (values.symbol).
+    mixes_ints_and_symbols: bool = False
 
     def kind(self, e: A.Expr) -> Kind:
         return self.kinds[id(e)]
@@ -113,6 +116,7 @@ class _Checker:
         self.spec_models: set[str] = set()
         self.def_stack: list[str] = []
         self.counter = 0
+        self.mixes_ints_and_symbols = False  # set by _kind_join
         self.in_const = False
         self.in_init = False
         self.state_read = False
@@ -168,12 +172,14 @@ class _Checker:
         return self.result()
 
     def result(self) -> CheckedSpec:
+        # a kind built without a join of the checker's (a field shared by records of a union)
+        self.mixes_ints_and_symbols |= any(contains(k, MixK) for k in self.kinds.values())
         return CheckedSpec(self.spec, tuple(self.consts), self.const_kinds, tuple(self.model_values),
                            tuple(self.spec.of(A.VarDecl)), self.var_kinds, self.types, self.defs,
                            self.kinds, self.refs, self.binder_names, self.symmetry,
                            self.binder_kinds, tuple(self.overrides), chart=self.chart,
                            call_targets=self.call_targets, properties=tuple(self.spec.of(A.PropertyDecl)),
-                           fairness=self.fairness)
+                           fairness=self.fairness, mixes_ints_and_symbols=self.mixes_ints_and_symbols)
 
     def _guard(self, fn, declares: str | None = None) -> None:
         """Run one declaration's check; its error is kept, and the name it declares marked
@@ -214,7 +220,7 @@ class _Checker:
                         f"constant {d.name} expects {default_kind.show()} (like its default in the spec), "
                         f"got {k.show()}", given.span, f"the spec declares it at {d.span}{braces}"))
                 elif default_kind is not None and k is not None:
-                    k = join(default_kind, k)  # {} for a set of model values is still one
+                    k = self._kind_join(default_kind, k)  # {} for a set of model values is still one
                 d = A.ConstDecl(d.span, d.name, given)
                 default_kind = k
             if default_kind is not None:
@@ -524,22 +530,31 @@ class _Checker:
                       dom.span, "quantify over a finite set such as 0..N")
 
     # ------------------------------------------------------------ expressions
-    def _expect(self, e: A.Expr, env, want: Kind, what: str) -> Kind:
+    def _expect(self, e: A.Expr, env, want: Kind, what: str, int_operand: bool = False) -> Kind:
+        """The kind of e, which must be usable as `want` (with int_operand, also an operand of
+        arithmetic: see _int_operand)."""
         got = self.expr(e, env)
-        if not _compatible(want, got):
+        if not (_int_operand(got) if int_operand else _compatible(want, got)):
             self.fail(f"{what} must be {want.show()}, got {got.show()}", e.span,
                       f"write an expression of type {want.show()} here")
         return got
 
+    def _kind_join(self, a: Kind, b: Kind) -> Kind:
+        """join(a, b), noting whether ints and strings or model values met (CheckedSpec)."""
+        k = join(a, b)
+        if contains(k, MixK):
+            self.mixes_ints_and_symbols = True
+        return k
+
     def _join(self, a: Kind, b: Kind, span: Span, what: str) -> Kind:
         try:
-            return join(a, b)
+            return self._kind_join(a, b)
         except KindMismatch:
             scalars = {type(a), type(b)}
-            if scalars & {IntK, BoolK} and scalars & set(SYMBOLIC):
-                hint = ("strings and model values mix in one type, ints and bools do not (their values "
-                        "would collide): write the other alternatives as model values or strings, e.g. "
-                        "model None, or tag them in records: {kind: \"n\", n: 0..3} | {kind: \"none\"}")
+            if BoolK in scalars and scalars & set(SCALAR_MIX):
+                hint = ("ints, strings and model values mix in one type, bools do not: write the other "
+                        "alternatives as model values, e.g. model Unknown, or tag them in records: "
+                        "{kind: \"b\", b: bool} | {kind: \"none\"}")
             else:
                 hint = ("both must have the same type; sets join with sets, records with records, "
                         "and '+', '-', '&' take two ints or two sets")
@@ -863,7 +878,8 @@ class _Checker:
     def _e_Unary(self, e: A.Unary, env):
         if e.op == "not":
             return self._expect(e.operand, env, BoolK(), "the operand of 'not'")
-        return self._expect(e.operand, env, IntK(), "the operand of unary '-'")
+        self._expect(e.operand, env, IntK(), "the operand of unary '-'", int_operand=True)
+        return IntK()
 
     def _e_Binary(self, e: A.Binary, env):
         op = e.op
@@ -886,7 +902,7 @@ class _Checker:
             return BoolK()
         if op == "subseteq" or (op in ("<=", "<") and (isinstance(lk, SetK) or isinstance(rk, SetK))):
             self._join(lk, rk, e.span, f"'{op}'")
-            if not isinstance(join(lk, rk), SetK):
+            if not isinstance(self._kind_join(lk, rk), SetK):
                 self.fail(f"'{op}' compares two sets, got {lk.show()}", e.span)
             return BoolK()
         if op == "..":
@@ -900,7 +916,7 @@ class _Checker:
         if op == "++":
             k = self._join(lk, rk, e.span, "'++'")
             if isinstance(k, TupleK):
-                k = join(SeqK(AnyK()), k)
+                k = self._kind_join(SeqK(AnyK()), k)
             if not isinstance(k, SeqK):
                 self.fail(f"'++' concatenates sequences, got {k.show()}", e.span)
             return k
@@ -911,7 +927,7 @@ class _Checker:
 
     def _int_operands(self, e: A.Binary, lk: Kind, rk: Kind) -> None:
         for side, k in (("left", lk), ("right", rk)):
-            if not _compatible(IntK(), k):
+            if not _int_operand(k):
                 node = e.left if side == "left" else e.right
                 hint = "use '+', '-' and '&' on two sets, '++' on sequences" if isinstance(k, SetK) else None
                 self.fail(f"the {side} side of '{e.op}' must be int, got {k.show()}", node.span, hint)
@@ -939,7 +955,7 @@ class _Checker:
             if not isinstance(e.key, A.IntLit) and _compatible(SeqK(AnyK()), bk):
                 # <<a, b>>[i]: a tuple whose elements have one type is a sequence
                 self._join(IntK(), kk, e.key.span, "a sequence index")
-                return join(SeqK(AnyK()), bk).elem
+                return self._kind_join(SeqK(AnyK()), bk).elem
             self.fail(f"a tuple of {len(bk.elems)} elements is indexed by a literal 1..{len(bk.elems)}",
                       e.key.span, "a tuple whose elements are all of one type is also a sequence, indexed by "
                       "any int; this one mixes " + ", ".join(dict.fromkeys(k.show() for k in bk.elems))
@@ -1012,7 +1028,7 @@ class _Checker:
         b = e.binder
         k = self.expr(b.domain, env)
         if isinstance(k, TupleK) and _compatible(SeqK(AnyK()), k):
-            k = join(SeqK(AnyK()), k)
+            k = self._kind_join(SeqK(AnyK()), k)
         if not isinstance(k, (SeqK, AnyK)):
             hint = f"a set is filtered with {{{b.name} in S | p}}" if isinstance(k, SetK) else \
                 "filter a sequence, e.g. [m in queue | m.kind == \"req\"]"
@@ -1056,11 +1072,21 @@ def _as_map(k: Kind) -> FnK:
 
 
 def _compatible(want: Kind, got: Kind) -> bool:
+    """Whether a value of kind `got` may be used where `want` is expected: their kinds join,
+    and not only by mixing ints with strings or model values where want has just one of them
+    (an int | None is no operand of '+')."""
     try:
-        join(want, got)
-        return True
+        joined = join(want, got)
     except KindMismatch:
         return False
+    return not (contains(joined, MixK) and not contains(want, MixK) and contains(want, SCALAR_MIX))
+
+
+def _int_operand(k: Kind) -> bool:
+    """Whether a value of kind k may be an operand of arithmetic or order: an int, or a value of
+    a type mixing ints with strings or model values, tested at run time (TLC: `None + 1` is an
+    error), so that `x != None and x < 3` reads as in TLA+."""
+    return _compatible(IntK(), k) or isinstance(k, MixK)
 
 
 def _names(e) -> list[A.Name]:

@@ -17,12 +17,13 @@ from itertools import combinations, product
 from typing import Any, Iterator
 
 from ..lang import ast as A
-from ..lang.kinds import AnyK, FnK, IntK, Kind, RecK, SeqK, SetK, TupleK, join, record_field
+from ..lang.kinds import (MAY_BE_SYMBOL, AnyK, FnK, IntK, Kind, MixK, RecK, SeqK, SetK, TupleK, elem_kinds, join,
+                          record_field)
 from ..lang.typecheck import CheckedSpec
-from ..values import MAX_RECURSION, canon, sort_keys
+from ..values import MAX_RECURSION, canon, sort_keys, symbol
 from .builtins import POWERSET_LIMIT, Builtins, expand
-from .scalars import (AND, AND2, ARITH, CMP, EncodeError, IEQ, IFF, IMP, NEG, NOT, OR, OR2,
-                      Unbounded, bounds, is_sym)
+from .scalars import (AND, AND2, ARITH, AS_INT, CMP, EncodeError, IEQ, IFF, IMP, IS_INT, NEG, NOT, OR,
+                      OR2, Unbounded, bounds, is_sym)
 from .symbolic import (SFun, SSlots, alts, chain, default_value, distinct, entries, eq, fun_get,
                        fun_slots, items, member, merge, mk_fun, mk_rec, mk_seq, mk_set, mk_slots,
                        mk_tup, mk_union, rec_fields, rec_tag, seq_parts, set_layouts, set_op,
@@ -57,7 +58,8 @@ class Encoder(Builtins):
         self.symbols = list(symbols)
         self.layouts = list(layouts)
         self.activate()
-        self.model_ids = {n: i for i, n in enumerate(checked.model_values)}
+        self.mixed = checked.mixes_ints_and_symbols  # symbols are floats (values.symbol)
+        self.model_symbols = {n: symbol(i, self.mixed) for i, n in enumerate(checked.model_values)}
         self.const_memo: dict = {}
         self.recursion: dict[str, int] = {}  # recursive operator -> calls being unfolded
         self.consts: dict[str, Any] = {}
@@ -71,10 +73,13 @@ class Encoder(Builtins):
         set_layouts(self.layouts)
 
     # ------------------------------------------------------------ tables
-    def string_id(self, s: str) -> int:
-        if s not in self.symbols:
+    def string_symbol(self, s: str) -> float:
+        """A string literal's runtime value: its entry among the strings of the symbol table
+        (a model value of the same name is another entry: "a1" is not a1)."""
+        first = len(self.c.model_values)  # model values come first (codegen)
+        if s not in self.symbols[first:]:
             self.symbols.append(s)
-        return self.symbols.index(s)
+        return symbol(self.symbols.index(s, first), self.mixed)
 
     def layout(self, names: tuple[str, ...]) -> int:
         names = tuple(names)
@@ -110,7 +115,7 @@ class Encoder(Builtins):
         return e.value
 
     def _x_StrLit(self, e, env, fr):
-        return self.string_id(e.value)
+        return self.string_symbol(e.value)
 
     def _x_TypeOnly(self, e, env, fr):
         raise EncodeError("a type is written where a value is expected")
@@ -126,7 +131,7 @@ class Encoder(Builtins):
         if ref.kind == "const":
             return self.consts[ref.name]
         if ref.kind == "model":
-            return self.model_ids[ref.name]
+            return self.model_symbols[ref.name]
         if ref.kind == "def":
             return self.call_def(ref.name, (), fr)
         if ref.name == "bool":
@@ -183,7 +188,11 @@ class Encoder(Builtins):
 
     def _x_Unary(self, e: A.Unary, env, fr):
         v = self.expr(e.operand, env, fr)
-        return NOT(v) if e.op == "not" else NEG(v)
+        return NOT(v) if e.op == "not" else NEG(self.as_int(v, e.operand))
+
+    def as_int(self, v, e: A.Expr):
+        """v, the value of e, used as an int (the compiled code's values.as_int)."""
+        return AS_INT(v) if isinstance(self.kind(e), MixK) else v
 
     def _x_Binary(self, e: A.Binary, env, fr):
         op = e.op
@@ -211,6 +220,7 @@ class Encoder(Builtins):
             if op == "<":
                 return AND2(sub, NOT(eq(left, right, join(lk, rk))))
             return sub
+        left, right = self.as_int(left, e.left), self.as_int(right, e.right)  # the other operators take ints
         if op == "..":
             return self.int_range(left, right)
         if is_set and op in ("+", "-", "&"):
@@ -227,14 +237,20 @@ class Encoder(Builtins):
         x = self.expr(x_e, env, fr)
         if isinstance(s_e, A.Binary) and s_e.op == "..":
             lo, hi = self.expr(s_e.left, env, fr), self.expr(s_e.right, env, fr)
-            return AND2(CMP("<=", lo, x), CMP("<=", x, hi))
+            return self.in_ints(x, self.kind(x_e), lambda n: AND2(CMP("<=", lo, n), CMP("<=", n, hi)))
         if isinstance(s_e, A.Name) and self.c.refs[id(s_e)].kind == "builtin":
-            return CMP(">=", x, 0) if s_e.id == "Nat" else True
+            return self.in_ints(x, self.kind(x_e), lambda n: CMP(">=", n, 0) if s_e.id == "Nat" else True)
         if isinstance(s_e, A.Call) and s_e.func == "subsets" and s_e.func not in self.c.defs:
             return subset(x, self.expr(s_e.args[0], env, fr), self.kind(x_e).elem)
         s = self.expr(s_e, env, fr)
         sk = self.kind(s_e)
         return member(x, s, sk.elem if isinstance(sk, SetK) else self.kind(x_e))
+
+    def in_ints(self, x, k: Kind, test):
+        """x is an int and test(x) holds (x of kind k, which may be a string or model value)."""
+        if self.mixed and isinstance(k, MAY_BE_SYMBOL):
+            return AND2(IS_INT(x), test(AS_INT(x)))
+        return test(x)
 
     def int_range(self, lo, hi):
         if isinstance(lo, int) and isinstance(hi, int):
@@ -254,6 +270,8 @@ class Encoder(Builtins):
         if isinstance(bk, TupleK) and isinstance(e.key, A.IntLit):
             return tup_elems(base)[e.key.value - 1]
         key = self.expr(e.key, env, fr)
+        if isinstance(bk, (TupleK, SeqK)):
+            key = self.as_int(key, e.key)
         if isinstance(bk, TupleK):  # indexed by a computed int: a sequence of known length
             return self.seq_items_at(tup_elems(base), key, self.kind(e))
         if isinstance(bk, SeqK):
@@ -503,14 +521,16 @@ class Encoder(Builtins):
             if isinstance(e, A.Name) and e.id in self.c.types:
                 return self.in_type(v, self.c.types[e.id], k, partial)
             if isinstance(e, A.Name) and e.id in ("int", "Int", "string"):
+                if isinstance(k, MixK):
+                    return IS_INT(v) if e.id != "string" else NOT(IS_INT(v))
                 return True
             if isinstance(e, A.Name) and e.id == "Nat":
-                return CMP(">=", v, 0)
+                return self.in_ints(v, k, lambda n: CMP(">=", n, 0))
             ek = self.c.kinds.get(id(e))
             if isinstance(ek, SetK):
                 if isinstance(e, A.Binary) and e.op == "..":
                     lo, hi = self.const_value(e.left), self.const_value(e.right)
-                    return AND2(CMP("<=", lo, v), CMP("<=", v, hi))
+                    return self.in_ints(v, k, lambda n: AND2(CMP("<=", lo, n), CMP("<=", n, hi)))
                 return member(v, self.const_value(e), k)
             return eq(v, self.const_value(e), k)
         if isinstance(t, A.SetType):
@@ -606,7 +626,8 @@ class Encoder(Builtins):
             parts = [self.universe(types[f], fk) for f, fk in vk.fields]
             return sorted(((tag,) + c for c in _prod(parts)), key=canon)
         if isinstance(t, A.TupleType):
-            return sorted(_prod([self.universe(et, ek) for et, ek in zip(t.elems, k.elems)]), key=canon)
+            return sorted(_prod([self.universe(et, ek) for et, ek in zip(t.elems, elem_kinds(k, len(t.elems)))]),
+                          key=canon)
         if isinstance(t, A.UnionType):
             out: dict = {}
             for alt in t.alts:

@@ -1,5 +1,10 @@
-"""Scalars of the Z3 encoding: booleans and ints (also model values and string ids), each
+"""Scalars of the Z3 encoding: booleans and ints (also model values and strings), each
 either a concrete Python value or a Z3 term, with operations that fold constants.
+
+Model values and strings are their symbol ids, as at run time; in a spec that mixes them
+with ints (`0..3 | None`) they are floats i + 0.5 (values.symbol), and a term that may hold
+one is a Z3 Real, so that it never equals an int, as in the compiled model. Only ints take
+part in arithmetic and order.
 
 An int term is an Sc: its Z3 Int term and what is known of its values, a finite domain or,
 for ints of infinite types (Nat), bounds, so that comparisons fold and `1..n` expands where
@@ -144,22 +149,37 @@ def is_true(model: z3.ModelRef, b) -> bool:
 
 # ---------------------------------------------------------------- ints (also model values and strings)
 
+CONCRETE = (int, float)  # a concrete int, or a model value's or string's float
+
+
 def iterm(v):
-    return z3.IntVal(v) if isinstance(v, int) else v.t
+    if isinstance(v, int):
+        return z3.IntVal(v)
+    if isinstance(v, float):
+        return z3.RealVal(v)  # i + 0.5 is exact in binary: the rational (2i + 1) / 2
+    return v.t
+
+
+def scalar_value(t):
+    """The concrete value of a Z3 numeral: an int, or a model value's or string's float."""
+    if z3.is_int_value(t):
+        return t.as_long()
+    q = t.as_fraction()
+    return int(q) if q.denominator == 1 else float(q)
 
 
 def idom(v):
-    return frozenset((v,)) if isinstance(v, int) else v.dom
+    return frozenset((v,)) if isinstance(v, CONCRETE) else v.dom
 
 
 def bounds(v) -> tuple[int | None, int | None]:
     """The least and greatest value an int can take (None: unbounded that way)."""
-    return (v, v) if isinstance(v, int) else (v.lo, v.hi)
+    return (v, v) if isinstance(v, CONCRETE) else (v.lo, v.hi)
 
 
 def int_values(v) -> list[int]:
     """Every value an int can take, in order; Unbounded if they are not finitely many."""
-    if isinstance(v, int):
+    if isinstance(v, CONCRETE):
         return [v]
     if v.dom is not None:
         return sorted(v.dom)
@@ -170,8 +190,8 @@ def int_values(v) -> list[int]:
 
 
 def mk_int(t, dom, lo=None, hi=None):
-    if z3.is_int_value(t):
-        return t.as_long()
+    if z3.is_int_value(t) or z3.is_rational_value(t):
+        return scalar_value(t)
     if dom is not None and len(dom) == 1:
         return next(iter(dom))
     if dom is None and lo is not None and lo == hi:
@@ -232,6 +252,30 @@ def ARITH(op: str, a, b):
     return mk_int(ta - tb * q, _combine(idom(a), idom(b), lambda x, y: x % y))
 
 
+def IS_INT(v):
+    """Whether a value of a type mixing ints with strings or model values is an int."""
+    if isinstance(v, CONCRETE):
+        return isinstance(v, int)
+    if v.dom is not None:
+        kinds = {isinstance(x, int) for x in v.dom}
+        if len(kinds) == 1:
+            return kinds.pop()
+    return z3.IsInt(v.t) if z3.is_real(v.t) else True
+
+
+def AS_INT(v):
+    """A value of a type mixing ints with strings or model values, used as an int: where it is
+    not one the compiled code raises an error (values.as_int), and any int will do here."""
+    if isinstance(v, CONCRETE):
+        return v if isinstance(v, int) else 0
+    if not z3.is_real(v.t):
+        return v
+    ints = None if v.dom is None else frozenset(x for x in v.dom if isinstance(x, int))
+    if ints is not None and not ints:
+        return 0
+    return mk_int(z3.ToInt(v.t), ints, v.lo, v.hi)
+
+
 def NEG(a):
     if isinstance(a, int):
         return -a
@@ -268,11 +312,11 @@ def CMP(op: str, a, b):
 
 
 def IEQ(a, b):
-    if isinstance(a, int):
-        if isinstance(b, int):
+    if isinstance(a, CONCRETE):
+        if isinstance(b, CONCRETE):
             return a == b
         a, b = b, a
-    if isinstance(b, int):
+    if isinstance(b, CONCRETE):
         if (a.dom is not None and b not in a.dom) or _lt(b, a.lo) or _lt(a.hi, b):
             return False
         if a.eqs is None:
@@ -293,7 +337,7 @@ def IITE(c, a, b):
         return a
     if c is False:
         return b
-    if isinstance(a, int) and isinstance(b, int) and a == b:
+    if isinstance(a, CONCRETE) and isinstance(b, CONCRETE) and a == b and type(a) is type(b):
         return a
     da, db = idom(a), idom(b)
     if da is not None and db is not None:

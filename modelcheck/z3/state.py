@@ -25,8 +25,8 @@ from typing import Any
 import z3
 
 from ..lang import ast as A
-from ..lang.kinds import BoolK, FnK, Kind, RecK, SeqK, SetK, TupleK, UnionK
-from ..values import canon
+from ..lang.kinds import SYMBOLIC, BoolK, FnK, IntK, Kind, MixK, RecK, SeqK, SetK, TupleK, UnionK
+from ..values import canon, symbol
 from .encode import Encoder, Frame, NotInType
 from .scalars import AND, AND2, CMP, EncodeError, IMP, NOT, Sc, Unbounded, is_sym
 from .symbolic import (SFun, SSeq, SSet, SSlots, alts, chain, concretize, eq, fun_slots, is_scalar,
@@ -65,20 +65,29 @@ class VarEnc:
 
 
 class VNat(VarEnc):
-    """An int of an infinite type (Nat, int, string ids): one unbounded Z3 Int."""
+    """A scalar of an infinite type (Nat, int, string): one unbounded Z3 Int; in a spec mixing
+    ints with strings or model values (mixed), where it may hold a symbol, a Real constrained
+    to ints and the floats of symbols (values.symbol)."""
 
-    def __init__(self, name, lo: int | None):
+    def __init__(self, name, lo: int | None, k: Kind, mixed: bool = False):
         super().__init__()
-        x = z3.Int(name)
+        # where ints and symbols mix, symbols are floats (values.symbol); else ints like the rest
+        self.ints = not (mixed and isinstance(k, SYMBOLIC))
+        self.symbols = mixed and isinstance(k, SYMBOLIC + (MixK,))
+        x = z3.Real(name) if self.symbols else z3.Int(name)
         self.lo = lo
         self.sym = Sc(x, None, lo, None)
         self.lits: dict = {}            # value -> term x == value, shared with the encoder's cache
         self.sym.eqs = self.lits
         self.cons = [] if lo is None else [x >= lo]
-        self.some = lo or 0
+        if self.symbols:
+            symbol_values = z3.And(z3.IsInt(x - z3.RealVal(symbol(0, True))), x >= symbol(0, True))
+            self.cons.append(z3.Or(z3.IsInt(x), symbol_values) if self.ints else symbol_values)
+        self.some = (lo or 0) if self.ints else symbol(0, True)
 
     def bind(self, v, out):
-        if isinstance(v, bool) or not isinstance(v, int) or (self.lo is not None and v < self.lo):
+        allowed = (int,) * self.ints + (float,) * self.symbols
+        if isinstance(v, bool) or not isinstance(v, allowed) or (self.lo is not None and v < self.lo):
             raise NotInType(v)
         lit = self.lits.get(v)
         if lit is None:
@@ -203,7 +212,8 @@ class VBool(VarEnc):
 class VInt(VarEnc):
     def __init__(self, name, universe):
         super().__init__()
-        x = z3.Int(name)
+        ints = all(isinstance(u, int) for u in universe)
+        x = z3.Int(name) if ints else z3.Real(name)  # a model value or string is a float (scalars.py)
         self.sym = Sc(x, frozenset(universe))
         # One Bool per value, defined as x == u: the encoding tests equality through them, and
         # a concrete state is fixed by assuming Bools only, which Z3 propagates much faster
@@ -212,7 +222,7 @@ class VInt(VarEnc):
         self.sym.eqs = self.lits
         self.cons = [b == (x == u) for u, b in self.lits.items()]
         lo, hi = min(universe), max(universe)
-        if len(universe) == hi - lo + 1:
+        if ints and len(universe) == hi - lo + 1:
             self.cons += [x >= lo, x <= hi]
         else:
             self.cons += [z3.Or(list(self.lits.values()))]
@@ -220,7 +230,7 @@ class VInt(VarEnc):
         self.raw = {u: raw(b) for u, b in self.lits.items()}
 
     def bind(self, v, out):
-        lit = self.raw.get(v) if not isinstance(v, bool) and isinstance(v, int) else None
+        lit = self.raw.get(v) if not isinstance(v, bool) and isinstance(v, (int, float)) else None
         if lit is None:
             raise NotInType(v)
         out.append(lit)
@@ -500,6 +510,8 @@ def make_var(enc: Encoder, t: A.TypeExpr, k: Kind, name: str, cap: Cap = DEFAULT
         types = dict(t.fields)
         vk = variant(k, names)
         return VRec(enc.layout(names), [make_var(enc, types[f], fk, f"{name}.{f}", cap) for f, fk in vk.fields])
+    if isinstance(t, A.UnionType) and isinstance(k, SeqK):
+        return _tuples(enc, t, k, name, cap)
     if isinstance(t, A.UnionType):
         alternatives = []
         for i, alt in enumerate(t.alts):
@@ -509,12 +521,32 @@ def make_var(enc: Encoder, t: A.TypeExpr, k: Kind, name: str, cap: Cap = DEFAULT
     raise EncodeError("unknown type", t.span)
 
 
+def _tuples(enc: Encoder, t: A.UnionType, k: SeqK, name: str, cap: Cap) -> VarEnc:
+    """A union of tuple types of different lengths (kind: a sequence): a sequence as long as
+    the longest, each position of the union of the types the alternatives have there."""
+    alternatives = _alternatives(enc, t)
+    if not all(isinstance(a, A.TupleType) for a in alternatives):
+        raise EncodeError("cannot encode a union of tuples with other sequence types", t.span)
+    longest = max(len(a.elems) for a in alternatives)
+    elems = []
+    for i in range(longest):
+        types = tuple(a.elems[i] for a in alternatives if len(a.elems) > i)
+        elems.append(make_var(enc, types[0] if len(types) == 1 else A.UnionType(t.span, types), k.elem,
+                              f"{name}[{i + 1}]", cap))
+    return VSeq(name, longest, elems)
+
+
+def _alternatives(enc: Encoder, t: A.TypeExpr) -> list[A.TypeExpr]:
+    t = enc.resolve(t)
+    return [x for a in t.alts for x in _alternatives(enc, a)] if isinstance(t, A.UnionType) else [t]
+
+
 def _scalar_var(enc: Encoder, t: A.TypeExpr, k: Kind, name: str) -> VarEnc:
     try:
         universe = enc.universe(t, k)
     except Unbounded:
         nat = isinstance(t, A.SetOfValues) and isinstance(t.expr, A.Name) and t.expr.id == "Nat"
-        return VNat(name, 0 if nat else None)
+        return VNat(name, 0 if nat else None, k, enc.mixed)
     if not universe:
         raise NotInType(f"type of {name} is empty")
     if len(universe) == 1:
@@ -529,7 +561,7 @@ def _scalar_var(enc: Encoder, t: A.TypeExpr, k: Kind, name: str) -> VarEnc:
 def _fun_slots(enc: Encoder, dom: A.TypeExpr, cod: A.TypeExpr | None, k: FnK, name: str, cap: Cap,
                bag: bool) -> VarEnc:
     keys = [make_var(enc, dom, k.dom, f"{name}.key[{i}]", cap) for i in range(cap[0])]
-    vals = [VNat(f"{name}.count[{i}]", 0) if bag else make_var(enc, cod, k.cod, f"{name}.val[{i}]", cap)
+    vals = [VNat(f"{name}.count[{i}]", 0, IntK()) if bag else make_var(enc, cod, k.cod, f"{name}.val[{i}]", cap)
             for i in range(cap[0])]
     return VFunSlots(name, keys, vals, k, bag)
 

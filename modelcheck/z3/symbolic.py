@@ -6,8 +6,9 @@ concrete or symbolic. Every operation folds constants, so an expression over con
 parts stays concrete, and a quantifier over a set of messages binds each possible message
 as a concrete value (guarded by its membership), which folds `m.type == "2a"` away.
 
-  Sc(t, dom)         an int, model value or string id: a Z3 Int term t; dom is the finite set
-                     of values it can take (None: unknown, e.g. a bag count)
+  Sc(t, dom)         an int, model value or string: a Z3 Int term t (a Real where it may hold
+                     a model value or string, scalars.py); dom is the finite set of values it
+                     can take (None: unknown, e.g. a bag count)
   z3 BoolRef         a boolean
   SSet(mem)          a set over a finite universe of concrete elements: element -> Bool
   SSlots(slots)      a set of symbolic elements (no finite universe): ((guard, element), ...)
@@ -32,11 +33,11 @@ from typing import Any
 
 import z3
 
-from ..lang.kinds import (AnyK, BoolK, FnK, IntK, Kind, ModelK, RecK, SeqK, SetK, StrK, SymK, TupleK,
-                          UnionK)
+from ..lang.kinds import (AnyK, BoolK, FnK, IntK, Kind, MixK, ModelK, RecK, SeqK, SetK, StrK, SymK,
+                          TupleK, UnionK)
 from ..values import canon
 from .scalars import (AND, AND2, BITE, CMP, EncodeError, IEQ, IFF, IITE, IMP, NOT, OR, OR2, Sc, Sym,
-                      Unbounded, int_values, is_sym, is_true, mk_int)
+                      Unbounded, int_values, is_sym, is_true, mk_int, scalar_value)
 
 ENUM_LIMIT = 200_000      # largest number of concrete values a symbolic value is expanded into
 
@@ -124,7 +125,7 @@ class SUnion(Sym):
 
 # ---------------------------------------------------------------- kinds
 
-SCALARS = (IntK, ModelK, StrK, SymK, AnyK)
+SCALARS = (IntK, ModelK, StrK, SymK, MixK, AnyK)
 
 
 def is_scalar(k: Kind) -> bool:
@@ -599,7 +600,7 @@ def concretize(v, k: Kind, model: z3.ModelRef):
     if isinstance(k, BoolK):
         return is_true(model, v)
     if isinstance(v, Sc):
-        return model.eval(v.t, model_completion=True).as_long()
+        return scalar_value(model.eval(v.t, model_completion=True))
     if isinstance(v, SSet):
         return frozenset(u for u, g in v.mem.items() if is_true(model, g))
     if isinstance(v, SSlots):

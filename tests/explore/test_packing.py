@@ -16,9 +16,9 @@ from conftest import PAXOS, REPO, SPECS
 from modelcheck import pipeline
 from modelcheck.compile.packing_parts import SIGNED, FiniteSet, IntFrom, KeyedMap, functions
 from modelcheck.lang.errors import SpecError, SpecErrors
-from modelcheck.lang.kinds import (BoolK, FnK, IntK, Kind, ModelK, RecK, SeqK, SetK, StrK, TupleK,
-                                   UnionK)
-from modelcheck.values import canon
+from modelcheck.lang.kinds import (BoolK, FnK, IntK, Kind, MixK, ModelK, RecK, SeqK, SetK, StrK, SymK,
+                                   TupleK, UnionK)
+from modelcheck.values import canon, symbol
 from samples import reachable, walks
 
 for _folder in ("z3", "fuzz"):  # the strategies of the Z3 differential tests and of the fuzzer
@@ -33,6 +33,7 @@ SHIPPED = {
     "raft_3_terms": (SPECS / "raft.spec", {"MaxTerm": "3"}),
     "constructs": (CONSTRUCTS, {}),
     "shapes": (REPO / "tests" / "explore" / "shapes.spec", {}),
+    "mixed": (REPO / "tests" / "explore" / "mixed.spec", {}),   # ints mixed with strings and model values
 }
 _compiled: dict = {}
 
@@ -101,17 +102,20 @@ def test_random_states_of_the_declared_types_round_trip(name):
 
 # ---------------------------------------------------------------- outside the declared types
 
-def values_of(k: Kind, layouts, n_symbols: int) -> st.SearchStrategy:
+def values_of(k: Kind, layouts, n_symbols: int, mixed: bool) -> st.SearchStrategy:
     """Any value of kind k, whatever the declared type: ints of any size, maps with any keys
-    (in canonical order or not), records of every layout of a union."""
+    (in canonical order or not), records of every layout of a union; strings and model
+    values as the spec represents them (mixed: values.symbol)."""
     def of(x: Kind) -> st.SearchStrategy:
-        return values_of(x, layouts, n_symbols)
+        return values_of(x, layouts, n_symbols, mixed)
     if isinstance(k, BoolK):
         return st.booleans()
     if isinstance(k, IntK):
         return st.one_of(st.integers(-3, 3), st.integers(), st.integers(-2 ** 200, 2 ** 200))
-    if isinstance(k, (ModelK, StrK)):
-        return st.integers(0, n_symbols + 2)
+    if isinstance(k, (ModelK, StrK, SymK)):
+        return st.integers(0, n_symbols + 2).map(lambda i: symbol(i, mixed))
+    if isinstance(k, MixK):
+        return st.one_of(of(IntK()), of(ModelK()))
     if isinstance(k, SetK):
         return st.frozensets(of(k.elem), max_size=6)
     if isinstance(k, SeqK):
@@ -136,10 +140,11 @@ def _as_map(pairs: list, canonical: bool) -> tuple:
 
 def kind_states(name: str) -> st.SearchStrategy:
     model = compiled(name).model
-    return st.tuples(*(values_of(k, model.gen.layouts, len(model.gen.symbols)) for k in model._var_kinds))
+    return st.tuples(*(values_of(k, model.gen.layouts, len(model.gen.symbols), model.checked.mixes_ints_and_symbols)
+                       for k in model._var_kinds))
 
 
-@pytest.mark.parametrize("name", ["paxos", "raft", "constructs", "shapes"])
+@pytest.mark.parametrize("name", ["paxos", "raft", "constructs", "shapes", "mixed"])
 def test_any_values_of_the_kinds_round_trip(name):
     codec = compiled(name).model.codec
 
@@ -150,7 +155,7 @@ def test_any_values_of_the_kinds_round_trip(name):
     run()
 
 
-@pytest.mark.parametrize("name", ["paxos", "raft", "constructs", "shapes"])
+@pytest.mark.parametrize("name", ["paxos", "raft", "constructs", "shapes", "mixed"])
 def test_reachable_states_with_a_variable_outside_its_type_round_trip(name):
     """Only that variable leaves the typed encoding: the state is not marshalled."""
     model = compiled(name).model
@@ -160,7 +165,8 @@ def test_reachable_states_with_a_variable_outside_its_type_round_trip(name):
     @given(st.data())
     def run(data):
         i = data.draw(st.integers(0, len(base) - 1))
-        value = data.draw(values_of(model._var_kinds[i], model.gen.layouts, len(model.gen.symbols)))
+        value = data.draw(values_of(model._var_kinds[i], model.gen.layouts, len(model.gen.symbols),
+                                    model.checked.mixes_ints_and_symbols))
         state = base[:i] + (value,) + base[i + 1:]
         assert all(map(typed, assert_round_trips(model.codec, [state])))
     run()

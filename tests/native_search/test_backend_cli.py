@@ -7,7 +7,7 @@ import json
 import pytest
 
 from cli.inprocess import modelcheck
-from conftest import SPECS
+from conftest import REPO, SPECS
 from modelcheck.compile.native import native_problem
 
 needs_native = pytest.mark.skipif(native_problem() is not None, reason=f"no native build here: {native_problem()}")
@@ -43,6 +43,53 @@ def test_native_and_python_print_the_same_report():
     assert native.returncode == python.returncode == 1
     got, expected = json.loads(native.stdout), json.loads(python.stdout)
     assert [got[k] for k in ("result", "depth", "violation")] == [expected[k] for k in ("result", "depth", "violation")]
+
+
+MIXED = str(REPO / "tests" / "explore" / "mixed.spec")
+
+
+@needs_native
+def test_auto_runs_a_spec_mixing_ints_and_model_values_on_python_and_says_why(monkeypatch):
+    monkeypatch.delenv("MODELCHECK_BACKEND")
+    run = modelcheck("check", MIXED, "--max-states", "50")
+    assert run.returncode in (0, 3), run.out
+    assert backend_line(run.stderr) == (
+        "backend: python (the native backend does not compile values that may be an int or a string or model "
+        "value: variable reply (mixed.spec:8:1) is of type (model value -> int, string or model value))")
+
+
+@needs_native
+def test_native_refuses_an_int_compared_with_a_model_value(tmp_path):
+    spec = tmp_path / "t.spec"
+    spec.write_text("spec T\nmodel None\nvar x : 0..2\ninit { x := 0 }\n"
+                    "action Inc { require x != None and x < 2\n  x := x + 1 }\n")
+    run = modelcheck("check", spec, "--backend", "native")
+    assert run.returncode == 2 and "Traceback" not in run.stderr, run.out
+    assert ("error: --backend native cannot run this check: the native backend does not compile values that "
+            "may be an int or a string or model value: an int is compared with a string or model value") in run.stderr
+
+
+@needs_native
+def test_tuples_of_different_lengths_of_ints_run_native_as_on_python(tmp_path):
+    """<<a>> for a in 0..1 and <<a, s>> for s in 0..2: 8 states, on both backends."""
+    spec = tmp_path / "t.spec"
+    spec.write_text("""spec Tup
+var t : <<0..1>> | <<0..1, 0..2>>
+init { t := <<0>> }
+action Set(a in 0..1) { require len(t) == 1
+  t := <<a>> }
+action Grow(s in 0..2) { require len(t) == 1
+  t := <<t[1], s>> }
+action Shrink { require len(t) == 2
+  t := <<t[1]>> }
+invariant Typed: len(t) == 1 or t[2] in 0..2
+invariant FirstSmall: t[1] + 1 <= 2
+""")
+    native = modelcheck("check", spec, "--backend", "native", "--json")
+    python = modelcheck("check", spec, "--backend", "python", "--json")
+    assert native.returncode == python.returncode == 0, native.out + python.out
+    assert backend_line(native.stderr).startswith("backend: native")
+    assert native.json()["distinct_states"] == python.json()["distinct_states"] == 8
 
 
 def test_the_environment_chooses_the_default(monkeypatch):

@@ -14,7 +14,7 @@ from conftest import PAXOS, PAXOS_BUGGY, SPECS as SPEC_DIR
 from modelcheck import pipeline
 from modelcheck.values import EvalError
 from modelcheck.z3.differential import Z3Semantics
-from modelcheck.values import canon
+from modelcheck.values import canon, symbol
 from modelcheck.z3.state import (VBag, VBool, VConst, VFunSlots, VInt, VMap, VNat, VRec, VSelect,
                                  VSeq, VSet, VSlots, VTup, VUnion)
 
@@ -34,6 +34,8 @@ SPECS = {   # name: (spec, constants, capacities of the Z3 encoding)
     "raft_3_servers": (RAFT, {"Servers": "{s1, s2, s3}", "Values": "{v1, v2}"}, RAFT_CAPS),
     "raft_restart_forgets_vote": (SPEC_DIR / "raft_restart_forgets_vote.spec", {}, RAFT_CAPS),
     "raft_commit_old_term": (SPEC_DIR / "raft_commit_old_term.spec", {}, RAFT_CAPS),
+    # ints mixed with strings and model values (Reals in Z3), tuples of different lengths
+    "mixed": (Path(__file__).resolve().parent.parent / "explore" / "mixed.spec", {}, None),
 }
 
 _cache: dict = {}
@@ -79,7 +81,9 @@ def values(enc) -> st.SearchStrategy:
         return counts.map(lambda cs, keys=enc.keys: (tuple(k for k, c in zip(keys, cs) if c),
                                                      tuple(c for c in cs if c)))
     if isinstance(enc, VNat):
-        return st.integers(enc.lo or 0, 3)
+        ints = [st.integers(enc.lo or 0, 3)] if enc.ints else []
+        symbols = [st.integers(0, 3).map(lambda i: symbol(i, True))] if enc.symbols else []  # mixed.spec has 6
+        return st.one_of(*ints, *symbols)
     if isinstance(enc, VSlots):
         if not enc.elems:
             return st.just(frozenset())
@@ -152,7 +156,7 @@ def test_engine_reads_successors_after_another_spec_is_encoded():
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 
 
-@pytest.mark.parametrize("name", ["paxos", "paxos_buggy", "constructs", "raft"])
+@pytest.mark.parametrize("name", ["paxos", "paxos_buggy", "constructs", "raft", "mixed"])
 def test_random_states_agree(name):
     # a raft state has 15 actions with 46 paths to decide: fewer examples keep the default run short
     @settings(SETTINGS, max_examples=20 if name == "raft" else 60)
@@ -162,7 +166,7 @@ def test_random_states_agree(name):
     run()
 
 
-@pytest.mark.parametrize("name", ["paxos", "constructs", "raft"])
+@pytest.mark.parametrize("name", ["paxos", "constructs", "raft", "mixed"])
 def test_reachable_states_agree(name):
     """The first reachable states (BFS order) too: random states rarely enable actions deep
     in a protocol, reachable ones do."""

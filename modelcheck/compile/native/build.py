@@ -18,7 +18,7 @@ from typing import Any, Sequence
 from ...lang.typecheck import CheckedSpec
 from ..build import CompiledSpec
 from .codec import NativeCodec, encode_value
-from .emit import NativeUnsupported, Tables, check_subset, generate_c
+from .emit import NativeUnsupported, Tables, check_scalars, check_subset, generate_c
 
 HERE = Path(__file__).parent
 HEADERS = ("mc_model.h", "mc_runtime.h", "mc_entry.h")
@@ -97,6 +97,7 @@ def c_source(compiled: CompiledSpec) -> str:
 
 def tables(compiled: CompiledSpec) -> Tables:
     checked, gen, ns = compiled.checked, compiled.generated, compiled.model.ns
+    check_scalars(checked)  # before encoding the constants, which may hold such floats
     const_bytes = bytearray()
     for d in checked.consts:
         try:

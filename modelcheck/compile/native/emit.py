@@ -19,8 +19,8 @@ import re
 from dataclasses import dataclass
 
 from ...lang import ast as A
-from ...lang.kinds import (AnyK, BoolK, FnK, IntK, Kind, ModelK, RecK, SeqK, SetK, StrK, SymK, TupleK,
-                           UnionK, record_field)
+from ...lang.kinds import (AnyK, BoolK, FnK, IntK, Kind, MixK, ModelK, RecK, SeqK, SetK, StrK, SymK, TupleK,
+                           UnionK, contains, record_field)
 from ...lang.typecheck import CheckedSpec, Ref
 
 SCALAR = (IntK, BoolK, ModelK, StrK, SymK)
@@ -56,6 +56,39 @@ def _where(span) -> str:
     return f"{span.file.rsplit('/', 1)[-1]}:{span.line}:{span.col}" if span and span.line else "the spec"
 
 
+def check_scalars(checked: CheckedSpec) -> None:
+    """Raise NativeUnsupported if the spec mixes ints with strings or model values: its
+    strings and model values are then floats in the Python backend (values.symbol), which
+    neither the C values nor the state codec represent."""
+    if checked.mixes_ints_and_symbols:
+        raise NativeUnsupported(f"values that may be an int or a string or model value: {_mixed_at(checked)}")
+
+
+def _mixed_at(checked: CheckedSpec) -> str:
+    """Where a spec mixes ints with strings or model values: its first variable or constant
+    of such a type, else its first expression of one, else the comparison that mixed them."""
+    for what, k, span in ([(f"variable {v.name}", checked.var_kinds[v.name], v.span) for v in checked.vars]
+                          + [(f"constant {d.name}", checked.const_kinds[d.name], d.span) for d in checked.consts]):
+        if contains(k, MixK):
+            return f"{what} ({_where(span)}) is of type {k.show()}"
+    for node in _nodes(checked.spec.decls):
+        k = checked.kinds.get(id(node))
+        if k is not None and contains(k, MixK):
+            return f"the expression at {_where(node.span)} is of type {k.show()}"
+    return "an int is compared with a string or model value"
+
+
+def _nodes(value):
+    """Every AST node in value (a node or a tuple of them), statements included, depth first."""
+    if isinstance(value, tuple):
+        for x in value:
+            yield from _nodes(x)
+    elif hasattr(value, "__slots__") and hasattr(value, "span"):
+        yield value
+        for slot in value.__slots__:
+            yield from _nodes(getattr(value, slot))
+
+
 def _cname(py: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]", "_", py)
 
@@ -81,6 +114,7 @@ class _Emitter:
 
     # ------------------------------------------------------------ module
     def module(self) -> str:
+        check_scalars(self.c)
         spec = self.c.spec
         inits = spec.of(A.InitDecl)
         if len(inits) != 1:
