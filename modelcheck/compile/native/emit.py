@@ -22,6 +22,7 @@ from ...lang import ast as A
 from ...lang.kinds import (AnyK, BoolK, FnK, IntK, Kind, ModelK, RecK, SeqK, SetK, StrK, SymK, TupleK,
                            UnionK, record_field)
 from ...lang.typecheck import CheckedSpec, Ref
+from ..independence import footprints
 
 SCALAR = (IntK, BoolK, ModelK, StrK, SymK)
 BUILTINS = ("size", "subsets", "union", "min", "max", "domain", "range", "put", "len", "append", "head",
@@ -98,7 +99,7 @@ class _Emitter:
                             for k, d in enumerate(invariants))
         constraint = " && ".join(f"({self.raw(d.expr)})" for d in spec.of(A.ConstraintDecl)) or "1"
         type_checks = "".join(
-            f"    X->checking = {k};\n    if (!({self.type_pred(v.type, f'ST(X, {k})', partial=True)})) return {k}; /* {v.name} */\n"
+            f"    case {k}: return {self.type_pred(v.type, f'ST(X, {k})', partial=True)}; /* {v.name} */\n"
             for k, v in enumerate(self.c.vars))
         out = [self._header(actions, invariants)]
         out += self._codecs()
@@ -111,7 +112,8 @@ class _Emitter:
         out.append(f"static int gen_invariant(mc_ctx *X, int k) {{\n    switch (k) {{\n{inv_cases}    }}\n"
                    "    return 1;\n}\n")
         out.append(f"static int gen_constraint(mc_ctx *X) {{\n    return {constraint};\n}}\n")
-        out.append(f"static int gen_type_check(mc_ctx *X) {{\n{type_checks}    return -1;\n}}\n")
+        out.append(f"static int gen_type_var(mc_ctx *X, int k) {{\n    switch (k) {{\n{type_checks}    }}\n"
+                   "    return 1;\n}\n")
         out.append('#include "mc_entry.h"\n')
         fields = "".join(self._field_table(f) for f in sorted(self.field_tables))
         # the field tables are used by functions above them: put them before the functions
@@ -135,6 +137,7 @@ class _Emitter:
                  f"#define MC_NACTIONS {len(actions)}",
                  f"#define MC_NINVARIANTS {len(invariants)}",
                  f"#define MC_NPERMS {len(perms)}",
+                 f"#define MC_HAS_CONSTRAINT {int(bool(self.c.spec.of(A.ConstraintDecl)))}",
                  "#include <stdint.h>",
                  "static const uint8_t LAYOUT_SIZES[] = {" + "".join(f"{len(n)}, " for n in layouts) + "0};",
                  '#include "mc_runtime.h"',
@@ -144,8 +147,24 @@ class _Emitter:
                  "static const uint8_t CONST_BYTES[] = {" + ",".join(str(b) for b in const_bytes) + ("," if const_bytes else "0,") + "};",
                  f"static const int32_t PERMS[{max(len(perms), 1)}][{max(symbols, 1)}] = {{"
                  + ",".join("{" + ",".join(map(str, p)) + "}" for p in perms) + ("" if perms else "{0}") + "};",
+                 self._reads_table(invariants),
                  "/* field tables */", ""]
         return "\n".join(lines)
+
+    def _reads_table(self, invariants) -> str:
+        """The variables each invariant and the constraint read, as bit masks (bit k: variable
+        k), by which mc_entry.h remembers their values; 0 for one that reads every variable
+        (its key would be the whole state, new each time) or when there are over 64."""
+        reads = footprints(self.c, ())
+        every = frozenset(range(len(self.c.vars)))
+
+        def mask(variables: frozenset[int]) -> str:
+            if variables == every or len(every) > 64:
+                return "0"
+            return f"UINT64_C({sum(1 << k for k in variables)})"
+        return ("static const uint64_t INVARIANT_READS[] = {"
+                + "".join(f"{mask(reads.invariant_reads[d.name])}, " for d in invariants) + "0};\n"
+                f"#define CONSTRAINT_READS {mask(reads.constraint_reads)}")
 
     # ------------------------------------------------------------ state bytes
     def _codecs(self) -> list[str]:

@@ -1,7 +1,8 @@
 /* mc_entry.h: the functions of mc_model.h, over the generated functions of one spec.
  * Included at the end of the generated file, which defines before it:
  *   MC_NACTIONS, ACTION_NAMES, GEN_ACTIONS, MC_NINVARIANTS, INVARIANT_NAMES,
- *   gen_init, gen_invariant, gen_constraint, gen_type_check,
+ *   gen_init, gen_invariant, gen_constraint, gen_type_var (one variable's type),
+ *   MC_HAS_CONSTRAINT, INVARIANT_READS and CONSTRAINT_READS (masks of the variables read),
  *   CONST_BYTES (the constants' canonical bytes, in declaration order) and consts_decode,
  *   MC_NPERMS and PERMS (symbol id -> symbol id, one row per symmetry permutation).
  */
@@ -13,6 +14,74 @@ const char *mc_action_name(int action) { return action >= 0 && action < MC_NACTI
 int mc_invariant_count(void) { return MC_NINVARIANTS; }
 const char *mc_invariant_name(int k) { return k >= 0 && k < MC_NINVARIANTS ? INVARIANT_NAMES[k] : NULL; }
 const char *mc_error(mc_ctx *ctx) { return ctx->err; }
+
+/* ---------------------------------------------------------------- remembered checks */
+
+/* The result of a check (an invariant that reads part of the state, one variable's type, the
+ * constraint) by the bytes of the variables it reads, as the Python backend remembers its
+ * invariants: on Raft most steps change few variables, so most checks were answered before.
+ * One direct-mapped table per check; keys are compared in full, so an answer is never that of
+ * another key. Failed evaluations are not remembered (they fail again, with their message). */
+#define MEMO_SLOTS 4096
+typedef struct MemoEntry { uint64_t hash; uint32_t len, cap; int result; uint8_t *bytes; } MemoEntry;
+enum { MEMO_TYPE = MC_NINVARIANTS, MEMO_CONSTRAINT = MC_NINVARIANTS + MC_NVARS, MC_NMEMO };
+
+static uint64_t key_hash(const uint8_t *p, size_t n) {
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ n, w;
+    for (; n >= 8; p += 8, n -= 8) {
+        memcpy(&w, p, 8);
+        h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
+        h ^= h >> 31;
+    }
+    w = 0;
+    memcpy(&w, p, n);
+    h = (h ^ w) * 0x94d049bb133111ebull;
+    return h ^ (h >> 29);
+}
+
+/* check `id` of the state entered, `vars` the variables it reads (0: not remembered) */
+static int remembered(mc_ctx *X, int id, uint64_t vars, int (*eval)(mc_ctx *, int), int arg) {
+    if (vars == 0) return eval(X, arg);
+    const uint8_t *key;
+    size_t n;
+    if ((vars & (vars - 1)) == 0) {  /* one variable: its bytes in the state */
+        int k = __builtin_ctzll(vars);
+        key = X->raw + X->slice[k];
+        n = X->slice[k + 1] - X->slice[k];
+    } else {
+        Buf *b = &X->key;
+        b->len = 0;
+        for (uint64_t v = vars; v; v &= v - 1) {
+            int k = __builtin_ctzll(v);
+            size_t m = X->slice[k + 1] - X->slice[k];
+            buf_reserve(b, m + 4);
+            memcpy(b->p + b->len, &m, 4);  /* the lengths too: keys of other splits differ */
+            memcpy(b->p + b->len + 4, X->raw + X->slice[k], m);
+            b->len += m + 4;
+        }
+        key = b->p;
+        n = b->len;
+    }
+    if (X->memo[id] == NULL) {
+        X->memo[id] = calloc(MEMO_SLOTS, sizeof(MemoEntry));
+        if (X->memo[id] == NULL) return eval(X, arg);
+    }
+    uint64_t h = key_hash(key, n);
+    MemoEntry *e = &X->memo[id][h % MEMO_SLOTS];
+    if (e->hash == h && e->len == n && e->bytes != NULL && memcmp(e->bytes, key, n) == 0) return e->result;
+    int result = eval(X, arg);
+    if (e->cap < n) {
+        uint8_t *p = realloc(e->bytes, n ? n : 1);
+        if (p == NULL) return result;
+        e->bytes = p;
+        e->cap = (uint32_t)n;
+    }
+    memcpy(e->bytes, key, n);
+    e->hash = h;
+    e->len = (uint32_t)n;
+    e->result = result;
+    return result;
+}
 
 mc_ctx *mc_ctx_new(void) {
     pthread_once(&scalars_once, init_scalars);
@@ -31,6 +100,13 @@ mc_ctx *mc_ctx_new(void) {
 
 void mc_ctx_free(mc_ctx *X) {
     if (X == NULL) return;
+    for (int m = 0; m < MC_NMEMO; m++) {
+        if (X->memo[m] == NULL) continue;
+        for (int k = 0; k < MEMO_SLOTS; k++) free(X->memo[m][k].bytes);
+        free(X->memo[m]);
+    }
+    free(X->kept.p);
+    free(X->key.p);
     ar_free(&X->tmp);
     ar_free(&X->perm);
     free(X->out.p);
@@ -40,6 +116,7 @@ void mc_ctx_free(mc_ctx *X) {
 
 /* a new state to read: scratch memory reset, operator caches invalidated */
 static void begin(mc_ctx *X) {
+    X->has_kept = 0;
     ar_reset(&X->tmp);
     X->ar = &X->tmp;
     X->gen++;
@@ -50,6 +127,12 @@ static void begin(mc_ctx *X) {
 static void read_state(mc_ctx *X, const uint8_t *state, size_t len) {
     Reader r = {state, state + len};
     X->raw = state;
+    Emitted *e = &last_emitted;
+    if (MC_HAS_CONSTRAINT && e->len == len && memcmp(e->bytes, state, len) == 0) {
+        memcpy(X->slice, e->slice, sizeof e->slice);
+        for (int k = 0; k < MC_NVARS; k++) X->st[k] = NULL;
+        return;
+    }
     for (int k = 0; k < MC_NVARS; k++) {
         X->slice[k] = (uint32_t)(r.p - state);
         X->st[k] = NULL;  /* decoded when read: ST() */
@@ -82,33 +165,58 @@ int mc_successors(mc_ctx *X, const uint8_t *state, size_t len, mc_emit_fn emit, 
     return MC_OK;
 }
 
+/* The state to check: the context keeps a copy of the last one it checked with its decoded
+ * variables and operator values, so that the type check and each invariant of a state
+ * decode it and compute each operator once. */
+static void enter_state(mc_ctx *X, const uint8_t *state, size_t len) {
+    if (X->has_kept && X->kept.len == len && memcmp(X->kept.p, state, len) == 0) {
+        X->err[0] = 0;
+        memset(X->depth, 0, sizeof X->depth);
+        return;
+    }
+    begin(X);
+    Buf *b = &X->kept;
+    b->len = 0;
+    buf_reserve(b, len ? len : 1);
+    memcpy(b->p, state, len);
+    b->len = len;
+    read_state(X, b->p, len);  /* values decoded from it may point into its bytes */
+    X->has_kept = 1;
+}
+
+static int eval_invariant(mc_ctx *X, int k) { return gen_invariant(X, k) ? 1 : 0; }
+static int eval_constraint(mc_ctx *X, int unused) { (void)unused; return gen_constraint(X) ? 1 : 0; }
+static int eval_type(mc_ctx *X, int k) { return gen_type_var(X, k) ? 1 : 0; }
+
 int mc_invariant(mc_ctx *X, int k, const uint8_t *state, size_t len) {
     if (k < 0 || k >= MC_NINVARIANTS) {
         snprintf(X->err, sizeof X->err, "no invariant number %d", k);
         return MC_ERROR;
     }
-    begin(X);
-    if (setjmp(X->jb)) return MC_ERROR;
-    read_state(X, state, len);
-    return gen_invariant(X, k) ? 1 : 0;
+    if (setjmp(X->jb)) { X->has_kept = 0; return MC_ERROR; }
+    enter_state(X, state, len);
+    return remembered(X, k, INVARIANT_READS[k], eval_invariant, k);
 }
 
 int mc_constraint(mc_ctx *X, const uint8_t *state, size_t len) {
-    begin(X);
-    if (setjmp(X->jb)) return MC_ERROR;
-    read_state(X, state, len);
-    return gen_constraint(X) ? 1 : 0;
+    if (!MC_HAS_CONSTRAINT) return 1;
+    if (setjmp(X->jb)) { X->has_kept = 0; return MC_ERROR; }
+    enter_state(X, state, len);
+    return remembered(X, MEMO_CONSTRAINT, CONSTRAINT_READS, eval_constraint, 0);
 }
 
 /* -1 (which is also MC_ERROR's value) when every variable is in type: a check that fails to
  * evaluate counts as outside the type, with mc_error saying why; a state that cannot be read
  * as outside variable 0. */
 int mc_type_check(mc_ctx *X, const uint8_t *state, size_t len) {
-    begin(X);
     X->checking = 0;
-    if (setjmp(X->jb)) return X->checking;
-    read_state(X, state, len);
-    return gen_type_check(X);
+    if (setjmp(X->jb)) { X->has_kept = 0; return X->checking; }
+    enter_state(X, state, len);
+    for (int k = 0; k < MC_NVARS; k++) {
+        X->checking = k;
+        if (!remembered(X, MEMO_TYPE + k, k < 64 ? UINT64_C(1) << k : 0, eval_type, k)) return k;
+    }
+    return -1;
 }
 
 /* ---------------------------------------------------------------- symmetry */

@@ -103,6 +103,10 @@ struct mc_ctx {
     int depth[MC_NDEPTH];    /* nested calls of each recursive operator */
     volatile int checking;   /* the variable mc_type_check is testing */
     Buf out, best;
+    Buf kept;                /* a copy of the state being checked (mc_entry.h enter_state) */
+    int has_kept;            /* st, cache and the arena hold the values of `kept` */
+    Buf key;                 /* the bytes a memo is looked up by */
+    struct MemoEntry *memo[MC_NINVARIANTS + MC_NVARS + 1];  /* remembered checks (mc_entry.h) */
     mc_emit_fn emit;
     void *user;
 };
@@ -695,23 +699,43 @@ static inline V *ST(mc_ctx *X, int k) {
 
 /* ---------------------------------------------------------------- emitting */
 
+/* The last state emitted on this thread, and where its variables start. The search checks
+ * the constraint of a successor (in another context) while it is being emitted: reading it,
+ * that context finds the variables here instead of skipping through the bytes of each.
+ * Recorded only for specs with a constraint and states of at most EMITTED_MAX bytes. */
+#define EMITTED_MAX 4096
+typedef struct { size_t len; uint32_t slice[MC_NVARS + 1]; uint8_t bytes[EMITTED_MAX]; } Emitted;
+static __thread Emitted last_emitted;
+
 /* Emit the state whose variables are nv: a variable not assigned (NULL) or still holding the
  * value read is copied from the state's bytes, only the others are encoded. */
 static void mc_out(mc_ctx *X, int action, V **nv) {
     Buf *b = &X->out;
+    uint32_t slice[MC_NVARS + 1];
     b->len = 0;
     for (int k = 0; k < MC_NVARS;) {
         if (action >= 0 && (nv[k] == NULL || nv[k] == X->st[k])) {
             int end = k + 1;  /* a run of unchanged variables: one copy */
             while (end < MC_NVARS && (nv[end] == NULL || nv[end] == X->st[end])) end++;
+            for (int j = k; j < end; j++) slice[j] = (uint32_t)(b->len + X->slice[j] - X->slice[k]);
             size_t n = X->slice[end] - X->slice[k];
             buf_reserve(b, n);
             memcpy(b->p + b->len, X->raw + X->slice[k], n);
             b->len += n;
             k = end;
         } else {
+            slice[k] = (uint32_t)b->len;
             var_encode(b, k, nv[k]);
             k++;
+        }
+    }
+    slice[MC_NVARS] = (uint32_t)b->len;
+    if (MC_HAS_CONSTRAINT) {
+        Emitted *e = &last_emitted;
+        e->len = b->len <= EMITTED_MAX ? b->len : SIZE_MAX;
+        if (b->len <= EMITTED_MAX) {
+            memcpy(e->bytes, b->p, b->len);
+            memcpy(e->slice, slice, sizeof slice);
         }
     }
     if (X->emit(X->user, action, b->p, b->len)) longjmp(X->jb, JUMP_STOPPED);
