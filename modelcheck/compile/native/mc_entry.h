@@ -18,68 +18,40 @@ const char *mc_error(mc_ctx *ctx) { return ctx->err; }
 /* ---------------------------------------------------------------- remembered checks */
 
 /* The result of a check (an invariant that reads part of the state, one variable's type, the
- * constraint) by the bytes of the variables it reads, as the Python backend remembers its
+ * constraint) by the values of the variables it reads, as the Python backend remembers its
  * invariants: on Raft most steps change few variables, so most checks were answered before.
- * One direct-mapped table per check; keys are compared in full, so an answer is never that of
- * another key. Failed evaluations are not remembered (they fail again, with their message). */
+ * One direct-mapped table per check, keyed by the 128-bit hashes of the variables' bytes
+ * (a wrong answer needs two keys with equal 128-bit hashes). Failed evaluations are not
+ * remembered (they fail again, with their message). */
 #define MEMO_SLOTS 4096
-typedef struct MemoEntry { uint64_t hash; uint32_t len, cap; int result; uint8_t *bytes; } MemoEntry;
+/* the key but the bits that chose its slot; result + 1, 0: empty */
+typedef struct MemoEntry { uint64_t key1; uint32_t key0; int32_t result; } MemoEntry;
 enum { MEMO_TYPE = MC_NINVARIANTS, MEMO_CONSTRAINT = MC_NINVARIANTS + MC_NVARS, MC_NMEMO };
-
-static uint64_t key_hash(const uint8_t *p, size_t n) {
-    uint64_t h = 0x9E3779B97F4A7C15ull ^ n, w;
-    for (; n >= 8; p += 8, n -= 8) {
-        memcpy(&w, p, 8);
-        h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
-        h ^= h >> 31;
-    }
-    w = 0;
-    memcpy(&w, p, n);
-    h = (h ^ w) * 0x94d049bb133111ebull;
-    return h ^ (h >> 29);
-}
 
 /* check `id` of the state entered, `vars` the variables it reads (0: not remembered) */
 static int remembered(mc_ctx *X, int id, uint64_t vars, int (*eval)(mc_ctx *, int), int arg) {
     if (vars == 0) return eval(X, arg);
-    const uint8_t *key;
-    size_t n;
-    if ((vars & (vars - 1)) == 0) {  /* one variable: its bytes in the state */
-        int k = __builtin_ctzll(vars);
-        key = X->raw + X->slice[k];
-        n = X->slice[k + 1] - X->slice[k];
+    uint64_t key[2] = {0, 0};
+    if ((vars & (vars - 1)) == 0) {
+        const uint64_t *h = var_hash(X, __builtin_ctzll(vars));
+        key[0] = h[0];
+        key[1] = h[1];
     } else {
-        Buf *b = &X->key;
-        b->len = 0;
         for (uint64_t v = vars; v; v &= v - 1) {
-            int k = __builtin_ctzll(v);
-            size_t m = X->slice[k + 1] - X->slice[k];
-            buf_reserve(b, m + 4);
-            memcpy(b->p + b->len, &m, 4);  /* the lengths too: keys of other splits differ */
-            memcpy(b->p + b->len + 4, X->raw + X->slice[k], m);
-            b->len += m + 4;
+            const uint64_t *h = var_hash(X, __builtin_ctzll(v));
+            key[0] = (key[0] ^ h[0]) * 0xbf58476d1ce4e5b9ull + 0x9E3779B97F4A7C15ull;
+            key[1] = (key[1] ^ h[1]) * 0x94d049bb133111ebull + 0xC2B2AE3D27D4EB4Full;
         }
-        key = b->p;
-        n = b->len;
     }
     if (X->memo[id] == NULL) {
         X->memo[id] = calloc(MEMO_SLOTS, sizeof(MemoEntry));
         if (X->memo[id] == NULL) return eval(X, arg);
     }
-    uint64_t h = key_hash(key, n);
-    MemoEntry *e = &X->memo[id][h % MEMO_SLOTS];
-    if (e->hash == h && e->len == n && e->bytes != NULL && memcmp(e->bytes, key, n) == 0) return e->result;
+    MemoEntry *e = &X->memo[id][key[0] % MEMO_SLOTS];
+    uint32_t key0 = (uint32_t)(key[0] >> 32);
+    if (e->result != 0 && e->key1 == key[1] && e->key0 == key0) return e->result - 1;
     int result = eval(X, arg);
-    if (e->cap < n) {
-        uint8_t *p = realloc(e->bytes, n ? n : 1);
-        if (p == NULL) return result;
-        e->bytes = p;
-        e->cap = (uint32_t)n;
-    }
-    memcpy(e->bytes, key, n);
-    e->hash = h;
-    e->len = (uint32_t)n;
-    e->result = result;
+    *e = (MemoEntry){key[1], key0, result + 1};
     return result;
 }
 
@@ -100,13 +72,8 @@ mc_ctx *mc_ctx_new(void) {
 
 void mc_ctx_free(mc_ctx *X) {
     if (X == NULL) return;
-    for (int m = 0; m < MC_NMEMO; m++) {
-        if (X->memo[m] == NULL) continue;
-        for (int k = 0; k < MEMO_SLOTS; k++) free(X->memo[m][k].bytes);
-        free(X->memo[m]);
-    }
+    for (int m = 0; m < MC_NMEMO; m++) free(X->memo[m]);
     free(X->kept.p);
-    free(X->key.p);
     ar_free(&X->tmp);
     ar_free(&X->perm);
     free(X->out.p);
@@ -130,9 +97,12 @@ static void read_state(mc_ctx *X, const uint8_t *state, size_t len) {
     Emitted *e = &last_emitted;
     if (MC_HAS_CONSTRAINT && e->len == len && memcmp(e->bytes, state, len) == 0) {
         memcpy(X->slice, e->slice, sizeof e->slice);
+        memcpy(X->vhash, e->vhash, sizeof e->vhash);
+        memset(X->vhash_ok, 1, sizeof X->vhash_ok);
         for (int k = 0; k < MC_NVARS; k++) X->st[k] = NULL;
         return;
     }
+    memset(X->vhash_ok, 0, sizeof X->vhash_ok);
     for (int k = 0; k < MC_NVARS; k++) {
         X->slice[k] = (uint32_t)(r.p - state);
         X->st[k] = NULL;  /* decoded when read: ST() */

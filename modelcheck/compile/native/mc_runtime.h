@@ -105,7 +105,8 @@ struct mc_ctx {
     Buf out, best;
     Buf kept;                /* a copy of the state being checked (mc_entry.h enter_state) */
     int has_kept;            /* st, cache and the arena hold the values of `kept` */
-    Buf key;                 /* the bytes a memo is looked up by */
+    uint64_t vhash[MC_NVARS + 1][2];  /* 128-bit hashes of the variables' bytes... */
+    uint8_t vhash_ok[MC_NVARS + 1];   /* ...where computed (var_hash) */
     struct MemoEntry *memo[MC_NINVARIANTS + MC_NVARS + 1];  /* remembered checks (mc_entry.h) */
     mc_emit_fn emit;
     void *user;
@@ -699,12 +700,48 @@ static inline V *ST(mc_ctx *X, int k) {
 
 /* ---------------------------------------------------------------- emitting */
 
-/* The last state emitted on this thread, and where its variables start. The search checks
- * the constraint of a successor (in another context) while it is being emitted: reading it,
- * that context finds the variables here instead of skipping through the bytes of each.
+/* ---------------------------------------------------------------- hashes of variables */
+
+/* A 128-bit hash of bytes (two 64-bit lanes with independent multipliers): what checks are
+ * remembered by (mc_entry.h), so two keys meet by chance with probability 2^-128. */
+static void hash128(const uint8_t *p, size_t n, uint64_t out[2]) {
+    uint64_t a = 0x9E3779B97F4A7C15ull ^ n, b = 0xC2B2AE3D27D4EB4Full + n, w;
+    for (; n >= 8; p += 8, n -= 8) {
+        memcpy(&w, p, 8);
+        a = (a ^ w) * 0xbf58476d1ce4e5b9ull;
+        a ^= a >> 31;
+        b = (b ^ w) * 0x94d049bb133111ebull;
+        b ^= b >> 29;
+    }
+    w = 0;
+    memcpy(&w, p, n);
+    a = (a ^ w) * 0xff51afd7ed558ccdull;
+    b = (b ^ w) * 0xc4ceb9fe1a85ec53ull;
+    out[0] = a ^ (a >> 33);
+    out[1] = b ^ (b >> 33);
+}
+
+/* the hash of variable k of the state being read, computed once per state */
+static inline const uint64_t *var_hash(mc_ctx *X, int k) {
+    if (!X->vhash_ok[k]) {
+        hash128(X->raw + X->slice[k], X->slice[k + 1] - X->slice[k], X->vhash[k]);
+        X->vhash_ok[k] = 1;
+    }
+    return X->vhash[k];
+}
+
+/* The last state emitted on this thread, where its variables start and their hashes. The
+ * search checks the constraint of a successor (in another context) while it is being
+ * emitted: reading it, that context finds the variables here instead of skipping through
+ * the bytes of each, and the hashes of those the step left unchanged (the parent's).
  * Recorded only for specs with a constraint and states of at most EMITTED_MAX bytes. */
 #define EMITTED_MAX 4096
-typedef struct { size_t len; uint32_t slice[MC_NVARS + 1]; uint8_t bytes[EMITTED_MAX]; } Emitted;
+typedef struct {
+    size_t len;
+    uint32_t slice[MC_NVARS + 1];
+    uint64_t vhash[MC_NVARS + 1][2];
+    uint8_t bytes[EMITTED_MAX];
+} Emitted;
 static __thread Emitted last_emitted;
 
 /* Emit the state whose variables are nv: a variable not assigned (NULL) or still holding the
@@ -736,6 +773,15 @@ static void mc_out(mc_ctx *X, int action, V **nv) {
         if (b->len <= EMITTED_MAX) {
             memcpy(e->bytes, b->p, b->len);
             memcpy(e->slice, slice, sizeof slice);
+            for (int k = 0; k < MC_NVARS; k++) {
+                if (action >= 0 && (nv[k] == NULL || nv[k] == X->st[k])) {
+                    const uint64_t *h = var_hash(X, k);
+                    e->vhash[k][0] = h[0];
+                    e->vhash[k][1] = h[1];
+                } else {
+                    hash128(b->p + slice[k], slice[k + 1] - slice[k], e->vhash[k]);
+                }
+            }
         }
     }
     if (X->emit(X->user, action, b->p, b->len)) longjmp(X->jb, JUMP_STOPPED);
