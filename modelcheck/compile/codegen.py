@@ -17,7 +17,7 @@ import hashlib
 import itertools
 import math
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 from ..lang import ast as A
 from ..lang.kinds import BoolK, FnK, IntK, Kind, RecK, SeqK, SetK, TupleK, UnionK, contains, record_field
@@ -46,6 +46,20 @@ class Inputs(NamedTuple):
     """What an operator's value is a function of."""
     variables: frozenset[str]
     views: frozenset[str]    # operators over part of the state, whose values are read
+
+
+class MemoKeys(NamedTuple):
+    """What the values of a parameterless operator over the state are remembered by
+    (_Codegen.memo_keys): first the values of `variables`; then those of the variables and
+    the views of `views`. None: not remembered that way."""
+    variables: frozenset[str] | None
+    views: tuple[frozenset[str], tuple[str, ...]] | None
+
+
+def memo_keys(checked: CheckedSpec) -> Callable[[str], MemoKeys]:
+    """The memo keys of the spec's operators, as the Python backend remembers them (the
+    native backend remembers them alike)."""
+    return _Codegen(checked).memo_keys
 
 
 @dataclass(frozen=True)
@@ -304,25 +318,31 @@ class _Codegen:
             lines.append("")
         return lines
 
-    def _memo_keys(self, name: str) -> tuple[str | None, str | None]:
-        """When a parameterless operator reads only part of the state, the code of the keys
-        its values are remembered by: first the values of the variables it reads; failing
-        that, the values of the views (operators over part of the state) it reads and of the
-        variables it reads otherwise. Raft's log invariants are then evaluated once per
-        distinct set of logs, and Paxos's OneValuePerBallot once per distinct `votes`, not
-        once per message set. A view that is not an invariant is not remembered: it is cheap,
-        and its values are mostly new (`votes` changes with most message sets)."""
+    def memo_keys(self, name: str) -> MemoKeys:
+        """When a parameterless operator reads only part of the state, what its values are
+        remembered by: first the values of the variables it reads; failing that, the values
+        of the views (operators over part of the state) it reads and of the variables it
+        reads otherwise. Raft's log invariants are then evaluated once per distinct set of
+        logs, and Paxos's OneValuePerBallot once per distinct `votes`, not once per message
+        set. A view that is not an invariant is not remembered: it is cheap, and its values
+        are mostly new (`votes` changes with most message sets)."""
         everything = frozenset(self.var_names)
         inputs = self._def_inputs(name)
         variables = inputs.variables.union(*(self._def_inputs(v).variables for v in inputs.views))
         by_variables = by_views = None
         if variables != everything and (name in self.invariant_names or not self._is_view(name)):
-            by_variables = self._key(variables, ())
+            by_variables = variables
         # a view of variables that the key holds anyway adds nothing to it
-        views = sorted(v for v in inputs.views if not self._def_inputs(v).variables <= inputs.variables)
+        views = tuple(sorted(v for v in inputs.views if not self._def_inputs(v).variables <= inputs.variables))
         if views and inputs.variables != everything:
-            by_views = self._key(inputs.variables, views)
-        return by_variables, by_views
+            by_views = (inputs.variables, views)
+        return MemoKeys(by_variables, by_views)
+
+    def _memo_keys(self, name: str) -> tuple[str | None, str | None]:
+        """The code of the keys of memo_keys."""
+        keys = self.memo_keys(name)
+        return (None if keys.variables is None else self._key(keys.variables, ()),
+                None if keys.views is None else self._key(*keys.views))
 
     def _key(self, variables: frozenset[str], views) -> str:
         parts = [f"st[{i}], " for i, v in enumerate(self.var_names) if v in variables]

@@ -22,6 +22,7 @@ from ...lang import ast as A
 from ...lang.kinds import (AnyK, BoolK, FnK, IntK, Kind, ModelK, RecK, SeqK, SetK, StrK, SymK, TupleK,
                            UnionK, record_field)
 from ...lang.typecheck import CheckedSpec, Ref
+from ..codegen import memo_keys
 from ..independence import footprints
 
 SCALAR = (IntK, BoolK, ModelK, StrK, SymK)
@@ -76,6 +77,8 @@ class _Emitter:
         self.prototypes: list[str] = []
         self.def_functions: dict[str, str] = {}  # defs key -> C function name
         self.cache_slots = 0
+        self.memo_keys = memo_keys(checked)
+        self.op_memos = 0                      # boolean operators remembered (_op_memo)
         self.depth_slots = 0                   # recursive operators' call depths
         self.field_tables: set[str] = set()
         self.in_init = False
@@ -95,7 +98,7 @@ class _Emitter:
         for k, d in enumerate(actions):
             body = self._action_body(d.body, d.params, k)
             action_fns.append(f"static void A_{k}(mc_ctx *X) {{ /* {d.name} */\n{body}}}\n")
-        inv_cases = "".join(f"    case {k}: return {self.raw(d.expr)}; /* {d.name} */\n"
+        inv_cases = "".join(f"    case {k}: return {self._invariant(d)}; /* {d.name} */\n"
                             for k, d in enumerate(invariants))
         constraint = " && ".join(f"({self.raw(d.expr)})" for d in spec.of(A.ConstraintDecl)) or "1"
         type_checks = "".join(
@@ -137,6 +140,7 @@ class _Emitter:
                  f"#define MC_NACTIONS {len(actions)}",
                  f"#define MC_NINVARIANTS {len(invariants)}",
                  f"#define MC_NPERMS {len(perms)}",
+                 f"#define MC_NOPMEMO {self.op_memos}",
                  f"#define MC_HAS_CONSTRAINT {int(bool(self.c.spec.of(A.ConstraintDecl)))}",
                  "#include <stdint.h>",
                  "static const uint8_t LAYOUT_SIZES[] = {" + "".join(f"{len(n)}, " for n in layouts) + "0};",
@@ -151,6 +155,18 @@ class _Emitter:
                  "/* field tables */", ""]
         return "\n".join(lines)
 
+    def _invariant(self, d: A.InvariantDecl) -> str:
+        """An invariant remembered as an operator (by its views too) is computed by its
+        operator's function; any other by its expression, remembered by mc_entry.h by the
+        variables it reads (INVARIANT_READS)."""
+        if self._op_memo_views(d.name):
+            return f"{self._def_function(d.name, d.expr)}(X)->i"
+        return self.raw(d.expr)
+
+    def _op_memo_views(self, name: str) -> bool:
+        return self.memo_keys(name).views is not None and isinstance(self.kind(self.c.defs[name].decl.body), BoolK) \
+            and len(self.c.vars) <= 64
+
     def _reads_table(self, invariants) -> str:
         """The variables each invariant and the constraint read, as bit masks (bit k: variable
         k), by which mc_entry.h remembers their values; 0 for one that reads every variable
@@ -163,7 +179,8 @@ class _Emitter:
                 return "0"
             return f"UINT64_C({sum(1 << k for k in variables)})"
         return ("static const uint64_t INVARIANT_READS[] = {"
-                + "".join(f"{mask(reads.invariant_reads[d.name])}, " for d in invariants) + "0};\n"
+                + "".join("0, " if self._op_memo_views(d.name) else f"{mask(reads.invariant_reads[d.name])}, "
+                          for d in invariants) + "0};\n"
                 f"#define CONSTRAINT_READS {mask(reads.constraint_reads)}")
 
     # ------------------------------------------------------------ state bytes
@@ -493,9 +510,19 @@ class _Emitter:
             saved, self.in_init = self.in_init, False
             body = self.val(info.decl.body)
             self.in_init = saved
+            memo = None if lasting else self._op_memo(key, info.decl.body)
             if lasting:
                 compute = (f"        Arena *a = X->ar; X->ar = &X->perm; X->cache[{slot}] = {body}; X->ar = a;\n"
                            f"        X->cache_gen[{slot}] = UINT64_MAX;\n")
+            elif memo is not None:
+                eval_fn = f"M_{name}"
+                self.functions.append(f"static int {eval_fn}(mc_ctx *X, int unused) {{\n"
+                                      f"    (void)unused;\n    return ({body})->i ? 1 : 0;\n}}\n")
+                op, vars_mask, view_mask, views = memo
+                compute = (f"        static V *(*const views[])(mc_ctx *) = {{{''.join(v + ', ' for v in views)}NULL}};\n"
+                           f"        X->cache[{slot}] = mk_bool(remembered_op(X, {op}, {vars_mask}, {view_mask}, views, "
+                           f"{len(views)}, {eval_fn}));\n"
+                           f"        X->cache_gen[{slot}] = X->gen;\n")
             else:
                 compute = f"        X->cache[{slot}] = {body};\n        X->cache_gen[{slot}] = X->gen;\n"
             self.functions.append(
@@ -518,6 +545,24 @@ class _Emitter:
         self.functions.append(f"{proto} {{ /* {info.decl.name}, {_where(info.decl.span)} */\n"
                               f"    return {body};\n}}\n")
         return name
+
+    def _op_memo(self, key: str, body: A.Expr) -> tuple[int, str, str, list[str]] | None:
+        """A boolean operator over part of the state is remembered as the Python backend
+        remembers it (codegen.memo_keys): its memo number, the mask of the variables its
+        values are remembered by ("0": not so), the mask of the variables and the C functions
+        of the views they are remembered by otherwise. None: not remembered."""
+        keys = self.memo_keys(key)
+        if not isinstance(self.kind(body), BoolK) or len(self.c.vars) > 64 or keys == (None, None):
+            return None
+
+        def mask(names) -> str:
+            return f"UINT64_C({sum(1 << self.var_index[n] for n in names)})"
+        variables = "0" if keys.variables is None else mask(keys.variables)
+        view_vars, views = keys.views or (frozenset(), ())
+        functions = [self._def_function(v, body) for v in views]
+        op = self.op_memos
+        self.op_memos += 1
+        return op, variables, mask(view_vars), functions
 
     def _x_Call(self, e: A.Call):
         if e.func in self.c.defs:

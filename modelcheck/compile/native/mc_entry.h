@@ -1,8 +1,9 @@
 /* mc_entry.h: the functions of mc_model.h, over the generated functions of one spec.
  * Included at the end of the generated file, which defines before it:
  *   MC_NACTIONS, ACTION_NAMES, GEN_ACTIONS, MC_NINVARIANTS, INVARIANT_NAMES,
- *   gen_init, gen_invariant, gen_constraint, gen_type_var (one variable's type),
+ *   gen_init, gen_invariant, gen_constraint,
  *   MC_HAS_CONSTRAINT, INVARIANT_READS and CONSTRAINT_READS (masks of the variables read),
+ *   gen_type_var (one variable's type check),
  *   CONST_BYTES (the constants' canonical bytes, in declaration order) and consts_decode,
  *   MC_NPERMS and PERMS (symbol id -> symbol id, one row per symmetry permutation).
  */
@@ -14,46 +15,6 @@ const char *mc_action_name(int action) { return action >= 0 && action < MC_NACTI
 int mc_invariant_count(void) { return MC_NINVARIANTS; }
 const char *mc_invariant_name(int k) { return k >= 0 && k < MC_NINVARIANTS ? INVARIANT_NAMES[k] : NULL; }
 const char *mc_error(mc_ctx *ctx) { return ctx->err; }
-
-/* ---------------------------------------------------------------- remembered checks */
-
-/* The result of a check (an invariant that reads part of the state, one variable's type, the
- * constraint) by the values of the variables it reads, as the Python backend remembers its
- * invariants: on Raft most steps change few variables, so most checks were answered before.
- * One direct-mapped table per check, keyed by the 128-bit hashes of the variables' bytes
- * (a wrong answer needs two keys with equal 128-bit hashes). Failed evaluations are not
- * remembered (they fail again, with their message). */
-#define MEMO_SLOTS 4096
-/* the key but the bits that chose its slot; result + 1, 0: empty */
-typedef struct MemoEntry { uint64_t key1; uint32_t key0; int32_t result; } MemoEntry;
-enum { MEMO_TYPE = MC_NINVARIANTS, MEMO_CONSTRAINT = MC_NINVARIANTS + MC_NVARS, MC_NMEMO };
-
-/* check `id` of the state entered, `vars` the variables it reads (0: not remembered) */
-static int remembered(mc_ctx *X, int id, uint64_t vars, int (*eval)(mc_ctx *, int), int arg) {
-    if (vars == 0) return eval(X, arg);
-    uint64_t key[2] = {0, 0};
-    if ((vars & (vars - 1)) == 0) {
-        const uint64_t *h = var_hash(X, __builtin_ctzll(vars));
-        key[0] = h[0];
-        key[1] = h[1];
-    } else {
-        for (uint64_t v = vars; v; v &= v - 1) {
-            const uint64_t *h = var_hash(X, __builtin_ctzll(v));
-            key[0] = (key[0] ^ h[0]) * 0xbf58476d1ce4e5b9ull + 0x9E3779B97F4A7C15ull;
-            key[1] = (key[1] ^ h[1]) * 0x94d049bb133111ebull + 0xC2B2AE3D27D4EB4Full;
-        }
-    }
-    if (X->memo[id] == NULL) {
-        X->memo[id] = calloc(MEMO_SLOTS, sizeof(MemoEntry));
-        if (X->memo[id] == NULL) return eval(X, arg);
-    }
-    MemoEntry *e = &X->memo[id][key[0] % MEMO_SLOTS];
-    uint32_t key0 = (uint32_t)(key[0] >> 32);
-    if (e->result != 0 && e->key1 == key[1] && e->key0 == key0) return e->result - 1;
-    int result = eval(X, arg);
-    *e = (MemoEntry){key[1], key0, result + 1};
-    return result;
-}
 
 mc_ctx *mc_ctx_new(void) {
     pthread_once(&scalars_once, init_scalars);

@@ -88,6 +88,11 @@ static void ar_free(Arena *ar) {
 
 typedef struct { uint8_t *p; size_t len, cap; } Buf;
 
+/* memo tables: the invariants', each variable's type check, the constraint's, then two per
+ * remembered operator (by its variables, by its views) */
+enum { MEMO_TYPE = MC_NINVARIANTS, MEMO_CONSTRAINT = MC_NINVARIANTS + MC_NVARS, MEMO_OPS,
+       MC_NMEMO = MEMO_OPS + 2 * MC_NOPMEMO };
+
 struct mc_ctx {
     Arena tmp, perm;
     Arena *ar;               /* where values are allocated now */
@@ -107,7 +112,7 @@ struct mc_ctx {
     int has_kept;            /* st, cache and the arena hold the values of `kept` */
     uint64_t vhash[MC_NVARS + 1][2];  /* 128-bit hashes of the variables' bytes... */
     uint8_t vhash_ok[MC_NVARS + 1];   /* ...where computed (var_hash) */
-    struct MemoEntry *memo[MC_NINVARIANTS + MC_NVARS + 1];  /* remembered checks (mc_entry.h) */
+    struct MemoEntry *memo[MC_NMEMO];  /* remembered checks and operators (remembered) */
     mc_emit_fn emit;
     void *user;
 };
@@ -728,6 +733,137 @@ static inline const uint64_t *var_hash(mc_ctx *X, int k) {
         X->vhash_ok[k] = 1;
     }
     return X->vhash[k];
+}
+
+/* ---------------------------------------------------------------- remembered results */
+
+/* The result of a check (an invariant that reads part of the state, one variable's type, the
+ * constraint) or of a boolean operator by the values of what it reads, as the Python backend
+ * remembers its invariants and operators (codegen.memo_keys): on Raft most steps change few
+ * variables, so most checks were answered before; on Paxos OneValuePerBallot is computed once
+ * per `votes`, not per message set. One direct-mapped table each, keyed by 128-bit hashes of
+ * the variables' bytes and the views' values (a wrong answer needs two keys with equal
+ * 128-bit hashes). Failed evaluations are not remembered (they fail again, with their
+ * message). */
+#define MEMO_SLOTS 4096
+/* the key but the bits that chose its slot; result + 1, 0: empty */
+typedef struct MemoEntry { uint64_t key1; uint32_t key0; int32_t result; } MemoEntry;
+
+static inline void mix128(uint64_t h[2], uint64_t w) {
+    h[0] = (h[0] ^ w) * 0xbf58476d1ce4e5b9ull + 0x9E3779B97F4A7C15ull;
+    h[0] ^= h[0] >> 31;
+    h[1] = (h[1] ^ w) * 0x94d049bb133111ebull + 0xC2B2AE3D27D4EB4Full;
+    h[1] ^= h[1] >> 29;
+}
+
+/* the key of the variables in mask `vars` of the state being read */
+static void vars_key(mc_ctx *X, uint64_t vars, uint64_t key[2]) {
+    if ((vars & (vars - 1)) == 0) {
+        const uint64_t *h = var_hash(X, __builtin_ctzll(vars));
+        key[0] = h[0];
+        key[1] = h[1];
+        return;
+    }
+    key[0] = key[1] = 0;
+    for (uint64_t v = vars; v; v &= v - 1) {
+        const uint64_t *h = var_hash(X, __builtin_ctzll(v));
+        mix128(key, h[0]);
+        mix128(key, h[1]);
+    }
+}
+
+/* a hash of a value, equal for equal values (tags included: values of other kinds differ) */
+static void value_hash(const V *v, uint64_t h[2]) {
+    switch (v->tag) {
+    case T_INT: case T_FALSE: case T_TRUE: case T_SYM:
+        mix128(h, (uint64_t)v->i * 8 + v->tag);
+        return;
+    case T_REC:
+        mix128(h, v->layout);
+        /* fall through */
+    case T_TUP: case T_SET:
+        mix128(h, (uint64_t)v->n << 8 | v->tag);
+        for (uint32_t k = 0; k < v->n; k++) value_hash(v->a[k], h);
+        return;
+    default:  /* T_MAP */
+        mix128(h, (uint64_t)v->n << 8 | v->tag);
+        for (uint32_t k = 0; k < 2 * v->n; k++) value_hash(v->a[k], h);
+        return;
+    }
+}
+
+/* the entry of table `id` for `key` (NULL: no memory for the table) */
+static MemoEntry *memo_slot(mc_ctx *X, int id, const uint64_t key[2]) {
+    if (X->memo[id] == NULL && (X->memo[id] = calloc(MEMO_SLOTS, sizeof(MemoEntry))) == NULL) return NULL;
+    return &X->memo[id][key[0] % MEMO_SLOTS];
+}
+
+static inline int memo_hit(const MemoEntry *e, const uint64_t key[2]) {
+    return e != NULL && e->result != 0 && e->key1 == key[1] && e->key0 == (uint32_t)(key[0] >> 32);
+}
+
+static inline void memo_store(MemoEntry *e, const uint64_t key[2], int result) {
+    if (e != NULL) *e = (MemoEntry){key[1], (uint32_t)(key[0] >> 32), result + 1};
+}
+
+/* check `id` of the state being read, `vars` the variables it reads (0: not remembered) */
+static int remembered(mc_ctx *X, int id, uint64_t vars, int (*eval)(mc_ctx *, int), int arg) {
+    if (vars == 0) return eval(X, arg);
+    uint64_t key[2];
+    vars_key(X, vars, key);
+    MemoEntry *e = memo_slot(X, id, key);
+    if (memo_hit(e, key)) return e->result - 1;
+    int result = eval(X, arg);
+    memo_store(e, key, result);
+    return result;
+}
+
+/* The key of the variables `vars` and the values of the operators `views`, or 0 when a view
+ * fails: it may where the operator, as written, would not read it (as in codegen.py). */
+static int views_key(mc_ctx *X, uint64_t vars, V *(*const *views)(mc_ctx *), int nviews, uint64_t key[2]) {
+    jmp_buf saved;
+    int depth[MC_NDEPTH];
+    Arena *ar = X->ar;
+    memcpy(saved, X->jb, sizeof saved);
+    memcpy(depth, X->depth, sizeof depth);
+    if (setjmp(X->jb)) {
+        memcpy(X->jb, saved, sizeof saved);
+        memcpy(X->depth, depth, sizeof depth);
+        X->ar = ar;
+        X->err[0] = 0;
+        return 0;
+    }
+    key[0] = key[1] = 0;
+    if (vars) vars_key(X, vars, key);
+    for (int k = 0; k < nviews; k++) value_hash(views[k](X), key);
+    memcpy(X->jb, saved, sizeof saved);
+    return 1;
+}
+
+/* Boolean operator number `op` (tables MEMO_OPS + 2 op and + 1): remembered by the variables
+ * `vars` (0: not so), else by the variables `view_vars` and the views `views`. */
+static int remembered_op(mc_ctx *X, int op, uint64_t vars, uint64_t view_vars, V *(*const *views)(mc_ctx *),
+                         int nviews, int (*eval)(mc_ctx *, int)) {
+    uint64_t key[2], vkey[2];
+    MemoEntry *by_vars = NULL, *by_views = NULL;
+    int id = MEMO_OPS + 2 * op;
+    if (vars) {
+        vars_key(X, vars, key);
+        by_vars = memo_slot(X, id, key);
+        if (memo_hit(by_vars, key)) return by_vars->result - 1;
+    }
+    if (nviews && views_key(X, view_vars, views, nviews, vkey)) {
+        by_views = memo_slot(X, id + 1, vkey);
+        if (memo_hit(by_views, vkey)) {
+            int result = by_views->result - 1;
+            if (vars) memo_store(by_vars, key, result);
+            return result;
+        }
+    }
+    int result = eval(X, 0);
+    if (vars) memo_store(by_vars, key, result);
+    if (by_views) memo_store(by_views, vkey, result);
+    return result;
 }
 
 /* The last state emitted on this thread, where its variables start and their hashes. The
