@@ -42,6 +42,7 @@ class Tables:
     layouts: tuple[tuple[str, ...], ...]
     const_bytes: bytes
     permutations: tuple[tuple[int, ...], ...]   # symbol id maps under `symmetry`; () without
+    type_checked: frozenset[int]   # the variables the Python backend's type check tests
 
 
 def generate_c(checked: CheckedSpec, tables: Tables) -> str:
@@ -101,9 +102,11 @@ class _Emitter:
         inv_cases = "".join(f"    case {k}: return {self._invariant(d)}; /* {d.name} */\n"
                             for k, d in enumerate(invariants))
         constraint = " && ".join(f"({self.raw(d.expr)})" for d in spec.of(A.ConstraintDecl)) or "1"
+        # the variables the Python backend tests (the others cannot leave their types), in order
+        self.type_checked = [k for k in range(len(self.c.vars)) if self.t is None or k in self.t.type_checked]
         type_checks = "".join(
             f"    case {k}: return {self.type_pred(v.type, f'ST(X, {k})', partial=True)}; /* {v.name} */\n"
-            for k, v in enumerate(self.c.vars))
+            for k, v in enumerate(self.c.vars) if k in self.type_checked)
         out = [self._header(actions, invariants)]
         out += self._codecs()
         out += [p + ";\n" for p in self.prototypes]
@@ -141,6 +144,8 @@ class _Emitter:
                  f"#define MC_NINVARIANTS {len(invariants)}",
                  f"#define MC_NPERMS {len(perms)}",
                  f"#define MC_NOPMEMO {self.op_memos}",
+                 f"#define MC_NTYPECHECKED {len(self.type_checked)}",
+                 "static const int TYPE_CHECKED[] = {" + "".join(f"{k}, " for k in self.type_checked) + "0};",
                  f"#define MC_HAS_CONSTRAINT {int(bool(self.c.spec.of(A.ConstraintDecl)))}",
                  "#include <stdint.h>",
                  "static const uint8_t LAYOUT_SIZES[] = {" + "".join(f"{len(n)}, " for n in layouts) + "0};",

@@ -3,7 +3,7 @@
  *   MC_NACTIONS, ACTION_NAMES, GEN_ACTIONS, MC_NINVARIANTS, INVARIANT_NAMES,
  *   gen_init, gen_invariant, gen_constraint,
  *   MC_HAS_CONSTRAINT, INVARIANT_READS and CONSTRAINT_READS (masks of the variables read),
- *   gen_type_var (one variable's type check),
+ *   gen_type_var (one variable's type check), TYPE_CHECKED (the MC_NTYPECHECKED variables tested),
  *   CONST_BYTES (the constants' canonical bytes, in declaration order) and consts_decode,
  *   MC_NPERMS and PERMS (symbol id -> symbol id, one row per symmetry permutation).
  */
@@ -143,7 +143,8 @@ int mc_type_check(mc_ctx *X, const uint8_t *state, size_t len) {
     X->checking = 0;
     if (setjmp(X->jb)) { X->has_kept = 0; return X->checking; }
     enter_state(X, state, len);
-    for (int k = 0; k < MC_NVARS; k++) {
+    for (int j = 0; j < MC_NTYPECHECKED; j++) {
+        int k = TYPE_CHECKED[j];
         X->checking = k;
         if (!remembered(X, MEMO_TYPE + k, k < 64 ? UINT64_C(1) << k : 0, eval_type, k)) return k;
     }
