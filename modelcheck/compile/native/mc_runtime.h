@@ -764,11 +764,12 @@ static void vars_key(mc_ctx *X, uint64_t vars, uint64_t key[2]) {
         key[1] = h[1];
         return;
     }
+    /* the variables' hashes are uniform already: a polynomial of them in each lane */
     key[0] = key[1] = 0;
     for (uint64_t v = vars; v; v &= v - 1) {
         const uint64_t *h = var_hash(X, __builtin_ctzll(v));
-        mix128(key, h[0]);
-        mix128(key, h[1]);
+        key[0] = (key[0] + h[0]) * 0x9E3779B97F4A7C15ull;
+        key[1] = (key[1] + h[1]) * 0xC2B2AE3D27D4EB4Full;
     }
 }
 
