@@ -73,6 +73,30 @@ def test_an_error_on_a_path_not_taken_is_no_error():
 
 
 @needs_native
+def test_remembered_operators_and_invariants_agree_state_by_state():
+    """Operators and invariants over part of the state are remembered by what they read (the
+    variables, or a view's value): their answers change with it, never with the rest, and a
+    view that fails where the operator as written does not read it is no error."""
+    text = ("var f : 0..1 -> 0..2\nvar g : 0..1\nvar y : 0..1\n"
+            "init { f := [i in 0..1 -> 1]  g := 0  y := 0 }\n"
+            "action SetF(v in 0..2) { require g == 0 or v > 0\n f[1] := v }\n"
+            "action SetG(v in 0..1) { require f[1] > 0\n g := v }\n"
+            "action Flip { y := 1 - y }\n"
+            "def view = 6 / f[1]\n"
+            "def Ok = g == 0 or view > 3\n"
+            "invariant Safe: Ok or y == 1\n"
+            "invariant Parts: f[0] == 1 and (y == 0 or g >= 0)\n"
+            "invariant Flat: Ok or g + y < 2")
+    compiled, native = build(text)
+    report = compare(compiled, native)
+    assert report.states == 3 * 2 * 2 - 2  # f[1] = 0 with g = 1 is unreachable
+    c = Native(native)
+    broken = native.codec.encode((((0, 1), (1, 2)), 1, 0))
+    assert not c.invariant(0, broken) and c.invariant(0, native.codec.encode((((0, 1), (1, 2)), 1, 1)))
+    assert not c.invariant(0, broken)
+
+
+@needs_native
 def test_recursive_operators_and_their_depth_bound():
     text = ("def Sum(n) = if n <= 0 then 0 else n + Sum(n - 1)\n"
             "def Loop(n) = Loop(n + 1)\n"

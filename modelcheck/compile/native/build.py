@@ -104,7 +104,8 @@ def tables(compiled: CompiledSpec) -> Tables:
             encode_value(const_bytes, ns[f"C_{d.name}"], checked.const_kinds[d.name], gen.layouts)
         except ValueError as e:
             raise NativeUnsupported(f"constant {d.name}: {e}") from None
-    return Tables(gen.symbols, gen.layouts, bytes(const_bytes), _permutations(compiled))
+    return Tables(gen.symbols, gen.layouts, bytes(const_bytes), _permutations(compiled),
+                  compiled.model.footprints.type_checked)
 
 
 def _permutations(compiled: CompiledSpec) -> tuple[tuple[int, ...], ...]:

@@ -22,6 +22,8 @@ from ...lang import ast as A
 from ...lang.kinds import (AnyK, BoolK, FnK, IntK, Kind, MixK, ModelK, RecK, SeqK, SetK, StrK, SymK, TupleK,
                            UnionK, contains, record_field)
 from ...lang.typecheck import CheckedSpec, Ref
+from ..analysis import MemoPlan, analyse
+from ..independence import footprints
 
 SCALAR = (IntK, BoolK, ModelK, StrK, SymK)
 BUILTINS = ("size", "subsets", "union", "min", "max", "domain", "range", "put", "len", "append", "head",
@@ -40,6 +42,7 @@ class Tables:
     layouts: tuple[tuple[str, ...], ...]
     const_bytes: bytes
     permutations: tuple[tuple[int, ...], ...]   # symbol id maps under `symmetry`; () without
+    type_checked: frozenset[int]   # the variables the Python backend's type check tests
 
 
 def generate_c(checked: CheckedSpec, tables: Tables) -> str:
@@ -108,6 +111,8 @@ class _Emitter:
         self.prototypes: list[str] = []
         self.def_functions: dict[str, str] = {}  # defs key -> C function name
         self.cache_slots = 0
+        self.memo_plans = analyse(checked).memo_plans
+        self.op_memos = 0                      # boolean operators remembered (_op_memo)
         self.depth_slots = 0                   # recursive operators' call depths
         self.field_tables: set[str] = set()
         self.in_init = False
@@ -128,12 +133,14 @@ class _Emitter:
         for k, d in enumerate(actions):
             body = self._action_body(d.body, d.params, k)
             action_fns.append(f"static void A_{k}(mc_ctx *X) {{ /* {d.name} */\n{body}}}\n")
-        inv_cases = "".join(f"    case {k}: return {self.raw(d.expr)}; /* {d.name} */\n"
+        inv_cases = "".join(f"    case {k}: return {self._invariant(d)}; /* {d.name} */\n"
                             for k, d in enumerate(invariants))
         constraint = " && ".join(f"({self.raw(d.expr)})" for d in spec.of(A.ConstraintDecl)) or "1"
+        # the variables the Python backend tests (the others cannot leave their types), in order
+        self.type_checked = [k for k in range(len(self.c.vars)) if self.t is None or k in self.t.type_checked]
         type_checks = "".join(
-            f"    X->checking = {k};\n    if (!({self.type_pred(v.type, f'ST(X, {k})', partial=True)})) return {k}; /* {v.name} */\n"
-            for k, v in enumerate(self.c.vars))
+            f"    case {k}: return {self.type_pred(v.type, f'ST(X, {k})', partial=True)}; /* {v.name} */\n"
+            for k, v in enumerate(self.c.vars) if k in self.type_checked)
         out = [self._header(actions, invariants)]
         out += self._codecs()
         out += [p + ";\n" for p in self.prototypes]
@@ -145,7 +152,8 @@ class _Emitter:
         out.append(f"static int gen_invariant(mc_ctx *X, int k) {{\n    switch (k) {{\n{inv_cases}    }}\n"
                    "    return 1;\n}\n")
         out.append(f"static int gen_constraint(mc_ctx *X) {{\n    return {constraint};\n}}\n")
-        out.append(f"static int gen_type_check(mc_ctx *X) {{\n{type_checks}    return -1;\n}}\n")
+        out.append(f"static int gen_type_var(mc_ctx *X, int k) {{\n    switch (k) {{\n{type_checks}    }}\n"
+                   "    return 1;\n}\n")
         out.append('#include "mc_entry.h"\n')
         fields = "".join(self._field_table(f) for f in sorted(self.field_tables))
         # the field tables are used by functions above them: put them before the functions
@@ -169,6 +177,10 @@ class _Emitter:
                  f"#define MC_NACTIONS {len(actions)}",
                  f"#define MC_NINVARIANTS {len(invariants)}",
                  f"#define MC_NPERMS {len(perms)}",
+                 f"#define MC_NOPMEMO {self.op_memos}",
+                 f"#define MC_NTYPECHECKED {len(self.type_checked)}",
+                 "static const int TYPE_CHECKED[] = {" + "".join(f"{k}, " for k in self.type_checked) + "0};",
+                 f"#define MC_HAS_CONSTRAINT {int(bool(self.c.spec.of(A.ConstraintDecl)))}",
                  "#include <stdint.h>",
                  "static const uint8_t LAYOUT_SIZES[] = {" + "".join(f"{len(n)}, " for n in layouts) + "0};",
                  '#include "mc_runtime.h"',
@@ -178,8 +190,42 @@ class _Emitter:
                  "static const uint8_t CONST_BYTES[] = {" + ",".join(str(b) for b in const_bytes) + ("," if const_bytes else "0,") + "};",
                  f"static const int32_t PERMS[{max(len(perms), 1)}][{max(symbols, 1)}] = {{"
                  + ",".join("{" + ",".join(map(str, p)) + "}" for p in perms) + ("" if perms else "{0}") + "};",
+                 self._reads_table(invariants),
                  "/* field tables */", ""]
         return "\n".join(lines)
+
+    def _invariant(self, d: A.InvariantDecl) -> str:
+        """An invariant remembered as an operator (by its views too) is computed by its
+        operator's function; any other by its expression, remembered by mc_entry.h by the
+        variables it reads (INVARIANT_READS)."""
+        if self._op_memo_views(d.name):
+            return f"{self._def_function(d.name, d.expr)}(X)->i"
+        return self.raw(d.expr)
+
+    def _memo_plan(self, name: str) -> MemoPlan:
+        """How the Python backend remembers a parameterless operator over the state (not at
+        all for any other operator)."""
+        return self.memo_plans.get(name) or MemoPlan(None, frozenset(), None)
+
+    def _op_memo_views(self, name: str) -> bool:
+        return self._memo_plan(name).by_views is not None and isinstance(self.kind(self.c.defs[name].decl.body), BoolK) \
+            and len(self.c.vars) <= 64
+
+    def _reads_table(self, invariants) -> str:
+        """The variables each invariant and the constraint read, as bit masks (bit k: variable
+        k), by which mc_entry.h remembers their values; 0 for one that reads every variable
+        (its key would be the whole state, new each time) or when there are over 64."""
+        reads = footprints(self.c, ())
+        every = frozenset(range(len(self.c.vars)))
+
+        def mask(variables: frozenset[int]) -> str:
+            if variables == every or len(every) > 64:
+                return "0"
+            return f"UINT64_C({sum(1 << k for k in variables)})"
+        return ("static const uint64_t INVARIANT_READS[] = {"
+                + "".join("0, " if self._op_memo_views(d.name) else f"{mask(reads.invariant_reads[d.name])}, "
+                          for d in invariants) + "0};\n"
+                f"#define CONSTRAINT_READS {mask(reads.constraint_reads)}")
 
     # ------------------------------------------------------------ state bytes
     def _codecs(self) -> list[str]:
@@ -508,9 +554,19 @@ class _Emitter:
             saved, self.in_init = self.in_init, False
             body = self.val(info.decl.body)
             self.in_init = saved
+            memo = None if lasting else self._op_memo(key, info.decl.body)
             if lasting:
                 compute = (f"        Arena *a = X->ar; X->ar = &X->perm; X->cache[{slot}] = {body}; X->ar = a;\n"
                            f"        X->cache_gen[{slot}] = UINT64_MAX;\n")
+            elif memo is not None:
+                eval_fn = f"M_{name}"
+                self.functions.append(f"static int {eval_fn}(mc_ctx *X, int unused) {{\n"
+                                      f"    (void)unused;\n    return ({body})->i ? 1 : 0;\n}}\n")
+                op, vars_mask, view_mask, views = memo
+                compute = (f"        static V *(*const views[])(mc_ctx *) = {{{''.join(v + ', ' for v in views)}NULL}};\n"
+                           f"        X->cache[{slot}] = mk_bool(remembered_op(X, {op}, {vars_mask}, {view_mask}, views, "
+                           f"{len(views)}, {eval_fn}));\n"
+                           f"        X->cache_gen[{slot}] = X->gen;\n")
             else:
                 compute = f"        X->cache[{slot}] = {body};\n        X->cache_gen[{slot}] = X->gen;\n"
             self.functions.append(
@@ -533,6 +589,25 @@ class _Emitter:
         self.functions.append(f"{proto} {{ /* {info.decl.name}, {_where(info.decl.span)} */\n"
                               f"    return {body};\n}}\n")
         return name
+
+    def _op_memo(self, key: str, body: A.Expr) -> tuple[int, str, str, list[str]] | None:
+        """A boolean operator over part of the state is remembered as the Python backend
+        remembers it (analysis.memo_plan): its memo number, the mask of the variables its
+        values are remembered by ("0": not so), the mask of the variables and the C functions
+        of the views they are remembered by otherwise. None: not remembered."""
+        plan = self._memo_plan(key)
+        if not isinstance(self.kind(body), BoolK) or len(self.c.vars) > 64 or (
+                plan.by_variables is None and plan.by_views is None):
+            return None
+
+        def mask(names) -> str:
+            return f"UINT64_C({sum(1 << self.var_index[n] for n in names)})"
+        variables = "0" if plan.by_variables is None else mask(plan.by_variables)
+        view_vars, views = (frozenset(), ()) if plan.by_views is None else (plan.key_variables, plan.by_views)
+        functions = [self._def_function(v, body) for v in views]
+        op = self.op_memos
+        self.op_memos += 1
+        return op, variables, mask(view_vars), functions
 
     def _x_Call(self, e: A.Call):
         if e.func in self.c.defs:

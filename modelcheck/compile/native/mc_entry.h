@@ -1,7 +1,9 @@
 /* mc_entry.h: the functions of mc_model.h, over the generated functions of one spec.
  * Included at the end of the generated file, which defines before it:
  *   MC_NACTIONS, ACTION_NAMES, GEN_ACTIONS, MC_NINVARIANTS, INVARIANT_NAMES,
- *   gen_init, gen_invariant, gen_constraint, gen_type_check,
+ *   gen_init, gen_invariant, gen_constraint,
+ *   MC_HAS_CONSTRAINT, INVARIANT_READS and CONSTRAINT_READS (masks of the variables read),
+ *   gen_type_var (one variable's type check), TYPE_CHECKED (the MC_NTYPECHECKED variables tested),
  *   CONST_BYTES (the constants' canonical bytes, in declaration order) and consts_decode,
  *   MC_NPERMS and PERMS (symbol id -> symbol id, one row per symmetry permutation).
  */
@@ -31,6 +33,8 @@ mc_ctx *mc_ctx_new(void) {
 
 void mc_ctx_free(mc_ctx *X) {
     if (X == NULL) return;
+    for (int m = 0; m < MC_NMEMO; m++) free(X->memo[m]);
+    free(X->kept.p);
     ar_free(&X->tmp);
     ar_free(&X->perm);
     free(X->out.p);
@@ -40,6 +44,7 @@ void mc_ctx_free(mc_ctx *X) {
 
 /* a new state to read: scratch memory reset, operator caches invalidated */
 static void begin(mc_ctx *X) {
+    X->has_kept = 0;
     ar_reset(&X->tmp);
     X->ar = &X->tmp;
     X->gen++;
@@ -50,6 +55,15 @@ static void begin(mc_ctx *X) {
 static void read_state(mc_ctx *X, const uint8_t *state, size_t len) {
     Reader r = {state, state + len};
     X->raw = state;
+    Emitted *e = &last_emitted;
+    if (MC_HAS_CONSTRAINT && e->len == len && memcmp(e->bytes, state, len) == 0) {
+        memcpy(X->slice, e->slice, sizeof e->slice);
+        memcpy(X->vhash, e->vhash, sizeof e->vhash);
+        memset(X->vhash_ok, 1, sizeof X->vhash_ok);
+        for (int k = 0; k < MC_NVARS; k++) X->st[k] = NULL;
+        return;
+    }
+    memset(X->vhash_ok, 0, sizeof X->vhash_ok);
     for (int k = 0; k < MC_NVARS; k++) {
         X->slice[k] = (uint32_t)(r.p - state);
         X->st[k] = NULL;  /* decoded when read: ST() */
@@ -82,33 +96,59 @@ int mc_successors(mc_ctx *X, const uint8_t *state, size_t len, mc_emit_fn emit, 
     return MC_OK;
 }
 
+/* The state to check: the context keeps a copy of the last one it checked with its decoded
+ * variables and operator values, so that the type check and each invariant of a state
+ * decode it and compute each operator once. */
+static void enter_state(mc_ctx *X, const uint8_t *state, size_t len) {
+    if (X->has_kept && X->kept.len == len && memcmp(X->kept.p, state, len) == 0) {
+        X->err[0] = 0;
+        memset(X->depth, 0, sizeof X->depth);
+        return;
+    }
+    begin(X);
+    Buf *b = &X->kept;
+    b->len = 0;
+    buf_reserve(b, len ? len : 1);
+    memcpy(b->p, state, len);
+    b->len = len;
+    read_state(X, b->p, len);  /* values decoded from it may point into its bytes */
+    X->has_kept = 1;
+}
+
+static int eval_invariant(mc_ctx *X, int k) { return gen_invariant(X, k) ? 1 : 0; }
+static int eval_constraint(mc_ctx *X, int unused) { (void)unused; return gen_constraint(X) ? 1 : 0; }
+static int eval_type(mc_ctx *X, int k) { return gen_type_var(X, k) ? 1 : 0; }
+
 int mc_invariant(mc_ctx *X, int k, const uint8_t *state, size_t len) {
     if (k < 0 || k >= MC_NINVARIANTS) {
         snprintf(X->err, sizeof X->err, "no invariant number %d", k);
         return MC_ERROR;
     }
-    begin(X);
-    if (setjmp(X->jb)) return MC_ERROR;
-    read_state(X, state, len);
-    return gen_invariant(X, k) ? 1 : 0;
+    if (setjmp(X->jb)) { X->has_kept = 0; return MC_ERROR; }
+    enter_state(X, state, len);
+    return remembered(X, k, INVARIANT_READS[k], eval_invariant, k);
 }
 
 int mc_constraint(mc_ctx *X, const uint8_t *state, size_t len) {
-    begin(X);
-    if (setjmp(X->jb)) return MC_ERROR;
-    read_state(X, state, len);
-    return gen_constraint(X) ? 1 : 0;
+    if (!MC_HAS_CONSTRAINT) return 1;
+    if (setjmp(X->jb)) { X->has_kept = 0; return MC_ERROR; }
+    enter_state(X, state, len);
+    return remembered(X, MEMO_CONSTRAINT, CONSTRAINT_READS, eval_constraint, 0);
 }
 
 /* -1 (which is also MC_ERROR's value) when every variable is in type: a check that fails to
  * evaluate counts as outside the type, with mc_error saying why; a state that cannot be read
  * as outside variable 0. */
 int mc_type_check(mc_ctx *X, const uint8_t *state, size_t len) {
-    begin(X);
     X->checking = 0;
-    if (setjmp(X->jb)) return X->checking;
-    read_state(X, state, len);
-    return gen_type_check(X);
+    if (setjmp(X->jb)) { X->has_kept = 0; return X->checking; }
+    enter_state(X, state, len);
+    for (int j = 0; j < MC_NTYPECHECKED; j++) {
+        int k = TYPE_CHECKED[j];
+        X->checking = k;
+        if (!remembered(X, MEMO_TYPE + k, k < 64 ? UINT64_C(1) << k : 0, eval_type, k)) return k;
+    }
+    return -1;
 }
 
 /* ---------------------------------------------------------------- symmetry */

@@ -88,6 +88,11 @@ static void ar_free(Arena *ar) {
 
 typedef struct { uint8_t *p; size_t len, cap; } Buf;
 
+/* memo tables: the invariants', each variable's type check, the constraint's, then two per
+ * remembered operator (by its variables, by its views) */
+enum { MEMO_TYPE = MC_NINVARIANTS, MEMO_CONSTRAINT = MC_NINVARIANTS + MC_NVARS, MEMO_OPS,
+       MC_NMEMO = MEMO_OPS + 2 * MC_NOPMEMO };
+
 struct mc_ctx {
     Arena tmp, perm;
     Arena *ar;               /* where values are allocated now */
@@ -103,6 +108,11 @@ struct mc_ctx {
     int depth[MC_NDEPTH];    /* nested calls of each recursive operator */
     volatile int checking;   /* the variable mc_type_check is testing */
     Buf out, best;
+    Buf kept;                /* a copy of the state being checked (mc_entry.h enter_state) */
+    int has_kept;            /* st, cache and the arena hold the values of `kept` */
+    uint64_t vhash[MC_NVARS + 1][2];  /* 128-bit hashes of the variables' bytes... */
+    uint8_t vhash_ok[MC_NVARS + 1];   /* ...where computed (var_hash) */
+    struct MemoEntry *memo[MC_NMEMO];  /* remembered checks and operators (remembered) */
     mc_emit_fn emit;
     void *user;
 };
@@ -695,23 +705,220 @@ static inline V *ST(mc_ctx *X, int k) {
 
 /* ---------------------------------------------------------------- emitting */
 
+/* ---------------------------------------------------------------- hashes of variables */
+
+/* A 128-bit hash of bytes (two 64-bit lanes with independent multipliers): what checks are
+ * remembered by (mc_entry.h), so two keys meet by chance with probability 2^-128. */
+static void hash128(const uint8_t *p, size_t n, uint64_t out[2]) {
+    uint64_t a = 0x9E3779B97F4A7C15ull ^ n, b = 0xC2B2AE3D27D4EB4Full + n, w;
+    for (; n >= 8; p += 8, n -= 8) {
+        memcpy(&w, p, 8);
+        a = (a ^ w) * 0xbf58476d1ce4e5b9ull;
+        a ^= a >> 31;
+        b = (b ^ w) * 0x94d049bb133111ebull;
+        b ^= b >> 29;
+    }
+    w = 0;
+    memcpy(&w, p, n);
+    a = (a ^ w) * 0xff51afd7ed558ccdull;
+    b = (b ^ w) * 0xc4ceb9fe1a85ec53ull;
+    out[0] = a ^ (a >> 33);
+    out[1] = b ^ (b >> 33);
+}
+
+/* the hash of variable k of the state being read, computed once per state */
+static inline const uint64_t *var_hash(mc_ctx *X, int k) {
+    if (!X->vhash_ok[k]) {
+        hash128(X->raw + X->slice[k], X->slice[k + 1] - X->slice[k], X->vhash[k]);
+        X->vhash_ok[k] = 1;
+    }
+    return X->vhash[k];
+}
+
+/* ---------------------------------------------------------------- remembered results */
+
+/* The result of a check (an invariant that reads part of the state, one variable's type, the
+ * constraint) or of a boolean operator by the values of what it reads, as the Python backend
+ * remembers its invariants and operators (codegen.memo_keys): on Raft most steps change few
+ * variables, so most checks were answered before; on Paxos OneValuePerBallot is computed once
+ * per `votes`, not per message set. One direct-mapped table each, keyed by 128-bit hashes of
+ * the variables' bytes and the views' values (a wrong answer needs two keys with equal
+ * 128-bit hashes). Failed evaluations are not remembered (they fail again, with their
+ * message). */
+#define MEMO_SLOTS 4096
+/* the key but the bits that chose its slot; result + 1, 0: empty */
+typedef struct MemoEntry { uint64_t key1; uint32_t key0; int32_t result; } MemoEntry;
+
+static inline void mix128(uint64_t h[2], uint64_t w) {
+    h[0] = (h[0] ^ w) * 0xbf58476d1ce4e5b9ull + 0x9E3779B97F4A7C15ull;
+    h[0] ^= h[0] >> 31;
+    h[1] = (h[1] ^ w) * 0x94d049bb133111ebull + 0xC2B2AE3D27D4EB4Full;
+    h[1] ^= h[1] >> 29;
+}
+
+/* the key of the variables in mask `vars` of the state being read */
+static void vars_key(mc_ctx *X, uint64_t vars, uint64_t key[2]) {
+    if ((vars & (vars - 1)) == 0) {
+        const uint64_t *h = var_hash(X, __builtin_ctzll(vars));
+        key[0] = h[0];
+        key[1] = h[1];
+        return;
+    }
+    /* the variables' hashes are uniform already: a polynomial of them in each lane */
+    key[0] = key[1] = 0;
+    for (uint64_t v = vars; v; v &= v - 1) {
+        const uint64_t *h = var_hash(X, __builtin_ctzll(v));
+        key[0] = (key[0] + h[0]) * 0x9E3779B97F4A7C15ull;
+        key[1] = (key[1] + h[1]) * 0xC2B2AE3D27D4EB4Full;
+    }
+}
+
+/* a hash of a value, equal for equal values (tags included: values of other kinds differ) */
+static void value_hash(const V *v, uint64_t h[2]) {
+    switch (v->tag) {
+    case T_INT: case T_FALSE: case T_TRUE: case T_SYM:
+        mix128(h, (uint64_t)v->i * 8 + v->tag);
+        return;
+    case T_REC:
+        mix128(h, v->layout);
+        /* fall through */
+    case T_TUP: case T_SET:
+        mix128(h, (uint64_t)v->n << 8 | v->tag);
+        for (uint32_t k = 0; k < v->n; k++) value_hash(v->a[k], h);
+        return;
+    default:  /* T_MAP */
+        mix128(h, (uint64_t)v->n << 8 | v->tag);
+        for (uint32_t k = 0; k < 2 * v->n; k++) value_hash(v->a[k], h);
+        return;
+    }
+}
+
+/* the entry of table `id` for `key` (NULL: no memory for the table) */
+static MemoEntry *memo_slot(mc_ctx *X, int id, const uint64_t key[2]) {
+    if (X->memo[id] == NULL && (X->memo[id] = calloc(MEMO_SLOTS, sizeof(MemoEntry))) == NULL) return NULL;
+    return &X->memo[id][key[0] % MEMO_SLOTS];
+}
+
+static inline int memo_hit(const MemoEntry *e, const uint64_t key[2]) {
+    return e != NULL && e->result != 0 && e->key1 == key[1] && e->key0 == (uint32_t)(key[0] >> 32);
+}
+
+static inline void memo_store(MemoEntry *e, const uint64_t key[2], int result) {
+    if (e != NULL) *e = (MemoEntry){key[1], (uint32_t)(key[0] >> 32), result + 1};
+}
+
+/* check `id` of the state being read, `vars` the variables it reads (0: not remembered) */
+static int remembered(mc_ctx *X, int id, uint64_t vars, int (*eval)(mc_ctx *, int), int arg) {
+    if (vars == 0) return eval(X, arg);
+    uint64_t key[2];
+    vars_key(X, vars, key);
+    MemoEntry *e = memo_slot(X, id, key);
+    if (memo_hit(e, key)) return e->result - 1;
+    int result = eval(X, arg);
+    memo_store(e, key, result);
+    return result;
+}
+
+/* The key of the variables `vars` and the values of the operators `views`, or 0 when a view
+ * fails: it may where the operator, as written, would not read it (as in codegen.py). */
+static int views_key(mc_ctx *X, uint64_t vars, V *(*const *views)(mc_ctx *), int nviews, uint64_t key[2]) {
+    jmp_buf saved;
+    int depth[MC_NDEPTH];
+    Arena *ar = X->ar;
+    memcpy(saved, X->jb, sizeof saved);
+    memcpy(depth, X->depth, sizeof depth);
+    if (setjmp(X->jb)) {
+        memcpy(X->jb, saved, sizeof saved);
+        memcpy(X->depth, depth, sizeof depth);
+        X->ar = ar;
+        X->err[0] = 0;
+        return 0;
+    }
+    key[0] = key[1] = 0;
+    if (vars) vars_key(X, vars, key);
+    for (int k = 0; k < nviews; k++) value_hash(views[k](X), key);
+    memcpy(X->jb, saved, sizeof saved);
+    return 1;
+}
+
+/* Boolean operator number `op` (tables MEMO_OPS + 2 op and + 1): remembered by the variables
+ * `vars` (0: not so), else by the variables `view_vars` and the views `views`. */
+static int remembered_op(mc_ctx *X, int op, uint64_t vars, uint64_t view_vars, V *(*const *views)(mc_ctx *),
+                         int nviews, int (*eval)(mc_ctx *, int)) {
+    uint64_t key[2], vkey[2];
+    MemoEntry *by_vars = NULL, *by_views = NULL;
+    int id = MEMO_OPS + 2 * op;
+    if (vars) {
+        vars_key(X, vars, key);
+        by_vars = memo_slot(X, id, key);
+        if (memo_hit(by_vars, key)) return by_vars->result - 1;
+    }
+    if (nviews && views_key(X, view_vars, views, nviews, vkey)) {
+        by_views = memo_slot(X, id + 1, vkey);
+        if (memo_hit(by_views, vkey)) {
+            int result = by_views->result - 1;
+            if (vars) memo_store(by_vars, key, result);
+            return result;
+        }
+    }
+    int result = eval(X, 0);
+    if (vars) memo_store(by_vars, key, result);
+    if (by_views) memo_store(by_views, vkey, result);
+    return result;
+}
+
+/* The last state emitted on this thread, where its variables start and their hashes. The
+ * search checks the constraint of a successor (in another context) while it is being
+ * emitted: reading it, that context finds the variables here instead of skipping through
+ * the bytes of each, and the hashes of those the step left unchanged (the parent's).
+ * Recorded only for specs with a constraint and states of at most EMITTED_MAX bytes. */
+#define EMITTED_MAX 4096
+typedef struct {
+    size_t len;
+    uint32_t slice[MC_NVARS + 1];
+    uint64_t vhash[MC_NVARS + 1][2];
+    uint8_t bytes[EMITTED_MAX];
+} Emitted;
+static __thread Emitted last_emitted;
+
 /* Emit the state whose variables are nv: a variable not assigned (NULL) or still holding the
  * value read is copied from the state's bytes, only the others are encoded. */
 static void mc_out(mc_ctx *X, int action, V **nv) {
     Buf *b = &X->out;
+    uint32_t slice[MC_NVARS + 1];
     b->len = 0;
     for (int k = 0; k < MC_NVARS;) {
         if (action >= 0 && (nv[k] == NULL || nv[k] == X->st[k])) {
             int end = k + 1;  /* a run of unchanged variables: one copy */
             while (end < MC_NVARS && (nv[end] == NULL || nv[end] == X->st[end])) end++;
+            for (int j = k; j < end; j++) slice[j] = (uint32_t)(b->len + X->slice[j] - X->slice[k]);
             size_t n = X->slice[end] - X->slice[k];
             buf_reserve(b, n);
             memcpy(b->p + b->len, X->raw + X->slice[k], n);
             b->len += n;
             k = end;
         } else {
+            slice[k] = (uint32_t)b->len;
             var_encode(b, k, nv[k]);
             k++;
+        }
+    }
+    slice[MC_NVARS] = (uint32_t)b->len;
+    if (MC_HAS_CONSTRAINT) {
+        Emitted *e = &last_emitted;
+        e->len = b->len <= EMITTED_MAX ? b->len : SIZE_MAX;
+        if (b->len <= EMITTED_MAX) {
+            memcpy(e->bytes, b->p, b->len);
+            memcpy(e->slice, slice, sizeof slice);
+            for (int k = 0; k < MC_NVARS; k++) {
+                if (action >= 0 && (nv[k] == NULL || nv[k] == X->st[k])) {
+                    const uint64_t *h = var_hash(X, k);
+                    e->vhash[k][0] = h[0];
+                    e->vhash[k][1] = h[1];
+                } else {
+                    hash128(b->p + slice[k], slice[k + 1] - slice[k], e->vhash[k]);
+                }
+            }
         }
     }
     if (X->emit(X->user, action, b->p, b->len)) longjmp(X->jb, JUMP_STOPPED);
