@@ -49,10 +49,12 @@ def test_raft_state_counts_match_tlc(max_msgs, distinct, depth):
 
 
 def test_restart_forgets_vote_breaks_election_safety():
-    # With at most one message in flight the bug is found in about 20 s: a voter grants its
-    # vote, restarts, forgets it and grants it again, to a second candidate of the same term.
+    # With at most one message in flight the bug is found in about 20 s by the Python backend,
+    # a few by the native one that a user gets by default: a voter grants its vote, restarts,
+    # forgets it and grants it again, to a second candidate of the same term.
     proc, obj = check_json(RAFT_RESTART_FORGETS_VOTE, "--const", "Servers={s1, s2, s3}",
-                           "--const", "MaxLogLen=0", "--const", "MaxMsgs=1", "--inv", "ElectionSafety")
+                           "--const", "MaxLogLen=0", "--const", "MaxMsgs=1", "--inv", "ElectionSafety",
+                           "--no-props", "--backend", "auto")
     assert proc.returncode == 1, proc.stderr
     assert obj["result"] == "violation"
     v = obj["violation"]
