@@ -264,11 +264,7 @@ def permuter(k: Kind, layouts, leaves: dict, groups: Sequence[tuple[int, ...]] =
     if isinstance(k, RecK):
         return _positional([sub(f) for _, f in k.fields], 1)
     if isinstance(k, UnionK):
-        by_tag = {}
-        for tag, names in enumerate(layouts):
-            variant = k.variant(names)
-            if variant is not None:
-                by_tag[tag] = _positional([sub(f) for _, f in variant.fields], 1)
+        by_tag = _per_variant(k, layouts, lambda fields: _positional([sub(f) for f in fields], 1))
         if all(p is None for p in by_tag.values()):
             return None
         return lambda v, r: v if by_tag.get(v[0]) is None else by_tag[v[0]](v, r)
@@ -398,11 +394,7 @@ def _walker(k: Kind, layouts, places, blurs: dict[int, _Blur], blur_leaves: dict
     if isinstance(k, RecK):
         return _positional_walker([sub(f) for _, f in k.fields], 1)
     if isinstance(k, UnionK):
-        by_tag = {}
-        for tag, names in enumerate(layouts):
-            variant = k.variant(names)
-            if variant is not None:
-                by_tag[tag] = _positional_walker([sub(f) for _, f in variant.fields], 1)
+        by_tag = _per_variant(k, layouts, lambda fields: _positional_walker([sub(f) for f in fields], 1))
         if all(w is None for w in by_tag.values()):
             return None
 
@@ -414,6 +406,16 @@ def _walker(k: Kind, layouts, places, blurs: dict[int, _Blur], blur_leaves: dict
     if isinstance(k, FnK):
         return _map_walker(k, sub, places, blurs, blur_leaves, layouts)
     return None
+
+
+def _per_variant(k: UnionK, layouts, build: Callable[[list[Kind]], Any]) -> dict[int, Any]:
+    """build(the field kinds) for each record layout (by its tag) that is a variant of k."""
+    by_tag = {}
+    for tag, names in enumerate(layouts):
+        variant = k.variant(names)
+        if variant is not None:
+            by_tag[tag] = build([f for _, f in variant.fields])
+    return by_tag
 
 
 def _place(places) -> int:

@@ -119,7 +119,7 @@ class StmtLowering:
             if isinstance(s, A.LetStmt):
                 block = replace(block, lets=block.lets + (s,))
                 continue
-            due, block = self._due_lets(_read_by(s), block)
+            due, block = self._due_lets(read_by(s), block)
             lines += [block.pad + line for line in due]
             if isinstance(s, A.Require):
                 lines.append(block.pad + f"if not ({self._decision(s.cond, block)}): {block.skip}  # {where(s.span)}")
@@ -130,7 +130,7 @@ class StmtLowering:
             if self.probing and block.action:
                 lines.append(block.pad + f"BR({block.branch_path!r})")
             return lines + [block.pad + self._yield(block)]
-        due, block = self._due_lets(_read_by(stmts[0]), block)
+        due, block = self._due_lets(read_by(stmts[0]), block)
         # The lets left are computed inside the block, on the paths that read them, at most
         # once (either's branches and a pick's iterations would otherwise repeat them).
         lines += [block.pad + line for line in due]
@@ -256,7 +256,7 @@ def _binds(binders: Binders) -> str:
     return "(" + "".join(f"{py}, " for _, py in binders) + ")"
 
 
-def _read_by(s: A.Stmt) -> list[A.Expr]:
+def read_by(s: A.Stmt) -> list[A.Expr]:
     """The expressions a statement evaluates where it stands (not those of nested blocks)."""
     if isinstance(s, A.Require):
         return [s.cond]

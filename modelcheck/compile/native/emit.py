@@ -24,6 +24,7 @@ from ...lang.kinds import (AnyK, BoolK, FnK, IntK, Kind, MixK, ModelK, RecK, Seq
 from ...lang.typecheck import CheckedSpec, Ref
 from ..analysis import MemoPlan, analyse
 from ..independence import footprints
+from ..lower_stmt import read_by
 
 SCALAR = (IntK, BoolK, ModelK, StrK, SymK)
 BUILTINS = ("size", "subsets", "union", "min", "max", "domain", "range", "put", "len", "append", "head",
@@ -375,7 +376,7 @@ class _Emitter:
                 lines.append(f"V *{_cname(self.c.binder_names[id(s)])} = NULL;")
                 lets += (s,)
                 continue
-            due, lets = self._due_lets(lets, _read_by(s))
+            due, lets = self._due_lets(lets, read_by(s))
             lines += due
             if isinstance(s, A.Require):
                 lines.append(f"if (!({self.raw(s.cond)})) continue; /* {_where(s.span)} */")
@@ -394,7 +395,7 @@ class _Emitter:
             state = ", ".join(assigned.get(v.name, "NULL") for v in self.c.vars)
             return lines + [f"{{ V *nv[] = {{{state}, NULL}}; mc_out(X, {index}, nv); }}"]
         s, rest = stmts[0], stmts[1:]
-        due, lets = self._due_lets(lets, _read_by(s))
+        due, lets = self._due_lets(lets, read_by(s))
         lines += due
         if isinstance(s, A.Pick):
             head, tail = self._loop(s.binder, self.c.binder_names[id(s.binder)])
@@ -931,16 +932,3 @@ class _Emitter:
 def _uses(checked: CheckedSpec, e: A.Expr, names: set[str]) -> bool:
     return any(isinstance(n, A.Name) and checked.refs.get(id(n)) is not None
                and checked.refs[id(n)].name in names for n in A.walk(e))
-
-
-def _read_by(s: A.Stmt) -> list[A.Expr]:
-    """The expressions a statement evaluates where it stands (lower_stmt._read_by)."""
-    if isinstance(s, A.Require):
-        return [s.cond]
-    if isinstance(s, A.Assign):
-        return [s.value] + [sel.key for sel in s.path if isinstance(sel, A.IndexSel)]
-    if isinstance(s, A.Pick):
-        return [s.binder.domain] + ([s.cond] if s.cond is not None else [])
-    if isinstance(s, A.If):
-        return [s.cond]
-    return []
