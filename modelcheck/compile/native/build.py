@@ -24,24 +24,9 @@ HERE = Path(__file__).parent
 HEADERS = ("mc_model.h", "mc_runtime.h", "mc_entry.h")
 CFLAGS = ("-shared", "-fPIC", "-std=gnu11", "-pthread")
 
-# mc_model.h's functions, as cffi reads them (it takes no preprocessor lines)
-CDEF = """
-typedef struct mc_ctx mc_ctx;
-typedef int (*mc_emit_fn)(void *user, int action, const uint8_t *state, size_t len);
-int mc_action_count(void);
-const char *mc_action_name(int action);
-int mc_invariant_count(void);
-const char *mc_invariant_name(int k);
-mc_ctx *mc_ctx_new(void);
-void mc_ctx_free(mc_ctx *ctx);
-const char *mc_error(mc_ctx *ctx);
-int mc_init(mc_ctx *ctx, mc_emit_fn emit, void *user);
-int mc_successors(mc_ctx *ctx, const uint8_t *state, size_t len, mc_emit_fn emit, void *user);
-int mc_invariant(mc_ctx *ctx, int k, const uint8_t *state, size_t len);
-int mc_constraint(mc_ctx *ctx, const uint8_t *state, size_t len);
-int mc_type_check(mc_ctx *ctx, const uint8_t *state, size_t len);
-int mc_canonical(mc_ctx *ctx, const uint8_t *state, size_t len, const uint8_t **out, size_t *out_len);
-"""
+# mc_model.h's declarations, as cffi reads them (it takes no preprocessor lines)
+CDEF = "\n".join(line for line in (HERE / "mc_model.h").read_text().splitlines()
+                 if not line.lstrip().startswith("#"))
 
 
 class NativeBuildError(Exception):
