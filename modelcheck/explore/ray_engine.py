@@ -37,7 +37,8 @@ class _RayWorkerActor:
     """One worker: builds the model from the recipe, then serves parallel.py's calls."""
 
     def __init__(self, factory: Callable[[], Any], invariants: list[str], check_deadlock: bool):
-        self.worker = _Worker(factory().model, invariants, check_deadlock)
+        # no temporal properties: pipeline refuses them with --engine ray
+        self.worker = _Worker(factory().model, invariants, check_deadlock, [])
 
     def call(self, method: str, args: tuple):
         return self.worker.serve(method, args)
