@@ -31,6 +31,22 @@ BUILTINS = ("size", "subsets", "union", "min", "max", "domain", "range", "put", 
             "tail", "subseq", "bag_add", "bag_remove", "bag_count", "bag_sum")
 
 
+# builtins that are one call of the runtime (mc_runtime.h) on their evaluated arguments:
+# the C function, whether it takes the context (it allocates), whether it gives a raw C value
+RUNTIME_CALLS: dict[str, tuple[str, bool, bool]] = {
+    "subsets": ("powerset", True, False),
+    "union": ("big_union", True, False),
+    "put": ("map_put", True, False),
+    "append": ("seq_append", True, False),
+    "head": ("seq_head", True, False),
+    "tail": ("seq_tail", True, False),
+    "bag_add": ("bag_add", True, False),
+    "bag_remove": ("bag_remove", True, False),
+    "bag_count": ("bag_count", False, True),
+    "bag_sum": ("bag_sum", True, True),
+}
+
+
 class NativeUnsupported(Exception):
     """A construct the native backend does not compile; str(e) says which, and where."""
 
@@ -616,6 +632,10 @@ class _Emitter:
             return f"{fn}(X{''.join(', ' + self.val(a) for a in e.args)})", False
         if e.func not in BUILTINS:
             raise NativeUnsupported(f"operator {e.func} at {_where(e.span)}")
+        if e.func in RUNTIME_CALLS:
+            function, allocates, raw = RUNTIME_CALLS[e.func]
+            args = ["X"] * allocates + [self.val(x) for x in e.args]
+            return f"{function}({', '.join(args)})", raw
         return getattr(self, "_call_" + e.func)(e, e.args)
 
     def _call_size(self, e, a):
@@ -623,12 +643,6 @@ class _Emitter:
         if not isinstance(k, (SetK, AnyK)):
             raise NativeUnsupported(f"size of a {k.show()} at {_where(e.span)}")
         return f"(int64_t)({self.val(a[0])})->n", True
-
-    def _call_subsets(self, e, a):
-        return f"powerset(X, {self.val(a[0])})", False
-
-    def _call_union(self, e, a):
-        return f"big_union(X, {self.val(a[0])})", False
 
     def _call_min(self, e, a):
         if len(a) == 1:
@@ -650,35 +664,11 @@ class _Emitter:
             return f"seq_range(X, {self.val(a[0])})", False
         return f"map_range(X, {self.val(a[0])})", False
 
-    def _call_put(self, e, a):
-        return f"map_put(X, {self.val(a[0])}, {self.val(a[1])}, {self.val(a[2])})", False
-
     def _call_len(self, e, a):
         return f"(int64_t)({self.val(a[0])})->n", True
 
-    def _call_append(self, e, a):
-        return f"seq_append(X, {self.val(a[0])}, {self.val(a[1])})", False
-
-    def _call_head(self, e, a):
-        return f"seq_head(X, {self.val(a[0])})", False
-
-    def _call_tail(self, e, a):
-        return f"seq_tail(X, {self.val(a[0])})", False
-
     def _call_subseq(self, e, a):
         return f"seq_sub(X, {self.val(a[0])}, {self.raw(a[1])}, {self.raw(a[2])})", False
-
-    def _call_bag_add(self, e, a):
-        return f"bag_add(X, {self.val(a[0])}, {self.val(a[1])})", False
-
-    def _call_bag_remove(self, e, a):
-        return f"bag_remove(X, {self.val(a[0])}, {self.val(a[1])})", False
-
-    def _call_bag_count(self, e, a):
-        return f"bag_count({self.val(a[0])}, {self.val(a[1])})", True
-
-    def _call_bag_sum(self, e, a):
-        return f"bag_sum(X, {self.val(a[0])})", True
 
     def _x_Unary(self, e: A.Unary):
         if e.op == "not":
