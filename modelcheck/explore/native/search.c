@@ -34,14 +34,13 @@
 
 /* MCS_FINISHED if the state passes, else MCS_TYPE / MCS_INVARIANT / MCS_ERROR with `which`,
  * in the order of explore/model.py StateChecks: the type check, then the invariants. */
-static int check_state(worker *w, const uint8_t *state, size_t len, int *which, char *message) {
-    mcs_search *s = w->s;
-    int var = mc_type_check(w->check_ctx, state, len);
+static int check_state(mcs_search *s, mc_ctx *ctx, const uint8_t *state, size_t len, int *which, char *message) {
+    int var = mc_type_check(ctx, state, len);
     if (var >= 0) { *which = var; return MCS_TYPE; }
     for (int k = 0; k < s->opt.invariant_count; k++) {
-        int r = mc_invariant(w->check_ctx, s->invariants[k], state, len);
+        int r = mc_invariant(ctx, s->invariants[k], state, len);
         if (r == MC_ERROR) {
-            snprintf(message, MESSAGE_SIZE, "%s", mc_error(w->check_ctx));
+            snprintf(message, MESSAGE_SIZE, "%s", mc_error(ctx));
             *which = k;
             return MCS_ERROR;
         }
@@ -77,18 +76,22 @@ static int on_successor(void *user, int action, const uint8_t *state, size_t len
     uint64_t key = w->parent << ORDINAL_BITS | j;
     int initial = s->level == NULL;
     w->counts[initial ? s->nact : action]++;
-    int within = mc_constraint(w->check_ctx, state, len);
+    /* the state's hash first: its slot of the visited set is fetched from memory while the
+       constraint is evaluated (without symmetry it is the fingerprint) */
+    uint64_t fp = mcs_hash_bytes(state, len);
+    __builtin_prefetch(&s->visited.slot[home(fp, s->visited.cap)]);
+    /* checks of the successor being emitted run on the emitting context (mc_model.h) */
+    int within = mc_constraint(w->ctx, state, len);
     if (within == MC_ERROR) {
-        note_event(w, key, MCS_ERROR, 0, MCS_SITE_CONSTRAINT, action, state, len, mc_error(w->check_ctx));
+        note_event(w, key, MCS_ERROR, 0, MCS_SITE_CONSTRAINT, action, state, len, mc_error(w->ctx));
         return 1;
     }
     if (within == 0) {  /* checked, never stored; a state found fine is not checked again */
-        uint64_t fp = mcs_hash_bytes(state, len);
         uint64_t *slot = &w->passed[fp % PASSED_SLOTS];
         if (*slot == fp) return 0;
         int which;
         char message[MESSAGE_SIZE];
-        int outcome = check_state(w, state, len, &which, message);
+        int outcome = check_state(s, w->ctx, state, len, &which, message);
         if (outcome == MCS_FINISHED) { *slot = fp; return 0; }
         note_event(w, key, outcome, which, MCS_SITE_CHECKS, action, state, len, message);
         return 1;
@@ -100,7 +103,7 @@ static int on_successor(void *user, int action, const uint8_t *state, size_t len
         mcs_fail(s, mc_error(w->check_ctx));
         return 1;
     }
-    uint64_t fp = mcs_hash_bytes(canon, canon_len);
+    if (canon != state) fp = mcs_hash_bytes(canon, canon_len);
     if (mcs_fpset_contains(&s->visited, fp)) return 0;
     int first = mcs_seen_first(w, fp);
     if (first <= 0) return first < 0;
@@ -268,7 +271,7 @@ static void *check_worker(void *arg) {
             char message[MESSAGE_SIZE];
             const uint8_t *bytes = mcs_cand_bytes(s, c, ng, w);
             if (!bytes) return NULL;
-            int outcome = check_state(w, bytes, c->len, &which, message);
+            int outcome = check_state(s, w->ctx, bytes, c->len, &which, message);
             if (outcome == MCS_FINISHED) continue;
             if (k < w->bad_index) {
                 w->bad_index = k;

@@ -75,8 +75,9 @@ typedef struct {
 typedef struct worker {
     struct mcs_search *s;
     int id;
-    mc_ctx *ctx;           /* for mc_init / mc_successors */
-    mc_ctx *check_ctx;     /* for what runs inside their emit callback: a model may reuse a
+    mc_ctx *ctx;           /* for mc_init / mc_successors, the checks of the successors they
+                              emit (from inside the callback) and those of a level's survivors */
+    mc_ctx *check_ctx;     /* for mc_canonical inside the emit callback: a model may reuse a
                               context's scratch memory on each call, so a nested call gets its own */
     arena arenas[2];       /* [gen]: states of the level being expanded; [!gen]: the next */
     candvec cands[2];
