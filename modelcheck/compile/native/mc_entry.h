@@ -59,6 +59,7 @@ static void read_state(mc_ctx *X, const uint8_t *state, size_t len) {
     Frame *f = &X->state;
     f->raw = state;
     memset(f->vhash_ok, 0, sizeof f->vhash_ok);
+    memset(f->known, 0, sizeof f->known);
     for (int k = 0; k < MC_NVARS; k++) {
         f->slice[k] = (uint32_t)(r.p - state);
         f->st[k] = NULL;  /* decoded when read: ST() */

@@ -97,7 +97,8 @@ enum { MEMO_TYPE = MC_NINVARIANTS, MEMO_CONSTRAINT = MC_NINVARIANTS + MC_NVARS, 
  * (decoded when first read: ST) and the 128-bit hashes of their bytes (computed when first
  * needed: var_hash). The successor being emitted is read over its parent's frame: a variable
  * its step left unchanged is `inherited`, its value and hash those of the parent, so decoded
- * and hashed once for all the parent's successors. */
+ * and hashed once for all the parent's successors; and a remembered check that reads only
+ * such variables has the result it had for the other successors (`known`, remembered). */
 typedef struct Frame {
     const uint8_t *raw;
     uint32_t slice[MC_NVARS + 2];
@@ -105,8 +106,15 @@ typedef struct Frame {
     uint64_t vhash[MC_NVARS + 1][2];
     uint8_t vhash_ok[MC_NVARS + 1];
     uint8_t inherited[MC_NVARS + 1];
+    uint64_t changed;        /* the variables below 64 not inherited */
     struct Frame *parent;
+    int8_t known[MC_NMEMO];  /* as a parent: result + 1 of each memo table's check over
+                                inherited variables, 0: not known yet */
 } Frame;
+
+/* the hash of a view's value for the state of one cache generation (view_hash) */
+typedef struct { V *(*view)(mc_ctx *); uint64_t gen, h[2]; } ViewHash;
+#define VIEW_HASHES 8
 
 struct mc_ctx {
     Arena tmp, perm;
@@ -123,6 +131,8 @@ struct mc_ctx {
     uint64_t cache_gen[MC_NCACHE + 1];
     uint64_t gen;            /* of the frame read now: the operators' cache is valid for it */
     uint64_t gens;           /* gen values handed out */
+    ViewHash view_hashes[VIEW_HASHES];
+    unsigned view_hashes_next;
     int depth[MC_NDEPTH];    /* nested calls of each recursive operator */
     volatile int checking;   /* the variable mc_type_check is testing */
     Buf out, best;
@@ -825,16 +835,45 @@ static inline void memo_store(MemoEntry *e, const uint64_t key[2], int result) {
     if (e != NULL) *e = (MemoEntry){key[1], (uint32_t)(key[0] >> 32), result + 1};
 }
 
+/* Where the result of memo table `id` for the successor being read is kept when the
+ * variables `vars` it reads are all inherited from its parent, else NULL. */
+static inline int8_t *inherited_result(mc_ctx *X, int id, uint64_t vars) {
+    Frame *f = X->cur;
+    return f->parent != NULL && (vars & f->changed) == 0 ? &f->parent->known[id] : NULL;
+}
+
 /* check `id` of the state being read, `vars` the variables it reads (0: not remembered) */
 static int remembered(mc_ctx *X, int id, uint64_t vars, int (*eval)(mc_ctx *, int), int arg) {
     if (vars == 0) return eval(X, arg);
+    int8_t *known = inherited_result(X, id, vars);
+    if (known && *known) return *known - 1;
     uint64_t key[2];
     vars_key(X, vars, key);
     MemoEntry *e = memo_slot(X, id, key);
-    if (memo_hit(e, key)) return e->result - 1;
-    int result = eval(X, arg);
-    memo_store(e, key, result);
+    int result;
+    if (memo_hit(e, key)) result = e->result - 1;
+    else {
+        result = eval(X, arg);
+        memo_store(e, key, result);
+    }
+    if (known) *known = (int8_t)(result + 1);
     return result;
+}
+
+/* The hash of the value of `view` (a parameterless operator) for the state being read: once
+ * per state, though several operators are remembered by the same view (Paxos's votes). */
+static const uint64_t *view_hash(mc_ctx *X, V *(*view)(mc_ctx *)) {
+    ViewHash *e = NULL;
+    for (int k = 0; k < VIEW_HASHES; k++)
+        if (X->view_hashes[k].view == view) e = &X->view_hashes[k];
+    if (e == NULL) e = &X->view_hashes[X->view_hashes_next++ % VIEW_HASHES];
+    if (e->view != view || e->gen != X->gen) {
+        V *v = view(X);  /* may fail: the entry is written only after */
+        uint64_t h[2] = {0, 0};
+        value_hash(v, h);
+        *e = (ViewHash){view, X->gen, {h[0], h[1]}};
+    }
+    return e->h;
 }
 
 /* The key of the variables `vars` and the values of the operators `views`, or 0 when a view
@@ -854,7 +893,11 @@ static int views_key(mc_ctx *X, uint64_t vars, V *(*const *views)(mc_ctx *), int
     }
     key[0] = key[1] = 0;
     if (vars) vars_key(X, vars, key);
-    for (int k = 0; k < nviews; k++) value_hash(views[k](X), key);
+    for (int k = 0; k < nviews; k++) {
+        const uint64_t *h = view_hash(X, views[k]);
+        mix128(key, h[0]);
+        mix128(key, h[1]);
+    }
     X->jb = outer;
     return 1;
 }
@@ -866,22 +909,29 @@ static int remembered_op(mc_ctx *X, int op, uint64_t vars, uint64_t view_vars, V
     uint64_t key[2], vkey[2];
     MemoEntry *by_vars = NULL, *by_views = NULL;
     int id = MEMO_OPS + 2 * op;
+    int8_t *known = vars ? inherited_result(X, id, vars) : NULL;
+    if (known && *known) return *known - 1;
     if (vars) {
         vars_key(X, vars, key);
         by_vars = memo_slot(X, id, key);
-        if (memo_hit(by_vars, key)) return by_vars->result - 1;
+        if (memo_hit(by_vars, key)) {
+            if (known) *known = (int8_t)by_vars->result;
+            return by_vars->result - 1;
+        }
     }
     if (nviews && views_key(X, view_vars, views, nviews, vkey)) {
         by_views = memo_slot(X, id + 1, vkey);
         if (memo_hit(by_views, vkey)) {
             int result = by_views->result - 1;
             if (vars) memo_store(by_vars, key, result);
+            if (known) *known = (int8_t)(result + 1);
             return result;
         }
     }
     int result = eval(X, 0);
     if (vars) memo_store(by_vars, key, result);
     if (by_views) memo_store(by_views, vkey, result);
+    if (known) *known = (int8_t)(result + 1);
     return result;
 }
 
@@ -893,6 +943,7 @@ static void mc_out(mc_ctx *X, int action, V **nv) {
     Buf *b = &X->out;
     Frame *p = &X->state, *e = &X->emitted;
     b->len = 0;
+    e->changed = 0;
     for (int k = 0; k < MC_NVARS;) {
         if (action >= 0 && (nv[k] == NULL || nv[k] == p->st[k])) {
             int end = k + 1;  /* a run of unchanged variables: one copy */
@@ -909,6 +960,7 @@ static void mc_out(mc_ctx *X, int action, V **nv) {
         } else {
             e->slice[k] = (uint32_t)b->len;
             e->inherited[k] = 0;
+            if (k < 64) e->changed |= UINT64_C(1) << k;
             e->st[k] = nv[k];
             e->vhash_ok[k] = 0;
             var_encode(b, k, nv[k]);

@@ -76,6 +76,8 @@ static int on_successor(void *user, int action, const uint8_t *state, size_t len
     uint64_t key = w->parent << ORDINAL_BITS | j;
     int initial = s->level == NULL;
     w->counts[initial ? s->nact : action]++;
+    /* a step back to the parent: within the constraint, as the parent is, and visited */
+    if (!initial && len == w->parent_len && memcmp(state, w->parent_bytes, len) == 0) return 0;
     /* the state's hash first: its slot of the visited set is fetched from memory while the
        constraint is evaluated (without symmetry it is the fingerprint) */
     uint64_t fp = mcs_hash_bytes(state, len);
@@ -96,7 +98,6 @@ static int on_successor(void *user, int action, const uint8_t *state, size_t len
         note_event(w, key, outcome, which, MCS_SITE_CHECKS, action, state, len, message);
         return 1;
     }
-    if (!initial && len == w->parent_len && memcmp(state, w->parent_bytes, len) == 0) return 0;
     const uint8_t *canon;
     size_t canon_len;
     if (mc_canonical(w->check_ctx, state, len, &canon, &canon_len) == MC_ERROR) {
