@@ -6,15 +6,16 @@
  *      key (index of its parent in the level << 24 | its ordinal among the parent's
  *      successors), which is its position in a sequential search. Successors outside the
  *      constraint are checked at once; one within it that is not visited yet is kept as a
- *      candidate (a thread keeps its first copy of a state only). Runtime errors, deadlocks
- *      and broken states outside the constraint are "events" with the key where they happen.
+ *      candidate (a thread keeps its first copy of a state only) and checked at once too,
+ *      while the model still holds the values it built it from. Runtime errors, deadlocks
+ *      and broken states outside the constraint are "events" with the key where they happen;
+ *      each thread also keeps its least-key broken candidate.
  *   B. merge: candidates of all threads meet in a table of fingerprint -> least key; the
  *      copy with the least key survives (the one a sequential search finds first), and the
- *      survivors, merged by key, are the next level in sequential order.
- *   C. check: the survivors' type check and invariants, in parallel; the broken one with
- *      the least index wins.
- * The search stops at the least key among the events of phase A, the broken survivor of
- * phase C and the --max-states'th new state: the point where a sequential search stops.
+ *      survivors, merged by key, are the next level in sequential order. The least-key broken
+ *      candidate survives: a copy with a smaller key would be as broken.
+ * The search stops at the least key among the events, the broken candidates and the
+ * --max-states'th new state: the point where a sequential search stops.
  * The counts at that point are recomputed exactly (the stopping state's chunk is expanded
  * again up to it), so they never depend on how threads shared the work.
  *
@@ -49,21 +50,32 @@ static int check_state(mcs_search *s, mc_ctx *ctx, const uint8_t *state, size_t 
     return MCS_FINISHED;
 }
 
+/* The search stops in this level at `parent` or before: later parents need no expanding. */
+static void stop_by(mcs_search *s, uint64_t parent) {
+    uint64_t cur = __atomic_load_n(&s->stop_parent, __ATOMIC_RELAXED);
+    while (parent < cur && !__atomic_compare_exchange_n(&s->stop_parent, &cur, parent, 0,
+                                                         __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {}
+}
+
+/* Keeps in *ev (w->ev, or w->bad) the one of least key; no parent after its parent matters. */
+static void note(worker *w, event *ev, uint64_t key, int outcome, int which, int site, int action,
+                 const uint8_t *bytes, size_t len, const char *message) {
+    if (ev->key <= key) return;
+    free(ev->bytes);
+    *ev = (event){.key = key, .outcome = outcome, .which = which, .site = site, .action = action};
+    if (bytes) {
+        ev->bytes = malloc(len ? len : 1);
+        if (!ev->bytes) { mcs_fail(w->s, "out of memory"); return; }
+        memcpy(ev->bytes, bytes, len);
+        ev->len = len;
+    }
+    if (message) snprintf(ev->message, MESSAGE_SIZE, "%s", message);
+    stop_by(w->s, key >> ORDINAL_BITS);
+}
+
 static void note_event(worker *w, uint64_t key, int outcome, int which, int site, int action,
                        const uint8_t *bytes, size_t len, const char *message) {
-    if (w->ev.key <= key) return;
-    free(w->ev.bytes);
-    w->ev = (event){.key = key, .outcome = outcome, .which = which, .site = site, .action = action};
-    if (bytes) {
-        w->ev.bytes = malloc(len ? len : 1);
-        if (!w->ev.bytes) { mcs_fail(w->s, "out of memory"); return; }
-        memcpy(w->ev.bytes, bytes, len);
-        w->ev.len = len;
-    }
-    if (message) snprintf(w->ev.message, MESSAGE_SIZE, "%s", message);
-    uint64_t parent = key >> ORDINAL_BITS, cur = __atomic_load_n(&w->s->stop_parent, __ATOMIC_RELAXED);
-    while (parent < cur && !__atomic_compare_exchange_n(&w->s->stop_parent, &cur, parent, 0,
-                                                         __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {}
+    note(w, &w->ev, key, outcome, which, site, action, bytes, len, message);
 }
 
 /* ------------------------------------------------------------------ phase A: expand */
@@ -112,7 +124,20 @@ static int on_successor(void *user, int action, const uint8_t *state, size_t len
     cand *c = mcs_cand_push(s, &w->cands[ng]);
     if (!c) return 1;
     *c = (cand){.fp = fp, .key = key, .len = (uint32_t)len, .action = (int16_t)action, .worker = (uint8_t)w->id};
-    return mcs_arena_push(s, &w->arenas[ng], state, len, &c->off) ? 1 : 0;
+    if (mcs_arena_push(s, &w->arenas[ng], state, len, &c->off)) return 1;
+    /* More new states in this thread alone than --max-states leaves room for: the search
+       stops at one of them, so neither this one nor anything after it matters. */
+    if (s->opt.max_states >= 0 && w->cands[ng].n > (uint64_t)s->opt.max_states - s->distinct) {
+        stop_by(s, w->parent);
+        return 1;
+    }
+    int which;
+    char message[MESSAGE_SIZE];
+    int outcome = check_state(s, w->ctx, state, len, &which, message);
+    if (outcome == MCS_FINISHED) return 0;
+    note(w, &w->bad, key, outcome, which, outcome == MCS_ERROR ? MCS_SITE_CHECKS : MCS_SITE_NONE, action,
+         NULL, 0, outcome == MCS_ERROR ? message : NULL);
+    return 1;
 }
 
 static void expand_parent(worker *w, uint64_t i) {
@@ -256,39 +281,6 @@ static int merge(mcs_search *s) {
     return 0;
 }
 
-/* ------------------------------------------------------------------ phase C: check */
-
-static void *check_worker(void *arg) {
-    worker *w = arg;
-    mcs_search *s = w->s;
-    int ng = !s->gen;
-    while (!s->abort) {
-        uint64_t lo = __atomic_fetch_add(&s->next_check, CHUNK, __ATOMIC_RELAXED);
-        if (lo >= s->check_limit || lo > __atomic_load_n(&s->first_bad, __ATOMIC_RELAXED)) break;
-        uint64_t hi = lo + CHUNK < s->check_limit ? lo + CHUNK : s->check_limit;
-        for (uint64_t k = lo; k < hi; k++) {
-            const cand *c = s->next[k];
-            int which;
-            char message[MESSAGE_SIZE];
-            const uint8_t *bytes = mcs_cand_bytes(s, c, ng, w);
-            if (!bytes) return NULL;
-            int outcome = check_state(s, w->ctx, bytes, c->len, &which, message);
-            if (outcome == MCS_FINISHED) continue;
-            if (k < w->bad_index) {
-                w->bad_index = k;
-                w->bad_outcome = outcome;
-                w->bad_which = which;
-                memcpy(w->bad_message, message, MESSAGE_SIZE);
-            }
-            uint64_t cur = __atomic_load_n(&s->first_bad, __ATOMIC_RELAXED);
-            while (k < cur && !__atomic_compare_exchange_n(&s->first_bad, &cur, k, 0,
-                                                            __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {}
-            break;
-        }
-    }
-    return NULL;
-}
-
 /* ------------------------------------------------------------------ committing a level */
 
 static void *commit_worker(void *arg) {
@@ -397,14 +389,14 @@ static int decide(mcs_search *s) {
     const event *ev = NULL;
     for (int i = 0; i < s->opt.workers; i++)
         if (s->w[i].ev.key != NO_KEY && (!ev || s->w[i].ev.key < ev->key)) ev = &s->w[i].ev;
-    uint64_t bad = s->first_bad;
-    const worker *bw = NULL;
+    const event *bad = NULL;
     for (int i = 0; i < s->opt.workers; i++)
-        if (s->w[i].bad_index == bad && bad != NO_KEY) bw = &s->w[i];
-    if (bw) {  /* before any event and within --max-states, by the choice of check_limit */
-        const cand *c = s->next[bad];
-        stop_at(s, c->key, bw->bad_outcome, bw->bad_which, bw->bad_outcome == MCS_ERROR ? MCS_SITE_CHECKS : 0,
-                c->action, 1, (int64_t)bad, NULL, 0, bw->bad_message);
+        if (s->w[i].bad.key != NO_KEY && (!bad || s->w[i].bad.key < bad->key)) bad = &s->w[i].bad;
+    /* a broken survivor before any event and within --max-states stops the search there */
+    uint64_t index = bad ? survivors_before(s, bad->key) : NO_KEY;
+    if (bad && index < s->check_limit) {
+        stop_at(s, bad->key, bad->outcome, bad->which, bad->site, bad->action, 1, (int64_t)index, NULL, 0,
+                bad->outcome == MCS_ERROR ? bad->message : NULL);
         return 1;
     }
     /* the --max-states'th distinct state comes before any event: the search stops there */
@@ -430,7 +422,7 @@ static void reset_level_scratch(mcs_search *s) {
         worker *w = &s->w[i];
         free(w->ev.bytes);
         w->ev = (event){.key = NO_KEY};
-        w->bad_index = NO_KEY;
+        w->bad = (event){.key = NO_KEY};
         memset(w->seen, 0, w->seen_cap * sizeof *w->seen);
         w->seen_n = 0;
         w->cands[!s->gen].n = 0;
@@ -441,8 +433,6 @@ static void reset_level_scratch(mcs_search *s) {
     s->next_chunk = 0;
     s->progress_generated = 0;
     s->stop_parent = NO_KEY;
-    s->next_check = 0;
-    s->first_bad = NO_KEY;
 }
 
 /* Expands the current level; 1 if the search stopped in it. */
@@ -463,8 +453,6 @@ static int expand_level(mcs_search *s) {
     s->before_event = s->check_limit = survivors_before(s, stop_key);
     if (s->opt.max_states >= 0 && (uint64_t)s->opt.max_states - s->distinct < s->check_limit)
         s->check_limit = (uint64_t)s->opt.max_states - s->distinct;
-    run_workers(s, check_worker);
-    if (s->abort) return 1;
     if (decide(s)) return 1;
     /* the whole level is done: it counts, and the next one becomes current */
     uint64_t initial = 0;
@@ -517,6 +505,7 @@ mcs_search *mcs_new(const mcs_options *options) {
         s->w[i].ctx = mc_ctx_new();
         s->w[i].check_ctx = mc_ctx_new();
         s->w[i].ev.key = NO_KEY;
+        s->w[i].bad.key = NO_KEY;
         for (int g = 0; g < 2; g++)  /* a level's states in memory: a share of the budget */
             s->w[i].arenas[g].limit = options->queue_memory < 0 ? SIZE_MAX
                                       : (size_t)options->queue_memory / 2 / (size_t)s->opt.workers;

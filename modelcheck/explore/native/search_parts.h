@@ -93,9 +93,7 @@ typedef struct worker {
     size_t parent_len;
     uint64_t *counts;      /* this chunk's successors per action */
     event ev;              /* the least-key event this thread met in the level */
-    uint64_t bad_index;    /* phase C: least index of a broken survivor, its outcome below */
-    int bad_outcome, bad_which;
-    char bad_message[MESSAGE_SIZE];
+    event bad;             /* its least-key candidate whose type check or invariants fail */
     int failed;
 } worker;
 
@@ -125,7 +123,7 @@ struct mcs_search {
     cand **next;
     uint64_t next_n;
     uint64_t before_event;    /* survivors with a key below the least event's */
-    uint64_t check_limit, next_check, first_bad;
+    uint64_t check_limit;     /* survivors before the least event and within --max-states */
 
     uint64_t generated, distinct, depth;
     uint64_t *action_counts, *stop_parent_counts;
