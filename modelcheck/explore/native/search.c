@@ -1,7 +1,7 @@
 /* search.c: breadth-first search over a model behind mc_model.h, on N threads, with the
  * result of a sequential search whatever N is.
  *
- * One level at a time, in three phases separated by joins:
+ * One level at a time, in two phases separated by joins:
  *   A. expand: threads take chunks of the level's states in order; every successor gets a
  *      key (index of its parent in the level << 24 | its ordinal among the parent's
  *      successors), which is its position in a sequential search. Successors outside the
@@ -384,7 +384,7 @@ static void stop_at(mcs_search *s, uint64_t key, int outcome, int which, int sit
     if (message) snprintf(s->failure, sizeof s->failure, "%s", message);
 }
 
-/* After phases A to C: the stop of this level, if any. 1 if the search stops here. */
+/* After phases A and B: the stop of this level, if any. 1 if the search stops here. */
 static int decide(mcs_search *s) {
     const event *ev = NULL;
     for (int i = 0; i < s->opt.workers; i++)
