@@ -224,7 +224,7 @@ def run_check(args: argparse.Namespace) -> int:
         compiled, reporter = z3_run.compiled, z3_run.reporter
     properties = [] if args.no_props else args.prop
     requested, asked_by = requested_backend(args)
-    backend = pipeline.choose_backend(compiled, requested, properties, args.engine, z3_run is not None, asked_by,
+    backend = pipeline.choose_backend(compiled, requested, properties, z3_run is not None, asked_by,
                                       partial_order=args.por)
     print(f"  backend: {backend.name} ({backend.reason})", file=sys.stderr, flush=True)
     result = pipeline.check(compiled, args.inv, limits, reporter, args.workers, checkpoint, args.resume,

@@ -14,10 +14,12 @@ from __future__ import annotations
 import os
 from typing import Any, Callable, Sequence
 
-from .bfs import Limits, NullReporter, Reporter
+from .bfs import Found, Limits, NullReporter, Reporter
 from .model import Model
-from .parallel import _Coordinator, _Worker
-from .result import CheckResult
+from .native.driver import NativeSearch
+from .native.ray_worker import NativeFingerprints, NativeWorker
+from .parallel import _Coordinator, _Worker, _worker_of
+from .result import CheckResult, Outcome
 
 
 class RayUnavailable(Exception):
@@ -33,6 +35,19 @@ def ray_bfs(model: Model, workers: int, factory: Callable[[], Any], invariants: 
     return _RayCoordinator(model, workers, names, limits, reporter, factory, address).run()
 
 
+def native_ray_bfs(native: NativeSearch, workers: int, factory: Callable[[], NativeSearch],
+                   invariants: Sequence[str] | None = None, limits: Limits = Limits(),
+                   reporter: Reporter = NullReporter(), address: str | None = None) -> CheckResult:
+    """The same search with native workers (`--engine ray --backend native`): each actor
+    expands and checks its states in C (native/ray_worker.py). `factory()` must return the
+    native search of the spec of `native` (e.g. a functools.partial of
+    pipeline.native_search_of); it runs once in each Ray worker, which compiles the spec's C
+    unless build.py's cache there has it. The counts at a stop are the native search's."""
+    names = list(native.model.invariant_names if invariants is None else invariants)
+    return _NativeRayCoordinator(NativeFingerprints(native), workers, names, limits, reporter, factory,
+                                 address).run()
+
+
 class _RayWorkerActor:
     """One worker: builds the model from the recipe, then serves parallel.py's calls."""
 
@@ -44,7 +59,16 @@ class _RayWorkerActor:
         return self.worker.serve(method, args)
 
 
+class _NativeRayWorkerActor(_RayWorkerActor):
+    """One native worker: builds the spec's shared object, then serves the calls in C."""
+
+    def __init__(self, factory: Callable[[], NativeSearch], invariants: list[str], check_deadlock: bool):
+        self.worker = NativeWorker(factory(), invariants, check_deadlock)
+
+
 class _RayCoordinator(_Coordinator):
+    actor_class: type = _RayWorkerActor
+
     def __init__(self, model, workers, invariants, limits, reporter, factory, address):
         super().__init__(model, workers, invariants, limits, reporter)
         self.factory = factory
@@ -65,7 +89,7 @@ class _RayCoordinator(_Coordinator):
             except ConnectionError as e:
                 raise RayUnavailable(f"no Ray cluster at {self.address}: {e}") from None
             self.started_ray = True
-        actor = ray.remote(num_cpus=1)(_RayWorkerActor)
+        actor = ray.remote(num_cpus=1)(self.actor_class)
         self.actors = [actor.remote(self.factory, self.invariant_names, self.limits.check_deadlock)
                        for _ in range(self.n)]
 
@@ -92,3 +116,24 @@ class _RayCoordinator(_Coordinator):
             ray.kill(a)
         if self.started_ray:
             ray.shutdown()
+
+
+class _NativeRayCoordinator(_RayCoordinator):
+    """With native workers; `model` has the native fingerprints (NativeFingerprints). At a
+    stop, the queue is search.c's: the states found after the stopping state's parent."""
+    actor_class = _NativeRayWorkerActor
+
+    def _count_through(self, w: int, parent: int, action: int, fp: int, state: bytes | None = None) -> None:
+        super()._count_through(w, parent, action, fp, state)
+        self.stats.queue = self.stats.distinct - parent - 1
+
+    def _stop_at_event(self, e) -> None:
+        self.stats.queue = self.stats.distinct - e.parent - 1
+        super()._stop_at_event(e)
+
+    def _stop_at_max_states(self, new_positions: list[int], offsets: list[int]) -> None:
+        """As search.c: the counts of a sequential search at the --max-states'th state."""
+        index = len(self.visited) - 1
+        self._count_through(_worker_of(offsets, new_positions[-1]), self.visited.parents[index],
+                            self.visited.actions[index], self.visited.fps[index])
+        raise Found(self._result(Outcome.INCOMPLETE, stopped=f"max states {self.limits.max_states}"))

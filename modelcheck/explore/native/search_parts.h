@@ -150,5 +150,7 @@ HIDDEN int mcs_arena_push(mcs_search *s, arena *a, const uint8_t *p, size_t n, u
 HIDDEN cand *mcs_cand_push(mcs_search *s, candvec *v);
 HIDDEN int mcs_seen_first(worker *w, uint64_t fp);
 HIDDEN const uint8_t *mcs_cand_bytes(mcs_search *s, const cand *c, int gen, worker *reader);
+HIDDEN int mcs_checks(mc_ctx *ctx, const int *invariants, int count, const uint8_t *state, size_t len, int *which,
+                      char *message);
 
 #endif
