@@ -150,7 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
                             "the spec compiled to Python; auto: native when it can run the check, else python "
                             "(default: $MODELCHECK_BACKEND if set, else auto)")
     check.add_argument("--engine", choices=["local", "ray"], default="local",
-                       help="where the --workers run: local processes, or Ray actors (pip install '.[ray]')")
+                       help="where the --workers run: local processes (threads with --backend native), or Ray "
+                            "actors, with either backend (pip install '.[ray]')")
     check.add_argument("--ray-address", metavar="ADDR",
                        help="with --engine ray: a running cluster's address (default: start a local one)")
     check.add_argument("--checkpoint", metavar="DIR",

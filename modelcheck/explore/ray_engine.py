@@ -6,6 +6,10 @@ spec path and constants), because a compiled model holds generated code that can
 sent between machines. The coordinator's algorithm — and so the counts, the first
 violation and its trace — is parallel.py's, unchanged.
 
+With the native backend (native_ray_bfs) each actor builds the spec's shared object too and
+expands and checks its states in C (native/ray_worker.py); the coordinator is the same, with
+the native fingerprints and search.c's counts at a stop (--max-states included).
+
 Ray is an optional dependency: `pip install '.[ray]'`. `address=None` starts a local Ray
 instance; give the address of a running cluster (`ray start --head`) to use one.
 """

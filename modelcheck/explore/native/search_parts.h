@@ -1,5 +1,6 @@
 /* search_parts.h: what the C files of the search share (store.c: fingerprints, the visited
- * set and the per-thread storage; search.c: the levels; replay.c: checkpoints and traces).
+ * set, the per-thread storage and the checks of a state; search.c: the levels; replay.c:
+ * checkpoints and traces; batch.c: batches of states for --engine ray).
  * Not an interface: search.h is. The shared functions are hidden: the spec's C is linked
  * into the same shared object. */
 #ifndef MCS_SEARCH_PARTS_H

@@ -1,6 +1,6 @@
 /* store.c: the search's storage: fingerprints, the visited set (lock-free inserts), and
  * each thread's arenas of states (spilled to a file past their share of --memory), its
- * candidates and the fingerprints it met in the current level. */
+ * candidates and the fingerprints it met in the current level; and the checks of a state. */
 #include "search_parts.h"
 
 /* 64 bits of the bytes; never 0, which marks an empty slot. */
