@@ -127,6 +127,13 @@ class _NativeRayCoordinator(_RayCoordinator):
     stop, the queue is search.c's: the states found after the stopping state's parent."""
     actor_class = _NativeRayWorkerActor
 
+    def initial_level(self) -> list:
+        try:
+            return super().initial_level()
+        except Found:  # the stopping state has no parent: every state found is queued
+            self.stats.queue = self.stats.distinct
+            raise
+
     def _count_through(self, w: int, parent: int, action: int, fp: int, state: bytes | None = None) -> None:
         super()._count_through(w, parent, action, fp, state)
         self.stats.queue = self.stats.distinct - parent - 1

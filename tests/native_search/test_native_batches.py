@@ -89,6 +89,17 @@ def test_max_states_stops_at_the_native_search_counts():
 
 
 @needs_native
+@pytest.mark.parametrize("workers, invariants, limits", [
+    (2, None, Limits(max_states=1)),
+    (3, None, Limits(max_states=7)),
+    (2, None, Limits(max_depth=5)),
+    (1, ["Agreement"], Limits(max_states=1000, check_deadlock=False)),
+], ids=["max-states-1", "max-states-7", "max-depth", "one-invariant"])
+def test_limits_as_the_native_search(workers, invariants, limits):
+    same(pipeline.load(SPECS / "paxos.spec", {"Ballots": "0..1"}), workers, invariants, limits)
+
+
+@needs_native
 def test_under_symmetry_as_the_native_search():
     text = (SPECS / "paxos.spec").read_text() + "\nsymmetry Acceptors\n"
     same(pipeline.load_text(text, {"Ballots": "0..1"}, "paxos_symmetric.spec"))
@@ -130,7 +141,11 @@ invariant Small: {invariant}
     (steps(10, "x < 4", "constraint Bound: x < 3"), None, Outcome.VIOLATION),
     (steps(10, "x < 9", "constraint Bound: 6 / (x - 3 + D) > 0 or x < 3"), None, Outcome.ERROR),
     (steps(10, "6 / (x - 3) > -100"), None, Outcome.ERROR),
-], ids=["action-error", "deadlock", "type", "outside-constraint", "constraint-error", "invariant-error"])
+    (steps(10, "x < 9").replace("init { x := 0 }", "init { x := 6 / D }"), None, Outcome.ERROR),
+    (steps(10, "x < 9", "constraint Bound: 6 / (x + D) > 0"), None, Outcome.ERROR),
+    (steps(10, "x > 0"), None, Outcome.VIOLATION),
+], ids=["action-error", "deadlock", "type", "outside-constraint", "constraint-error", "invariant-error",
+        "initial-error", "initial-constraint-error", "initial-violation"])
 def test_a_stop_as_the_native_search(text, consts, outcome, request):
     # a file name per spec: the Python backend finds an error's line by it
     compiled = pipeline.load_text(text, consts, f"{request.node.callspec.id}.spec")
