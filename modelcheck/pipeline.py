@@ -15,7 +15,7 @@ from .explore.bfs import Limits, NullReporter, Reporter, bfs
 from .explore.checkpoint import CheckpointError, Checkpointer
 from .explore.native.driver import SEARCH_SOURCES, NativeSearch, native_bfs, search_cdef
 from .explore.parallel import parallel_bfs
-from .explore.ray_engine import RayUnavailable, native_ray_bfs, ray_bfs
+from .explore.ray_engine import RayUnavailable, RayWorkerFailed, native_ray_bfs, ray_bfs
 from .explore.result import CheckResult
 from .lang.errors import SpecError, SpecErrors, attach_source
 from .lang.parser import parse_expr, parse_file, parse_text
@@ -80,6 +80,10 @@ def check(compiled: compile_stage.CompiledSpec, invariants: Sequence[str] | None
             return ray_bfs(compiled.model, workers, compiled.recipe, invariants, limits, reporter, ray_address)
         except RayUnavailable as e:
             raise SpecError(str(e), hint="install the extra with pip install '.[ray]', or use --engine local") from None
+        except RayWorkerFailed as e:
+            raise SpecError(f"a Ray worker failed: {e}",
+                            hint="each node needs modelcheck, the spec at the same path and, with the native backend, "
+                                 "a C compiler and cffi; or use --engine local") from None
     if workers > 1 and (backend is None or backend.native is None):
         if checkpoint is not None or resume is not None:
             raise SpecError("checkpoints are written by the one-process search for now",

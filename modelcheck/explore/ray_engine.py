@@ -30,6 +30,10 @@ class RayUnavailable(Exception):
     """Ray is not installed, or no cluster answers at the given address."""
 
 
+class RayWorkerFailed(Exception):
+    """An actor failed: str(e) is the exception it raised (e.g. no C compiler on its node)."""
+
+
 def ray_bfs(model: Model, workers: int, factory: Callable[[], Any], invariants: Sequence[str] | None = None,
             limits: Limits = Limits(), reporter: Reporter = NullReporter(),
             address: str | None = None) -> CheckResult:
@@ -109,7 +113,7 @@ class _RayCoordinator(_Coordinator):
         try:
             return ray.get(refs)
         except ray.exceptions.RayError as e:
-            raise RuntimeError(f"Ray worker failed: {e}") from None
+            raise RayWorkerFailed(_raised(str(e)) or type(e).__name__) from None
 
     def _shutdown(self) -> None:
         try:
@@ -120,6 +124,15 @@ class _RayCoordinator(_Coordinator):
             ray.kill(a)
         if self.started_ray:
             ray.shutdown()
+
+
+def _raised(ray_text: str) -> str:
+    """The exception an actor raised, from Ray's text of its traceback: the unindented lines
+    after the last frame."""
+    lines = ray_text.splitlines()
+    frames = [i for i, line in enumerate(lines) if line.startswith('  File "')]
+    after = lines[frames[-1] + 1:] if frames else lines
+    return "\n".join(line for line in after if line.strip() and not line[0].isspace())
 
 
 class _NativeRayCoordinator(_RayCoordinator):

@@ -5,6 +5,8 @@ verdict, trace and depth). Ray is an optional extra: without it these skip, and
 test_native_batches.py runs the same workers in-process."""
 from __future__ import annotations
 
+import dataclasses
+import functools
 import json
 
 import pytest
@@ -14,6 +16,7 @@ from modelcheck import pipeline
 from modelcheck.compile.native import native_problem
 from modelcheck.explore.bfs import Limits
 from modelcheck.explore.result import Outcome
+from modelcheck.lang.errors import SpecError
 
 ray = pytest.importorskip("ray", reason="Ray is an optional extra: pip install '.[ray]'")
 pytestmark = [pytest.mark.slow,
@@ -73,3 +76,14 @@ def test_cli_auto_runs_native_on_ray(run_cli):
     assert "backend: native (a C compiler is there and the spec is in the native subset" in proc.stderr
     assert json.loads(proc.stdout)["distinct_states"] == pipeline.check(
         pipeline.load(SPECS / "paxos.spec", {"Ballots": "0..1"})).stats.distinct
+
+
+
+def test_an_actor_that_cannot_load_the_spec_is_an_error_that_says_why(tmp_path):
+    # as on a node without the spec at the path the command was given
+    compiled = pipeline.load(SPECS / "two_phase.spec")
+    backend = pipeline.choose_backend(compiled, "native", optimize=False)
+    elsewhere = dataclasses.replace(compiled, recipe=functools.partial(pipeline.load, tmp_path / "two_phase.spec"))
+    with pytest.raises(SpecError, match="a Ray worker failed: .*two_phase.spec") as failed:
+        pipeline.check(elsewhere, workers=2, engine="ray", backend=backend)
+    assert "the spec at the same path" in failed.value.hint
