@@ -140,7 +140,7 @@ class _NativeRayCoordinator(_RayCoordinator):
     stop, the queue is search.c's: the states found after the stopping state's parent."""
     actor_class = _NativeRayWorkerActor
 
-    def initial_level(self) -> list:
+    def initial_level(self) -> list[tuple[int, Any]]:
         try:
             return super().initial_level()
         except Found:  # the stopping state has no parent: every state found is queued
