@@ -341,9 +341,13 @@ class _Coordinator(Search):
                 self.predicates.extend(rows)
         self._first_violation(checks, per_worker, offsets, new_positions, index0, first_event)
         if self.limits.max_states is not None and self.stats.distinct >= self.limits.max_states:
-            self.stats.queue = len(new_positions)  # the level is expanded: what is left is the next one
-            raise Found(self._result(Outcome.INCOMPLETE, stopped=f"max states {self.limits.max_states}"))
+            self._stop_at_max_states(new_positions, offsets)
         return self._rebalance([len(p) for p in per_worker])
+
+    def _stop_at_max_states(self, new_positions: list[int], offsets: list[int]) -> None:
+        """The level is expanded and counted: what is left is the next one."""
+        self.stats.queue = len(new_positions)
+        raise Found(self._result(Outcome.INCOMPLETE, stopped=f"max states {self.limits.max_states}"))
 
     def _first_violation(self, checks, per_worker, offsets, new_positions, index0, event) -> None:
         """End the search at the earliest of: a new state breaking an invariant, or an event."""
@@ -358,7 +362,7 @@ class _Coordinator(Search):
             self._stop_at_event(event)
         if best is not None:
             j, kind, name, index = best
-            w = next(w for w in reversed(range(self.n)) if offsets[w] <= j)
+            w = _worker_of(offsets, j)
             self.stats.distinct = index + 1
             self._count_through(w, self.visited.parents[index], self.visited.actions[index], self.visited.fps[index])
             trace = rebuild_trace(self.model, self.visited, index)
@@ -417,6 +421,11 @@ class _Coordinator(Search):
     def _report(self) -> None:
         self.stats.seconds = time.perf_counter() - self.started
         self.reporter.progress(self.stats)
+
+
+def _worker_of(offsets: list[int], j: int) -> int:
+    """The worker whose candidates hold position j of the level (offsets: where each starts)."""
+    return next(w for w in reversed(range(len(offsets))) if offsets[w] <= j)
 
 
 def _split(n: int, parts: int) -> list[tuple[int, int]]:

@@ -29,7 +29,7 @@ from ..trace import trace_of
 from .checkpoints import NativeCheckpoints, identity
 
 HERE = Path(__file__).parent
-SEARCH_SOURCES = (HERE / "search.c", HERE / "store.c", HERE / "replay.c")
+SEARCH_SOURCES = (HERE / "search.c", HERE / "store.c", HERE / "replay.c", HERE / "batch.c")
 POLL_SECONDS = 0.05
 
 # Status codes of search.h
@@ -38,10 +38,10 @@ SITE_NONE, SITE_INIT, SITE_SUCCESSORS, SITE_CONSTRAINT, SITE_CHECKS = range(5)
 
 
 def search_cdef() -> str:
-    """search.h for cffi's cdef (which takes no preprocessor lines); the library also needs
-    mc_model.h's declarations, which the compiler half provides."""
-    header = (HERE / "search.h").read_text()
-    return "\n".join(line for line in header.splitlines() if not line.lstrip().startswith("#")) + "\n"
+    """search.h and batch.h for cffi's cdef (which takes no preprocessor lines); the library
+    also needs mc_model.h's declarations, which the compiler half provides."""
+    headers = "\n".join((HERE / name).read_text() for name in ("search.h", "batch.h"))
+    return "\n".join(line for line in headers.splitlines() if not line.lstrip().startswith("#")) + "\n"
 
 
 class NativeMismatch(AssertionError):
@@ -209,7 +209,7 @@ def _result(native: NativeSearch, search, invariants: list[str], limits: Limits,
     if outcome in (INVARIANT, TYPE):
         steps = path + ([(r.last_action, last)] if last is not None else [])
         trace = _trace(native, steps)
-        name = invariants[r.which] if outcome == INVARIANT else _type_problem(model, steps[-1][1])
+        name = invariants[r.which] if outcome == INVARIANT else type_problem(model, steps[-1][1])
         return CheckResult(Outcome.VIOLATION, stats, Violation("invariant" if outcome == INVARIANT else "type", name, trace))
     return _error(native, r, stats, invariants, path, last)
 
@@ -247,7 +247,8 @@ def _trace(native: NativeSearch, steps: list[tuple[int, Any]]) -> Trace:
     return trace_of(model, runtime_steps)
 
 
-def _type_problem(model: Model, state) -> str:
+def type_problem(model: Model, state) -> str:
+    """The Python model's message for a state the native type check finds outside its types."""
     problem = StateChecks(model, []).first_broken(state)
     if problem is None:
         raise NativeMismatch("the native type check failed on a state the Python model finds well typed")
@@ -260,21 +261,15 @@ def _error(native: NativeSearch, r, stats: Stats, invariants: list[str], path, l
     model = native.model
     site = r.site
     if site == SITE_INIT:
-        message = _failure(model, lambda: list(model.init_states()))
+        message = failure_message(model, lambda: list(model.init_states()))
         stats.generated = stats.distinct = stats.depth = 0
         return CheckResult(Outcome.ERROR, stats, Violation("error", message, Trace(())))
     if site == SITE_SUCCESSORS:
-        parent = path[-1][1]
-        for a, successors in enumerate(model.actions()):
-            try:
-                for _ in successors(parent):
-                    pass
-            except Exception as e:
-                _drop_partial(stats, r, model, a)
-                return CheckResult(Outcome.ERROR, stats, Violation("error", explain_error(model, e), _trace(native, path)))
-        raise NativeMismatch("the native search failed computing successors that the Python model computes")
+        a, message = failing_action(model, path[-1][1])
+        _drop_partial(stats, r, model, a)
+        return CheckResult(Outcome.ERROR, stats, Violation("error", message, _trace(native, path)))
     if site == SITE_CONSTRAINT:
-        message = _failure(model, lambda: model.constraint()(last))
+        message = failure_message(model, lambda: model.constraint()(last))
         if r.state < 0:  # an initial state: it was generated; the Python explorer admits none
             stats.generated += 1
             stats.distinct = stats.depth = 0
@@ -282,13 +277,24 @@ def _error(native: NativeSearch, r, stats: Stats, invariants: list[str], path, l
         _drop_partial(stats, r, model, r.error_action)
         return CheckResult(Outcome.ERROR, stats, Violation("error", message, _trace(native, path)))
     steps = path + ([(r.last_action, last)] if last is not None else [])
-    message = _failure(model, lambda: StateChecks(model, invariants).first_broken(steps[-1][1]))
+    message = failure_message(model, lambda: StateChecks(model, invariants).first_broken(steps[-1][1]))
     if r.state < 0 and last is not None:  # an initial state outside the constraint: none admitted
         stats.distinct = 0
     return CheckResult(Outcome.ERROR, stats, Violation("error", message, _trace(native, steps)))
 
 
-def _failure(model: Model, run) -> str:
+def failing_action(model: Model, state) -> tuple[int, str]:
+    """The action whose successors of `state` fail in the Python model, and the message."""
+    for a, successors in enumerate(model.actions()):
+        try:
+            for _ in successors(state):
+                pass
+        except Exception as e:
+            return a, explain_error(model, e)
+    raise NativeMismatch("the native search failed computing successors that the Python model computes")
+
+
+def failure_message(model: Model, run) -> str:
     try:
         run()
     except Exception as e:

@@ -32,22 +32,9 @@
 
 /* ------------------------------------------------------------------ checks of one state */
 
-/* MCS_FINISHED if the state passes, else MCS_TYPE / MCS_INVARIANT / MCS_ERROR with `which`,
- * in the order of explore/model.py StateChecks: the type check, then the invariants. */
+/* The state's checks on this thread (store.c's mcs_checks). */
 static int check_state(worker *w, const uint8_t *state, size_t len, int *which, char *message) {
-    mcs_search *s = w->s;
-    int var = mc_type_check(w->check_ctx, state, len);
-    if (var >= 0) { *which = var; return MCS_TYPE; }
-    for (int k = 0; k < s->opt.invariant_count; k++) {
-        int r = mc_invariant(w->check_ctx, s->invariants[k], state, len);
-        if (r == MC_ERROR) {
-            snprintf(message, MESSAGE_SIZE, "%s", mc_error(w->check_ctx));
-            *which = k;
-            return MCS_ERROR;
-        }
-        if (r == 0) { *which = k; return MCS_INVARIANT; }
-    }
-    return MCS_FINISHED;
+    return mcs_checks(w->check_ctx, w->s->invariants, w->s->opt.invariant_count, state, len, which, message);
 }
 
 static void note_event(worker *w, uint64_t key, int outcome, int which, int site, int action,

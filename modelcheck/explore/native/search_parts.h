@@ -1,5 +1,6 @@
 /* search_parts.h: what the C files of the search share (store.c: fingerprints, the visited
- * set and the per-thread storage; search.c: the levels; replay.c: checkpoints and traces).
+ * set, the per-thread storage and the checks of a state; search.c: the levels; replay.c:
+ * checkpoints and traces; batch.c: batches of states for --engine ray).
  * Not an interface: search.h is. The shared functions are hidden: the spec's C is linked
  * into the same shared object. */
 #ifndef MCS_SEARCH_PARTS_H
@@ -150,5 +151,7 @@ HIDDEN int mcs_arena_push(mcs_search *s, arena *a, const uint8_t *p, size_t n, u
 HIDDEN cand *mcs_cand_push(mcs_search *s, candvec *v);
 HIDDEN int mcs_seen_first(worker *w, uint64_t fp);
 HIDDEN const uint8_t *mcs_cand_bytes(mcs_search *s, const cand *c, int gen, worker *reader);
+HIDDEN int mcs_checks(mc_ctx *ctx, const int *invariants, int count, const uint8_t *state, size_t len, int *which,
+                      char *message);
 
 #endif

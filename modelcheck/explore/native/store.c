@@ -1,6 +1,6 @@
 /* store.c: the search's storage: fingerprints, the visited set (lock-free inserts), and
  * each thread's arenas of states (spilled to a file past their share of --memory), its
- * candidates and the fingerprints it met in the current level. */
+ * candidates and the fingerprints it met in the current level; and the checks of a state. */
 #include "search_parts.h"
 
 /* 64 bits of the bytes; never 0, which marks an empty slot. */
@@ -138,3 +138,21 @@ HIDDEN const uint8_t *mcs_cand_bytes(mcs_search *s, const cand *c, int gen, work
     return reader->read_buf;
 }
 
+
+/* MCS_FINISHED if the state passes, else MCS_TYPE / MCS_INVARIANT / MCS_ERROR with `which`,
+ * in the order of explore/model.py StateChecks: the type check, then the invariants. */
+HIDDEN int mcs_checks(mc_ctx *ctx, const int *invariants, int count, const uint8_t *state, size_t len, int *which,
+                      char *message) {
+    int var = mc_type_check(ctx, state, len);
+    if (var >= 0) { *which = var; return MCS_TYPE; }
+    for (int k = 0; k < count; k++) {
+        int r = mc_invariant(ctx, invariants[k], state, len);
+        if (r == MC_ERROR) {
+            snprintf(message, MESSAGE_SIZE, "%s", mc_error(ctx));
+            *which = k;
+            return MCS_ERROR;
+        }
+        if (r == 0) { *which = k; return MCS_INVARIANT; }
+    }
+    return MCS_FINISHED;
+}
