@@ -49,7 +49,7 @@ def parallel_bfs(model: Model, workers: int, invariants: Sequence[str] | None = 
 # ---------------------------------------------------------------- worker side
 
 @dataclass
-class _Event:
+class WorkerEvent:
     """Something that may end the search, at a position in the level's candidate order."""
     position: int             # candidate position (within the worker, then made global)
     kind: str                 # "outside" (a state outside the constraint breaks an invariant),
@@ -106,7 +106,7 @@ class _Worker:
                             if event is None and self.outside_checked.first_time(exact(t)):
                                 broken = self.checks.first_broken(t)
                                 if broken is not None:
-                                    event = _Event(len(fps), "outside", broken[1], index, a, marshal.dumps(t),
+                                    event = WorkerEvent(len(fps), "outside", broken[1], index, a, marshal.dumps(t),
                                                    broken[0])
                             if record is not None:  # not an edge, but the instance is enabled
                                 record(index, fingerprint(t), a, _n, _a)
@@ -124,13 +124,13 @@ class _Worker:
                 except MemoryError:
                     raise
                 except Exception as e:  # the spec failed: report where, with the state if unstored
-                    event = event or _Event(len(fps), "error", explain_error(self.model, e), index, a,
+                    event = event or WorkerEvent(len(fps), "error", explain_error(self.model, e), index, a,
                                             marshal.dumps(t) if t is not None and t is not s else None)
                     break
             if event is not None and event.kind == "error":
                 break
             if produced_here == 0 and self.check_deadlock:
-                event = event or _Event(len(fps), "deadlock", "deadlock", index)
+                event = event or WorkerEvent(len(fps), "deadlock", "deadlock", index)
                 break
         edges = self.recorder.take() if self.recorder is not None else None
         return fps.tobytes(), parents.tobytes(), acts.tobytes(), counts, event, edges
@@ -377,7 +377,7 @@ class _Coordinator(Search):
         mine = self._call(w, "counts_until", (parent - self.slice_starts[w], action, fp, state))
         self._count_level([a + b for a, b in zip(level, mine)])
 
-    def _stop_at_event(self, e: _Event) -> None:
+    def _stop_at_event(self, e: WorkerEvent) -> None:
         if e.kind == "outside":  # the worker expanded its slice on: count again up to the state
             self._count_through(e.worker, e.parent, e.action, 0, e.state)
         else:  # the worker stopped there (a deadlock, an error): slices before it, and its own

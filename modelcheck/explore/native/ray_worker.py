@@ -19,7 +19,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..model import Model, StateChecks
-from ..parallel import _Event
+from ..parallel import WorkerEvent
 from .driver import (DEADLOCK, ERROR, FAILED, FINISHED, INVARIANT, SITE_CHECKS, SITE_CONSTRAINT, SITE_SUCCESSORS,
                      TYPE, NativeMismatch, NativeSearch, failing_action, failure_message, type_problem)
 
@@ -192,24 +192,24 @@ class NativeWorker:
         event = self._event(e, base, counts)
         return e.fps.tobytes(), e.parents.tobytes(), e.actions.tobytes(), counts, event, None
 
-    def _event(self, e: Expansion, base: int, counts: list[int]) -> _Event | None:
-        """The expansion's stop as parallel.py's _Event, worded by the Python model; `counts`
+    def _event(self, e: Expansion, base: int, counts: list[int]) -> WorkerEvent | None:
+        """The expansion's stop as parallel.py's WorkerEvent, worded by the Python model; `counts`
         lose what the native search does not count at a runtime error (driver.py)."""
         if e.event == FINISHED:
             return None
         if e.event == FAILED:
             raise MemoryError(e.message)
         if e.event == DEADLOCK:
-            return _Event(e.position, "deadlock", "deadlock", e.parent)
+            return WorkerEvent(e.position, "deadlock", "deadlock", e.parent)
         state = self.codec.decode(e.state) if e.state is not None else None
         if e.event in (INVARIANT, TYPE):
             name = self.invariants[e.which] if e.event == INVARIANT else type_problem(self.model, state)
-            return _Event(e.position, "outside", name, e.parent, e.action, marshal.dumps(state),
+            return WorkerEvent(e.position, "outside", name, e.parent, e.action, marshal.dumps(state),
                           "invariant" if e.event == INVARIANT else "type")
         assert e.event == ERROR
         if e.site == SITE_CHECKS:  # of a state outside the constraint, which ends the trace
             message = failure_message(self.model, lambda: StateChecks(self.model, self.invariants).first_broken(state))
-            return _Event(e.position, "error", message, e.parent, e.action, marshal.dumps(state))
+            return WorkerEvent(e.position, "error", message, e.parent, e.action, marshal.dumps(state))
         if e.site == SITE_CONSTRAINT:
             failed, message = e.action, failure_message(self.model, lambda: self.model.constraint()(state))
         else:
@@ -217,7 +217,7 @@ class NativeWorker:
             failed, message = failing_action(self.model, self.codec.decode(self.frontier.state(e.parent - base)))
         for a in range(failed, len(counts)):  # the failing action's successors, and none after it
             counts[a] -= e.parent_counts[a]
-        return _Event(e.position, "error", message, e.parent, failed)
+        return WorkerEvent(e.position, "error", message, e.parent, failed)
 
     def keep(self, positions: list[int]):
         self.new = self.candidates.take(positions)
