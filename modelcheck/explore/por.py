@@ -44,12 +44,14 @@ class ActionFootprint(Protocol):
     params: tuple[str, ...]
     reads: frozenset
     writes: frozenset
+    accumulates: frozenset[int]
 
 
 class Footprints(Protocol):
     actions: Sequence[ActionFootprint]
+    constraint_reads: frozenset[int]
 
-    def visible(self, invariants: Sequence[str]) -> frozenset[int]: ...
+    def checks(self, invariants: Sequence[str]) -> tuple[frozenset[int], ...]: ...
 
 
 Pattern = tuple[int, tuple]  # (action, a value or ANY per parameter)
@@ -65,10 +67,15 @@ class Reduction:
     reduced: int = 0                  # states expanded by an ample set smaller than all
 
     def __post_init__(self) -> None:
-        visible = self.footprints.visible(self.invariants)
-        self.visible_action = [any(w.var in visible for w in fp.writes) for fp in self.footprints.actions]
-        # every action visible: no state can have an ample set, so none is looked for
-        self.possible = not all(self.visible_action)
+        actions = self.footprints.actions
+        written = [frozenset(w.var for w in fp.writes) for fp in actions]
+        # may take a state within the constraint out of it: never in an ample set (C2)
+        self.leaves = [bool(w & self.footprints.constraint_reads) for w in written]
+        # per check of a state: the actions that may change its verdict
+        self.writers = [frozenset(a for a, w in enumerate(written) if w & reads)
+                        for reads in self.footprints.checks(self.invariants)]
+        self.full = [(a, (ANY,) * len(fp.params)) for a, fp in enumerate(actions)]
+        self.possible = not all(self.leaves)
         self._closures: dict[tuple, frozenset[Pattern] | None] = {}
         self._related_patterns: dict[tuple[Pattern, bool], frozenset[Pattern]] = {}
 
@@ -102,7 +109,7 @@ class Reduction:
         best_size = sum(enabled.values())
         live = frozenset(enabled)
         for seed in enabled:
-            if self.visible_action[seed[0]]:
+            if self.leaves[seed[0]]:
                 continue
             closure = self._closure(seed, live)
             if closure is None:
@@ -127,7 +134,7 @@ class Reduction:
     def _closure(self, seed: Instance, live: frozenset[Instance]) -> frozenset[Pattern] | None:
         """The stubborn set grown from one instance, given the instances enabled at the state
         (it depends on nothing else, so it is remembered); None if it would take in an enabled
-        visible instance (C2)."""
+        instance that may leave the constraint, or every enabled instance."""
         key = (seed, live)
         if key not in self._closures:
             if len(self._closures) >= CLOSURES_KEPT:
@@ -138,18 +145,33 @@ class Reduction:
     def _grow(self, seed: Instance, live: frozenset[Instance]) -> frozenset[Pattern] | None:
         """C1: a pattern covering an enabled instance brings in every pattern it conflicts
         with; one covering only disabled instances brings in those that may enable it (that
-        write a place it reads: its enabledness is a function of what it reads)."""
-        patterns: set[Pattern] = {seed}
+        write a place it reads: its enabledness is a function of what it reads).
+        C2: once an enabled instance of the set may change a check's verdict, every instance
+        that may do so joins the set."""
+        patterns: set[Pattern] = set()
+        enabled_actions: set[int] = set()
+        covered: set[Instance] = set()
         todo = [seed]
         while todo:
-            p = todo.pop()
-            enabled = any(_covered(i, (p,)) for i in live)
-            if enabled and self.visible_action[p[0]]:
-                return None
-            for q in self._related(p, conflicts=enabled):
-                if not _covered(q, patterns):
-                    patterns.add(q)
-                    todo.append(q)
+            for p in todo:
+                patterns.add(p)
+            while todo:
+                p = todo.pop()
+                mine = {i for i in live if _covered(i, (p,))}
+                if mine:
+                    if self.leaves[p[0]]:
+                        return None
+                    enabled_actions.add(p[0])
+                    covered |= mine
+                    if len(covered) == len(live):
+                        return None
+                for q in self._related(p, conflicts=bool(mine)):
+                    if not _covered(q, patterns):
+                        patterns.add(q)
+                        todo.append(q)
+            for writers in self.writers:
+                if writers & enabled_actions:
+                    todo += [self.full[b] for b in writers if not _covered(self.full[b], patterns)]
         return frozenset(patterns)
 
     def _related(self, p: Pattern, conflicts: bool) -> frozenset[Pattern]:
@@ -160,13 +182,16 @@ class Reduction:
 
     def _find_related(self, p: Pattern, conflicts: bool) -> Iterator[Pattern]:
         """The patterns covering every instance that writes a place p reads, and with
-        `conflicts` also every instance that reads or writes a place p writes."""
+        `conflicts` also every instance that reads or writes a place p writes (but for two
+        accumulations into the same set, which commute)."""
         mine = self.footprints.actions[p[0]]
         my_reads = [_concrete(x, p[1]) for x in mine.reads]
         my_writes = [_concrete(x, p[1]) for x in mine.writes] if conflicts else []
         for b, other in enumerate(self.footprints.actions):
             arity = len(other.params)
-            pairs = [(w, x) for w in my_writes for x in (*other.reads, *other.writes)]
+            pairs = [(w, x) for w in my_writes for x in other.reads]
+            pairs += [(w, x) for w in my_writes for x in other.writes
+                      if not (w[0] in mine.accumulates and x.var in other.accumulates)]
             pairs += [(r, x) for r in my_reads for x in other.writes]
             for (var, key), x in pairs:
                 if var != x.var:

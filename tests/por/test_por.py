@@ -62,6 +62,42 @@ def test_a_step_that_a_check_reads_is_never_left_out():
     assert reduced["distinct_states"] == full["distinct_states"]
 
 
+def test_steps_visible_to_one_invariant_only_are_taken_first_when_they_are_all_its_writers():
+    """Every step of two_groups.spec writes a variable an invariant reads. Tally is the only
+    writer of what TallyBounded reads and writes nothing Bounded reads: it is taken first."""
+    full = check(HERE / "two_groups.spec")
+    reduced = check(HERE / "two_groups.spec", "--por")
+    assert full["result"] == reduced["result"] == "deadlock"
+    assert full["violation"]["trace"][-1]["state"] == reduced["violation"]["trace"][-1]["state"]
+    assert reduced["partial_order_reduced_states"] > 0
+    assert 2 * reduced["distinct_states"] <= full["distinct_states"]
+
+
+def test_an_invariant_violated_among_the_steps_taken_first_is_found():
+    reduced = check(HERE / "two_groups.spec", "--por", "--const", "MaxTally=4")
+    assert reduced["violation"]["name"] == "TallyBounded"
+
+
+@pytest.mark.parametrize("name, invariant", [("repair.spec", "NotBoth"), ("constraint_exit.spec", "NeverRaised")])
+def test_a_step_that_would_hide_the_violation_is_not_taken_first(name, invariant):
+    """repair.spec: ClearY is independent of SetX and never breaks the invariant, but after
+    it SetX no longer does. constraint_exit.spec: Tick changes nothing an invariant reads but
+    leaves the state constraint, where the search stops."""
+    reduced = check(HERE / name, "--por", "--no-deadlock")
+    assert reduced["result"] == "violation"
+    assert reduced["violation"]["name"] == invariant
+    assert len(reduced["violation"]["trace"]) == 2  # the initial state and the violating step
+
+
+def test_additions_to_a_shared_set_commute():
+    """Every Step of history.spec adds to the set `seen`; set union does not depend on the order."""
+    full = check(HERE / "history.spec", "--no-deadlock")
+    reduced = check(HERE / "history.spec", "--no-deadlock", "--por")
+    assert full["result"] == reduced["result"] == "ok"
+    assert reduced["partial_order_reduced_states"] > 0
+    assert 2 * reduced["distinct_states"] <= full["distinct_states"]
+
+
 # Every spec of specs/, with constants small enough for a test.
 SPECS = [
     ("paxos.spec", []),
