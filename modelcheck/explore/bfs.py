@@ -255,6 +255,7 @@ class Search:
         self.stats.seconds = time.perf_counter() - self.started
         if self.reduction is not None:
             self.stats.reduced_states = self.reduction.reduced
+            self.stats.expanded_fully = dict(self.reduction.expanded_fully.most_common())
         return CheckResult(outcome, self.stats, violation, stopped)
 
     # ------------------------------------------------------------ the search

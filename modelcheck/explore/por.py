@@ -32,7 +32,8 @@ are kept (C0, C1).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Protocol, Sequence
 
 ANY = object()  # a pattern's parameter that is not fixed
@@ -69,6 +70,8 @@ class Reduction:
     invariants: Sequence[str]
     visited: Callable[[Any], bool]    # whether a state was visited before (C3)
     reduced: int = 0                  # states expanded by an ample set smaller than all
+    # states with two or more enabled instances expanded fully, by why (the text says it)
+    expanded_fully: Counter = field(default_factory=Counter)
 
     def __post_init__(self) -> None:
         actions = self.footprints.actions
@@ -80,7 +83,7 @@ class Reduction:
                         for reads in self.footprints.checks(self.invariants)]
         self.full = [(a, (ANY,) * len(fp.params)) for a, fp in enumerate(actions)]
         self.possible = not all(self.leaves)
-        self._closures: dict[tuple, frozenset[Pattern] | None] = {}
+        self._closures: dict[tuple, tuple[frozenset[Pattern] | None, int | None]] = {}
         self._related_patterns: dict[tuple[Pattern, bool], frozenset[Pattern]] = {}
 
     def expand(self, s, actions: Sequence[Callable], pruned: list[int]) -> list[list]:
@@ -112,17 +115,26 @@ class Reduction:
         best: set[Instance] | None = None
         best_size = sum(enabled.values())
         live = frozenset(enabled)
+        leaving: set[int] = set()  # actions whose enabled instances ended a stubborn set
         for seed in enabled:
             if self.leaves[seed[0]]:
+                leaving.add(seed[0])
                 continue
-            closure = self._closure(seed, live)
+            closure, blocker = self._closure(seed, live)
             if closure is None:
+                leaving |= {blocker} - {None}
                 continue
             ample = {i for i in enabled if _covered(i, closure)}
             size = sum(enabled[i] for i in ample)
             if size < best_size and len(ample) < len(enabled):
                 best, best_size = ample, size
-        if best is None or not self._proviso(s, best, steps):
+        if best is None:
+            names = [self.footprints.actions[a].name for a in sorted(leaving)]
+            self.expanded_fully.update([f"{name} may leave the state constraint" for name in names]
+                                       or ["every stubborn set holds every enabled step"])
+            return None
+        if not self._proviso(s, best, steps):
+            self.expanded_fully["the cycle proviso"] += 1
             return None
         return best
 
@@ -135,10 +147,11 @@ class Reduction:
                     return False
         return True
 
-    def _closure(self, seed: Instance, live: frozenset[Instance]) -> frozenset[Pattern] | None:
+    def _closure(self, seed: Instance, live: frozenset[Instance]) -> tuple[frozenset[Pattern] | None, int | None]:
         """The stubborn set grown from one instance, given the instances enabled at the state
         (it depends on nothing else, so it is remembered); None if it would take in an enabled
-        instance that may leave the constraint, or every enabled instance."""
+        instance that may leave the constraint (then also that instance's action), or every
+        enabled instance."""
         key = (seed, live)
         if key not in self._closures:
             if len(self._closures) >= CLOSURES_KEPT:
@@ -146,7 +159,7 @@ class Reduction:
             self._closures[key] = self._grow(seed, live)
         return self._closures[key]
 
-    def _grow(self, seed: Instance, live: frozenset[Instance]) -> frozenset[Pattern] | None:
+    def _grow(self, seed: Instance, live: frozenset[Instance]) -> tuple[frozenset[Pattern] | None, int | None]:
         """C1: a pattern covering an enabled instance brings in every pattern it conflicts
         with; one covering only disabled instances brings in those that may enable it (that
         write a place it reads: its enabledness is a function of what it reads).
@@ -157,18 +170,17 @@ class Reduction:
         covered: set[Instance] = set()
         todo = [seed]
         while todo:
-            for p in todo:
-                patterns.add(p)
+            patterns.update(todo)
             while todo:
                 p = todo.pop()
                 mine = {i for i in live if _covered(i, (p,))}
                 if mine:
                     if self.leaves[p[0]]:
-                        return None
+                        return None, p[0]
                     enabled_actions.add(p[0])
                     covered |= mine
                     if len(covered) == len(live):
-                        return None
+                        return None, None
                 for q in self._related(p, conflicts=bool(mine)):
                     if not _covered(q, patterns):
                         patterns.add(q)
@@ -176,7 +188,7 @@ class Reduction:
             for writers in self.writers:
                 if writers & enabled_actions:
                     todo += [self.full[b] for b in writers if not _covered(self.full[b], patterns)]
-        return frozenset(patterns)
+        return frozenset(patterns), None
 
     def _related(self, p: Pattern, conflicts: bool) -> frozenset[Pattern]:
         key = (p, conflicts)

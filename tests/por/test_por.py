@@ -52,6 +52,18 @@ def test_deadlocks_are_kept():
     assert full["violation"]["trace"][-1]["state"] == reduced["violation"]["trace"][-1]["state"]
 
 
+def test_the_report_says_why_states_were_expanded_fully(tmp_path):
+    spec = tmp_path / "bounded.spec"
+    spec.write_text(COUNTERS.read_text() + "\nconstraint Within: forall p in Procs: count[p] <= Max\n")
+    run = modelcheck("check", spec, "--inv", "FlagsCounted", "--no-deadlock", "--por")
+    assert run.returncode == 0, run.out
+    assert "Explored 125 states with partial-order reduction: 0 of them expanded by an ample set" in run.out
+    assert "per reason (docs/partial-order.md; a state may count under several): " \
+           "Step may leave the state constraint: " in run.out
+    reduced = check(HERE / "two_groups.spec", "--por")
+    assert reduced["partial_order_expanded_fully"] == {"every stubborn set holds every enabled step": 20}
+
+
 def test_a_step_that_a_check_reads_is_never_left_out():
     """Step writes `count`; once an invariant reads it, every Step is visible and no state
     is expanded by an ample set."""
