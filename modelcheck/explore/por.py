@@ -59,6 +59,15 @@ class Footprints(Protocol):
     def checks(self, invariants: Sequence[str]) -> tuple[frozenset[int], ...]: ...
 
 
+@dataclass(frozen=True)
+class Proved:
+    """Facts about actions proved for every typed state (by Z3: z3/visibility.py), each of
+    which lets an action that writes what a check reads count as if it did not, for C2."""
+    stays_within: frozenset[str] = frozenset()                # Cons ∧ A ⇒ Cons'
+    never_repairs: frozenset[tuple[str, str]] = frozenset()   # (invariant, action): ¬Inv ∧ A ⇒ ¬Inv'
+    never_breaks: frozenset[tuple[str, str]] = frozenset()    # (invariant, action): Inv ∧ Cons ∧ A ⇒ Inv'
+
+
 Pattern = tuple[int, tuple]  # (action, a value or ANY per parameter)
 Instance = tuple[int, tuple]  # (action, parameter values)
 
@@ -69,6 +78,7 @@ class Reduction:
     footprints: Footprints
     invariants: Sequence[str]
     visited: Callable[[Any], bool]    # whether a state was visited before (C3)
+    proved: Proved = Proved()
     reduced: int = 0                  # states expanded by an ample set smaller than all
     # states with two or more enabled instances expanded fully, by why (the text says it)
     expanded_fully: Counter = field(default_factory=Counter)
@@ -77,10 +87,17 @@ class Reduction:
         actions = self.footprints.actions
         written = [frozenset(w.var for w in fp.writes) for fp in actions]
         # may take a state within the constraint out of it: never in an ample set (C2)
-        self.leaves = [bool(w & self.footprints.constraint_reads) for w in written]
-        # per check of a state: the actions that may change its verdict
-        self.writers = [frozenset(a for a, w in enumerate(written) if w & reads)
-                        for reads in self.footprints.checks(self.invariants)]
+        self.leaves = [bool(w & self.footprints.constraint_reads) and fp.name not in self.proved.stays_within
+                       for w, fp in zip(written, actions)]
+        # per check of a state (the invariants, then the type checks): the actions that may
+        # repair a violation of it (C2a) and those that may break it (C2b)
+        checks = self.footprints.checks(self.invariants)
+        names = [*self.invariants, *[None] * (len(checks) - len(self.invariants))]
+        writers = [[a for a, w in enumerate(written) if w & reads] for reads in checks]
+        self.repairers = [frozenset(a for a in found if (name, actions[a].name) not in self.proved.never_repairs)
+                          for name, found in zip(names, writers)]
+        self.breakers = [frozenset(a for a in found if (name, actions[a].name) not in self.proved.never_breaks)
+                         for name, found in zip(names, writers)]
         self.full = [(a, (ANY,) * len(fp.params)) for a, fp in enumerate(actions)]
         self.possible = not all(self.leaves)
         self._closures: dict[tuple, tuple[frozenset[Pattern] | None, int | None]] = {}
@@ -163,8 +180,8 @@ class Reduction:
         """C1: a pattern covering an enabled instance brings in every pattern it conflicts
         with; one covering only disabled instances brings in those that may enable it (that
         write a place it reads: its enabledness is a function of what it reads).
-        C2: once an enabled instance of the set may change a check's verdict, every instance
-        that may do so joins the set."""
+        C2: once an enabled instance of the set may repair a check's violation, every
+        instance that may break the check joins the set."""
         patterns: set[Pattern] = set()
         enabled_actions: set[int] = set()
         covered: set[Instance] = set()
@@ -185,9 +202,9 @@ class Reduction:
                     if not _covered(q, patterns):
                         patterns.add(q)
                         todo.append(q)
-            for writers in self.writers:
-                if writers & enabled_actions:
-                    todo += [self.full[b] for b in writers if not _covered(self.full[b], patterns)]
+            for repairers, breakers in zip(self.repairers, self.breakers):
+                if repairers & enabled_actions:
+                    todo += [self.full[b] for b in breakers if not _covered(self.full[b], patterns)]
         return frozenset(patterns), None
 
     def _related(self, p: Pattern, conflicts: bool) -> frozenset[Pattern]:
