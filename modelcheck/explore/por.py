@@ -12,13 +12,14 @@ and looks for an ample set: the instances enabled at s inside a stubborn set T, 
       sequence of steps outside T can enable a disabled instance of T, and each enabled one
       commutes with such a sequence (Valmari's strong stubborn sets; they imply Peled's C1)
       (two accumulations `x := x + E` into one set commute: they do not conflict);
-  C2  no enabled instance of T writes a variable the state constraint reads (the steps
-      taken first never take a state out of it); and for each check of a state (each
-      chosen invariant, the type check of each type-checked variable) either no enabled
-      instance of T writes a variable it reads (the steps taken first cannot repair a
-      violation found later), or every instance that writes one is in T (every path to a
-      violation takes a step of T: the up-set condition of Schmidt's stubborn sets for
-      reachability). docs/partial-order.md proves that these keep every violation;
+  C2  no enabled instance of T may take a state within the state constraint out of it;
+      and for each check of a state (each chosen invariant, the type check of each
+      type-checked variable) either no enabled instance of T may repair a violation of it
+      (then the steps taken first cannot hide a violation found later), or every instance
+      that may break it is in T (every path to a violation takes a step of T: the up-set
+      condition of Schmidt's stubborn sets for reachability). "May": writes a variable the
+      constraint or check reads, unless `Proved` says it cannot (Z3: z3/visibility.py).
+      docs/partial-order.md proves that these keep every violation;
   C3  (the BFS cycle proviso) every successor by the ample set is a state not visited yet;
       otherwise s is expanded fully. A cycle of the reduced graph returns to a state
       expanded before; its last-expanded state saw that state visited and was expanded
