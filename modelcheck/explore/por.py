@@ -47,6 +47,7 @@ class Place(Protocol):
 
 
 class ActionFootprint(Protocol):
+    name: str
     params: tuple[str, ...]
     reads: frozenset
     writes: frozenset
