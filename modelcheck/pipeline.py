@@ -15,11 +15,13 @@ from .explore.bfs import Limits, NullReporter, Reporter, bfs
 from .explore.checkpoint import CheckpointError, Checkpointer
 from .explore.native.driver import SEARCH_SOURCES, NativeSearch, native_bfs, search_cdef
 from .explore.parallel import parallel_bfs
+from .explore.por import Proved
 from .explore.ray_engine import RayUnavailable, RayWorkerFailed, native_ray_bfs, ray_bfs
 from .explore.result import CheckResult
 from .lang.errors import SpecError, SpecErrors, attach_source
 from .lang.parser import parse_expr, parse_file, parse_text
 from .lang.typecheck import typecheck
+from .z3.visibility import prove_visibility
 
 
 def load(path: str | Path, consts: dict[str, str] | None = None, optimise: bool = True) -> compile_stage.CompiledSpec:
@@ -93,7 +95,10 @@ def check(compiled: compile_stage.CompiledSpec, invariants: Sequence[str] | None
         if backend is not None and backend.native is not None:
             return native_bfs(backend.native, invariants, limits, reporter, workers, checkpoint=checkpoint,
                               resume=resume)
-        return bfs(compiled.model, invariants, limits, reporter, checkpoint, resume, properties, partial_order)
+        proved = prove_visibility(compiled, list(known if invariants is None else invariants)) \
+            if partial_order else Proved()
+        return bfs(compiled.model, invariants, limits, reporter, checkpoint, resume, properties, partial_order,
+                   proved)
     except CheckpointError as e:
         raise SpecError(str(e), hint="start without --resume, or point it at the directory "
                                      "given to --checkpoint by the same command line") from None

@@ -22,7 +22,7 @@ from .checkpoint import Checkpointer, Snapshot, arrays_from, check_against
 from .checkpoint import load as checkpoint_load
 from .frontier import Frontier, MarshalCodec
 from .model import Codec, Model, StateChecks, exact_fingerprint
-from .por import Reduction
+from .por import Proved, Reduction
 from .resources import TIMEOUT_GRACE, OutOfTime, describe_bytes, few_full_collections, rss_bytes, time_limit
 from .result import CheckResult, Outcome, Stats, Trace, Violation
 from .liveness import find_lasso, tableau
@@ -147,17 +147,18 @@ class Found(Exception):
 def bfs(model: Model, invariants: Sequence[str] | None = None, limits: Limits = Limits(),
         reporter: Reporter = NullReporter(), checkpoint: Checkpointer | None = None,
         resume: str | None = None, properties: Sequence[str] | None = (),
-        partial_order: bool = False) -> CheckResult:
+        partial_order: bool = False, proved: Proved = Proved()) -> CheckResult:
     """Explore every reachable state. `checkpoint` writes the search state at level
     boundaries (and on Ctrl-C); `resume` names a checkpoint directory to continue from.
     `properties`: the temporal properties to check after the search (None: all declared);
     the search then records the behaviour graph (behaviour.py). `partial_order`: expand
     states by ample sets (por.py; the model needs `footprints`), for invariants and
-    deadlocks only: the caller refuses temporal properties with it."""
+    deadlocks only: the caller refuses temporal properties with it; `proved`: what is known
+    of the actions beyond their footprints (z3/visibility.py)."""
     search = Search(model, list(model.invariant_names if invariants is None else invariants),
                     limits, reporter, properties)
     if partial_order:
-        search.use_reduction()
+        search.use_reduction(proved)
     search.checkpointer = checkpoint
     if resume is not None:
         search.resume_from = checkpoint_load(resume, search.identity)
@@ -202,10 +203,10 @@ class Search:
         self.identity = f"{getattr(model, 'identity', '')}|{','.join(invariants)}|{limits.check_deadlock}"
         self.reduction: Reduction | None = None
 
-    def use_reduction(self) -> None:
+    def use_reduction(self, proved: Proved = Proved()) -> None:
         """Partial-order reduction for the rest of the search (por.py)."""
         self.reduction = Reduction(self.model.footprints, [n for n, _ in self.checks.invariants],
-                                   lambda t: self.fingerprint(t) in self.visited)
+                                   lambda t: self.fingerprint(t) in self.visited, proved)
         self.stats.reduced_states = 0
         self.identity += "|partial-order"
 
@@ -255,6 +256,7 @@ class Search:
         self.stats.seconds = time.perf_counter() - self.started
         if self.reduction is not None:
             self.stats.reduced_states = self.reduction.reduced
+            self.stats.expanded_fully = dict(self.reduction.expanded_fully.most_common())
         return CheckResult(outcome, self.stats, violation, stopped)
 
     # ------------------------------------------------------------ the search
