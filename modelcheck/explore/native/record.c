@@ -2,6 +2,11 @@
  * every step that changes the state, as (source state index, successor fingerprint, label),
  * and the values of the properties' state predicates in every new state.
  *
+ * Once the level after it is stored, every successor of a level is stored or never will be
+ * (outside the constraint): its fingerprint is then replaced by its state index (-1: none),
+ * from a table fingerprint -> index of the stored states (12 bytes a slot, load <= 1/2),
+ * so that the driver gets the graph resolved.
+ *
  * Threads record the steps of the parents they expand, with labels of their own for the
  * instances of fair actions they meet. After a level, its steps are merged by source index
  * (each thread's are in that order: it takes chunks in order) into the order a sequential
@@ -78,6 +83,66 @@ static int64_t intern(mcs_search *s, itab *t, int action, const uint8_t *p, size
     return t->n++;
 }
 
+/* ------------------------------------------------------------------ state indices */
+
+static int index_reserve(mcs_search *s, uint64_t more) {
+    fpindex *t = &s->indices;
+    uint64_t need = t->count + more;
+    if (need * 2 <= t->cap) return 0;
+    uint64_t cap = t->cap ? t->cap : 1024;
+    while (cap < need * 2) cap *= 2;
+    uint64_t *fp = calloc(cap, sizeof *fp);
+    uint32_t *at = malloc(cap * sizeof *at);
+    if (!fp || !at) {
+        free(fp);
+        free(at);
+        mcs_fail(s, "out of memory for the behaviour graph");
+        return -1;
+    }
+    for (uint64_t i = 0; i < t->cap; i++) {
+        if (!t->fp[i]) continue;
+        uint64_t j = home(t->fp[i], cap);
+        while (fp[j]) j = j + 1 == cap ? 0 : j + 1;
+        fp[j] = t->fp[i];
+        at[j] = t->at[i];
+    }
+    free(t->fp);
+    free(t->at);
+    t->fp = fp;
+    t->at = at;
+    t->cap = cap;
+    return 0;
+}
+
+/* The stored states s->next[0..n), of indices base.., into the table. */
+static int index_states(mcs_search *s, uint64_t base, uint64_t n) {
+    if (index_reserve(s, n)) return -1;
+    fpindex *t = &s->indices;
+    for (uint64_t k = 0; k < n; k++) {
+        uint64_t fp = s->next[k]->fp, i = home(fp, t->cap);
+        while (t->fp[i]) i = i + 1 == t->cap ? 0 : i + 1;
+        t->fp[i] = fp;
+        t->at[i] = (uint32_t)(base + k);
+    }
+    t->count += n;
+    return 0;
+}
+
+static int64_t index_of(const fpindex *t, uint64_t fp) {
+    for (uint64_t i = home(fp, t->cap);; i = i + 1 == t->cap ? 0 : i + 1) {
+        if (t->fp[i] == fp) return t->at[i];
+        if (!t->fp[i]) return -1;
+    }
+}
+
+/* A thread's steps: successor fingerprints -> state indices. */
+static void *resolve_worker(void *arg) {
+    worker *w = arg;
+    edgevec *e = &w->edges;
+    for (size_t k = 0; k < e->n; k++) e->fp[k] = (uint64_t)index_of(&w->s->indices, e->fp[k]);
+    return NULL;
+}
+
 /* ------------------------------------------------------------------ recording */
 
 /* A step of the parent w expands, by `action`, to the state with fingerprint fp. */
@@ -114,8 +179,11 @@ static int32_t global_label(mcs_search *s, worker *w, int32_t label) {
     return w->global[k];
 }
 
-/* The threads' steps of the level just done, merged into s->edges in sequential order. */
-HIDDEN int mcs_merge_recorded(mcs_search *s) {
+/* After the level just done and the states it found are stored (next[0..n), indices base..):
+ * its steps, resolved and merged into s->edges in sequential order. */
+HIDDEN int mcs_merge_recorded(mcs_search *s, uint64_t base, uint64_t stored) {
+    if (index_states(s, base, stored)) return -1;
+    mcs_run_workers(s, resolve_worker);
     int n = s->opt.workers;
     size_t *at = calloc((size_t)n, sizeof *at);
     if (!at) { mcs_fail(s, "out of memory for the behaviour graph"); return -1; }
@@ -166,10 +234,10 @@ HIDDEN int mcs_predicates(worker *w, const uint8_t *state, size_t len, uint64_t 
 
 /* ------------------------------------------------------------------ read by the driver */
 
-void mcs_recorded(mcs_search *s, const int32_t **sources, const uint64_t **targets, const int32_t **labels,
+void mcs_recorded(mcs_search *s, const int32_t **sources, const int64_t **targets, const int32_t **labels,
                   uint64_t *edges, const uint8_t **predicate_rows, uint64_t *states) {
     *sources = s->edges.src;
-    *targets = s->edges.fp;
+    *targets = (const int64_t *)s->edges.fp;
     *labels = s->edges.lab;
     *edges = s->edges.n;
     *predicate_rows = s->rows;
@@ -215,5 +283,7 @@ HIDDEN void mcs_free_recorded(mcs_search *s) {
     }
     free_edges(&s->edges);
     free_itab(&s->labels);
+    free(s->indices.fp);
+    free(s->indices.at);
     free(s->rows);
 }

@@ -198,7 +198,7 @@ static void *merge_mark_worker(void *arg) {
     return NULL;
 }
 
-static void run_workers(mcs_search *s, void *(*fn)(void *)) {
+HIDDEN void mcs_run_workers(mcs_search *s, void *(*fn)(void *)) {
     int n = s->opt.workers;
     pthread_t *threads = malloc(sizeof *threads * (size_t)n);
     int started = 1;
@@ -230,8 +230,8 @@ static int merge(mcs_search *s) {
         }
         s->lt_cap = cap;
         memset(s->lt, 0, cap * 2 * sizeof *s->lt);
-        run_workers(s, merge_insert_worker);
-        run_workers(s, merge_mark_worker);
+        mcs_run_workers(s, merge_insert_worker);
+        mcs_run_workers(s, merge_mark_worker);
     }
     free(s->next);
     s->next = malloc((total ? total : 1) * sizeof *s->next);
@@ -458,7 +458,7 @@ static int expand_level(mcs_search *s) {
     free(s->chunk_counts);
     s->chunk_counts = calloc((s->nchunks + 1) * width, sizeof *s->chunk_counts);  /* + a spare row */
     if (!s->chunk_counts) { mcs_fail(s, "out of memory"); return 1; }
-    run_workers(s, expand_worker);
+    mcs_run_workers(s, expand_worker);
     for (int i = 0; i < s->opt.workers; i++)  /* spilled states are read back with pread */
         if (s->w[i].arenas[!s->gen].file && fflush(s->w[i].arenas[!s->gen].file)) mcs_fail(s, "cannot write the queue of states to disk");
     if (s->abort || merge(s)) return 1;
@@ -469,13 +469,9 @@ static int expand_level(mcs_search *s) {
     if (s->opt.max_states >= 0 && (uint64_t)s->opt.max_states - s->distinct < s->check_limit)
         s->check_limit = (uint64_t)s->opt.max_states - s->distinct;
     if (s->opt.record && mcs_reserve_rows(s, s->next_n)) return 1;
-    run_workers(s, check_worker);
+    mcs_run_workers(s, check_worker);
     if (s->abort) return 1;
     if (decide(s)) return 1;
-    if (s->opt.record) {  /* taken by the driver before the next level (search.h mcs_recorded) */
-        if (mcs_merge_recorded(s)) return 1;
-        s->rows_n = s->next_n;
-    }
     /* the whole level is done: it counts, and the next one becomes current */
     uint64_t initial = 0;
     for (uint64_t c = 0; c < s->nchunks; c++) {
@@ -486,10 +482,14 @@ static int expand_level(mcs_search *s) {
     for (uint64_t c = 0; c < s->nchunks; c++)
         for (int a = 0; a < s->nact; a++) s->generated += s->chunk_counts[c * width + a];
     if (mcs_fpset_reserve(&s->visited, s->next_n)) { mcs_fail(s, "out of memory for the visited set"); return 1; }
-    run_workers(s, commit_worker);
+    mcs_run_workers(s, commit_worker);
     s->visited.count += s->next_n;
     uint64_t base = s->links_written;
     if (write_links(s, s->next_n)) return 1;
+    if (s->opt.record) {  /* taken by the driver before the next level (search.h mcs_recorded) */
+        if (mcs_merge_recorded(s, base, s->next_n)) return 1;
+        s->rows_n = s->next_n;
+    }
     if (s->next_n) s->depth = s->level_depth + 1;
     s->distinct += s->next_n;
     /* the next level becomes current; the old one's storage is reused for the one after */

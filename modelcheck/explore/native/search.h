@@ -118,11 +118,12 @@ int mcs_restore(mcs_search *s, uint64_t n, const uint64_t *fps, const int64_t *p
                 uint64_t generated, uint64_t depth, const uint64_t *action_counts);
 
 /* With options.record: the steps recorded since the last mcs_clear_recorded, in the order a
- * sequential search takes them (source state index, successor fingerprint, label), and the
+ * sequential search takes them (source state index, successor state index or -1 when it
+ * is outside the constraint, label), and the
  * predicate values of the states stored since (predicate_count bytes per state, 0 or 1).
  * Read in the level_started callback and after mcs_run. A label below mc_action_count() is
  * that action (it has no fairness); above, an instance of a fair action (mcs_label). */
-void mcs_recorded(mcs_search *s, const int32_t **sources, const uint64_t **targets, const int32_t **labels,
+void mcs_recorded(mcs_search *s, const int32_t **sources, const int64_t **targets, const int32_t **labels,
                   uint64_t *edges, const uint8_t **predicate_rows, uint64_t *states);
 void mcs_clear_recorded(mcs_search *s);
 int mcs_label_count(mcs_search *s);

@@ -79,7 +79,15 @@ typedef struct {
     size_t bytes_len, bytes_cap;
 } itab;
 
-/* Recorded steps: source state index, successor fingerprint, label (packed columns). */
+/* Stored states by fingerprint (record.c). */
+typedef struct {
+    uint64_t *fp;      /* 0: empty */
+    uint32_t *at;
+    uint64_t cap, count;
+} fpindex;
+
+/* Recorded steps: source state index, successor fingerprint (once resolved, its state
+ * index or -1), label (packed columns). */
 typedef struct {
     int32_t *src;
     uint64_t *fp;
@@ -161,6 +169,7 @@ struct mcs_search {
     uint8_t *rows;
     uint64_t rows_n, rows_cap;
     itab labels;
+    fpindex indices;
 
     uint64_t generated, distinct, depth;
     uint64_t *action_counts, *stop_parent_counts;
@@ -178,10 +187,13 @@ struct mcs_search {
 
 /* record.c */
 HIDDEN int mcs_record_step(worker *w, int action, uint64_t fp);
-HIDDEN int mcs_merge_recorded(mcs_search *s);
+HIDDEN int mcs_merge_recorded(mcs_search *s, uint64_t base, uint64_t stored);
 HIDDEN int mcs_reserve_rows(mcs_search *s, uint64_t states);
 HIDDEN int mcs_predicates(worker *w, const uint8_t *state, size_t len, uint64_t index, int *which, char *message);
 HIDDEN void mcs_free_recorded(mcs_search *s);
+
+/* search.c */
+HIDDEN void mcs_run_workers(mcs_search *s, void *(*fn)(void *));
 
 /* store.c */
 HIDDEN uint64_t mcs_hash_bytes(const uint8_t *p, size_t n);

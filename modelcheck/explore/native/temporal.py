@@ -6,8 +6,9 @@ The C search gives each level's steps in the order the Python explorer records t
 the same labels: the actions without fairness first, then the instances of fair actions in
 the order first met, each decoded here to (action, parameter values) as the Python explorer
 keys them. The state predicates are the spec's compiled to C (mc_predicate), evaluated in
-every new state. So the graph is the Python explorer's, up to the fingerprints, which are
-the native search's: a lasso is replayed with those (mcs_fingerprint).
+every new state. The successors come as state indices (the C search resolves its
+fingerprints). So the graph is the Python explorer's; a lasso is replayed with the native
+search's fingerprints (mcs_fingerprint).
 """
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ class NativeRecording:
     def __init__(self, native, temporal: Sequence[TemporalProperty], memory_budget: int | None):
         self.native = native
         self.temporal = list(temporal)
-        self.recorder = EdgeRecorder(native.model, memory_budget)
+        self.recorder = EdgeRecorder(native.model, memory_budget, targets_are_indices=True)
         self.predicates = PredicateValues(self.temporal)
         self.mapping: list[int] = list(range(len(native.model.action_names)))  # C labels -> recorder's
         self.failure: BaseException | None = None  # raised in the callback: re-raised after the run
@@ -57,11 +58,11 @@ class NativeRecording:
     def take(self, search) -> None:
         """The steps and predicate values recorded since the last call."""
         ffi, lib = self.native.ffi, self.native.lib
-        src, fp, lab = ffi.new("int32_t **"), ffi.new("uint64_t **"), ffi.new("int32_t **")
+        src, dst, lab = ffi.new("int32_t **"), ffi.new("int64_t **"), ffi.new("int32_t **")
         rows, edges, states = ffi.new("uint8_t **"), ffi.new("uint64_t *"), ffi.new("uint64_t *")
-        lib.mcs_recorded(search, src, fp, lab, edges, rows, states)
+        lib.mcs_recorded(search, src, dst, lab, edges, rows, states)
         n = edges[0]
-        self.recorder.merge((ffi.buffer(src[0], 4 * n), ffi.buffer(fp[0], 8 * n), ffi.buffer(lab[0], 4 * n),
+        self.recorder.merge((ffi.buffer(src[0], 4 * n), ffi.buffer(dst[0], 8 * n), ffi.buffer(lab[0], 4 * n),
                              self._new_labels(search)), self.mapping)
         self.recorder.spill_over_budget()
         if states[0] and self.predicate_count:
