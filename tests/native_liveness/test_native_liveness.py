@@ -116,6 +116,24 @@ def compare(text: str, workers: int = 1):
     return native
 
 
+PREDICATE_FAILS = """spec P
+const D = 0
+var x : 0..3
+init { x := 0 }
+action Inc { require x < 3
+  x := x + 1 }
+property Bad: always (x < 2 or 6 / D == 1)
+fairness weak Inc
+"""
+
+
+def test_a_state_predicate_that_fails_is_the_python_backends_runtime_error():
+    result = compare(PREDICATE_FAILS)
+    assert result.outcome is Outcome.ERROR
+    assert "division by zero" in result.violation.name
+    assert len(result.violation.trace) == 3  # the first state where it fails: x == 2
+
+
 FAIRNESS = ("", "fairness weak all\n", "fairness strong all\n")
 SMALL = {"mutex": MUTEX, "counter": COUNTER, "flicker": FLICKER, "up_down": UP_DOWN, "steps": UP_DOWN_STEPS,
          "detour": DETOUR}
