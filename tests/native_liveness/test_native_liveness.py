@@ -83,10 +83,9 @@ def test_the_lasso_text_is_the_python_backends(tmp_path):
     assert report(native.stdout) == report(python.stdout)
 
 
-def test_auto_checks_properties_natively_under_memory(tmp_path, monkeypatch):
+def test_auto_checks_properties_natively_under_memory():
     """With --memory the recorded steps past a quarter of it go to disk (behaviour.py): here
     a budget below the graph's bytes, so they do; the verdict and lasso stay."""
-    monkeypatch.delenv("MODELCHECK_BACKEND")
     compiled = pipeline.load(SPECS / "register.spec", {"LosingMerge": "true"})
     backend = pipeline.choose_backend(compiled, "auto", None, optimize=False)
     assert backend.name == "native"
