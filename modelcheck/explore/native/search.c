@@ -25,7 +25,9 @@
  * per-thread arenas that go on in temporary files past options.queue_memory (--memory).
  * Between levels the search is exactly "a level start": the callback options.level_started
  * reads it there for a checkpoint (mcs_where, mcs_links, mcs_level_state), and mcs_restore
- * puts one back.
+ * puts one back. With options.record (temporal properties), phase A also records every step
+ * that changes the state, phase C the state predicates of the survivors, and a committed
+ * level's steps are resolved and merged in sequential order (record.c).
  */
 
 #include "search_parts.h"
