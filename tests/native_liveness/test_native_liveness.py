@@ -9,6 +9,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cli.inprocess import modelcheck
 from conftest import SPECS
@@ -149,3 +151,13 @@ def test_mutex_under_fairness_per_instance(extra):
 @pytest.mark.parametrize("name", list(SMALL))
 def test_small_specs_under_every_fairness(name, fairness):
     compare(SMALL[name] + fairness)
+
+
+@pytest.mark.slow
+@settings(max_examples=15, deadline=None)
+@given(kinds=st.tuples(*[st.sampled_from((None, "weak", "strong"))] * 3), workers=st.sampled_from((1, 2)))
+def test_mutex_under_any_fairness_per_action(kinds, workers):
+    """Each of Request, Enter and Leave without fairness, weakly or strongly fair."""
+    declared = "".join(f"fairness {kind} {action}\n" for kind, action in zip(kinds, ("Request", "Enter", "Leave"))
+                       if kind is not None)
+    compare(MUTEX + declared, workers=workers)
