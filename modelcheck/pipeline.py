@@ -94,7 +94,7 @@ def check(compiled: compile_stage.CompiledSpec, invariants: Sequence[str] | None
     try:
         if backend is not None and backend.native is not None:
             return native_bfs(backend.native, invariants, limits, reporter, workers, checkpoint=checkpoint,
-                              resume=resume)
+                              resume=resume, properties=properties)
         proved = prove_visibility(compiled, list(known if invariants is None else invariants)) \
             if partial_order else Proved()
         return bfs(compiled.model, invariants, limits, reporter, checkpoint, resume, properties, partial_order,
@@ -167,7 +167,7 @@ def choose_backend(compiled: compile_stage.CompiledSpec, requested: str, propert
     asked_by = asked_by or f"--backend {requested}"
     if requested == "python":
         return Backend("python", asked_by)
-    problem = _native_unsupported(compiled, properties, z3, partial_order)
+    problem = _native_unsupported(z3, partial_order)
     if problem is None:
         from .compile import native as native_compile
         problem = native_compile.native_problem() or native_compile.native_subset_problem(compiled)
@@ -182,15 +182,14 @@ def choose_backend(compiled: compile_stage.CompiledSpec, requested: str, propert
     spec, search = built
     how = "loaded from the cache" if spec.cached else f"C compiled in {spec.compile_seconds:.2f} s"
     why = asked_by if requested == "native" else "a C compiler is there and the spec is in the native subset"
+    chosen = list(compiled.model.property_names if properties is None else properties)
+    if chosen:
+        why += f"; temporal properties ({', '.join(chosen)}) checked on the graph it records"
     return Backend("native", f"{why}; {how}", search, optimize)
 
 
-def _native_unsupported(compiled: compile_stage.CompiledSpec, properties: Sequence[str] | None,
-                        z3: bool, partial_order: bool) -> str | None:
+def _native_unsupported(z3: bool, partial_order: bool) -> str | None:
     """What this check asks that the native explorer does not do yet, if anything."""
-    chosen = list(compiled.model.property_names if properties is None else properties)
-    if chosen:
-        return f"the native explorer does not check temporal properties yet ({', '.join(chosen)}; --no-props leaves them out)"
     if z3:
         return "the native explorer does not cross-check invariants with Z3 (--z3, --z3-sample)"
     if partial_order:

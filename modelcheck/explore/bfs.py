@@ -137,6 +137,31 @@ def counts_through(model: Model, s, action: int, matches: Callable[[Any], bool])
     raise AssertionError("a successor of the search could not be generated again")
 
 
+def check_temporal(model: Model, temporal: Sequence[TemporalProperty], recorder: EdgeRecorder,
+                   predicates: PredicateValues, fps, parents, stats: Stats,
+                   fingerprint: Callable[[Any], int] | None = None) -> Violation | None:
+    """Each temporal property on the recorded behaviour graph, in declaration order: the
+    first violated one with its lasso, or None. `fps`, `parents`: the stored states'
+    fingerprints (int64) and parent indices (-1: initial), by index; `fingerprint`: the one
+    the search gave states (default: the model's). Sets the graph's counts in `stats` and
+    closes the recorder (the resolved graph holds what is needed)."""
+    graph = resolve(recorder, fps, parents)
+    stats.edges = len(graph.src)
+    stats.edge_bytes = recorder.nbytes
+    stats.edge_bytes_on_disk = recorder.spilled_bytes
+    recorder.close()
+    column = 0
+    for prop in temporal:
+        values = [predicates.column(column + i) for i in range(len(prop.predicates))]
+        column += len(values)
+        p = values[0] if callable(prop.left) else None
+        q = values[-1] if callable(prop.right) else None
+        lasso = find_lasso(graph, tableau(prop.shape, p, q, prop.taken, graph.states))
+        if lasso is not None:
+            return Violation("property", prop.name, lasso_trace(model, fps, lasso, graph.keys, fingerprint))
+    return None
+
+
 class Found(Exception):
     """Ends the search early with a result."""
 
@@ -509,22 +534,11 @@ class Search:
         declaration order; the first violated one ends the check with its lasso."""
         if not self.temporal:
             return
-        graph = resolve(self.recorder, self.visited.fps, self.visited.parents)
-        self.stats.edges = len(graph.src)
-        self.stats.edge_bytes = self.recorder.nbytes
-        self.stats.edge_bytes_on_disk = self.recorder.spilled_bytes
-        self.recorder.close()
-        self.recorder = None  # the resolved graph holds what is needed
-        column = 0
-        for prop in self.temporal:
-            values = [self.predicates.column(column + i) for i in range(len(prop.predicates))]
-            column += len(values)
-            p = values[0] if callable(prop.left) else None
-            q = values[-1] if callable(prop.right) else None
-            lasso = find_lasso(graph, tableau(prop.shape, p, q, prop.taken, graph.states))
-            if lasso is not None:
-                trace = lasso_trace(self.model, self.visited.fps, lasso, graph.keys)
-                raise Found(self._result(Outcome.VIOLATION, Violation("property", prop.name, trace)))
+        violation = check_temporal(self.model, self.temporal, self.recorder, self.predicates,
+                                   self.visited.fps, self.visited.parents, self.stats)
+        self.recorder = None  # check_temporal closed it
+        if violation is not None:
+            raise Found(self._result(Outcome.VIOLATION, violation))
 
     def _broken_invariant(self, t, index: int, met: tuple | None = None) -> tuple[str, str] | None:
         """(kind, name) of the first check new state t fails: "type" or "invariant"

@@ -28,12 +28,13 @@ def test_auto_chooses_native_and_says_why(monkeypatch):
 
 
 @needs_native
-def test_auto_falls_back_to_python_for_temporal_properties(monkeypatch):
+def test_auto_checks_temporal_properties_natively_and_says_so(monkeypatch):
     monkeypatch.delenv("MODELCHECK_BACKEND")
     run = modelcheck("check", str(SPECS / "two_phase.spec"))
     assert run.returncode == 0
-    assert backend_line(run.stderr) == ("backend: python (the native explorer does not check temporal properties yet "
-                                     "(Terminates; --no-props leaves them out))")
+    line = backend_line(run.stderr)
+    assert line.startswith("backend: native (a C compiler is there and the spec is in the native subset; "
+                           "temporal properties (Terminates) checked on the graph it records; "), line
 
 
 @needs_native

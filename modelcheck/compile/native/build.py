@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
+from ...lang import ast as A
 from ...lang.typecheck import CheckedSpec
 from ..build import CompiledSpec
 from .codec import NativeCodec, encode_value
@@ -111,7 +112,9 @@ def _permutations(compiled: CompiledSpec) -> tuple[tuple[int, ...], ...]:
 
 def codec(compiled: CompiledSpec) -> NativeCodec:
     checked = compiled.checked
-    return NativeCodec([checked.var_kinds[v.name] for v in checked.vars], compiled.generated.layouts)
+    params = tuple(tuple((b.name, checked.kinds[id(b.domain)].elem) for b in d.params)
+                   for d in checked.spec.of(A.ActionDecl))
+    return NativeCodec([checked.var_kinds[v.name] for v in checked.vars], compiled.generated.layouts, params)
 
 
 def cache_root() -> Path:

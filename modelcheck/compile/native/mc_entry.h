@@ -1,7 +1,7 @@
 /* mc_entry.h: the functions of mc_model.h, over the generated functions of one spec.
  * Included at the end of the generated file, which defines before it:
  *   MC_NACTIONS, ACTION_NAMES, GEN_ACTIONS, MC_NINVARIANTS, INVARIANT_NAMES,
- *   gen_init, gen_invariant, gen_constraint,
+ *   MC_NPREDICATES, PREDICATE_NAMES, gen_init, gen_invariant, gen_predicate, gen_constraint,
  *   MC_HAS_CONSTRAINT, INVARIANT_READS and CONSTRAINT_READS (masks of the variables read),
  *   gen_type_var (one variable's type check), TYPE_CHECKED (the MC_NTYPECHECKED variables tested),
  *   CONST_BYTES (the constants' canonical bytes, in declaration order) and consts_decode,
@@ -14,7 +14,14 @@ int mc_action_count(void) { return MC_NACTIONS; }
 const char *mc_action_name(int action) { return action >= 0 && action < MC_NACTIONS ? ACTION_NAMES[action] : NULL; }
 int mc_invariant_count(void) { return MC_NINVARIANTS; }
 const char *mc_invariant_name(int k) { return k >= 0 && k < MC_NINVARIANTS ? INVARIANT_NAMES[k] : NULL; }
+int mc_predicate_count(void) { return MC_NPREDICATES; }
+const char *mc_predicate_name(int k) { return k >= 0 && k < MC_NPREDICATES ? PREDICATE_NAMES[k] : NULL; }
 const char *mc_error(mc_ctx *ctx) { return ctx->err; }
+
+void mc_instance(mc_ctx *X, const uint8_t **out, size_t *len) {
+    *out = X->inst.p;
+    *len = X->inst.len;
+}
 
 mc_ctx *mc_ctx_new(void) {
     pthread_once(&scalars_once, init_scalars);
@@ -39,6 +46,7 @@ void mc_ctx_free(mc_ctx *X) {
     ar_free(&X->perm);
     free(X->out.p);
     free(X->best.p);
+    free(X->inst.p);
     free(X);
 }
 
@@ -127,6 +135,16 @@ int mc_invariant(mc_ctx *X, int k, const uint8_t *state, size_t len) {
     if (setjmp(X->jb)) { X->has_kept = 0; return MC_ERROR; }
     enter_state(X, state, len);
     return remembered(X, k, INVARIANT_READS[k], eval_invariant, k);
+}
+
+int mc_predicate(mc_ctx *X, int k, const uint8_t *state, size_t len) {
+    if (k < 0 || k >= MC_NPREDICATES) {
+        snprintf(X->err, sizeof X->err, "no state predicate number %d", k);
+        return MC_ERROR;
+    }
+    if (setjmp(X->jb)) { X->has_kept = 0; return MC_ERROR; }
+    enter_state(X, state, len);
+    return gen_predicate(X, k) ? 1 : 0;
 }
 
 int mc_constraint(mc_ctx *X, const uint8_t *state, size_t len) {

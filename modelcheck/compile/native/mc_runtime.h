@@ -109,6 +109,7 @@ struct mc_ctx {
     volatile int checking;   /* the variable mc_type_check is testing */
     Buf out, best;
     Buf kept;                /* a copy of the state being checked (mc_entry.h enter_state) */
+    Buf inst;                /* the parameters of the fair action being run (mc_instance) */
     int has_kept;            /* st, cache and the arena hold the values of `kept` */
     uint64_t vhash[MC_NVARS + 1][2];  /* 128-bit hashes of the variables' bytes... */
     uint8_t vhash_ok[MC_NVARS + 1];   /* ...where computed (var_hash) */

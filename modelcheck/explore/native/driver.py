@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
+from ..behaviour import PredicateValues, TemporalProperty, properties_of
 from ..bfs import PROGRESS_EVERY, Limits, NullReporter, Reporter, explain_error
 from ..checkpoint import Checkpointer
 from ..model import Codec, Model, StateChecks
@@ -27,14 +28,15 @@ from ..resources import describe_bytes, rss_bytes
 from ..result import CheckResult, Outcome, Stats, Trace, Violation
 from ..trace import trace_of
 from .checkpoints import NativeCheckpoints, identity
+from .temporal import NativeRecording
 
 HERE = Path(__file__).parent
-SEARCH_SOURCES = (HERE / "search.c", HERE / "store.c", HERE / "replay.c", HERE / "batch.c")
+SEARCH_SOURCES = (HERE / "search.c", HERE / "store.c", HERE / "replay.c", HERE / "batch.c", HERE / "record.c")
 POLL_SECONDS = 0.05
 
 # Status codes of search.h
 FINISHED, INVARIANT, TYPE, DEADLOCK, ERROR, MAX_STATES, MAX_DEPTH, ABORTED, FAILED = range(9)
-SITE_NONE, SITE_INIT, SITE_SUCCESSORS, SITE_CONSTRAINT, SITE_CHECKS = range(5)
+SITE_NONE, SITE_INIT, SITE_SUCCESSORS, SITE_CONSTRAINT, SITE_CHECKS, SITE_PREDICATES = range(6)
 
 
 def search_cdef() -> str:
@@ -63,18 +65,21 @@ class NativeSearch:
 
 def native_bfs(native: NativeSearch, invariants: Sequence[str] | None = None, limits: Limits = Limits(),
                reporter: Reporter = NullReporter(), workers: int = 1, queue_memory: int | None = None,
-               checkpoint: Checkpointer | None = None, resume: str | None = None) -> CheckResult:
+               checkpoint: Checkpointer | None = None, resume: str | None = None,
+               properties: Sequence[str] | None = ()) -> CheckResult:
     """The search of bfs.bfs, in C on `workers` threads, with the same result. States of the
     levels beyond `queue_memory` bytes go to temporary files (default: with --memory, a
-    quarter of it, as the Python explorer's levels; else none). `checkpoint` and `resume` as
-    for bfs.bfs (checkpoints.py)."""
-    return native_bfs_measured(native, invariants, limits, reporter, workers, queue_memory, checkpoint, resume)[0]
+    quarter of it, as the Python explorer's levels; else none). `checkpoint`, `resume` and
+    `properties` as for bfs.bfs (checkpoints.py, temporal.py; the caller refuses properties
+    with checkpoints)."""
+    return native_bfs_measured(native, invariants, limits, reporter, workers, queue_memory, checkpoint, resume,
+                               properties)[0]
 
 
 def native_bfs_measured(native: NativeSearch, invariants: Sequence[str] | None = None, limits: Limits = Limits(),
                         reporter: Reporter = NullReporter(), workers: int = 1, queue_memory: int | None = None,
-                        checkpoint: Checkpointer | None = None,
-                        resume: str | None = None) -> tuple[CheckResult, int]:
+                        checkpoint: Checkpointer | None = None, resume: str | None = None,
+                        properties: Sequence[str] | None = ()) -> tuple[CheckResult, int]:
     """native_bfs, and the bytes its visited set took at the end (for benchmarks)."""
     if queue_memory is None and limits.memory is not None:
         queue_memory = limits.memory // 4
@@ -84,14 +89,21 @@ def native_bfs_measured(native: NativeSearch, invariants: Sequence[str] | None =
     c_invariants = native.names(lib.mc_invariant_count, lib.mc_invariant_name)
     indices = ffi.new("int[]", [c_invariants.index(n) for n in chosen] or [0])
     keeper = NativeCheckpoints(native, None, identity(native, chosen, limits.check_deadlock), checkpoint, 0.0)
-    level_started = ffi.callback("void(void *)", keeper.level_started) if checkpoint is not None else ffi.NULL
+    temporal = properties_of(model, properties)
+    # with --memory, recorded edges beyond a quarter of it go to disk, as in the Python explorer
+    recording = NativeRecording(native, temporal, None if limits.memory is None else limits.memory // 4) \
+        if temporal else None
+    level_started = ffi.NULL
+    if checkpoint is not None or recording is not None:
+        level_started = ffi.callback("void(void *)", lambda user: _level_started(keeper, recording, user))
     options = ffi.new("mcs_options *", {
         "level_started": level_started,
         "workers": workers, "check_deadlock": int(limits.check_deadlock),
         "max_states": -1 if limits.max_states is None else limits.max_states,
         "max_depth": -1 if limits.max_depth is None else limits.max_depth,
         "queue_memory": -1 if queue_memory is None else queue_memory,
-        "invariants": indices, "invariant_count": len(chosen)})
+        "invariants": indices, "invariant_count": len(chosen),
+        **(recording.options() if recording is not None else {})})
     search = lib.mcs_new(options)
     if search == ffi.NULL:
         raise MemoryError("cannot start the native search")
@@ -100,14 +112,36 @@ def native_bfs_measured(native: NativeSearch, invariants: Sequence[str] | None =
         earlier = keeper.restore(resume) if resume is not None else 0.0
         keeper.started = started = time.perf_counter() - earlier
         aborted = _run(native, search, limits, reporter, started)
-        if keeper.failure is not None:
-            raise keeper.failure
+        for failure in (keeper.failure, recording.failure if recording is not None else None):
+            if failure is not None:
+                raise failure
         if aborted == "interrupted" and checkpoint is not None:
             keeper.write()  # the level it was in is done again on resuming
-        result = _result(native, search, chosen, limits, aborted, time.perf_counter() - started)
+        result = _result(native, search, chosen, limits, aborted, time.perf_counter() - started, temporal)
+        if recording is not None and result.outcome == Outcome.OK:
+            result = _check_properties(native, search, recording, result, started)
         return result, lib.mcs_visited_bytes(search)
     finally:
         lib.mcs_free(search)
+
+
+def _level_started(keeper: NativeCheckpoints, recording: "NativeRecording | None", user) -> None:
+    """The C search's callback at a level start: checkpoints, and the graph recorded so far."""
+    keeper.level_started(user)
+    if recording is not None:
+        recording.level_started(keeper.search)
+
+
+def _check_properties(native: NativeSearch, search, recording: "NativeRecording", result: CheckResult,
+                      started: float) -> CheckResult:
+    """After a complete search: the temporal properties on the recorded graph."""
+    recording.take(search)  # the last level's
+    stats = result.stats
+    violation = recording.check(search, stats)
+    stats.seconds = time.perf_counter() - started
+    if violation is None:
+        return CheckResult(Outcome.OK, stats)
+    return CheckResult(Outcome.VIOLATION, stats, violation)
 
 
 def _check_contract(native: NativeSearch) -> None:
@@ -180,7 +214,7 @@ def _limit_reached(limits: Limits, deadline: float | None, now: float) -> str | 
 
 
 def _result(native: NativeSearch, search, invariants: list[str], limits: Limits, aborted: str | None,
-            seconds: float) -> CheckResult:
+            seconds: float, temporal: Sequence[TemporalProperty] = ()) -> CheckResult:
     lib, model = native.lib, native.model
     r = lib.mcs_result_of(search)
     names = list(model.action_names)
@@ -211,7 +245,7 @@ def _result(native: NativeSearch, search, invariants: list[str], limits: Limits,
         trace = _trace(native, steps)
         name = invariants[r.which] if outcome == INVARIANT else type_problem(model, steps[-1][1])
         return CheckResult(Outcome.VIOLATION, stats, Violation("invariant" if outcome == INVARIANT else "type", name, trace))
-    return _error(native, r, stats, invariants, path, last)
+    return _error(native, r, stats, invariants, path, last, temporal)
 
 
 def _path(native: NativeSearch, search) -> list[tuple[int, Any]]:
@@ -255,7 +289,8 @@ def type_problem(model: Model, state) -> str:
     return problem[1]
 
 
-def _error(native: NativeSearch, r, stats: Stats, invariants: list[str], path, last) -> CheckResult:
+def _error(native: NativeSearch, r, stats: Stats, invariants: list[str], path, last,
+           temporal: Sequence[TemporalProperty]) -> CheckResult:
     """A runtime error: run again in Python what failed in C, for its message; count as the
     Python explorer does (see the module docstring)."""
     model = native.model
@@ -277,6 +312,9 @@ def _error(native: NativeSearch, r, stats: Stats, invariants: list[str], path, l
         _drop_partial(stats, r, model, r.error_action)
         return CheckResult(Outcome.ERROR, stats, Violation("error", message, _trace(native, path)))
     steps = path + ([(r.last_action, last)] if last is not None else [])
+    if site == SITE_PREDICATES:
+        message = failure_message(model, lambda: PredicateValues(temporal).evaluate(steps[-1][1]))
+        return CheckResult(Outcome.ERROR, stats, Violation("error", message, _trace(native, steps)))
     message = failure_message(model, lambda: StateChecks(model, invariants).first_broken(steps[-1][1]))
     if r.state < 0 and last is not None:  # an initial state outside the constraint: none admitted
         stats.distinct = 0

@@ -25,7 +25,9 @@
  * per-thread arenas that go on in temporary files past options.queue_memory (--memory).
  * Between levels the search is exactly "a level start": the callback options.level_started
  * reads it there for a checkpoint (mcs_where, mcs_links, mcs_level_state), and mcs_restore
- * puts one back.
+ * puts one back. With options.record (temporal properties), phase A also records every step
+ * that changes the state, phase C the state predicates of the survivors, and a committed
+ * level's steps are resolved and merged in sequential order (record.c).
  */
 
 #include "search_parts.h"
@@ -71,6 +73,9 @@ static int on_successor(void *user, int action, const uint8_t *state, size_t len
     }
     if (within == 0) {  /* checked, never stored; a state found fine is not checked again */
         uint64_t fp = mcs_hash_bytes(state, len);
+        /* not a step of the graph (no stored state has this fingerprint), but it makes its
+           instance enabled, as TLC evaluates ENABLED without the constraint */
+        if (s->opt.record && !initial && mcs_record_step(w, action, fp)) return 1;
         uint64_t *slot = &w->passed[fp % PASSED_SLOTS];
         if (*slot == fp) return 0;
         int which;
@@ -88,6 +93,7 @@ static int on_successor(void *user, int action, const uint8_t *state, size_t len
         return 1;
     }
     uint64_t fp = mcs_hash_bytes(canon, canon_len);
+    if (s->opt.record && !initial && mcs_record_step(w, action, fp)) return 1;
     if (mcs_fpset_contains(&s->visited, fp)) return 0;
     int first = mcs_seen_first(w, fp);
     if (first <= 0) return first < 0;
@@ -181,7 +187,7 @@ static void *merge_mark_worker(void *arg) {
     return NULL;
 }
 
-static void run_workers(mcs_search *s, void *(*fn)(void *)) {
+HIDDEN void mcs_run_workers(mcs_search *s, void *(*fn)(void *)) {
     int n = s->opt.workers;
     pthread_t *threads = malloc(sizeof *threads * (size_t)n);
     int started = 1;
@@ -213,8 +219,8 @@ static int merge(mcs_search *s) {
         }
         s->lt_cap = cap;
         memset(s->lt, 0, cap * 2 * sizeof *s->lt);
-        run_workers(s, merge_insert_worker);
-        run_workers(s, merge_mark_worker);
+        mcs_run_workers(s, merge_insert_worker);
+        mcs_run_workers(s, merge_mark_worker);
     }
     free(s->next);
     s->next = malloc((total ? total : 1) * sizeof *s->next);
@@ -255,12 +261,17 @@ static void *check_worker(void *arg) {
             char message[MESSAGE_SIZE];
             const uint8_t *bytes = mcs_cand_bytes(s, c, ng, w);
             if (!bytes) return NULL;
-            int outcome = check_state(w, bytes, c->len, &which, message);
+            int outcome = check_state(w, bytes, c->len, &which, message), site = MCS_SITE_CHECKS;
+            if (outcome == MCS_FINISHED && s->opt.record) {
+                outcome = mcs_predicates(w, bytes, c->len, k, &which, message);
+                site = MCS_SITE_PREDICATES;
+            }
             if (outcome == MCS_FINISHED) continue;
             if (k < w->bad_index) {
                 w->bad_index = k;
                 w->bad_outcome = outcome;
                 w->bad_which = which;
+                w->bad_site = outcome == MCS_ERROR ? site : MCS_SITE_NONE;
                 memcpy(w->bad_message, message, MESSAGE_SIZE);
             }
             uint64_t cur = __atomic_load_n(&s->first_bad, __ATOMIC_RELAXED);
@@ -386,7 +397,7 @@ static int decide(mcs_search *s) {
         if (s->w[i].bad_index == bad && bad != NO_KEY) bw = &s->w[i];
     if (bw) {  /* before any event and within --max-states, by the choice of check_limit */
         const cand *c = s->next[bad];
-        stop_at(s, c->key, bw->bad_outcome, bw->bad_which, bw->bad_outcome == MCS_ERROR ? MCS_SITE_CHECKS : 0,
+        stop_at(s, c->key, bw->bad_outcome, bw->bad_which, bw->bad_site,
                 c->action, 1, (int64_t)bad, NULL, 0, bw->bad_message);
         return 1;
     }
@@ -436,7 +447,7 @@ static int expand_level(mcs_search *s) {
     free(s->chunk_counts);
     s->chunk_counts = calloc((s->nchunks + 1) * width, sizeof *s->chunk_counts);  /* + a spare row */
     if (!s->chunk_counts) { mcs_fail(s, "out of memory"); return 1; }
-    run_workers(s, expand_worker);
+    mcs_run_workers(s, expand_worker);
     for (int i = 0; i < s->opt.workers; i++)  /* spilled states are read back with pread */
         if (s->w[i].arenas[!s->gen].file && fflush(s->w[i].arenas[!s->gen].file)) mcs_fail(s, "cannot write the queue of states to disk");
     if (s->abort || merge(s)) return 1;
@@ -446,7 +457,8 @@ static int expand_level(mcs_search *s) {
     s->before_event = s->check_limit = survivors_before(s, stop_key);
     if (s->opt.max_states >= 0 && (uint64_t)s->opt.max_states - s->distinct < s->check_limit)
         s->check_limit = (uint64_t)s->opt.max_states - s->distinct;
-    run_workers(s, check_worker);
+    if (s->opt.record && mcs_reserve_rows(s, s->next_n)) return 1;
+    mcs_run_workers(s, check_worker);
     if (s->abort) return 1;
     if (decide(s)) return 1;
     /* the whole level is done: it counts, and the next one becomes current */
@@ -459,10 +471,14 @@ static int expand_level(mcs_search *s) {
     for (uint64_t c = 0; c < s->nchunks; c++)
         for (int a = 0; a < s->nact; a++) s->generated += s->chunk_counts[c * width + a];
     if (mcs_fpset_reserve(&s->visited, s->next_n)) { mcs_fail(s, "out of memory for the visited set"); return 1; }
-    run_workers(s, commit_worker);
+    mcs_run_workers(s, commit_worker);
     s->visited.count += s->next_n;
     uint64_t base = s->links_written;
     if (write_links(s, s->next_n)) return 1;
+    if (s->opt.record) {  /* taken by the driver before the next level (search.h mcs_recorded) */
+        if (mcs_merge_recorded(s, base, s->next_n)) return 1;
+        s->rows_n = s->next_n;
+    }
     if (s->next_n) s->depth = s->level_depth + 1;
     s->distinct += s->next_n;
     /* the next level becomes current; the old one's storage is reused for the one after */
@@ -484,15 +500,23 @@ mcs_search *mcs_new(const mcs_options *options) {
     if (s->opt.workers > 255) s->opt.workers = 255;
     s->nact = mc_action_count();
     s->invariants = malloc(sizeof(int) * (size_t)(options->invariant_count + 1));
+    uint8_t *fair = calloc((size_t)s->nact + 1, 1);
+    int *predicates = malloc(sizeof(int) * (size_t)(options->predicate_count + 1));
+    s->opt.fair = fair;
+    s->opt.predicates = predicates;
     s->w = calloc((size_t)s->opt.workers, sizeof *s->w);
     s->action_counts = calloc((size_t)s->nact + 1, sizeof *s->action_counts);
     s->stop_parent_counts = calloc((size_t)s->nact + 1, sizeof *s->stop_parent_counts);
     s->links = tmpfile();
-    if (!s->invariants || !s->w || !s->action_counts || !s->stop_parent_counts || !s->links) {
+    if (!s->invariants || !s->w || !s->action_counts || !s->stop_parent_counts || !s->links || !fair || !predicates) {
         mcs_free(s);
         return NULL;
     }
     memcpy(s->invariants, options->invariants, sizeof(int) * (size_t)options->invariant_count);
+    if (options->record) {
+        memcpy(fair, options->fair, (size_t)s->nact);
+        memcpy(predicates, options->predicates, sizeof(int) * (size_t)options->predicate_count);
+    }
     s->opt.invariants = s->invariants;
     for (int i = 0; i < s->opt.workers; i++) {
         s->w[i].s = s;
@@ -576,8 +600,11 @@ void mcs_free(mcs_search *s) {
     free(s->trace_actions);
     free(s->trace_lens);
     free(s->last_bytes);
+    mcs_free_recorded(s);
     free(s->w);
     free(s->invariants);
+    free((void *)s->opt.fair);
+    free((void *)s->opt.predicates);
     free(s->action_counts);
     free(s->stop_parent_counts);
     free(s->visited.slot);

@@ -65,6 +65,37 @@ typedef struct {
 #define SPILLED (1ULL << 63)
 typedef struct { cand *v; size_t n, cap; } candvec;
 
+/* Action instances, (action, parameter bytes) -> number, numbered in the order first met. */
+typedef struct {
+    uint64_t hash, off;
+    uint32_t len;
+    int32_t action;
+} instance;
+typedef struct {
+    instance *v;
+    uint32_t n, cap;
+    uint32_t *index;   /* open addressing: number + 1; 0: empty */
+    uint64_t index_cap;
+    uint8_t *bytes;
+    size_t bytes_len, bytes_cap;
+} itab;
+
+/* Stored states by fingerprint (record.c). */
+typedef struct {
+    uint64_t *fp;      /* 0: empty */
+    uint32_t *at;
+    uint64_t cap, count;
+} fpindex;
+
+/* Recorded steps: source state index, successor fingerprint (once resolved, its state
+ * index or -1), label (packed columns). */
+typedef struct {
+    int32_t *src;
+    uint64_t *fp;
+    int32_t *lab;
+    size_t n, cap;
+} edgevec;
+
 typedef struct {
     uint64_t key;      /* NO_KEY: none */
     int outcome, which, site, action;
@@ -94,9 +125,15 @@ typedef struct worker {
     uint64_t *counts;      /* this chunk's successors per action */
     event ev;              /* the least-key event this thread met in the level */
     uint64_t bad_index;    /* phase C: least index of a broken survivor, its outcome below */
-    int bad_outcome, bad_which;
+    int bad_outcome, bad_which, bad_site;
     char bad_message[MESSAGE_SIZE];
     int failed;
+    /* recording (record.c): this level's steps, labels local to the thread (action count +
+       number in `instances`), and those numbers' labels once the level is merged */
+    edgevec edges;
+    itab instances;
+    int32_t *global;
+    uint32_t global_cap;
 } worker;
 
 struct mcs_search {
@@ -127,6 +164,14 @@ struct mcs_search {
     uint64_t before_event;    /* survivors with a key below the least event's */
     uint64_t check_limit, next_check, first_bad;
 
+    /* recording (record.c): the steps of the last level merged, in sequential order, the
+       predicate values of its new states, and the instances of fair actions met so far */
+    edgevec edges;
+    uint8_t *rows;
+    uint64_t rows_n, rows_cap;
+    itab labels;
+    fpindex indices;
+
     uint64_t generated, distinct, depth;
     uint64_t *action_counts, *stop_parent_counts;
     uint64_t progress_generated;
@@ -140,6 +185,16 @@ struct mcs_search {
     uint8_t *last_bytes;
     size_t last_len;
 };
+
+/* record.c */
+HIDDEN int mcs_record_step(worker *w, int action, uint64_t fp);
+HIDDEN int mcs_merge_recorded(mcs_search *s, uint64_t base, uint64_t stored);
+HIDDEN int mcs_reserve_rows(mcs_search *s, uint64_t states);
+HIDDEN int mcs_predicates(worker *w, const uint8_t *state, size_t len, uint64_t index, int *which, char *message);
+HIDDEN void mcs_free_recorded(mcs_search *s);
+
+/* search.c */
+HIDDEN void mcs_run_workers(mcs_search *s, void *(*fn)(void *));
 
 /* store.c */
 HIDDEN uint64_t mcs_hash_bytes(const uint8_t *p, size_t n);
