@@ -19,6 +19,7 @@ from modelcheck.explore.bfs import Limits, NullReporter
 from modelcheck.explore.native.ray_worker import NativeFingerprints, PackedStates
 from modelcheck.explore.ray_engine import _NativeRayCoordinator, _NativeRayWorkerActor
 from modelcheck.explore.result import Outcome
+from native_search.test_specs import COUNTER
 
 needs_native = pytest.mark.skipif(native_problem() is not None, reason=f"no native build here: {native_problem()}")
 
@@ -103,20 +104,6 @@ def test_limits_as_the_native_search(workers, invariants, limits):
 def test_under_symmetry_as_the_native_search():
     text = (SPECS / "paxos.spec").read_text() + "\nsymmetry Acceptors\n"
     same(pipeline.load_text(text, {"Ballots": "0..1"}, "paxos_symmetric.spec"))
-
-
-COUNTER = """spec Counter
-const Divisor = 0
-var x : 0..3
-var y : 0..9
-init { x := 0  y := 0 }
-action Inc { require x < 3
-  x := x + 1 }
-action Split { require x == 2 and y == 0
-  y := 6 / Divisor }
-invariant Small: x < 4
-"""
-
 
 
 def steps(bound: int, invariant: str, constraint: str = "") -> str:
