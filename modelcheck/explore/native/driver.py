@@ -18,7 +18,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from ..bfs import PROGRESS_EVERY, Limits, NullReporter, Reporter, explain_error
 from ..checkpoint import Checkpointer
@@ -29,7 +29,7 @@ from ..trace import trace_of
 from .checkpoints import NativeCheckpoints, identity
 
 HERE = Path(__file__).parent
-SEARCH_SOURCES = (HERE / "search.c", HERE / "store.c", HERE / "replay.c")
+SEARCH_SOURCES = (HERE / "search.c", HERE / "store.c", HERE / "replay.c", HERE / "swarm.c")
 POLL_SECONDS = 0.05
 
 # Status codes of search.h
@@ -38,10 +38,11 @@ SITE_NONE, SITE_INIT, SITE_SUCCESSORS, SITE_CONSTRAINT, SITE_CHECKS = range(5)
 
 
 def search_cdef() -> str:
-    """search.h for cffi's cdef (which takes no preprocessor lines); the library also needs
-    mc_model.h's declarations, which the compiler half provides."""
-    header = (HERE / "search.h").read_text()
-    return "\n".join(line for line in header.splitlines() if not line.lstrip().startswith("#")) + "\n"
+    """search.h and swarm.h for cffi's cdef (which takes no preprocessor lines); the library
+    also needs mc_model.h's declarations, which the compiler half provides."""
+    headers = [(HERE / name).read_text() for name in ("search.h", "swarm.h")]
+    return "".join(line + "\n" for header in headers for line in header.splitlines()
+                   if not line.lstrip().startswith("#"))
 
 
 class NativeMismatch(AssertionError):
@@ -120,39 +121,51 @@ def _check_contract(native: NativeSearch) -> None:
 
 
 def _run(native: NativeSearch, search, limits: Limits, reporter: Reporter, started: float) -> str | None:
-    """Runs the search in a thread (cffi releases the GIL), watching the clock, the memory and
-    Ctrl-C from here. Returns why it was aborted, or None. Returns only once the C search has
-    returned (an Event, not Thread.join: a join interrupted by Ctrl-C may return early)."""
+    """Runs the search, watching the clock, the memory and Ctrl-C (run_watched), reporting
+    progress. Returns why it was aborted, or None."""
     lib = native.lib
-    done = threading.Event()
-
-    def search_then_signal() -> None:
-        try:
-            lib.mcs_run(search)
-        finally:
-            done.set()
-
-    runner = threading.Thread(target=search_then_signal, name="native search", daemon=True)
     deadline = None if limits.timeout is None else (
         (started if limits.timeout_from is None else limits.timeout_from) + limits.timeout)
     every = min(PROGRESS_EVERY, getattr(reporter, "every", PROGRESS_EVERY))
-    last_report, reason = started, None
+    last_report = started
     progress = native.ffi.new("uint64_t[4]")
+
+    def poll(now: float) -> str | None:
+        nonlocal last_report
+        if now - last_report >= every:
+            last_report = now
+            lib.mcs_progress(search, progress)
+            reporter.progress(Stats(generated=progress[0], distinct=progress[1], queue=progress[2],
+                                    depth=progress[3], seconds=now - started))
+        return _limit_reached(limits, deadline, now)
+
+    return run_watched(lambda: lib.mcs_run(search), lambda: lib.mcs_abort(search), poll)
+
+
+def run_watched(run: Callable[[], None], abort: Callable[[], None], poll: Callable[[float], str | None]) -> str | None:
+    """Calls `run` (a C function that releases the GIL) in a thread and `poll` with the clock
+    every POLL_SECONDS from here; the first reason `poll` gives to stop, or Ctrl-C, calls
+    `abort`. Returns that reason ("interrupted" for Ctrl-C), or None. Returns only once `run`
+    has returned (an Event, not Thread.join: a join interrupted by Ctrl-C may return early)."""
+    done = threading.Event()
+
+    def run_then_signal() -> None:
+        try:
+            run()
+        finally:
+            done.set()
+
+    runner = threading.Thread(target=run_then_signal, name="native search", daemon=True)
+    reason = None
     runner.start()
     try:
         while not done.wait(POLL_SECONDS):
-            now = time.perf_counter()
             if reason is None:
-                reason = _limit_reached(limits, deadline, now)
+                reason = poll(time.perf_counter())
                 if reason is not None:
-                    lib.mcs_abort(search)
-            if now - last_report >= every:
-                last_report = now
-                lib.mcs_progress(search, progress)
-                reporter.progress(Stats(generated=progress[0], distinct=progress[1], queue=progress[2],
-                                        depth=progress[3], seconds=now - started))
+                    abort()
     except KeyboardInterrupt:
-        lib.mcs_abort(search)
+        abort()
         _wait_through_interrupts(done)
         return "interrupted"
     return reason
@@ -209,7 +222,7 @@ def _result(native: NativeSearch, search, invariants: list[str], limits: Limits,
     if outcome in (INVARIANT, TYPE):
         steps = path + ([(r.last_action, last)] if last is not None else [])
         trace = _trace(native, steps)
-        name = invariants[r.which] if outcome == INVARIANT else _type_problem(model, steps[-1][1])
+        name = invariants[r.which] if outcome == INVARIANT else type_problem(model, steps[-1][1])
         return CheckResult(Outcome.VIOLATION, stats, Violation("invariant" if outcome == INVARIANT else "type", name, trace))
     return _error(native, r, stats, invariants, path, last)
 
@@ -232,22 +245,28 @@ def _last(native: NativeSearch, search):
     return native.codec.decode(bytes(ffi.buffer(data[0], size[0])))
 
 
-def _trace(native: NativeSearch, steps: list[tuple[int, Any]]) -> Trace:
-    """The steps executed again by the Python model: each must produce the next state."""
+def _trace(native: NativeSearch, steps: Sequence[tuple[int, Any]]) -> Trace:
+    return trace_of(native.model, runtime_steps(native, steps))
+
+
+def runtime_steps(native: NativeSearch, steps: Sequence[tuple[int, Any]]) -> list[tuple[int, tuple, tuple, Any]]:
+    """(action, decoded state) steps of the C search executed again by the Python model, each
+    producing the next state: (action, argument names, argument values, state) as trace_of
+    takes them."""
     model = native.model
-    runtime_steps, state = [], None
+    done, state = [], None
     for action, target in steps:
         candidates = model.init_states() if action < 0 else model.actions()[action](state)
         found = next(((names, args, t) for names, args, t in candidates if t == target), None)
         if found is None:
-            raise NativeMismatch(f"the Python model does not repeat step {len(runtime_steps)} of the native "
+            raise NativeMismatch(f"the Python model does not repeat step {len(done)} of the native "
                                  f"counterexample ({'initial state' if action < 0 else model.action_names[action]})")
         names, args, state = found
-        runtime_steps.append((action, names, args, state))
-    return trace_of(model, runtime_steps)
+        done.append((action, names, args, state))
+    return done
 
 
-def _type_problem(model: Model, state) -> str:
+def type_problem(model: Model, state) -> str:
     problem = StateChecks(model, []).first_broken(state)
     if problem is None:
         raise NativeMismatch("the native type check failed on a state the Python model finds well typed")
@@ -260,7 +279,7 @@ def _error(native: NativeSearch, r, stats: Stats, invariants: list[str], path, l
     model = native.model
     site = r.site
     if site == SITE_INIT:
-        message = _failure(model, lambda: list(model.init_states()))
+        message = failure(model, lambda: list(model.init_states()))
         stats.generated = stats.distinct = stats.depth = 0
         return CheckResult(Outcome.ERROR, stats, Violation("error", message, Trace(())))
     if site == SITE_SUCCESSORS:
@@ -274,7 +293,7 @@ def _error(native: NativeSearch, r, stats: Stats, invariants: list[str], path, l
                 return CheckResult(Outcome.ERROR, stats, Violation("error", explain_error(model, e), _trace(native, path)))
         raise NativeMismatch("the native search failed computing successors that the Python model computes")
     if site == SITE_CONSTRAINT:
-        message = _failure(model, lambda: model.constraint()(last))
+        message = failure(model, lambda: model.constraint()(last))
         if r.state < 0:  # an initial state: it was generated; the Python explorer admits none
             stats.generated += 1
             stats.distinct = stats.depth = 0
@@ -282,13 +301,13 @@ def _error(native: NativeSearch, r, stats: Stats, invariants: list[str], path, l
         _drop_partial(stats, r, model, r.error_action)
         return CheckResult(Outcome.ERROR, stats, Violation("error", message, _trace(native, path)))
     steps = path + ([(r.last_action, last)] if last is not None else [])
-    message = _failure(model, lambda: StateChecks(model, invariants).first_broken(steps[-1][1]))
+    message = failure(model, lambda: StateChecks(model, invariants).first_broken(steps[-1][1]))
     if r.state < 0 and last is not None:  # an initial state outside the constraint: none admitted
         stats.distinct = 0
     return CheckResult(Outcome.ERROR, stats, Violation("error", message, _trace(native, steps)))
 
 
-def _failure(model: Model, run) -> str:
+def failure(model: Model, run: Callable[[], Any]) -> str:
     try:
         run()
     except Exception as e:
