@@ -45,7 +45,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
-from ..values import EvalError
+from .bfs import explain_error
 from .model import Model, State, StateChecks
 from .result import CheckResult, Outcome, Stats, Trace, Violation
 from .trace import trace_of
@@ -172,7 +172,7 @@ def run_member(model: Model, member: Member, invariants: Sequence[str], steps: i
         except KeyboardInterrupt:
             raise
         except Exception as e:
-            found = ("error", model.explain_error(e) if not isinstance(e, EvalError) else str(e))
+            found = ("error", explain_error(model, e))   # worded as `check` words it
         if found is not None:
             return MemberResult(member, done, walks, states, tuple(taken), found, tuple(path))
         if start < len(path) < MAX_PATH * member.depth:
