@@ -3,13 +3,9 @@ randomized searches instead of one exhaustive one, for bugs deeper than breadth-
 search gets in the time there is.
 
 A *member* of the swarm is fixed by the run's seed and its index: member i draws from
-random.Random(f"{seed}:{i}") its depth bound (between half the maximum and the maximum),
-how often it disables an action (never, 1 in 8 or 1 in 4: OFF_CHANCES) and a weight per
-action: disabled with that chance, else rare (0.1), normal (1) or favoured (3) alike;
-member 0 is unbiased (every weight 1, the full depth). A deep bug needs many actions, and a
-member that disables one of them cannot reach it: with one chance in four per action, only
-6% of the members keep 10 given actions; drawing the chance per member keeps 44% of them,
-while a third of the members still prune the spec hard. A member takes walks from the
+random.Random(f"{seed}:{i}") its depth bound (between half the maximum and the maximum)
+and a weight per action, each one of: disabled, rare (0.1), normal (1) or favoured (3);
+member 0 is unbiased (every weight 1, the full depth). A member takes walks from the
 initial states until it has spent its budget of steps (each walk costs one step more than it
 takes, so that a member whose weights leave nothing enabled ends too). Each step picks an action with
 probability proportional to its weight among the actions that have a successor (within the
@@ -54,8 +50,7 @@ from .model import Model, State, StateChecks
 from .result import CheckResult, Outcome, Stats, Trace, Violation
 from .trace import trace_of
 
-WEIGHTS = (0.1, 1.0, 3.0)               # rare, normal, favoured (or disabled: 0)
-OFF_CHANCES = (0.0, 0.125, 0.25)        # a member's chance of disabling each action
+WEIGHTS = (0.0, 0.1, 1.0, 3.0)          # disabled, rare, normal, favoured
 BITSTATE_BITS = 1 << 22                 # 512 KiB per member
 RESUME = 0.5        # the chance that a walk continues from where an earlier walk ended
 ARCHIVE = 1_000     # walk ends a member keeps (a random one is replaced when full)
@@ -98,8 +93,7 @@ def plan_member(seed: int, index: int, actions: int, max_depth: int) -> Member:
     if index == 0:
         return Member(0, f"{seed}:0", max_depth, (1.0,) * actions)
     depth = rng.randint(max(1, max_depth // 2), max_depth)
-    off = rng.choice(OFF_CHANCES)
-    weights = tuple(0.0 if rng.random() < off else rng.choice(WEIGHTS) for _ in range(actions))
+    weights = tuple(rng.choice(WEIGHTS) for _ in range(actions))
     return Member(index, f"{seed}:{index}", depth, weights)
 
 

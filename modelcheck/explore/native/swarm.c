@@ -23,8 +23,7 @@
 #define MAX_PATH 4                   /* an end is archived only if its path is below MAX_PATH * depth */
 #define FINE_SLOTS 4096              /* states outside the constraint found fine, per thread */
 
-static const double WEIGHTS[3] = {0.1, 1.0, 3.0};          /* rare, normal, favoured (or disabled: 0) */
-static const double OFF_CHANCES[3] = {0.0, 0.125, 0.25};   /* a member's chance of disabling each action */
+static const double WEIGHTS[4] = {0.0, 0.1, 1.0, 3.0};   /* disabled, rare, normal, favoured */
 
 /* ------------------------------------------------------------------ random numbers */
 
@@ -67,8 +66,7 @@ void mcsw_plan(uint64_t seed, int64_t index, int actions, int max_depth, int *de
     rng_seed(&r, seed, index, 0);
     int low = max_depth / 2 > 1 ? max_depth / 2 : 1;
     *depth = low + (int)rng_below(&r, (uint64_t)(max_depth - low + 1));
-    double off = OFF_CHANCES[rng_below(&r, 3)];
-    for (int a = 0; a < actions; a++) weights[a] = rng_unit(&r) < off ? 0.0 : WEIGHTS[rng_below(&r, 3)];
+    for (int a = 0; a < actions; a++) weights[a] = WEIGHTS[rng_below(&r, 4)];
 }
 
 /* ------------------------------------------------------------------ the run's structures */
