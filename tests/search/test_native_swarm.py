@@ -105,7 +105,7 @@ def test_the_native_swarm_finds_the_paxos_bug_and_reports_like_the_python_one():
 @needs_native
 @pytest.mark.parametrize("seed", [1, 4])
 def test_a_seed_names_the_same_native_swarm_with_any_number_of_workers(seed):
-    args = (*VOTE, *SWARM, "--seed", seed, "--json", "--member-steps", "4000")
+    args = (PAXOS_BUGGY, *SWARM, "--seed", seed, "--json", "--member-steps", "2000")
     one, again, two = (search(*args, *extra).json() for extra in ((), (), ("--workers", "2")))
     assert one["violation"] is not None
     for key in ("violation", "members", "found_by", "steps_before_shortening", "actions_taken"):
@@ -114,7 +114,7 @@ def test_a_seed_names_the_same_native_swarm_with_any_number_of_workers(seed):
 
 @needs_native
 def test_the_native_member_that_found_it_runs_alone_with_the_same_result():
-    args = (*VOTE, *SWARM, "--seed", "3", "--json", "--member-steps", "4000")
+    args = (PAXOS_BUGGY, *SWARM, "--seed", "3", "--json", "--member-steps", "2000")
     swarm = search(*args).json()
     alone = search(*args, "--first-member", swarm["found_by"], "--members", "1").json()
     assert [m["index"] for m in alone["members"]] == [swarm["found_by"]] == [alone["found_by"]]
