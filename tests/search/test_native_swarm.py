@@ -141,6 +141,16 @@ def test_a_state_outside_its_type_is_found_and_the_trace_replays(tmp_path, backe
     assert "Note: state 4 of the trace is outside the declared types: x = 4" in replayed.stdout
 
 
+def test_guided_search_reports_a_state_outside_its_type_on_the_way(tmp_path):
+    spec = tmp_path / "t.spec"
+    spec.write_text(COUNTER)
+    run = modelcheck("search", spec, "--strategy", "guided", "--target", "x == 3 and jumped", "--target", "x == 0",
+                     "--json")
+    assert run.returncode == 1, run.out
+    v = run.json()["violation"]
+    assert v["kind"] == "type" and v["name"].startswith("x = 4 is outside its declared type 0..3")
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_a_runtime_error_ends_the_swarm_with_the_python_message(tmp_path, backend):
     spec = tmp_path / "t.spec"
