@@ -18,7 +18,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from ..behaviour import PredicateValues, TemporalProperty, properties_of
 from ..bfs import PROGRESS_EVERY, Limits, NullReporter, Reporter, explain_error
@@ -31,7 +31,8 @@ from .checkpoints import NativeCheckpoints, identity
 from .temporal import NativeRecording
 
 HERE = Path(__file__).parent
-SEARCH_SOURCES = (HERE / "search.c", HERE / "store.c", HERE / "replay.c", HERE / "batch.c", HERE / "record.c")
+SEARCH_SOURCES = (HERE / "search.c", HERE / "store.c", HERE / "replay.c", HERE / "batch.c", HERE / "record.c",
+                  HERE / "swarm.c")
 POLL_SECONDS = 0.05
 
 # Status codes of search.h
@@ -40,10 +41,11 @@ SITE_NONE, SITE_INIT, SITE_SUCCESSORS, SITE_CONSTRAINT, SITE_CHECKS, SITE_PREDIC
 
 
 def search_cdef() -> str:
-    """search.h and batch.h for cffi's cdef (which takes no preprocessor lines); the library
-    also needs mc_model.h's declarations, which the compiler half provides."""
-    headers = "\n".join((HERE / name).read_text() for name in ("search.h", "batch.h"))
-    return "\n".join(line for line in headers.splitlines() if not line.lstrip().startswith("#")) + "\n"
+    """search.h, batch.h and swarm.h for cffi's cdef (which takes no preprocessor lines); the
+    library also needs mc_model.h's declarations, which the compiler half provides."""
+    headers = [(HERE / name).read_text() for name in ("search.h", "batch.h", "swarm.h")]
+    return "".join(line + "\n" for header in headers for line in header.splitlines()
+                   if not line.lstrip().startswith("#"))
 
 
 class NativeMismatch(AssertionError):
@@ -154,39 +156,51 @@ def _check_contract(native: NativeSearch) -> None:
 
 
 def _run(native: NativeSearch, search, limits: Limits, reporter: Reporter, started: float) -> str | None:
-    """Runs the search in a thread (cffi releases the GIL), watching the clock, the memory and
-    Ctrl-C from here. Returns why it was aborted, or None. Returns only once the C search has
-    returned (an Event, not Thread.join: a join interrupted by Ctrl-C may return early)."""
+    """Runs the search, watching the clock, the memory and Ctrl-C (run_watched), reporting
+    progress. Returns why it was aborted, or None."""
     lib = native.lib
-    done = threading.Event()
-
-    def search_then_signal() -> None:
-        try:
-            lib.mcs_run(search)
-        finally:
-            done.set()
-
-    runner = threading.Thread(target=search_then_signal, name="native search", daemon=True)
     deadline = None if limits.timeout is None else (
         (started if limits.timeout_from is None else limits.timeout_from) + limits.timeout)
     every = min(PROGRESS_EVERY, getattr(reporter, "every", PROGRESS_EVERY))
-    last_report, reason = started, None
+    last_report = started
     progress = native.ffi.new("uint64_t[4]")
+
+    def poll(now: float) -> str | None:
+        nonlocal last_report
+        if now - last_report >= every:
+            last_report = now
+            lib.mcs_progress(search, progress)
+            reporter.progress(Stats(generated=progress[0], distinct=progress[1], queue=progress[2],
+                                    depth=progress[3], seconds=now - started))
+        return _limit_reached(limits, deadline, now)
+
+    return run_watched(lambda: lib.mcs_run(search), lambda: lib.mcs_abort(search), poll)
+
+
+def run_watched(run: Callable[[], None], abort: Callable[[], None], poll: Callable[[float], str | None]) -> str | None:
+    """Calls `run` (a C function that releases the GIL) in a thread and `poll` with the clock
+    every POLL_SECONDS from here; the first reason `poll` gives to stop, or Ctrl-C, calls
+    `abort`. Returns that reason ("interrupted" for Ctrl-C), or None. Returns only once `run`
+    has returned (an Event, not Thread.join: a join interrupted by Ctrl-C may return early)."""
+    done = threading.Event()
+
+    def run_then_signal() -> None:
+        try:
+            run()
+        finally:
+            done.set()
+
+    runner = threading.Thread(target=run_then_signal, name="native search", daemon=True)
+    reason = None
     runner.start()
     try:
         while not done.wait(POLL_SECONDS):
-            now = time.perf_counter()
             if reason is None:
-                reason = _limit_reached(limits, deadline, now)
+                reason = poll(time.perf_counter())
                 if reason is not None:
-                    lib.mcs_abort(search)
-            if now - last_report >= every:
-                last_report = now
-                lib.mcs_progress(search, progress)
-                reporter.progress(Stats(generated=progress[0], distinct=progress[1], queue=progress[2],
-                                        depth=progress[3], seconds=now - started))
+                    abort()
     except KeyboardInterrupt:
-        lib.mcs_abort(search)
+        abort()
         _wait_through_interrupts(done)
         return "interrupted"
     return reason
@@ -266,19 +280,25 @@ def _last(native: NativeSearch, search):
     return native.codec.decode(bytes(ffi.buffer(data[0], size[0])))
 
 
-def _trace(native: NativeSearch, steps: list[tuple[int, Any]]) -> Trace:
-    """The steps executed again by the Python model: each must produce the next state."""
+def _trace(native: NativeSearch, steps: Sequence[tuple[int, Any]]) -> Trace:
+    return trace_of(native.model, runtime_steps(native, steps))
+
+
+def runtime_steps(native: NativeSearch, steps: Sequence[tuple[int, Any]]) -> list[tuple[int, tuple, tuple, Any]]:
+    """(action, decoded state) steps of the C search executed again by the Python model, each
+    producing the next state: (action, argument names, argument values, state) as trace_of
+    takes them."""
     model = native.model
-    runtime_steps, state = [], None
+    done, state = [], None
     for action, target in steps:
         candidates = model.init_states() if action < 0 else model.actions()[action](state)
         found = next(((names, args, t) for names, args, t in candidates if t == target), None)
         if found is None:
-            raise NativeMismatch(f"the Python model does not repeat step {len(runtime_steps)} of the native "
+            raise NativeMismatch(f"the Python model does not repeat step {len(done)} of the native "
                                  f"counterexample ({'initial state' if action < 0 else model.action_names[action]})")
         names, args, state = found
-        runtime_steps.append((action, names, args, state))
-    return trace_of(model, runtime_steps)
+        done.append((action, names, args, state))
+    return done
 
 
 def type_problem(model: Model, state) -> str:
@@ -332,7 +352,7 @@ def failing_action(model: Model, state) -> tuple[int, str]:
     raise NativeMismatch("the native search failed computing successors that the Python model computes")
 
 
-def failure_message(model: Model, run) -> str:
+def failure_message(model: Model, run: Callable[[], Any]) -> str:
     try:
         run()
     except Exception as e:
