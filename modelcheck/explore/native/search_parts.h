@@ -35,10 +35,20 @@ static inline uint64_t home(uint64_t fp, uint64_t cap) {
     return (uint64_t)(((unsigned __int128)fp * cap) >> 64);
 }
 
+/* The visited set: fingerprints in open-addressing segments chosen by their top bits, each
+ * growing on its own (load 3/4 to 1/2: 10.7 to 16 bytes per state), so that growing never
+ * holds two copies of the whole table. Inserts lock their segment; lookups take no lock
+ * (the search never looks up and inserts at the same time). */
+#define FP_SEGMENT_BITS 10
+#define FP_SEGMENTS (1 << FP_SEGMENT_BITS)
 typedef struct {
     uint64_t *slot;   /* 0: empty */
     uint64_t cap;
     uint64_t count;
+    pthread_mutex_t lock;
+} fpsegment;
+typedef struct {
+    fpsegment *seg;   /* FP_SEGMENTS of them */
 } fpset;
 
 /* ------------------------------------------------------------------ per-thread storage */
@@ -52,6 +62,14 @@ typedef struct {
     uint8_t worker;
     uint8_t survives;
 } cand;
+
+/* A state of the level being expanded: all that is kept of its candidate once the level is
+ * committed (its fingerprint, key and action are in the parent links by then). */
+typedef struct {
+    uint64_t off;
+    uint32_t len;
+    uint8_t worker;
+} queued;
 
 /* States of a level: in memory up to `limit` bytes, then appended to a temporary file
  * (--memory); an offset with SPILLED set is one in the file. */
@@ -112,7 +130,7 @@ struct mcs_search {
     int restored;          /* mcs_restore gave the level to start from */
 
     int gen;               /* arenas[gen] hold the level being expanded */
-    cand **level;          /* its states in sequential order; NULL for the initial pseudo-level */
+    queued *level;         /* its states in sequential order; NULL for the initial pseudo-level */
     uint64_t level_n;
     uint64_t level_base;   /* index of level[0] in discovery order */
     uint64_t level_depth;  /* 0: the pseudo-level whose one "parent" yields the initial states */
@@ -142,13 +160,15 @@ struct mcs_search {
 
 /* store.c */
 HIDDEN uint64_t mcs_hash_bytes(const uint8_t *p, size_t n);
+HIDDEN int mcs_fpset_init(fpset *t);
+HIDDEN void mcs_fpset_free(fpset *t);
 HIDDEN int mcs_fpset_contains(const fpset *t, uint64_t fp);
-HIDDEN void mcs_fpset_insert(fpset *t, uint64_t fp);
-HIDDEN int mcs_fpset_reserve(fpset *t, uint64_t more);
+HIDDEN int mcs_fpset_insert(fpset *t, uint64_t fp);
+HIDDEN uint64_t mcs_fpset_bytes(const fpset *t);
 HIDDEN void mcs_fail(mcs_search *s, const char *what);
 HIDDEN int mcs_arena_push(mcs_search *s, arena *a, const uint8_t *p, size_t n, uint64_t *off);
 HIDDEN cand *mcs_cand_push(mcs_search *s, candvec *v);
 HIDDEN int mcs_seen_first(worker *w, uint64_t fp);
-HIDDEN const uint8_t *mcs_cand_bytes(mcs_search *s, const cand *c, int gen, worker *reader);
+HIDDEN const uint8_t *mcs_state_bytes(mcs_search *s, int owner, uint64_t off, uint32_t len, int gen, worker *reader);
 
 #endif
