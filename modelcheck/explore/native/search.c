@@ -371,7 +371,11 @@ static void stop_at(mcs_search *s, uint64_t key, int outcome, int which, int sit
     for (uint64_t c = 0; c < parent / CHUNK; c++)
         for (uint64_t a = 0; a < width; a++) before[a] += s->chunk_counts[c * width + a];
     for (uint64_t i = first; i < parent; i++) recount(s, i, NO_KEY, before, &before[s->nact]);
-    recount(s, parent, ordinal + (is_state ? 1 : 0), s->stop_parent_counts, &initial);
+    /* The Python explorer generates every initial state before it admits or checks one: a
+       stop among them counts them all, but for a failure met while generating them (in the
+       constraint, or checking a state outside it), which ends the generation there. */
+    int all_initial = s->level == NULL && !(outcome == MCS_ERROR && (site == MCS_SITE_CONSTRAINT || bytes));
+    recount(s, parent, all_initial ? NO_KEY : ordinal + (is_state ? 1 : 0), s->stop_parent_counts, &initial);
     s->generated += initial + before[s->nact];
     for (int a = 0; a < s->nact; a++) {
         s->action_counts[a] += before[a];
@@ -385,7 +389,9 @@ static void stop_at(mcs_search *s, uint64_t key, int outcome, int which, int sit
     r->which = which;
     r->site = site;
     r->error_action = action;
-    r->queue = (s->level ? s->level_n - parent - 1 : 0) + found;
+    /* as the Python explorer: the states left to expand at --max-states, else its level's */
+    if (outcome == MCS_MAX_STATES) r->queue = (s->level ? s->level_n - parent - 1 : 0) + found;
+    else r->queue = s->level ? s->level_n : 0;
     if (new_index >= 0) r->state = (int64_t)(s->links_written - 1);
     else r->state = s->level ? (int64_t)(s->level_base + parent) : -1;
     if (bytes) {
