@@ -510,8 +510,14 @@ static int expand_level(mcs_search *s) {
     s->generated += initial;
     for (uint64_t c = 0; c < s->nchunks; c++)
         for (int a = 0; a < s->nact; a++) s->generated += s->chunk_counts[c * width + a];
-    free(s->level);  /* expanded and counted: only the stops above read it */
+    free(s->level);  /* expanded and counted: only the stops above read it, and its states */
     s->level = NULL;
+    for (int i = 0; i < s->opt.workers; i++) {
+        arena *a = &s->w[i].arenas[s->gen];
+        free(a->data);
+        a->data = NULL;
+        a->len = a->cap = 0;
+    }
     run_workers(s, commit_worker);
     if (s->failed) return 1;
     uint64_t base = s->links_written;
