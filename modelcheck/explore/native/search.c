@@ -525,7 +525,7 @@ static int expand_level(mcs_search *s) {
     if (s->next_n) s->depth = s->level_depth + 1;
     s->distinct += s->next_n;
     /* the next level becomes current: of its candidates only where their bytes are is kept;
-       the old level's arenas are reused for the one after */
+       the old level's arenas (their files) serve the one after */
     if (become_current(s)) return 1;
     s->level_base = base;
     s->level_depth++;
