@@ -22,6 +22,24 @@ HIDDEN uint64_t mcs_hash_bytes(const uint8_t *p, size_t n) {
 
 #define FP_SEGMENT_MIN 64   /* slots of a segment at first */
 
+#define FP_MAPPED_SLOTS 8192 /* from this size on (64 KB), a segment's slots are mapped */
+
+/* A segment's slots, zeroed. Large ones come straight from the system, so that a growth gives
+ * the whole old table back: from malloc, segments of a few hundred KB (below its mmap
+ * threshold) leave holes in its heap that later, larger segments cannot reuse, as much
+ * memory again as the visited set. */
+static uint64_t *slots_new(uint64_t cap) {
+    if (cap < FP_MAPPED_SLOTS) return calloc(cap, sizeof(uint64_t));
+    void *p = mmap(NULL, cap * sizeof(uint64_t), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+static void slots_free(uint64_t *slot, uint64_t cap) {
+    if (!slot) return;
+    if (cap < FP_MAPPED_SLOTS) free(slot);
+    else munmap(slot, cap * sizeof(uint64_t));
+}
+
 static inline fpsegment *segment_of(const fpset *t, uint64_t fp) { return &t->seg[fp >> (64 - FP_SEGMENT_BITS)]; }
 
 /* The slot to look at first in a segment: the bits below those that chose the segment. */
@@ -34,7 +52,7 @@ HIDDEN int mcs_fpset_init(fpset *t) {
         fpsegment *g = &t->seg[k];
         pthread_mutex_init(&g->lock, NULL);
         g->cap = FP_SEGMENT_MIN;
-        if (!(g->slot = calloc(g->cap, sizeof *g->slot))) return -1;
+        if (!(g->slot = slots_new(g->cap))) return -1;
     }
     return 0;
 }
@@ -42,7 +60,7 @@ HIDDEN int mcs_fpset_init(fpset *t) {
 HIDDEN void mcs_fpset_free(fpset *t) {
     if (!t->seg) return;
     for (int k = 0; k < FP_SEGMENTS; k++) {
-        free(t->seg[k].slot);
+        slots_free(t->seg[k].slot, t->seg[k].cap);
         pthread_mutex_destroy(&t->seg[k].lock);
     }
     free(t->seg);
@@ -72,12 +90,12 @@ HIDDEN int mcs_fpset_insert(fpset *t, uint64_t fp) {
     pthread_mutex_lock(&g->lock);
     if ((g->count + 1) * 4 > g->cap * 3) {
         uint64_t cap = (g->count + 1) * 2;
-        uint64_t *slot = calloc(cap, sizeof *slot);
+        uint64_t *slot = slots_new(cap);
         if (!slot) rc = -1;
         else {
             for (uint64_t i = 0; i < g->cap; i++)
                 if (g->slot[i]) segment_put(slot, cap, g->slot[i]);
-            free(g->slot);
+            slots_free(g->slot, g->cap);
             g->slot = slot;
             g->cap = cap;
         }
