@@ -95,7 +95,8 @@ def tables(compiled: CompiledSpec) -> Tables:
 
 
 def _permutations(compiled: CompiledSpec) -> tuple[tuple[int, ...], ...]:
-    """Every permutation of the symmetric sets' model values, as symbol id maps."""
+    """Every permutation of the symmetric sets' model values but the identity, as symbol id
+    maps (the C canonical form starts from the state itself)."""
     n = len(compiled.generated.symbols)
     groups = [sorted(compiled.model.ns[f"C_{name}"]) for name in compiled.checked.symmetry]
     if not groups:
@@ -106,7 +107,8 @@ def _permutations(compiled: CompiledSpec) -> tuple[tuple[int, ...], ...]:
         for group, image in zip(groups, choice):
             for a, b in zip(group, image):
                 table[a] = b
-        perms.append(tuple(table))
+        if table != list(range(n)):
+            perms.append(tuple(table))
     return tuple(perms)
 
 

@@ -212,10 +212,19 @@ int mc_canonical(mc_ctx *X, const uint8_t *state, size_t len, const uint8_t **ou
     for (int p = 0; p < MC_NPERMS; p++) {
         Buf *b = &X->out;
         b->len = 0;
-        for (int k = 0; k < MC_NVARS; k++) var_encode(b, k, permuted(X, ST(X, k), PERMS[p]));
-        size_t n = b->len < best->len ? b->len : best->len;
-        int c = memcmp(b->p, best->p, n);
-        if (c < 0 || (c == 0 && b->len < best->len)) {
+        /* Compared with the least so far variable by variable: most permutations are found
+           greater in the first variables, and the rest of the state is not permuted. */
+        int order = 0;  /* -1: b is less than best already; 0: their prefixes are equal */
+        for (int k = 0; k < MC_NVARS && order <= 0; k++) {
+            size_t start = b->len;
+            var_encode(b, k, permuted(X, ST(X, k), PERMS[p]));
+            if (order < 0) continue;
+            size_t end = b->len < best->len ? b->len : best->len;
+            int c = memcmp(b->p + start, best->p + start, end > start ? end - start : 0);
+            if (c < 0) order = -1;
+            else if (c > 0 || b->len > best->len) order = 1;  /* greater, or best is a prefix of it */
+        }
+        if (order < 0 || (order == 0 && b->len < best->len)) {
             Buf t = *best;
             *best = *b;
             *b = t;

@@ -16,7 +16,7 @@ struct mcb_batch {
     int invariant_count;
     int check_deadlock;
     int nact;
-    fpset seen;             /* fingerprints of this expansion's candidates */
+    seenset seen;           /* fingerprints of this expansion's candidates */
     uint64_t passed[PASSED_SLOTS];  /* states outside the constraint found fine */
     growable fps, parents, actions, bounds, states;
     uint64_t *counts, *parent_counts;
@@ -55,7 +55,7 @@ mcb_batch *mcb_new(const int *invariants, int invariant_count, int check_deadloc
     b->ctx = mc_ctx_new();
     b->check_ctx = mc_ctx_new();
     if (!b->invariants || !b->counts || !b->parent_counts || !b->ctx || !b->check_ctx ||
-        mcs_fpset_reserve(&b->seen, 0) || reserve(&b->bounds, 1, sizeof(uint64_t))) {
+        reserve(&b->bounds, 1, sizeof(uint64_t))) {
         mcb_free(b);
         return NULL;
     }
@@ -70,7 +70,7 @@ void mcb_free(mcb_batch *b) {
     free(b->invariants);
     free(b->counts);
     free(b->parent_counts);
-    free(b->seen.slot);
+    mcs_seen_free(&b->seen);
     free(b->fps.p);
     free(b->parents.p);
     free(b->actions.p);
@@ -139,14 +139,13 @@ static int on_successor(void *user, int action, const uint8_t *state, size_t len
     if (mc_canonical(b->check_ctx, state, len, &canon, &canon_len) == MC_ERROR)
         return fail(b, mc_error(b->check_ctx));
     uint64_t fp = mcs_hash_bytes(canon, canon_len);
-    if (mcs_fpset_contains(&b->seen, fp)) return 0;
+    int first = mcs_seen_first(&b->seen, fp);
+    if (first == 0) return 0;
     uint64_t n = b->out.n, used = ((uint64_t *)b->bounds.p)[n];
-    if (mcs_fpset_reserve(&b->seen, 1) || reserve(&b->fps, n + 1, sizeof(uint64_t)) ||
+    if (first < 0 || reserve(&b->fps, n + 1, sizeof(uint64_t)) ||
         reserve(&b->parents, n + 1, sizeof(int64_t)) || reserve(&b->actions, n + 1, sizeof(int16_t)) ||
         reserve(&b->bounds, n + 2, sizeof(uint64_t)) || reserve(&b->states, used + len, 1))
         return fail(b, "out of memory expanding a batch of states");
-    mcs_fpset_insert(&b->seen, fp);
-    b->seen.count++;
     ((uint64_t *)b->fps.p)[n] = fp;
     ((int64_t *)b->parents.p)[n] = b->parent;
     ((int16_t *)b->actions.p)[n] = (int16_t)action;
@@ -158,8 +157,7 @@ static int on_successor(void *user, int action, const uint8_t *state, size_t len
 
 int mcb_expand(mcb_batch *b, const uint8_t *states, const uint64_t *bounds, uint64_t n, int64_t base,
                mcb_expansion *out) {
-    memset(b->seen.slot, 0, b->seen.cap * sizeof *b->seen.slot);
-    b->seen.count = 0;
+    mcs_seen_clear(&b->seen);
     memset(b->counts, 0, ((size_t)b->nact + 1) * sizeof *b->counts);
     b->failed = 0;
     b->message[0] = 0;

@@ -34,6 +34,10 @@ HERE = Path(__file__).parent
 SEARCH_SOURCES = (HERE / "search.c", HERE / "store.c", HERE / "replay.c", HERE / "batch.c", HERE / "record.c",
                   HERE / "swarm.c")
 POLL_SECONDS = 0.05
+# With --memory, the share of it for the states of the levels in memory. The Python explorer
+# gives them a quarter; in C the rest of a level is larger than its states' bytes (16 to 56
+# bytes of bookkeeping per state, search.c) and the visited set takes 11 to 16 per state.
+QUEUE_SHARE = 8
 
 # Status codes of search.h
 FINISHED, INVARIANT, TYPE, DEADLOCK, ERROR, MAX_STATES, MAX_DEPTH, ABORTED, FAILED = range(9)
@@ -70,10 +74,9 @@ def native_bfs(native: NativeSearch, invariants: Sequence[str] | None = None, li
                checkpoint: Checkpointer | None = None, resume: str | None = None,
                properties: Sequence[str] | None = ()) -> CheckResult:
     """The search of bfs.bfs, in C on `workers` threads, with the same result. States of the
-    levels beyond `queue_memory` bytes go to temporary files (default: with --memory, a
-    quarter of it, as the Python explorer's levels; else none). `checkpoint`, `resume` and
-    `properties` as for bfs.bfs (checkpoints.py, temporal.py; the caller refuses properties
-    with checkpoints)."""
+    levels beyond `queue_memory` bytes go to temporary files (default: with --memory, an
+    eighth of it, QUEUE_SHARE; else none). `checkpoint`, `resume` and `properties` as for
+    bfs.bfs (checkpoints.py, temporal.py; the caller refuses properties with checkpoints)."""
     return native_bfs_measured(native, invariants, limits, reporter, workers, queue_memory, checkpoint, resume,
                                properties)[0]
 
@@ -84,7 +87,7 @@ def native_bfs_measured(native: NativeSearch, invariants: Sequence[str] | None =
                         properties: Sequence[str] | None = ()) -> tuple[CheckResult, int]:
     """native_bfs, and the bytes its visited set took at the end (for benchmarks)."""
     if queue_memory is None and limits.memory is not None:
-        queue_memory = limits.memory // 4
+        queue_memory = limits.memory // QUEUE_SHARE
     model, lib, ffi = native.model, native.lib, native.ffi
     chosen = list(model.invariant_names if invariants is None else invariants)
     _check_contract(native)

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #define HIDDEN __attribute__((visibility("hidden")))
@@ -36,10 +37,20 @@ static inline uint64_t home(uint64_t fp, uint64_t cap) {
     return (uint64_t)(((unsigned __int128)fp * cap) >> 64);
 }
 
+/* The visited set: fingerprints in open-addressing segments chosen by their top bits, each
+ * growing on its own (load 3/4 to 1/2: 10.7 to 16 bytes per state), so that growing never
+ * holds two copies of the whole table. Inserts lock their segment; lookups take no lock
+ * (the search never looks up and inserts at the same time). */
+#define FP_SEGMENT_BITS 10
+#define FP_SEGMENTS (1 << FP_SEGMENT_BITS)
 typedef struct {
     uint64_t *slot;   /* 0: empty */
     uint64_t cap;
     uint64_t count;
+    pthread_mutex_t lock;
+} fpsegment;
+typedef struct {
+    fpsegment *seg;   /* FP_SEGMENTS of them */
 } fpset;
 
 /* ------------------------------------------------------------------ per-thread storage */
@@ -53,6 +64,14 @@ typedef struct {
     uint8_t worker;
     uint8_t survives;
 } cand;
+
+/* A state of the level being expanded: all that is kept of its candidate once the level is
+ * committed (its fingerprint, key and action are in the parent links by then). */
+typedef struct {
+    uint64_t off;
+    uint32_t len;
+    uint8_t worker;
+} queued;
 
 /* States of a level: in memory up to `limit` bytes, then appended to a temporary file
  * (--memory); an offset with SPILLED set is one in the file. */
@@ -104,6 +123,12 @@ typedef struct {
     char message[MESSAGE_SIZE];
 } event;
 
+/* Fingerprints one owner met (a thread in a level, a Ray batch): open addressing, no locks. */
+typedef struct {
+    uint64_t *slot;
+    uint64_t cap, n;
+} seenset;
+
 typedef struct worker {
     struct mcs_search *s;
     int id;
@@ -112,8 +137,7 @@ typedef struct worker {
                               context's scratch memory on each call, so a nested call gets its own */
     arena arenas[2];       /* [gen]: states of the level being expanded; [!gen]: the next */
     candvec cands[2];
-    uint64_t *seen;        /* fingerprints this thread met in the level: first copies only */
-    uint64_t seen_cap, seen_n;
+    seenset seen;          /* fingerprints this thread met in the level: first copies only */
     uint64_t passed[PASSED_SLOTS];
     uint8_t *read_buf;     /* a state read back from a spilled arena */
     size_t read_cap;
@@ -150,7 +174,7 @@ struct mcs_search {
     int restored;          /* mcs_restore gave the level to start from */
 
     int gen;               /* arenas[gen] hold the level being expanded */
-    cand **level;          /* its states in sequential order; NULL for the initial pseudo-level */
+    queued *level;         /* its states in sequential order; NULL for the initial pseudo-level */
     uint64_t level_n;
     uint64_t level_base;   /* index of level[0] in discovery order */
     uint64_t level_depth;  /* 0: the pseudo-level whose one "parent" yields the initial states */
@@ -198,14 +222,18 @@ HIDDEN void mcs_run_workers(mcs_search *s, void *(*fn)(void *));
 
 /* store.c */
 HIDDEN uint64_t mcs_hash_bytes(const uint8_t *p, size_t n);
+HIDDEN int mcs_fpset_init(fpset *t);
+HIDDEN void mcs_fpset_free(fpset *t);
 HIDDEN int mcs_fpset_contains(const fpset *t, uint64_t fp);
-HIDDEN void mcs_fpset_insert(fpset *t, uint64_t fp);
-HIDDEN int mcs_fpset_reserve(fpset *t, uint64_t more);
+HIDDEN int mcs_fpset_insert(fpset *t, uint64_t fp);
+HIDDEN uint64_t mcs_fpset_bytes(const fpset *t);
 HIDDEN void mcs_fail(mcs_search *s, const char *what);
 HIDDEN int mcs_arena_push(mcs_search *s, arena *a, const uint8_t *p, size_t n, uint64_t *off);
 HIDDEN cand *mcs_cand_push(mcs_search *s, candvec *v);
-HIDDEN int mcs_seen_first(worker *w, uint64_t fp);
-HIDDEN const uint8_t *mcs_cand_bytes(mcs_search *s, const cand *c, int gen, worker *reader);
+HIDDEN int mcs_seen_first(seenset *t, uint64_t fp);
+HIDDEN void mcs_seen_clear(seenset *t);
+HIDDEN void mcs_seen_free(seenset *t);
+HIDDEN const uint8_t *mcs_state_bytes(mcs_search *s, int owner, uint64_t off, uint32_t len, int gen, worker *reader);
 HIDDEN int mcs_checks(mc_ctx *ctx, const int *invariants, int count, const uint8_t *state, size_t len, int *which,
                       char *message);
 
