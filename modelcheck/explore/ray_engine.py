@@ -136,28 +136,27 @@ def _raised(ray_text: str) -> str:
 
 
 class _NativeRayCoordinator(_RayCoordinator):
-    """With native workers; `model` has the native fingerprints (NativeFingerprints). At a
-    stop, the queue is search.c's: the states found after the stopping state's parent."""
+    """With native workers; `model` has the native fingerprints (NativeFingerprints). Counts
+    at a stop are search.c's, which are the Python explorer's: the queue is the level being
+    expanded (parallel.py's) at a violation, a deadlock or an error, and at --max-states the
+    states of the level after the stopping state's parent with the new ones found."""
     actor_class = _NativeRayWorkerActor
 
     def initial_level(self) -> list[tuple[int, Any]]:
         try:
             return super().initial_level()
-        except Found:  # the stopping state has no parent: every state found is queued
-            self.stats.queue = self.stats.distinct
+        except Found as found:  # --max-states among the initial states: all found are queued
+            if found.result.outcome is Outcome.INCOMPLETE:
+                self.stats.queue = self.stats.distinct
             raise
-
-    def _count_through(self, w: int, parent: int, action: int, fp: int, state: bytes | None = None) -> None:
-        super()._count_through(w, parent, action, fp, state)
-        self.stats.queue = self.stats.distinct - parent - 1
-
-    def _stop_at_event(self, e) -> None:
-        self.stats.queue = self.stats.distinct - e.parent - 1
-        super()._stop_at_event(e)
 
     def _stop_at_max_states(self, new_positions: list[int], offsets: list[int]) -> None:
         """As search.c: the counts of a sequential search at the --max-states'th state."""
         index = len(self.visited) - 1
-        self._count_through(_worker_of(offsets, new_positions[-1]), self.visited.parents[index],
+        parent = self.visited.parents[index]
+        level_start, level_size = self.slice_starts[0], self.stats.queue
+        found = len(self.visited) - (level_start + level_size)  # the new states follow the level
+        self._count_through(_worker_of(offsets, new_positions[-1]), parent,
                             self.visited.actions[index], self.visited.fps[index])
+        self.stats.queue = level_size - (parent - level_start) - 1 + found
         raise Found(self._result(Outcome.INCOMPLETE, stopped=f"max states {self.limits.max_states}"))
