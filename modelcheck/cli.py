@@ -150,7 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
                             "the spec compiled to Python; auto: native when it can run the check, else python "
                             "(default: $MODELCHECK_BACKEND if set, else auto)")
     check.add_argument("--engine", choices=["local", "ray"], default="local",
-                       help="where the --workers run: local processes, or Ray actors (pip install '.[ray]')")
+                       help="where the --workers run: local processes (threads with --backend native), or Ray "
+                            "actors, with either backend (pip install '.[ray]')")
     check.add_argument("--ray-address", metavar="ADDR",
                        help="with --engine ray: a running cluster's address (default: start a local one)")
     check.add_argument("--checkpoint", metavar="DIR",
@@ -224,7 +225,7 @@ def run_check(args: argparse.Namespace) -> int:
         compiled, reporter = z3_run.compiled, z3_run.reporter
     properties = [] if args.no_props else args.prop
     requested, asked_by = requested_backend(args)
-    backend = pipeline.choose_backend(compiled, requested, properties, args.engine, z3_run is not None, asked_by,
+    backend = pipeline.choose_backend(compiled, requested, properties, z3_run is not None, asked_by,
                                       partial_order=args.por)
     print(f"  backend: {backend.name} ({backend.reason})", file=sys.stderr, flush=True)
     result = pipeline.check(compiled, args.inv, limits, reporter, args.workers, checkpoint, args.resume,

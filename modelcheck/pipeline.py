@@ -15,11 +15,13 @@ from .explore.bfs import Limits, NullReporter, Reporter, bfs
 from .explore.checkpoint import CheckpointError, Checkpointer
 from .explore.native.driver import SEARCH_SOURCES, NativeSearch, native_bfs, search_cdef
 from .explore.parallel import parallel_bfs
-from .explore.ray_engine import RayUnavailable, ray_bfs
+from .explore.por import Proved
+from .explore.ray_engine import RayUnavailable, RayWorkerFailed, native_ray_bfs, ray_bfs
 from .explore.result import CheckResult
 from .lang.errors import SpecError, SpecErrors, attach_source
 from .lang.parser import parse_expr, parse_file, parse_text
 from .lang.typecheck import typecheck
+from .z3.visibility import prove_visibility
 
 
 def load(path: str | Path, consts: dict[str, str] | None = None, optimise: bool = True) -> compile_stage.CompiledSpec:
@@ -69,10 +71,21 @@ def check(compiled: compile_stage.CompiledSpec, invariants: Sequence[str] | None
     if partial_order:
         _refuse_with_reduction(compiled, properties, workers, engine)
     if engine == "ray":
+        if checkpoint is not None or resume is not None:
+            raise SpecError("checkpoints are not written with --engine ray: its coordinator keeps the search "
+                            "in memory only", hint="drop --engine ray (use --workers N on one machine), "
+                                                   "or drop --checkpoint/--resume")
         try:
+            if backend is not None and backend.native is not None:
+                factory = functools.partial(native_search_of, compiled.recipe, backend.optimize)
+                return native_ray_bfs(backend.native, workers, factory, invariants, limits, reporter, ray_address)
             return ray_bfs(compiled.model, workers, compiled.recipe, invariants, limits, reporter, ray_address)
         except RayUnavailable as e:
             raise SpecError(str(e), hint="install the extra with pip install '.[ray]', or use --engine local") from None
+        except RayWorkerFailed as e:
+            raise SpecError(f"a Ray worker failed: {e}",
+                            hint="each node needs modelcheck, the spec at the same path and, with the native backend, "
+                                 "a C compiler and cffi; or use --engine local") from None
     if workers > 1 and (backend is None or backend.native is None):
         if checkpoint is not None or resume is not None:
             raise SpecError("checkpoints are written by the one-process search for now",
@@ -81,8 +94,11 @@ def check(compiled: compile_stage.CompiledSpec, invariants: Sequence[str] | None
     try:
         if backend is not None and backend.native is not None:
             return native_bfs(backend.native, invariants, limits, reporter, workers, checkpoint=checkpoint,
-                              resume=resume)
-        return bfs(compiled.model, invariants, limits, reporter, checkpoint, resume, properties, partial_order)
+                              resume=resume, properties=properties)
+        proved = prove_visibility(compiled, list(known if invariants is None else invariants)) \
+            if partial_order else Proved()
+        return bfs(compiled.model, invariants, limits, reporter, checkpoint, resume, properties, partial_order,
+                   proved)
     except CheckpointError as e:
         raise SpecError(str(e), hint="start without --resume, or point it at the directory "
                                      "given to --checkpoint by the same command line") from None
@@ -138,10 +154,11 @@ class Backend:
     name: str                          # "native" or "python"
     reason: str
     native: NativeSearch | None = None
+    optimize: bool = True              # the native C compiled with -O2 (else -O0)
 
 
 def choose_backend(compiled: compile_stage.CompiledSpec, requested: str, properties: Sequence[str] | None = (),
-                   engine: str = "local", z3: bool = False, asked_by: str | None = None,
+                   z3: bool = False, asked_by: str | None = None,
                    optimize: bool = True, partial_order: bool = False) -> Backend:
     """`requested`: "native", "python" or "auto" (native when it can run this check, else
     python), as `asked_by` says (default: --backend REQUESTED). Asking for native when it
@@ -150,7 +167,7 @@ def choose_backend(compiled: compile_stage.CompiledSpec, requested: str, propert
     asked_by = asked_by or f"--backend {requested}"
     if requested == "python":
         return Backend("python", asked_by)
-    problem = _native_unsupported(compiled, properties, engine, z3, partial_order)
+    problem = _native_unsupported(z3, partial_order)
     if problem is None:
         from .compile import native as native_compile
         problem = native_compile.native_problem() or native_compile.native_subset_problem(compiled)
@@ -165,17 +182,14 @@ def choose_backend(compiled: compile_stage.CompiledSpec, requested: str, propert
     spec, search = built
     how = "loaded from the cache" if spec.cached else f"C compiled in {spec.compile_seconds:.2f} s"
     why = asked_by if requested == "native" else "a C compiler is there and the spec is in the native subset"
-    return Backend("native", f"{why}; {how}", search)
-
-
-def _native_unsupported(compiled: compile_stage.CompiledSpec, properties: Sequence[str] | None, engine: str,
-                        z3: bool, partial_order: bool) -> str | None:
-    """What this check asks that the native explorer does not do yet, if anything."""
     chosen = list(compiled.model.property_names if properties is None else properties)
     if chosen:
-        return f"the native explorer does not check temporal properties yet ({', '.join(chosen)}; --no-props leaves them out)"
-    if engine != "local":
-        return f"the native explorer runs on this machine's threads (--workers N), not on --engine {engine}"
+        why += f"; temporal properties ({', '.join(chosen)}) checked on the graph it records"
+    return Backend("native", f"{why}; {how}", search, optimize)
+
+
+def _native_unsupported(z3: bool, partial_order: bool) -> str | None:
+    """What this check asks that the native explorer does not do yet, if anything."""
     if z3:
         return "the native explorer does not cross-check invariants with Z3 (--z3, --z3-sample)"
     if partial_order:
@@ -183,13 +197,27 @@ def _native_unsupported(compiled: compile_stage.CompiledSpec, properties: Sequen
     return None
 
 
+def build_search(compiled: compile_stage.CompiledSpec, optimize: bool = True):
+    """(NativeSpec, NativeSearch): the spec's C and the search's compiled into one shared
+    object (or taken from build.py's cache) and loaded; raises as build_native does.
+    `optimize`: -O2, else -O0 (quicker to compile: for tests)."""
+    from .compile import native as native_compile
+    spec = native_compile.build_native(compiled, SEARCH_SOURCES, search_cdef(), optimize=optimize)
+    return spec, NativeSearch(spec.ffi, spec.lib, compiled.model, spec.codec)
+
+
+def native_search_of(recipe, optimize: bool) -> NativeSearch:
+    """The native search of the spec a recipe (CompiledSpec.recipe) loads: what each Ray
+    actor runs, built where it runs (a node without the shared object in its cache compiles it)."""
+    return build_search(recipe(), optimize)[1]
+
+
 def _build_native(compiled: compile_stage.CompiledSpec, optimize: bool):
     """((the native spec, the search over it), None), or (None, why it cannot be built)."""
     from .compile import native as native_compile
     try:
-        spec = native_compile.build_native(compiled, SEARCH_SOURCES, search_cdef(), optimize=optimize)
+        return build_search(compiled, optimize), None
     except native_compile.NativeUnsupported as e:
         return None, f"the native backend does not compile {e}"
     except native_compile.NativeBuildError as e:
         return None, str(e)
-    return (spec, NativeSearch(spec.ffi, spec.lib, compiled.model, spec.codec)), None

@@ -1,21 +1,26 @@
 """The command `modelcheck search`: incomplete searches for deep violations; cli.py wires it in.
 
     modelcheck search SPEC --strategy swarm [--seed S] [--members N] [--depth D]
-        [--member-steps N] [--workers N] [--timeout SECONDS] [--inv NAME]...
+        [--member-steps N] [--workers N] [--timeout SECONDS] [--inv NAME]... [--backend B]
         many small randomized searches, each biased differently (explore/swarm.py); the first
-        violation found, with its trace shortened (not guaranteed shortest)
+        violation found, with its trace shortened (not guaranteed shortest). --backend native
+        runs the members in C on --workers threads (explore/native/swarm_driver.py), python
+        on --workers processes; auto (the default, as for `check`) native where the spec is
+        in the native subset. The two draw differently: a seed names one swarm per backend.
 
     modelcheck search SPEC --strategy guided --target EXPR [--target EXPR]... [--max-states N]
         best-first search through the targets in order (explore/guided.py); ends at the first
         state that breaks an invariant or satisfies the last target
 
-Both print the result as `check` does (text or --json) and write the trace outputs
+Both report states outside their declared types and broken invariants, and print the
+result as `check` does (text or --json) and write the trace outputs
 (--out-itf, --svg, --msc, ...). Exit codes as `check`: 1 a violation found (or the last
 target reached), 0 nothing found, 3 stopped by --timeout or --max-states, 2 bad input.
 """
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import random
 import sys
@@ -25,12 +30,13 @@ from . import trace_cli
 from .conform.cli import with_invariants
 from .explore.guided import Milestone, guided
 from .explore.result import CheckResult, Outcome
+from .explore.native.swarm_driver import native_swarm
 from .explore.swarm import SwarmResult, swarm
 from .lang import ast as A
 from .lang.errors import SpecError
 from .lang.parser import parse_expr
 from .report.json_out import result_json
-from .report.text import VERDICTS, render_trace, steps
+from .report.text import TYPE_VERDICT, VERDICTS, render_trace, steps
 
 EXIT = {Outcome.OK: 0, Outcome.VIOLATION: 1, Outcome.DEADLOCK: 1, Outcome.ERROR: 2, Outcome.INCOMPLETE: 3}
 TARGET = "SearchTarget"          # the invariant `not (last target)`: broken where the search ends
@@ -50,6 +56,10 @@ def add_parser(sub, add_spec_arguments: Callable, load_spec: Callable, positive:
                    help="check only this invariant (repeatable); default: all")
     p.add_argument("--timeout", type=seconds, metavar="SECONDS", help="stop after SECONDS of searching")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    p.add_argument("--backend", choices=("auto", "native", "python"), default=None,
+                   help="swarm: native runs the members in C on threads (needs a C compiler), python in Python "
+                        "processes; auto: native when the spec is in the native subset (default: "
+                        "$MODELCHECK_BACKEND if set, else auto). Guided search runs on python")
     s = p.add_argument_group("swarm")
     s.add_argument("--seed", type=int, metavar="S", help="the run's seed (default: a new one, printed); "
                    "member i draws from random.Random('S:i')")
@@ -84,11 +94,15 @@ def run_search(args: argparse.Namespace, load_spec: Callable) -> int:
     invariants = trace_cli._invariants(compiled, args.inv) if args.inv else [
         n for n in model.invariant_names if not n.startswith(TARGET)]
     spec_name = compiled.checked.spec.name
+    backend = _backend(args, compiled)
+    print(f"  backend: {backend.name} ({backend.reason})", file=sys.stderr, flush=True)
     if args.strategy == "swarm":
         seed = args.seed if args.seed is not None else random.SystemRandom().randrange(10 ** 6)
-        found = swarm(model, invariants, seed, args.members or 100_000, args.depth or 100,
-                      args.member_steps or 20_000, args.workers or 1, args.timeout, args.shorten_states or 5_000,
-                      first_member=args.first_member or 0)
+        run = functools.partial(swarm, model) if backend.native is None else functools.partial(native_swarm,
+                                                                                                backend.native)
+        found = run(invariants=invariants, seed=seed, members=args.members or 100_000, depth=args.depth or 100,
+                    member_steps=args.member_steps or 20_000, workers=args.workers or 1, timeout=args.timeout,
+                    shorten_states=args.shorten_states or 5_000, first_member=args.first_member or 0)
         result, lines, extra = found.result, _swarm_lines(found, spec_name), _swarm_json(found)
         description = (f"modelcheck search --strategy swarm --seed {seed}: member {found.found_by.index}"
                        if found.found_by is not None else "")
@@ -109,6 +123,19 @@ def run_search(args: argparse.Namespace, load_spec: Callable) -> int:
     if result.stopped_because == "interrupted":
         return 130
     return EXIT[result.outcome]
+
+
+def _backend(args: argparse.Namespace, compiled):
+    """The backend that runs the search, as `check` chooses it; guided search is Python's."""
+    from . import pipeline
+    from .cli import requested_backend
+    requested, asked_by = requested_backend(args)
+    if args.strategy == "guided":
+        if requested == "native":
+            raise SpecError(f"{asked_by}: guided search runs on the Python backend only",
+                            hint="use --backend python or auto, or --strategy swarm for the native backend")
+        return pipeline.Backend("python", "guided search runs on the Python backend only")
+    return pipeline.choose_backend(compiled, requested, [], asked_by=asked_by)
 
 
 def _check_options(args: argparse.Namespace) -> None:
@@ -188,6 +215,8 @@ def _render(spec_name: str, result: CheckResult, invariants: list[str], strategy
     out = [f"Searching {spec_name} ({strategy}); invariants: {', '.join(invariants) or 'none'}", ""]
     if v is not None and v.kind == "invariant" and v.name.startswith(TARGET):
         out.append("Target reached.")
+    elif v is not None and v.kind == "type":
+        out.append(TYPE_VERDICT.format(name=v.name))
     elif result.outcome == Outcome.OK:
         out.append("No error found (the search is not exhaustive: this proves nothing).")
     else:
@@ -202,7 +231,7 @@ def _render(spec_name: str, result: CheckResult, invariants: list[str], strategy
 
 def _swarm_lines(found: SwarmResult, spec_name: str) -> list[str]:
     out = [f"Swarm of seed {found.seed}: {len(found.members)} members run (member i draws from "
-           f"random.Random('{found.seed}:i'); replay with --seed {found.seed})."]
+           f"{found.draws.format(seed=found.seed)}; replay with --seed {found.seed} on the same backend)."]
     if found.found_by is not None:
         m = found.found_by
         names = list(found.taken)

@@ -44,6 +44,8 @@ UNREACHABLE = {
     "an unserializable value ({}) cannot be a constant": "a trace's #meta constants written by another tool",
     "MODELCHECK_BACKEND={} is not a backend": "an environment variable, which the examples cannot set; "
                                               "tests/native_search/test_backend_cli.py sets it",
+    "a Ray worker failed: {}": "needs Ray and a node where an actor fails (without the spec, or a C "
+                               "compiler); tests/native_search/test_native_ray.py makes one fail",
 }
 
 

@@ -13,9 +13,16 @@ cannot name the key, it assumes every key (sound first).
 
 Two instances whose places do not overlap, except where both only read, are independent:
 neither can enable, disable or change what the other does, and both orders give the same
-state. The explorer (explore/por.py) builds its ample sets from this. It also needs the
-variables a check reads (the chosen invariants, the state constraint, the run-time type
-checks): a step that writes none of them is invisible to every check.
+state. One exception to "both write": an *accumulation* `x := x + E` of a set variable x
+(written so, or through an operator without parameters whose body is that, like Raft's
+`allLogs := LogsSoFar`), where E does not read x, commutes with every other accumulation
+into x (set union is commutative and associative: both orders give x + E1 + E2, E1 and E2
+unchanged as neither reads x). An action accumulates into x when every assignment it makes
+to x is one; it may still read x elsewhere (a guard), which is a read like any other.
+
+The explorer (explore/por.py) builds its ample sets from this. It also needs the variables
+each check reads (each chosen invariant, the state constraint, each variable the run-time
+type check tests): which steps may change a check's verdict.
 """
 from __future__ import annotations
 
@@ -23,6 +30,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from ..lang import ast as A
+from ..lang.kinds import SetK
 from ..lang.typecheck import CheckedSpec
 
 
@@ -41,6 +49,7 @@ class ActionFootprint:
     params: tuple[str, ...]
     reads: frozenset[Place]
     writes: frozenset[Place]
+    accumulates: frozenset[int] = frozenset()  # variables it writes by set-union accumulations only
 
 
 @dataclass(frozen=True)
@@ -53,12 +62,11 @@ class Footprints:
     constraint_reads: frozenset[int]
     type_checked: frozenset[int]  # variables the type check may test at run time
 
-    def visible(self, invariants: Iterable[str]) -> frozenset[int]:
-        """The variables a step must not write to be invisible to the chosen checks."""
-        out = self.constraint_reads | self.type_checked
-        for name in invariants:
-            out |= self.invariant_reads[name]
-        return out
+    def checks(self, invariants: Iterable[str]) -> tuple[frozenset[int], ...]:
+        """The variables each check of a state reads that a search with these invariants
+        makes: each invariant, and the type check of each type-checked variable (one check
+        per variable: a value outside its type is a violation of its own)."""
+        return (*(self.invariant_reads[name] for name in invariants), *(frozenset({v}) for v in self.type_checked))
 
 
 def footprints(checked: CheckedSpec, type_checked: Iterable[str]) -> Footprints:
@@ -94,22 +102,29 @@ class _Reader:
             reads |= self.expr(b.domain, keys)
             keys[self.c.binder_names[id(b)]] = i
         writes: set[Place] = set()
-        self.stmts(d.body, keys, reads, writes)
-        return ActionFootprint(d.name, tuple(b.name for b in d.params), frozenset(reads), frozenset(writes))
+        accumulated: dict[int, bool] = {}  # variable -> whether every assignment to it accumulates
+        self.stmts(d.body, keys, reads, writes, accumulated)
+        accumulates = frozenset(v for v, only in accumulated.items() if only)
+        return ActionFootprint(d.name, tuple(b.name for b in d.params), frozenset(reads), frozenset(writes),
+                               accumulates)
 
-    def stmts(self, stmts: tuple[A.Stmt, ...], keys: _Keys, reads: set[Place], writes: set[Place]) -> None:
+    def stmts(self, stmts: tuple[A.Stmt, ...], keys: _Keys, reads: set[Place], writes: set[Place],
+              accumulated: dict[int, bool]) -> None:
         keys = dict(keys)  # a let is in scope for the rest of its block
         for s in stmts:
             if isinstance(s, A.Require):
                 reads |= self.expr(s.cond, keys)
             elif isinstance(s, A.Assign):
-                reads |= self.expr(s.value, keys)
+                var = self.var_index[s.target]
+                added = self.accumulation(var, s.value, keys) if not s.path else None
+                reads |= self.expr(s.value, keys) if added is None else added
+                accumulated[var] = accumulated.get(var, True) and added is not None
                 for sel in s.path:
                     if isinstance(sel, A.IndexSel):
                         reads |= self.expr(sel.key, keys)
                 first = s.path[0] if s.path else None
                 key = self.key(first.key, keys) if isinstance(first, A.IndexSel) else None
-                writes.add(Place(self.var_index[s.target], key))
+                writes.add(Place(var, key))
             elif isinstance(s, A.Pick):
                 reads |= self.expr(s.binder.domain, keys)
                 if s.cond is not None:
@@ -119,13 +134,33 @@ class _Reader:
                 keys[self.c.binder_names[id(s)]] = self.key(s.value, keys)
             elif isinstance(s, A.If):
                 reads |= self.expr(s.cond, keys)
-                self.stmts(s.then, keys, reads, writes)
-                self.stmts(s.orelse, keys, reads, writes)
+                self.stmts(s.then, keys, reads, writes, accumulated)
+                self.stmts(s.orelse, keys, reads, writes, accumulated)
             elif isinstance(s, A.Either):
                 for branch in s.branches:
-                    self.stmts(branch, keys, reads, writes)
+                    self.stmts(branch, keys, reads, writes, accumulated)
             else:
                 raise AssertionError(f"statement {type(s).__name__} has no footprint rule")
+
+    def accumulation(self, var: int, value: A.Expr, keys: _Keys) -> frozenset[Place] | None:
+        """What E reads, if `value` is `x + E` or `E + x` with x the set variable `var` and E
+        not reading x, written out or as the body of an operator without parameters (whose
+        E is read with no parameter keys: every key); else None."""
+        if not isinstance(self.c.var_kinds[self.c.vars[var].name], SetK):
+            return None
+        if isinstance(value, A.Name) and (ref := self.c.refs.get(id(value))) is not None and ref.kind == "def":
+            info = self.c.defs[ref.name]
+            if info.param_names:
+                return None
+            value, keys = info.decl.body, {}
+        if not (isinstance(value, A.Binary) and value.op == "+"):
+            return None
+        for mine, added in ((value.left, value.right), (value.right, value.left)):
+            if isinstance(mine, A.Name) and self._var(mine) == var:
+                places = self.expr(added, keys)
+                if all(p.var != var for p in places):
+                    return places
+        return None
 
     def key(self, e: A.Expr, keys: _Keys) -> int | None:
         """The parameter position e is known to equal, or None."""

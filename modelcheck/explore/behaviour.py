@@ -4,8 +4,9 @@ While the search expands a state it records every step that changes the state as
 the expanded state's index, the successor's fingerprint and a label saying which action
 instance took it. Packed arrays, 16 bytes per edge (int32 source, int64 fingerprint, int32
 label); after the search the fingerprints are turned into state indices at once
-(`resolve`, numpy). Under a memory budget (--memory) the recorded edges that exceed it
-go to temporary files, and `resolve` then works through them in pieces and writes the
+(`resolve`, numpy); the native search records the same arrays with its successors
+resolved to state indices already (explore/native/record.c). Under a memory budget
+(--memory) the recorded edges that exceed it go to temporary files, and `resolve` then works through them in pieces and writes the
 resolved graph to temporary files mapped back into memory (numpy memmap): the graph is
 never a Python object per edge, and what the operating system cannot keep in memory stays
 on disk. Steps to states outside the constraint are recorded too: they are not
@@ -63,9 +64,12 @@ class EdgeRecorder:
     """Edges and instance labels of one process's part of the search.
 
     memory_budget: bytes of edges to hold in memory (None: no limit); beyond it,
-    `spill_over_budget` writes them to temporary files in spill_dir (None: the system's)."""
+    `spill_over_budget` writes them to temporary files in spill_dir (None: the system's).
+    targets_are_indices: the successors come as state indices (-1: none) instead of
+    fingerprints, as the native search resolves them itself."""
 
-    def __init__(self, model: Model, memory_budget: int | None = None, spill_dir: str | None = None):
+    def __init__(self, model: Model, memory_budget: int | None = None, spill_dir: str | None = None,
+                 targets_are_indices: bool = False):
         fairness = getattr(model, "fairness", ())
         params = getattr(model, "action_params", ())
         self.kinds = list(fairness) or [None] * len(model.action_names)
@@ -84,6 +88,7 @@ class EdgeRecorder:
         self.spill_dir = spill_dir
         self._files: list[IO[bytes]] = []  # one per column, once edges went to disk
         self.spilled = 0                     # edges written to disk
+        self.targets_are_indices = targets_are_indices
 
     def _intern(self, key: Instance, names: tuple[str, ...]) -> int:
         label = self.instances[key] = len(self.keys)
@@ -210,14 +215,18 @@ class BehaviourGraph:
 
 def resolve(recorder: EdgeRecorder, fps: array, parents: array) -> BehaviourGraph:
     """Fingerprints of successors -> state indices (one sort and one binary search per
-    piece). With edges on disk the graph's edge arrays are temporary files, mapped."""
+    piece; nothing to search when the recorder has indices already). With edges on disk the
+    graph's edge arrays are temporary files, mapped."""
     n = len(fps)
     by_fp = np.frombuffer(fps, dtype=np.int64) if n else np.empty(0, dtype=np.int64)
-    order = np.argsort(by_fp, kind="stable")
-    ordered = by_fp[order]
+    if not recorder.targets_are_indices:
+        order = np.argsort(by_fp, kind="stable")
+        ordered = by_fp[order]
     out = _Resolved(recorder.spilled > 0, recorder.spill_dir)
     for src, targets, labels in recorder.pieces():
-        if n:
+        if recorder.targets_are_indices:
+            dst = targets.astype(np.int32)
+        elif n:
             pos = np.minimum(np.searchsorted(ordered, targets), n - 1)
             dst = np.where(ordered[pos] == targets, order[pos], -1).astype(np.int32)
         else:

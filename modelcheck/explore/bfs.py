@@ -22,7 +22,7 @@ from .checkpoint import Checkpointer, Snapshot, arrays_from, check_against
 from .checkpoint import load as checkpoint_load
 from .frontier import Frontier, MarshalCodec
 from .model import Codec, Model, StateChecks, exact_fingerprint
-from .por import Reduction
+from .por import Proved, Reduction
 from .resources import TIMEOUT_GRACE, OutOfTime, describe_bytes, few_full_collections, rss_bytes, time_limit
 from .result import CheckResult, Outcome, Stats, Trace, Violation
 from .liveness import find_lasso, tableau
@@ -137,6 +137,31 @@ def counts_through(model: Model, s, action: int, matches: Callable[[Any], bool])
     raise AssertionError("a successor of the search could not be generated again")
 
 
+def check_temporal(model: Model, temporal: Sequence[TemporalProperty], recorder: EdgeRecorder,
+                   predicates: PredicateValues, fps, parents, stats: Stats,
+                   fingerprint: Callable[[Any], int] | None = None) -> Violation | None:
+    """Each temporal property on the recorded behaviour graph, in declaration order: the
+    first violated one with its lasso, or None. `fps`, `parents`: the stored states'
+    fingerprints (int64) and parent indices (-1: initial), by index; `fingerprint`: the one
+    the search gave states (default: the model's). Sets the graph's counts in `stats` and
+    closes the recorder (the resolved graph holds what is needed)."""
+    graph = resolve(recorder, fps, parents)
+    stats.edges = len(graph.src)
+    stats.edge_bytes = recorder.nbytes
+    stats.edge_bytes_on_disk = recorder.spilled_bytes
+    recorder.close()
+    column = 0
+    for prop in temporal:
+        values = [predicates.column(column + i) for i in range(len(prop.predicates))]
+        column += len(values)
+        p = values[0] if callable(prop.left) else None
+        q = values[-1] if callable(prop.right) else None
+        lasso = find_lasso(graph, tableau(prop.shape, p, q, prop.taken, graph.states))
+        if lasso is not None:
+            return Violation("property", prop.name, lasso_trace(model, fps, lasso, graph.keys, fingerprint))
+    return None
+
+
 class Found(Exception):
     """Ends the search early with a result."""
 
@@ -147,17 +172,18 @@ class Found(Exception):
 def bfs(model: Model, invariants: Sequence[str] | None = None, limits: Limits = Limits(),
         reporter: Reporter = NullReporter(), checkpoint: Checkpointer | None = None,
         resume: str | None = None, properties: Sequence[str] | None = (),
-        partial_order: bool = False) -> CheckResult:
+        partial_order: bool = False, proved: Proved = Proved()) -> CheckResult:
     """Explore every reachable state. `checkpoint` writes the search state at level
     boundaries (and on Ctrl-C); `resume` names a checkpoint directory to continue from.
     `properties`: the temporal properties to check after the search (None: all declared);
     the search then records the behaviour graph (behaviour.py). `partial_order`: expand
     states by ample sets (por.py; the model needs `footprints`), for invariants and
-    deadlocks only: the caller refuses temporal properties with it."""
+    deadlocks only: the caller refuses temporal properties with it; `proved`: what is known
+    of the actions beyond their footprints (z3/visibility.py)."""
     search = Search(model, list(model.invariant_names if invariants is None else invariants),
                     limits, reporter, properties)
     if partial_order:
-        search.use_reduction()
+        search.use_reduction(proved)
     search.checkpointer = checkpoint
     if resume is not None:
         search.resume_from = checkpoint_load(resume, search.identity)
@@ -202,10 +228,10 @@ class Search:
         self.identity = f"{getattr(model, 'identity', '')}|{','.join(invariants)}|{limits.check_deadlock}"
         self.reduction: Reduction | None = None
 
-    def use_reduction(self) -> None:
+    def use_reduction(self, proved: Proved = Proved()) -> None:
         """Partial-order reduction for the rest of the search (por.py)."""
         self.reduction = Reduction(self.model.footprints, [n for n, _ in self.checks.invariants],
-                                   lambda t: self.fingerprint(t) in self.visited)
+                                   lambda t: self.fingerprint(t) in self.visited, proved)
         self.stats.reduced_states = 0
         self.identity += "|partial-order"
 
@@ -255,6 +281,7 @@ class Search:
         self.stats.seconds = time.perf_counter() - self.started
         if self.reduction is not None:
             self.stats.reduced_states = self.reduction.reduced
+            self.stats.expanded_fully = dict(self.reduction.expanded_fully.most_common())
         return CheckResult(outcome, self.stats, violation, stopped)
 
     # ------------------------------------------------------------ the search
@@ -507,22 +534,11 @@ class Search:
         declaration order; the first violated one ends the check with its lasso."""
         if not self.temporal:
             return
-        graph = resolve(self.recorder, self.visited.fps, self.visited.parents)
-        self.stats.edges = len(graph.src)
-        self.stats.edge_bytes = self.recorder.nbytes
-        self.stats.edge_bytes_on_disk = self.recorder.spilled_bytes
-        self.recorder.close()
-        self.recorder = None  # the resolved graph holds what is needed
-        column = 0
-        for prop in self.temporal:
-            values = [self.predicates.column(column + i) for i in range(len(prop.predicates))]
-            column += len(values)
-            p = values[0] if callable(prop.left) else None
-            q = values[-1] if callable(prop.right) else None
-            lasso = find_lasso(graph, tableau(prop.shape, p, q, prop.taken, graph.states))
-            if lasso is not None:
-                trace = lasso_trace(self.model, self.visited.fps, lasso, graph.keys)
-                raise Found(self._result(Outcome.VIOLATION, Violation("property", prop.name, trace)))
+        violation = check_temporal(self.model, self.temporal, self.recorder, self.predicates,
+                                   self.visited.fps, self.visited.parents, self.stats)
+        self.recorder = None  # check_temporal closed it
+        if violation is not None:
+            raise Found(self._result(Outcome.VIOLATION, violation))
 
     def _broken_invariant(self, t, index: int, met: tuple | None = None) -> tuple[str, str] | None:
         """(kind, name) of the first check new state t fails: "type" or "invariant"

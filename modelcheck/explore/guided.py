@@ -14,7 +14,8 @@ what it has covered. States are expanded highest score first, ties first come fi
 served (breadth-first among equals). Every state found is kept, with its parent, so the
 trace is rebuilt from the links; the search stops after `max_states`.
 
-Every state reached is checked against the invariants; deadlocks are not looked for.
+Every state reached is checked as the breadth-first explorers check it (model.StateChecks):
+its variables within their declared types, then the invariants; deadlocks are not looked for.
 """
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from ..values import EvalError
-from .model import Model, State
+from .model import Model, State, StateChecks
 from .result import CheckResult, Outcome, Stats, Violation
 from .trace import trace_of
 
@@ -46,7 +47,7 @@ class Milestone:
 def guided(model: Model, milestones: Sequence[Milestone], invariants: Sequence[str] | None = None,
            max_states: int = 1_000_000, novelty: float = 0.5, timeout: float | None = None) -> GuidedResult:
     names = list(model.invariant_names if invariants is None else invariants)
-    checks = [(n, model.invariant(n)) for n in names]
+    checks = StateChecks(model, names)
     constraint = model.constraint()
     actions = list(enumerate(model.actions()))
     action_names = list(model.action_names)
@@ -87,9 +88,9 @@ def guided(model: Model, milestones: Sequence[Milestone], invariants: Sequence[s
         """Record a new state; a CheckResult if the search ends at it."""
         parent[fp] = (prev, a, n, v, t)
         depth[fp] = d
-        broken = next((name for name, holds in checks if not holds(t)), None)
+        broken = checks.first_broken(t)
         if broken is not None:
-            return finish(Outcome.VIOLATION, Violation("invariant", broken, trace_of(model, path(fp))), "found")
+            return finish(Outcome.VIOLATION, Violation(*broken, trace_of(model, path(fp))), "found")
         m, parts = progress(m_prev, t)
         if m == len(milestones):
             return finish(Outcome.VIOLATION, Violation("invariant", milestones[-1].name, trace_of(model, path(fp))),

@@ -106,6 +106,14 @@ def _select(keep: np.ndarray, *columns: np.ndarray) -> tuple[np.ndarray, ...]:
     return columns if keep.all() else tuple(c[keep] for c in columns)
 
 
+def _distinct(keys: np.ndarray) -> np.ndarray:
+    """np.unique(keys) for the (state, label) keys of many steps, by a stable sort: numpy's
+    unique hashes integers, seconds on millions of distinct keys, where timsort is linear on
+    the runs of the recorded order (steps by source state) and quick on any order."""
+    ordered = np.sort(keys, kind="stable")
+    return ordered[np.concatenate(([True], ordered[1:] != ordered[:-1]))] if len(ordered) else ordered
+
+
 def _mask(n: int, indices) -> np.ndarray:
     m = np.zeros(n, dtype=bool)
     m[indices] = True
@@ -133,7 +141,7 @@ def _fair_component(g: BehaviourGraph, src, dst, lab, accept, alive) -> np.ndarr
     none. Removes what cannot hold one, repeatedly."""
     n, labels = g.states, len(g.kinds)
     fair_edge = g.kinds[g.label] > 0  # enabledness counts steps leaving the region too
-    enabled = np.unique(g.src[fair_edge].astype(np.int64) * labels + g.label[fair_edge])
+    enabled = _distinct(g.src[fair_edge].astype(np.int64) * labels + g.label[fair_edge])
     en_state, en_label = enabled // labels, enabled % labels
     alive = alive.copy()
     while alive.any():
@@ -147,7 +155,7 @@ def _fair_component(g: BehaviourGraph, src, dst, lab, accept, alive) -> np.ndarr
         en_key, en_count = np.unique(comp[en_state[here]].astype(np.int64) * labels + en_label[here],
                                      return_counts=True)
         inside = keep & (comp[src] == comp[dst]) & (g.kinds[lab] > 0)
-        taken = np.unique(comp[src[inside]].astype(np.int64) * labels + lab[inside])
+        taken = _distinct(comp[src[inside]].astype(np.int64) * labels + lab[inside])
         untaken = ~np.isin(en_key, taken)
         en_comp, en_lab = en_key // labels, en_key % labels
         weak_broken = untaken & (g.kinds[en_lab] == WEAK) & (en_count == size[en_comp])
@@ -232,7 +240,7 @@ def _cycle(g: BehaviourGraph, src, dst, lab, accept, members, entry: int):
     inside = (src[keep], dst[keep], lab[keep])
     kinds = g.kinds
     fair = (kinds[g.label] > 0) & members[g.src]
-    enabled = np.unique(g.src[fair].astype(np.int64) * len(kinds) + g.label[fair])
+    enabled = _distinct(g.src[fair].astype(np.int64) * len(kinds) + g.label[fair])
     en_state, en_label = enabled // len(kinds), enabled % len(kinds)
     conditions = _Conditions.of(kinds, accept, members, entry, en_state, en_label)
     if int(members.sum()) << conditions.bits <= CYCLE_SEARCH_NODES:

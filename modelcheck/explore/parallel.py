@@ -49,7 +49,7 @@ def parallel_bfs(model: Model, workers: int, invariants: Sequence[str] | None = 
 # ---------------------------------------------------------------- worker side
 
 @dataclass
-class _Event:
+class WorkerEvent:
     """Something that may end the search, at a position in the level's candidate order."""
     position: int             # candidate position (within the worker, then made global)
     kind: str                 # "outside" (a state outside the constraint breaks an invariant),
@@ -106,7 +106,7 @@ class _Worker:
                             if event is None and self.outside_checked.first_time(exact(t)):
                                 broken = self.checks.first_broken(t)
                                 if broken is not None:
-                                    event = _Event(len(fps), "outside", broken[1], index, a, marshal.dumps(t),
+                                    event = WorkerEvent(len(fps), "outside", broken[1], index, a, marshal.dumps(t),
                                                    broken[0])
                             if record is not None:  # not an edge, but the instance is enabled
                                 record(index, fingerprint(t), a, _n, _a)
@@ -124,13 +124,13 @@ class _Worker:
                 except MemoryError:
                     raise
                 except Exception as e:  # the spec failed: report where, with the state if unstored
-                    event = event or _Event(len(fps), "error", explain_error(self.model, e), index, a,
+                    event = event or WorkerEvent(len(fps), "error", explain_error(self.model, e), index, a,
                                             marshal.dumps(t) if t is not None and t is not s else None)
                     break
             if event is not None and event.kind == "error":
                 break
             if produced_here == 0 and self.check_deadlock:
-                event = event or _Event(len(fps), "deadlock", "deadlock", index)
+                event = event or WorkerEvent(len(fps), "deadlock", "deadlock", index)
                 break
         edges = self.recorder.take() if self.recorder is not None else None
         return fps.tobytes(), parents.tobytes(), acts.tobytes(), counts, event, edges
@@ -341,9 +341,13 @@ class _Coordinator(Search):
                 self.predicates.extend(rows)
         self._first_violation(checks, per_worker, offsets, new_positions, index0, first_event)
         if self.limits.max_states is not None and self.stats.distinct >= self.limits.max_states:
-            self.stats.queue = len(new_positions)  # the level is expanded: what is left is the next one
-            raise Found(self._result(Outcome.INCOMPLETE, stopped=f"max states {self.limits.max_states}"))
+            self._stop_at_max_states(new_positions, offsets)
         return self._rebalance([len(p) for p in per_worker])
+
+    def _stop_at_max_states(self, new_positions: list[int], offsets: list[int]) -> None:
+        """The level is expanded and counted: what is left is the next one."""
+        self.stats.queue = len(new_positions)
+        raise Found(self._result(Outcome.INCOMPLETE, stopped=f"max states {self.limits.max_states}"))
 
     def _first_violation(self, checks, per_worker, offsets, new_positions, index0, event) -> None:
         """End the search at the earliest of: a new state breaking an invariant, or an event."""
@@ -358,7 +362,7 @@ class _Coordinator(Search):
             self._stop_at_event(event)
         if best is not None:
             j, kind, name, index = best
-            w = next(w for w in reversed(range(self.n)) if offsets[w] <= j)
+            w = _worker_of(offsets, j)
             self.stats.distinct = index + 1
             self._count_through(w, self.visited.parents[index], self.visited.actions[index], self.visited.fps[index])
             trace = rebuild_trace(self.model, self.visited, index)
@@ -373,7 +377,7 @@ class _Coordinator(Search):
         mine = self._call(w, "counts_until", (parent - self.slice_starts[w], action, fp, state))
         self._count_level([a + b for a, b in zip(level, mine)])
 
-    def _stop_at_event(self, e: _Event) -> None:
+    def _stop_at_event(self, e: WorkerEvent) -> None:
         if e.kind == "outside":  # the worker expanded its slice on: count again up to the state
             self._count_through(e.worker, e.parent, e.action, 0, e.state)
         else:  # the worker stopped there (a deadlock, an error): slices before it, and its own
@@ -417,6 +421,11 @@ class _Coordinator(Search):
     def _report(self) -> None:
         self.stats.seconds = time.perf_counter() - self.started
         self.reporter.progress(self.stats)
+
+
+def _worker_of(offsets: list[int], j: int) -> int:
+    """The worker whose candidates hold position j of the level (offsets: where each starts)."""
+    return next(w for w in reversed(range(len(offsets))) if offsets[w] <= j)
 
 
 def _split(n: int, parts: int) -> list[tuple[int, int]]:

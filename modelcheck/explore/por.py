@@ -10,11 +10,16 @@ and looks for an ample set: the instances enabled at s inside a stubborn set T, 
       place it reads or writes, or read a place it writes, is in T; for one disabled at s,
       every instance that may write a place it reads (what could enable it) is in T. So no
       sequence of steps outside T can enable a disabled instance of T, and each enabled one
-      commutes with such a sequence (Valmari's strong stubborn sets; they imply Peled's C1);
-  C2  no enabled instance of T writes a variable that a chosen invariant, the state
-      constraint or the run-time type check reads: the steps left for later cannot change
-      a check's verdict, so a violating state reached by the full search has a counterpart
-      in the reduced one that violates the same way;
+      commutes with such a sequence (Valmari's strong stubborn sets; they imply Peled's C1)
+      (two accumulations `x := x + E` into one set commute: they do not conflict);
+  C2  no enabled instance of T may take a state within the state constraint out of it;
+      and for each check of a state (each chosen invariant, the type check of each
+      type-checked variable) either no enabled instance of T may repair a violation of it
+      (then the steps taken first cannot hide a violation found later), or every instance
+      that may break it is in T (every path to a violation takes a step of T: the up-set
+      condition of Schmidt's stubborn sets for reachability). "May": writes a variable the
+      constraint or check reads, unless `Proved` says it cannot (Z3: z3/visibility.py).
+      docs/partial-order.md proves that these keep every violation;
   C3  (the BFS cycle proviso) every successor by the ample set is a state not visited yet;
       otherwise s is expanded fully. A cycle of the reduced graph returns to a state
       expanded before; its last-expanded state saw that state visited and was expanded
@@ -28,7 +33,8 @@ are kept (C0, C1).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Protocol, Sequence
 
 ANY = object()  # a pattern's parameter that is not fixed
@@ -41,15 +47,27 @@ class Place(Protocol):
 
 
 class ActionFootprint(Protocol):
+    name: str
     params: tuple[str, ...]
     reads: frozenset
     writes: frozenset
+    accumulates: frozenset[int]
 
 
 class Footprints(Protocol):
     actions: Sequence[ActionFootprint]
+    constraint_reads: frozenset[int]
 
-    def visible(self, invariants: Sequence[str]) -> frozenset[int]: ...
+    def checks(self, invariants: Sequence[str]) -> tuple[frozenset[int], ...]: ...
+
+
+@dataclass(frozen=True)
+class Proved:
+    """Facts about actions proved for every typed state (by Z3: z3/visibility.py), each of
+    which lets an action that writes what a check reads count as if it did not, for C2."""
+    stays_within: frozenset[str] = frozenset()                # Cons ∧ A ⇒ Cons'
+    never_repairs: frozenset[tuple[str, str]] = frozenset()   # (invariant, action): ¬Inv ∧ A ⇒ ¬Inv'
+    never_breaks: frozenset[tuple[str, str]] = frozenset()    # (invariant, action): Inv ∧ Cons ∧ A ⇒ Inv'
 
 
 Pattern = tuple[int, tuple]  # (action, a value or ANY per parameter)
@@ -62,14 +80,29 @@ class Reduction:
     footprints: Footprints
     invariants: Sequence[str]
     visited: Callable[[Any], bool]    # whether a state was visited before (C3)
+    proved: Proved = Proved()
     reduced: int = 0                  # states expanded by an ample set smaller than all
+    # states with two or more enabled instances expanded fully, by why (the text says it)
+    expanded_fully: Counter = field(default_factory=Counter)
 
     def __post_init__(self) -> None:
-        visible = self.footprints.visible(self.invariants)
-        self.visible_action = [any(w.var in visible for w in fp.writes) for fp in self.footprints.actions]
-        # every action visible: no state can have an ample set, so none is looked for
-        self.possible = not all(self.visible_action)
-        self._closures: dict[tuple, frozenset[Pattern] | None] = {}
+        actions = self.footprints.actions
+        written = [frozenset(w.var for w in fp.writes) for fp in actions]
+        # may take a state within the constraint out of it: never in an ample set (C2)
+        self.leaves = [bool(w & self.footprints.constraint_reads) and fp.name not in self.proved.stays_within
+                       for w, fp in zip(written, actions)]
+        # per check of a state (the invariants, then the type checks): the actions that may
+        # repair a violation of it (C2a) and those that may break it (C2b)
+        checks = self.footprints.checks(self.invariants)
+        names = [*self.invariants, *[None] * (len(checks) - len(self.invariants))]
+        writers = [[a for a, w in enumerate(written) if w & reads] for reads in checks]
+        self.repairers = [frozenset(a for a in found if (name, actions[a].name) not in self.proved.never_repairs)
+                          for name, found in zip(names, writers)]
+        self.breakers = [frozenset(a for a in found if (name, actions[a].name) not in self.proved.never_breaks)
+                         for name, found in zip(names, writers)]
+        self.full = [(a, (ANY,) * len(fp.params)) for a, fp in enumerate(actions)]
+        self.possible = not all(self.leaves)
+        self._closures: dict[tuple, tuple[frozenset[Pattern] | None, int | None]] = {}
         self._related_patterns: dict[tuple[Pattern, bool], frozenset[Pattern]] = {}
 
     def expand(self, s, actions: Sequence[Callable], pruned: list[int]) -> list[list]:
@@ -101,17 +134,26 @@ class Reduction:
         best: set[Instance] | None = None
         best_size = sum(enabled.values())
         live = frozenset(enabled)
+        leaving: set[int] = set()  # actions whose enabled instances ended a stubborn set
         for seed in enabled:
-            if self.visible_action[seed[0]]:
+            if self.leaves[seed[0]]:
+                leaving.add(seed[0])
                 continue
-            closure = self._closure(seed, live)
+            closure, blocker = self._closure(seed, live)
             if closure is None:
+                leaving |= {blocker} - {None}
                 continue
             ample = {i for i in enabled if _covered(i, closure)}
             size = sum(enabled[i] for i in ample)
             if size < best_size and len(ample) < len(enabled):
                 best, best_size = ample, size
-        if best is None or not self._proviso(s, best, steps):
+        if best is None:
+            names = [self.footprints.actions[a].name for a in sorted(leaving)]
+            self.expanded_fully.update([f"{name} may leave the state constraint" for name in names]
+                                       or ["every stubborn set holds every enabled step"])
+            return None
+        if not self._proviso(s, best, steps):
+            self.expanded_fully["the cycle proviso"] += 1
             return None
         return best
 
@@ -124,10 +166,11 @@ class Reduction:
                     return False
         return True
 
-    def _closure(self, seed: Instance, live: frozenset[Instance]) -> frozenset[Pattern] | None:
+    def _closure(self, seed: Instance, live: frozenset[Instance]) -> tuple[frozenset[Pattern] | None, int | None]:
         """The stubborn set grown from one instance, given the instances enabled at the state
         (it depends on nothing else, so it is remembered); None if it would take in an enabled
-        visible instance (C2)."""
+        instance that may leave the constraint (then also that instance's action), or every
+        enabled instance."""
         key = (seed, live)
         if key not in self._closures:
             if len(self._closures) >= CLOSURES_KEPT:
@@ -135,22 +178,36 @@ class Reduction:
             self._closures[key] = self._grow(seed, live)
         return self._closures[key]
 
-    def _grow(self, seed: Instance, live: frozenset[Instance]) -> frozenset[Pattern] | None:
+    def _grow(self, seed: Instance, live: frozenset[Instance]) -> tuple[frozenset[Pattern] | None, int | None]:
         """C1: a pattern covering an enabled instance brings in every pattern it conflicts
         with; one covering only disabled instances brings in those that may enable it (that
-        write a place it reads: its enabledness is a function of what it reads)."""
-        patterns: set[Pattern] = {seed}
+        write a place it reads: its enabledness is a function of what it reads).
+        C2: once an enabled instance of the set may repair a check's violation, every
+        instance that may break the check joins the set."""
+        patterns: set[Pattern] = set()
+        enabled_actions: set[int] = set()
+        covered: set[Instance] = set()
         todo = [seed]
         while todo:
-            p = todo.pop()
-            enabled = any(_covered(i, (p,)) for i in live)
-            if enabled and self.visible_action[p[0]]:
-                return None
-            for q in self._related(p, conflicts=enabled):
-                if not _covered(q, patterns):
-                    patterns.add(q)
-                    todo.append(q)
-        return frozenset(patterns)
+            patterns.update(todo)
+            while todo:
+                p = todo.pop()
+                mine = {i for i in live if _covered(i, (p,))}
+                if mine:
+                    if self.leaves[p[0]]:
+                        return None, p[0]
+                    enabled_actions.add(p[0])
+                    covered |= mine
+                    if len(covered) == len(live):
+                        return None, None
+                for q in self._related(p, conflicts=bool(mine)):
+                    if not _covered(q, patterns):
+                        patterns.add(q)
+                        todo.append(q)
+            for repairers, breakers in zip(self.repairers, self.breakers):
+                if repairers & enabled_actions:
+                    todo += [self.full[b] for b in breakers if not _covered(self.full[b], patterns)]
+        return frozenset(patterns), None
 
     def _related(self, p: Pattern, conflicts: bool) -> frozenset[Pattern]:
         key = (p, conflicts)
@@ -160,13 +217,16 @@ class Reduction:
 
     def _find_related(self, p: Pattern, conflicts: bool) -> Iterator[Pattern]:
         """The patterns covering every instance that writes a place p reads, and with
-        `conflicts` also every instance that reads or writes a place p writes."""
+        `conflicts` also every instance that reads or writes a place p writes (but for two
+        accumulations into the same set, which commute)."""
         mine = self.footprints.actions[p[0]]
         my_reads = [_concrete(x, p[1]) for x in mine.reads]
         my_writes = [_concrete(x, p[1]) for x in mine.writes] if conflicts else []
         for b, other in enumerate(self.footprints.actions):
             arity = len(other.params)
-            pairs = [(w, x) for w in my_writes for x in (*other.reads, *other.writes)]
+            pairs = [(w, x) for w in my_writes for x in other.reads]
+            pairs += [(w, x) for w in my_writes for x in other.writes
+                      if not (w[0] in mine.accumulates and x.var in other.accumulates)]
             pairs += [(r, x) for r in my_reads for x in other.writes]
             for (var, key), x in pairs:
                 if var != x.var:

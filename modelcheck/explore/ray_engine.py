@@ -6,6 +6,10 @@ spec path and constants), because a compiled model holds generated code that can
 sent between machines. The coordinator's algorithm — and so the counts, the first
 violation and its trace — is parallel.py's, unchanged.
 
+With the native backend (native_ray_bfs) each actor builds the spec's shared object too and
+expands and checks its states in C (native/ray_worker.py); the coordinator is the same, with
+the native fingerprints and search.c's counts at a stop (--max-states included).
+
 Ray is an optional dependency: `pip install '.[ray]'`. `address=None` starts a local Ray
 instance; give the address of a running cluster (`ray start --head`) to use one.
 """
@@ -14,14 +18,20 @@ from __future__ import annotations
 import os
 from typing import Any, Callable, Sequence
 
-from .bfs import Limits, NullReporter, Reporter
+from .bfs import Found, Limits, NullReporter, Reporter
 from .model import Model
-from .parallel import _Coordinator, _Worker
-from .result import CheckResult
+from .native.driver import NativeSearch
+from .native.ray_worker import NativeFingerprints, NativeWorker
+from .parallel import _Coordinator, _Worker, _worker_of
+from .result import CheckResult, Outcome
 
 
 class RayUnavailable(Exception):
     """Ray is not installed, or no cluster answers at the given address."""
+
+
+class RayWorkerFailed(Exception):
+    """An actor failed: str(e) is the exception it raised (e.g. no C compiler on its node)."""
 
 
 def ray_bfs(model: Model, workers: int, factory: Callable[[], Any], invariants: Sequence[str] | None = None,
@@ -31,6 +41,19 @@ def ray_bfs(model: Model, workers: int, factory: Callable[[], Any], invariants: 
     functools.partial of pipeline.load); it runs once in each Ray worker."""
     names = list(model.invariant_names if invariants is None else invariants)
     return _RayCoordinator(model, workers, names, limits, reporter, factory, address).run()
+
+
+def native_ray_bfs(native: NativeSearch, workers: int, factory: Callable[[], NativeSearch],
+                   invariants: Sequence[str] | None = None, limits: Limits = Limits(),
+                   reporter: Reporter = NullReporter(), address: str | None = None) -> CheckResult:
+    """The same search with native workers (`--engine ray --backend native`): each actor
+    expands and checks its states in C (native/ray_worker.py). `factory()` must return the
+    native search of the spec of `native` (e.g. a functools.partial of
+    pipeline.native_search_of); it runs once in each Ray worker, which compiles the spec's C
+    unless build.py's cache there has it. The counts at a stop are the native search's."""
+    names = list(native.model.invariant_names if invariants is None else invariants)
+    return _NativeRayCoordinator(NativeFingerprints(native), workers, names, limits, reporter, factory,
+                                 address).run()
 
 
 class _RayWorkerActor:
@@ -44,7 +67,16 @@ class _RayWorkerActor:
         return self.worker.serve(method, args)
 
 
+class _NativeRayWorkerActor(_RayWorkerActor):
+    """One native worker: builds the spec's shared object, then serves the calls in C."""
+
+    def __init__(self, factory: Callable[[], NativeSearch], invariants: list[str], check_deadlock: bool):
+        self.worker = NativeWorker(factory(), invariants, check_deadlock)
+
+
 class _RayCoordinator(_Coordinator):
+    actor_class: type = _RayWorkerActor
+
     def __init__(self, model, workers, invariants, limits, reporter, factory, address):
         super().__init__(model, workers, invariants, limits, reporter)
         self.factory = factory
@@ -65,7 +97,7 @@ class _RayCoordinator(_Coordinator):
             except ConnectionError as e:
                 raise RayUnavailable(f"no Ray cluster at {self.address}: {e}") from None
             self.started_ray = True
-        actor = ray.remote(num_cpus=1)(_RayWorkerActor)
+        actor = ray.remote(num_cpus=1)(self.actor_class)
         self.actors = [actor.remote(self.factory, self.invariant_names, self.limits.check_deadlock)
                        for _ in range(self.n)]
 
@@ -81,7 +113,7 @@ class _RayCoordinator(_Coordinator):
         try:
             return ray.get(refs)
         except ray.exceptions.RayError as e:
-            raise RuntimeError(f"Ray worker failed: {e}") from None
+            raise RayWorkerFailed(_raised(str(e)) or type(e).__name__) from None
 
     def _shutdown(self) -> None:
         try:
@@ -92,3 +124,39 @@ class _RayCoordinator(_Coordinator):
             ray.kill(a)
         if self.started_ray:
             ray.shutdown()
+
+
+def _raised(ray_text: str) -> str:
+    """The exception an actor raised, from Ray's text of its traceback: the unindented lines
+    after the last frame."""
+    lines = ray_text.splitlines()
+    frames = [i for i, line in enumerate(lines) if line.startswith('  File "')]
+    after = lines[frames[-1] + 1:] if frames else lines
+    return "\n".join(line for line in after if line.strip() and not line[0].isspace())
+
+
+class _NativeRayCoordinator(_RayCoordinator):
+    """With native workers; `model` has the native fingerprints (NativeFingerprints). Counts
+    at a stop are search.c's, which are the Python explorer's: the queue is the level being
+    expanded (parallel.py's) at a violation, a deadlock or an error, and at --max-states the
+    states of the level after the stopping state's parent with the new ones found."""
+    actor_class = _NativeRayWorkerActor
+
+    def initial_level(self) -> list[tuple[int, Any]]:
+        try:
+            return super().initial_level()
+        except Found as found:  # --max-states among the initial states: all found are queued
+            if found.result.outcome is Outcome.INCOMPLETE:
+                self.stats.queue = self.stats.distinct
+            raise
+
+    def _stop_at_max_states(self, new_positions: list[int], offsets: list[int]) -> None:
+        """As search.c: the counts of a sequential search at the --max-states'th state."""
+        index = len(self.visited) - 1
+        parent = self.visited.parents[index]
+        level_start, level_size = self.slice_starts[0], self.stats.queue
+        found = len(self.visited) - (level_start + level_size)  # the new states follow the level
+        self._count_through(_worker_of(offsets, new_positions[-1]), parent,
+                            self.visited.actions[index], self.visited.fps[index])
+        self.stats.queue = level_size - (parent - level_start) - 1 + found
+        raise Found(self._result(Outcome.INCOMPLETE, stopped=f"max states {self.limits.max_states}"))

@@ -66,6 +66,9 @@ class Stats:
     # partial-order reduction (explore/por.py): None without it; else the states expanded by
     # an ample set smaller than all their steps (the others were expanded fully)
     reduced_states: int | None = None
+    # with it: the states of two or more steps expanded fully, by why ("the cycle proviso",
+    # "<action> may leave the state constraint", ...)
+    expanded_fully: dict[str, int] = field(default_factory=dict)
 
     @property
     def states_per_second(self) -> float:

@@ -22,10 +22,19 @@ Members are independent, so they run on `workers` processes; results are consume
 member order and the first member (lowest index) that finds a violation is the one
 reported, so a seed names the same result however many workers run it.
 
+Every state a walk reaches, and every successor outside the state constraint, is checked
+as the breadth-first explorers check it (model.StateChecks): its variables within their
+declared types, then the invariants. A runtime error of the spec ends the member too.
+
 The violation's trace is then shortened (`shorten`): from each state of the trace, a
 bounded breadth-first search looks for a later state of the trace, or for any state that
-breaks the same invariant, in fewer steps than the trace takes, and splices the shortcut
-in. The result is usually much shorter, but not guaranteed to be a shortest trace.
+breaks the same invariant (for a type violation: any state outside the types), in fewer
+steps than the trace takes, and splices the shortcut in. The result is usually much
+shorter, but not guaranteed to be a shortest trace.
+
+The same members, result and shortening serve the native swarm (explore/native/
+swarm_driver.py), whose walks run in C with their own random generator: `swarm_result`
+turns the members either ran into the SwarmResult, given how to rebuild the winner's path.
 """
 from __future__ import annotations
 
@@ -36,8 +45,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
-from ..values import EvalError
-from .model import Model, State
+from .bfs import explain_error
+from .model import Model, State, StateChecks
 from .result import CheckResult, Outcome, Stats, Trace, Violation
 from .trace import trace_of
 
@@ -63,8 +72,9 @@ class MemberResult:
     walks: int
     states: int                # states newly marked in its visited table
     taken: tuple[int, ...]     # steps taken per action
-    found: tuple[str, str] | None = None    # (kind, name) of the violation
-    path: tuple[tuple[int, int], ...] = ()  # (action, fingerprint) from an initial state (-1)
+    found: tuple[str, str] | None = None    # (kind, name): "invariant", "type" or "error", and its name
+    path: tuple = ()   # the way to it from an initial state (action -1), as the backend that ran it
+                       # keeps it: here (action, fingerprint) pairs; swarm_result's `rebuild` reads it
 
 
 @dataclass(frozen=True)
@@ -75,6 +85,7 @@ class SwarmResult:
     found_by: Member | None = None
     steps_before_shortening: int | None = None
     taken: dict[str, int] = field(default_factory=dict)  # steps taken per action, all members
+    draws: str = "random.Random('{seed}:i')"   # what member i draws from, for the report
 
 
 def plan_member(seed: int, index: int, actions: int, max_depth: int) -> Member:
@@ -110,7 +121,7 @@ class _Bitstate:
 def run_member(model: Model, member: Member, invariants: Sequence[str], steps: int) -> MemberResult:
     """Walks of one member until it has taken `steps` steps or found a violation."""
     rng = random.Random(member.seed + ":walks")
-    checks = [(n, model.invariant(n)) for n in invariants]
+    checks = StateChecks(model, invariants)
     constraint = model.constraint()
     actions = [(a, fn) for a, fn in enumerate(model.actions()) if member.weights[a] > 0]
     fingerprint = model.fingerprint
@@ -131,7 +142,7 @@ def run_member(model: Model, member: Member, invariants: Sequence[str], steps: i
             path = [(-1, fp)]
         start = len(path)
         try:
-            found = _broken(checks, s)
+            found = checks.first_broken(s)
             for _ in range(member.depth):
                 if found is not None or done + walks >= steps:
                     break
@@ -142,7 +153,7 @@ def run_member(model: Model, member: Member, invariants: Sequence[str], steps: i
                         if t is s or t == s:
                             continue
                         if constraint is not None and not constraint(t):
-                            broken = _broken(checks, t)
+                            broken = checks.first_broken(t)
                             if broken is not None:  # checked though never extended, as in bfs.py
                                 return _found(member, done + 1, walks, states, taken, a, broken,
                                               path + [(a, fingerprint(t))])
@@ -157,11 +168,11 @@ def run_member(model: Model, member: Member, invariants: Sequence[str], steps: i
                 path.append((a, fp))
                 taken[a] += 1
                 done += 1
-                found = _broken(checks, s)
+                found = checks.first_broken(s)
         except KeyboardInterrupt:
             raise
         except Exception as e:
-            found = ("error", model.explain_error(e) if not isinstance(e, EvalError) else str(e))
+            found = ("error", explain_error(model, e))   # worded as `check` words it
         if found is not None:
             return MemberResult(member, done, walks, states, tuple(taken), found, tuple(path))
         if start < len(path) < MAX_PATH * member.depth:
@@ -198,13 +209,6 @@ def _choose(rng: random.Random, enabled: list, visited: _Bitstate, fingerprint) 
 def _found(member, done, walks, states, taken, a, broken, path) -> MemberResult:
     taken[a] += 1
     return MemberResult(member, done, walks, states, tuple(taken), broken, tuple(path))
-
-
-def _broken(checks, s) -> tuple[str, str] | None:
-    for name, holds in checks:
-        if not holds(s):
-            return ("invariant", name)
-    return None
 
 
 # ---------------------------------------------------------------- the swarm
@@ -263,11 +267,15 @@ def swarm(model: Model, invariants: Sequence[str] | None = None, seed: int = 0, 
             pool.terminate()
             pool.join()
             _FORKED.clear()
-    return _result(model, names, seed, done, stopped, started, shorten_states)
+    return swarm_result(model, seed, done, stopped, started, shorten_states, lambda path: rebuild_path(model, path))
 
 
-def _result(model: Model, names: list[str], seed: int, done: list[MemberResult], stopped: str,
-            started: float, shorten_states: int) -> SwarmResult:
+def swarm_result(model: Model, seed: int, done: Sequence[MemberResult], stopped: str, started: float,
+                 shorten_states: int, rebuild: Callable[[tuple], list["Step"]],
+                 draws: str = SwarmResult.draws) -> SwarmResult:
+    """The SwarmResult of the members `done` (in member order; the first that found
+    something is the winner): its path rebuilt by `rebuild` into runtime steps and shortened
+    (see the module docstring); `stopped` says why the swarm ended if nothing was found."""
     action_names = list(model.action_names)
     taken = {a: sum(r.taken[i] for r in done) for i, a in enumerate(action_names)}
     stats = Stats(generated=sum(r.steps for r in done), distinct=sum(r.states for r in done),
@@ -276,18 +284,22 @@ def _result(model: Model, names: list[str], seed: int, done: list[MemberResult],
     if winner is None:
         stats.seconds = time.perf_counter() - started
         outcome = Outcome.OK if stopped == "finished" else Outcome.INCOMPLETE
-        return SwarmResult(CheckResult(outcome, stats, None, stopped), seed, tuple(done), taken=taken)
+        return SwarmResult(CheckResult(outcome, stats, None, stopped), seed, tuple(done), taken=taken, draws=draws)
     kind, name = winner.found
-    steps = rebuild_path(model, winner.path)
+    steps = rebuild(winner.path)
     before = len(steps) - 1
     if kind == "invariant":
         steps = shorten(model, steps, model.invariant(name), shorten_states)
+    elif kind == "type":   # any state outside the types will do; the report names the last one's
+        type_check = StateChecks(model, []).first_broken
+        steps = shorten(model, steps, lambda s: type_check(s) is None, shorten_states)
+        name = type_check(steps[-1][3])[1]
     stats.depth = len(steps)
     stats.seconds = time.perf_counter() - started
-    outcome = {"invariant": Outcome.VIOLATION, "deadlock": Outcome.DEADLOCK, "error": Outcome.ERROR}[kind]
+    outcome = Outcome.ERROR if kind == "error" else Outcome.VIOLATION
     violation = Violation(kind, name, _trace(model, steps))
     return SwarmResult(CheckResult(outcome, stats, violation, "found"), seed, tuple(done), winner.member,
-                       before, taken)
+                       before, taken, draws)
 
 
 def _trace(model: Model, steps) -> Trace:

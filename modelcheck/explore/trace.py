@@ -2,7 +2,7 @@
 picking at each step the successor with the recorded fingerprint."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from .model import Model
 from .result import Trace, TraceStep
@@ -45,34 +45,37 @@ def _replayed(model: Model, visited: VisitedStates, index: int):
         yield action, names, args, state
 
 
-def lasso_trace(model: Model, fps, lasso, keys) -> Trace:
+def lasso_trace(model: Model, fps, lasso, keys, fingerprint: Callable[[Any], int] | None = None) -> Trace:
     """A lasso of state indices (liveness.Lasso) as a trace, by re-execution: each step is
     a successor with the recorded fingerprint, by the step's action instance if it has one
-    (keys: label -> (action, parameter values or None))."""
+    (keys: label -> (action, parameter values or None)). `fingerprint`: the search's, of a
+    state (default: the model's)."""
+    fingerprint = fingerprint or model.fingerprint
     steps: list[TraceStep] = []
     state = None
     for i, index in enumerate(lasso.states):
         label = lasso.labels[i - 1] if i else None
-        action, names, args, state = _successor(model, state, fps[index], keys[label] if label is not None else None)
+        action, names, args, state = _successor(model, fingerprint, state, fps[index],
+                                                keys[label] if label is not None else None)
         steps.append(_step(model, action, names, args, state))
     back = None
     if lasso.loop != len(lasso.states) - 1:
         key = keys[lasso.back_label] if lasso.back_label is not None else None
-        action, names, args, target = _successor(model, state, fps[lasso.states[lasso.loop]], key)
+        action, names, args, target = _successor(model, fingerprint, state, fps[lasso.states[lasso.loop]], key)
         back = _step(model, action, names, args, target)
     return Trace(tuple(steps), loop=lasso.loop, back=back)
 
 
-def _successor(model: Model, state, fp: int, key):
+def _successor(model: Model, fingerprint: Callable[[Any], int], state, fp: int, key):
     """(action, arg names, arg values, successor) of a step from `state` (None: an initial
     state) to the state with fingerprint fp, by the instance `key` if given."""
     if state is None:
-        return next((-1, n, a, s) for n, a, s in model.init_states() if model.fingerprint(s) == fp)
+        return next((-1, n, a, s) for n, a, s in model.init_states() if fingerprint(s) == fp)
     for action, successors in enumerate(model.actions()):
         if key is not None and key[0] != action:
             continue
         for names, args, t in successors(state):
-            if t is not state and model.fingerprint(t) == fp and (
+            if t is not state and fingerprint(t) == fp and (
                     key is None or key[1] is None or tuple(args[:len(key[1])]) == key[1]):
                 return action, names, args, t
     raise AssertionError("a recorded step could not be repeated")

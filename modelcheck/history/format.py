@@ -178,7 +178,7 @@ def _check_appends(ops: tuple[Op, ...], initial: Value) -> None:
 
 
 @dataclass(frozen=True, slots=True)
-class _Event:
+class WorkerEvent:
     type: str
     process: int
     f: str
@@ -188,7 +188,7 @@ class _Event:
     node: str | None
 
 
-def _event(index: int, raw: Any) -> _Event:
+def _event(index: int, raw: Any) -> WorkerEvent:
     def fail(message: str) -> HistoryError:
         return HistoryError(f"event {index}: {message}", index)
 
@@ -221,7 +221,7 @@ def _event(index: int, raw: Any) -> _Event:
         raise fail(f"\"value\" of append must be the string it appends, got {_short(value)}")
     elif (f == "put" or kind != "invoke") and not _is_value(value):
         raise fail(f"\"value\" of {f} must be an integer, a string or null, got {_short(value)}")
-    return _Event(kind, process, f, key, value, time, node)
+    return WorkerEvent(kind, process, f, key, value, time, node)
 
 
 class _Pairing:
@@ -230,10 +230,10 @@ class _Pairing:
     def __init__(self, initial: Value) -> None:
         self.initial = initial
         self.ops: list[Op] = []
-        self.open: dict[int, tuple[int, _Event]] = {}  # process -> (index, invoke event)
+        self.open: dict[int, tuple[int, WorkerEvent]] = {}  # process -> (index, invoke event)
         self.retired: dict[int, int] = {}  # process -> index of the info that ended it
 
-    def add(self, index: int, e: _Event) -> None:
+    def add(self, index: int, e: WorkerEvent) -> None:
         if e.process in self.retired:
             raise HistoryError(
                 f"event {index}: process {e.process} got an unknown outcome (info) at event "
@@ -254,7 +254,7 @@ class _Pairing:
         _check_completion(index, start, invoked, e)
         self._op(invoked, start, e, index)
 
-    def _op(self, invoked: _Event, start: int, done: _Event | None, end: int | None) -> None:
+    def _op(self, invoked: WorkerEvent, start: int, done: WorkerEvent | None, end: int | None) -> None:
         status = done.type if done is not None else "info"
         if status == "info":
             self.retired[invoked.process] = end if end is not None else start
@@ -271,7 +271,7 @@ class _Pairing:
         return [_renumber(op, i) for i, op in enumerate(ordered)]
 
 
-def _check_completion(index: int, start: int, invoked: _Event, done: _Event) -> None:
+def _check_completion(index: int, start: int, invoked: WorkerEvent, done: WorkerEvent) -> None:
     if (done.f, done.key) != (invoked.f, invoked.key):
         raise HistoryError(f"event {index}: {done.type} of {done.f} {done.key!r} by process {done.process} does not "
                            f"match its invocation at event {start} ({invoked.f} {invoked.key!r})", index)

@@ -109,6 +109,7 @@ class _Checker:
         self.defs: dict[str, DefInfo] = {}
         self.instances: dict[str, list[str]] = {}  # operator -> its copies checked for other types
         self.call_targets: dict[int, str] = {}     # id(Call) -> the copy it calls, where not the first
+        self.callees: dict[str, set[str]] = {}     # operator (or copy) -> the operators its body calls
         self.failed: set[str] = set()  # variables and types whose declaration has an error
         # model values named only on the command line: the spec's author could not know them,
         # so a bound name of the spec may have the same name (it shadows them where bound)
@@ -658,6 +659,8 @@ class _Checker:
         if call is not None:
             name = self._instance(name, arg_kinds, call)
         info = self.defs[name]
+        if self.def_stack:
+            self.callees.setdefault(self.def_stack[-1], set()).add(name)
         if name in self.def_stack:
             return self._recursive_use(name, arg_kinds, span)
         if info.failed:
@@ -723,11 +726,9 @@ class _Checker:
     def _recheck_recursive(self) -> None:
         """Check recursive operators' bodies again now that their results are known, so that
         each recursive call has its kind; a cycle reading the state reads it as a whole."""
+        self._close_state_dependence()
         cyclic = [info for info in self.defs.values() if info.recursive and not info.failed
                   and info.param_kinds is not None]
-        if any(info.state_dependent for info in cyclic):
-            for info in cyclic:
-                info.state_dependent = True
         for info in cyclic:
             env = {p: (py, k) for p, py, k in zip(info.decl.params or (), info.param_names, info.param_kinds)}
             self.def_stack.append(info.decl.name)
@@ -735,6 +736,19 @@ class _Checker:
                 self._guard(lambda info=info, env=env: self._refine(info, env))
             finally:
                 self.def_stack.pop()
+
+    def _close_state_dependence(self) -> None:
+        """An operator reads the state if any operator it calls does. Checked one body at a
+        time, a call into a recursive cycle sees a member before the cycle's state read is
+        known (and an operator checked in between keeps that answer), so the flags are closed
+        over the call graph once every body is checked."""
+        changed = True
+        while changed:
+            changed = False
+            for name, info in self.defs.items():
+                if not info.state_dependent and any(self.defs[c].state_dependent
+                                                    for c in self.callees.get(name, ())):
+                    info.state_dependent = changed = True
 
     def _refine(self, info: DefInfo, env) -> None:
         result = self.expr(info.decl.body, env)

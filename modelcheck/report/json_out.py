@@ -36,7 +36,8 @@ def result_json(spec: str, result: CheckResult, constants: dict[str, Any]) -> di
         "violation": None if v is None else {"kind": v.kind, "name": v.name, "trace": trace_json(v.trace),
                                              **lasso_json(v.trace)},
         **({"behaviour_graph_steps": result.stats.edges} if result.stats.edges else {}),
-        **({"partial_order_reduced_states": result.stats.reduced_states}
+        **({"partial_order_reduced_states": result.stats.reduced_states,
+            "partial_order_expanded_fully": result.stats.expanded_fully}
            if result.stats.reduced_states is not None else {}),
     }
 

@@ -17,6 +17,7 @@ VERDICTS = {
     Outcome.INCOMPLETE: "Stopped before the end ({stopped}): no error found so far.",
 }
 
+EXPANDED_FULLY_SHOWN = 4  # reasons listed after a search with partial-order reduction
 TYPE_VERDICT = "Error: a variable is outside its declared type: {name}"
 
 
@@ -88,6 +89,12 @@ def render_stats(stats: Stats, complete: bool = False) -> list[str]:
     if stats.reduced_states is not None:
         lines.append(f"Explored {stats.distinct:,} states with partial-order reduction: "
                      f"{stats.reduced_states:,} of them expanded by an ample set, the others fully.")
+        if stats.expanded_fully:
+            shown = list(stats.expanded_fully.items())[:EXPANDED_FULLY_SHOWN]
+            more = len(stats.expanded_fully) - len(shown)
+            lines.append("States of several steps expanded fully, per reason (docs/partial-order.md; a "
+                         "state may count under several): " + "; ".join(f"{why}: {n:,}" for why, n in shown)
+                         + (f"; {more} more reasons" if more else "") + ".")
     if stats.edges:
         on_disk = f", {describe_bytes(stats.edge_bytes_on_disk)} of them written to disk under --memory" \
             if stats.edge_bytes_on_disk else ""

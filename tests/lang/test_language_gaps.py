@@ -5,11 +5,15 @@ function sets, operators used at several types, bound names beside model values.
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cli.inprocess import modelcheck
 from conftest import I, NO_DEADLOCK, T, check_text, evaluate
 from lang.test_errors import assert_spec_error
 from modelcheck.explore.result import Outcome
+from modelcheck.lang.parser import parse_text
+from modelcheck.lang.typecheck import typecheck
 
 
 def run_spec(tmp_path, text: str, *args: str):
@@ -143,6 +147,32 @@ def test_recursive_operators_evaluate():
     assert result.stats.distinct == 85
     assert evaluate("Rev(<<1, 2, 3>>)", "def Rev(q) = if len(q) <= 1 then q else append(Rev(tail(q)), head(q))") \
         == [I(3), I(2), I(1)]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sets(st.integers(0, 3), max_size=2), st.booleans()), min_size=4, max_size=4),
+       st.permutations(range(4)), st.integers(0, 3))
+def test_an_operator_reads_the_state_exactly_when_something_it_calls_does(ops, order, top):
+    """Recursive cycles among operators, declared in any order: the checker's 'reads the
+    state' flag (which decides what is hoisted as a constant) is reachability of a variable
+    in the call graph; operators checked while a cycle was half known get it too."""
+    names = "abcd"
+    lines = []
+    for i in order:
+        calls, reads = ops[i]
+        body = " + ".join([f"{names[j]}(n - 1)" for j in sorted(calls)] + (["x"] if reads else [])) or "1"
+        lines.append(f"def {names[i]}(n) = if n <= 0 then 0 else {body}")
+    text = ("spec M\nvar x : 0..5\ninit { x := 0 }\n" + "\n".join(lines) +
+            f"\ndef k = {names[top]}(3)\naction Inc {{ require x < 5\n  x := x + 1 }}\ninvariant Small: k < 99\n")
+    checked = typecheck(parse_text(text, "m.spec"))
+
+    def reads_state(i: int, seen: frozenset = frozenset()) -> bool:
+        calls, reads = ops[i]
+        return reads or any(j not in seen and reads_state(j, seen | {i}) for j in calls)
+
+    for i in range(4):
+        assert checked.defs[names[i]].state_dependent == reads_state(i), (text, names[i])
+    assert checked.defs["k"].state_dependent == reads_state(top)
 
 
 def test_a_recursion_that_does_not_end_is_a_runtime_error_naming_the_operator_and_the_depth(tmp_path):

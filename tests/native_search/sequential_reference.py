@@ -1,6 +1,7 @@
 """A plain sequential breadth-first search that stops at the first broken state it meets,
 in generation order: the counts the native search must report at a stop, whatever its
-number of threads. Small and obviously right, for small models only."""
+number of threads. As the Python explorer, it generates every initial state before it
+checks one. Small and obviously right, for small models only."""
 from __future__ import annotations
 
 from modelcheck.explore.model import Model, StateChecks
@@ -17,9 +18,10 @@ def sequential_stop(model: Model, invariants=None, max_states: int | None = None
     tally = {"generated": 0, "depth": 0}
 
     def visit(t, depth: int, action: int | None):
-        """None to go on; the stop as a tuple; "new" when t is a new state within bounds."""
-        tally["generated"] += 1
+        """None to go on; the stop as a tuple; "new" when t is a new state within bounds.
+        t is counted as generated, but for an initial state (action None): counted before."""
         if action is not None:
+            tally["generated"] += 1
             counts[model.action_names[action]] += 1
         inside = constraint is None or constraint(t)
         if inside:
@@ -39,7 +41,9 @@ def sequential_stop(model: Model, invariants=None, max_states: int | None = None
         return None
 
     level = []
-    for _, _, t in model.init_states():
+    initial = [t for _, _, t in model.init_states()]
+    tally["generated"] = len(initial)
+    for t in initial:
         got = visit(t, 1, None)
         if isinstance(got, tuple):
             return got

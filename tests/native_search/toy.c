@@ -30,6 +30,10 @@ int mc_action_count(void) { return 5; }
 const char *mc_action_name(int a) { return actions[a]; }
 int mc_invariant_count(void) { return 2; }
 const char *mc_invariant_name(int k) { return invariants[k]; }
+/* no temporal properties, no fair actions */
+int mc_predicate_count(void) { return 0; }
+const char *mc_predicate_name(int k) { (void)k; return NULL; }
+void mc_instance(mc_ctx *ctx, const uint8_t **out, size_t *len) { (void)ctx; *out = NULL; *len = 0; }
 
 mc_ctx *mc_ctx_new(void) {
     mc_ctx *X = calloc(1, sizeof(mc_ctx));
@@ -81,6 +85,12 @@ int mc_invariant(mc_ctx *ctx, int k, const uint8_t *s, size_t len) {
         return MC_ERROR;
     }
     return 1;
+}
+
+int mc_predicate(mc_ctx *ctx, int k, const uint8_t *s, size_t len) {
+    (void)s; (void)len;
+    snprintf(ctx->error, sizeof ctx->error, "no state predicate number %d", k);
+    return MC_ERROR;
 }
 
 int mc_constraint(mc_ctx *ctx, const uint8_t *s, size_t len) {

@@ -2,10 +2,15 @@
 reduced search reaches the verdict of the full search (the same invariant violated, or none,
 or the same deadlock), and when every invariant holds it explores no more states.
 
+Also with every invariant at once: a violation is found exactly when the full search finds
+one, of an invariant that the full search finds violated on its own.
+
 Two generators: the fuzzer's (tests/fuzz/specgen.py: the whole language, but its actions
 seldom leave anything to reduce) and one of process-like specs below, whose actions touch
-their own process's keys, a shared set and a shared counter, in random combinations, so
-that steps are often independent, sometimes visible and sometimes not.
+their own process's keys, a shared set, a shared history set (added to only) and a shared
+counter, in random combinations, sometimes under a state constraint, so that steps are
+often independent, sometimes visible to one invariant and not another, sometimes able to
+leave the constraint and sometimes not.
 """
 from __future__ import annotations
 
@@ -37,11 +42,13 @@ var loc  : Procs -> Nat
 var flag : Procs -> bool
 var box  : set[Procs]
 var sh   : Nat
+var hist : set[Nat]
 init {{
   loc  := [p in Procs -> 0]
   flag := [p in Procs -> false]
   box  := {{}}
   sh   := 0
+  hist := {{}}
 }}
 """
 
@@ -54,6 +61,8 @@ ACTIONS = [  # {c}: a small constant drawn per action
     "action Bump{n}(p in Procs) {{ require sh < K and flag[p]\n  sh := sh + 1 }}",
     "action Follow{n}(p in Procs, q in Procs) {{ require p != q and flag[q] and loc[p] < K\n  loc[p] := loc[p] + 1 }}",
     "action Count{n} {{ require sh < K and size(box) >= {c}\n  sh := sh + 1 }}",
+    "action Note{n}(p in Procs) {{ require loc[p] >= {c}\n  loc[p] := loc[p] - 1\n  hist := hist + {{loc[p]}} }}",
+    "action Recall{n}(p in Procs) {{ require loc[p] in hist and not flag[p]\n  flag[p] := true }}",
 ]
 
 INVARIANTS = [
@@ -63,6 +72,14 @@ INVARIANTS = [
     "not (exists p in Procs: flag[p] and p in box)",
     "size({{p in Procs | flag[p]}}) <= {c}",
     "sh == 0 or size(box) < {c}",
+    "size(hist) <= {c}",
+]
+
+CONSTRAINTS = [
+    "sh <= {c}",
+    "size(box) <= {c}",
+    "forall p in Procs: loc[p] <= {c}",
+    "size(hist) <= {c} + 1",
 ]
 
 
@@ -74,6 +91,8 @@ def process_specs(draw) -> str:
         text += template.format(n=n, c=draw(st.integers(0, 2))) + "\n"
     for n, template in enumerate(draw(st.lists(st.sampled_from(INVARIANTS), min_size=1, max_size=3))):
         text += f"invariant Inv{n}: " + template.format(c=draw(st.integers(0, 2))) + "\n"
+    for template in draw(st.lists(st.sampled_from(CONSTRAINTS), max_size=1)):
+        text += "constraint Bound: " + template.format(c=draw(st.integers(0, 2))) + "\n"
     return text
 
 
@@ -101,11 +120,21 @@ def compare(tmp_path, text: str, consts: dict[str, str], check_deadlock: bool) -
     for invariants in [[]] + [[name] for name in compiled.model.invariant_names]:
         full = pipeline.check(compiled, invariants, limits)
         if full.outcome is Outcome.INCOMPLETE:
-            continue
+            return reduced_runs
         reduced = pipeline.check(compiled, invariants, limits, partial_order=True)
         assert verdict(reduced) == verdict(full), text
         if full.outcome is Outcome.OK:  # else the reduced search may go deeper before it finds it
             assert reduced.stats.distinct <= full.stats.distinct, text
+        reduced_runs += bool(reduced.stats.reduced_states)
+    every = list(compiled.model.invariant_names)
+    no_deadlock = Limits(max_states=3_000, check_deadlock=False, timeout=5)
+    full = pipeline.check(compiled, every, no_deadlock)
+    reduced = pipeline.check(compiled, every, no_deadlock, partial_order=True)
+    if Outcome.INCOMPLETE not in (full.outcome, reduced.outcome):
+        assert reduced.outcome == full.outcome, text
+        name = verdict(reduced)[1]
+        if name in every:  # the full search finds it violated on its own too
+            assert pipeline.check(compiled, [name], no_deadlock).outcome is Outcome.VIOLATION, text
         reduced_runs += bool(reduced.stats.reduced_states)
     return reduced_runs
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
+from ...lang import ast as A
 from ...lang.typecheck import CheckedSpec
 from ..build import CompiledSpec
 from .codec import NativeCodec, encode_value
@@ -94,7 +95,8 @@ def tables(compiled: CompiledSpec) -> Tables:
 
 
 def _permutations(compiled: CompiledSpec) -> tuple[tuple[int, ...], ...]:
-    """Every permutation of the symmetric sets' model values, as symbol id maps."""
+    """Every permutation of the symmetric sets' model values but the identity, as symbol id
+    maps (the C canonical form starts from the state itself)."""
     n = len(compiled.generated.symbols)
     groups = [sorted(compiled.model.ns[f"C_{name}"]) for name in compiled.checked.symmetry]
     if not groups:
@@ -105,13 +107,16 @@ def _permutations(compiled: CompiledSpec) -> tuple[tuple[int, ...], ...]:
         for group, image in zip(groups, choice):
             for a, b in zip(group, image):
                 table[a] = b
-        perms.append(tuple(table))
+        if table != list(range(n)):
+            perms.append(tuple(table))
     return tuple(perms)
 
 
 def codec(compiled: CompiledSpec) -> NativeCodec:
     checked = compiled.checked
-    return NativeCodec([checked.var_kinds[v.name] for v in checked.vars], compiled.generated.layouts)
+    params = tuple(tuple((b.name, checked.kinds[id(b.domain)].elem) for b in d.params)
+                   for d in checked.spec.of(A.ActionDecl))
+    return NativeCodec([checked.var_kinds[v.name] for v in checked.vars], compiled.generated.layouts, params)
 
 
 def cache_root() -> Path:

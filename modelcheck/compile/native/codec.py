@@ -25,9 +25,22 @@ class NativeCodec:
     """Encodes and decodes the states of one compiled spec (its variables' kinds, and the
     record layouts of the Python backend, whose ids the C code shares)."""
 
-    def __init__(self, var_kinds: list[Kind], layouts: tuple[tuple[str, ...], ...]):
+    def __init__(self, var_kinds: list[Kind], layouts: tuple[tuple[str, ...], ...],
+                 params: tuple[tuple[tuple[str, Kind], ...], ...] = ()):
         self.var_kinds = var_kinds
         self.layouts = layouts
+        self.params = params  # per action: its parameters' names and kinds
+
+    def decode_params(self, action: int, data: bytes) -> tuple:
+        """An action instance's parameter values from their bytes (mc_instance)."""
+        values = []
+        pos = 0
+        for _, k in self.params[action]:
+            v, pos = decode_value(data, pos, k, self.layouts)
+            values.append(v)
+        if pos != len(data):
+            raise ValueError(f"malformed native action instance: {len(data) - pos} bytes after the last parameter")
+        return tuple(values)
 
     def encode(self, state: tuple) -> bytes:
         out = bytearray()

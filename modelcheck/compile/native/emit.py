@@ -133,6 +133,8 @@ class _Emitter:
         self.depth_slots = 0                   # recursive operators' call depths
         self.field_tables: set[str] = set()
         self.in_init = False
+        self.codec_ids: dict[Kind, int] = {}   # kinds of variables, constants and fair actions' parameters
+        self.codec_fns: list[str] = []
 
     # ------------------------------------------------------------ module
     def module(self) -> str:
@@ -148,17 +150,20 @@ class _Emitter:
         self.in_init = False
         action_fns = []
         for k, d in enumerate(actions):
-            body = self._action_body(d.body, d.params, k)
+            body = self._action_body(d.body, d.params, k, fair=d.name in self.c.fairness)
             action_fns.append(f"static void A_{k}(mc_ctx *X) {{ /* {d.name} */\n{body}}}\n")
         inv_cases = "".join(f"    case {k}: return {self._invariant(d)}; /* {d.name} */\n"
                             for k, d in enumerate(invariants))
         constraint = " && ".join(f"({self.raw(d.expr)})" for d in spec.of(A.ConstraintDecl)) or "1"
+        predicates = self._predicates()
+        pred_cases = "".join(f"    case {k}: return {self.raw(e)}; /* {name} */\n"
+                             for k, (name, e) in enumerate(predicates))
         # the variables the Python backend tests (the others cannot leave their types), in order
         self.type_checked = [k for k in range(len(self.c.vars)) if self.t is None or k in self.t.type_checked]
         type_checks = "".join(
             f"    case {k}: return {self.type_pred(v.type, f'ST(X, {k})', partial=True)}; /* {v.name} */\n"
             for k, v in enumerate(self.c.vars) if k in self.type_checked)
-        out = [self._header(actions, invariants)]
+        out = [self._header(actions, invariants, [name for name, _ in predicates])]
         out += self._codecs()
         out += [p + ";\n" for p in self.prototypes]
         out += self.functions
@@ -169,6 +174,8 @@ class _Emitter:
         out.append(f"static int gen_invariant(mc_ctx *X, int k) {{\n    switch (k) {{\n{inv_cases}    }}\n"
                    "    return 1;\n}\n")
         out.append(f"static int gen_constraint(mc_ctx *X) {{\n    return {constraint};\n}}\n")
+        out.append(f"static int gen_predicate(mc_ctx *X, int k) {{\n    switch (k) {{\n{pred_cases}    }}\n"
+                   "    return 0;\n}\n")
         out.append(f"static int gen_type_var(mc_ctx *X, int k) {{\n    switch (k) {{\n{type_checks}    }}\n"
                    "    return 1;\n}\n")
         out.append('#include "mc_entry.h"\n')
@@ -178,7 +185,13 @@ class _Emitter:
         marker = "/* field tables */\n"
         return text.replace(marker, marker + fields, 1)
 
-    def _header(self, actions, invariants) -> str:
+    def _predicates(self) -> list[tuple[str, A.Expr]]:
+        """The temporal properties' state predicates, as mc_model.h names them."""
+        return [(f"{d.name}.{side}", e) for d in self.c.properties
+                for side, e in (("left", d.left), ("right", d.right))
+                if e is not None and A.taken_action(e) is None]
+
+    def _header(self, actions, invariants, predicates: list[str]) -> str:
         t = self.t
         layouts = t.layouts if t else ()
         symbols = len(t.symbols) if t else 0
@@ -193,6 +206,7 @@ class _Emitter:
                  f"#define MC_NLAYOUTS {len(layouts)}",
                  f"#define MC_NACTIONS {len(actions)}",
                  f"#define MC_NINVARIANTS {len(invariants)}",
+                 f"#define MC_NPREDICATES {len(predicates)}",
                  f"#define MC_NPERMS {len(perms)}",
                  f"#define MC_NOPMEMO {self.op_memos}",
                  f"#define MC_NTYPECHECKED {len(self.type_checked)}",
@@ -204,6 +218,7 @@ class _Emitter:
                  "static const char *const ACTION_NAMES[] = {" + "".join(f'"{d.name}", ' for d in actions) + "NULL};",
                  "static const char *const INVARIANT_NAMES[] = {"
                  + "".join(f'"{d.name}", ' for d in invariants) + "NULL};",
+                 "static const char *const PREDICATE_NAMES[] = {" + "".join(f'"{n}", ' for n in predicates) + "NULL};",
                  "static const uint8_t CONST_BYTES[] = {" + ",".join(str(b) for b in const_bytes) + ("," if const_bytes else "0,") + "};",
                  f"static const int32_t PERMS[{max(len(perms), 1)}][{max(symbols, 1)}] = {{"
                  + ",".join("{" + ",".join(map(str, p)) + "}" for p in perms) + ("" if perms else "{0}") + "};",
@@ -247,9 +262,8 @@ class _Emitter:
     # ------------------------------------------------------------ state bytes
     def _codecs(self) -> list[str]:
         """Encoder, decoder and skipper of every kind a variable or constant has (codec.py
-        describes the bytes), and var_encode / var_decode / var_skip / consts_decode."""
-        self.codec_ids: dict[Kind, int] = {}
-        self.codec_fns: list[str] = []
+        describes the bytes), and var_encode / var_decode / var_skip / consts_decode. Called
+        after the actions: their fair instances' encoders are among the codecs already."""
         var_ids = [self._codec(self.c.var_kinds[v.name]) for v in self.c.vars]
         const_ids = [self._codec(self.c.const_kinds[d.name]) for d in self.c.consts]
         protos = []
@@ -369,13 +383,19 @@ class _Emitter:
         return self.c.kinds[id(e)]
 
     # ------------------------------------------------------------ statements
-    def _action_body(self, body, params, index: int) -> str:
+    def _action_body(self, body, params, index: int, fair: bool = False) -> str:
+        """`fair`: the action is declared fair; each of its steps is then of the instance
+        its parameters' values make, which mc_instance gives (in canonical bytes)."""
         lines: list[str] = []
         opens = []
         for b in params:
             head, tail = self._loop(b, self.c.binder_names[id(b)])
             lines.append(head)
             opens.append(tail)
+        if fair:
+            lines.append("X->inst.len = 0;")
+            lines += [f"enc_{self._codec(self.kind(b.domain).elem)}(&X->inst, {_cname(self.c.binder_names[id(b)])});"
+                      for b in params]
         lines.append("do {")
         lines += self._stmts(list(body), {}, (), index)
         lines.append("} while (0);")

@@ -1,7 +1,7 @@
 /* mc_entry.h: the functions of mc_model.h, over the generated functions of one spec.
  * Included at the end of the generated file, which defines before it:
  *   MC_NACTIONS, ACTION_NAMES, GEN_ACTIONS, MC_NINVARIANTS, INVARIANT_NAMES,
- *   gen_init, gen_invariant, gen_constraint,
+ *   MC_NPREDICATES, PREDICATE_NAMES, gen_init, gen_invariant, gen_predicate, gen_constraint,
  *   MC_HAS_CONSTRAINT, INVARIANT_READS and CONSTRAINT_READS (masks of the variables read),
  *   gen_type_var (one variable's type check), TYPE_CHECKED (the MC_NTYPECHECKED variables tested),
  *   CONST_BYTES (the constants' canonical bytes, in declaration order) and consts_decode,
@@ -14,7 +14,14 @@ int mc_action_count(void) { return MC_NACTIONS; }
 const char *mc_action_name(int action) { return action >= 0 && action < MC_NACTIONS ? ACTION_NAMES[action] : NULL; }
 int mc_invariant_count(void) { return MC_NINVARIANTS; }
 const char *mc_invariant_name(int k) { return k >= 0 && k < MC_NINVARIANTS ? INVARIANT_NAMES[k] : NULL; }
+int mc_predicate_count(void) { return MC_NPREDICATES; }
+const char *mc_predicate_name(int k) { return k >= 0 && k < MC_NPREDICATES ? PREDICATE_NAMES[k] : NULL; }
 const char *mc_error(mc_ctx *ctx) { return ctx->err; }
+
+void mc_instance(mc_ctx *X, const uint8_t **out, size_t *len) {
+    *out = X->inst.p;
+    *len = X->inst.len;
+}
 
 mc_ctx *mc_ctx_new(void) {
     pthread_once(&scalars_once, init_scalars);
@@ -40,6 +47,7 @@ void mc_ctx_free(mc_ctx *X) {
     ar_free(&X->perm);
     free(X->out.p);
     free(X->best.p);
+    free(X->inst.p);
     free(X);
 }
 
@@ -116,6 +124,7 @@ static void enter_state(mc_ctx *X, const uint8_t *state, size_t len) {
 static int eval_invariant(mc_ctx *X, int k) { return gen_invariant(X, k) ? 1 : 0; }
 static int eval_constraint(mc_ctx *X, int unused) { (void)unused; return gen_constraint(X) ? 1 : 0; }
 static int eval_type(mc_ctx *X, int k) { return gen_type_var(X, k) ? 1 : 0; }
+static int predicate_of(mc_ctx *X, int k) { return gen_predicate(X, k) ? 1 : 0; }
 
 /* The checks of the state being read, remembered by the variables they read. */
 static int invariant_of(mc_ctx *X, int k) { return remembered(X, k, INVARIANT_READS[k], eval_invariant, k); }
@@ -170,6 +179,18 @@ int mc_invariant(mc_ctx *X, int k, const uint8_t *state, size_t len) {
     if (setjmp(X->top)) { X->has_kept = 0; return MC_ERROR; }
     enter_state(X, state, len);
     return invariant_of(X, k);
+}
+
+int mc_predicate(mc_ctx *X, int k, const uint8_t *state, size_t len) {
+    if (k < 0 || k >= MC_NPREDICATES) {
+        snprintf(X->err, sizeof X->err, "no state predicate number %d", k);
+        return MC_ERROR;
+    }
+    if (is_emitted(X, state, len)) return check_emitted(X, predicate_of, k, 0);
+    X->jb = &X->top;
+    if (setjmp(X->top)) { X->has_kept = 0; return MC_ERROR; }
+    enter_state(X, state, len);
+    return predicate_of(X, k);
 }
 
 int mc_constraint(mc_ctx *X, const uint8_t *state, size_t len) {
@@ -237,10 +258,19 @@ int mc_canonical(mc_ctx *X, const uint8_t *state, size_t len, const uint8_t **ou
     for (int p = 0; p < MC_NPERMS; p++) {
         Buf *b = &X->out;
         b->len = 0;
-        for (int k = 0; k < MC_NVARS; k++) var_encode(b, k, permuted(X, ST(X, k), PERMS[p]));
-        size_t n = b->len < best->len ? b->len : best->len;
-        int c = memcmp(b->p, best->p, n);
-        if (c < 0 || (c == 0 && b->len < best->len)) {
+        /* Compared with the least so far variable by variable: most permutations are found
+           greater in the first variables, and the rest of the state is not permuted. */
+        int order = 0;  /* -1: b is less than best already; 0: their prefixes are equal */
+        for (int k = 0; k < MC_NVARS && order <= 0; k++) {
+            size_t start = b->len;
+            var_encode(b, k, permuted(X, ST(X, k), PERMS[p]));
+            if (order < 0) continue;
+            size_t end = b->len < best->len ? b->len : best->len;
+            int c = memcmp(b->p + start, best->p + start, end > start ? end - start : 0);
+            if (c < 0) order = -1;
+            else if (c > 0 || b->len > best->len) order = 1;  /* greater, or best is a prefix of it */
+        }
+        if (order < 0 || (order == 0 && b->len < best->len)) {
             Buf t = *best;
             *best = *b;
             *b = t;

@@ -31,12 +31,20 @@ int mc_action_count(void);
 const char *mc_action_name(int action);
 int mc_invariant_count(void);
 const char *mc_invariant_name(int k);
+/* The state predicates of the temporal properties, in declaration order: "NAME.left" (P)
+ * and "NAME.right" (Q) of each property, where they are state predicates (not taken(A)). */
+int mc_predicate_count(void);
+const char *mc_predicate_name(int k);
 
 mc_ctx *mc_ctx_new(void);
 void mc_ctx_free(mc_ctx *ctx);
 const char *mc_error(mc_ctx *ctx);   /* the message of the last MC_ERROR in this ctx */
 
 int mc_init(mc_ctx *ctx, mc_emit_fn emit, void *user);
+/* Inside the emit callback, for a successor of an action declared fair: its instance, the
+ * canonical bytes of the values of the action's parameters, one after the other (empty for
+ * an action without parameters), valid during the call. Unspecified for other actions. */
+void mc_instance(mc_ctx *ctx, const uint8_t **out, size_t *len);
 int mc_successors(mc_ctx *ctx, const uint8_t *state, size_t len, mc_emit_fn emit, void *user);
 
 /* The checks below read any state on a context that is not enumerating. From inside an emit
@@ -48,6 +56,8 @@ int mc_successors(mc_ctx *ctx, const uint8_t *state, size_t len, mc_emit_fn emit
 int mc_invariant(mc_ctx *ctx, int k, const uint8_t *state, size_t len);
 /* 1 within TLC's CONSTRAINT (or the spec has none), 0 outside, MC_ERROR */
 int mc_constraint(mc_ctx *ctx, const uint8_t *state, size_t len);
+/* 1 holds, 0 does not, MC_ERROR */
+int mc_predicate(mc_ctx *ctx, int k, const uint8_t *state, size_t len);
 /* -1 every variable within its declared type, else the index of the first one outside */
 int mc_type_check(mc_ctx *ctx, const uint8_t *state, size_t len);
 

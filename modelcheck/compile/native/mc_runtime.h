@@ -137,6 +137,7 @@ struct mc_ctx {
     volatile int checking;   /* the variable mc_type_check is testing */
     Buf out, best;
     Buf kept;                /* a copy of the state being checked (mc_entry.h enter_state) */
+    Buf inst;                /* the parameters of the fair action being run (mc_instance) */
     int has_kept;            /* `state`, the cache and the arena hold the values of `kept` */
     struct MemoEntry *memo[MC_NMEMO];  /* remembered checks and operators (remembered) */
     mc_emit_fn emit;

@@ -29,8 +29,9 @@ int mcs_links(mcs_search *s, uint64_t *fps, int64_t *parents, int16_t *actions) 
 
 int mcs_level_state(mcs_search *s, uint64_t i, const uint8_t **state, size_t *len) {
     if (!s->level || i >= s->level_n) return -1;
-    *state = mcs_cand_bytes(s, s->level[i], s->gen, &s->w[0]);
-    *len = s->level[i]->len;
+    const queued *q = &s->level[i];
+    *state = mcs_state_bytes(s, q->worker, q->off, q->len, s->gen, &s->w[0]);
+    *len = q->len;
     return *state ? 0 : -1;
 }
 
@@ -44,9 +45,9 @@ uint64_t mcs_fingerprint(mcs_search *s, const uint8_t *state, size_t len) {
 int mcs_restore(mcs_search *s, uint64_t n, const uint64_t *fps, const int64_t *parents, const int16_t *actions,
                 uint64_t level_size, const uint8_t *states, const uint32_t *lens, uint64_t depth_of_level,
                 uint64_t generated, uint64_t depth, const uint64_t *action_counts) {
-    if (level_size > n || mcs_fpset_reserve(&s->visited, n)) return -1;
-    for (uint64_t i = 0; i < n; i++) mcs_fpset_insert(&s->visited, fps[i]);
-    s->visited.count = n;
+    if (level_size > n) return -1;
+    for (uint64_t i = 0; i < n; i++)
+        if (mcs_fpset_insert(&s->visited, fps[i])) return -1;
     for (uint64_t i = 0; i < n; i++) {
         uint64_t rec[2] = {fps[i], (uint64_t)(parents[i] + 1) << 16 | (uint64_t)(uint16_t)(actions[i] + 1)};
         if (fwrite(rec, sizeof rec, 1, s->links) != 1) return -1;
@@ -56,12 +57,9 @@ int mcs_restore(mcs_search *s, uint64_t n, const uint64_t *fps, const int64_t *p
     s->level = malloc((level_size ? level_size : 1) * sizeof *s->level);
     if (!s->level) return -1;
     for (uint64_t i = 0, at = 0; i < level_size; at += lens[i], i++) {
-        cand *c = mcs_cand_push(s, &w->cands[s->gen]);
-        if (!c) return -1;
-        *c = (cand){.fp = fps[n - level_size + i], .len = lens[i], .action = actions[n - level_size + i]};
-        if (mcs_arena_push(s, &w->arenas[s->gen], states + at, lens[i], &c->off)) return -1;
+        s->level[i] = (queued){.len = lens[i], .worker = 0};
+        if (mcs_arena_push(s, &w->arenas[s->gen], states + at, lens[i], &s->level[i].off)) return -1;
     }
-    for (uint64_t i = 0; i < level_size; i++) s->level[i] = &w->cands[s->gen].v[i];  /* after the last realloc */
     s->level_n = level_size;
     s->level_base = n - level_size;
     s->level_depth = depth_of_level;

@@ -24,30 +24,25 @@
  * trace is rebuilt by replaying from an initial state the successors with the recorded
  * fingerprints. States themselves live only in the current and the next level, each in
  * per-thread arenas that go on in temporary files past options.queue_memory (--memory).
+ * Per state of those levels, in memory: 16 bytes for one of the level being expanded (where
+ * its bytes are), 32 for a candidate of the next (and while it is expanded 8 to 16 for
+ * the thread's fingerprints of the level, while it is merged 8 for its place in order and,
+ * on several threads, 11 to 21 for the merge table): each is freed as soon as it is used.
  * Between levels the search is exactly "a level start": the callback options.level_started
  * reads it there for a checkpoint (mcs_where, mcs_links, mcs_level_state), and mcs_restore
- * puts one back.
+ * puts one back. With options.record (temporal properties), phase A also records every step
+ * that changes the state, a pass after the merge evaluates the state predicates of the
+ * survivors (up to the least broken one; one that fails to evaluate is a broken survivor),
+ * and a committed level's steps are resolved and merged in sequential order (record.c).
  */
 
 #include "search_parts.h"
 
 /* ------------------------------------------------------------------ checks of one state */
 
-/* MCS_FINISHED if the state passes, else MCS_TYPE / MCS_INVARIANT / MCS_ERROR with `which`,
- * in the order of explore/model.py StateChecks: the type check, then the invariants. */
+/* The state's checks on `ctx` (store.c's mcs_checks). */
 static int check_state(mcs_search *s, mc_ctx *ctx, const uint8_t *state, size_t len, int *which, char *message) {
-    int var = mc_type_check(ctx, state, len);
-    if (var >= 0) { *which = var; return MCS_TYPE; }
-    for (int k = 0; k < s->opt.invariant_count; k++) {
-        int r = mc_invariant(ctx, s->invariants[k], state, len);
-        if (r == MC_ERROR) {
-            snprintf(message, MESSAGE_SIZE, "%s", mc_error(ctx));
-            *which = k;
-            return MCS_ERROR;
-        }
-        if (r == 0) { *which = k; return MCS_INVARIANT; }
-    }
-    return MCS_FINISHED;
+    return mcs_checks(ctx, s->invariants, s->opt.invariant_count, state, len, which, message);
 }
 
 /* The search stops in this level at `parent` or before: later parents need no expanding. */
@@ -93,7 +88,7 @@ static int on_successor(void *user, int action, const uint8_t *state, size_t len
     /* the state's hash first: its slot of the visited set is fetched from memory while the
        constraint is evaluated (without symmetry it is the fingerprint) */
     uint64_t fp = mcs_hash_bytes(state, len);
-    __builtin_prefetch(&s->visited.slot[home(fp, s->visited.cap)]);
+    mcs_fpset_prefetch(&s->visited, fp);
     /* checks of the successor being emitted run on the emitting context (mc_model.h) */
     int within = mc_constraint(w->ctx, state, len);
     if (within == MC_ERROR) {
@@ -101,6 +96,9 @@ static int on_successor(void *user, int action, const uint8_t *state, size_t len
         return 1;
     }
     if (within == 0) {  /* checked, never stored; a state found fine is not checked again */
+        /* not a step of the graph (no stored state has this fingerprint), but it makes its
+           instance enabled, as TLC evaluates ENABLED without the constraint */
+        if (s->opt.record && !initial && mcs_record_step(w, action, fp)) return 1;
         uint64_t *slot = &w->passed[fp % PASSED_SLOTS];
         if (*slot == fp) return 0;
         int which;
@@ -117,20 +115,22 @@ static int on_successor(void *user, int action, const uint8_t *state, size_t len
         return 1;
     }
     if (canon != state) fp = mcs_hash_bytes(canon, canon_len);
+    if (s->opt.record && !initial && mcs_record_step(w, action, fp)) return 1;
     if (mcs_fpset_contains(&s->visited, fp)) return 0;
-    int first = mcs_seen_first(w, fp);
-    if (first <= 0) return first < 0;
+    int first = mcs_seen_first(&w->seen, fp);
+    if (first < 0) { mcs_fail(s, "out of memory for the states of a level"); return 1; }
+    if (first == 0) return 0;
     int ng = !s->gen;
     cand *c = mcs_cand_push(s, &w->cands[ng]);
     if (!c) return 1;
     *c = (cand){.fp = fp, .key = key, .len = (uint32_t)len, .action = (int16_t)action, .worker = (uint8_t)w->id};
     if (mcs_arena_push(s, &w->arenas[ng], state, len, &c->off)) return 1;
-    /* More new states in this thread alone than --max-states leaves room for: the search
-       stops at one of them, so neither this one nor anything after it matters. */
-    if (s->opt.max_states >= 0 && w->cands[ng].n > (uint64_t)s->opt.max_states - s->distinct) {
-        stop_by(s, w->parent);
-        return 1;
-    }
+    uint64_t room = s->opt.max_states >= 0 ? (uint64_t)s->opt.max_states - s->distinct : NO_KEY;
+    /* this thread's candidates are distinct and in key order: the --max-states'th new state
+       of the level is this one or an earlier one, so no later parent matters... */
+    if (w->cands[ng].n == room) stop_by(s, w->parent);
+    /* ...and past it, neither this state nor anything after it in this parent */
+    if (w->cands[ng].n > room) return 1;
     int which;
     char message[MESSAGE_SIZE];
     int outcome = check_state(s, w->ctx, state, len, &which, message);
@@ -148,8 +148,8 @@ static void expand_parent(worker *w, uint64_t i) {
     if (s->level == NULL) {
         rc = mc_init(w->ctx, on_successor, w);
     } else {
-        const cand *p = s->level[i];
-        w->parent_bytes = mcs_cand_bytes(s, p, s->gen, w);
+        const queued *p = &s->level[i];
+        w->parent_bytes = mcs_state_bytes(s, p->worker, p->off, p->len, s->gen, w);
         w->parent_len = p->len;
         if (!w->parent_bytes) return;
         rc = mc_successors(w->ctx, w->parent_bytes, w->parent_len, on_successor, w);
@@ -223,7 +223,7 @@ static void *merge_mark_worker(void *arg) {
     return NULL;
 }
 
-static void run_workers(mcs_search *s, void *(*fn)(void *)) {
+HIDDEN void mcs_run_workers(mcs_search *s, void *(*fn)(void *)) {
     int n = s->opt.workers;
     pthread_t *threads = malloc(sizeof *threads * (size_t)n);
     int started = 1;
@@ -245,18 +245,13 @@ static int merge(mcs_search *s) {
     if (n == 1) {
         for (size_t k = 0; k < s->w[0].cands[ng].n; k++) s->w[0].cands[ng].v[k].survives = 1;
     } else {
-        uint64_t cap = 1024;
-        while (cap < 2 * total) cap *= 2;
-        if (cap > s->lt_cap) {
-            free(s->lt);
-            s->lt = malloc(cap * 2 * sizeof *s->lt);
-            s->lt_cap = s->lt ? cap : 0;
-            if (!s->lt) { mcs_fail(s, "out of memory for merging a level"); return -1; }
-        }
-        s->lt_cap = cap;
-        memset(s->lt, 0, cap * 2 * sizeof *s->lt);
-        run_workers(s, merge_insert_worker);
-        run_workers(s, merge_mark_worker);
+        s->lt_cap = total + total / 3 + 1024;  /* a load of 3/4 at most; freed once used */
+        s->lt = calloc(s->lt_cap * 2, sizeof *s->lt);
+        if (!s->lt) { mcs_fail(s, "out of memory for merging a level"); return -1; }
+        mcs_run_workers(s, merge_insert_worker);
+        mcs_run_workers(s, merge_mark_worker);
+        free(s->lt);
+        s->lt = NULL;
     }
     free(s->next);
     s->next = malloc((total ? total : 1) * sizeof *s->next);
@@ -281,14 +276,53 @@ static int merge(mcs_search *s) {
     return 0;
 }
 
+/* ------------------------------------------------------------------ the predicates pass */
+
+/* With options.record: the state predicates of the survivors before predicate_limit, in
+ * parallel, into their rows (by index in the level's order). One that fails to evaluate is
+ * this thread's least-key broken candidate if it comes before the others. */
+static void *predicates_worker(void *arg) {
+    worker *w = arg;
+    mcs_search *s = w->s;
+    int ng = !s->gen;
+    while (!s->abort) {
+        uint64_t lo = __atomic_fetch_add(&s->next_predicate, CHUNK, __ATOMIC_RELAXED);
+        if (lo >= s->predicate_limit || lo > __atomic_load_n(&s->first_predicate_error, __ATOMIC_RELAXED)) break;
+        uint64_t hi = lo + CHUNK < s->predicate_limit ? lo + CHUNK : s->predicate_limit;
+        for (uint64_t k = lo; k < hi; k++) {
+            const cand *c = s->next[k];
+            int which;
+            char message[MESSAGE_SIZE];
+            const uint8_t *bytes = mcs_state_bytes(s, c->worker, c->off, c->len, ng, w);
+            if (!bytes) return NULL;
+            if (mcs_predicates(w, bytes, c->len, k, &which, message) == MCS_FINISHED) continue;
+            note(w, &w->bad, c->key, MCS_ERROR, which, MCS_SITE_PREDICATES, c->action, NULL, 0, message);
+            uint64_t cur = __atomic_load_n(&s->first_predicate_error, __ATOMIC_RELAXED);
+            while (k < cur && !__atomic_compare_exchange_n(&s->first_predicate_error, &cur, k, 0,
+                                                            __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {}
+            break;
+        }
+    }
+    return NULL;
+}
+
+/* The least-key broken candidate of all threads, or NULL. */
+static const event *least_bad(mcs_search *s) {
+    const event *bad = NULL;
+    for (int i = 0; i < s->opt.workers; i++)
+        if (s->w[i].bad.key != NO_KEY && (!bad || s->w[i].bad.key < bad->key)) bad = &s->w[i].bad;
+    return bad;
+}
+
 /* ------------------------------------------------------------------ committing a level */
 
 static void *commit_worker(void *arg) {
     worker *w = arg;
     mcs_search *s = w->s;
     candvec *v = &w->cands[!s->gen];
-    for (size_t k = 0; k < v->n; k++)
-        if (v->v[k].survives) mcs_fpset_insert(&s->visited, v->v[k].fp);
+    for (size_t k = 0; k < v->n && !s->failed; k++)  /* an abort waits for the level's end */
+        if (v->v[k].survives && mcs_fpset_insert(&s->visited, v->v[k].fp))
+            mcs_fail(s, "out of memory for the visited set");
     return NULL;
 }
 
@@ -296,7 +330,7 @@ static void *commit_worker(void *arg) {
 static int write_links(mcs_search *s, uint64_t n) {
     for (uint64_t k = 0; k < n; k++) {
         const cand *c = s->next[k];
-        uint64_t parent = s->level ? s->level_base + (c->key >> ORDINAL_BITS) + 1 : 0;
+        uint64_t parent = s->level_depth ? s->level_base + (c->key >> ORDINAL_BITS) + 1 : 0;
         uint64_t rec[2] = {c->fp, parent << 16 | (uint64_t)(uint16_t)(c->action + 1)};
         if (fwrite(rec, sizeof rec, 1, s->links) != 1) { mcs_fail(s, "cannot write the parent links"); return -1; }
     }
@@ -330,8 +364,9 @@ static void recount(mcs_search *s, uint64_t i, uint64_t limit, uint64_t *counts,
     mc_ctx *ctx = s->w[0].ctx;
     if (s->level == NULL) mc_init(ctx, count_successor, &c);
     else {
-        const uint8_t *bytes = mcs_cand_bytes(s, s->level[i], s->gen, &s->w[0]);
-        if (bytes) mc_successors(ctx, bytes, s->level[i]->len, count_successor, &c);
+        const queued *q = &s->level[i];
+        const uint8_t *bytes = mcs_state_bytes(s, q->worker, q->off, q->len, s->gen, &s->w[0]);
+        if (bytes) mc_successors(ctx, bytes, q->len, count_successor, &c);
     }
     *initial += c.initial;
 }
@@ -357,7 +392,11 @@ static void stop_at(mcs_search *s, uint64_t key, int outcome, int which, int sit
     for (uint64_t c = 0; c < parent / CHUNK; c++)
         for (uint64_t a = 0; a < width; a++) before[a] += s->chunk_counts[c * width + a];
     for (uint64_t i = first; i < parent; i++) recount(s, i, NO_KEY, before, &before[s->nact]);
-    recount(s, parent, ordinal + (is_state ? 1 : 0), s->stop_parent_counts, &initial);
+    /* The Python explorer generates every initial state before it admits or checks one: a
+       stop among them counts them all, but for a failure met while generating them (in the
+       constraint, or checking a state outside it), which ends the generation there. */
+    int all_initial = s->level == NULL && !(outcome == MCS_ERROR && (site == MCS_SITE_CONSTRAINT || bytes));
+    recount(s, parent, all_initial ? NO_KEY : ordinal + (is_state ? 1 : 0), s->stop_parent_counts, &initial);
     s->generated += initial + before[s->nact];
     for (int a = 0; a < s->nact; a++) {
         s->action_counts[a] += before[a];
@@ -371,7 +410,9 @@ static void stop_at(mcs_search *s, uint64_t key, int outcome, int which, int sit
     r->which = which;
     r->site = site;
     r->error_action = action;
-    r->queue = (s->level ? s->level_n - parent - 1 : 0) + found;
+    /* as the Python explorer: the states left to expand at --max-states, else its level's */
+    if (outcome == MCS_MAX_STATES) r->queue = (s->level ? s->level_n - parent - 1 : 0) + found;
+    else r->queue = s->level ? s->level_n : 0;
     if (new_index >= 0) r->state = (int64_t)(s->links_written - 1);
     else r->state = s->level ? (int64_t)(s->level_base + parent) : -1;
     if (bytes) {
@@ -384,14 +425,13 @@ static void stop_at(mcs_search *s, uint64_t key, int outcome, int which, int sit
     if (message) snprintf(s->failure, sizeof s->failure, "%s", message);
 }
 
-/* After phases A and B: the stop of this level, if any. 1 if the search stops here. */
+/* After phases A and B (and the predicates pass): the stop of this level, if any. 1 if the
+ * search stops here. */
 static int decide(mcs_search *s) {
     const event *ev = NULL;
     for (int i = 0; i < s->opt.workers; i++)
         if (s->w[i].ev.key != NO_KEY && (!ev || s->w[i].ev.key < ev->key)) ev = &s->w[i].ev;
-    const event *bad = NULL;
-    for (int i = 0; i < s->opt.workers; i++)
-        if (s->w[i].bad.key != NO_KEY && (!bad || s->w[i].bad.key < bad->key)) bad = &s->w[i].bad;
+    const event *bad = least_bad(s);
     /* a broken survivor before any event and within --max-states stops the search there */
     uint64_t index = bad ? survivors_before(s, bad->key) : NO_KEY;
     if (bad && index < s->check_limit) {
@@ -423,8 +463,6 @@ static void reset_level_scratch(mcs_search *s) {
         free(w->ev.bytes);
         w->ev = (event){.key = NO_KEY};
         w->bad = (event){.key = NO_KEY};
-        memset(w->seen, 0, w->seen_cap * sizeof *w->seen);
-        w->seen_n = 0;
         w->cands[!s->gen].n = 0;
         w->arenas[!s->gen].len = 0;
         w->arenas[!s->gen].file_len = 0;
@@ -435,6 +473,25 @@ static void reset_level_scratch(mcs_search *s) {
     s->stop_parent = NO_KEY;
 }
 
+/* next[] becomes the level (s->level, s->level_n); the candidates are freed. */
+static int become_current(mcs_search *s) {
+    s->level = malloc((s->next_n ? s->next_n : 1) * sizeof *s->level);
+    if (!s->level) { mcs_fail(s, "out of memory for the queue of states"); return -1; }
+    for (uint64_t k = 0; k < s->next_n; k++) {
+        const cand *c = s->next[k];
+        s->level[k] = (queued){.off = c->off, .len = c->len, .worker = c->worker};
+    }
+    s->level_n = s->next_n;
+    free(s->next);
+    s->next = NULL;
+    for (int i = 0; i < s->opt.workers; i++) {
+        candvec *v = &s->w[i].cands[!s->gen];
+        free(v->v);
+        *v = (candvec){0};
+    }
+    return 0;
+}
+
 /* Expands the current level; 1 if the search stopped in it. */
 static int expand_level(mcs_search *s) {
     uint64_t width = s->nact + 1;
@@ -443,7 +500,11 @@ static int expand_level(mcs_search *s) {
     free(s->chunk_counts);
     s->chunk_counts = calloc((s->nchunks + 1) * width, sizeof *s->chunk_counts);  /* + a spare row */
     if (!s->chunk_counts) { mcs_fail(s, "out of memory"); return 1; }
-    run_workers(s, expand_worker);
+    mcs_run_workers(s, expand_worker);
+    for (int i = 0; i < s->opt.workers; i++) {  /* only phase A needs them: memory for the merge */
+        worker *w = &s->w[i];
+        mcs_seen_free(&w->seen);
+    }
     for (int i = 0; i < s->opt.workers; i++)  /* spilled states are read back with pread */
         if (s->w[i].arenas[!s->gen].file && fflush(s->w[i].arenas[!s->gen].file)) mcs_fail(s, "cannot write the queue of states to disk");
     if (s->abort || merge(s)) return 1;
@@ -453,6 +514,16 @@ static int expand_level(mcs_search *s) {
     s->before_event = s->check_limit = survivors_before(s, stop_key);
     if (s->opt.max_states >= 0 && (uint64_t)s->opt.max_states - s->distinct < s->check_limit)
         s->check_limit = (uint64_t)s->opt.max_states - s->distinct;
+    if (s->opt.record) {  /* the predicates of the survivors before the least broken one */
+        const event *bad = least_bad(s);
+        uint64_t index = bad ? survivors_before(s, bad->key) : NO_KEY;
+        s->predicate_limit = index < s->check_limit ? index : s->check_limit;
+        s->next_predicate = 0;
+        s->first_predicate_error = NO_KEY;
+        if (mcs_reserve_rows(s, s->next_n)) return 1;
+        mcs_run_workers(s, predicates_worker);
+        if (s->abort) return 1;
+    }
     if (decide(s)) return 1;
     /* the whole level is done: it counts, and the next one becomes current */
     uint64_t initial = 0;
@@ -463,18 +534,27 @@ static int expand_level(mcs_search *s) {
     s->generated += initial;
     for (uint64_t c = 0; c < s->nchunks; c++)
         for (int a = 0; a < s->nact; a++) s->generated += s->chunk_counts[c * width + a];
-    if (mcs_fpset_reserve(&s->visited, s->next_n)) { mcs_fail(s, "out of memory for the visited set"); return 1; }
-    run_workers(s, commit_worker);
-    s->visited.count += s->next_n;
+    free(s->level);  /* expanded and counted: only the stops above read it, and its states */
+    s->level = NULL;
+    for (int i = 0; i < s->opt.workers; i++) {
+        arena *a = &s->w[i].arenas[s->gen];
+        free(a->data);
+        a->data = NULL;
+        a->len = a->cap = 0;
+    }
+    mcs_run_workers(s, commit_worker);
+    if (s->failed) return 1;
     uint64_t base = s->links_written;
     if (write_links(s, s->next_n)) return 1;
+    if (s->opt.record) {  /* taken by the driver before the next level (search.h mcs_recorded) */
+        if (mcs_merge_recorded(s, base, s->next_n)) return 1;
+        s->rows_n = s->next_n;
+    }
     if (s->next_n) s->depth = s->level_depth + 1;
     s->distinct += s->next_n;
-    /* the next level becomes current; the old one's storage is reused for the one after */
-    free(s->level);
-    s->level = s->next;
-    s->next = NULL;
-    s->level_n = s->next_n;
+    /* the next level becomes current: of its candidates only where their bytes are is kept;
+       the old level's arenas (their files) serve the one after */
+    if (become_current(s)) return 1;
     s->level_base = base;
     s->level_depth++;
     s->gen = !s->gen;
@@ -489,15 +569,23 @@ mcs_search *mcs_new(const mcs_options *options) {
     if (s->opt.workers > 255) s->opt.workers = 255;
     s->nact = mc_action_count();
     s->invariants = malloc(sizeof(int) * (size_t)(options->invariant_count + 1));
+    uint8_t *fair = calloc((size_t)s->nact + 1, 1);
+    int *predicates = malloc(sizeof(int) * (size_t)(options->predicate_count + 1));
+    s->opt.fair = fair;
+    s->opt.predicates = predicates;
     s->w = calloc((size_t)s->opt.workers, sizeof *s->w);
     s->action_counts = calloc((size_t)s->nact + 1, sizeof *s->action_counts);
     s->stop_parent_counts = calloc((size_t)s->nact + 1, sizeof *s->stop_parent_counts);
     s->links = tmpfile();
-    if (!s->invariants || !s->w || !s->action_counts || !s->stop_parent_counts || !s->links) {
+    if (!s->invariants || !s->w || !s->action_counts || !s->stop_parent_counts || !s->links || !fair || !predicates) {
         mcs_free(s);
         return NULL;
     }
     memcpy(s->invariants, options->invariants, sizeof(int) * (size_t)options->invariant_count);
+    if (options->record) {
+        memcpy(fair, options->fair, (size_t)s->nact);
+        memcpy(predicates, options->predicates, sizeof(int) * (size_t)options->predicate_count);
+    }
     s->opt.invariants = s->invariants;
     for (int i = 0; i < s->opt.workers; i++) {
         s->w[i].s = s;
@@ -511,7 +599,7 @@ mcs_search *mcs_new(const mcs_options *options) {
                                       : (size_t)options->queue_memory / 2 / (size_t)s->opt.workers;
         if (!s->w[i].ctx || !s->w[i].check_ctx) { mcs_free(s); return NULL; }
     }
-    if (mcs_fpset_reserve(&s->visited, 0)) { mcs_free(s); return NULL; }
+    if (mcs_fpset_init(&s->visited)) { mcs_free(s); return NULL; }
     s->result.state = -1;
     s->result.last_action = -1;
     s->result.error_action = -1;
@@ -560,7 +648,7 @@ void mcs_progress(mcs_search *s, uint64_t out[4]) {
 
 const mcs_result *mcs_result_of(mcs_search *s) { return &s->result; }
 
-uint64_t mcs_visited_bytes(mcs_search *s) { return s->visited.cap * sizeof *s->visited.slot; }
+uint64_t mcs_visited_bytes(mcs_search *s) { return mcs_fpset_bytes(&s->visited); }
 
 void mcs_free(mcs_search *s) {
     if (!s) return;
@@ -573,7 +661,7 @@ void mcs_free(mcs_search *s) {
             if (w->arenas[g].file) fclose(w->arenas[g].file);
             free(w->cands[g].v);
         }
-        free(w->seen);
+        mcs_seen_free(&w->seen);
         free(w->read_buf);
         free(w->ev.bytes);
     }
@@ -582,11 +670,14 @@ void mcs_free(mcs_search *s) {
     free(s->trace_actions);
     free(s->trace_lens);
     free(s->last_bytes);
+    mcs_free_recorded(s);
     free(s->w);
     free(s->invariants);
+    free((void *)s->opt.fair);
+    free((void *)s->opt.predicates);
     free(s->action_counts);
     free(s->stop_parent_counts);
-    free(s->visited.slot);
+    mcs_fpset_free(&s->visited);
     free(s->level);
     free(s->next);
     free(s->lt);

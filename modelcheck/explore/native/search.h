@@ -28,6 +28,12 @@ typedef struct {
     int invariant_count;
     mcs_level_fn level_started;  /* or NULL */
     void *user;
+    /* The behaviour graph, for temporal properties (record.c): every step that changes the
+     * state, and the values of the chosen state predicates in every new state. */
+    int record;
+    const uint8_t *fair;    /* per action: 1 if its steps are labelled by their instance */
+    const int *predicates;  /* mc_predicate indices to evaluate, in order */
+    int predicate_count;
 } mcs_options;
 
 /* Where the search is: at the start of a level (in the callback, or after an abort). */
@@ -60,7 +66,8 @@ enum {
     MCS_SITE_INIT = 1,            /* enumerating the initial states */
     MCS_SITE_SUCCESSORS = 2,      /* computing the successors of the trace's last state */
     MCS_SITE_CONSTRAINT = 3,      /* the constraint of the `last` state */
-    MCS_SITE_CHECKS = 4           /* the type check or an invariant of the trace's last state */
+    MCS_SITE_CHECKS = 4,          /* the type check or an invariant of the trace's last state */
+    MCS_SITE_PREDICATES = 5       /* a state predicate of the trace's last state */
 };
 
 typedef struct {
@@ -109,6 +116,19 @@ uint64_t mcs_fingerprint(mcs_search *s, const uint8_t *state, size_t len);
 int mcs_restore(mcs_search *s, uint64_t n, const uint64_t *fps, const int64_t *parents, const int16_t *actions,
                 uint64_t level_size, const uint8_t *states, const uint32_t *lens, uint64_t depth_of_level,
                 uint64_t generated, uint64_t depth, const uint64_t *action_counts);
+
+/* With options.record: the steps recorded since the last mcs_clear_recorded, in the order a
+ * sequential search takes them (source state index, successor state index or -1 when it
+ * is outside the constraint, label), and the
+ * predicate values of the states stored since (predicate_count bytes per state, 0 or 1).
+ * Read in the level_started callback and after mcs_run. A label below mc_action_count() is
+ * that action (it has no fairness); above, an instance of a fair action (mcs_label). */
+void mcs_recorded(mcs_search *s, const int32_t **sources, const int64_t **targets, const int32_t **labels,
+                  uint64_t *edges, const uint8_t **predicate_rows, uint64_t *states);
+void mcs_clear_recorded(mcs_search *s);
+int mcs_label_count(mcs_search *s);
+/* The action of a label, and its instance's parameter bytes (mc_instance). */
+int mcs_label(mcs_search *s, int label, const uint8_t **params, size_t *len);
 
 int mcs_build_trace(mcs_search *s);
 int mcs_trace_length(mcs_search *s);

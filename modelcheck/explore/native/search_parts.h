@@ -1,5 +1,6 @@
 /* search_parts.h: what the C files of the search share (store.c: fingerprints, the visited
- * set and the per-thread storage; search.c: the levels; replay.c: checkpoints and traces).
+ * set, the per-thread storage and the checks of a state; search.c: the levels; replay.c:
+ * checkpoints and traces; batch.c: batches of states for --engine ray).
  * Not an interface: search.h is. The shared functions are hidden: the spec's C is linked
  * into the same shared object. */
 #ifndef MCS_SEARCH_PARTS_H
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #define HIDDEN __attribute__((visibility("hidden")))
@@ -35,11 +37,32 @@ static inline uint64_t home(uint64_t fp, uint64_t cap) {
     return (uint64_t)(((unsigned __int128)fp * cap) >> 64);
 }
 
+/* The visited set: fingerprints in open-addressing segments chosen by their top bits, each
+ * growing on its own (load 3/4 to 1/2: 10.7 to 16 bytes per state), so that growing never
+ * holds two copies of the whole table. Inserts lock their segment; lookups take no lock
+ * (the search never looks up and inserts at the same time). */
+#define FP_SEGMENT_BITS 10
+#define FP_SEGMENTS (1 << FP_SEGMENT_BITS)
 typedef struct {
     uint64_t *slot;   /* 0: empty */
     uint64_t cap;
     uint64_t count;
+    pthread_mutex_t lock;
+} fpsegment;
+typedef struct {
+    fpsegment *seg;   /* FP_SEGMENTS of them */
 } fpset;
+
+static inline fpsegment *segment_of(const fpset *t, uint64_t fp) { return &t->seg[fp >> (64 - FP_SEGMENT_BITS)]; }
+
+/* The slot to look at first in a segment: the bits below those that chose the segment. */
+static inline uint64_t segment_home(uint64_t fp, uint64_t cap) { return home(fp << FP_SEGMENT_BITS, cap); }
+
+/* Asks for the slot where a lookup of fp starts to be fetched from memory. */
+static inline void mcs_fpset_prefetch(const fpset *t, uint64_t fp) {
+    const fpsegment *g = segment_of(t, fp);
+    __builtin_prefetch(&g->slot[segment_home(fp, g->cap)]);
+}
 
 /* ------------------------------------------------------------------ per-thread storage */
 
@@ -53,6 +76,14 @@ typedef struct {
     uint8_t survives;
 } cand;
 
+/* A state of the level being expanded: all that is kept of its candidate once the level is
+ * committed (its fingerprint, key and action are in the parent links by then). */
+typedef struct {
+    uint64_t off;
+    uint32_t len;
+    uint8_t worker;
+} queued;
+
 /* States of a level: in memory up to `limit` bytes, then appended to a temporary file
  * (--memory); an offset with SPILLED set is one in the file. */
 typedef struct {
@@ -64,6 +95,37 @@ typedef struct {
 #define SPILLED (1ULL << 63)
 typedef struct { cand *v; size_t n, cap; } candvec;
 
+/* Action instances, (action, parameter bytes) -> number, numbered in the order first met. */
+typedef struct {
+    uint64_t hash, off;
+    uint32_t len;
+    int32_t action;
+} instance;
+typedef struct {
+    instance *v;
+    uint32_t n, cap;
+    uint32_t *index;   /* open addressing: number + 1; 0: empty */
+    uint64_t index_cap;
+    uint8_t *bytes;
+    size_t bytes_len, bytes_cap;
+} itab;
+
+/* Stored states by fingerprint (record.c). */
+typedef struct {
+    uint64_t *fp;      /* 0: empty */
+    uint32_t *at;
+    uint64_t cap, count;
+} fpindex;
+
+/* Recorded steps: source state index, successor fingerprint (once resolved, its state
+ * index or -1), label (packed columns). */
+typedef struct {
+    int32_t *src;
+    uint64_t *fp;
+    int32_t *lab;
+    size_t n, cap;
+} edgevec;
+
 typedef struct {
     uint64_t key;      /* NO_KEY: none */
     int outcome, which, site, action;
@@ -71,6 +133,12 @@ typedef struct {
     size_t len;
     char message[MESSAGE_SIZE];
 } event;
+
+/* Fingerprints one owner met (a thread in a level, a Ray batch): open addressing, no locks. */
+typedef struct {
+    uint64_t *slot;
+    uint64_t cap, n;
+} seenset;
 
 typedef struct worker {
     struct mcs_search *s;
@@ -81,8 +149,7 @@ typedef struct worker {
                               context's scratch memory on each call, so a nested call gets its own */
     arena arenas[2];       /* [gen]: states of the level being expanded; [!gen]: the next */
     candvec cands[2];
-    uint64_t *seen;        /* fingerprints this thread met in the level: first copies only */
-    uint64_t seen_cap, seen_n;
+    seenset seen;          /* fingerprints this thread met in the level: first copies only */
     uint64_t passed[PASSED_SLOTS];
     uint8_t *read_buf;     /* a state read back from a spilled arena */
     size_t read_cap;
@@ -93,8 +160,15 @@ typedef struct worker {
     size_t parent_len;
     uint64_t *counts;      /* this chunk's successors per action */
     event ev;              /* the least-key event this thread met in the level */
-    event bad;             /* its least-key candidate whose type check or invariants fail */
+    event bad;             /* its least-key candidate whose type check, invariants or (a
+                              predicates pass after the merge) state predicates fail */
     int failed;
+    /* recording (record.c): this level's steps, labels local to the thread (action count +
+       number in `instances`), and those numbers' labels once the level is merged */
+    edgevec edges;
+    itab instances;
+    int32_t *global;
+    uint32_t global_cap;
 } worker;
 
 struct mcs_search {
@@ -111,7 +185,7 @@ struct mcs_search {
     int restored;          /* mcs_restore gave the level to start from */
 
     int gen;               /* arenas[gen] hold the level being expanded */
-    cand **level;          /* its states in sequential order; NULL for the initial pseudo-level */
+    queued *level;         /* its states in sequential order; NULL for the initial pseudo-level */
     uint64_t level_n;
     uint64_t level_base;   /* index of level[0] in discovery order */
     uint64_t level_depth;  /* 0: the pseudo-level whose one "parent" yields the initial states */
@@ -124,6 +198,15 @@ struct mcs_search {
     uint64_t next_n;
     uint64_t before_event;    /* survivors with a key below the least event's */
     uint64_t check_limit;     /* survivors before the least event and within --max-states */
+    uint64_t predicate_limit, next_predicate, first_predicate_error;  /* the predicates pass */
+
+    /* recording (record.c): the steps of the last level merged, in sequential order, the
+       predicate values of its new states, and the instances of fair actions met so far */
+    edgevec edges;
+    uint8_t *rows;
+    uint64_t rows_n, rows_cap;
+    itab labels;
+    fpindex indices;
 
     uint64_t generated, distinct, depth;
     uint64_t *action_counts, *stop_parent_counts;
@@ -139,15 +222,31 @@ struct mcs_search {
     size_t last_len;
 };
 
+/* record.c */
+HIDDEN int mcs_record_step(worker *w, int action, uint64_t fp);
+HIDDEN int mcs_merge_recorded(mcs_search *s, uint64_t base, uint64_t stored);
+HIDDEN int mcs_reserve_rows(mcs_search *s, uint64_t states);
+HIDDEN int mcs_predicates(worker *w, const uint8_t *state, size_t len, uint64_t index, int *which, char *message);
+HIDDEN void mcs_free_recorded(mcs_search *s);
+
+/* search.c */
+HIDDEN void mcs_run_workers(mcs_search *s, void *(*fn)(void *));
+
 /* store.c */
 HIDDEN uint64_t mcs_hash_bytes(const uint8_t *p, size_t n);
+HIDDEN int mcs_fpset_init(fpset *t);
+HIDDEN void mcs_fpset_free(fpset *t);
 HIDDEN int mcs_fpset_contains(const fpset *t, uint64_t fp);
-HIDDEN void mcs_fpset_insert(fpset *t, uint64_t fp);
-HIDDEN int mcs_fpset_reserve(fpset *t, uint64_t more);
+HIDDEN int mcs_fpset_insert(fpset *t, uint64_t fp);
+HIDDEN uint64_t mcs_fpset_bytes(const fpset *t);
 HIDDEN void mcs_fail(mcs_search *s, const char *what);
 HIDDEN int mcs_arena_push(mcs_search *s, arena *a, const uint8_t *p, size_t n, uint64_t *off);
 HIDDEN cand *mcs_cand_push(mcs_search *s, candvec *v);
-HIDDEN int mcs_seen_first(worker *w, uint64_t fp);
-HIDDEN const uint8_t *mcs_cand_bytes(mcs_search *s, const cand *c, int gen, worker *reader);
+HIDDEN int mcs_seen_first(seenset *t, uint64_t fp);
+HIDDEN void mcs_seen_clear(seenset *t);
+HIDDEN void mcs_seen_free(seenset *t);
+HIDDEN const uint8_t *mcs_state_bytes(mcs_search *s, int owner, uint64_t off, uint32_t len, int gen, worker *reader);
+HIDDEN int mcs_checks(mc_ctx *ctx, const int *invariants, int count, const uint8_t *state, size_t len, int *which,
+                      char *message);
 
 #endif

@@ -1,6 +1,6 @@
-/* store.c: the search's storage: fingerprints, the visited set (lock-free inserts), and
+/* store.c: the search's storage: fingerprints, the visited set (segments that grow one at a time), and
  * each thread's arenas of states (spilled to a file past their share of --memory), its
- * candidates and the fingerprints it met in the current level. */
+ * candidates and the fingerprints it met in the current level; and the checks of a state. */
 #include "search_parts.h"
 
 /* The 128-bit product of a and b folded to 64 bits: one multiplication mixes 16 bytes. */
@@ -25,36 +25,93 @@ HIDDEN uint64_t mcs_hash_bytes(const uint8_t *p, size_t n) {
     return h ? h : 1;
 }
 
+#define FP_SEGMENT_MIN 64   /* slots of a segment at first */
+
+#define FP_MAPPED_SLOTS 8192 /* from this size on (64 KB), a segment's slots are mapped */
+
+/* A segment's slots, zeroed. Large ones come straight from the system, so that a growth gives
+ * the whole old table back: from malloc, segments of a few hundred KB (below its mmap
+ * threshold) leave holes in its heap that later, larger segments cannot reuse, as much
+ * memory again as the visited set. */
+static uint64_t *slots_new(uint64_t cap) {
+    if (cap < FP_MAPPED_SLOTS) return calloc(cap, sizeof(uint64_t));
+    void *p = mmap(NULL, cap * sizeof(uint64_t), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+static void slots_free(uint64_t *slot, uint64_t cap) {
+    if (!slot) return;
+    if (cap < FP_MAPPED_SLOTS) free(slot);
+    else munmap(slot, cap * sizeof(uint64_t));
+}
+
+HIDDEN int mcs_fpset_init(fpset *t) {
+    t->seg = calloc(FP_SEGMENTS, sizeof *t->seg);
+    if (!t->seg) return -1;
+    for (int k = 0; k < FP_SEGMENTS; k++) {
+        fpsegment *g = &t->seg[k];
+        pthread_mutex_init(&g->lock, NULL);
+        g->cap = FP_SEGMENT_MIN;
+        if (!(g->slot = slots_new(g->cap))) return -1;
+    }
+    return 0;
+}
+
+HIDDEN void mcs_fpset_free(fpset *t) {
+    if (!t->seg) return;
+    for (int k = 0; k < FP_SEGMENTS; k++) {
+        slots_free(t->seg[k].slot, t->seg[k].cap);
+        pthread_mutex_destroy(&t->seg[k].lock);
+    }
+    free(t->seg);
+    t->seg = NULL;
+}
+
 HIDDEN int mcs_fpset_contains(const fpset *t, uint64_t fp) {
-    for (uint64_t i = home(fp, t->cap);; i = i + 1 == t->cap ? 0 : i + 1) {
-        uint64_t v = t->slot[i];
+    const fpsegment *g = segment_of(t, fp);
+    for (uint64_t i = segment_home(fp, g->cap);; i = i + 1 == g->cap ? 0 : i + 1) {
+        uint64_t v = g->slot[i];
         if (v == fp) return 1;
         if (v == 0) return 0;
     }
 }
 
-/* Lock-free: threads insert their survivors at once. The fingerprint is new. */
-HIDDEN void mcs_fpset_insert(fpset *t, uint64_t fp) {
-    for (uint64_t i = home(fp, t->cap);; i = i + 1 == t->cap ? 0 : i + 1) {
-        uint64_t expected = 0;
-        if (__atomic_compare_exchange_n(&t->slot[i], &expected, fp, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
-            return;
-    }
+static void segment_put(uint64_t *slot, uint64_t cap, uint64_t fp) {
+    uint64_t i = segment_home(fp, cap);
+    while (slot[i]) i = i + 1 == cap ? 0 : i + 1;
+    slot[i] = fp;
 }
 
-/* Room for `more`: grow past a load of 3/4 to one of 1/2 (10.7 to 16 bytes per state). */
-HIDDEN int mcs_fpset_reserve(fpset *t, uint64_t more) {
-    uint64_t need = t->count + more;
-    if (t->slot && need * 4 <= t->cap * 3) return 0;
-    uint64_t cap = need * 2 < 1024 ? 1024 : need * 2;
-    uint64_t *slot = calloc(cap, sizeof *slot);
-    if (!slot) return -1;
-    fpset bigger = {slot, cap, t->count};
-    for (uint64_t i = 0; i < t->cap; i++)
-        if (t->slot[i]) mcs_fpset_insert(&bigger, t->slot[i]);
-    free(t->slot);
-    *t = bigger;
-    return 0;
+/* The fingerprint is new. Past a load of 3/4 its segment grows to a load of 1/2. 0, or -1
+ * out of memory. */
+HIDDEN int mcs_fpset_insert(fpset *t, uint64_t fp) {
+    fpsegment *g = segment_of(t, fp);
+    int rc = 0;
+    pthread_mutex_lock(&g->lock);
+    if ((g->count + 1) * 4 > g->cap * 3) {
+        uint64_t cap = (g->count + 1) * 2;
+        uint64_t *slot = slots_new(cap);
+        if (!slot) rc = -1;
+        else {
+            for (uint64_t i = 0; i < g->cap; i++)
+                if (g->slot[i]) segment_put(slot, cap, g->slot[i]);
+            slots_free(g->slot, g->cap);
+            g->slot = slot;
+            g->cap = cap;
+        }
+    }
+    if (rc == 0) {
+        segment_put(g->slot, g->cap, fp);
+        g->count++;
+    }
+    pthread_mutex_unlock(&g->lock);
+    return rc;
+}
+
+HIDDEN uint64_t mcs_fpset_bytes(const fpset *t) {
+    uint64_t slots = 0;
+    for (int k = 0; k < FP_SEGMENTS; k++) slots += t->seg[k].cap;
+    return slots * sizeof(uint64_t);
 }
 
 HIDDEN void mcs_fail(mcs_search *s, const char *what) {
@@ -100,46 +157,75 @@ HIDDEN cand *mcs_cand_push(mcs_search *s, candvec *v) {
 }
 
 /* 1 if the thread met fp first in this level (and remembers it), else 0; -1 out of memory */
-HIDDEN int mcs_seen_first(worker *w, uint64_t fp) {
-    if ((w->seen_n + 1) * 4 > w->seen_cap * 3) {
-        uint64_t cap = w->seen_cap ? w->seen_cap * 2 : 4096;
+/* 1 if the fingerprint is new to the set (and now in it), 0 if met before, -1 out of memory. */
+HIDDEN int mcs_seen_first(seenset *t, uint64_t fp) {
+    if ((t->n + 1) * 4 > t->cap * 3) {
+        uint64_t cap = t->cap ? t->cap * 2 : 4096;
         uint64_t *slot = calloc(cap, sizeof *slot);
-        if (!slot) { mcs_fail(w->s, "out of memory for the states of a level"); return -1; }
-        for (uint64_t i = 0; i < w->seen_cap; i++) {
-            uint64_t v = w->seen[i];
+        if (!slot) return -1;
+        for (uint64_t i = 0; i < t->cap; i++) {
+            uint64_t v = t->slot[i];
             if (!v) continue;
             uint64_t j = home(v, cap);
             while (slot[j]) j = j + 1 == cap ? 0 : j + 1;
             slot[j] = v;
         }
-        free(w->seen);
-        w->seen = slot;
-        w->seen_cap = cap;
+        free(t->slot);
+        t->slot = slot;
+        t->cap = cap;
     }
-    for (uint64_t i = home(fp, w->seen_cap);; i = i + 1 == w->seen_cap ? 0 : i + 1) {
-        if (w->seen[i] == fp) return 0;
-        if (!w->seen[i]) {
-            w->seen[i] = fp;
-            w->seen_n++;
+    for (uint64_t i = home(fp, t->cap);; i = i + 1 == t->cap ? 0 : i + 1) {
+        if (t->slot[i] == fp) return 0;
+        if (!t->slot[i]) {
+            t->slot[i] = fp;
+            t->n++;
             return 1;
         }
     }
 }
 
-/* The state's bytes: in its arena, or read from its file into the reader's buffer. */
-HIDDEN const uint8_t *mcs_cand_bytes(mcs_search *s, const cand *c, int gen, worker *reader) {
-    arena *a = &s->w[c->worker].arenas[gen];
-    if (!(c->off & SPILLED)) return a->data + c->off;
-    if (reader->read_cap < c->len) {
-        uint8_t *buf = realloc(reader->read_buf, c->len);
+HIDDEN void mcs_seen_clear(seenset *t) {
+    if (t->slot) memset(t->slot, 0, t->cap * sizeof *t->slot);
+    t->n = 0;
+}
+
+HIDDEN void mcs_seen_free(seenset *t) {
+    free(t->slot);
+    *t = (seenset){0};
+}
+
+/* A state's bytes: in its owner's arena `gen`, or read from its file into the reader's buffer. */
+HIDDEN const uint8_t *mcs_state_bytes(mcs_search *s, int owner, uint64_t off, uint32_t len, int gen, worker *reader) {
+    arena *a = &s->w[owner].arenas[gen];
+    if (!(off & SPILLED)) return a->data + off;
+    if (reader->read_cap < len) {
+        uint8_t *buf = realloc(reader->read_buf, len);
         if (!buf) { mcs_fail(s, "out of memory"); return NULL; }
         reader->read_buf = buf;
-        reader->read_cap = c->len;
+        reader->read_cap = len;
     }
-    if (pread(fileno(a->file), reader->read_buf, c->len, (off_t)(c->off & ~SPILLED)) != (ssize_t)c->len) {
+    if (pread(fileno(a->file), reader->read_buf, len, (off_t)(off & ~SPILLED)) != (ssize_t)len) {
         mcs_fail(s, "cannot read the queue of states from disk");
         return NULL;
     }
     return reader->read_buf;
 }
 
+
+/* MCS_FINISHED if the state passes, else MCS_TYPE / MCS_INVARIANT / MCS_ERROR with `which`,
+ * in the order of explore/model.py StateChecks: the type check, then the invariants. */
+HIDDEN int mcs_checks(mc_ctx *ctx, const int *invariants, int count, const uint8_t *state, size_t len, int *which,
+                      char *message) {
+    int var = mc_type_check(ctx, state, len);
+    if (var >= 0) { *which = var; return MCS_TYPE; }
+    for (int k = 0; k < count; k++) {
+        int r = mc_invariant(ctx, invariants[k], state, len);
+        if (r == MC_ERROR) {
+            snprintf(message, MESSAGE_SIZE, "%s", mc_error(ctx));
+            *which = k;
+            return MCS_ERROR;
+        }
+        if (r == 0) { *which = k; return MCS_INVARIANT; }
+    }
+    return MCS_FINISHED;
+}

@@ -159,7 +159,7 @@ def txn_history_from_document(document: Any, source: str = "<history>",
 
 # ---------------------------------------------------------------- events
 
-class _Event(NamedTuple):
+class WorkerEvent(NamedTuple):
     type: str
     process: int
     ops: tuple[MicroOp, ...]
@@ -170,7 +170,7 @@ TYPES = ("invoke",) + COMPLETIONS
 INT = {int}
 
 
-def _well_formed(raw: Any) -> _Event | None:
+def _well_formed(raw: Any) -> WorkerEvent | None:
     """The event, or None if anything about it is wrong (then `_event_problem` says what).
     This runs once per event of histories with hundreds of thousands: it accepts exactly
     what `_event_problem` finds nothing wrong with, in as few steps as it can."""
@@ -201,7 +201,7 @@ def _well_formed(raw: Any) -> _Event | None:
         elif (f != "append" and f != "w") or type(v) is not int:
             return None
         ops.append(MicroOp(f, key, v))
-    return _Event(kind, process, tuple(ops), time)
+    return WorkerEvent(kind, process, tuple(ops), time)
 
 
 def _event_problem(raw: Any) -> str:
@@ -255,10 +255,10 @@ class _Pairing:
     def __init__(self, where: Callable[[int], str]) -> None:
         self.where = where
         self.txns: list[tuple] = []  # a Txn's fields but its id, which is its place in invocation order
-        self.open: dict[int, tuple[int, _Event]] = {}
+        self.open: dict[int, tuple[int, WorkerEvent]] = {}
         self.retired: dict[int, int] = {}  # process -> the event of the info that ended it
 
-    def add(self, index: int, e: _Event) -> None:
+    def add(self, index: int, e: WorkerEvent) -> None:
         if e.process in self.retired:
             raise HistoryError(f"{self.where(index)}: process {e.process} got an unknown outcome (info) at "
                                f"{self.where(self.retired[e.process])} and cannot issue more transactions; use a fresh process id")
@@ -278,7 +278,7 @@ class _Pairing:
         _check_completion(self.where(index), self.where(start), invoked, e)
         self._txn(invoked, start, e, index)
 
-    def _txn(self, invoked: _Event, start: int, done: _Event | None, end: int | None) -> None:
+    def _txn(self, invoked: WorkerEvent, start: int, done: WorkerEvent | None, end: int | None) -> None:
         status = done.type if done is not None else "info"
         if status == "info":
             self.retired[invoked.process] = end if end is not None else start
@@ -294,7 +294,7 @@ class _Pairing:
                 for i, (start, process, ops, status, end, invoke_time, complete_time) in enumerate(self.txns)]
 
 
-def _check_completion(at: str, start: str, invoked: _Event, done: _Event) -> None:
+def _check_completion(at: str, start: str, invoked: WorkerEvent, done: WorkerEvent) -> None:
     if len(done.ops) != len(invoked.ops):
         raise HistoryError(f"{at}: the completion has {len(done.ops)} micro-operations, its invocation "
                            f"at {start} has {len(invoked.ops)}")
