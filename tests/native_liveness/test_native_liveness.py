@@ -135,6 +135,41 @@ def test_a_state_predicate_that_fails_is_the_python_backends_runtime_error():
     assert len(result.violation.trace) == 3  # the first state where it fails: x == 2
 
 
+BROKEN_AND_FAILING = """spec P
+const D = 0
+var x : 0..3
+init { x := 0 }
+action ToOne { require x == 0
+  x := 1 }
+action ToTwo { require x == 0
+  x := 2 }
+invariant NotTwo: x != 2
+property Bad: always (x != 1 or 6 / D == 1)
+fairness weak all
+"""
+
+
+@pytest.mark.parametrize("first", ["ToOne", "ToTwo"])
+def test_the_first_of_a_broken_state_and_a_failing_predicate_stops_the_search(first):
+    """x == 1 fails to evaluate a predicate, x == 2 breaks an invariant, both new states of
+    one level: the one found first stops the search, as in the Python backend, on 1 and 2
+    threads. (The counts are compared only for 1 thread against 2: at a predicate error the
+    Python explorer counts all the new states of its batch, not those before the stop.)"""
+    text = BROKEN_AND_FAILING
+    if first == "ToTwo":  # its action declared first
+        one, two = text.index("action ToOne"), text.index("action ToTwo")
+        end = text.index("invariant")
+        text = text[:one] + text[two:end] + text[one:two] + text[end:]
+    compiled = pipeline.load_text(text)
+    backend = pipeline.choose_backend(compiled, "native", None, optimize=False)
+    limits = Limits(check_deadlock=False)
+    python = pipeline.check(compiled, limits=limits, properties=None)
+    one, two = (pipeline.check(compiled, limits=limits, properties=None, workers=n, backend=backend) for n in (1, 2))
+    assert (one.outcome, one.violation) == (two.outcome, two.violation) == (python.outcome, python.violation)
+    assert (one.stats.distinct, one.stats.generated) == (two.stats.distinct, two.stats.generated) == (2, 2)
+    assert one.outcome is (Outcome.ERROR if first == "ToOne" else Outcome.VIOLATION)
+
+
 FAIRNESS = ("", "fairness weak all\n", "fairness strong all\n")
 SMALL = {"mutex": MUTEX, "counter": COUNTER, "flicker": FLICKER, "up_down": UP_DOWN, "steps": UP_DOWN_STEPS,
          "detour": DETOUR}

@@ -28,7 +28,8 @@ mc_ctx *mc_ctx_new(void) {
     mc_ctx *X = calloc(1, sizeof(mc_ctx));
     if (X == NULL) return NULL;
     X->ar = &X->perm;
-    if (setjmp(X->jb)) {  /* the constants were written by codec.py: this cannot fail */
+    X->jb = &X->top;
+    if (setjmp(X->top)) {  /* the constants were written by codec.py: this cannot fail */
         fprintf(stderr, "modelcheck native: cannot read the constants: %s\n", X->err);
         abort();
     }
@@ -55,29 +56,24 @@ static void begin(mc_ctx *X) {
     X->has_kept = 0;
     ar_reset(&X->tmp);
     X->ar = &X->tmp;
-    X->gen++;
+    X->cur = &X->state;
+    X->gen = ++X->gens;
     X->err[0] = 0;
     memset(X->depth, 0, sizeof X->depth);  /* an error may have left a recursion mid-way */
 }
 
 static void read_state(mc_ctx *X, const uint8_t *state, size_t len) {
     Reader r = {state, state + len};
-    X->raw = state;
-    Emitted *e = &last_emitted;
-    if (MC_HAS_CONSTRAINT && e->len == len && memcmp(e->bytes, state, len) == 0) {
-        memcpy(X->slice, e->slice, sizeof e->slice);
-        memcpy(X->vhash, e->vhash, sizeof e->vhash);
-        memset(X->vhash_ok, 1, sizeof X->vhash_ok);
-        for (int k = 0; k < MC_NVARS; k++) X->st[k] = NULL;
-        return;
-    }
-    memset(X->vhash_ok, 0, sizeof X->vhash_ok);
+    Frame *f = &X->state;
+    f->raw = state;
+    memset(f->vhash_ok, 0, sizeof f->vhash_ok);
+    memset(f->known, 0, sizeof f->known);
     for (int k = 0; k < MC_NVARS; k++) {
-        X->slice[k] = (uint32_t)(r.p - state);
-        X->st[k] = NULL;  /* decoded when read: ST() */
+        f->slice[k] = (uint32_t)(r.p - state);
+        f->st[k] = NULL;  /* decoded when read: ST() */
         var_skip(X, &r, k);
     }
-    X->slice[MC_NVARS] = (uint32_t)(r.p - state);
+    f->slice[MC_NVARS] = (uint32_t)(r.p - state);
     if (r.p != r.end) mc_fail(X, "malformed state: %zu bytes after the last variable", (size_t)(r.end - r.p));
 }
 
@@ -87,7 +83,8 @@ int mc_init(mc_ctx *X, mc_emit_fn emit, void *user) {
     begin(X);
     X->emit = emit;
     X->user = user;
-    int jumped = setjmp(X->jb);
+    X->jb = &X->top;
+    int jumped = setjmp(X->top);
     if (jumped) return outcome(jumped);
     gen_init(X);
     return MC_OK;
@@ -97,7 +94,8 @@ int mc_successors(mc_ctx *X, const uint8_t *state, size_t len, mc_emit_fn emit, 
     begin(X);
     X->emit = emit;
     X->user = user;
-    int jumped = setjmp(X->jb);
+    X->jb = &X->top;
+    int jumped = setjmp(X->top);
     if (jumped) return outcome(jumped);
     read_state(X, state, len);
     for (int a = 0; a < MC_NACTIONS; a++) GEN_ACTIONS[a](X);
@@ -126,15 +124,61 @@ static void enter_state(mc_ctx *X, const uint8_t *state, size_t len) {
 static int eval_invariant(mc_ctx *X, int k) { return gen_invariant(X, k) ? 1 : 0; }
 static int eval_constraint(mc_ctx *X, int unused) { (void)unused; return gen_constraint(X) ? 1 : 0; }
 static int eval_type(mc_ctx *X, int k) { return gen_type_var(X, k) ? 1 : 0; }
+static int predicate_of(mc_ctx *X, int k) { return gen_predicate(X, k) ? 1 : 0; }
+
+/* The checks of the state being read, remembered by the variables they read. */
+static int invariant_of(mc_ctx *X, int k) { return remembered(X, k, INVARIANT_READS[k], eval_invariant, k); }
+static int constraint_of(mc_ctx *X, int unused) {
+    return remembered(X, MEMO_CONSTRAINT, CONSTRAINT_READS, eval_constraint, unused);
+}
+static int type_of(mc_ctx *X, int unused) {
+    (void)unused;
+    for (int j = 0; j < MC_NTYPECHECKED; j++) {
+        int k = TYPE_CHECKED[j];
+        X->checking = k;
+        if (!remembered(X, MEMO_TYPE + k, k < 64 ? UINT64_C(1) << k : 0, eval_type, k)) return k;
+    }
+    return -1;
+}
+
+/* Whether `state` is the successor X is emitting: mc_model.h lets the checks be called on it
+ * from inside the emit callback. */
+static int is_emitted(mc_ctx *X, const uint8_t *state, size_t len) {
+    return X->emitting && state == X->out.p && len == X->out.len;
+}
+
+/* Check `body` of the successor being emitted, read from the frame mc_out made of it (its new
+ * values as the action built them, the others its parent's), then back to the parent, whose
+ * action goes on: its jump buffer, arena and operator cache generation are put back. A check
+ * that fails returns MC_ERROR, or for the type check the variable it was testing. */
+static int check_emitted(mc_ctx *X, int (*body)(mc_ctx *, int), int arg, int is_type_check) {
+    jmp_buf here, *outer = X->jb;
+    uint64_t gen = X->gen;
+    Arena *ar = X->ar;
+    X->cur = &X->emitted;
+    X->gen = ++X->gens;  /* operators cached for the parent are not the successor's */
+    X->jb = &here;
+    int result;
+    if (setjmp(here)) result = is_type_check ? X->checking : MC_ERROR;
+    else result = body(X, arg);
+    X->jb = outer;
+    X->cur = &X->state;
+    X->gen = gen;
+    X->ar = ar;
+    memset(X->depth, 0, sizeof X->depth);  /* as mc_out found it: no operator call under way */
+    return result;
+}
 
 int mc_invariant(mc_ctx *X, int k, const uint8_t *state, size_t len) {
     if (k < 0 || k >= MC_NINVARIANTS) {
         snprintf(X->err, sizeof X->err, "no invariant number %d", k);
         return MC_ERROR;
     }
-    if (setjmp(X->jb)) { X->has_kept = 0; return MC_ERROR; }
+    if (is_emitted(X, state, len)) return check_emitted(X, invariant_of, k, 0);
+    X->jb = &X->top;
+    if (setjmp(X->top)) { X->has_kept = 0; return MC_ERROR; }
     enter_state(X, state, len);
-    return remembered(X, k, INVARIANT_READS[k], eval_invariant, k);
+    return invariant_of(X, k);
 }
 
 int mc_predicate(mc_ctx *X, int k, const uint8_t *state, size_t len) {
@@ -142,16 +186,20 @@ int mc_predicate(mc_ctx *X, int k, const uint8_t *state, size_t len) {
         snprintf(X->err, sizeof X->err, "no state predicate number %d", k);
         return MC_ERROR;
     }
-    if (setjmp(X->jb)) { X->has_kept = 0; return MC_ERROR; }
+    if (is_emitted(X, state, len)) return check_emitted(X, predicate_of, k, 0);
+    X->jb = &X->top;
+    if (setjmp(X->top)) { X->has_kept = 0; return MC_ERROR; }
     enter_state(X, state, len);
-    return gen_predicate(X, k) ? 1 : 0;
+    return predicate_of(X, k);
 }
 
 int mc_constraint(mc_ctx *X, const uint8_t *state, size_t len) {
     if (!MC_HAS_CONSTRAINT) return 1;
-    if (setjmp(X->jb)) { X->has_kept = 0; return MC_ERROR; }
+    if (is_emitted(X, state, len)) return check_emitted(X, constraint_of, 0, 0);
+    X->jb = &X->top;
+    if (setjmp(X->top)) { X->has_kept = 0; return MC_ERROR; }
     enter_state(X, state, len);
-    return remembered(X, MEMO_CONSTRAINT, CONSTRAINT_READS, eval_constraint, 0);
+    return constraint_of(X, 0);
 }
 
 /* -1 (which is also MC_ERROR's value) when every variable is in type: a check that fails to
@@ -159,14 +207,11 @@ int mc_constraint(mc_ctx *X, const uint8_t *state, size_t len) {
  * as outside variable 0. */
 int mc_type_check(mc_ctx *X, const uint8_t *state, size_t len) {
     X->checking = 0;
-    if (setjmp(X->jb)) { X->has_kept = 0; return X->checking; }
+    if (is_emitted(X, state, len)) return check_emitted(X, type_of, 0, 1);
+    X->jb = &X->top;
+    if (setjmp(X->top)) { X->has_kept = 0; return X->checking; }
     enter_state(X, state, len);
-    for (int j = 0; j < MC_NTYPECHECKED; j++) {
-        int k = TYPE_CHECKED[j];
-        X->checking = k;
-        if (!remembered(X, MEMO_TYPE + k, k < 64 ? UINT64_C(1) << k : 0, eval_type, k)) return k;
-    }
-    return -1;
+    return type_of(X, 0);
 }
 
 /* ---------------------------------------------------------------- symmetry */
@@ -202,7 +247,8 @@ int mc_canonical(mc_ctx *X, const uint8_t *state, size_t len, const uint8_t **ou
         return MC_OK;
     }
     begin(X);
-    if (setjmp(X->jb)) return MC_ERROR;
+    X->jb = &X->top;
+    if (setjmp(X->top)) return MC_ERROR;
     read_state(X, state, len);
     Buf *best = &X->best;
     best->len = 0;

@@ -47,6 +47,11 @@ int mc_init(mc_ctx *ctx, mc_emit_fn emit, void *user);
 void mc_instance(mc_ctx *ctx, const uint8_t **out, size_t *len);
 int mc_successors(mc_ctx *ctx, const uint8_t *state, size_t len, mc_emit_fn emit, void *user);
 
+/* The checks below read any state on a context that is not enumerating. From inside an emit
+ * callback they may also be called on the emitting context for the state it is emitting (the
+ * same pointer and length): the model then reads the values it built that state from instead
+ * of decoding its bytes, and the enumeration goes on afterwards. */
+
 /* 1 holds, 0 broken, MC_ERROR */
 int mc_invariant(mc_ctx *ctx, int k, const uint8_t *state, size_t len);
 /* 1 within TLC's CONSTRAINT (or the spec has none), 0 outside, MC_ERROR */

@@ -93,26 +93,52 @@ typedef struct { uint8_t *p; size_t len, cap; } Buf;
 enum { MEMO_TYPE = MC_NINVARIANTS, MEMO_CONSTRAINT = MC_NINVARIANTS + MC_NVARS, MEMO_OPS,
        MC_NMEMO = MEMO_OPS + 2 * MC_NOPMEMO };
 
+/* A state being read: its bytes, where each variable starts in them, the variables' values
+ * (decoded when first read: ST) and the 128-bit hashes of their bytes (computed when first
+ * needed: var_hash). The successor being emitted is read over its parent's frame: a variable
+ * its step left unchanged is `inherited`, its value and hash those of the parent, so decoded
+ * and hashed once for all the parent's successors; and a remembered check that reads only
+ * such variables has the result it had for the other successors (`known`, remembered). */
+typedef struct Frame {
+    const uint8_t *raw;
+    uint32_t slice[MC_NVARS + 2];
+    V *st[MC_NVARS + 1];
+    uint64_t vhash[MC_NVARS + 1][2];
+    uint8_t vhash_ok[MC_NVARS + 1];
+    uint8_t inherited[MC_NVARS + 1];
+    uint64_t changed;        /* the variables below 64 not inherited */
+    struct Frame *parent;
+    int8_t known[MC_NMEMO];  /* as a parent: result + 1 of each memo table's check over
+                                inherited variables, 0: not known yet */
+} Frame;
+
+/* the hash of a view's value for the state of one cache generation (view_hash) */
+typedef struct { V *(*view)(mc_ctx *); uint64_t gen, h[2]; } ViewHash;
+#define VIEW_HASHES 8
+
 struct mc_ctx {
     Arena tmp, perm;
     Arena *ar;               /* where values are allocated now */
-    jmp_buf jb;
+    jmp_buf top;             /* where a failure jumps from an entry point's code... */
+    jmp_buf *jb;             /* ...or from a nested evaluation that handles its own (views_key) */
     char err[512];
-    V *st[MC_NVARS + 1];     /* the state being read */
-    uint32_t slice[MC_NVARS + 2];  /* its variables' byte offsets in the encoded state */
-    const uint8_t *raw;      /* its bytes */
+    Frame state;             /* the state being read (expanded or checked) */
+    Frame emitted;           /* the successor mc_out is emitting, for checks called from the emit callback */
+    Frame *cur;              /* the one the generated code reads now */
+    int emitting;            /* inside the emit callback: `emitted` is valid */
     V *consts[MC_NCONSTS + 1];
     V *cache[MC_NCACHE + 1]; /* parameterless operators, computed once per state */
     uint64_t cache_gen[MC_NCACHE + 1];
-    uint64_t gen;
+    uint64_t gen;            /* of the frame read now: the operators' cache is valid for it */
+    uint64_t gens;           /* gen values handed out */
+    ViewHash view_hashes[VIEW_HASHES];
+    unsigned view_hashes_next;
     int depth[MC_NDEPTH];    /* nested calls of each recursive operator */
     volatile int checking;   /* the variable mc_type_check is testing */
     Buf out, best;
     Buf kept;                /* a copy of the state being checked (mc_entry.h enter_state) */
     Buf inst;                /* the parameters of the fair action being run (mc_instance) */
-    int has_kept;            /* st, cache and the arena hold the values of `kept` */
-    uint64_t vhash[MC_NVARS + 1][2];  /* 128-bit hashes of the variables' bytes... */
-    uint8_t vhash_ok[MC_NVARS + 1];   /* ...where computed (var_hash) */
+    int has_kept;            /* `state`, the cache and the arena hold the values of `kept` */
     struct MemoEntry *memo[MC_NMEMO];  /* remembered checks and operators (remembered) */
     mc_emit_fn emit;
     void *user;
@@ -127,7 +153,7 @@ static void mc_fail(mc_ctx *X, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(X->err, sizeof X->err, fmt, ap);
     va_end(ap);
-    longjmp(X->jb, JUMP_ERROR);
+    longjmp(*X->jb, JUMP_ERROR);
 }
 
 #define NEW(X, T, n) ((T *)ar_alloc((X)->ar, sizeof(T) * (size_t)(n)))
@@ -696,10 +722,11 @@ static void var_skip(mc_ctx *X, Reader *r, int k);
 
 /* Variable k of the state being read, decoded when first read. */
 static inline V *ST(mc_ctx *X, int k) {
-    V *v = X->st[k];
+    Frame *f = X->cur->inherited[k] ? X->cur->parent : X->cur;
+    V *v = f->st[k];
     if (v == NULL) {
-        Reader r = {X->raw + X->slice[k], X->raw + X->slice[k + 1]};
-        v = X->st[k] = var_decode(X, &r, k);
+        Reader r = {f->raw + f->slice[k], f->raw + f->slice[k + 1]};
+        v = f->st[k] = var_decode(X, &r, k);
     }
     return v;
 }
@@ -729,11 +756,12 @@ static void hash128(const uint8_t *p, size_t n, uint64_t out[2]) {
 
 /* the hash of variable k of the state being read, computed once per state */
 static inline const uint64_t *var_hash(mc_ctx *X, int k) {
-    if (!X->vhash_ok[k]) {
-        hash128(X->raw + X->slice[k], X->slice[k + 1] - X->slice[k], X->vhash[k]);
-        X->vhash_ok[k] = 1;
+    Frame *f = X->cur->inherited[k] ? X->cur->parent : X->cur;
+    if (!f->vhash_ok[k]) {
+        hash128(f->raw + f->slice[k], f->slice[k + 1] - f->slice[k], f->vhash[k]);
+        f->vhash_ok[k] = 1;
     }
-    return X->vhash[k];
+    return f->vhash[k];
 }
 
 /* ---------------------------------------------------------------- remembered results */
@@ -808,28 +836,57 @@ static inline void memo_store(MemoEntry *e, const uint64_t key[2], int result) {
     if (e != NULL) *e = (MemoEntry){key[1], (uint32_t)(key[0] >> 32), result + 1};
 }
 
+/* Where the result of memo table `id` for the successor being read is kept when the
+ * variables `vars` it reads are all inherited from its parent, else NULL. */
+static inline int8_t *inherited_result(mc_ctx *X, int id, uint64_t vars) {
+    Frame *f = X->cur;
+    return f->parent != NULL && (vars & f->changed) == 0 ? &f->parent->known[id] : NULL;
+}
+
 /* check `id` of the state being read, `vars` the variables it reads (0: not remembered) */
 static int remembered(mc_ctx *X, int id, uint64_t vars, int (*eval)(mc_ctx *, int), int arg) {
     if (vars == 0) return eval(X, arg);
+    int8_t *known = inherited_result(X, id, vars);
+    if (known && *known) return *known - 1;
     uint64_t key[2];
     vars_key(X, vars, key);
     MemoEntry *e = memo_slot(X, id, key);
-    if (memo_hit(e, key)) return e->result - 1;
-    int result = eval(X, arg);
-    memo_store(e, key, result);
+    int result;
+    if (memo_hit(e, key)) result = e->result - 1;
+    else {
+        result = eval(X, arg);
+        memo_store(e, key, result);
+    }
+    if (known) *known = (int8_t)(result + 1);
     return result;
+}
+
+/* The hash of the value of `view` (a parameterless operator) for the state being read: once
+ * per state, though several operators are remembered by the same view (Paxos's votes). */
+static const uint64_t *view_hash(mc_ctx *X, V *(*view)(mc_ctx *)) {
+    ViewHash *e = NULL;
+    for (int k = 0; k < VIEW_HASHES; k++)
+        if (X->view_hashes[k].view == view) e = &X->view_hashes[k];
+    if (e == NULL) e = &X->view_hashes[X->view_hashes_next++ % VIEW_HASHES];
+    if (e->view != view || e->gen != X->gen) {
+        V *v = view(X);  /* may fail: the entry is written only after */
+        uint64_t h[2] = {0, 0};
+        value_hash(v, h);
+        *e = (ViewHash){view, X->gen, {h[0], h[1]}};
+    }
+    return e->h;
 }
 
 /* The key of the variables `vars` and the values of the operators `views`, or 0 when a view
  * fails: it may where the operator, as written, would not read it (as in codegen.py). */
 static int views_key(mc_ctx *X, uint64_t vars, V *(*const *views)(mc_ctx *), int nviews, uint64_t key[2]) {
-    jmp_buf saved;
+    jmp_buf here, *outer = X->jb;
     int depth[MC_NDEPTH];
     Arena *ar = X->ar;
-    memcpy(saved, X->jb, sizeof saved);
     memcpy(depth, X->depth, sizeof depth);
-    if (setjmp(X->jb)) {
-        memcpy(X->jb, saved, sizeof saved);
+    X->jb = &here;
+    if (setjmp(here)) {
+        X->jb = outer;
         memcpy(X->depth, depth, sizeof depth);
         X->ar = ar;
         X->err[0] = 0;
@@ -837,8 +894,12 @@ static int views_key(mc_ctx *X, uint64_t vars, V *(*const *views)(mc_ctx *), int
     }
     key[0] = key[1] = 0;
     if (vars) vars_key(X, vars, key);
-    for (int k = 0; k < nviews; k++) value_hash(views[k](X), key);
-    memcpy(X->jb, saved, sizeof saved);
+    for (int k = 0; k < nviews; k++) {
+        const uint64_t *h = view_hash(X, views[k]);
+        mix128(key, h[0]);
+        mix128(key, h[1]);
+    }
+    X->jb = outer;
     return 1;
 }
 
@@ -849,80 +910,71 @@ static int remembered_op(mc_ctx *X, int op, uint64_t vars, uint64_t view_vars, V
     uint64_t key[2], vkey[2];
     MemoEntry *by_vars = NULL, *by_views = NULL;
     int id = MEMO_OPS + 2 * op;
+    int8_t *known = vars ? inherited_result(X, id, vars) : NULL;
+    if (known && *known) return *known - 1;
     if (vars) {
         vars_key(X, vars, key);
         by_vars = memo_slot(X, id, key);
-        if (memo_hit(by_vars, key)) return by_vars->result - 1;
+        if (memo_hit(by_vars, key)) {
+            if (known) *known = (int8_t)by_vars->result;
+            return by_vars->result - 1;
+        }
     }
     if (nviews && views_key(X, view_vars, views, nviews, vkey)) {
         by_views = memo_slot(X, id + 1, vkey);
         if (memo_hit(by_views, vkey)) {
             int result = by_views->result - 1;
             if (vars) memo_store(by_vars, key, result);
+            if (known) *known = (int8_t)(result + 1);
             return result;
         }
     }
     int result = eval(X, 0);
     if (vars) memo_store(by_vars, key, result);
     if (by_views) memo_store(by_views, vkey, result);
+    if (known) *known = (int8_t)(result + 1);
     return result;
 }
 
-/* The last state emitted on this thread, where its variables start and their hashes. The
- * search checks the constraint of a successor (in another context) while it is being
- * emitted: reading it, that context finds the variables here instead of skipping through
- * the bytes of each, and the hashes of those the step left unchanged (the parent's).
- * Recorded only for specs with a constraint and states of at most EMITTED_MAX bytes. */
-#define EMITTED_MAX 4096
-typedef struct {
-    size_t len;
-    uint32_t slice[MC_NVARS + 1];
-    uint64_t vhash[MC_NVARS + 1][2];
-    uint8_t bytes[EMITTED_MAX];
-} Emitted;
-static __thread Emitted last_emitted;
-
 /* Emit the state whose variables are nv: a variable not assigned (NULL) or still holding the
- * value read is copied from the state's bytes, only the others are encoded. */
+ * value read is copied from the state's bytes, only the others are encoded. During the emit
+ * callback the successor is also a frame over its parent's (`emitted`), so that checks called
+ * from the callback read the values it was built from (mc_entry.h check_emitted). */
 static void mc_out(mc_ctx *X, int action, V **nv) {
     Buf *b = &X->out;
-    uint32_t slice[MC_NVARS + 1];
+    Frame *p = &X->state, *e = &X->emitted;
     b->len = 0;
+    e->changed = 0;
     for (int k = 0; k < MC_NVARS;) {
-        if (action >= 0 && (nv[k] == NULL || nv[k] == X->st[k])) {
+        if (action >= 0 && (nv[k] == NULL || nv[k] == p->st[k])) {
             int end = k + 1;  /* a run of unchanged variables: one copy */
-            while (end < MC_NVARS && (nv[end] == NULL || nv[end] == X->st[end])) end++;
-            for (int j = k; j < end; j++) slice[j] = (uint32_t)(b->len + X->slice[j] - X->slice[k]);
-            size_t n = X->slice[end] - X->slice[k];
+            while (end < MC_NVARS && (nv[end] == NULL || nv[end] == p->st[end])) end++;
+            for (int j = k; j < end; j++) {
+                e->slice[j] = (uint32_t)(b->len + p->slice[j] - p->slice[k]);
+                e->inherited[j] = 1;
+            }
+            size_t n = p->slice[end] - p->slice[k];
             buf_reserve(b, n);
-            memcpy(b->p + b->len, X->raw + X->slice[k], n);
+            memcpy(b->p + b->len, p->raw + p->slice[k], n);
             b->len += n;
             k = end;
         } else {
-            slice[k] = (uint32_t)b->len;
+            e->slice[k] = (uint32_t)b->len;
+            e->inherited[k] = 0;
+            if (k < 64) e->changed |= UINT64_C(1) << k;
+            e->st[k] = nv[k];
+            e->vhash_ok[k] = 0;
             var_encode(b, k, nv[k]);
             k++;
         }
     }
-    slice[MC_NVARS] = (uint32_t)b->len;
-    if (MC_HAS_CONSTRAINT) {
-        Emitted *e = &last_emitted;
-        e->len = b->len <= EMITTED_MAX ? b->len : SIZE_MAX;
-        if (b->len <= EMITTED_MAX) {
-            memcpy(e->bytes, b->p, b->len);
-            memcpy(e->slice, slice, sizeof slice);
-            for (int k = 0; k < MC_NVARS; k++) {
-                if (action >= 0 && (nv[k] == NULL || nv[k] == X->st[k])) {
-                    const uint64_t *h = var_hash(X, k);
-                    e->vhash[k][0] = h[0];
-                    e->vhash[k][1] = h[1];
-                } else {
-                    hash128(b->p + slice[k], slice[k + 1] - slice[k], e->vhash[k]);
-                }
-            }
-        }
-    }
-    if (X->emit(X->user, action, b->p, b->len)) longjmp(X->jb, JUMP_STOPPED);
+    e->slice[MC_NVARS] = (uint32_t)b->len;
+    e->raw = b->p;
+    e->parent = p;
+    X->emitting = 1;
+    int stop = X->emit(X->user, action, b->p, b->len);
+    X->emitting = 0;
+    if (stop) longjmp(*X->jb, JUMP_STOPPED);
 }
 
 #endif

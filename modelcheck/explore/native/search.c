@@ -1,20 +1,21 @@
 /* search.c: breadth-first search over a model behind mc_model.h, on N threads, with the
  * result of a sequential search whatever N is.
  *
- * One level at a time, in three phases separated by joins:
+ * One level at a time, in two phases separated by joins:
  *   A. expand: threads take chunks of the level's states in order; every successor gets a
  *      key (index of its parent in the level << 24 | its ordinal among the parent's
  *      successors), which is its position in a sequential search. Successors outside the
  *      constraint are checked at once; one within it that is not visited yet is kept as a
- *      candidate (a thread keeps its first copy of a state only). Runtime errors, deadlocks
- *      and broken states outside the constraint are "events" with the key where they happen.
+ *      candidate (a thread keeps its first copy of a state only) and checked at once too,
+ *      while the model still holds the values it built it from. Runtime errors, deadlocks
+ *      and broken states outside the constraint are "events" with the key where they happen;
+ *      each thread also keeps its least-key broken candidate.
  *   B. merge: candidates of all threads meet in a table of fingerprint -> least key; the
  *      copy with the least key survives (the one a sequential search finds first), and the
- *      survivors, merged by key, are the next level in sequential order.
- *   C. check: the survivors' type check and invariants, in parallel; the broken one with
- *      the least index wins.
- * The search stops at the least key among the events of phase A, the broken survivor of
- * phase C and the --max-states'th new state: the point where a sequential search stops.
+ *      survivors, merged by key, are the next level in sequential order. The least-key broken
+ *      candidate survives: a copy with a smaller key would be as broken.
+ * The search stops at the least key among the events, the broken candidates and the
+ * --max-states'th new state: the point where a sequential search stops.
  * The counts at that point are recomputed exactly (the stopping state's chunk is expanded
  * again up to it), so they never depend on how threads shared the work.
  *
@@ -30,39 +31,46 @@
  * Between levels the search is exactly "a level start": the callback options.level_started
  * reads it there for a checkpoint (mcs_where, mcs_links, mcs_level_state), and mcs_restore
  * puts one back. With options.record (temporal properties), phase A also records every step
- * that changes the state, phase C the state predicates of the survivors, and a committed
- * level's steps are resolved and merged in sequential order (record.c).
+ * that changes the state, a pass after the merge evaluates the state predicates of the
+ * survivors (up to the least broken one; one that fails to evaluate is a broken survivor),
+ * and a committed level's steps are resolved and merged in sequential order (record.c).
  */
 
 #include "search_parts.h"
 
 /* ------------------------------------------------------------------ checks of one state */
 
-/* The state's checks on this thread (store.c's mcs_checks). */
-static int check_state(worker *w, const uint8_t *state, size_t len, int *which, char *message) {
-    return mcs_checks(w->check_ctx, w->s->invariants, w->s->opt.invariant_count, state, len, which, message);
+/* The state's checks on `ctx` (store.c's mcs_checks). */
+static int check_state(mcs_search *s, mc_ctx *ctx, const uint8_t *state, size_t len, int *which, char *message) {
+    return mcs_checks(ctx, s->invariants, s->opt.invariant_count, state, len, which, message);
 }
 
-/* The search stops at parent `parent` of this level or before: later ones are not expanded. */
-static void lower_stop_parent(mcs_search *s, uint64_t parent) {
+/* The search stops in this level at `parent` or before: later parents need no expanding. */
+static void stop_by(mcs_search *s, uint64_t parent) {
     uint64_t cur = __atomic_load_n(&s->stop_parent, __ATOMIC_RELAXED);
     while (parent < cur && !__atomic_compare_exchange_n(&s->stop_parent, &cur, parent, 0,
                                                          __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {}
 }
 
+/* Keeps in *ev (w->ev, or w->bad) the one of least key; no parent after its parent matters. */
+static void note(worker *w, event *ev, uint64_t key, int outcome, int which, int site, int action,
+                 const uint8_t *bytes, size_t len, const char *message) {
+    if (ev->key <= key) return;
+    free(ev->bytes);
+    *ev = (event){.key = key, .outcome = outcome, .which = which, .site = site, .action = action};
+    if (bytes) {
+        ev->bytes = malloc(len ? len : 1);
+        if (!ev->bytes) { mcs_fail(w->s, "out of memory"); return; }
+        memcpy(ev->bytes, bytes, len);
+        ev->len = len;
+    }
+    if (message) snprintf(ev->message, MESSAGE_SIZE, "%s", message);
+    stop_by(w->s, key >> ORDINAL_BITS);
+}
+
 static void note_event(worker *w, uint64_t key, int outcome, int which, int site, int action,
                        const uint8_t *bytes, size_t len, const char *message) {
-    if (w->ev.key <= key) return;
-    free(w->ev.bytes);
-    w->ev = (event){.key = key, .outcome = outcome, .which = which, .site = site, .action = action};
-    if (bytes) {
-        w->ev.bytes = malloc(len ? len : 1);
-        if (!w->ev.bytes) { mcs_fail(w->s, "out of memory"); return; }
-        memcpy(w->ev.bytes, bytes, len);
-        w->ev.len = len;
-    }
-    if (message) snprintf(w->ev.message, MESSAGE_SIZE, "%s", message);
-    lower_stop_parent(w->s, key >> ORDINAL_BITS);
+    note(w, &w->ev, key, outcome, which, site, action, bytes, len, message);
 }
 
 /* ------------------------------------------------------------------ phase A: expand */
@@ -75,13 +83,19 @@ static int on_successor(void *user, int action, const uint8_t *state, size_t len
     uint64_t key = w->parent << ORDINAL_BITS | j;
     int initial = s->level == NULL;
     w->counts[initial ? s->nact : action]++;
-    int within = mc_constraint(w->check_ctx, state, len);
+    /* a step back to the parent: within the constraint, as the parent is, and visited */
+    if (!initial && len == w->parent_len && memcmp(state, w->parent_bytes, len) == 0) return 0;
+    /* the state's hash first: its slot of the visited set is fetched from memory while the
+       constraint is evaluated (without symmetry it is the fingerprint) */
+    uint64_t fp = mcs_hash_bytes(state, len);
+    mcs_fpset_prefetch(&s->visited, fp);
+    /* checks of the successor being emitted run on the emitting context (mc_model.h) */
+    int within = mc_constraint(w->ctx, state, len);
     if (within == MC_ERROR) {
-        note_event(w, key, MCS_ERROR, 0, MCS_SITE_CONSTRAINT, action, state, len, mc_error(w->check_ctx));
+        note_event(w, key, MCS_ERROR, 0, MCS_SITE_CONSTRAINT, action, state, len, mc_error(w->ctx));
         return 1;
     }
     if (within == 0) {  /* checked, never stored; a state found fine is not checked again */
-        uint64_t fp = mcs_hash_bytes(state, len);
         /* not a step of the graph (no stored state has this fingerprint), but it makes its
            instance enabled, as TLC evaluates ENABLED without the constraint */
         if (s->opt.record && !initial && mcs_record_step(w, action, fp)) return 1;
@@ -89,19 +103,18 @@ static int on_successor(void *user, int action, const uint8_t *state, size_t len
         if (*slot == fp) return 0;
         int which;
         char message[MESSAGE_SIZE];
-        int outcome = check_state(w, state, len, &which, message);
+        int outcome = check_state(s, w->ctx, state, len, &which, message);
         if (outcome == MCS_FINISHED) { *slot = fp; return 0; }
         note_event(w, key, outcome, which, MCS_SITE_CHECKS, action, state, len, message);
         return 1;
     }
-    if (!initial && len == w->parent_len && memcmp(state, w->parent_bytes, len) == 0) return 0;
     const uint8_t *canon;
     size_t canon_len;
     if (mc_canonical(w->check_ctx, state, len, &canon, &canon_len) == MC_ERROR) {
         mcs_fail(s, mc_error(w->check_ctx));
         return 1;
     }
-    uint64_t fp = mcs_hash_bytes(canon, canon_len);
+    if (canon != state) fp = mcs_hash_bytes(canon, canon_len);
     if (s->opt.record && !initial && mcs_record_step(w, action, fp)) return 1;
     if (mcs_fpset_contains(&s->visited, fp)) return 0;
     int first = mcs_seen_first(&w->seen, fp);
@@ -111,11 +124,20 @@ static int on_successor(void *user, int action, const uint8_t *state, size_t len
     cand *c = mcs_cand_push(s, &w->cands[ng]);
     if (!c) return 1;
     *c = (cand){.fp = fp, .key = key, .len = (uint32_t)len, .action = (int16_t)action, .worker = (uint8_t)w->id};
-    if (s->opt.max_states >= 0 && w->cands[ng].n == (uint64_t)s->opt.max_states - s->distinct)
-        /* this thread's candidates are distinct and in key order: the --max-states'th new
-           state of the level is this one or an earlier one, so no later parent matters */
-        lower_stop_parent(s, w->parent);
-    return mcs_arena_push(s, &w->arenas[ng], state, len, &c->off) ? 1 : 0;
+    if (mcs_arena_push(s, &w->arenas[ng], state, len, &c->off)) return 1;
+    uint64_t room = s->opt.max_states >= 0 ? (uint64_t)s->opt.max_states - s->distinct : NO_KEY;
+    /* this thread's candidates are distinct and in key order: the --max-states'th new state
+       of the level is this one or an earlier one, so no later parent matters... */
+    if (w->cands[ng].n == room) stop_by(s, w->parent);
+    /* ...and past it, neither this state nor anything after it in this parent */
+    if (w->cands[ng].n > room) return 1;
+    int which;
+    char message[MESSAGE_SIZE];
+    int outcome = check_state(s, w->ctx, state, len, &which, message);
+    if (outcome == MCS_FINISHED) return 0;
+    note(w, &w->bad, key, outcome, which, outcome == MCS_ERROR ? MCS_SITE_CHECKS : MCS_SITE_NONE, action,
+         NULL, 0, outcome == MCS_ERROR ? message : NULL);
+    return 1;
 }
 
 static void expand_parent(worker *w, uint64_t i) {
@@ -254,42 +276,42 @@ static int merge(mcs_search *s) {
     return 0;
 }
 
-/* ------------------------------------------------------------------ phase C: check */
+/* ------------------------------------------------------------------ the predicates pass */
 
-static void *check_worker(void *arg) {
+/* With options.record: the state predicates of the survivors before predicate_limit, in
+ * parallel, into their rows (by index in the level's order). One that fails to evaluate is
+ * this thread's least-key broken candidate if it comes before the others. */
+static void *predicates_worker(void *arg) {
     worker *w = arg;
     mcs_search *s = w->s;
     int ng = !s->gen;
     while (!s->abort) {
-        uint64_t lo = __atomic_fetch_add(&s->next_check, CHUNK, __ATOMIC_RELAXED);
-        if (lo >= s->check_limit || lo > __atomic_load_n(&s->first_bad, __ATOMIC_RELAXED)) break;
-        uint64_t hi = lo + CHUNK < s->check_limit ? lo + CHUNK : s->check_limit;
+        uint64_t lo = __atomic_fetch_add(&s->next_predicate, CHUNK, __ATOMIC_RELAXED);
+        if (lo >= s->predicate_limit || lo > __atomic_load_n(&s->first_predicate_error, __ATOMIC_RELAXED)) break;
+        uint64_t hi = lo + CHUNK < s->predicate_limit ? lo + CHUNK : s->predicate_limit;
         for (uint64_t k = lo; k < hi; k++) {
             const cand *c = s->next[k];
             int which;
             char message[MESSAGE_SIZE];
             const uint8_t *bytes = mcs_state_bytes(s, c->worker, c->off, c->len, ng, w);
             if (!bytes) return NULL;
-            int outcome = check_state(w, bytes, c->len, &which, message), site = MCS_SITE_CHECKS;
-            if (outcome == MCS_FINISHED && s->opt.record) {
-                outcome = mcs_predicates(w, bytes, c->len, k, &which, message);
-                site = MCS_SITE_PREDICATES;
-            }
-            if (outcome == MCS_FINISHED) continue;
-            if (k < w->bad_index) {
-                w->bad_index = k;
-                w->bad_outcome = outcome;
-                w->bad_which = which;
-                w->bad_site = outcome == MCS_ERROR ? site : MCS_SITE_NONE;
-                memcpy(w->bad_message, message, MESSAGE_SIZE);
-            }
-            uint64_t cur = __atomic_load_n(&s->first_bad, __ATOMIC_RELAXED);
-            while (k < cur && !__atomic_compare_exchange_n(&s->first_bad, &cur, k, 0,
+            if (mcs_predicates(w, bytes, c->len, k, &which, message) == MCS_FINISHED) continue;
+            note(w, &w->bad, c->key, MCS_ERROR, which, MCS_SITE_PREDICATES, c->action, NULL, 0, message);
+            uint64_t cur = __atomic_load_n(&s->first_predicate_error, __ATOMIC_RELAXED);
+            while (k < cur && !__atomic_compare_exchange_n(&s->first_predicate_error, &cur, k, 0,
                                                             __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {}
             break;
         }
     }
     return NULL;
+}
+
+/* The least-key broken candidate of all threads, or NULL. */
+static const event *least_bad(mcs_search *s) {
+    const event *bad = NULL;
+    for (int i = 0; i < s->opt.workers; i++)
+        if (s->w[i].bad.key != NO_KEY && (!bad || s->w[i].bad.key < bad->key)) bad = &s->w[i].bad;
+    return bad;
 }
 
 /* ------------------------------------------------------------------ committing a level */
@@ -403,19 +425,18 @@ static void stop_at(mcs_search *s, uint64_t key, int outcome, int which, int sit
     if (message) snprintf(s->failure, sizeof s->failure, "%s", message);
 }
 
-/* After phases A to C: the stop of this level, if any. 1 if the search stops here. */
+/* After phases A and B (and the predicates pass): the stop of this level, if any. 1 if the
+ * search stops here. */
 static int decide(mcs_search *s) {
     const event *ev = NULL;
     for (int i = 0; i < s->opt.workers; i++)
         if (s->w[i].ev.key != NO_KEY && (!ev || s->w[i].ev.key < ev->key)) ev = &s->w[i].ev;
-    uint64_t bad = s->first_bad;
-    const worker *bw = NULL;
-    for (int i = 0; i < s->opt.workers; i++)
-        if (s->w[i].bad_index == bad && bad != NO_KEY) bw = &s->w[i];
-    if (bw) {  /* before any event and within --max-states, by the choice of check_limit */
-        const cand *c = s->next[bad];
-        stop_at(s, c->key, bw->bad_outcome, bw->bad_which, bw->bad_site,
-                c->action, 1, (int64_t)bad, NULL, 0, bw->bad_message);
+    const event *bad = least_bad(s);
+    /* a broken survivor before any event and within --max-states stops the search there */
+    uint64_t index = bad ? survivors_before(s, bad->key) : NO_KEY;
+    if (bad && index < s->check_limit) {
+        stop_at(s, bad->key, bad->outcome, bad->which, bad->site, bad->action, 1, (int64_t)index, NULL, 0,
+                bad->outcome == MCS_ERROR ? bad->message : NULL);
         return 1;
     }
     /* the --max-states'th distinct state comes before any event: the search stops there */
@@ -441,7 +462,7 @@ static void reset_level_scratch(mcs_search *s) {
         worker *w = &s->w[i];
         free(w->ev.bytes);
         w->ev = (event){.key = NO_KEY};
-        w->bad_index = NO_KEY;
+        w->bad = (event){.key = NO_KEY};
         w->cands[!s->gen].n = 0;
         w->arenas[!s->gen].len = 0;
         w->arenas[!s->gen].file_len = 0;
@@ -450,8 +471,6 @@ static void reset_level_scratch(mcs_search *s) {
     s->next_chunk = 0;
     s->progress_generated = 0;
     s->stop_parent = NO_KEY;
-    s->next_check = 0;
-    s->first_bad = NO_KEY;
 }
 
 /* next[] becomes the level (s->level, s->level_n); the candidates are freed. */
@@ -495,9 +514,16 @@ static int expand_level(mcs_search *s) {
     s->before_event = s->check_limit = survivors_before(s, stop_key);
     if (s->opt.max_states >= 0 && (uint64_t)s->opt.max_states - s->distinct < s->check_limit)
         s->check_limit = (uint64_t)s->opt.max_states - s->distinct;
-    if (s->opt.record && mcs_reserve_rows(s, s->next_n)) return 1;
-    mcs_run_workers(s, check_worker);
-    if (s->abort) return 1;
+    if (s->opt.record) {  /* the predicates of the survivors before the least broken one */
+        const event *bad = least_bad(s);
+        uint64_t index = bad ? survivors_before(s, bad->key) : NO_KEY;
+        s->predicate_limit = index < s->check_limit ? index : s->check_limit;
+        s->next_predicate = 0;
+        s->first_predicate_error = NO_KEY;
+        if (mcs_reserve_rows(s, s->next_n)) return 1;
+        mcs_run_workers(s, predicates_worker);
+        if (s->abort) return 1;
+    }
     if (decide(s)) return 1;
     /* the whole level is done: it counts, and the next one becomes current */
     uint64_t initial = 0;
@@ -567,6 +593,7 @@ mcs_search *mcs_new(const mcs_options *options) {
         s->w[i].ctx = mc_ctx_new();
         s->w[i].check_ctx = mc_ctx_new();
         s->w[i].ev.key = NO_KEY;
+        s->w[i].bad.key = NO_KEY;
         for (int g = 0; g < 2; g++)  /* a level's states in memory: a share of the budget */
             s->w[i].arenas[g].limit = options->queue_memory < 0 ? SIZE_MAX
                                       : (size_t)options->queue_memory / 2 / (size_t)s->opt.workers;

@@ -53,6 +53,17 @@ typedef struct {
     fpsegment *seg;   /* FP_SEGMENTS of them */
 } fpset;
 
+static inline fpsegment *segment_of(const fpset *t, uint64_t fp) { return &t->seg[fp >> (64 - FP_SEGMENT_BITS)]; }
+
+/* The slot to look at first in a segment: the bits below those that chose the segment. */
+static inline uint64_t segment_home(uint64_t fp, uint64_t cap) { return home(fp << FP_SEGMENT_BITS, cap); }
+
+/* Asks for the slot where a lookup of fp starts to be fetched from memory. */
+static inline void mcs_fpset_prefetch(const fpset *t, uint64_t fp) {
+    const fpsegment *g = segment_of(t, fp);
+    __builtin_prefetch(&g->slot[segment_home(fp, g->cap)]);
+}
+
 /* ------------------------------------------------------------------ per-thread storage */
 
 typedef struct {
@@ -132,8 +143,9 @@ typedef struct {
 typedef struct worker {
     struct mcs_search *s;
     int id;
-    mc_ctx *ctx;           /* for mc_init / mc_successors */
-    mc_ctx *check_ctx;     /* for what runs inside their emit callback: a model may reuse a
+    mc_ctx *ctx;           /* for mc_init / mc_successors, the checks of the successors they
+                              emit (from inside the callback) and those of a level's survivors */
+    mc_ctx *check_ctx;     /* for mc_canonical inside the emit callback: a model may reuse a
                               context's scratch memory on each call, so a nested call gets its own */
     arena arenas[2];       /* [gen]: states of the level being expanded; [!gen]: the next */
     candvec cands[2];
@@ -148,9 +160,8 @@ typedef struct worker {
     size_t parent_len;
     uint64_t *counts;      /* this chunk's successors per action */
     event ev;              /* the least-key event this thread met in the level */
-    uint64_t bad_index;    /* phase C: least index of a broken survivor, its outcome below */
-    int bad_outcome, bad_which, bad_site;
-    char bad_message[MESSAGE_SIZE];
+    event bad;             /* its least-key candidate whose type check, invariants or (a
+                              predicates pass after the merge) state predicates fail */
     int failed;
     /* recording (record.c): this level's steps, labels local to the thread (action count +
        number in `instances`), and those numbers' labels once the level is merged */
@@ -186,7 +197,8 @@ struct mcs_search {
     cand **next;
     uint64_t next_n;
     uint64_t before_event;    /* survivors with a key below the least event's */
-    uint64_t check_limit, next_check, first_bad;
+    uint64_t check_limit;     /* survivors before the least event and within --max-states */
+    uint64_t predicate_limit, next_predicate, first_predicate_error;  /* the predicates pass */
 
     /* recording (record.c): the steps of the last level merged, in sequential order, the
        predicate values of its new states, and the instances of fair actions met so far */

@@ -3,20 +3,25 @@
  * candidates and the fingerprints it met in the current level; and the checks of a state. */
 #include "search_parts.h"
 
+/* The 128-bit product of a and b folded to 64 bits: one multiplication mixes 16 bytes. */
+static inline uint64_t fold_mul(uint64_t a, uint64_t b) {
+    unsigned __int128 r = (unsigned __int128)a * b;
+    return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
 /* 64 bits of the bytes; never 0, which marks an empty slot. */
 HIDDEN uint64_t mcs_hash_bytes(const uint8_t *p, size_t n) {
-    uint64_t h = 0x9e3779b97f4a7c15ULL ^ ((uint64_t)n * 0xff51afd7ed558ccdULL);
-    while (n >= 8) {
-        uint64_t w;
-        memcpy(&w, p, 8);
-        h = (h ^ mix64(w + 0x632be59bd9b4e019ULL)) * 0x9e3779b97f4a7c15ULL;
-        h = (h << 29) | (h >> 35);
-        p += 8;
-        n -= 8;
+    const uint64_t k0 = 0xa0761d6478bd642fULL, k1 = 0xe7037ed1a0b428dbULL, k2 = 0x8ebc6af09c88c6e3ULL;
+    uint64_t h = mix64(n ^ k0), a, b;
+    for (; n > 16; p += 16, n -= 16) {
+        memcpy(&a, p, 8);
+        memcpy(&b, p + 8, 8);
+        h = fold_mul(a ^ k1, b ^ h);
     }
-    uint64_t tail = 0;
-    memcpy(&tail, p, n);
-    h = mix64(h ^ mix64(tail + n + 1));
+    a = b = 0;  /* the last 1..16 bytes (none if the state is empty) */
+    memcpy(&a, p, n < 8 ? n : 8);
+    if (n > 8) memcpy(&b, p + 8, n - 8);
+    h = mix64(fold_mul(a ^ k1, b ^ h ^ k2));
     return h ? h : 1;
 }
 
@@ -39,11 +44,6 @@ static void slots_free(uint64_t *slot, uint64_t cap) {
     if (cap < FP_MAPPED_SLOTS) free(slot);
     else munmap(slot, cap * sizeof(uint64_t));
 }
-
-static inline fpsegment *segment_of(const fpset *t, uint64_t fp) { return &t->seg[fp >> (64 - FP_SEGMENT_BITS)]; }
-
-/* The slot to look at first in a segment: the bits below those that chose the segment. */
-static inline uint64_t segment_home(uint64_t fp, uint64_t cap) { return home(fp << FP_SEGMENT_BITS, cap); }
 
 HIDDEN int mcs_fpset_init(fpset *t) {
     t->seg = calloc(FP_SEGMENTS, sizeof *t->seg);
