@@ -492,7 +492,8 @@ class Search:
                 self._met_new(base + k + 1, batch, j)
                 self._violation(broken, base + k)
             if self.temporal:
-                self.predicates.append(self._guarded(lambda: self.predicates.evaluate(t), base + k))
+                self.predicates.append(self._guarded(lambda: self.predicates.evaluate(t), base + k,
+                                                     met=(base + k + 1, batch, j)))
             new_states.append((base + k, t))
         full = room is not None and len(new_positions) == room
         if batch.outside is not None and not full:  # beyond the last state admitted: not reached
@@ -558,13 +559,16 @@ class Search:
         trace = rebuild_trace(self.model, self.visited, index, last)
         raise Found(self._result(Outcome.VIOLATION, Violation(kind, name, trace)))
 
-    def _guarded(self, fn, index: int, last=None):
-        """Run spec code; an error in it ends the search with the trace to where it happened."""
+    def _guarded(self, fn, index: int, last=None, met: tuple | None = None):
+        """Run spec code; an error in it ends the search with the trace to where it happened
+        (`met`: at a new state, _met_new's arguments, for the statistics)."""
         try:
             return fn()
         except (Found, KeyboardInterrupt, MemoryError):
             raise
         except Exception as e:  # any failure inside generated code is the spec's runtime error
+            if met is not None:
+                self._met_new(*met)
             self._spec_error(e, index, last)
 
     def _spec_error(self, e: Exception, index: int, last=None):

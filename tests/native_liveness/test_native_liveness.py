@@ -152,9 +152,8 @@ fairness weak all
 @pytest.mark.parametrize("first", ["ToOne", "ToTwo"])
 def test_the_first_of_a_broken_state_and_a_failing_predicate_stops_the_search(first):
     """x == 1 fails to evaluate a predicate, x == 2 breaks an invariant, both new states of
-    one level: the one found first stops the search, as in the Python backend, on 1 and 2
-    threads. (The counts are compared only for 1 thread against 2: at a predicate error the
-    Python explorer counts all the new states of its batch, not those before the stop.)"""
+    one level: the one found first stops the search, with the Python backend's counts, on 1
+    and 2 threads."""
     text = BROKEN_AND_FAILING
     if first == "ToTwo":  # its action declared first
         one, two = text.index("action ToOne"), text.index("action ToTwo")
@@ -166,7 +165,8 @@ def test_the_first_of_a_broken_state_and_a_failing_predicate_stops_the_search(fi
     python = pipeline.check(compiled, limits=limits, properties=None)
     one, two = (pipeline.check(compiled, limits=limits, properties=None, workers=n, backend=backend) for n in (1, 2))
     assert (one.outcome, one.violation) == (two.outcome, two.violation) == (python.outcome, python.violation)
-    assert (one.stats.distinct, one.stats.generated) == (two.stats.distinct, two.stats.generated) == (2, 2)
+    assert (one.stats.distinct, one.stats.generated) == (two.stats.distinct, two.stats.generated) \
+        == (python.stats.distinct, python.stats.generated) == (2, 2)
     assert one.outcome is (Outcome.ERROR if first == "ToOne" else Outcome.VIOLATION)
 
 
