@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import time
 from pathlib import Path
+
+from child import run_child
 
 REPO = Path(__file__).resolve().parent.parent.parent
 sys.path.insert(0, str(REPO))
@@ -50,11 +51,7 @@ def measure(engine: str, backend: str, actors: int, max_states: int | None) -> d
 
 
 def _child(*args) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--child", json.dumps(args)], capture_output=True, text=True,
-                         cwd=REPO)
-    if out.returncode != 0:
-        raise SystemExit(f"benchmark child failed:\n{out.stderr}")
-    return json.loads(out.stdout)
+    return run_child(__file__, *args)
 
 
 def main() -> None:

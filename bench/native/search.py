@@ -21,10 +21,11 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import subprocess
 import sys
 import time
 from pathlib import Path
+
+from child import run_child
 from typing import NamedTuple
 
 REPO = Path(__file__).resolve().parent.parent.parent
@@ -86,11 +87,7 @@ def _cpu() -> float:
 
 
 def _child(*args) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--child", json.dumps(args)], capture_output=True, text=True,
-                         cwd=REPO)
-    if out.returncode != 0:
-        raise SystemExit(f"benchmark child failed:\n{out.stderr}")
-    return json.loads(out.stdout)
+    return run_child(__file__, *args)
 
 
 def _fastest(runs: list[dict]) -> dict:
