@@ -169,28 +169,26 @@ static int check_emitted(mc_ctx *X, int (*body)(mc_ctx *, int), int arg, int is_
     return result;
 }
 
-int mc_invariant(mc_ctx *X, int k, const uint8_t *state, size_t len) {
-    if (k < 0 || k >= MC_NINVARIANTS) {
-        snprintf(X->err, sizeof X->err, "no invariant number %d", k);
+/* Check number k of `count` (an invariant, a state predicate: `what`) on the state. */
+static int numbered_check(mc_ctx *X, int (*body)(mc_ctx *, int), int k, int count, const char *what,
+                          const uint8_t *state, size_t len) {
+    if (k < 0 || k >= count) {
+        snprintf(X->err, sizeof X->err, "no %s number %d", what, k);
         return MC_ERROR;
     }
-    if (is_emitted(X, state, len)) return check_emitted(X, invariant_of, k, 0);
+    if (is_emitted(X, state, len)) return check_emitted(X, body, k, 0);
     X->jb = &X->top;
     if (setjmp(X->top)) { X->has_kept = 0; return MC_ERROR; }
     enter_state(X, state, len);
-    return invariant_of(X, k);
+    return body(X, k);
+}
+
+int mc_invariant(mc_ctx *X, int k, const uint8_t *state, size_t len) {
+    return numbered_check(X, invariant_of, k, MC_NINVARIANTS, "invariant", state, len);
 }
 
 int mc_predicate(mc_ctx *X, int k, const uint8_t *state, size_t len) {
-    if (k < 0 || k >= MC_NPREDICATES) {
-        snprintf(X->err, sizeof X->err, "no state predicate number %d", k);
-        return MC_ERROR;
-    }
-    if (is_emitted(X, state, len)) return check_emitted(X, predicate_of, k, 0);
-    X->jb = &X->top;
-    if (setjmp(X->top)) { X->has_kept = 0; return MC_ERROR; }
-    enter_state(X, state, len);
-    return predicate_of(X, k);
+    return numbered_check(X, predicate_of, k, MC_NPREDICATES, "state predicate", state, len);
 }
 
 int mc_constraint(mc_ctx *X, const uint8_t *state, size_t len) {

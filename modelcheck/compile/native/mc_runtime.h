@@ -386,23 +386,19 @@ static V *set_union(mc_ctx *X, V *a, V *b) {
     return r;
 }
 
-static V *set_diff(mc_ctx *X, V *a, V *b) {
+/* The elements of a that are in b (in_b = 1) or not in b (in_b = 0), in a's order. */
+static V *set_sieve(mc_ctx *X, V *a, V *b, int in_b) {
     V *r = mk_node(X, T_SET, 0, a->n);
     uint32_t m = 0;
     for (uint32_t i = 0; i < a->n; i++)
-        if (!set_has(b, a->a[i])) r->a[m++] = a->a[i];
+        if (set_has(b, a->a[i]) == in_b) r->a[m++] = a->a[i];
     r->n = m;
     return r;
 }
 
-static V *set_inter(mc_ctx *X, V *a, V *b) {
-    V *r = mk_node(X, T_SET, 0, a->n);
-    uint32_t m = 0;
-    for (uint32_t i = 0; i < a->n; i++)
-        if (set_has(b, a->a[i])) r->a[m++] = a->a[i];
-    r->n = m;
-    return r;
-}
+static V *set_diff(mc_ctx *X, V *a, V *b) { return set_sieve(X, a, b, 0); }
+
+static V *set_inter(mc_ctx *X, V *a, V *b) { return set_sieve(X, a, b, 1); }
 
 static int subseteq(const V *a, const V *b) {
     if (a->n > b->n) return 0;
