@@ -500,11 +500,22 @@ class Search:
             _, broken, parent, action, t = batch.outside
             self._met(len(self.visited), batch, parent, action, t.__eq__)
             self._violation(broken, parent, (action, t))
-        if self.limits.max_states is not None and self.stats.distinct >= self.limits.max_states:
-            # left to explore: the rest of this level, what the next one has so far, and these
-            self.stats.queue = self.unexpanded + len(new_states)
-            raise Found(self._result(Outcome.INCOMPLETE, stopped=f"max states {self.limits.max_states}"))
+        if full:
+            self._stop_at_max_states_in(batch, new_positions[-1] if new_positions else None)
         return new_states
+
+    def _stop_at_max_states_in(self, batch: _Batch, j: int | None) -> None:
+        """Stop as a search meeting states one at a time stops when it finds the
+        --max-states'th new state, at position j of the batch: counts through it, and left to
+        explore every state stored after its parent (the rest of the parent's level and what
+        the next one has so far), whatever the batches. j is None when the search resumed
+        with --max-states already reached: it stops before expanding anything."""
+        if j is None:
+            self.stats.queue = self.unexpanded
+        else:
+            self._met_new(len(self.visited), batch, j)
+            self.stats.queue = len(self.visited) - batch.parents[j] - 1
+        raise Found(self._result(Outcome.INCOMPLETE, stopped=f"max states {self.limits.max_states}"))
 
     def _generates(self, fp: int) -> Callable[[Any], bool]:
         """Whether a successor is the new state with fingerprint fp (within the constraint)."""

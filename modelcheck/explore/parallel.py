@@ -345,8 +345,16 @@ class _Coordinator(Search):
         return self._rebalance([len(p) for p in per_worker])
 
     def _stop_at_max_states(self, new_positions: list[int], offsets: list[int]) -> None:
-        """The level is expanded and counted: what is left is the next one."""
-        self.stats.queue = len(new_positions)
+        """The counts of a sequential search at the --max-states'th state (bfs.py's): through
+        its generation, and left to explore the level's states after its parent with the
+        new states found."""
+        index = len(self.visited) - 1
+        parent = self.visited.parents[index]
+        level_start, level_size = self.slice_starts[0], self.stats.queue
+        found = len(self.visited) - (level_start + level_size)  # the new states follow the level
+        self._count_through(_worker_of(offsets, new_positions[-1]), parent,
+                            self.visited.actions[index], self.visited.fps[index])
+        self.stats.queue = level_size - (parent - level_start) - 1 + found
         raise Found(self._result(Outcome.INCOMPLETE, stopped=f"max states {self.limits.max_states}"))
 
     def _first_violation(self, checks, per_worker, offsets, new_positions, index0, event) -> None:

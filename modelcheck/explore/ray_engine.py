@@ -18,12 +18,12 @@ from __future__ import annotations
 import os
 from typing import Any, Callable, Sequence
 
-from .bfs import Found, Limits, NullReporter, Reporter
+from .bfs import Limits, NullReporter, Reporter
 from .model import Model
 from .native.driver import NativeSearch
 from .native.ray_worker import NativeFingerprints, NativeWorker
-from .parallel import _Coordinator, _Worker, _worker_of
-from .result import CheckResult, Outcome
+from .parallel import _Coordinator, _Worker
+from .result import CheckResult
 
 
 class RayUnavailable(Exception):
@@ -137,26 +137,5 @@ def _raised(ray_text: str) -> str:
 
 class _NativeRayCoordinator(_RayCoordinator):
     """With native workers; `model` has the native fingerprints (NativeFingerprints). Counts
-    at a stop are search.c's, which are the Python explorer's: the queue is the level being
-    expanded (parallel.py's) at a violation, a deadlock or an error, and at --max-states the
-    states of the level after the stopping state's parent with the new ones found."""
+    at a stop are search.c's, which are the Python explorer's."""
     actor_class = _NativeRayWorkerActor
-
-    def initial_level(self) -> list[tuple[int, Any]]:
-        try:
-            return super().initial_level()
-        except Found as found:  # --max-states among the initial states: all found are queued
-            if found.result.outcome is Outcome.INCOMPLETE:
-                self.stats.queue = self.stats.distinct
-            raise
-
-    def _stop_at_max_states(self, new_positions: list[int], offsets: list[int]) -> None:
-        """As search.c: the counts of a sequential search at the --max-states'th state."""
-        index = len(self.visited) - 1
-        parent = self.visited.parents[index]
-        level_start, level_size = self.slice_starts[0], self.stats.queue
-        found = len(self.visited) - (level_start + level_size)  # the new states follow the level
-        self._count_through(_worker_of(offsets, new_positions[-1]), parent,
-                            self.visited.actions[index], self.visited.fps[index])
-        self.stats.queue = level_size - (parent - level_start) - 1 + found
-        raise Found(self._result(Outcome.INCOMPLETE, stopped=f"max states {self.limits.max_states}"))

@@ -1,7 +1,8 @@
 """Both backends stop alike: `modelcheck check` on the native backend (1 and 2 threads) prints
 the Python backend's report, counts, depth, states left on the queue and trace included, at a
 type violation (deep in a level or among the initial states), at an invariant broken by an
-initial state and at --max-states among the initial states."""
+initial state and at --max-states among the initial states or inside a level (the counts of a
+search meeting states one at a time, on either backend and any number of workers)."""
 from __future__ import annotations
 
 import re
@@ -82,7 +83,8 @@ def report(run) -> str:
     (TYPE_INIT, [], 1),
     (INVARIANT_INIT, [], 1),
     (TYPE_INIT, ["--max-states", "2"], 3),
-], ids=["type-deep", "type-initial", "invariant-initial", "max-states-initial"])
+    (TYPE_DEEP, ["--max-states", "100"], 3),
+], ids=["type-deep", "type-initial", "invariant-initial", "max-states-initial", "max-states-in-a-level"])
 def test_native_reports_what_python_reports_at_a_stop(tmp_path, text, extra, code):
     spec = tmp_path / "t.spec"
     spec.write_text(text)
@@ -93,3 +95,16 @@ def test_native_reports_what_python_reports_at_a_stop(tmp_path, text, extra, cod
         native = modelcheck("check", spec, "--backend", "native", "--workers", workers, *extra)
         assert native.returncode == code, native.out
         assert report(native) == report(python)
+
+
+def test_python_workers_stop_at_max_states_as_one(tmp_path):
+    """The Python backend's processes count a --max-states stop inside a level as one
+    process does, which is where the native search stops too."""
+    spec = tmp_path / "t.spec"
+    spec.write_text(TYPE_DEEP)
+    one = modelcheck("check", spec, "--backend", "python", "--max-states", "100")
+    two = modelcheck("check", spec, "--backend", "python", "--workers", "2", "--max-states", "100")
+    native = modelcheck("check", spec, "--backend", "native", "--max-states", "100")
+    assert one.returncode == two.returncode == 3, one.out + two.out
+    assert "100 distinct states found" in one.stdout
+    assert report(two) == report(one) == report(native)
