@@ -21,7 +21,7 @@ from test_por_random import process_specs, quick
 pytestmark = pytest.mark.skipif(native_problem() is not None, reason=f"no native build here: {native_problem()}")
 
 HERE = REPO / "tests" / "por"
-COMPARED = ["result", "violation", "distinct_states", "generated_states", "depth", "coverage",
+COMPARED = ["result", "stopped_because", "violation", "distinct_states", "states_generated", "depth", "action_counts",
             "partial_order_reduced_states", "partial_order_expanded_fully"]
 OWN_SPECS = [
     ("counters.spec", []),
