@@ -169,10 +169,12 @@ def choose_backend(compiled: compile_stage.CompiledSpec, requested: str, propert
     asked_by = asked_by or f"--backend {requested}"
     if requested == "python":
         return Backend("python", asked_by)
-    problem = _native_unsupported(compiled, z3, partial_order)
+    problem = _native_unsupported(z3)
     if problem is None:
         from .compile import native as native_compile
         problem = native_compile.native_problem() or native_compile.native_subset_problem(compiled)
+    if problem is None and partial_order:
+        problem = native_reduction_problem(compiled.checked, compiled.model.footprints)
     built = None
     if problem is None:
         built, problem = _build_native(compiled, optimize)
@@ -190,12 +192,10 @@ def choose_backend(compiled: compile_stage.CompiledSpec, requested: str, propert
     return Backend("native", f"{why}; {how}", search, optimize)
 
 
-def _native_unsupported(compiled: compile_stage.CompiledSpec, z3: bool, partial_order: bool) -> str | None:
+def _native_unsupported(z3: bool) -> str | None:
     """What this check asks that the native explorer does not do yet, if anything."""
     if z3:
         return "the native explorer does not cross-check invariants with Z3 (--z3, --z3-sample)"
-    if partial_order:
-        return native_reduction_problem(compiled.checked, compiled.model.footprints)
     return None
 
 

@@ -5,9 +5,9 @@ reports it, so that `check --por` explores and reports the same on both backends
 The C search tells instances apart by their parameters' canonical bytes, and a pattern of
 one action keyed by a parameter of another covers the instances whose parameter has the
 same bytes. Bytes are equal exactly when values are for values of one kind; a spec whose
-key relates parameters of different kinds (an int parameter keying a map that another
-action reads by a parameter over a union of ints and strings, say) is left to the Python
-search (`native_problem`).
+key relates parameters of different kinds (a parameter over records of one shape keying a
+map that another action reads by a parameter over a union of record shapes, whose bytes
+start with the shape) is left to the Python search (`native_problem`).
 """
 from __future__ import annotations
 
