@@ -174,7 +174,7 @@ def choose_backend(compiled: compile_stage.CompiledSpec, requested: str, propert
         from .compile import native as native_compile
         problem = native_compile.native_problem() or native_compile.native_subset_problem(compiled)
     if problem is None and partial_order:
-        problem = native_reduction_problem(compiled.checked, compiled.model.footprints)
+        problem = native_reduction_problem(compiled.model.footprints)
     built = None
     if problem is None:
         built, problem = _build_native(compiled, optimize)

@@ -62,6 +62,7 @@ class ActionFootprint(Protocol):
     reads: frozenset
     writes: frozenset
     accumulates: frozenset[int]
+    param_kinds: tuple  # the kind of each parameter's values (compared for equality)
 
 
 class Footprints(Protocol):

@@ -13,13 +13,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...lang import ast as A
 from ..por import EVERY_STEP, LEAVES, PROVISO, Related, StubbornTables, stubborn_tables
 
 
-def native_problem(checked, footprints) -> str | None:
+def native_problem(footprints) -> str | None:
     """Why the C search cannot reduce this spec as the Python search does, if it cannot."""
-    params = [[checked.kinds[id(b.domain)].elem for b in d.params] for d in checked.spec.of(A.ActionDecl)]
+    params = [fp.param_kinds for fp in footprints.actions]
     tables = stubborn_tables(footprints, [])
     for a, relations in enumerate(tables.conflicting):  # the enablers are among them
         for r in relations:
