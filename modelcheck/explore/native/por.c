@@ -185,8 +185,8 @@ static int collect(void *user, int action, const uint8_t *state, size_t len) {
     struct mcs_por *p = w->s->por;
     size_t k = p->nsteps;
     int64_t i;
-    /* the steps of one instance come one after the other: its parameters are the outer loops */
-    if (k && p->steps[k - 1].action == (uint32_t)action && p->arity[action] == 0) i = p->steps[k - 1].inst;
+    if (k && p->steps[k - 1].action == (uint32_t)action && p->arity[action] == 0)  /* its one instance */
+        i = p->steps[k - 1].inst;
     else i = instance_of(p, w->ctx, action);
     if (i < 0) return 1;
     if (reserve(p, (void **)&p->steps, sizeof *p->steps, &p->steps_cap, k + 1) ||
