@@ -98,7 +98,7 @@ def compare(tmp_path, text: str) -> int:
 
 
 @pytest.mark.parametrize("examples", [
-    pytest.param(12, id="quick"), pytest.param(200, id="many", marks=pytest.mark.slow)])
+    pytest.param(6, id="quick"), pytest.param(200, id="many", marks=pytest.mark.slow)])
 def test_random_specs_explore_the_same_states_on_both_backends(tmp_path, examples):
     reduced = []
 
