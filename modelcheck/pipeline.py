@@ -15,7 +15,8 @@ from .explore.bfs import Limits, NullReporter, Reporter, bfs
 from .explore.checkpoint import CheckpointError, Checkpointer
 from .explore.native.driver import SEARCH_SOURCES, NativeSearch, native_bfs, search_cdef
 from .explore.parallel import parallel_bfs
-from .explore.por import Proved
+from .explore.native.reduction import native_problem as native_reduction_problem
+from .explore.por import Proved, stubborn_tables
 from .explore.ray_engine import RayUnavailable, RayWorkerFailed, native_ray_bfs, ray_bfs
 from .explore.result import CheckResult
 from .lang.errors import SpecError, SpecErrors, attach_source
@@ -92,11 +93,12 @@ def check(compiled: compile_stage.CompiledSpec, invariants: Sequence[str] | None
                             hint="drop --workers, or drop --checkpoint/--resume")
         return parallel_bfs(compiled.model, workers, invariants, limits, reporter, properties)
     try:
+        chosen = list(known if invariants is None else invariants)
+        proved = prove_visibility(compiled, chosen) if partial_order else Proved()
         if backend is not None and backend.native is not None:
+            tables = stubborn_tables(compiled.model.footprints, chosen, proved) if partial_order else None
             return native_bfs(backend.native, invariants, limits, reporter, workers, checkpoint=checkpoint,
-                              resume=resume, properties=properties)
-        proved = prove_visibility(compiled, list(known if invariants is None else invariants)) \
-            if partial_order else Proved()
+                              resume=resume, properties=properties, reduction=tables)
         return bfs(compiled.model, invariants, limits, reporter, checkpoint, resume, properties, partial_order,
                    proved)
     except CheckpointError as e:
@@ -167,10 +169,12 @@ def choose_backend(compiled: compile_stage.CompiledSpec, requested: str, propert
     asked_by = asked_by or f"--backend {requested}"
     if requested == "python":
         return Backend("python", asked_by)
-    problem = _native_unsupported(z3, partial_order)
+    problem = _native_unsupported(z3)
     if problem is None:
         from .compile import native as native_compile
         problem = native_compile.native_problem() or native_compile.native_subset_problem(compiled)
+    if problem is None and partial_order:
+        problem = native_reduction_problem(compiled.model.footprints)
     built = None
     if problem is None:
         built, problem = _build_native(compiled, optimize)
@@ -188,12 +192,10 @@ def choose_backend(compiled: compile_stage.CompiledSpec, requested: str, propert
     return Backend("native", f"{why}; {how}", search, optimize)
 
 
-def _native_unsupported(z3: bool, partial_order: bool) -> str | None:
+def _native_unsupported(z3: bool) -> str | None:
     """What this check asks that the native explorer does not do yet, if anything."""
     if z3:
         return "the native explorer does not cross-check invariants with Z3 (--z3, --z3-sample)"
-    if partial_order:
-        return "the native explorer does not do partial-order reduction (--por) yet"
     return None
 
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from ..lang import ast as A
-from ..lang.kinds import SetK
+from ..lang.kinds import Kind, SetK
 from ..lang.typecheck import CheckedSpec
 
 
@@ -50,6 +50,7 @@ class ActionFootprint:
     reads: frozenset[Place]
     writes: frozenset[Place]
     accumulates: frozenset[int] = frozenset()  # variables it writes by set-union accumulations only
+    param_kinds: tuple[Kind, ...] = ()  # the kind of each parameter's values
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,7 @@ class _Reader:
         self.stmts(d.body, keys, reads, writes, accumulated)
         accumulates = frozenset(v for v, only in accumulated.items() if only)
         return ActionFootprint(d.name, tuple(b.name for b in d.params), frozenset(reads), frozenset(writes),
-                               accumulates)
+                               accumulates, tuple(self.c.kinds[id(b.domain)].elem for b in d.params))
 
     def stmts(self, stmts: tuple[A.Stmt, ...], keys: _Keys, reads: set[Place], writes: set[Place],
               accumulated: dict[int, bool]) -> None:

@@ -227,11 +227,14 @@ class Search:
         self.level_base: tuple[int, dict[str, int]] = (0, {})  # generated, action counts before the level
         self.identity = f"{getattr(model, 'identity', '')}|{','.join(invariants)}|{limits.check_deadlock}"
         self.reduction: Reduction | None = None
+        self.pending: set[int] = set()  # the fingerprints of the batch being filled
 
     def use_reduction(self, proved: Proved = Proved()) -> None:
         """Partial-order reduction for the rest of the search (por.py)."""
+        # met before: stored, or among the successors of this batch found so far (the
+        # sequential search's visited set, whatever the batches)
         self.reduction = Reduction(self.model.footprints, [n for n, _ in self.checks.invariants],
-                                   lambda t: self.fingerprint(t) in self.visited, proved)
+                                   lambda t: (f := self.fingerprint(t)) in self.visited or f in self.pending, proved)
         self.stats.reduced_states = 0
         self.identity += "|partial-order"
 
@@ -372,6 +375,7 @@ class Search:
         # The hot loop: local names only, one append per list per successor.
         fps, seen, states, parents, acts = batch.fps, batch.seen, batch.states, batch.parents, batch.actions
         starts = batch.starts
+        self.pending = seen
         next_level = self.new_frontier()
         size = len(level)
         batch_size = BATCH_SIZE if self.limits.memory is None else BATCH_SIZE_UNDER_BUDGET
@@ -384,16 +388,19 @@ class Search:
                 batch = _Batch()
                 fps, seen, states, parents, acts = batch.fps, batch.seen, batch.states, batch.parents, batch.actions
                 starts = batch.starts
+                self.pending = seen
             found_any = False
             before = tuple(counts)
             chosen = None  # with reduction: per action, the steps of s to explore
             if self.reduction is not None and self.reduction.possible:
-                try:  # the steps left out count as generated, like those outside the constraint
-                    chosen = self.reduction.expand(s, functions, counts)
+                try:
+                    steps = [list(fn(s)) for fn in functions]
                 except (Found, KeyboardInterrupt, MemoryError):
                     raise
-                except Exception as e:
-                    self._failed(e, counts, batch, index)
+                except Exception:  # the full expansion below fails the same way, and reports it
+                    steps = None
+                if steps is not None:  # the steps left out count as generated, like those outside the constraint
+                    chosen = self.reduction.choose(s, index, steps, counts)
             for a, successors in actions:
                 try:
                     produced = 0
@@ -502,6 +509,8 @@ class Search:
             self._violation(broken, parent, (action, t))
         if full:
             self._stop_at_max_states_in(batch, new_positions[-1] if new_positions else None)
+        if self.reduction is not None:
+            self.reduction.settle()
         return new_states
 
     def _stop_at_max_states_in(self, batch: _Batch, j: int | None) -> None:
@@ -531,6 +540,8 @@ class Search:
         moment it generates the stop point: the successor by `action` of state `parent`
         that `matches`. So the counts do not depend on batches, or on --workers."""
         self.stats.distinct = distinct
+        if self.reduction is not None:
+            self.reduction.rewind(parent)
         if parent >= 0:  # initial states are counted as they are generated
             partial = counts_through(self.model, state_at(self.model, self.visited, parent), action, matches)
             self._count_level([a + b for a, b in zip(batch.starts[parent], partial)])

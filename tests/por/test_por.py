@@ -9,6 +9,9 @@ import pytest
 
 from conftest import REPO
 from cli.inprocess import modelcheck
+from modelcheck import pipeline
+from modelcheck.explore import bfs
+from modelcheck.explore.bfs import Limits
 
 HERE = Path(__file__).parent
 COUNTERS = HERE / "counters.spec"
@@ -177,3 +180,65 @@ def test_what_the_reduction_cannot_check_is_refused(tmp_path, args, message):
     run = modelcheck("check", spec, "--por", *args)
     assert run.returncode == 2
     assert message in run.out
+
+
+PROCS = """spec Procs
+const Procs = {p1, p2, p3}
+var loc  : Procs -> 0..1
+var flag : Procs -> bool
+var box  : set[Procs]
+init {
+  loc  := [p in Procs -> 0]
+  flag := [p in Procs -> false]
+  box  := {}
+}
+"""
+# the cycle proviso meets successors of states of the level expanded before
+MET_IN_THE_LEVEL = PROCS + """action Put(p in Procs) { require loc[p] == 1
+  box := box + {p} }
+action Recall(p in Procs) { require loc[p] == 0 and not flag[p]
+  flag[p] := true }
+action Follow(p in Procs, q in Procs) { require p != q and flag[q] and loc[p] < 1
+  loc[p] := loc[p] + 1 }
+action Inc(p in Procs) { require loc[p] < 1
+  loc[p] := loc[p] + 1 }
+invariant Zero: forall p in Procs: loc[p] <= 0
+"""
+# the violation is found in a level whose later states are expanded by ample sets too
+STOPPED_IN_THE_LEVEL = """spec Procs
+const Procs = {p1, p2, p3}
+var loc  : Procs -> Nat
+var flag : Procs -> bool
+var sh   : Nat
+init {
+  loc  := [p in Procs -> 0]
+  flag := [p in Procs -> false]
+  sh   := 0
+}
+action Raise(p in Procs) { require loc[p] >= 0 and not flag[p]
+  flag[p] := true }
+action Inc(p in Procs) { require loc[p] < 1
+  loc[p] := loc[p] + 1 }
+invariant OneFlag: size({p in Procs | flag[p]}) <= 1
+invariant Shared: sh <= 1
+"""
+
+
+@pytest.mark.parametrize("text, invariants, deadlock", [
+    (MET_IN_THE_LEVEL, [], False),
+    (STOPPED_IN_THE_LEVEL, ["OneFlag"], True),
+    (COUNTERS.read_text(), ["FlagsCounted"], False),
+    ((HERE / "two_groups.spec").read_text(), None, True),
+], ids=["met-in-the-level", "stopped-in-the-level", "counters", "two-groups"])
+def test_the_reduction_does_not_depend_on_the_batches_of_the_python_search(monkeypatch, text, invariants, deadlock):
+    """C3 counts as met the successors of the batch being filled, and at a stop the counts
+    are taken back to the stopping state: what a search taking one state at a time does."""
+    compiled = pipeline.load_text(text)
+
+    def run():
+        r = pipeline.check(compiled, invariants, Limits(check_deadlock=deadlock), partial_order=True)
+        return (r.outcome, r.violation, r.stats.distinct, r.stats.generated, r.stats.reduced_states,
+                r.stats.expanded_fully)
+    whole = run()
+    monkeypatch.setattr(bfs, "BATCH_SIZE", 1)
+    assert run() == whole

@@ -205,6 +205,7 @@ class _Emitter:
                  f"#define MC_NSYMS {symbols}",
                  f"#define MC_NLAYOUTS {len(layouts)}",
                  f"#define MC_NACTIONS {len(actions)}",
+                 f"#define MC_MAXPARAMS {max([len(d.params) for d in actions] + [1])}",
                  f"#define MC_NINVARIANTS {len(invariants)}",
                  f"#define MC_NPREDICATES {len(predicates)}",
                  f"#define MC_NPERMS {len(perms)}",
@@ -263,7 +264,7 @@ class _Emitter:
     def _codecs(self) -> list[str]:
         """Encoder, decoder and skipper of every kind a variable or constant has (codec.py
         describes the bytes), and var_encode / var_decode / var_skip / consts_decode. Called
-        after the actions: their fair instances' encoders are among the codecs already."""
+        after the actions: their instances' encoders are among the codecs already."""
         var_ids = [self._codec(self.c.var_kinds[v.name]) for v in self.c.vars]
         const_ids = [self._codec(self.c.const_kinds[d.name]) for d in self.c.consts]
         protos = []
@@ -384,18 +385,22 @@ class _Emitter:
 
     # ------------------------------------------------------------ statements
     def _action_body(self, body, params, index: int, fair: bool = False) -> str:
-        """`fair`: the action is declared fair; each of its steps is then of the instance
-        its parameters' values make, which mc_instance gives (in canonical bytes)."""
+        """Each step of an action is of the instance its parameters' values make, which
+        mc_instance gives (in canonical bytes, with mc_instance_ends): always for a `fair`
+        action (declared so), for every action after mc_instances_of_all (an init: never)."""
         lines: list[str] = []
         opens = []
         for b in params:
             head, tail = self._loop(b, self.c.binder_names[id(b)])
             lines.append(head)
             opens.append(tail)
-        if fair:
-            lines.append("X->inst.len = 0;")
-            lines += [f"enc_{self._codec(self.kind(b.domain).elem)}(&X->inst, {_cname(self.c.binder_names[id(b)])});"
-                      for b in params]
+        if index >= 0:
+            encode = ["X->inst.len = 0;"]
+            for k, b in enumerate(params):
+                encode += [f"enc_{self._codec(self.kind(b.domain).elem)}(&X->inst, "
+                           f"{_cname(self.c.binder_names[id(b)])});",
+                           f"X->inst_ends[{k}] = (uint32_t)X->inst.len;"]
+            lines += encode if fair else ["if (X->all_instances) {", *encode, "}"]
         lines.append("do {")
         lines += self._stmts(list(body), {}, (), index)
         lines.append("} while (0);")

@@ -23,6 +23,10 @@ void mc_instance(mc_ctx *X, const uint8_t **out, size_t *len) {
     *len = X->inst.len;
 }
 
+void mc_instances_of_all(mc_ctx *X, int every) { X->all_instances = every; }
+
+const uint32_t *mc_instance_ends(mc_ctx *X) { return X->inst_ends; }
+
 mc_ctx *mc_ctx_new(void) {
     pthread_once(&scalars_once, init_scalars);
     mc_ctx *X = calloc(1, sizeof(mc_ctx));

@@ -45,6 +45,12 @@ int mc_init(mc_ctx *ctx, mc_emit_fn emit, void *user);
  * canonical bytes of the values of the action's parameters, one after the other (empty for
  * an action without parameters), valid during the call. Unspecified for other actions. */
 void mc_instance(mc_ctx *ctx, const uint8_t **out, size_t *len);
+/* every = 1: mc_instance gives the instance of every action's successors on this context,
+ * not only of fair ones (partial-order reduction needs them: explore/native/por.c). */
+void mc_instances_of_all(mc_ctx *ctx, int every);
+/* Where mc_instance gives an instance: where the bytes of each parameter's value end in
+ * them (entry k for the k-th parameter), valid during the call. */
+const uint32_t *mc_instance_ends(mc_ctx *ctx);
 int mc_successors(mc_ctx *ctx, const uint8_t *state, size_t len, mc_emit_fn emit, void *user);
 
 /* The checks below read any state on a context that is not enumerating. From inside an emit

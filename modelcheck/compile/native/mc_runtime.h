@@ -138,6 +138,8 @@ struct mc_ctx {
     Buf out, best;
     Buf kept;                /* a copy of the state being checked (mc_entry.h enter_state) */
     Buf inst;                /* the parameters of the fair action being run (mc_instance) */
+    uint32_t inst_ends[MC_MAXPARAMS];  /* where each one's bytes end in `inst` */
+    int all_instances;       /* `inst` for every action (mc_instances_of_all) */
     int has_kept;            /* `state`, the cache and the arena hold the values of `kept` */
     struct MemoEntry *memo[MC_NMEMO];  /* remembered checks and operators (remembered) */
     mc_emit_fn emit;

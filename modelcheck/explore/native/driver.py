@@ -27,12 +27,14 @@ from ..model import Codec, Model, StateChecks
 from ..resources import describe_bytes, rss_bytes
 from ..result import CheckResult, Outcome, Stats, Trace, Violation
 from ..trace import trace_of
+from ..por import StubbornTables
 from .checkpoints import NativeCheckpoints, identity
+from .reduction import reduction_counts, use_reduction
 from .temporal import NativeRecording
 
 HERE = Path(__file__).parent
 SEARCH_SOURCES = (HERE / "search.c", HERE / "store.c", HERE / "replay.c", HERE / "batch.c", HERE / "record.c",
-                  HERE / "swarm.c")
+                  HERE / "swarm.c", HERE / "por.c")
 POLL_SECONDS = 0.05
 # With --memory, the share of it for the states of the levels in memory. The Python explorer
 # gives them a quarter; in C the rest of a level is larger than its states' bytes (16 to 56
@@ -45,9 +47,9 @@ SITE_NONE, SITE_INIT, SITE_SUCCESSORS, SITE_CONSTRAINT, SITE_CHECKS, SITE_PREDIC
 
 
 def search_cdef() -> str:
-    """search.h, batch.h and swarm.h for cffi's cdef (which takes no preprocessor lines); the
+    """search.h, batch.h, swarm.h and por.h for cffi's cdef (which takes no preprocessor lines); the
     library also needs mc_model.h's declarations, which the compiler half provides."""
-    headers = [(HERE / name).read_text() for name in ("search.h", "batch.h", "swarm.h")]
+    headers = [(HERE / name).read_text() for name in ("search.h", "batch.h", "swarm.h", "por.h")]
     return "".join(line + "\n" for header in headers for line in header.splitlines()
                    if not line.lstrip().startswith("#"))
 
@@ -72,19 +74,22 @@ class NativeSearch:
 def native_bfs(native: NativeSearch, invariants: Sequence[str] | None = None, limits: Limits = Limits(),
                reporter: Reporter = NullReporter(), workers: int = 1, queue_memory: int | None = None,
                checkpoint: Checkpointer | None = None, resume: str | None = None,
-               properties: Sequence[str] | None = ()) -> CheckResult:
+               properties: Sequence[str] | None = (), reduction: StubbornTables | None = None) -> CheckResult:
     """The search of bfs.bfs, in C on `workers` threads, with the same result. States of the
     levels beyond `queue_memory` bytes go to temporary files (default: with --memory, an
     eighth of it, QUEUE_SHARE; else none). `checkpoint`, `resume` and `properties` as for
-    bfs.bfs (checkpoints.py, temporal.py; the caller refuses properties with checkpoints)."""
+    bfs.bfs (checkpoints.py, temporal.py; the caller refuses properties with checkpoints).
+    `reduction`: partial-order reduction with these tables (reduction.py; one thread, no
+    properties: the caller refuses the others)."""
     return native_bfs_measured(native, invariants, limits, reporter, workers, queue_memory, checkpoint, resume,
-                               properties)[0]
+                               properties, reduction)[0]
 
 
 def native_bfs_measured(native: NativeSearch, invariants: Sequence[str] | None = None, limits: Limits = Limits(),
                         reporter: Reporter = NullReporter(), workers: int = 1, queue_memory: int | None = None,
                         checkpoint: Checkpointer | None = None, resume: str | None = None,
-                        properties: Sequence[str] | None = ()) -> tuple[CheckResult, int]:
+                        properties: Sequence[str] | None = (),
+                        reduction: StubbornTables | None = None) -> tuple[CheckResult, int]:
     """native_bfs, and the bytes its visited set took at the end (for benchmarks)."""
     if queue_memory is None and limits.memory is not None:
         queue_memory = limits.memory // QUEUE_SHARE
@@ -93,7 +98,8 @@ def native_bfs_measured(native: NativeSearch, invariants: Sequence[str] | None =
     _check_contract(native)
     c_invariants = native.names(lib.mc_invariant_count, lib.mc_invariant_name)
     indices = ffi.new("int[]", [c_invariants.index(n) for n in chosen] or [0])
-    keeper = NativeCheckpoints(native, None, identity(native, chosen, limits.check_deadlock), checkpoint, 0.0)
+    keeper = NativeCheckpoints(native, None, identity(native, chosen, limits.check_deadlock)
+                               + ("|partial-order" if reduction is not None else ""), checkpoint, 0.0)
     temporal = properties_of(model, properties)
     # with --memory, recorded edges beyond a quarter of it go to disk, as in the Python explorer
     recording = NativeRecording(native, temporal, None if limits.memory is None else limits.memory // 4) \
@@ -113,6 +119,7 @@ def native_bfs_measured(native: NativeSearch, invariants: Sequence[str] | None =
     if search == ffi.NULL:
         raise MemoryError("cannot start the native search")
     try:
+        kept = use_reduction(ffi, lib, search, reduction) if reduction is not None else None
         keeper.search = search
         earlier = keeper.restore(resume) if resume is not None else 0.0
         keeper.started = started = time.perf_counter() - earlier
@@ -123,6 +130,8 @@ def native_bfs_measured(native: NativeSearch, invariants: Sequence[str] | None =
         if aborted == "interrupted" and checkpoint is not None:
             keeper.write()  # the level it was in is done again on resuming
         result = _result(native, search, chosen, limits, aborted, time.perf_counter() - started, temporal)
+        if kept is not None:
+            result.stats.reduced_states, result.stats.expanded_fully = reduction_counts(ffi, lib, search, reduction)
         if recording is not None and result.outcome == Outcome.OK:
             result = _check_properties(native, search, recording, result, started)
         return result, lib.mcs_visited_bytes(search)

@@ -152,7 +152,8 @@ static void expand_parent(worker *w, uint64_t i) {
         w->parent_bytes = mcs_state_bytes(s, p->worker, p->off, p->len, s->gen, w);
         w->parent_len = p->len;
         if (!w->parent_bytes) return;
-        rc = mc_successors(w->ctx, w->parent_bytes, w->parent_len, on_successor, w);
+        rc = s->por ? mcs_por_successors(w, on_successor)
+                    : mc_successors(w->ctx, w->parent_bytes, w->parent_len, on_successor, w);
     }
     uint64_t key = i << ORDINAL_BITS | w->ordinal;
     if (rc == MC_ERROR)
@@ -671,6 +672,7 @@ void mcs_free(mcs_search *s) {
     free(s->trace_lens);
     free(s->last_bytes);
     mcs_free_recorded(s);
+    mcs_por_free(s->por);
     free(s->w);
     free(s->invariants);
     free((void *)s->opt.fair);

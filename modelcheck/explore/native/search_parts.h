@@ -220,6 +220,8 @@ struct mcs_search {
     size_t *trace_lens;
     uint8_t *last_bytes;
     size_t last_len;
+
+    struct mcs_por *por;   /* partial-order reduction (por.c), or NULL */
 };
 
 /* record.c */
@@ -228,6 +230,10 @@ HIDDEN int mcs_merge_recorded(mcs_search *s, uint64_t base, uint64_t stored);
 HIDDEN int mcs_reserve_rows(mcs_search *s, uint64_t states);
 HIDDEN int mcs_predicates(worker *w, const uint8_t *state, size_t len, uint64_t index, int *which, char *message);
 HIDDEN void mcs_free_recorded(mcs_search *s);
+
+/* por.c */
+HIDDEN int mcs_por_successors(worker *w, mc_emit_fn emit);
+HIDDEN void mcs_por_free(struct mcs_por *p);
 
 /* search.c */
 HIDDEN void mcs_run_workers(mcs_search *s, void *(*fn)(void *));
@@ -243,6 +249,7 @@ HIDDEN void mcs_fail(mcs_search *s, const char *what);
 HIDDEN int mcs_arena_push(mcs_search *s, arena *a, const uint8_t *p, size_t n, uint64_t *off);
 HIDDEN cand *mcs_cand_push(mcs_search *s, candvec *v);
 HIDDEN int mcs_seen_first(seenset *t, uint64_t fp);
+HIDDEN int mcs_seen_contains(const seenset *t, uint64_t fp);
 HIDDEN void mcs_seen_clear(seenset *t);
 HIDDEN void mcs_seen_free(seenset *t);
 HIDDEN const uint8_t *mcs_state_bytes(mcs_search *s, int owner, uint64_t off, uint32_t len, int gen, worker *reader);

@@ -184,6 +184,15 @@ HIDDEN int mcs_seen_first(seenset *t, uint64_t fp) {
     }
 }
 
+/* 1 if the fingerprint is in the set. */
+HIDDEN int mcs_seen_contains(const seenset *t, uint64_t fp) {
+    if (!t->cap) return 0;
+    for (uint64_t i = home(fp, t->cap);; i = i + 1 == t->cap ? 0 : i + 1) {
+        if (t->slot[i] == fp) return 1;
+        if (!t->slot[i]) return 0;
+    }
+}
+
 HIDDEN void mcs_seen_clear(seenset *t) {
     if (t->slot) memset(t->slot, 0, t->cap * sizeof *t->slot);
     t->n = 0;
