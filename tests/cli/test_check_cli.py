@@ -122,8 +122,8 @@ def test_buggy_paxos_breaks_agreement_json(buggy_agreement_json):
     assert trace[1]["args"] in ({"b": I(0)}, {"b": I(1)})
 
 
-def test_buggy_paxos_breaks_agreement_text(run_cli):
-    proc = run_cli("check", PAXOS_BUGGY, "--inv", "Agreement")
+def test_buggy_paxos_breaks_agreement_text():
+    proc = modelcheck("check", PAXOS_BUGGY, "--inv", "Agreement")
     assert proc.returncode == 1, proc.stderr
     out = proc.stdout
     assert "invariant Agreement is violated" in out
@@ -131,39 +131,39 @@ def test_buggy_paxos_breaks_agreement_text(run_cli):
     assert re.search(r"^State 13: ", out, re.M) and not re.search(r"^State 14: ", out, re.M)
 
 
-def test_buggy_paxos_breaks_inv_first(run_cli):
-    proc = run_cli("check", PAXOS_BUGGY)
+def test_buggy_paxos_breaks_inv_first():
+    proc = modelcheck("check", PAXOS_BUGGY)
     assert proc.returncode == 1, proc.stderr
     assert "invariant Inv is violated" in proc.stdout
     assert "7 steps" in proc.stdout
-    js = single_json_object(run_cli("check", PAXOS_BUGGY, "--json"))
+    js = single_json_object(modelcheck("check", PAXOS_BUGGY, "--json"))
     assert js["violation"]["name"] == "Inv" and len(js["violation"]["trace"]) == 8
 
 
-def test_several_inv_options(run_cli):
-    proc = run_cli("check", PAXOS_BUGGY, "--inv", "TypeOK", "--inv", "Agreement", "--json")
+def test_several_inv_options():
+    proc = modelcheck("check", PAXOS_BUGGY, "--inv", "TypeOK", "--inv", "Agreement", "--json")
     assert proc.returncode == 1
     assert single_json_object(proc)["violation"]["name"] == "Agreement"
 
 
 # ---------------------------------------------------------------- constants
 
-def test_const_one_value(run_cli):
-    proc = run_cli("check", PAXOS, "--const", "Values={v1}")
+def test_const_one_value():
+    proc = modelcheck("check", PAXOS, "--const", "Values={v1}")
     assert proc.returncode == 0, proc.stderr
     assert "1,681 distinct states" in proc.stdout
 
 
-def test_const_in_json(run_cli):
-    proc = run_cli("check", PAXOS, "--const", "Values={v1}", "--json")
+def test_const_in_json():
+    proc = modelcheck("check", PAXOS, "--const", "Values={v1}", "--json")
     obj = single_json_object(proc)
     assert obj["distinct_states"] == 1681
     assert obj["constants"]["Values"] == S(MV("v1"))
 
 
-def test_dump_code(run_cli, tmp_path):
+def test_dump_code(tmp_path):
     out = tmp_path / "paxos_generated.py"
-    proc = run_cli("check", PAXOS, "--const", "Values={v1}", "--dump-code", out)
+    proc = modelcheck("check", PAXOS, "--const", "Values={v1}", "--dump-code", out)
     assert proc.returncode == 0
     code = out.read_text()
     compile(code, str(out), "exec")  # valid Python
@@ -171,8 +171,8 @@ def test_dump_code(run_cli, tmp_path):
 
 
 @pytest.mark.slow
-def test_paxos_three_ballots(run_cli):
-    proc = run_cli("check", PAXOS, "--const", "Ballots=0..2", "--json")
+def test_paxos_three_ballots():
+    proc = modelcheck("check", PAXOS, "--const", "Ballots=0..2", "--json")
     assert proc.returncode == 0, proc.stderr
     obj = single_json_object(proc)
     assert obj["distinct_states"] == 185369

@@ -12,7 +12,8 @@ import time
 
 import pytest
 
-from conftest import PAXOS, REPO, run_modelcheck
+from cli.inprocess import modelcheck
+from conftest import PAXOS, REPO
 
 PROGRESS_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d progress after [\d.]+ s: depth \d+, [\d,]+ states generated, "
                            r"[\d,]+ distinct, [\d,]+ on queue, [\d,]+ distinct states/s$", re.M)
@@ -20,7 +21,7 @@ PROGRESS_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d progress after [\d.
 
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_header_then_progress_lines_on_a_log(workers):
-    run = run_modelcheck("check", PAXOS, "--progress", "0.02", "--workers", workers)
+    run = modelcheck("check", PAXOS, "--progress", "0.02", "--workers", workers)
     assert run.returncode == 0, run.stderr
     lines = run.stderr.splitlines()
     assert lines[0] == f"Checking Paxos ({PAXOS}) with {workers} worker{'s' if workers == '2' else ''}"
@@ -30,7 +31,7 @@ def test_header_then_progress_lines_on_a_log(workers):
 
 
 def test_the_default_is_a_line_a_minute():
-    run = run_modelcheck("check", PAXOS, "--json")
+    run = modelcheck("check", PAXOS, "--json")
     assert run.returncode == 0
     assert run.stderr.startswith("Checking Paxos") and not PROGRESS_LINE.search(run.stderr)
 
@@ -56,7 +57,7 @@ def test_interrupt_with_a_checkpoint_prints_the_command_that_resumes(tmp_path):
     assert words[:2] == ["modelcheck", "check"] and words[-2:] == ["--resume", str(cp)]
     assert "--checkpoint" in words and "Ballots=0..3" in words
     before = int(re.search(r"([\d,]+) distinct states found", out).group(1).replace(",", ""))
-    resumed = run_modelcheck(*words[1:], "--max-states", str(before + 1000))
+    resumed = modelcheck(*words[1:], "--max-states", str(before + 1000))
     assert resumed.returncode == 3, resumed.stderr
     after = int(re.search(r"([\d,]+) distinct states found", resumed.stdout).group(1).replace(",", ""))
     assert after > before

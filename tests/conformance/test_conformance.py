@@ -22,6 +22,7 @@ from modelcheck.conform.tracefiles import load_suite
 from modelcheck.conform.validate import validate
 from traces import suite_dir, suites
 
+from cli.inprocess import modelcheck
 from conftest import PAXOS, SPECS
 
 RAFT = SPECS / "raft.spec"
@@ -98,8 +99,8 @@ def test_load_adapter_checks_the_reference():
         load_adapter("impl.adapters.raft:NoSuchAdapter")
 
 
-def test_conform_command_replays_and_validates(run_cli):
-    r = run_cli("conform", RAFT, "--adapter", RAFT_ADAPTER, "--traces", suite_dir("raft", "coverage"),
+def test_conform_command_replays_and_validates():
+    r = modelcheck("conform", RAFT, "--adapter", RAFT_ADAPTER, "--traces", suite_dir("raft", "coverage"),
                 "--traces", suite_dir("raft", "scenarios"), "--runs", "3")
     assert r.returncode == 0, r.stdout + r.stderr
     assert "31 traces, 369 steps replayed: every trace conforms" in r.stdout
@@ -125,8 +126,8 @@ def test_conform_command_reports_the_first_divergence(run_cli, tmp_path):
     assert "votedFor[s" in r.stdout and "implementation Nil" in r.stdout
 
 
-def test_conform_command_rejects_traces_of_another_spec(run_cli):
-    r = run_cli("conform", RAFT, "--adapter", RAFT_ADAPTER, "--traces", suite_dir("paxos", "coverage"))
+def test_conform_command_rejects_traces_of_another_spec():
+    r = modelcheck("conform", RAFT, "--adapter", RAFT_ADAPTER, "--traces", suite_dir("paxos", "coverage"))
     assert r.returncode == 2 and "is a trace of Paxos, not of Raft" in r.stderr
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from modelcheck.conform.mutate import mutants_of
 
+from cli.inprocess import modelcheck
 from conftest import REPO
 
 LEASE = REPO / "examples" / "lease"
@@ -61,16 +62,16 @@ def digest() -> str:
     return hashlib.sha256((LEASE / "lockserver.py").read_bytes()).hexdigest()
 
 
-def lease_traces(run_cli, tmp_path, *criteria: str):
+def lease_traces(tmp_path, *criteria: str):
     out = tmp_path / "traces"
     args = ["--criteria", ",".join(criteria)] if criteria else []
-    assert run_cli("traces", LEASE / "lock.spec", "--out", out, *args).returncode == 0
+    assert modelcheck("traces", LEASE / "lock.spec", "--out", out, *args).returncode == 0
     return out
 
 
 def test_mutate_kills_by_replay_and_prints_survivors_as_diffs_without_touching_the_files(run_cli, tmp_path):
     before = digest()
-    traces = lease_traces(run_cli, tmp_path, "guards", "boundaries", "branches", "messages")
+    traces = lease_traces(tmp_path, "guards", "boundaries", "branches", "messages")
     report = tmp_path / "verdicts.json"
     # 8: a grant past the last epoch (no trace can ask for it); 26: a stale release frees the
     # lock; 33: a client takes a second grant (a refused step presents it)
@@ -94,7 +95,7 @@ def test_mutate_kills_by_replay_and_prints_survivors_as_diffs_without_touching_t
 
 @pytest.mark.slow
 def test_mutate_kills_an_infinite_loop_by_timeout_and_validation_catches_what_no_trace_presents(run_cli, tmp_path):
-    traces = lease_traces(run_cli, tmp_path)
+    traces = lease_traces(tmp_path)
     args = ["mutate", "--adapter", ADAPTER, "--traces", traces, "--timeout", "3", "--only", "8", "--only", "19"]
     r = run_cli(*args, env=ENV)
     assert r.returncode == 1 and "killed by timeout: still running after 3 s" in r.stdout
@@ -104,7 +105,7 @@ def test_mutate_kills_an_infinite_loop_by_timeout_and_validation_catches_what_no
 
 
 def test_mutate_rejects_what_it_cannot_do(run_cli, tmp_path):
-    traces = lease_traces(run_cli, tmp_path)
+    traces = lease_traces(tmp_path)
     r = run_cli("mutate", "--adapter", ADAPTER, env=ENV)
     assert r.returncode == 2 and "nothing to judge the mutants by" in r.stderr
     r = run_cli("mutate", "--adapter", ADAPTER, "--traces", traces, "--source", "impl/raft/node.py", env=ENV)

@@ -12,6 +12,7 @@ from modelcheck.conform.tracegen import classes_of_trace, coverage_suite, measur
 from modelcheck.explore.replay import replay
 from traces import suite_dir
 
+from cli.inprocess import modelcheck
 from conftest import PAXOS, SPECS
 
 RAFT = SPECS / "raft.spec"
@@ -64,9 +65,9 @@ def test_random_suite_is_reproducible_per_seed(paxos):
     assert measure(paxos, a).actions_covered
 
 
-def test_traces_command_writes_itf_files_and_reports_coverage(run_cli, tmp_path):
+def test_traces_command_writes_itf_files_and_reports_coverage(tmp_path):
     out = tmp_path / "suite"
-    r = run_cli("traces", PAXOS, "--out", out, "--strategy", "coverage")
+    r = modelcheck("traces", PAXOS, "--out", out, "--strategy", "coverage")
     assert r.returncode == 0, r.stderr
     assert "transition classes (action, changed variables) covered: 7/7" in r.stdout
     files = sorted(out.glob("coverage-*.itf.json"))
@@ -74,7 +75,7 @@ def test_traces_command_writes_itf_files_and_reports_coverage(run_cli, tmp_path)
     loaded = load_suite(out)
     assert loaded[0].meta["strategy"] == "coverage" and loaded[0].constants["Ballots"] == {"#set": [
         {"#bigint": "0"}, {"#bigint": "1"}]}
-    r = run_cli("traces", PAXOS, "--out", out, "--strategy", "random", "--count", "3", "--depth", "5")
+    r = modelcheck("traces", PAXOS, "--out", out, "--strategy", "random", "--count", "3", "--depth", "5")
     assert r.returncode == 0, r.stderr
     assert len(list(out.glob("random-*.itf.json"))) == 3
     assert len(list(out.glob("coverage-*.itf.json"))) == len(files)   # the other suite is kept
@@ -103,20 +104,20 @@ def test_stored_coverage_summaries_are_complete():
         assert summary["transition_classes_covered"] == summary["transition_classes_reachable"]
 
 
-def test_target_strategy_writes_a_shortest_trace_to_the_scenario(run_cli, tmp_path):
+def test_target_strategy_writes_a_shortest_trace_to_the_scenario(tmp_path):
     out = tmp_path / "scen"
-    r = run_cli("traces", PAXOS, "--out", out, "--strategy", "target", "--name", "vote",
+    r = modelcheck("traces", PAXOS, "--out", out, "--strategy", "target", "--name", "vote",
                 "--target", 'exists m in msgs: m.type == "2b"')
     assert r.returncode == 0, r.stderr
     (f,) = load_suite(out)
     assert f.name == "vote-0001" and f.meta["strategy"] == "target" and f.meta["target"]
     assert f.trace.actions == ["Phase1a", "Phase1b", "Phase1b", "Phase2a", "Phase2b"]   # the shortest way
-    r = run_cli("traces", PAXOS, "--out", out, "--strategy", "target", "--name", "vote",
+    r = modelcheck("traces", PAXOS, "--out", out, "--strategy", "target", "--name", "vote",
                 "--target", 'exists m in msgs: m.type == "2b"', "--then", "Phase2b")
     assert r.returncode == 0 and len(load_suite(out)) == 3   # one more vote: by a1, a2 or a3 (a repeat)
-    r = run_cli("traces", PAXOS, "--out", out, "--strategy", "target", "--target", "size(msgs) > 100")
+    r = modelcheck("traces", PAXOS, "--out", out, "--strategy", "target", "--target", "size(msgs) > 100")
     assert r.returncode == 1 and "nothing written" in r.stdout
-    r = run_cli("traces", PAXOS, "--out", out, "--target", "true")
+    r = modelcheck("traces", PAXOS, "--out", out, "--target", "true")
     assert r.returncode == 2
 
 

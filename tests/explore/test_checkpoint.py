@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from cli.inprocess import modelcheck
 from conftest import PAXOS, PAXOS_BUGGY
 from modelcheck import pipeline
 from modelcheck.explore.bfs import Limits
@@ -32,8 +33,8 @@ def test_resume_refuses_a_checkpoint_of_other_constants(tmp_path):
         pipeline.check(pipeline.load(PAXOS, {"Values": "{v1}"}), resume=str(tmp_path))
 
 
-def test_resume_from_nothing_is_a_clear_error(run_cli, tmp_path):
-    proc = run_cli("check", PAXOS, "--resume", tmp_path / "none")
+def test_resume_from_nothing_is_a_clear_error(tmp_path):
+    proc = modelcheck("check", PAXOS, "--resume", tmp_path / "none")
     assert proc.returncode == 2
     assert "no checkpoint" in proc.stderr and "hint:" in proc.stderr
     assert "Traceback" not in proc.stderr

@@ -1,6 +1,8 @@
-"""The checkers agree with brute force on thousands of small random histories."""
+"""The checkers agree with brute force on hundreds of small random histories (thousands
+with -m slow)."""
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 
 from modelcheck.history import linearizable, sequential, smt, witness
@@ -14,16 +16,42 @@ from histories import brute_linearizable, brute_sequential, could_be_sources, hi
 CHECKERS = ((linearizable.check, brute_linearizable), (sequential.check, brute_sequential))
 
 
-@settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(histories())
-def test_checkers_agree_with_brute_force(history):
+def examples(n: int) -> settings:
+    return settings(max_examples=n, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def agree_with_brute_force(history: History) -> None:
     for check, brute in CHECKERS:
         assert (check(history).verdict is Verdict.VALID) == brute(history), check.__module__
 
 
-@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@examples(400)
+@given(histories())
+def test_checkers_agree_with_brute_force(history):
+    agree_with_brute_force(history)
+
+
+@pytest.mark.slow
+@examples(2000)
+@given(histories())
+def test_checkers_agree_with_brute_force_more(history):
+    agree_with_brute_force(history)
+
+
+@examples(200)
 @given(histories())
 def test_each_way_of_deciding_sequential_consistency_is_right(history):
+    each_way_is_right(history)
+
+
+@pytest.mark.slow
+@examples(1000)
+@given(histories())
+def test_each_way_of_deciding_sequential_consistency_is_right_more(history):
+    each_way_is_right(history)
+
+
+def each_way_is_right(history: History) -> None:
     """The steps of sequential.decide separately: the search, Z3's encoding, saturation's
     refutations, and the witnesses made of per-key orders."""
     expected = brute_sequential(history)
@@ -48,7 +76,7 @@ def test_each_way_of_deciding_sequential_consistency_is_right(history):
         assert expected
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@examples(400)
 @given(histories())
 def test_counterexamples_are_honest_bad_on_their_own_and_minimal(history):
     """An invalid result's operations: inconsistent on their own (brute force), containing

@@ -9,6 +9,8 @@ import re
 
 import pytest
 
+from cli.inprocess import modelcheck
+
 BASE = """spec T
 var x: 0..3
 init {{ x := 0 }}
@@ -65,21 +67,21 @@ def assert_spec_error(proc, file, positions, *messages):
                  ["cannot assign 'N'"], id="assigning a constant"),
     pytest.param(BASE.format(inv="Undefined(x)"), [(INV_LINE, INV_COL)], ["Undefined"], id="unknown operator"),
 ])
-def test_spec_error(run_cli, spec_file, spec, positions, messages):
+def test_spec_error(spec_file, spec, positions, messages):
     path = spec_file(spec)
-    assert_spec_error(run_cli("check", path), path, positions, *messages)
+    assert_spec_error(modelcheck("check", path), path, positions, *messages)
 
 
-def test_unknown_name_without_a_close_match_gives_a_general_hint(run_cli, spec_file):
+def test_unknown_name_without_a_close_match_gives_a_general_hint(spec_file):
     path = spec_file(BASE.format(inv="zzz >= 0"))
-    proc = run_cli("check", path)
+    proc = modelcheck("check", path)
     assert_spec_error(proc, path, [(INV_LINE, INV_COL)], "unknown name 'zzz'")
     assert "did you mean" not in proc.stderr
 
 
-def test_several_errors_are_all_reported(run_cli, spec_file):
+def test_several_errors_are_all_reported(spec_file):
     path = spec_file(BASE.format(inv="X >= 0") + "invariant Also: size(3) == 3\n")
-    proc = run_cli("check", path)
+    proc = modelcheck("check", path)
     assert proc.returncode == 2
     assert f"{path}:6:15:" in proc.stderr and f"{path}:7:" in proc.stderr
 
@@ -92,29 +94,29 @@ CONST_SPEC = "spec T\nconst N = 3\nvar x: 0..3\ninit { x := 0 }\naction A { requ
     pytest.param("M=1", "--const M", ["'M'", "N"], id="unknown constant"),
     pytest.param("N={1", "--const N", ["syntax error"], id="value syntax error"),
 ])
-def test_const_error(run_cli, spec_file, const, where, messages):
+def test_const_error(spec_file, const, where, messages):
     path = spec_file(CONST_SPEC)
-    proc = run_cli("check", path, "--const", const)
+    proc = modelcheck("check", path, "--const", const)
     col = 3 if const == "N={1" else 1
     assert_spec_error(proc, where, [(1, col)], *messages)
 
 
-def test_wrong_const_type_points_at_the_declaration(run_cli, spec_file):
+def test_wrong_const_type_points_at_the_declaration(spec_file):
     path = spec_file(CONST_SPEC)
-    proc = run_cli("check", path, "--const", "N={1}")
+    proc = modelcheck("check", path, "--const", "N={1}")
     assert f"{path}:2:1" in proc.stderr
 
 
 @pytest.mark.parametrize("arg", ["N", "=3", "N="], ids=["no equals sign", "no name", "no value"])
-def test_bad_const_syntax(run_cli, spec_file, arg):
-    proc = run_cli("check", spec_file(CONST_SPEC), "--const", arg)
+def test_bad_const_syntax(spec_file, arg):
+    proc = modelcheck("check", spec_file(CONST_SPEC), "--const", arg)
     assert proc.returncode == 2
     assert_no_traceback(proc)
     assert "NAME=VALUE" in proc.stderr
 
 
-def test_unknown_invariant(run_cli, spec_file):
-    proc = run_cli("check", spec_file(BASE.format(inv="x >= 0")), "--inv", "Nope")
+def test_unknown_invariant(spec_file):
+    proc = modelcheck("check", spec_file(BASE.format(inv="x >= 0")), "--inv", "Nope")
     assert proc.returncode == 2
     assert_no_traceback(proc)
     assert "Nope" in proc.stderr
@@ -122,25 +124,25 @@ def test_unknown_invariant(run_cli, spec_file):
     assert hint and "Ok" in hint.group(0), proc.stderr  # lists the invariants there are
 
 
-def test_missing_spec_file(run_cli, tmp_path):
+def test_missing_spec_file(tmp_path):
     missing = tmp_path / "no_such.spec"
-    proc = run_cli("check", missing)
+    proc = modelcheck("check", missing)
     assert proc.returncode == 2
     assert_no_traceback(proc)
     assert str(missing) in proc.stderr and "does not exist" in proc.stderr
     assert re.search(r"^hint: \S", proc.stderr, re.M)
 
 
-def test_spec_path_is_a_directory(run_cli, tmp_path):
-    proc = run_cli("check", tmp_path)
+def test_spec_path_is_a_directory(tmp_path):
+    proc = modelcheck("check", tmp_path)
     assert proc.returncode == 2
     assert_no_traceback(proc)
     assert re.search(r"^hint: \S", proc.stderr, re.M)
 
 
 @pytest.mark.parametrize("args", [["--max-states", "0"], ["--max-depth", "-1"], ["--max-states", "many"]])
-def test_bad_limit(run_cli, spec_file, args):
-    proc = run_cli("check", spec_file(BASE.format(inv="x >= 0")), *args)
+def test_bad_limit(spec_file, args):
+    proc = modelcheck("check", spec_file(BASE.format(inv="x >= 0")), *args)
     assert proc.returncode == 2
     assert_no_traceback(proc)
     assert "positive integer" in proc.stderr
@@ -159,8 +161,8 @@ action Go { pick a in {a1, a2, a3}
 """
 
 
-def test_map_applied_outside_its_domain(run_cli, spec_file):
-    proc = run_cli("check", spec_file(OUTSIDE_DOMAIN))
+def test_map_applied_outside_its_domain(spec_file):
+    proc = modelcheck("check", spec_file(OUTSIDE_DOMAIN))
     out = proc.stdout + proc.stderr
     assert proc.returncode == 2, out
     assert_no_traceback(proc)
@@ -176,8 +178,8 @@ def test_map_applied_outside_its_domain(run_cli, spec_file):
     ("var x: 0..3\ninit { x := 0 }\naction Go { x := ([k in 1..2 -> 0] with [x + 5] = 1)[1] }\n", "outside"),
     ("var x: 0..3\ninit { x := 0 }\ninvariant Bad: min({k in 1..3 | k < x}) > 0\n", "min"),
 ], ids=["division by zero", "tail of empty", "choose without match", "with outside domain", "min of empty"])
-def test_runtime_error(run_cli, spec_file, body, message):
-    proc = run_cli("check", spec_file("spec T\n" + body))
+def test_runtime_error(spec_file, body, message):
+    proc = modelcheck("check", spec_file("spec T\n" + body))
     out = proc.stdout + proc.stderr
     assert proc.returncode == 2, out
     assert_no_traceback(proc)
@@ -185,8 +187,8 @@ def test_runtime_error(run_cli, spec_file, body, message):
     assert "could not be evaluated" in out
 
 
-def test_error_in_a_constant(run_cli, spec_file):
-    proc = run_cli("check", spec_file("spec T\nconst R = choose x in 1..3: x > 5\nvar x: 0..3\ninit { x := 0 }\n"))
+def test_error_in_a_constant(spec_file):
+    proc = modelcheck("check", spec_file("spec T\nconst R = choose x in 1..3: x > 5\nvar x: 0..3\ninit { x := 0 }\n"))
     assert proc.returncode == 2
     assert_no_traceback(proc)
     assert "choose" in proc.stderr

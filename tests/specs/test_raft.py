@@ -6,12 +6,11 @@ lies deeper than a search reaches in minutes, so it is shown by replaying a fixe
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
-from conftest import CLI_TIMEOUT, REPO, SPECS
+from cli.inprocess import Run, modelcheck
+from conftest import SPECS
 from modelcheck import pipeline
 
 RAFT = SPECS / "raft.spec"
@@ -22,12 +21,11 @@ INVARIANTS = {"OneLeaderPerTerm", "ElectionSafety", "LogMatching", "CommittedAgr
               "LeaderCompleteness", "OnlyCompleteLogsElectable", "StateMachineSafety"}
 
 
-def check_json(spec, *args: str, timeout: float = CLI_TIMEOUT) -> tuple[subprocess.CompletedProcess, dict]:
-    """`modelcheck check SPEC --json ARGS` from the repository root: the process and its report."""
-    proc = subprocess.run([sys.executable, "-m", "modelcheck.cli", "check", str(spec), "--json", *args],
-                          cwd=REPO, capture_output=True, text=True, timeout=timeout)
-    assert proc.stdout.strip(), proc.stderr
-    return proc, json.loads(proc.stdout)
+def check_json(spec, *args: str) -> tuple[Run, dict]:
+    """`modelcheck check SPEC --json ARGS` (in-process, tests/cli/inprocess.py): the run and its report."""
+    run = modelcheck("check", spec, "--json", *args)
+    assert run.stdout.strip(), run.stderr
+    return run, json.loads(run.stdout)
 
 
 def test_raft_declares_the_invariants_it_is_checked_against():
@@ -68,7 +66,7 @@ def test_restart_forgets_vote_breaks_election_safety():
 def test_restart_forgets_vote_at_tlc_bounds():
     # The bounds at which TLC finds it (MaxMsgs = 2): the same 18 steps, after minutes.
     proc, obj = check_json(RAFT_RESTART_FORGETS_VOTE, "--const", "Servers={s1, s2, s3}",
-                           "--const", "MaxLogLen=0", "--inv", "ElectionSafety", timeout=3600)
+                           "--const", "MaxLogLen=0", "--inv", "ElectionSafety")
     assert obj["result"] == "violation"
     assert obj["violation"]["name"] == "ElectionSafety"
     assert len(obj["violation"]["trace"]) == 19
@@ -77,7 +75,7 @@ def test_restart_forgets_vote_at_tlc_bounds():
 @pytest.mark.slow
 def test_raft_invariants_hold_with_three_terms():
     # Terms up to 3: stale responses, commits in a second leader's term, all invariants hold.
-    proc, obj = check_json(RAFT, "--const", "MaxTerm=3", timeout=3600)
+    proc, obj = check_json(RAFT, "--const", "MaxTerm=3")
     assert obj["result"] == "ok", obj["violation"]
     assert obj["action_counts"]["DropStaleResponse"] > 0
 

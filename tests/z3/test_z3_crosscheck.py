@@ -5,7 +5,8 @@ import dataclasses
 
 import pytest
 
-from conftest import NO_DEADLOCK, PAXOS, PAXOS_BUGGY, SPECS, run_modelcheck
+from cli.inprocess import modelcheck
+from conftest import NO_DEADLOCK, PAXOS, PAXOS_BUGGY, SPECS
 from modelcheck import pipeline
 from modelcheck.explore.bfs import bfs
 from modelcheck.explore.result import Outcome
@@ -37,9 +38,20 @@ def test_every_paxos_state_agrees(paxos):
     model.finish()                          # raises on a disagreement
 
 
-def test_every_raft_state_agrees():
+def test_a_sample_of_raft_states_agrees():
     # raft.spec's types are infinite (Nat terms, unbounded logs, a bag of messages): the
-    # encoding grows its capacity to fit each state, and no state is left undecided
+    # encoding grows its capacity to fit each state, and no sampled state is left undecided
+    raft = pipeline.load(RAFT, {"MaxMsgs": "1"})
+    model = CrossCheckedModel(raft, raft.model.invariant_names, sample=300, seed=1)
+    result = bfs(model, limits=NO_DEADLOCK)
+    assert result.outcome == Outcome.OK
+    assert result.stats.distinct == 1760 and model.seen >= 1760
+    model.finish()
+    assert model.z3.states == 300 and model.disagreements == 0
+
+
+@pytest.mark.slow
+def test_every_raft_state_agrees():
     raft = pipeline.load(RAFT, {"MaxMsgs": "1"})
     model = CrossCheckedModel(raft, raft.model.invariant_names)
     result = bfs(model, limits=NO_DEADLOCK)
@@ -100,7 +112,7 @@ def test_sample_is_uniform_and_checked(paxos):
 
 
 def test_cli_check_z3(paxos):
-    proc = run_modelcheck("check", PAXOS, "--z3")
+    proc = modelcheck("check", PAXOS, "--z3")
     assert proc.returncode == 0, proc.stderr
     assert "3,921 distinct states found" in proc.stdout
     assert "Z3 decided the invariants of 3,921 states" in proc.stderr
@@ -108,27 +120,27 @@ def test_cli_check_z3(paxos):
 
 
 def test_cli_check_z3_sample_json():
-    proc = run_modelcheck("check", PAXOS, "--z3-sample", "100", "--json")
+    proc = modelcheck("check", PAXOS, "--z3-sample", "100", "--json")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip().startswith("{") and '"distinct_states": 3921' in proc.stdout
     assert "a sample of 100 of 3,921 states" in proc.stderr
 
 
 def test_cli_check_z3_finds_the_bug_too():
-    proc = run_modelcheck("check", PAXOS_BUGGY, "--z3", "--inv", "Agreement")
+    proc = modelcheck("check", PAXOS_BUGGY, "--z3", "--inv", "Agreement")
     assert proc.returncode == 1, proc.stderr
     assert "Error: invariant Agreement is violated." in proc.stdout
     assert "0 disagreements" in proc.stderr
 
 
 def test_cli_check_z3_with_workers_is_a_usage_error():
-    proc = run_modelcheck("check", PAXOS, "--z3", "--workers", "2")
+    proc = modelcheck("check", PAXOS, "--z3", "--workers", "2")
     assert proc.returncode == 2
     assert "error: --z3 checks states in one process" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_cli_check_z3_unknown_invariant():
-    proc = run_modelcheck("check", PAXOS, "--z3", "--inv", "Nope")
+    proc = modelcheck("check", PAXOS, "--z3", "--inv", "Nope")
     assert proc.returncode == 2
     assert "no invariant 'Nope'" in proc.stderr
 
@@ -136,7 +148,7 @@ def test_cli_check_z3_unknown_invariant():
 def test_unencodable_spec_is_an_error_with_location(spec_file):
     path = spec_file("spec T\nvar s : set[Nat]\ninit { s := {} }\naction A { s := s + {size(s)} }\n"
                      "invariant Small: size(subsets(s)) < 100\n")
-    proc = run_modelcheck("check", path, "--z3", "--max-states", "3")
+    proc = modelcheck("check", path, "--z3", "--max-states", "3")
     assert proc.returncode == 2
     assert (f"{path}:5:23: error: cannot encode for Z3: subsets of a set without a finite universe "
             "is not supported by the Z3 encoding") in proc.stderr
@@ -148,7 +160,7 @@ def test_infinite_types_are_encoded(spec_file):
     path = spec_file("spec T\nvar x : Nat\nvar s : set[Nat]\ninit { x := 0\n s := {} }\n"
                      "action A { require x < 6\n x := x + 1\n s := s + {x * 2} }\n"
                      "invariant Small: size(s) == x and forall y in s: y < 2 * x\n")
-    proc = run_modelcheck("check", path, "--z3", "--no-deadlock")
+    proc = modelcheck("check", path, "--z3", "--no-deadlock")
     assert proc.returncode == 0, proc.stderr
     assert "Z3 decided the invariants of 7 states" in proc.stderr
 
