@@ -174,14 +174,16 @@ def _overlap(a: Symbol, b: Symbol) -> bool:
 def analyse(text: str, path: str, cache: ParseCache | None = None) -> Analysis:
     """What the server knows about the text. Give the same cache for each version of one
     document: declarations that did not change (nor move) are not parsed again."""
-    spec, syntax_errors = _parse_recovering(text, path, cache.parse if cache is not None else parse_text)
+    spec, syntax_errors, parsed = _parse_recovering(text, path, cache.parse if cache is not None else parse_text)
     if spec is None:
         return Analysis(path, text, tuple(map(_diagnostic, syntax_errors)), (), (), ())
     checked, type_errors = typecheck_tolerant(spec)
     # like the CLI: a syntax error is the only error shown; the checker's would be about a
     # text with a declaration blanked out
     errors = syntax_errors or type_errors
-    table = _SymbolTable(text, path, spec, checked)
+    # names are found in the text that was parsed: blanking a broken declaration out can
+    # end a comment it opened, which the parser then no longer sees (offsets are the same)
+    table = _SymbolTable(parsed, path, spec, checked)
     occurrences = tuple(sorted(table.occurrences, key=lambda o: o.range))
     return Analysis(path, text, tuple(map(_diagnostic, errors)), tuple(table.outline), tuple(table.symbols),
                     occurrences, [(o.range.line, o.range.col) for o in occurrences])
@@ -232,11 +234,11 @@ class ParseCache:
         return A.Spec(specs[0].name, path, text, tuple(d for s in specs for d in s.decls), {path: text})
 
 
-def _parse_recovering(text: str, path: str, parse) -> tuple[A.Spec | None, tuple[SpecError, ...]]:
-    """The parsed spec and the syntax error (the first, as the CLI reports it), if any. With a
-    syntax error, the AST is that of the text with the broken declarations blanked out."""
+def _parse_recovering(text: str, path: str, parse) -> tuple[A.Spec | None, tuple[SpecError, ...], str]:
+    """The parsed spec, the syntax error (the first, as the CLI reports it) if any, and the
+    text parsed: with a syntax error, the text with the broken declarations blanked out."""
     try:
-        return parse(text, path), ()
+        return parse(text, path), (), text
     except SpecError as e:
         first = err = e
     blanked = text
@@ -246,10 +248,10 @@ def _parse_recovering(text: str, path: str, parse) -> tuple[A.Spec | None, tuple
             break
         blanked = less
         try:
-            return parse(blanked, path), (first,)
+            return parse(blanked, path), (first,), blanked
         except SpecError as e:
             err = e
-    return None, (first,)
+    return None, (first,), text
 
 
 def _blank_declaration(text: str, span: Span) -> str:
