@@ -200,6 +200,7 @@ HIDDEN void mcs_run_workers(mcs_search *s, void *(*fn)(void *)) {
 
 /* A thread's candidates read in order: in memory, or through a window of its file. */
 #define MERGE_WINDOW (1 << 20)
+#define MERGE_AHEAD 16     /* records whose visited-set slots are fetched ahead of the merge */
 typedef struct {
     const arena *a;
     uint64_t pos, end;
@@ -209,7 +210,28 @@ typedef struct {
     size_t buf_n;
     rec head;              /* of the record at pos; key NO_KEY past the end */
     const uint8_t *bytes;
+    uint64_t ahead;        /* the first record from pos on whose slot is not asked for yet */
+    int ahead_n;           /* records in [pos, ahead) */
 } cursor;
+
+/* Asks for the visited-set slots of the next MERGE_AHEAD records, as far as they are at hand. */
+static void cursor_prefetch(mcs_search *s, cursor *c) {
+    const arena *a = c->a;
+    if (c->ahead_n <= 0) { c->ahead = c->pos; c->ahead_n = 0; }
+    for (; c->ahead_n < MERGE_AHEAD && c->ahead < c->end; c->ahead_n++) {
+        const uint8_t *p;
+        if (c->ahead < a->len) p = a->data + c->ahead;
+        else {
+            uint64_t at = c->ahead - a->len;
+            if (at < c->buf_pos || at + REC_SIZE > c->buf_pos + c->buf_n) return;
+            p = c->buf + (at - c->buf_pos);
+        }
+        rec head;
+        memcpy(&head, p, REC_SIZE);
+        mcs_fpset_prefetch(&s->visited, head.fp);
+        c->ahead += REC_SIZE + head.len;
+    }
+}
 
 /* The window holds the `need` bytes at `at` in the file, and what follows them. */
 static int cursor_fill(mcs_search *s, cursor *c, uint64_t at, size_t need) {
@@ -238,6 +260,15 @@ static int cursor_load(mcs_search *s, cursor *c) {
     return 0;
 }
 
+/* Past the current record, to the next. */
+static int cursor_next(mcs_search *s, cursor *c) {
+    c->pos += REC_SIZE + c->head.len;
+    c->ahead_n--;
+    if (cursor_load(s, c)) return -1;
+    cursor_prefetch(s, c);
+    return 0;
+}
+
 /* Parent link of a new state: fingerprint, then (parent index + 1) << 16 | (action + 1). */
 static int write_link(mcs_search *s, const rec *head) {
     uint64_t parent = s->level_depth ? s->level_base + (head->key >> ORDINAL_BITS) + 1 : 0;
@@ -262,6 +293,7 @@ static int merge(mcs_search *s, uint64_t last, uint64_t room) {
         const arena *a = &s->w[i].cands;
         c[i] = (cursor){.a = a, .end = a->len + a->file_len};
         rc = cursor_load(s, &c[i]);
+        cursor_prefetch(s, &c[i]);
     }
     while (!rc && m < room) {
         cursor *best = NULL;
@@ -274,8 +306,7 @@ static int merge(mcs_search *s, uint64_t last, uint64_t room) {
             if (mcs_level_append(s, next, &best->head, best->bytes) || write_link(s, &best->head)) { rc = -1; break; }
             if (++m % (1 << 16) == 0 && s->abort) { rc = -1; break; }
         }
-        best->pos += REC_SIZE + best->head.len;
-        rc = cursor_load(s, best);
+        rc = cursor_next(s, best);
     }
     for (int i = 0; i < n; i++) free(c[i].buf);
     free(c);
