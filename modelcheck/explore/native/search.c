@@ -10,10 +10,11 @@
  *      while the model still holds the values it built it from. Runtime errors, deadlocks
  *      and broken states outside the constraint are "events" with the key where they happen;
  *      each thread also keeps its least-key broken candidate.
- *   B. merge: candidates of all threads meet in a table of fingerprint -> least key; the
- *      copy with the least key survives (the one a sequential search finds first), and the
- *      survivors, merged by key, are the next level in sequential order. The least-key broken
- *      candidate survives: a copy with a smaller key would be as broken.
+ *   B. merge: one thread reads the candidates of all threads merged by key and adds each to
+ *      the visited set: the copy that adds it is the one with the least key (the one a
+ *      sequential search finds first), so the survivors, in the order read, are the next
+ *      level in sequential order. The least-key broken candidate survives: a copy with a
+ *      smaller key would be as broken.
  * The search stops at the least key among the events, the broken candidates and the
  * --max-states'th new state: the point where a sequential search stops.
  * The counts at that point are recomputed exactly (the stopping state's chunk is expanded
@@ -22,12 +23,13 @@
  * Memory per distinct state: the visited table (8-byte fingerprints, load 1/2..3/4) and a
  * 16-byte parent link written to a temporary file (fingerprint, parent index, action): a
  * trace is rebuilt by replaying from an initial state the successors with the recorded
- * fingerprints. States themselves live only in the current and the next level, each in
- * per-thread arenas that go on in temporary files past options.queue_memory (--memory).
- * Per state of those levels, in memory: 16 bytes for one of the level being expanded (where
- * its bytes are), 32 for a candidate of the next (and while it is expanded 8 to 16 for
- * the thread's fingerprints of the level, while it is merged 8 for its place in order and,
- * on several threads, 11 to 21 for the merge table): each is freed as soon as it is used.
+ * fingerprints. States themselves live only in the current and the next level and in the
+ * threads' candidates, as streams of records (a 24-byte header: key, fingerprint, length,
+ * action; then the state's bytes) that go on in temporary files past their share of
+ * options.queue_memory (--memory): a quarter for each level, half for the candidates. Beside
+ * them a level keeps 8 bytes per CHUNK states (where each chunk starts), and while a level
+ * is expanded each thread keeps the fingerprints of its candidates (8 to 16 bytes each),
+ * freed before the merge.
  * Between levels the search is exactly "a level start": the callback options.level_started
  * reads it there for a checkpoint (mcs_where, mcs_links, mcs_level_state), and mcs_restore
  * puts one back. With options.record (temporal properties), phase A also records every step
