@@ -26,14 +26,17 @@ def paxos():
     return compiled, pipeline.choose_backend(compiled, "native", optimize=False)
 
 
+@pytest.mark.parametrize("queue_memory", [None, 600], ids=["in-memory", "spilled"])
 @pytest.mark.parametrize("workers", [1, 2])
-def test_a_stopped_search_resumes_to_the_same_counts(paxos, tmp_path, workers):
+def test_a_stopped_search_resumes_to_the_same_counts(paxos, tmp_path, workers, queue_memory):
+    """Spilled: a few hundred bytes of states in memory, so the checkpoint reads the level
+    back from its file and the resumed search writes it to one again."""
     compiled, backend = paxos
     whole = native_bfs(backend.native, workers=workers)
     stopped = native_bfs(backend.native, limits=Limits(max_states=2500), workers=workers,
-                         checkpoint=Checkpointer(tmp_path, 0))
+                         checkpoint=Checkpointer(tmp_path, 0), queue_memory=queue_memory)
     assert stopped.stopped_because == "max states 2500"
-    resumed = native_bfs(backend.native, workers=workers, resume=str(tmp_path))
+    resumed = native_bfs(backend.native, workers=workers, resume=str(tmp_path), queue_memory=queue_memory)
     assert counts(resumed) == counts(whole)
 
 

@@ -36,9 +36,10 @@ HERE = Path(__file__).parent
 SEARCH_SOURCES = (HERE / "search.c", HERE / "store.c", HERE / "replay.c", HERE / "batch.c", HERE / "record.c",
                   HERE / "swarm.c", HERE / "por.c")
 POLL_SECONDS = 0.05
-# With --memory, the share of it for the states of the levels in memory. The Python explorer
-# gives them a quarter; in C the rest of a level is larger than its states' bytes (16 to 56
-# bytes of bookkeeping per state, search.c) and the visited set takes 11 to 16 per state.
+# With --memory, the share of it for the states of the levels and the candidates in memory
+# (the rest goes to temporary files). The Python explorer gives its queue a quarter; in C the
+# visited set (11 to 16 bytes per state) and the threads' fingerprints of a level's
+# candidates (8 to 16 bytes each, search.c) stay in memory whatever the share.
 QUEUE_SHARE = 8
 
 # Status codes of search.h

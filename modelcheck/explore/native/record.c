@@ -114,12 +114,14 @@ static int index_reserve(mcs_search *s, uint64_t more) {
     return 0;
 }
 
-/* The stored states s->next[0..n), of indices base.., into the table. */
+/* The stored states of the next level (its n records, of indices base..) into the table. */
 static int index_states(mcs_search *s, uint64_t base, uint64_t n) {
     if (index_reserve(s, n)) return -1;
     fpindex *t = &s->indices;
     for (uint64_t k = 0; k < n; k++) {
-        uint64_t fp = s->next[k]->fp, i = home(fp, t->cap);
+        rec head;
+        if (!mcs_level_record(s, &s->w[0].reader, &s->levels[!s->gen], k, &head)) return -1;
+        uint64_t fp = head.fp, i = home(fp, t->cap);
         while (t->fp[i]) i = i + 1 == t->cap ? 0 : i + 1;
         t->fp[i] = fp;
         t->at[i] = (uint32_t)(base + k);
@@ -179,7 +181,7 @@ static int32_t global_label(mcs_search *s, worker *w, int32_t label) {
     return w->global[k];
 }
 
-/* After the level just done and the states it found are stored (next[0..n), indices base..):
+/* After the level just done and the states it found are stored (the next level's, indices base..):
  * its steps, resolved and merged into s->edges in sequential order. */
 HIDDEN int mcs_merge_recorded(mcs_search *s, uint64_t base, uint64_t stored) {
     if (index_states(s, base, stored)) return -1;

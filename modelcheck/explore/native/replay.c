@@ -6,9 +6,9 @@
 /* ------------------------------------------------------------------ checkpoints */
 
 void mcs_where(mcs_search *s, mcs_position *out) {
-    out->depth_of_level = s->level ? s->level_depth : 0;
-    out->level_base = s->level ? s->level_base : 0;
-    out->level_size = s->level ? s->level_n : 0;
+    out->depth_of_level = s->level_depth;
+    out->level_base = s->level_depth ? s->level_base : 0;
+    out->level_size = s->level_depth ? s->level_n : 0;
     out->stored = s->links_written;
     out->generated = s->generated;
     out->depth = s->depth;
@@ -28,10 +28,10 @@ int mcs_links(mcs_search *s, uint64_t *fps, int64_t *parents, int16_t *actions) 
 }
 
 int mcs_level_state(mcs_search *s, uint64_t i, const uint8_t **state, size_t *len) {
-    if (!s->level || i >= s->level_n) return -1;
-    const queued *q = &s->level[i];
-    *state = mcs_state_bytes(s, q->worker, q->off, q->len, s->gen, &s->w[0]);
-    *len = q->len;
+    if (!s->level_depth || i >= s->level_n) return -1;
+    rec head;
+    *state = mcs_level_record(s, &s->w[0].reader, &s->levels[s->gen], i, &head);
+    *len = head.len;
     return *state ? 0 : -1;
 }
 
@@ -47,19 +47,17 @@ int mcs_restore(mcs_search *s, uint64_t n, const uint64_t *fps, const int64_t *p
                 uint64_t generated, uint64_t depth, const uint64_t *action_counts) {
     if (level_size > n) return -1;
     for (uint64_t i = 0; i < n; i++)
-        if (mcs_fpset_insert(&s->visited, fps[i])) return -1;
+        if (mcs_fpset_add(&s->visited, fps[i]) < 0) return -1;
     for (uint64_t i = 0; i < n; i++) {
         uint64_t rec[2] = {fps[i], (uint64_t)(parents[i] + 1) << 16 | (uint64_t)(uint16_t)(actions[i] + 1)};
         if (fwrite(rec, sizeof rec, 1, s->links) != 1) return -1;
     }
     s->links_written = n;
-    worker *w = &s->w[0];
-    s->level = malloc((level_size ? level_size : 1) * sizeof *s->level);
-    if (!s->level) return -1;
     for (uint64_t i = 0, at = 0; i < level_size; at += lens[i], i++) {
-        s->level[i] = (queued){.len = lens[i], .worker = 0};
-        if (mcs_arena_push(s, &w->arenas[s->gen], states + at, lens[i], &s->level[i].off)) return -1;
+        rec head = {.len = lens[i]};  /* its key, fingerprint and action are not read again */
+        if (mcs_level_append(s, &s->levels[s->gen], &head, states + at)) return -1;
     }
+    if (mcs_level_flush(s, &s->levels[s->gen])) return -1;
     s->level_n = level_size;
     s->level_base = n - level_size;
     s->level_depth = depth_of_level;

@@ -10,10 +10,11 @@
  *      while the model still holds the values it built it from. Runtime errors, deadlocks
  *      and broken states outside the constraint are "events" with the key where they happen;
  *      each thread also keeps its least-key broken candidate.
- *   B. merge: candidates of all threads meet in a table of fingerprint -> least key; the
- *      copy with the least key survives (the one a sequential search finds first), and the
- *      survivors, merged by key, are the next level in sequential order. The least-key broken
- *      candidate survives: a copy with a smaller key would be as broken.
+ *   B. merge: one thread reads the candidates of all threads merged by key and adds each to
+ *      the visited set: the copy that adds it is the one with the least key (the one a
+ *      sequential search finds first), so the survivors, in the order read, are the next
+ *      level in sequential order. The least-key broken candidate survives: a copy with a
+ *      smaller key would be as broken.
  * The search stops at the least key among the events, the broken candidates and the
  * --max-states'th new state: the point where a sequential search stops.
  * The counts at that point are recomputed exactly (the stopping state's chunk is expanded
@@ -22,12 +23,13 @@
  * Memory per distinct state: the visited table (8-byte fingerprints, load 1/2..3/4) and a
  * 16-byte parent link written to a temporary file (fingerprint, parent index, action): a
  * trace is rebuilt by replaying from an initial state the successors with the recorded
- * fingerprints. States themselves live only in the current and the next level, each in
- * per-thread arenas that go on in temporary files past options.queue_memory (--memory).
- * Per state of those levels, in memory: 16 bytes for one of the level being expanded (where
- * its bytes are), 32 for a candidate of the next (and while it is expanded 8 to 16 for
- * the thread's fingerprints of the level, while it is merged 8 for its place in order and,
- * on several threads, 11 to 21 for the merge table): each is freed as soon as it is used.
+ * fingerprints. States themselves live only in the current and the next level and in the
+ * threads' candidates, as streams of records (a 24-byte header: key, fingerprint, length,
+ * action; then the state's bytes) that go on in temporary files past their share of
+ * options.queue_memory (--memory): a quarter for each level, half for the candidates. Beside
+ * them a level keeps 8 bytes per CHUNK states (where each chunk starts), and while a level
+ * is expanded each thread keeps the fingerprints of its candidates (8 to 16 bytes each),
+ * freed before the merge.
  * Between levels the search is exactly "a level start": the callback options.level_started
  * reads it there for a checkpoint (mcs_where, mcs_links, mcs_level_state), and mcs_restore
  * puts one back. With options.record (temporal properties), phase A also records every step
@@ -81,7 +83,7 @@ static int on_successor(void *user, int action, const uint8_t *state, size_t len
     uint32_t j = w->ordinal++;
     if (j > ORDINAL_MASK) { mcs_fail(s, "a state has more than 16 million successors"); return 1; }
     uint64_t key = w->parent << ORDINAL_BITS | j;
-    int initial = s->level == NULL;
+    int initial = s->level_depth == 0;
     w->counts[initial ? s->nact : action]++;
     /* a step back to the parent: within the constraint, as the parent is, and visited */
     if (!initial && len == w->parent_len && memcmp(state, w->parent_bytes, len) == 0) return 0;
@@ -120,17 +122,15 @@ static int on_successor(void *user, int action, const uint8_t *state, size_t len
     int first = mcs_seen_first(&w->seen, fp);
     if (first < 0) { mcs_fail(s, "out of memory for the states of a level"); return 1; }
     if (first == 0) return 0;
-    int ng = !s->gen;
-    cand *c = mcs_cand_push(s, &w->cands[ng]);
-    if (!c) return 1;
-    *c = (cand){.fp = fp, .key = key, .len = (uint32_t)len, .action = (int16_t)action, .worker = (uint8_t)w->id};
-    if (mcs_arena_push(s, &w->arenas[ng], state, len, &c->off)) return 1;
+    rec head = {.key = key, .fp = fp, .len = (uint32_t)len, .action = (int16_t)action};
+    if (mcs_arena_push(s, &w->cands, &head, state)) return 1;
+    w->cand_n++;
     uint64_t room = s->opt.max_states >= 0 ? (uint64_t)s->opt.max_states - s->distinct : NO_KEY;
     /* this thread's candidates are distinct and in key order: the --max-states'th new state
        of the level is this one or an earlier one, so no later parent matters... */
-    if (w->cands[ng].n == room) stop_by(s, w->parent);
+    if (w->cand_n == room) stop_by(s, w->parent);
     /* ...and past it, neither this state nor anything after it in this parent */
-    if (w->cands[ng].n > room) return 1;
+    if (w->cand_n > room) return 1;
     int which;
     char message[MESSAGE_SIZE];
     int outcome = check_state(s, w->ctx, state, len, &which, message);
@@ -145,21 +145,21 @@ static void expand_parent(worker *w, uint64_t i) {
     w->parent = i;
     w->ordinal = 0;
     int rc;
-    if (s->level == NULL) {
+    if (s->level_depth == 0) {
         rc = mc_init(w->ctx, on_successor, w);
     } else {
-        const queued *p = &s->level[i];
-        w->parent_bytes = mcs_state_bytes(s, p->worker, p->off, p->len, s->gen, w);
-        w->parent_len = p->len;
+        rec head;
+        w->parent_bytes = mcs_level_record(s, &w->reader, &s->levels[s->gen], i, &head);
+        w->parent_len = head.len;
         if (!w->parent_bytes) return;
         rc = s->por ? mcs_por_successors(w, on_successor)
                     : mc_successors(w->ctx, w->parent_bytes, w->parent_len, on_successor, w);
     }
     uint64_t key = i << ORDINAL_BITS | w->ordinal;
     if (rc == MC_ERROR)
-        note_event(w, key, MCS_ERROR, 0, s->level ? MCS_SITE_SUCCESSORS : MCS_SITE_INIT, -1, NULL, 0,
+        note_event(w, key, MCS_ERROR, 0, s->level_depth ? MCS_SITE_SUCCESSORS : MCS_SITE_INIT, -1, NULL, 0,
                    mc_error(w->ctx));
-    else if (rc == MC_OK && w->ordinal == 0 && s->level && s->opt.check_deadlock)
+    else if (rc == MC_OK && w->ordinal == 0 && s->level_depth && s->opt.check_deadlock)
         note_event(w, key, MCS_DEADLOCK, 0, MCS_SITE_NONE, -1, NULL, 0, NULL);
 }
 
@@ -187,43 +187,6 @@ static void *expand_worker(void *arg) {
 
 /* ------------------------------------------------------------------ phase B: merge */
 
-static void *merge_insert_worker(void *arg) {
-    worker *w = arg;
-    mcs_search *s = w->s;
-    candvec *v = &w->cands[!s->gen];
-    for (size_t k = 0; k < v->n; k++) {
-        uint64_t fp = v->v[k].fp, inv = ~v->v[k].key;
-        for (uint64_t i = home(fp, s->lt_cap);; i = i + 1 == s->lt_cap ? 0 : i + 1) {
-            uint64_t *slot = &s->lt[2 * i];
-            uint64_t expected = 0;
-            if (__atomic_compare_exchange_n(slot, &expected, fp, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE) ||
-                expected == fp) {
-                uint64_t cur = __atomic_load_n(slot + 1, __ATOMIC_RELAXED);
-                while (inv > cur && !__atomic_compare_exchange_n(slot + 1, &cur, inv, 0,
-                                                                  __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {}
-                break;
-            }
-        }
-    }
-    return NULL;
-}
-
-static void *merge_mark_worker(void *arg) {
-    worker *w = arg;
-    mcs_search *s = w->s;
-    candvec *v = &w->cands[!s->gen];
-    for (size_t k = 0; k < v->n; k++) {
-        cand *c = &v->v[k];
-        for (uint64_t i = home(c->fp, s->lt_cap);; i = i + 1 == s->lt_cap ? 0 : i + 1) {
-            if (s->lt[2 * i] == c->fp) {
-                c->survives = s->lt[2 * i + 1] == ~c->key;
-                break;
-            }
-        }
-    }
-    return NULL;
-}
-
 HIDDEN void mcs_run_workers(mcs_search *s, void *(*fn)(void *)) {
     int n = s->opt.workers;
     pthread_t *threads = malloc(sizeof *threads * (size_t)n);
@@ -238,43 +201,120 @@ HIDDEN void mcs_run_workers(mcs_search *s, void *(*fn)(void *)) {
     free(threads);
 }
 
-/* The candidates that survive (least key per fingerprint), merged by key into s->next. */
-static int merge(mcs_search *s) {
-    int ng = !s->gen, n = s->opt.workers;
-    uint64_t total = 0;
-    for (int i = 0; i < n; i++) total += s->w[i].cands[ng].n;
-    if (n == 1) {
-        for (size_t k = 0; k < s->w[0].cands[ng].n; k++) s->w[0].cands[ng].v[k].survives = 1;
-    } else {
-        s->lt_cap = total + total / 3 + 1024;  /* a load of 3/4 at most; freed once used */
-        s->lt = calloc(s->lt_cap * 2, sizeof *s->lt);
-        if (!s->lt) { mcs_fail(s, "out of memory for merging a level"); return -1; }
-        mcs_run_workers(s, merge_insert_worker);
-        mcs_run_workers(s, merge_mark_worker);
-        free(s->lt);
-        s->lt = NULL;
-    }
-    free(s->next);
-    s->next = malloc((total ? total : 1) * sizeof *s->next);
-    if (!s->next) { mcs_fail(s, "out of memory for merging a level"); return -1; }
-    size_t *at = calloc((size_t)n, sizeof *at);
-    if (!at) { mcs_fail(s, "out of memory for merging a level"); return -1; }
-    uint64_t m = 0;
-    for (;;) {  /* each thread's candidates are in key order: a merge of n sorted lists */
-        cand *best = NULL;
-        int from = -1;
-        for (int i = 0; i < n; i++) {
-            candvec *v = &s->w[i].cands[ng];
-            while (at[i] < v->n && !v->v[at[i]].survives) at[i]++;
-            if (at[i] < v->n && (!best || v->v[at[i]].key < best->key)) { best = &v->v[at[i]]; from = i; }
+/* A thread's candidates read in order: in memory, or through a window of its file. */
+#define MERGE_WINDOW (1 << 20)
+#define MERGE_AHEAD 16     /* records whose visited-set slots are fetched ahead of the merge */
+typedef struct {
+    const arena *a;
+    uint64_t pos, end;
+    uint8_t *buf;
+    size_t cap;
+    uint64_t buf_pos;      /* the window: [buf_pos, buf_pos + buf_n) of the file */
+    size_t buf_n;
+    rec head;              /* of the record at pos; key NO_KEY past the end */
+    const uint8_t *bytes;
+    uint64_t ahead;        /* the first record from pos on whose slot is not asked for yet */
+    int ahead_n;           /* records in [pos, ahead) */
+} cursor;
+
+/* Asks for the visited-set slots of the next MERGE_AHEAD records, as far as they are at hand. */
+static void cursor_prefetch(mcs_search *s, cursor *c) {
+    const arena *a = c->a;
+    if (c->ahead_n <= 0) { c->ahead = c->pos; c->ahead_n = 0; }
+    for (; c->ahead_n < MERGE_AHEAD && c->ahead < c->end; c->ahead_n++) {
+        const uint8_t *p;
+        if (c->ahead < a->len) p = a->data + c->ahead;
+        else {
+            uint64_t at = c->ahead - a->len;
+            if (at < c->buf_pos || at + REC_SIZE > c->buf_pos + c->buf_n) return;
+            p = c->buf + (at - c->buf_pos);
         }
-        if (!best) break;
-        s->next[m++] = best;
-        at[from]++;
+        rec head;
+        memcpy(&head, p, REC_SIZE);
+        mcs_fpset_prefetch(&s->visited, head.fp);
+        c->ahead += REC_SIZE + head.len;
     }
-    free(at);
-    s->next_n = m;
+}
+
+/* The window holds the `need` bytes at `at` in the file, and what follows them. */
+static int cursor_fill(mcs_search *s, cursor *c, uint64_t at, size_t need) {
+    size_t n = need > MERGE_WINDOW ? need : MERGE_WINDOW;
+    if (n > c->a->file_len - at) n = (size_t)(c->a->file_len - at);
+    if (n < need) { mcs_fail(s, "the queue of states on disk is cut short"); return -1; }
+    c->buf_n = 0;
+    return mcs_arena_read(s, c->a, c->a->len + at, n, &c->buf, &c->cap) ? (c->buf_pos = at, c->buf_n = n, 0) : -1;
+}
+
+/* The record at c->pos into c->head and c->bytes. */
+static int cursor_load(mcs_search *s, cursor *c) {
+    const arena *a = c->a;
+    if (c->pos >= c->end) { c->head.key = NO_KEY; return 0; }
+    if (c->pos < a->len) {
+        memcpy(&c->head, a->data + c->pos, REC_SIZE);
+        c->bytes = a->data + c->pos + REC_SIZE;
+        return 0;
+    }
+    uint64_t at = c->pos - a->len;
+    if ((at < c->buf_pos || at + REC_SIZE > c->buf_pos + c->buf_n) && cursor_fill(s, c, at, REC_SIZE)) return -1;
+    memcpy(&c->head, c->buf + (at - c->buf_pos), REC_SIZE);
+    if (at + REC_SIZE + c->head.len > c->buf_pos + c->buf_n && cursor_fill(s, c, at, REC_SIZE + c->head.len))
+        return -1;
+    c->bytes = c->buf + (at - c->buf_pos) + REC_SIZE;
     return 0;
+}
+
+/* Past the current record, to the next. */
+static int cursor_next(mcs_search *s, cursor *c) {
+    c->pos += REC_SIZE + c->head.len;
+    c->ahead_n--;
+    if (cursor_load(s, c)) return -1;
+    cursor_prefetch(s, c);
+    return 0;
+}
+
+/* Parent link of a new state: fingerprint, then (parent index + 1) << 16 | (action + 1). */
+static int write_link(mcs_search *s, const rec *head) {
+    uint64_t parent = s->level_depth ? s->level_base + (head->key >> ORDINAL_BITS) + 1 : 0;
+    uint64_t link[2] = {head->fp, parent << 16 | (uint64_t)(uint16_t)(head->action + 1)};
+    if (fwrite(link, sizeof link, 1, s->links) != 1) { mcs_fail(s, "cannot write the parent links"); return -1; }
+    return 0;
+}
+
+/* Phase B: the threads' candidates merged by key (each thread's are in key order); the first
+ * copy of a state, the one a sequential search finds first, is new if the visited set did
+ * not have it, and joins it: the survivors, in order, are the next level, and their parent
+ * links follow the stored ones' in the file (counted in links_written once the level is
+ * committed). The merge ends past key `last` or at `room` survivors: the search stops there. */
+static int merge(mcs_search *s, uint64_t last, uint64_t room) {
+    int n = s->opt.workers;
+    cursor *c = calloc((size_t)n, sizeof *c);
+    if (!c) { mcs_fail(s, "out of memory for merging a level"); return -1; }
+    levelstream *next = &s->levels[!s->gen];
+    uint64_t m = 0;
+    int rc = 0;
+    for (int i = 0; i < n && !rc; i++) {
+        const arena *a = &s->w[i].cands;
+        c[i] = (cursor){.a = a, .end = a->len + a->file_len};
+        rc = cursor_load(s, &c[i]);
+        cursor_prefetch(s, &c[i]);
+    }
+    while (!rc && m < room) {
+        cursor *best = NULL;
+        for (int i = 0; i < n; i++)
+            if (c[i].head.key != NO_KEY && (!best || c[i].head.key < best->head.key)) best = &c[i];
+        if (!best || best->head.key > last) break;
+        int added = mcs_fpset_add(&s->visited, best->head.fp);
+        if (added < 0) { mcs_fail(s, "out of memory for the visited set"); rc = -1; break; }
+        if (added) {
+            if (mcs_level_append(s, next, &best->head, best->bytes) || write_link(s, &best->head)) { rc = -1; break; }
+            if (++m % (1 << 16) == 0 && s->abort) { rc = -1; break; }
+        }
+        rc = cursor_next(s, best);
+    }
+    for (int i = 0; i < n; i++) free(c[i].buf);
+    free(c);
+    s->next_n = m;
+    return rc || mcs_level_flush(s, next) ? -1 : 0;
 }
 
 /* ------------------------------------------------------------------ the predicates pass */
@@ -291,13 +331,13 @@ static void *predicates_worker(void *arg) {
         if (lo >= s->predicate_limit || lo > __atomic_load_n(&s->first_predicate_error, __ATOMIC_RELAXED)) break;
         uint64_t hi = lo + CHUNK < s->predicate_limit ? lo + CHUNK : s->predicate_limit;
         for (uint64_t k = lo; k < hi; k++) {
-            const cand *c = s->next[k];
+            rec head;
             int which;
             char message[MESSAGE_SIZE];
-            const uint8_t *bytes = mcs_state_bytes(s, c->worker, c->off, c->len, ng, w);
+            const uint8_t *bytes = mcs_level_record(s, &w->reader, &s->levels[ng], k, &head);
             if (!bytes) return NULL;
-            if (mcs_predicates(w, bytes, c->len, k, &which, message) == MCS_FINISHED) continue;
-            note(w, &w->bad, c->key, MCS_ERROR, which, MCS_SITE_PREDICATES, c->action, NULL, 0, message);
+            if (mcs_predicates(w, bytes, head.len, k, &which, message) == MCS_FINISHED) continue;
+            note(w, &w->bad, head.key, MCS_ERROR, which, MCS_SITE_PREDICATES, head.action, NULL, 0, message);
             uint64_t cur = __atomic_load_n(&s->first_predicate_error, __ATOMIC_RELAXED);
             while (k < cur && !__atomic_compare_exchange_n(&s->first_predicate_error, &cur, k, 0,
                                                             __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {}
@@ -313,30 +353,6 @@ static const event *least_bad(mcs_search *s) {
     for (int i = 0; i < s->opt.workers; i++)
         if (s->w[i].bad.key != NO_KEY && (!bad || s->w[i].bad.key < bad->key)) bad = &s->w[i].bad;
     return bad;
-}
-
-/* ------------------------------------------------------------------ committing a level */
-
-static void *commit_worker(void *arg) {
-    worker *w = arg;
-    mcs_search *s = w->s;
-    candvec *v = &w->cands[!s->gen];
-    for (size_t k = 0; k < v->n && !s->failed; k++)  /* an abort waits for the level's end */
-        if (v->v[k].survives && mcs_fpset_insert(&s->visited, v->v[k].fp))
-            mcs_fail(s, "out of memory for the visited set");
-    return NULL;
-}
-
-/* Parent links of next[0..n): fingerprint, then (parent index + 1) << 16 | (action + 1). */
-static int write_links(mcs_search *s, uint64_t n) {
-    for (uint64_t k = 0; k < n; k++) {
-        const cand *c = s->next[k];
-        uint64_t parent = s->level_depth ? s->level_base + (c->key >> ORDINAL_BITS) + 1 : 0;
-        uint64_t rec[2] = {c->fp, parent << 16 | (uint64_t)(uint16_t)(c->action + 1)};
-        if (fwrite(rec, sizeof rec, 1, s->links) != 1) { mcs_fail(s, "cannot write the parent links"); return -1; }
-    }
-    s->links_written += n;
-    return 0;
 }
 
 /* ------------------------------------------------------------------ stopping exactly */
@@ -363,20 +379,27 @@ static int count_successor(void *user, int action, const uint8_t *state, size_t 
 static void recount(mcs_search *s, uint64_t i, uint64_t limit, uint64_t *counts, uint64_t *initial) {
     counter c = {.limit = limit, .counts = counts, .nact = s->nact};
     mc_ctx *ctx = s->w[0].ctx;
-    if (s->level == NULL) mc_init(ctx, count_successor, &c);
+    if (s->level_depth == 0) mc_init(ctx, count_successor, &c);
     else {
-        const queued *q = &s->level[i];
-        const uint8_t *bytes = mcs_state_bytes(s, q->worker, q->off, q->len, s->gen, &s->w[0]);
-        if (bytes) mc_successors(ctx, bytes, q->len, count_successor, &c);
+        rec head;
+        const uint8_t *bytes = mcs_level_record(s, &s->w[0].reader, &s->levels[s->gen], i, &head);
+        if (bytes) mc_successors(ctx, bytes, head.len, count_successor, &c);
     }
     *initial += c.initial;
 }
 
+/* The key of the next level's state k. */
+static uint64_t survivor_key(mcs_search *s, uint64_t k) {
+    rec head;
+    return mcs_level_record(s, &s->w[0].reader, &s->levels[!s->gen], k, &head) ? head.key : NO_KEY;
+}
+
+/* How many of the next level's states come before `key`. */
 static uint64_t survivors_before(mcs_search *s, uint64_t key) {
     uint64_t lo = 0, hi = s->next_n;
     while (lo < hi) {
         uint64_t mid = (lo + hi) / 2;
-        if (s->next[mid]->key < key) lo = mid + 1;
+        if (survivor_key(s, mid) < key) lo = mid + 1;
         else hi = mid;
     }
     return lo;
@@ -396,7 +419,7 @@ static void stop_at(mcs_search *s, uint64_t key, int outcome, int which, int sit
     /* The Python explorer generates every initial state before it admits or checks one: a
        stop among them counts them all, but for a failure met while generating them (in the
        constraint, or checking a state outside it), which ends the generation there. */
-    int all_initial = s->level == NULL && !(outcome == MCS_ERROR && (site == MCS_SITE_CONSTRAINT || bytes));
+    int all_initial = s->level_depth == 0 && !(outcome == MCS_ERROR && (site == MCS_SITE_CONSTRAINT || bytes));
     recount(s, parent, all_initial ? NO_KEY : ordinal + (is_state ? 1 : 0), s->stop_parent_counts, &initial);
     s->generated += initial + before[s->nact];
     for (int a = 0; a < s->nact; a++) {
@@ -404,7 +427,7 @@ static void stop_at(mcs_search *s, uint64_t key, int outcome, int which, int sit
         s->generated += before[a] + s->stop_parent_counts[a];
     }
     uint64_t found = survivors_before(s, key) + (new_index >= 0 ? 1 : 0);
-    if (new_index >= 0) write_links(s, found);
+    s->links_written += found;  /* the merge wrote the links of the survivors in order */
     s->distinct += found;
     if (found || is_state) s->depth = s->level_depth + 1;
     r->outcome = outcome;
@@ -412,10 +435,10 @@ static void stop_at(mcs_search *s, uint64_t key, int outcome, int which, int sit
     r->site = site;
     r->error_action = action;
     /* as the Python explorer: the states left to expand at --max-states, else its level's */
-    if (outcome == MCS_MAX_STATES) r->queue = (s->level ? s->level_n - parent - 1 : 0) + found;
-    else r->queue = s->level ? s->level_n : 0;
+    if (outcome == MCS_MAX_STATES) r->queue = (s->level_depth ? s->level_n - parent - 1 : 0) + found;
+    else r->queue = s->level_depth ? s->level_n : 0;
     if (new_index >= 0) r->state = (int64_t)(s->links_written - 1);
-    else r->state = s->level ? (int64_t)(s->level_base + parent) : -1;
+    else r->state = s->level_depth ? (int64_t)(s->level_base + parent) : -1;
     if (bytes) {
         s->last_bytes = malloc(len ? len : 1);
         if (s->last_bytes) memcpy(s->last_bytes, bytes, len);
@@ -443,7 +466,7 @@ static int decide(mcs_search *s) {
     /* the --max-states'th distinct state comes before any event: the search stops there */
     uint64_t room = s->opt.max_states >= 0 ? (uint64_t)s->opt.max_states - s->distinct : NO_KEY;
     if (room <= s->before_event) {
-        stop_at(s, s->next[room - 1]->key, MCS_MAX_STATES, 0, 0, -1, 1, (int64_t)(room - 1), NULL, 0, NULL);
+        stop_at(s, survivor_key(s, room - 1), MCS_MAX_STATES, 0, 0, -1, 1, (int64_t)(room - 1), NULL, 0, NULL);
         return 1;
     }
     if (ev) {
@@ -464,33 +487,13 @@ static void reset_level_scratch(mcs_search *s) {
         free(w->ev.bytes);
         w->ev = (event){.key = NO_KEY};
         w->bad = (event){.key = NO_KEY};
-        w->cands[!s->gen].n = 0;
-        w->arenas[!s->gen].len = 0;
-        w->arenas[!s->gen].file_len = 0;
-        if (w->arenas[!s->gen].file) rewind(w->arenas[!s->gen].file);
+        mcs_arena_reset(&w->cands);
+        w->cand_n = 0;
     }
+    mcs_level_reset(&s->levels[!s->gen]);
     s->next_chunk = 0;
     s->progress_generated = 0;
     s->stop_parent = NO_KEY;
-}
-
-/* next[] becomes the level (s->level, s->level_n); the candidates are freed. */
-static int become_current(mcs_search *s) {
-    s->level = malloc((s->next_n ? s->next_n : 1) * sizeof *s->level);
-    if (!s->level) { mcs_fail(s, "out of memory for the queue of states"); return -1; }
-    for (uint64_t k = 0; k < s->next_n; k++) {
-        const cand *c = s->next[k];
-        s->level[k] = (queued){.off = c->off, .len = c->len, .worker = c->worker};
-    }
-    s->level_n = s->next_n;
-    free(s->next);
-    s->next = NULL;
-    for (int i = 0; i < s->opt.workers; i++) {
-        candvec *v = &s->w[i].cands[!s->gen];
-        free(v->v);
-        *v = (candvec){0};
-    }
-    return 0;
 }
 
 /* Expands the current level; 1 if the search stopped in it. */
@@ -505,18 +508,19 @@ static int expand_level(mcs_search *s) {
     for (int i = 0; i < s->opt.workers; i++) {  /* only phase A needs them: memory for the merge */
         worker *w = &s->w[i];
         mcs_seen_free(&w->seen);
+        if (w->cands.file && fflush(w->cands.file)) mcs_fail(s, "cannot write the queue of states to disk");
     }
-    for (int i = 0; i < s->opt.workers; i++)  /* spilled states are read back with pread */
-        if (s->w[i].arenas[!s->gen].file && fflush(s->w[i].arenas[!s->gen].file)) mcs_fail(s, "cannot write the queue of states to disk");
-    if (s->abort || merge(s)) return 1;
+    if (s->abort) return 1;
     uint64_t stop_key = NO_KEY;
     for (int i = 0; i < s->opt.workers; i++)
         if (s->w[i].ev.key < stop_key) stop_key = s->w[i].ev.key;
+    const event *bad = least_bad(s);
+    uint64_t room = s->opt.max_states >= 0 ? (uint64_t)s->opt.max_states - s->distinct : NO_KEY;
+    if (merge(s, bad && bad->key < stop_key ? bad->key : stop_key, room)) return 1;
+    for (int i = 0; i < s->opt.workers; i++) mcs_arena_free(&s->w[i].cands);  /* merged */
     s->before_event = s->check_limit = survivors_before(s, stop_key);
-    if (s->opt.max_states >= 0 && (uint64_t)s->opt.max_states - s->distinct < s->check_limit)
-        s->check_limit = (uint64_t)s->opt.max_states - s->distinct;
+    if (room < s->check_limit) s->check_limit = room;
     if (s->opt.record) {  /* the predicates of the survivors before the least broken one */
-        const event *bad = least_bad(s);
         uint64_t index = bad ? survivors_before(s, bad->key) : NO_KEY;
         s->predicate_limit = index < s->check_limit ? index : s->check_limit;
         s->next_predicate = 0;
@@ -535,27 +539,16 @@ static int expand_level(mcs_search *s) {
     s->generated += initial;
     for (uint64_t c = 0; c < s->nchunks; c++)
         for (int a = 0; a < s->nact; a++) s->generated += s->chunk_counts[c * width + a];
-    free(s->level);  /* expanded and counted: only the stops above read it, and its states */
-    s->level = NULL;
-    for (int i = 0; i < s->opt.workers; i++) {
-        arena *a = &s->w[i].arenas[s->gen];
-        free(a->data);
-        a->data = NULL;
-        a->len = a->cap = 0;
-    }
-    mcs_run_workers(s, commit_worker);
-    if (s->failed) return 1;
+    mcs_level_free(&s->levels[s->gen]);  /* expanded and counted: only the stops above read it */
     uint64_t base = s->links_written;
-    if (write_links(s, s->next_n)) return 1;
+    s->links_written += s->next_n;
     if (s->opt.record) {  /* taken by the driver before the next level (search.h mcs_recorded) */
         if (mcs_merge_recorded(s, base, s->next_n)) return 1;
         s->rows_n = s->next_n;
     }
     if (s->next_n) s->depth = s->level_depth + 1;
     s->distinct += s->next_n;
-    /* the next level becomes current: of its candidates only where their bytes are is kept;
-       the old level's arenas (their files) serve the one after */
-    if (become_current(s)) return 1;
+    s->level_n = s->next_n;
     s->level_base = base;
     s->level_depth++;
     s->gen = !s->gen;
@@ -595,11 +588,14 @@ mcs_search *mcs_new(const mcs_options *options) {
         s->w[i].check_ctx = mc_ctx_new();
         s->w[i].ev.key = NO_KEY;
         s->w[i].bad.key = NO_KEY;
-        for (int g = 0; g < 2; g++)  /* a level's states in memory: a share of the budget */
-            s->w[i].arenas[g].limit = options->queue_memory < 0 ? SIZE_MAX
-                                      : (size_t)options->queue_memory / 2 / (size_t)s->opt.workers;
+        /* of the budget for states in memory: half for the threads' candidates... */
+        s->w[i].cands.limit = options->queue_memory < 0 ? SIZE_MAX
+                              : (size_t)options->queue_memory / 2 / (size_t)s->opt.workers;
+        s->w[i].reader.index = NO_KEY;
         if (!s->w[i].ctx || !s->w[i].check_ctx) { mcs_free(s); return NULL; }
     }
+    for (int g = 0; g < 2; g++)  /* ...and a quarter for each level: the one expanded, the next */
+        s->levels[g].a.limit = options->queue_memory < 0 ? SIZE_MAX : (size_t)options->queue_memory / 4;
     if (mcs_fpset_init(&s->visited)) { mcs_free(s); return NULL; }
     s->result.state = -1;
     s->result.last_action = -1;
@@ -609,15 +605,14 @@ mcs_search *mcs_new(const mcs_options *options) {
 
 void mcs_run(mcs_search *s) {
     mcs_result *r = &s->result;
-    if (!s->restored) {
-        s->level = NULL;  /* the initial pseudo-level: one parent, mc_init */
+    if (!s->restored) {  /* the initial pseudo-level: one parent, mc_init */
         s->level_n = 1;
         s->level_depth = 0;
     }
     int stopped = 0;
     while (s->level_n > 0) {
-        if (s->level && s->opt.level_started) s->opt.level_started(s->opt.user);
-        if (s->opt.max_depth >= 0 && s->level && s->level_depth >= (uint64_t)s->opt.max_depth) {
+        if (s->level_depth && s->opt.level_started) s->opt.level_started(s->opt.user);
+        if (s->opt.max_depth >= 0 && s->level_depth && s->level_depth >= (uint64_t)s->opt.max_depth) {
             r->outcome = MCS_MAX_DEPTH;
             r->queue = s->level_n;
             stopped = 1;
@@ -626,7 +621,7 @@ void mcs_run(mcs_search *s) {
         if (expand_level(s)) { stopped = 1; break; }
     }
     if (s->failed) r->outcome = MCS_FAILED;
-    else if (s->abort && stopped) { r->outcome = MCS_ABORTED; r->queue = s->level ? s->level_n : 0; }
+    else if (s->abort && stopped) { r->outcome = MCS_ABORTED; r->queue = s->level_depth ? s->level_n : 0; }
     else if (!stopped) r->outcome = MCS_FINISHED;
     r->generated = s->generated;
     r->distinct = s->distinct;
@@ -657,13 +652,9 @@ void mcs_free(mcs_search *s) {
         worker *w = &s->w[i];
         if (w->ctx) mc_ctx_free(w->ctx);
         if (w->check_ctx) mc_ctx_free(w->check_ctx);
-        for (int g = 0; g < 2; g++) {
-            free(w->arenas[g].data);
-            if (w->arenas[g].file) fclose(w->arenas[g].file);
-            free(w->cands[g].v);
-        }
+        mcs_arena_free(&w->cands);
         mcs_seen_free(&w->seen);
-        free(w->read_buf);
+        mcs_reader_free(&w->reader);
         free(w->ev.bytes);
     }
     for (int k = 0; k < s->trace_n; k++) free(s->trace_bytes[k]);
@@ -680,9 +671,7 @@ void mcs_free(mcs_search *s) {
     free(s->action_counts);
     free(s->stop_parent_counts);
     mcs_fpset_free(&s->visited);
-    free(s->level);
-    free(s->next);
-    free(s->lt);
+    for (int g = 0; g < 2; g++) mcs_level_free(&s->levels[g]);
     free(s->chunk_counts);
     if (s->links) fclose(s->links);
     free(s);

@@ -39,15 +39,14 @@ static inline uint64_t home(uint64_t fp, uint64_t cap) {
 
 /* The visited set: fingerprints in open-addressing segments chosen by their top bits, each
  * growing on its own (load 3/4 to 1/2: 10.7 to 16 bytes per state), so that growing never
- * holds two copies of the whole table. Inserts lock their segment; lookups take no lock
- * (the search never looks up and inserts at the same time). */
+ * holds two copies of the whole table. One thread inserts at a time (a level's merge) and
+ * never while others look up, so neither takes a lock. */
 #define FP_SEGMENT_BITS 10
 #define FP_SEGMENTS (1 << FP_SEGMENT_BITS)
 typedef struct {
     uint64_t *slot;   /* 0: empty */
     uint64_t cap;
     uint64_t count;
-    pthread_mutex_t lock;
 } fpsegment;
 typedef struct {
     fpsegment *seg;   /* FP_SEGMENTS of them */
@@ -66,34 +65,45 @@ static inline void mcs_fpset_prefetch(const fpset *t, uint64_t fp) {
 
 /* ------------------------------------------------------------------ per-thread storage */
 
+/* A state of a level, as the search's streams hold it: this header, then its `len` bytes.
+ * A thread's candidates for the next level are such records in key order; the merge copies
+ * the survivors into the next level's stream in sequential order. */
 typedef struct {
+    uint64_t key;      /* parent index in its level << ORDINAL_BITS | ordinal */
     uint64_t fp;
-    uint64_t key;
-    uint64_t off;      /* of the state's bytes in its thread's arena */
     uint32_t len;
     int16_t action;
-    uint8_t worker;
-    uint8_t survives;
-} cand;
+    uint16_t unused;
+} rec;
+#define REC_SIZE sizeof(rec)
 
-/* A state of the level being expanded: all that is kept of its candidate once the level is
- * committed (its fingerprint, key and action are in the parent links by then). */
-typedef struct {
-    uint64_t off;
-    uint32_t len;
-    uint8_t worker;
-} queued;
-
-/* States of a level: in memory up to `limit` bytes, then appended to a temporary file
- * (--memory); an offset with SPILLED set is one in the file. */
+/* Records appended one after another: the first `limit` bytes in memory, the rest in a
+ * temporary file (--memory). A position below `len` is in memory, the others at position -
+ * len in the file: once one record goes to the file, all later ones do. */
 typedef struct {
     uint8_t *data;
     size_t len, cap, limit;
     FILE *file;
     uint64_t file_len;
 } arena;
-#define SPILLED (1ULL << 63)
-typedef struct { cand *v; size_t n, cap; } candvec;
+
+/* A level's stream of records, and where every CHUNK-th record starts. */
+typedef struct {
+    arena a;
+    uint64_t *starts;  /* n / CHUNK + 1 positions: the last one is the end */
+    uint64_t n, starts_cap;
+    uint64_t stamp;    /* changes when the level is emptied: a reader's copy is then stale */
+} levelstream;
+
+/* Where a reader is in a level: its copy of a chunk (read back from the file) and the record
+ * it read last, so that reading a chunk's records in order never goes back to its start. */
+typedef struct {
+    const levelstream *level;
+    uint64_t stamp, chunk, index, offset;  /* index NO_KEY: nothing read */
+    const uint8_t *data;
+    uint8_t *buf;
+    size_t buf_cap;
+} levelreader;
 
 /* Action instances, (action, parameter bytes) -> number, numbered in the order first met. */
 typedef struct {
@@ -147,12 +157,11 @@ typedef struct worker {
                               emit (from inside the callback) and those of a level's survivors */
     mc_ctx *check_ctx;     /* for mc_canonical inside the emit callback: a model may reuse a
                               context's scratch memory on each call, so a nested call gets its own */
-    arena arenas[2];       /* [gen]: states of the level being expanded; [!gen]: the next */
-    candvec cands[2];
+    arena cands;           /* its candidates for the next level: records in key order */
+    uint64_t cand_n;
     seenset seen;          /* fingerprints this thread met in the level: first copies only */
     uint64_t passed[PASSED_SLOTS];
-    uint8_t *read_buf;     /* a state read back from a spilled arena */
-    size_t read_cap;
+    levelreader reader;    /* the states it reads from a level */
     /* the parent being expanded */
     uint64_t parent;
     uint32_t ordinal;
@@ -184,17 +193,14 @@ struct mcs_search {
     volatile int abort;
     int restored;          /* mcs_restore gave the level to start from */
 
-    int gen;               /* arenas[gen] hold the level being expanded */
-    queued *level;         /* its states in sequential order; NULL for the initial pseudo-level */
+    int gen;               /* levels[gen]: the level being expanded; levels[!gen]: the next */
+    levelstream levels[2];
     uint64_t level_n;
     uint64_t level_base;   /* index of level[0] in discovery order */
     uint64_t level_depth;  /* 0: the pseudo-level whose one "parent" yields the initial states */
 
     uint64_t next_chunk, nchunks, stop_parent;
     uint64_t *chunk_counts;   /* [chunk][action]; [chunk][nact] = initial states emitted */
-    uint64_t *lt;             /* merge table: pairs (fingerprint, ~least key) */
-    uint64_t lt_cap;
-    cand **next;
     uint64_t next_n;
     uint64_t before_event;    /* survivors with a key below the least event's */
     uint64_t check_limit;     /* survivors before the least event and within --max-states */
@@ -243,16 +249,24 @@ HIDDEN uint64_t mcs_hash_bytes(const uint8_t *p, size_t n);
 HIDDEN int mcs_fpset_init(fpset *t);
 HIDDEN void mcs_fpset_free(fpset *t);
 HIDDEN int mcs_fpset_contains(const fpset *t, uint64_t fp);
-HIDDEN int mcs_fpset_insert(fpset *t, uint64_t fp);
+HIDDEN int mcs_fpset_add(fpset *t, uint64_t fp);
 HIDDEN uint64_t mcs_fpset_bytes(const fpset *t);
 HIDDEN void mcs_fail(mcs_search *s, const char *what);
-HIDDEN int mcs_arena_push(mcs_search *s, arena *a, const uint8_t *p, size_t n, uint64_t *off);
-HIDDEN cand *mcs_cand_push(mcs_search *s, candvec *v);
+HIDDEN int mcs_arena_push(mcs_search *s, arena *a, const rec *head, const uint8_t *bytes);
+HIDDEN const uint8_t *mcs_arena_read(mcs_search *s, const arena *a, uint64_t pos, size_t n, uint8_t **buf,
+                                     size_t *cap);
+HIDDEN void mcs_arena_reset(arena *a);
+HIDDEN void mcs_arena_free(arena *a);
+HIDDEN int mcs_level_append(mcs_search *s, levelstream *l, const rec *head, const uint8_t *bytes);
+HIDDEN int mcs_level_flush(mcs_search *s, levelstream *l);
+HIDDEN void mcs_level_reset(levelstream *l);
+HIDDEN void mcs_level_free(levelstream *l);
+HIDDEN const uint8_t *mcs_level_record(mcs_search *s, levelreader *r, const levelstream *l, uint64_t i, rec *head);
+HIDDEN void mcs_reader_free(levelreader *r);
 HIDDEN int mcs_seen_first(seenset *t, uint64_t fp);
 HIDDEN int mcs_seen_contains(const seenset *t, uint64_t fp);
 HIDDEN void mcs_seen_clear(seenset *t);
 HIDDEN void mcs_seen_free(seenset *t);
-HIDDEN const uint8_t *mcs_state_bytes(mcs_search *s, int owner, uint64_t off, uint32_t len, int gen, worker *reader);
 HIDDEN int mcs_checks(mc_ctx *ctx, const int *invariants, int count, const uint8_t *state, size_t len, int *which,
                       char *message);
 
