@@ -129,6 +129,8 @@ class _Emitter:
         self.def_functions: dict[str, str] = {}  # defs key -> C function name
         self.cache_slots = 0
         self.memo_plans = analyse(checked).memo_plans
+        self.named_defs = {checked.refs[id(n)].name for n in _nodes(checked.spec.decls)
+                           if isinstance(n, A.Name) and id(n) in checked.refs and checked.refs[id(n)].kind == "def"}
         self.op_memos = 0                      # boolean operators remembered (_op_memo)
         self.depth_slots = 0                   # recursive operators' call depths
         self.field_tables: set[str] = set()
@@ -228,9 +230,13 @@ class _Emitter:
 
     def _invariant(self, d: A.InvariantDecl) -> str:
         """An invariant remembered as an operator (by its views too) is computed by its
-        operator's function; any other by its expression, remembered by mc_entry.h by the
-        variables it reads (INVARIANT_READS)."""
-        if self._op_memo_views(d.name):
+        operator's function; so is one that other expressions name and that is not
+        remembered as an operator, so that a state computes it once (its cache) for both (as
+        TypeOK for Paxos's Inv); any other by its expression. Those not remembered as
+        operators are remembered by mc_entry.h by the variables they read (INVARIANT_READS)."""
+        plan = self._memo_plan(d.name)
+        named = d.name in self.named_defs and plan.by_variables is None and plan.by_views is None
+        if self._op_memo_views(d.name) or named:
             return f"{self._def_function(d.name, d.expr)}(X)->i"
         return self.raw(d.expr)
 
@@ -309,7 +315,10 @@ class _Emitter:
         if isinstance(k, (SetK, SeqK)):
             e = self._codec(k.elem)
             tag = "T_SET" if isinstance(k, SetK) else "T_TUP"
-            return (copy + f"    put_varint(b, v->n);\n    for (uint32_t k = 0; k < v->n; k++) enc_{e}(b, v->a[k]);\n",
+            # elements that keep the bytes they were read from (not scalars) are copied by runs
+            elems = (f"    enc_runs(b, v->a, v->n, {e}, enc_{e});\n" if _keeps_bytes(k.elem)
+                     else f"    for (uint32_t k = 0; k < v->n; k++) enc_{e}(b, v->a[k]);\n")
+            return (copy + "    put_varint(b, v->n);\n" + elems,
                     start + f"    uint32_t n = (uint32_t)get_count(X, r);\n    V *v = mk_node(X, {tag}, n, n);\n"
                     f"    for (uint32_t k = 0; k < n; k++) v->a[k] = dec_{e}(X, r);\n" + done,
                     f"    uint64_t n = get_count(X, r);\n    for (uint64_t k = 0; k < n; k++) skip_{e}(X, r);\n")
@@ -839,8 +848,11 @@ class _Emitter:
         v = self._tmp()
         py = _cname(self.c.binder_names[id(e.binder)])
         head, tail = self._loop(e.binder, py)
+        dom = e.binder.domain
+        # the elements a set or a range gives, in order, are sorted already: so is a filter of them
+        ordered = isinstance(self.kind(dom), SetK) or (isinstance(dom, A.Binary) and dom.op == "..")
         return (f"({{ Vec {v} = {{0}}; {head} if ({self.raw(e.cond)}) vec_push(X, &{v}, {py}); {tail} "
-                f"vec_set(X, &{v}); }})"), False
+                f"{'vec_sorted_set' if ordered else 'vec_set'}(X, &{v}); }})"), False
 
     def _x_SetMap(self, e: A.SetMap):
         v = self._tmp()
@@ -937,6 +949,11 @@ class _Emitter:
     def _let_raw(self, bindings: list, body: A.Expr) -> str:
         code, raw = self._let(bindings, body)
         return code if raw else f"({code})->i"
+
+
+def _keeps_bytes(k: Kind) -> bool:
+    """Whether values of kind k decoded from a state keep where their bytes are (V.src)."""
+    return isinstance(k, (SetK, SeqK, FnK, TupleK, RecK, UnionK))
 
 
 def _uses(checked: CheckedSpec, e: A.Expr, names: set[str]) -> bool:

@@ -156,7 +156,10 @@ static int check_emitted(mc_ctx *X, int (*body)(mc_ctx *, int), int arg, int is_
     uint64_t gen = X->gen;
     Arena *ar = X->ar;
     X->cur = &X->emitted;
-    X->gen = ++X->gens;  /* operators cached for the parent are not the successor's */
+    /* operators cached for the parent are not the successor's; those computed by one check
+       of the successor serve its next ones (its values stay in the arena until the parent's
+       next state) */
+    X->gen = X->emitted_gen;
     X->jb = &here;
     int result;
     if (setjmp(here)) result = is_type_check ? X->checking : MC_ERROR;

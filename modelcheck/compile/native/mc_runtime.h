@@ -130,6 +130,7 @@ struct mc_ctx {
     V *cache[MC_NCACHE + 1]; /* parameterless operators, computed once per state */
     uint64_t cache_gen[MC_NCACHE + 1];
     uint64_t gen;            /* of the frame read now: the operators' cache is valid for it */
+    uint64_t emitted_gen;    /* that of `emitted`: one for all the checks of a successor */
     uint64_t gens;           /* gen values handed out */
     ViewHash view_hashes[VIEW_HASHES];
     unsigned view_hashes_next;
@@ -338,17 +339,25 @@ static inline void vec_push(mc_ctx *X, Vec *v, V *x) {
     v->a[v->n++] = x;
 }
 
-/* the set of the values in v: sorted, without duplicates */
+/* the set of the values in v, which are sorted and distinct already */
+static inline V *vec_sorted_set(mc_ctx *X, Vec *v) {
+    V *s = mk_node(X, T_SET, v->n, 0);
+    s->a = v->a;
+    return s;
+}
+
+/* the set of the values in v: sorted, without duplicates (strictly increasing: none) */
 static V *vec_set(mc_ctx *X, Vec *v) {
     int sorted = 1;
     for (uint32_t k = 1; k < v->n && sorted; k++) sorted = vcmp(v->a[k - 1], v->a[k]) < 0;
-    if (!sorted) qsort(v->a, v->n, sizeof(V *), vcmp_qsort);
-    uint32_t m = 0;
-    for (uint32_t k = 0; k < v->n; k++)
-        if (m == 0 || vcmp(v->a[m - 1], v->a[k]) != 0) v->a[m++] = v->a[k];
-    V *s = mk_node(X, T_SET, m, 0);
-    s->a = v->a;
-    return s;
+    if (!sorted) {
+        qsort(v->a, v->n, sizeof(V *), vcmp_qsort);
+        uint32_t m = 0;
+        for (uint32_t k = 0; k < v->n; k++)
+            if (m == 0 || vcmp(v->a[m - 1], v->a[k]) != 0) v->a[m++] = v->a[k];
+        v->n = m;
+    }
+    return vec_sorted_set(X, v);
 }
 
 static inline V *vec_tup(mc_ctx *X, Vec *v) {
@@ -697,6 +706,24 @@ static inline void copy_src(Buf *b, const V *v) {
     b->len += v->srclen;
 }
 
+/* Elements a[0..n) of kind `kind`, by its encoder: a run of them read from adjacent bytes
+ * (most of a set or sequence a step changed in one place) is copied at once. */
+static inline void enc_runs(Buf *b, V *const *a, uint32_t n, int32_t kind, void (*enc)(Buf *, const V *)) {
+    for (uint32_t k = 0; k < n;) {
+        const V *x = a[k];
+        if (x->src == NULL || x->srckind != kind) {
+            enc(b, x);
+            k++;
+            continue;
+        }
+        const uint8_t *start = x->src, *end = start + x->srclen;
+        for (k++; k < n && a[k]->src == end && a[k]->srckind == kind; k++) end += a[k]->srclen;
+        buf_reserve(b, (size_t)(end - start));
+        memcpy(b->p + b->len, start, (size_t)(end - start));
+        b->len += (size_t)(end - start);
+    }
+}
+
 static inline uint64_t zigzag(int64_t i) { return ((uint64_t)i << 1) ^ (uint64_t)(i >> 63); }
 static inline int64_t unzigzag(uint64_t z) { return (int64_t)(z >> 1) ^ -(int64_t)(z & 1); }
 
@@ -798,24 +825,20 @@ static void vars_key(mc_ctx *X, uint64_t vars, uint64_t key[2]) {
     }
 }
 
-/* a hash of a value, equal for equal values (tags included: values of other kinds differ) */
-static void value_hash(const V *v, uint64_t h[2]) {
-    switch (v->tag) {
-    case T_INT: case T_FALSE: case T_TRUE: case T_SYM:
-        mix128(h, (uint64_t)v->i * 8 + v->tag);
-        return;
-    case T_REC:
-        mix128(h, v->layout);
-        /* fall through */
-    case T_TUP: case T_SET:
-        mix128(h, (uint64_t)v->n << 8 | v->tag);
-        for (uint32_t k = 0; k < v->n; k++) value_hash(v->a[k], h);
-        return;
-    default:  /* T_MAP */
-        mix128(h, (uint64_t)v->n << 8 | v->tag);
-        for (uint32_t k = 0; k < 2 * v->n; k++) value_hash(v->a[k], h);
-        return;
-    }
+static void value_hash_node(const V *v, uint64_t h[2]);
+
+/* a hash of a value, equal for equal values (tags included: values of other kinds differ);
+ * scalars without a call, as most values hashed are scalars or hold them */
+static inline void value_hash(const V *v, uint64_t h[2]) {
+    if (v->tag <= T_SYM) mix128(h, (uint64_t)v->i * 8 + v->tag);
+    else value_hash_node(v, h);
+}
+
+static void value_hash_node(const V *v, uint64_t h[2]) {
+    uint32_t n = v->tag == T_MAP ? 2 * v->n : v->n;
+    if (v->tag == T_REC) mix128(h, v->layout);
+    mix128(h, (uint64_t)v->n << 8 | v->tag);
+    for (uint32_t k = 0; k < n; k++) value_hash(v->a[k], h);
 }
 
 /* the entry of table `id` for `key` (NULL: no memory for the table) */
@@ -967,6 +990,7 @@ static void mc_out(mc_ctx *X, int action, V **nv) {
     e->slice[MC_NVARS] = (uint32_t)b->len;
     e->raw = b->p;
     e->parent = p;
+    X->emitted_gen = ++X->gens;
     X->emitting = 1;
     int stop = X->emit(X->user, action, b->p, b->len);
     X->emitting = 0;
