@@ -25,6 +25,7 @@ from ...lang.typecheck import CheckedSpec, Ref
 from ..analysis import MemoPlan, analyse
 from ..independence import footprints
 from ..lower_stmt import read_by
+from ..optimise import hoisted_guards
 
 SCALAR = (IntK, BoolK, ModelK, StrK, SymK)
 BUILTINS = ("size", "subsets", "union", "min", "max", "domain", "range", "put", "len", "append", "head",
@@ -128,7 +129,8 @@ class _Emitter:
         self.prototypes: list[str] = []
         self.def_functions: dict[str, str] = {}  # defs key -> C function name
         self.cache_slots = 0
-        self.memo_plans = analyse(checked).memo_plans
+        self.analysis = analyse(checked)
+        self.memo_plans = self.analysis.memo_plans
         self.named_defs = {checked.refs[id(n)].name for n in _nodes(checked.spec.decls)
                            if isinstance(n, A.Name) and id(n) in checked.refs and checked.refs[id(n)].kind == "def"}
         self.op_memos = 0                      # boolean operators remembered (_op_memo)
@@ -394,13 +396,23 @@ class _Emitter:
     # ------------------------------------------------------------ statements
     def _action_body(self, body, params, index: int, fair: bool = False) -> str:
         """`fair`: the action is declared fair; each of its steps is then of the instance
-        its parameters' values make, which mc_instance gives (in canonical bytes)."""
+        its parameters' values make, which mc_instance gives (in canonical bytes). Leading
+        requires are tested in the outermost parameter loop that binds what they read, as
+        the Python backend does (optimise.hoisted_guards)."""
         lines: list[str] = []
         opens = []
-        for b in params:
-            head, tail = self._loop(b, self.c.binder_names[id(b)])
+        names = [self.c.binder_names[id(b)] for b in params]
+        guards, body = hoisted_guards(self.analysis, params, body, names)
+        for level, b in enumerate(params):
+            if guards[level]:  # only if the loops below have something to loop over, as written
+                skip = "continue" if level else "return"
+                nonempty = " && ".join(self._nonempty(p.domain) for p in params[level:])
+                lines.append(f"if (!({nonempty})) {skip};")
+                lines += [f"if (!({self.raw(r.cond)})) {skip}; /* {_where(r.span)} */" for r in guards[level]]
+            head, tail = self._loop(b, names[level])
             lines.append(head)
             opens.append(tail)
+        body = guards[len(params)] + list(body)
         if fair:
             lines.append("X->inst.len = 0;")
             lines += [f"enc_{self._codec(self.kind(b.domain).elem)}(&X->inst, {_cname(self.c.binder_names[id(b)])});"
@@ -518,6 +530,12 @@ class _Emitter:
         d, k = self._tmp(), self._tmp()
         return (f"{{ V *{d} = {self.set_val(dom)}; for (uint32_t {k} = 0; {k} < {d}->n; {k}++) "
                 f"{{ V *{name} = {d}->a[{k}];", "} }")
+
+    def _nonempty(self, dom: A.Expr) -> str:
+        """C testing that a loop over dom (as _loop writes it) has something to loop over."""
+        if isinstance(dom, A.Binary) and dom.op == "..":
+            return f"({self.raw(dom.left)} <= {self.raw(dom.right)})"
+        return f"(({self.set_val(dom)})->n > 0)"
 
     def set_val(self, e: A.Expr) -> str:
         """A set-valued expression to iterate over (domain(m) shares m's keys)."""
