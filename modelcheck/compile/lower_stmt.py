@@ -86,7 +86,7 @@ class StmtLowering:
         lines = []
         params = [self.c.binder_names[id(b)] for b in d.params]
         if "guard-hoist" in self.x.passes:
-            guards, body = optimise.hoisted_guards(self.x, d, params)
+            guards, body = optimise.hoisted_guards(self.x.an, d.params, d.body, params)
         else:
             guards, body = [[] for _ in range(len(params) + 1)], list(d.body)
         binders: Binders = ()

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from ..lang import ast as A
 from ..lang.kinds import FnK, RecK, UnionK
-from .analysis import UNROLL_LIMIT, operands
+from .analysis import UNROLL_LIMIT, Analysis, operands
 
 if TYPE_CHECKING:
     from .lower_expr import Ctx, ExprLowering
@@ -172,20 +172,22 @@ def per_state(lw: ExprLowering, code: str, parts: list[A.Expr], ctx: Ctx) -> str
     return ctx.prologue[code]
 
 
-def hoisted_guards(lw: ExprLowering, d: A.ActionDecl, params: list[str]) -> tuple[list[list[A.Require]], list]:
-    """Leading `require`s, each placed in the outermost parameter loop that binds what it
+def hoisted_guards(an: Analysis, binders: tuple[A.Binder, ...], stmts, params: list[str]
+                   ) -> tuple[list[list[A.Require]], list]:
+    """Leading `require`s of an action's statements (its parameters: `binders`, named
+    `params`), each placed in the outermost parameter loop that binds what it
     reads, so that a guard on b alone is not re-evaluated for every v. Their order is kept.
     A guard placed above loops runs only when those loops are not empty (the action checks),
     so it fails only where the spec evaluates it; hence it stays below a loop whose domain
     reads a parameter bound below the guard. Returns the guards per loop level and the
-    statements left."""
+    statements left. (Both backends place them so.)"""
     guards: list[list[A.Require]] = [[] for _ in range(len(params) + 1)]
     level = 0
-    body = list(d.body)
+    body = list(stmts)
     while body and isinstance(body[0], A.Require):
         req = body.pop(0)
-        level = max([level] + [i + 1 for i, p in enumerate(params) if p in lw.an.bound_in(req.cond)])
-        if any(p in lw.an.bound_in(b.domain) for b in d.params[level:] for p in params[level:]):
+        level = max([level] + [i + 1 for i, p in enumerate(params) if p in an.bound_in(req.cond)])
+        if any(p in an.bound_in(b.domain) for b in binders[level:] for p in params[level:]):
             level = len(params)
         guards[level].append(req)
     return guards, body

@@ -105,6 +105,22 @@ int mc_type_check(mc_ctx *ctx, const uint8_t *s, size_t len) {
     return s[1] <= ctx->TYPE_MAX ? -1 : 1;
 }
 
+int mc_checks(mc_ctx *ctx, const int *invariants, int count, const uint8_t *s, size_t len, int *which) {
+    int var = mc_type_check(ctx, s, len);
+    if (var >= 0) {
+        *which = var;
+        return MC_CHECK_TYPE;
+    }
+    for (int k = 0; k < count; k++) {
+        int r = mc_invariant(ctx, invariants[k], s, len);
+        if (r != 1) {
+            *which = k;
+            return r == 0 ? MC_CHECK_BROKEN : MC_ERROR;
+        }
+    }
+    return MC_OK;
+}
+
 int mc_canonical(mc_ctx *ctx, const uint8_t *s, size_t len, const uint8_t **out, size_t *out_len) {
     memcpy(ctx->canon, s, 3);
     if (ctx->SYM && s[0] > s[1]) {

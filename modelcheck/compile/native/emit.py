@@ -25,6 +25,7 @@ from ...lang.typecheck import CheckedSpec, Ref
 from ..analysis import MemoPlan, analyse
 from ..independence import footprints
 from ..lower_stmt import read_by
+from ..optimise import hoisted_guards
 
 SCALAR = (IntK, BoolK, ModelK, StrK, SymK)
 BUILTINS = ("size", "subsets", "union", "min", "max", "domain", "range", "put", "len", "append", "head",
@@ -128,7 +129,10 @@ class _Emitter:
         self.prototypes: list[str] = []
         self.def_functions: dict[str, str] = {}  # defs key -> C function name
         self.cache_slots = 0
-        self.memo_plans = analyse(checked).memo_plans
+        self.analysis = analyse(checked)
+        self.memo_plans = self.analysis.memo_plans
+        self.named_defs = {checked.refs[id(n)].name for n in _nodes(checked.spec.decls)
+                           if isinstance(n, A.Name) and id(n) in checked.refs and checked.refs[id(n)].kind == "def"}
         self.op_memos = 0                      # boolean operators remembered (_op_memo)
         self.depth_slots = 0                   # recursive operators' call depths
         self.field_tables: set[str] = set()
@@ -229,9 +233,13 @@ class _Emitter:
 
     def _invariant(self, d: A.InvariantDecl) -> str:
         """An invariant remembered as an operator (by its views too) is computed by its
-        operator's function; any other by its expression, remembered by mc_entry.h by the
-        variables it reads (INVARIANT_READS)."""
-        if self._op_memo_views(d.name):
+        operator's function; so is one that other expressions name and that is not
+        remembered as an operator, so that a state computes it once (its cache) for both (as
+        TypeOK for Paxos's Inv); any other by its expression. Those not remembered as
+        operators are remembered by mc_entry.h by the variables they read (INVARIANT_READS)."""
+        plan = self._memo_plan(d.name)
+        named = d.name in self.named_defs and plan.by_variables is None and plan.by_views is None
+        if self._op_memo_views(d.name) or named:
             return f"{self._def_function(d.name, d.expr)}(X)->i"
         return self.raw(d.expr)
 
@@ -310,7 +318,10 @@ class _Emitter:
         if isinstance(k, (SetK, SeqK)):
             e = self._codec(k.elem)
             tag = "T_SET" if isinstance(k, SetK) else "T_TUP"
-            return (copy + f"    put_varint(b, v->n);\n    for (uint32_t k = 0; k < v->n; k++) enc_{e}(b, v->a[k]);\n",
+            # elements that keep the bytes they were read from (not scalars) are copied by runs
+            elems = (f"    enc_runs(b, v->a, v->n, {e}, enc_{e});\n" if _keeps_bytes(k.elem)
+                     else f"    for (uint32_t k = 0; k < v->n; k++) enc_{e}(b, v->a[k]);\n")
+            return (copy + "    put_varint(b, v->n);\n" + elems,
                     start + f"    uint32_t n = (uint32_t)get_count(X, r);\n    V *v = mk_node(X, {tag}, n, n);\n"
                     f"    for (uint32_t k = 0; k < n; k++) v->a[k] = dec_{e}(X, r);\n" + done,
                     f"    uint64_t n = get_count(X, r);\n    for (uint64_t k = 0; k < n; k++) skip_{e}(X, r);\n")
@@ -387,18 +398,28 @@ class _Emitter:
     def _action_body(self, body, params, index: int, fair: bool = False) -> str:
         """Each step of an action is of the instance its parameters' values make, which
         mc_instance gives (in canonical bytes, with mc_instance_ends): always for a `fair`
-        action (declared so), for every action after mc_instances_of_all (an init: never)."""
+        action (declared so), for every action after mc_instances_of_all (an init: never).
+        Leading requires are tested in the outermost parameter loop that binds what they
+        read, as the Python backend does (optimise.hoisted_guards)."""
         lines: list[str] = []
         opens = []
-        for b in params:
-            head, tail = self._loop(b, self.c.binder_names[id(b)])
+        names = [self.c.binder_names[id(b)] for b in params]
+        guards, body = hoisted_guards(self.analysis, params, body, names)
+        for level, b in enumerate(params):
+            if guards[level]:  # only if the loops below have something to loop over, as written
+                skip = "continue" if level else "return"
+                nonempty = " && ".join(self._nonempty(p.domain) for p in params[level:])
+                lines.append(f"if (!({nonempty})) {skip};")
+                lines += [f"if (!({self.raw(r.cond)})) {skip}; /* {_where(r.span)} */" for r in guards[level]]
+            head, tail = self._loop(b, names[level])
             lines.append(head)
             opens.append(tail)
+        body = guards[len(params)] + list(body)
         if index >= 0:
             encode = ["X->inst.len = 0;"]
             for k, b in enumerate(params):
                 encode += [f"enc_{self._codec(self.kind(b.domain).elem)}(&X->inst, "
-                           f"{_cname(self.c.binder_names[id(b)])});",
+                           f"{_cname(names[k])});",
                            f"X->inst_ends[{k}] = (uint32_t)X->inst.len;"]
             lines += encode if fair else ["if (X->all_instances) {", *encode, "}"]
         lines.append("do {")
@@ -514,6 +535,12 @@ class _Emitter:
         d, k = self._tmp(), self._tmp()
         return (f"{{ V *{d} = {self.set_val(dom)}; for (uint32_t {k} = 0; {k} < {d}->n; {k}++) "
                 f"{{ V *{name} = {d}->a[{k}];", "} }")
+
+    def _nonempty(self, dom: A.Expr) -> str:
+        """C testing that a loop over dom (as _loop writes it) has something to loop over."""
+        if isinstance(dom, A.Binary) and dom.op == "..":
+            return f"({self.raw(dom.left)} <= {self.raw(dom.right)})"
+        return f"(({self.set_val(dom)})->n > 0)"
 
     def set_val(self, e: A.Expr) -> str:
         """A set-valued expression to iterate over (domain(m) shares m's keys)."""
@@ -844,8 +871,11 @@ class _Emitter:
         v = self._tmp()
         py = _cname(self.c.binder_names[id(e.binder)])
         head, tail = self._loop(e.binder, py)
+        dom = e.binder.domain
+        # the elements a set or a range gives, in order, are sorted already: so is a filter of them
+        ordered = isinstance(self.kind(dom), SetK) or (isinstance(dom, A.Binary) and dom.op == "..")
         return (f"({{ Vec {v} = {{0}}; {head} if ({self.raw(e.cond)}) vec_push(X, &{v}, {py}); {tail} "
-                f"vec_set(X, &{v}); }})"), False
+                f"{'vec_sorted_set' if ordered else 'vec_set'}(X, &{v}); }})"), False
 
     def _x_SetMap(self, e: A.SetMap):
         v = self._tmp()
@@ -942,6 +972,11 @@ class _Emitter:
     def _let_raw(self, bindings: list, body: A.Expr) -> str:
         code, raw = self._let(bindings, body)
         return code if raw else f"({code})->i"
+
+
+def _keeps_bytes(k: Kind) -> bool:
+    """Whether values of kind k decoded from a state keep where their bytes are (V.src)."""
+    return isinstance(k, (SetK, SeqK, FnK, TupleK, RecK, UnionK))
 
 
 def _uses(checked: CheckedSpec, e: A.Expr, names: set[str]) -> bool:

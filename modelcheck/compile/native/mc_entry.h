@@ -154,16 +154,20 @@ static int is_emitted(mc_ctx *X, const uint8_t *state, size_t len) {
 /* Check `body` of the successor being emitted, read from the frame mc_out made of it (its new
  * values as the action built them, the others its parent's), then back to the parent, whose
  * action goes on: its jump buffer, arena and operator cache generation are put back. A check
- * that fails returns MC_ERROR, or for the type check the variable it was testing. */
-static int check_emitted(mc_ctx *X, int (*body)(mc_ctx *, int), int arg, int is_type_check) {
+ * that fails to evaluate returns JUMPED. */
+#define JUMPED INT32_MIN
+static int check_emitted(mc_ctx *X, int (*body)(mc_ctx *, int), int arg) {
     jmp_buf here, *outer = X->jb;
     uint64_t gen = X->gen;
     Arena *ar = X->ar;
     X->cur = &X->emitted;
-    X->gen = ++X->gens;  /* operators cached for the parent are not the successor's */
+    /* operators cached for the parent are not the successor's; those computed by one check
+       of the successor serve its next ones (its values stay in the arena until the parent's
+       next state) */
+    X->gen = X->emitted_gen;
     X->jb = &here;
     int result;
-    if (setjmp(here)) result = is_type_check ? X->checking : MC_ERROR;
+    if (setjmp(here)) result = JUMPED;
     else result = body(X, arg);
     X->jb = outer;
     X->cur = &X->state;
@@ -180,7 +184,10 @@ static int numbered_check(mc_ctx *X, int (*body)(mc_ctx *, int), int k, int coun
         snprintf(X->err, sizeof X->err, "no %s number %d", what, k);
         return MC_ERROR;
     }
-    if (is_emitted(X, state, len)) return check_emitted(X, body, k, 0);
+    if (is_emitted(X, state, len)) {
+        int r = check_emitted(X, body, k);
+        return r == JUMPED ? MC_ERROR : r;
+    }
     X->jb = &X->top;
     if (setjmp(X->top)) { X->has_kept = 0; return MC_ERROR; }
     enter_state(X, state, len);
@@ -197,7 +204,10 @@ int mc_predicate(mc_ctx *X, int k, const uint8_t *state, size_t len) {
 
 int mc_constraint(mc_ctx *X, const uint8_t *state, size_t len) {
     if (!MC_HAS_CONSTRAINT) return 1;
-    if (is_emitted(X, state, len)) return check_emitted(X, constraint_of, 0, 0);
+    if (is_emitted(X, state, len)) {
+        int r = check_emitted(X, constraint_of, 0);
+        return r == JUMPED ? MC_ERROR : r;
+    }
     X->jb = &X->top;
     if (setjmp(X->top)) { X->has_kept = 0; return MC_ERROR; }
     enter_state(X, state, len);
@@ -209,11 +219,69 @@ int mc_constraint(mc_ctx *X, const uint8_t *state, size_t len) {
  * as outside variable 0. */
 int mc_type_check(mc_ctx *X, const uint8_t *state, size_t len) {
     X->checking = 0;
-    if (is_emitted(X, state, len)) return check_emitted(X, type_of, 0, 1);
+    if (is_emitted(X, state, len)) {
+        int r = check_emitted(X, type_of, 0);
+        return r == JUMPED ? X->checking : r;
+    }
     X->jb = &X->top;
     if (setjmp(X->top)) { X->has_kept = 0; return X->checking; }
     enter_state(X, state, len);
     return type_of(X, 0);
+}
+
+/* mc_checks' checks of the state being read; X->check_at: -1 during the type check, then the
+ * position of the invariant being evaluated. */
+static int checks_of(mc_ctx *X, int unused) {
+    (void)unused;
+    X->check_at = -1;
+    int var = type_of(X, 0);
+    if (var >= 0) {
+        X->check_at = var;
+        return MC_CHECK_TYPE;
+    }
+    for (int k = 0; k < X->check_count; k++) {
+        X->check_at = k;
+        if (!invariant_of(X, X->check_list[k])) return MC_CHECK_BROKEN;
+    }
+    return MC_OK;
+}
+
+/* What a check that failed to evaluate means: during the type check, its variable is outside
+ * its type (as mc_type_check); else the invariant being evaluated failed. */
+static int checks_failed(mc_ctx *X, int *which) {
+    if (X->check_at < 0) {
+        *which = X->checking;
+        return MC_CHECK_TYPE;
+    }
+    *which = X->check_at;
+    return MC_ERROR;
+}
+
+int mc_checks(mc_ctx *X, const int *invariants, int count, const uint8_t *state, size_t len, int *which) {
+    for (int k = 0; k < count; k++)
+        if (invariants[k] < 0 || invariants[k] >= MC_NINVARIANTS) {
+            snprintf(X->err, sizeof X->err, "no invariant number %d", invariants[k]);
+            *which = k;
+            return MC_ERROR;
+        }
+    X->check_list = invariants;
+    X->check_count = count;
+    X->check_at = -1;
+    X->checking = 0;
+    int r;
+    if (is_emitted(X, state, len)) r = check_emitted(X, checks_of, 0);
+    else {
+        X->jb = &X->top;
+        if (setjmp(X->top)) {
+            X->has_kept = 0;
+            return checks_failed(X, which);
+        }
+        enter_state(X, state, len);
+        r = checks_of(X, 0);
+    }
+    if (r == JUMPED) return checks_failed(X, which);
+    *which = X->check_at;
+    return r;
 }
 
 /* ---------------------------------------------------------------- symmetry */

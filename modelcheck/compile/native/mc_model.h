@@ -67,6 +67,14 @@ int mc_predicate(mc_ctx *ctx, int k, const uint8_t *state, size_t len);
 /* -1 every variable within its declared type, else the index of the first one outside */
 int mc_type_check(mc_ctx *ctx, const uint8_t *state, size_t len);
 
+/* The type check, then the invariants invariants[0..count) (their numbers) in order, in one
+ * call (the search's checks of a new state): MC_OK when all hold; MC_CHECK_TYPE with *which
+ * the first variable outside its type (as mc_type_check); MC_CHECK_BROKEN with *which the
+ * position in `invariants` of the first broken one; MC_ERROR with *which the position of
+ * the one that failed to evaluate (mc_error says why). */
+enum { MC_CHECK_TYPE = 1, MC_CHECK_BROKEN = 2 };
+int mc_checks(mc_ctx *ctx, const int *invariants, int count, const uint8_t *state, size_t len, int *which);
+
 /* The representative of the state's symmetry class (the state itself when the spec declares
  * no symmetry), written to *out / *out_len in memory owned by ctx until its next call. */
 int mc_canonical(mc_ctx *ctx, const uint8_t *state, size_t len,

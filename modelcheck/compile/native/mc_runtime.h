@@ -130,11 +130,15 @@ struct mc_ctx {
     V *cache[MC_NCACHE + 1]; /* parameterless operators, computed once per state */
     uint64_t cache_gen[MC_NCACHE + 1];
     uint64_t gen;            /* of the frame read now: the operators' cache is valid for it */
+    uint64_t emitted_gen;    /* that of `emitted`: one for all the checks of a successor */
     uint64_t gens;           /* gen values handed out */
     ViewHash view_hashes[VIEW_HASHES];
     unsigned view_hashes_next;
     int depth[MC_NDEPTH];    /* nested calls of each recursive operator */
     volatile int checking;   /* the variable mc_type_check is testing */
+    const int *check_list;   /* mc_checks' invariants, their count, and the one being */
+    int check_count;         /*   evaluated (-1: the type check) */
+    volatile int check_at;
     Buf out, best;
     Buf kept;                /* a copy of the state being checked (mc_entry.h enter_state) */
     Buf inst;                /* the parameters of the fair action being run (mc_instance) */
@@ -276,15 +280,31 @@ static int lex(V *const *a, uint32_t na, V *const *b, uint32_t nb) {
 
 /* canon() of values.py: scalars by value; tuples, and records as (layout, fields...),
  * lexicographically; sets by size, then elements; maps as (keys, values). */
+/* Tuples and records of scalars (most of them) compared without a call per element: 1 and
+ * *c the order of a[0..n) and b[0..n) when they are scalars up to the first that differs;
+ * 0 when a value that is not a scalar comes first (lex then compares them). */
+static inline int lex_scalars(V *const *a, V *const *b, uint32_t n, int *c) {
+    for (uint32_t k = 0; k < n; k++) {
+        const V *x = a[k], *y = b[k];
+        if (x->tag > T_SYM) return 0;
+        if (x->i != y->i) { *c = x->i < y->i ? -1 : 1; return 1; }
+    }
+    *c = 0;
+    return 1;
+}
+
 static int vcmp(const V *a, const V *b) {
     if (a == b) return 0;
+    int c;
     switch (a->tag) {
     case T_INT: case T_FALSE: case T_TRUE: case T_SYM:
         return (a->i > b->i) - (a->i < b->i);
     case T_TUP:
+        if (a->n == b->n && lex_scalars(a->a, b->a, a->n, &c)) return c;
         return lex(a->a, a->n, b->a, b->n);
     case T_REC:
         if (a->layout != b->layout) return a->layout < b->layout ? -1 : 1;
+        if (lex_scalars(a->a, b->a, a->n, &c)) return c;
         return lex(a->a, a->n, b->a, b->n);
     case T_SET:
         if (a->n != b->n) return a->n < b->n ? -1 : 1;
@@ -324,7 +344,32 @@ static long bsearch_v(V *const *a, uint32_t n, const V *x) {
     return -lo - 1;
 }
 
-static inline int set_has(const V *s, const V *x) { return bsearch_v(s->a, s->n, x) >= 0; }
+/* The elements of a set of scalars as bits, in its V.i (unused otherwise, 0 when made):
+ * computed when it is first asked for a scalar, so that membership takes no search. Sets of
+ * constants (a type's values, a quorum) are asked millions of times; a set is changed by
+ * making a new one, so the bits stay right. (Maps' keys so gain nothing: measured on Paxos
+ * and Raft, a binary search of their few keys costs no more.) */
+#define BITS_KNOWN (INT64_C(1) << 63)   /* the bits are computed */
+#define BITS_NONE (INT64_C(1) << 62)    /* some element is not a scalar in 0..BITS_MAX: no bits */
+#define BITS_MAX 61
+
+static int64_t set_bits(V *s) {
+    int64_t m = BITS_KNOWN;
+    for (uint32_t k = 0; k < s->n; k++) {
+        const V *e = s->a[k];
+        if (e->tag > T_SYM || e->i < 0 || e->i > BITS_MAX) return s->i = BITS_KNOWN | BITS_NONE;
+        m |= INT64_C(1) << e->i;
+    }
+    return s->i = m;
+}
+
+static inline int set_has(const V *s, const V *x) {
+    if (x->tag <= T_SYM) {
+        int64_t m = s->i ? s->i : set_bits((V *)s);
+        if (!(m & BITS_NONE)) return x->i >= 0 && x->i <= BITS_MAX && (m >> x->i & 1);
+    }
+    return bsearch_v(s->a, s->n, x) >= 0;
+}
 
 /* A growable list of values, for building sets, maps and sequences. */
 typedef struct { V **a; uint32_t n, cap; } Vec;
@@ -340,17 +385,25 @@ static inline void vec_push(mc_ctx *X, Vec *v, V *x) {
     v->a[v->n++] = x;
 }
 
-/* the set of the values in v: sorted, without duplicates */
+/* the set of the values in v, which are sorted and distinct already */
+static inline V *vec_sorted_set(mc_ctx *X, Vec *v) {
+    V *s = mk_node(X, T_SET, v->n, 0);
+    s->a = v->a;
+    return s;
+}
+
+/* the set of the values in v: sorted, without duplicates (strictly increasing: none) */
 static V *vec_set(mc_ctx *X, Vec *v) {
     int sorted = 1;
     for (uint32_t k = 1; k < v->n && sorted; k++) sorted = vcmp(v->a[k - 1], v->a[k]) < 0;
-    if (!sorted) qsort(v->a, v->n, sizeof(V *), vcmp_qsort);
-    uint32_t m = 0;
-    for (uint32_t k = 0; k < v->n; k++)
-        if (m == 0 || vcmp(v->a[m - 1], v->a[k]) != 0) v->a[m++] = v->a[k];
-    V *s = mk_node(X, T_SET, m, 0);
-    s->a = v->a;
-    return s;
+    if (!sorted) {
+        qsort(v->a, v->n, sizeof(V *), vcmp_qsort);
+        uint32_t m = 0;
+        for (uint32_t k = 0; k < v->n; k++)
+            if (m == 0 || vcmp(v->a[m - 1], v->a[k]) != 0) v->a[m++] = v->a[k];
+        v->n = m;
+    }
+    return vec_sorted_set(X, v);
 }
 
 static inline V *vec_tup(mc_ctx *X, Vec *v) {
@@ -699,6 +752,24 @@ static inline void copy_src(Buf *b, const V *v) {
     b->len += v->srclen;
 }
 
+/* Elements a[0..n) of kind `kind`, by its encoder: a run of them read from adjacent bytes
+ * (most of a set or sequence a step changed in one place) is copied at once. */
+static inline void enc_runs(Buf *b, V *const *a, uint32_t n, int32_t kind, void (*enc)(Buf *, const V *)) {
+    for (uint32_t k = 0; k < n;) {
+        const V *x = a[k];
+        if (x->src == NULL || x->srckind != kind) {
+            enc(b, x);
+            k++;
+            continue;
+        }
+        const uint8_t *start = x->src, *end = start + x->srclen;
+        for (k++; k < n && a[k]->src == end && a[k]->srckind == kind; k++) end += a[k]->srclen;
+        buf_reserve(b, (size_t)(end - start));
+        memcpy(b->p + b->len, start, (size_t)(end - start));
+        b->len += (size_t)(end - start);
+    }
+}
+
 static inline uint64_t zigzag(int64_t i) { return ((uint64_t)i << 1) ^ (uint64_t)(i >> 63); }
 static inline int64_t unzigzag(uint64_t z) { return (int64_t)(z >> 1) ^ -(int64_t)(z & 1); }
 
@@ -800,24 +871,20 @@ static void vars_key(mc_ctx *X, uint64_t vars, uint64_t key[2]) {
     }
 }
 
-/* a hash of a value, equal for equal values (tags included: values of other kinds differ) */
-static void value_hash(const V *v, uint64_t h[2]) {
-    switch (v->tag) {
-    case T_INT: case T_FALSE: case T_TRUE: case T_SYM:
-        mix128(h, (uint64_t)v->i * 8 + v->tag);
-        return;
-    case T_REC:
-        mix128(h, v->layout);
-        /* fall through */
-    case T_TUP: case T_SET:
-        mix128(h, (uint64_t)v->n << 8 | v->tag);
-        for (uint32_t k = 0; k < v->n; k++) value_hash(v->a[k], h);
-        return;
-    default:  /* T_MAP */
-        mix128(h, (uint64_t)v->n << 8 | v->tag);
-        for (uint32_t k = 0; k < 2 * v->n; k++) value_hash(v->a[k], h);
-        return;
-    }
+static void value_hash_node(const V *v, uint64_t h[2]);
+
+/* a hash of a value, equal for equal values (tags included: values of other kinds differ);
+ * scalars without a call, as most values hashed are scalars or hold them */
+static inline void value_hash(const V *v, uint64_t h[2]) {
+    if (v->tag <= T_SYM) mix128(h, (uint64_t)v->i * 8 + v->tag);
+    else value_hash_node(v, h);
+}
+
+static void value_hash_node(const V *v, uint64_t h[2]) {
+    uint32_t n = v->tag == T_MAP ? 2 * v->n : v->n;
+    if (v->tag == T_REC) mix128(h, v->layout);
+    mix128(h, (uint64_t)v->n << 8 | v->tag);
+    for (uint32_t k = 0; k < n; k++) value_hash(v->a[k], h);
 }
 
 /* the entry of table `id` for `key` (NULL: no memory for the table) */
@@ -969,6 +1036,7 @@ static void mc_out(mc_ctx *X, int action, V **nv) {
     e->slice[MC_NVARS] = (uint32_t)b->len;
     e->raw = b->p;
     e->parent = p;
+    X->emitted_gen = ++X->gens;
     X->emitting = 1;
     int stop = X->emit(X->user, action, b->p, b->len);
     X->emitting = 0;

@@ -87,10 +87,12 @@ static int on_successor(void *user, int action, const uint8_t *state, size_t len
     w->counts[initial ? s->nact : action]++;
     /* a step back to the parent: within the constraint, as the parent is, and visited */
     if (!initial && len == w->parent_len && memcmp(state, w->parent_bytes, len) == 0) return 0;
-    /* the state's hash first: its slot of the visited set is fetched from memory while the
-       constraint is evaluated (without symmetry it is the fingerprint) */
+    /* the state's hash first: its slots of the visited set and of the thread's fingerprints
+       of the level are fetched from memory while the constraint is evaluated (without
+       symmetry it is the fingerprint) */
     uint64_t fp = mcs_hash_bytes(state, len);
     mcs_fpset_prefetch(&s->visited, fp);
+    mcs_seen_prefetch(&w->seen, fp);
     /* checks of the successor being emitted run on the emitting context (mc_model.h) */
     int within = mc_constraint(w->ctx, state, len);
     if (within == MC_ERROR) {

@@ -150,6 +150,11 @@ typedef struct {
     uint64_t cap, n;
 } seenset;
 
+/* Asks for the slot where mcs_seen_first(t, fp) starts to be fetched from memory. */
+static inline void mcs_seen_prefetch(const seenset *t, uint64_t fp) {
+    if (t->slot) __builtin_prefetch(&t->slot[home(fp, t->cap)]);
+}
+
 typedef struct worker {
     struct mcs_search *s;
     int id;

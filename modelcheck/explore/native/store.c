@@ -296,16 +296,12 @@ HIDDEN void mcs_seen_free(seenset *t) {
  * in the order of explore/model.py StateChecks: the type check, then the invariants. */
 HIDDEN int mcs_checks(mc_ctx *ctx, const int *invariants, int count, const uint8_t *state, size_t len, int *which,
                       char *message) {
-    int var = mc_type_check(ctx, state, len);
-    if (var >= 0) { *which = var; return MCS_TYPE; }
-    for (int k = 0; k < count; k++) {
-        int r = mc_invariant(ctx, invariants[k], state, len);
-        if (r == MC_ERROR) {
-            snprintf(message, MESSAGE_SIZE, "%s", mc_error(ctx));
-            *which = k;
-            return MCS_ERROR;
-        }
-        if (r == 0) { *which = k; return MCS_INVARIANT; }
+    switch (mc_checks(ctx, invariants, count, state, len, which)) {
+    case MC_OK: return MCS_FINISHED;
+    case MC_CHECK_TYPE: return MCS_TYPE;
+    case MC_CHECK_BROKEN: return MCS_INVARIANT;
+    default:
+        snprintf(message, MESSAGE_SIZE, "%s", mc_error(ctx));
+        return MCS_ERROR;
     }
-    return MCS_FINISHED;
 }
