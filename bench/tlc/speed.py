@@ -24,7 +24,7 @@ start-up and the parsing of the module are not in it; ours: the search's seconds
 system, getrusage of the child: all its threads, the JIT and garbage collector included);
 wall seconds of the whole process; speed-up: TLC 1 worker's search seconds over this row's;
 by cpu: TLC 1 worker's CPU seconds over this row's (whole processes: the JVM's start-up and
-JIT, Python's start-up and the spec's loading included). A shared machine's load stretches
+JIT, Python's start-up and the spec's loading included); "-" without a TLC 1 worker run. A shared machine's load stretches
 wall (and search) seconds, CPU seconds much less: the load average is printed before and
 after. Every run of a model must find the same distinct states and depth (TLC's
 depth with several workers excepted: its workers do not search level by level, so a state's
@@ -252,9 +252,8 @@ def warm_native_cache(model: Model, sides: Sides) -> None:
         raise SystemExit(f"modelcheck could not build {model.name} natively:\n{out.stdout}{out.stderr}")
 
 
-def measure(model: Model, classpath: str, tlc_workers: list[int], threads: list[int],
+def measure(model: Model, sides: Sides, classpath: str, tlc_workers: list[int], threads: list[int],
             with_python: bool) -> list[Run]:
-    sides = match_sides(model)
     runs = []
     with tempfile.TemporaryDirectory() as tmp:
         for workers in tlc_workers:
@@ -339,15 +338,15 @@ def main() -> None:
     if not chosen:
         parser.error(f"no model's name contains {args.models!r}: "
                      + ", ".join(model.name for model in SPEED_MODELS))
-    try:
-        for model in chosen:
-            match_sides(model)  # every cfg is read and matched before the first long run
+    try:  # every cfg is read and matched before the first long run
+        sides = {model.name: match_sides(model) for model in chosen}
     except ModelMismatch as e:
         raise SystemExit(f"error: {e}") from None
     load_before = os.getloadavg()
     table, problems = [], []
     for model in chosen:
-        runs = measure(model, args.tlc_classpath, args.tlc_workers, args.threads, args.with_python)
+        runs = measure(model, sides[model.name], args.tlc_classpath, args.tlc_workers, args.threads,
+                       args.with_python)
         table += rows(model, runs)
         problems += disagreements(model, runs)
     print_table(table)
