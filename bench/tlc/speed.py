@@ -24,12 +24,13 @@ start-up and the parsing of the module are not in it; ours: the search's seconds
 system, getrusage of the child: all its threads, the JIT and garbage collector included);
 wall seconds of the whole process; speed-up: TLC 1 worker's search seconds over this row's;
 by cpu: TLC 1 worker's CPU seconds over this row's (whole processes: the JVM's start-up and
-JIT, Python's start-up and the spec's loading included); "-" without a TLC 1 worker run. A shared machine's load stretches
-wall (and search) seconds, CPU seconds much less: the load average is printed before and
-after. Every run of a model must find the same distinct states and depth (TLC's
-depth with several workers excepted: its workers do not search level by level, so a state's
-recorded depth may exceed its distance; a difference there is marked, not an error);
-otherwise the script prints the table and exits 1: a semantic difference to report.
+JIT, Python's start-up and the spec's loading included); "-" without a TLC 1 worker run. A
+shared machine's load stretches wall (and search) seconds, CPU seconds much less: the load
+average is printed before and after. Every run of a model must find the same distinct
+states and depth (TLC's depth with several workers excepted: its workers do not search level
+by level, so a state's recorded depth may exceed its distance; a difference there is marked,
+not an error); otherwise the script prints the table and exits 1: a semantic difference to
+report.
 """
 from __future__ import annotations
 
