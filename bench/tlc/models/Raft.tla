@@ -1,11 +1,12 @@
 ------------------------------- MODULE Raft -------------------------------
 (***************************************************************************)
-(* The TLA+ side of specs/raft.spec, written for bench/tlc/compare.py.     *)
+(* The TLA+ side of specs/raft.spec, for bench/tlc/compare.py and speed.py.*)
 (* specs/raft.spec transcribes Diego Ongaro's raft.tla                     *)
 (* (github.com/ongardie/raft.tla, CC BY 4.0); this module restates our     *)
 (* .spec in TLA+, action for action (each message handler of raft.tla's    *)
 (* Receive is an action of its own, as in the .spec), with the .spec's     *)
-(* history variables, state constraint (Bounds) and liveness property.     *)
+(* history variables, state constraint (Bounds), invariants and liveness  *)
+(* property.                                                               *)
 (***************************************************************************)
 EXTENDS Naturals, Sequences, FiniteSets, TLC
 
