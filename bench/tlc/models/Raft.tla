@@ -5,7 +5,7 @@
 (* (github.com/ongardie/raft.tla, CC BY 4.0); this module restates our     *)
 (* .spec in TLA+, action for action (each message handler of raft.tla's    *)
 (* Receive is an action of its own, as in the .spec), with the .spec's     *)
-(* history variables, state constraint (Bounds), invariants and liveness  *)
+(* history variables, state constraint (Bounds), invariants and liveness   *)
 (* property.                                                               *)
 (***************************************************************************)
 EXTENDS Naturals, Sequences, FiniteSets, TLC
