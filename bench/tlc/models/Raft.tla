@@ -1,11 +1,12 @@
 ------------------------------- MODULE Raft -------------------------------
 (***************************************************************************)
-(* The TLA+ side of specs/raft.spec, written for bench/tlc/compare.py.     *)
+(* The TLA+ side of specs/raft.spec, for bench/tlc/compare.py and speed.py.*)
 (* specs/raft.spec transcribes Diego Ongaro's raft.tla                     *)
 (* (github.com/ongardie/raft.tla, CC BY 4.0); this module restates our     *)
 (* .spec in TLA+, action for action (each message handler of raft.tla's    *)
 (* Receive is an action of its own, as in the .spec), with the .spec's     *)
-(* history variables, state constraint (Bounds) and liveness property.     *)
+(* history variables, state constraint (Bounds), invariants and liveness   *)
+(* property.                                                               *)
 (***************************************************************************)
 EXTENDS Naturals, Sequences, FiniteSets, TLC
 
@@ -284,6 +285,35 @@ OneLeaderPerTerm ==
     \A i, j \in Servers :
         state[i] = Leader /\ state[j] = Leader /\ currentTerm[i] = currentTerm[j] => i = j
 ElectionSafety == \A e, f \in elections : e.eterm = f.eterm => e.eleader = f.eleader
+
+\* The .spec's other invariants (the safety models of bench/tlc/speed.py check them all).
+LogMatching ==
+    \A i, j \in Servers : \A n \in 1..Min(Len(log[i]), Len(log[j])) :
+        log[i][n].term = log[j][n].term => SubSeq(log[i], 1, n) = SubSeq(log[j], 1, n)
+CommittedAgree ==
+    \A i, j \in Servers :
+        \A n \in 1..Min(Min(commitIndex[i], commitIndex[j]), Min(Len(log[i]), Len(log[j]))) :
+            log[i][n] = log[j][n]
+LeaderCompleteness ==
+    \A i \in Servers, e \in elections :
+        e.eterm > currentTerm[i] =>
+            \A n \in 1..Min(commitIndex[i], Len(log[i])) :
+                n <= Len(e.elog) /\ e.elog[n] = log[i][n]
+AtLeastAsUpToDate(a, b) == \/ LastTerm(a) > LastTerm(b)
+                           \/ LastTerm(a) = LastTerm(b) /\ Len(a) >= Len(b)
+OnlyCompleteLogsElectable ==
+    \A i \in Servers : \A n \in 1..Min(commitIndex[i], Len(log[i])) : \A j \in Servers :
+        ~(n <= Len(log[j]) /\ log[j][n] = log[i][n])
+            => ~({k \in Servers : AtLeastAsUpToDate(log[j], log[k])} \in Quorum)
+\* Our subseq clamps its indices to the sequence (a commit index may pass a log's end after a
+\* conflicting entry is dropped); TLC's SubSeq would fail there.
+Prefix(s, n) == SubSeq(s, 1, Min(n, Len(s)))
+CommittedPrefixes ==
+    {Prefix(log[i], commitIndex[i]) : i \in Servers}
+    \cup {Prefix(m.mlog, m.mcommitIndex) :
+            m \in {mm \in DOMAIN messages : mm.mtype = "AppendEntriesRequest"}}
+StateMachineSafety ==
+    \A p, q \in CommittedPrefixes : \A n \in 1..Min(Len(p), Len(q)) : p[n] = q[n]
 
 Won(i) == state[i] = Candidate /\ votesGranted[i] \in Quorum
 Candidate1 == CHOOSE i \in Servers : TRUE
