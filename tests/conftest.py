@@ -20,6 +20,18 @@ from modelcheck.explore.result import CheckResult
 os.environ.setdefault("MODELCHECK_BACKEND", "python")
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+def bench_script(relative: str, name: str):
+    """A script under bench/ (not a package) imported as module `name`, registered in
+    sys.modules so that its dataclasses can look their module up."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(name, REPO / relative)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
 SPECS = REPO / "specs"
 PAXOS = SPECS / "paxos.spec"
 PAXOS_BUGGY = SPECS / "paxos_buggy.spec"

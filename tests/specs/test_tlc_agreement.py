@@ -5,20 +5,15 @@ Without TLC, the pairs are still checked to be runnable: each names TLA+ files t
 a seeded edit that its spec still contains."""
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, bench_script
 
-_SPEC = importlib.util.spec_from_file_location("tlc_compare", REPO / "bench" / "tlc" / "compare.py")
-compare = importlib.util.module_from_spec(_SPEC)
-sys.modules[_SPEC.name] = compare  # its dataclasses look their module up there
-_SPEC.loader.exec_module(compare)
+compare = bench_script("bench/tlc/compare.py", "tlc_compare")
 
 TLC_CLASSPATH = os.environ.get("TLC_CLASSPATH")
 NAMES = [pair.name for pair in compare.PAIRS]

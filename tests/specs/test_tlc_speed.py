@@ -5,21 +5,16 @@ shipped: the runs against it happen only where $TLC_CLASSPATH names a built tla2
 `java` is on the path), and are slow."""
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+from conftest import bench_script
 from modelcheck.compile.native import native_problem
 
-_SPEC = importlib.util.spec_from_file_location("tlc_speed", REPO / "bench" / "tlc" / "speed.py")
-speed = importlib.util.module_from_spec(_SPEC)
-sys.modules[_SPEC.name] = speed  # its dataclasses look their module up there
-_SPEC.loader.exec_module(speed)
+speed = bench_script("bench/tlc/speed.py", "tlc_speed")
 
 TLC_CLASSPATH = os.environ.get("TLC_CLASSPATH")
 NAMES = [model.name for model in speed.SPEED_MODELS]
