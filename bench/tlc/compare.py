@@ -31,8 +31,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from tlc_command import MODELS, tlc_command  # noqa: E402
+
 REPO = Path(__file__).resolve().parent.parent.parent
-MODELS = Path(__file__).resolve().parent / "models"
 
 
 @dataclass(frozen=True)
@@ -87,11 +89,7 @@ class Outcome:
 
 
 def run_tlc(pair: Pair, classpath: str, workdir: Path) -> Outcome:
-    command = ["java", "-XX:+UseParallelGC", "-cp", classpath, "tlc2.TLC", "-workers", "1", "-fp", "1",
-               "-nowarning", "-noGenerateSpecTE", "-metadir", str(workdir / "states"),
-               "-config", str(MODELS / f"{pair.cfg}.cfg"), str(MODELS / f"{pair.module}.tla")]
-    if not pair.deadlock:
-        command.insert(command.index("-workers"), "-deadlock")
+    command = tlc_command(classpath, pair.module, pair.cfg, 1, workdir / "states", pair.deadlock)
     out = subprocess.run(command, capture_output=True, text=True, cwd=workdir)
     return parse_tlc(out.stdout + out.stderr, pair.name)
 

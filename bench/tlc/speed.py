@@ -46,8 +46,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from tlc_command import MODELS, tlc_command  # noqa: E402
+
 REPO = Path(__file__).resolve().parent.parent.parent
-MODELS = Path(__file__).resolve().parent / "models"
 sys.path.insert(0, str(REPO))
 
 
@@ -182,11 +184,7 @@ def _children_cpu() -> float:
 
 
 def run_tlc(model: Model, classpath: str, workers: int, workdir: Path) -> Run:
-    command = ["java", "-XX:+UseParallelGC", "-cp", classpath, "tlc2.TLC", "-workers", str(workers), "-fp", "1",
-               "-nowarning", "-noGenerateSpecTE", "-metadir", str(workdir / f"states-{workers}"),
-               "-config", str(MODELS / f"{model.cfg}.cfg"), str(MODELS / f"{model.module}.tla")]
-    if not model.deadlock:
-        command.insert(command.index("-workers"), "-deadlock")
+    command = tlc_command(classpath, model.module, model.cfg, workers, workdir / f"states-{workers}", model.deadlock)
     lines = []
     search_started = search_ended = None
     with Measured() as measured:
